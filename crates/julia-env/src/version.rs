@@ -1,0 +1,330 @@
+//! Julia's `VersionNumber`: parsing, printing and ordering exactly as `base/version.jl` does.
+
+use std::cmp::Ordering;
+use std::fmt;
+use std::str::FromStr;
+use std::sync::OnceLock;
+
+use regex::Regex;
+
+/// One dot-separated identifier of a pre-release or build part.
+///
+/// Julia stores an all-digit identifier as an integer and anything else as a string.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Ident {
+    /// An identifier made only of digits.
+    Num(u64),
+    /// Any other identifier (may be empty: `1.0-` has the single pre-release identifier `""`).
+    Str(String),
+}
+
+impl Ident {
+    fn parse(s: &str) -> Result<Ident, String> {
+        if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
+            s.parse::<u64>()
+                .map(Ident::Num)
+                .map_err(|_| format!("version identifier `{s}` is too large"))
+        } else {
+            Ok(Ident::Str(s.to_string()))
+        }
+    }
+
+    /// `ident_cmp` of `base/version.jl`: the empty string < integers < other strings.
+    fn cmp_julia(&self, other: &Ident) -> Ordering {
+        match (self, other) {
+            (Ident::Num(a), Ident::Num(b)) => a.cmp(b),
+            (Ident::Num(_), Ident::Str(b)) => {
+                if b.is_empty() {
+                    Ordering::Greater
+                } else {
+                    Ordering::Less
+                }
+            }
+            (Ident::Str(a), Ident::Num(_)) => {
+                if a.is_empty() {
+                    Ordering::Less
+                } else {
+                    Ordering::Greater
+                }
+            }
+            (Ident::Str(a), Ident::Str(b)) => a.as_bytes().cmp(b.as_bytes()),
+        }
+    }
+}
+
+impl fmt::Display for Ident {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Ident::Num(n) => write!(f, "{n}"),
+            Ident::Str(s) => f.write_str(s),
+        }
+    }
+}
+
+fn idents_cmp(a: &[Ident], b: &[Ident]) -> Ordering {
+    for (x, y) in a.iter().zip(b) {
+        let c = x.cmp_julia(y);
+        if c != Ordering::Equal {
+            return c;
+        }
+    }
+    a.len().cmp(&b.len())
+}
+
+/// A Julia `VersionNumber` such as `1.10.4`, `1.13.0-DEV.123` or `2.1.0+0`.
+#[derive(Clone, Debug, Hash)]
+pub struct VersionNumber {
+    /// Major component.
+    pub major: u32,
+    /// Minor component (0 when omitted).
+    pub minor: u32,
+    /// Patch component (0 when omitted).
+    pub patch: u32,
+    /// Pre-release identifiers (`-rc1`, `-DEV.123`).
+    pub prerelease: Vec<Ident>,
+    /// Build identifiers (`+0`, `+1`).
+    pub build: Vec<Ident>,
+}
+
+/// The error of parsing a [`VersionNumber`].
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("invalid version number `{input}`{}", detail.as_deref().map(|d| format!(": {d}")).unwrap_or_default())]
+pub struct VersionParseError {
+    /// The text that failed to parse.
+    pub input: String,
+    /// Why, when more can be said than "does not match Julia's version syntax".
+    pub detail: Option<String>,
+}
+
+fn version_regex() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    // Julia's VERSION_REGEX (base/version.jl) with its `i` flag spelled out as character
+    // classes, and `\d` as `[0-9]` (PCRE without UCP matches ASCII digits only).
+    RE.get_or_init(|| {
+        let id = "[0-9a-zA-Z-]";
+        Regex::new(&format!(
+            r"^[vV]?([0-9]+)(?:\.([0-9]+))?(?:\.([0-9]+))?(?:(-)|([a-zA-Z]{id}*(?:\.{id}+)*|-(?:{id}+\.)*{id}+)?(?:(\+)|(?:\+((?:{id}+\.)*{id}+))?))$"
+        ))
+        .expect("version regex is valid")
+    })
+}
+
+impl VersionNumber {
+    /// A plain `major.minor.patch` version.
+    pub const fn new(major: u32, minor: u32, patch: u32) -> Self {
+        VersionNumber {
+            major,
+            minor,
+            patch,
+            prerelease: Vec::new(),
+            build: Vec::new(),
+        }
+    }
+
+    /// Parses Julia's version syntax (`v"..."`): optional `v`, 1 to 3 numbers, optional
+    /// pre-release and build parts. `"1"` is `1.0.0`; `"0.5.3.3.5"` is an error.
+    pub fn parse(s: &str) -> Result<Self, VersionParseError> {
+        let err = |detail: Option<String>| VersionParseError {
+            input: s.to_string(),
+            detail,
+        };
+        if s == "∞" {
+            return Ok(VersionNumber {
+                major: u32::MAX,
+                minor: u32::MAX,
+                patch: u32::MAX,
+                prerelease: Vec::new(),
+                build: vec![Ident::Str(String::new())],
+            });
+        }
+        let caps = version_regex().captures(s).ok_or_else(|| err(None))?;
+        let number = |i: usize| -> Result<u32, VersionParseError> {
+            match caps.get(i) {
+                None => Ok(0),
+                Some(m) => m
+                    .as_str()
+                    .parse::<u32>()
+                    .map_err(|_| err(Some(format!("`{}` is too large", m.as_str())))),
+            }
+        };
+        let split = |text: &str| -> Result<Vec<Ident>, VersionParseError> {
+            text.split('.')
+                .map(|p| Ident::parse(p).map_err(|e| err(Some(e))))
+                .collect()
+        };
+        let major = number(1)?;
+        let minor = number(2)?;
+        let patch = number(3)?;
+        let prerelease = match (caps.get(4), caps.get(5)) {
+            (_, Some(p)) => split(p.as_str().strip_prefix('-').unwrap_or(p.as_str()))?,
+            (Some(_), None) => vec![Ident::Str(String::new())],
+            (None, None) => Vec::new(),
+        };
+        let build = match (caps.get(6), caps.get(7)) {
+            (_, Some(b)) => split(b.as_str())?,
+            (Some(_), None) => vec![Ident::Str(String::new())],
+            (None, None) => Vec::new(),
+        };
+        Ok(VersionNumber {
+            major,
+            minor,
+            patch,
+            prerelease,
+            build,
+        })
+    }
+
+    /// `(major, minor, patch)`.
+    pub fn triple(&self) -> (u32, u32, u32) {
+        (self.major, self.minor, self.patch)
+    }
+
+    /// Whether the version has neither pre-release nor build parts.
+    pub fn is_plain(&self) -> bool {
+        self.prerelease.is_empty() && self.build.is_empty()
+    }
+
+    /// `major.minor.0`: the "minor series" Julia uses for `julia_version` checks.
+    pub fn this_minor(&self) -> VersionNumber {
+        VersionNumber::new(self.major, self.minor, 0)
+    }
+
+    /// Pkg's `dropbuild` as used for `julia_version`: `major.minor.patch` plus only the first
+    /// pre-release identifier (`1.13.0-DEV.123` becomes `1.13.0-DEV`).
+    pub fn drop_build(&self) -> VersionNumber {
+        VersionNumber {
+            prerelease: self.prerelease.iter().take(1).cloned().collect(),
+            build: Vec::new(),
+            ..VersionNumber::new(self.major, self.minor, self.patch)
+        }
+    }
+
+    fn is_super_build(&self) -> bool {
+        matches!(self.build.as_slice(), [Ident::Str(s)] if s.is_empty())
+    }
+}
+
+impl FromStr for VersionNumber {
+    type Err = VersionParseError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        VersionNumber::parse(s)
+    }
+}
+
+impl fmt::Display for VersionNumber {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}.{}", self.major, self.minor, self.patch)?;
+        let mut part = |sep: char, ids: &[Ident]| -> fmt::Result {
+            if ids.is_empty() {
+                return Ok(());
+            }
+            write!(f, "{sep}")?;
+            for (i, id) in ids.iter().enumerate() {
+                if i > 0 {
+                    f.write_str(".")?;
+                }
+                write!(f, "{id}")?;
+            }
+            Ok(())
+        };
+        part('-', &self.prerelease)?;
+        part('+', &self.build)
+    }
+}
+
+impl Ord for VersionNumber {
+    /// Julia's `isless`: pre-releases sort before the release, builds after it, and the
+    /// "super build" `+` after every other build.
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.triple()
+            .cmp(&other.triple())
+            .then_with(|| {
+                match (self.prerelease.is_empty(), other.prerelease.is_empty()) {
+                    (false, true) => Ordering::Less,
+                    (true, false) => Ordering::Greater,
+                    _ => idents_cmp(&self.prerelease, &other.prerelease),
+                }
+            })
+            .then_with(|| match (self.is_super_build(), other.is_super_build()) {
+                (false, true) => Ordering::Less,
+                (true, false) => Ordering::Greater,
+                _ => idents_cmp(&self.build, &other.build),
+            })
+    }
+}
+
+impl PartialOrd for VersionNumber {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl PartialEq for VersionNumber {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl Eq for VersionNumber {}
+
+impl serde::Serialize for VersionNumber {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(s: &str) -> VersionNumber {
+        VersionNumber::parse(s).unwrap()
+    }
+
+    #[test]
+    fn parses_julia_forms() {
+        assert_eq!(v("1").to_string(), "1.0.0");
+        assert_eq!(v("0.2").to_string(), "0.2.0");
+        assert_eq!(v("v1.2.3").to_string(), "1.2.3");
+        assert_eq!(v("1.2.3rc1").to_string(), "1.2.3-rc1");
+        assert_eq!(v("1.13.0-DEV.123").to_string(), "1.13.0-DEV.123");
+        assert_eq!(v("1.0-").to_string(), "1.0.0-");
+        assert_eq!(v("1.0+").to_string(), "1.0.0+");
+        assert_eq!(v("1.2.13+1").build, vec![Ident::Num(1)]);
+        assert_eq!(v("1.2.3-alpha.1+b.2").to_string(), "1.2.3-alpha.1+b.2");
+    }
+
+    #[test]
+    fn rejects_what_julia_rejects() {
+        for bad in [
+            "", "0.5.3.3.5", "1.2.3.", "a", "1..2", "1.2-", "1.2.3+a+b", "1.2.3-a..b", " 1.0",
+            "99999999999.0", "1.0-+",
+        ] {
+            if bad == "1.2-" {
+                // A lone trailing `-` is allowed: the empty pre-release.
+                assert!(VersionNumber::parse(bad).is_ok());
+                continue;
+            }
+            assert!(VersionNumber::parse(bad).is_err(), "{bad:?} should be rejected");
+        }
+    }
+
+    #[test]
+    fn orders_like_julia() {
+        let ordered = [
+            "0.0.0-", "0.0.0", "1.0.0-", "1.0.0-1", "1.0.0-alpha", "1.0.0-alpha.1", "1.0.0-beta",
+            "1.0.0", "1.0.0+0", "1.0.0+1", "1.0.0+a", "1.0.0+", "1.0.1",
+        ];
+        for w in ordered.windows(2) {
+            assert!(v(w[0]) < v(w[1]), "{} < {}", w[0], w[1]);
+        }
+        assert_eq!(v("1.0"), v("1.0.0"));
+        assert_ne!(v("1.0.0+1"), v("1.0.0"));
+    }
+
+    #[test]
+    fn drop_build_keeps_first_prerelease() {
+        assert_eq!(v("1.13.0-DEV.123+4").drop_build().to_string(), "1.13.0-DEV");
+        assert_eq!(v("1.10.4").drop_build().to_string(), "1.10.4");
+    }
+}
