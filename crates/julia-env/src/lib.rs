@@ -9,6 +9,7 @@ pub mod compat;
 pub mod error;
 pub mod flavor;
 pub mod ids;
+pub mod manifest;
 pub mod pkg_toml;
 pub mod project;
 pub mod toml_source;
