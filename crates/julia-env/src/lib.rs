@@ -12,6 +12,8 @@ pub mod ids;
 pub mod manifest;
 pub mod pkg_toml;
 pub mod project;
+pub mod project_hash;
+pub mod stdlib;
 pub mod toml_source;
 pub mod version;
 pub mod version_spec;

@@ -29,3 +29,53 @@ fn every_corpus_manifest_round_trips_byte_for_byte() {
         }
     }
 }
+
+#[test]
+fn project_hash_matches_what_real_pkg_wrote() {
+    use julia_env::project_hash::{hash_input, project_hash};
+    let Some(shared) = common::shared_dir("project_hash_matches_what_real_pkg_wrote") else { return };
+    let mut checked = 0;
+    let mut mismatches = Vec::new();
+    let mut stale = 0;
+    for env in common::corpus_environments(&shared) {
+        let project = Project::read(&env.join("Project.toml")).unwrap();
+        let manifest = Manifest::read(&env.join("Manifest.toml")).unwrap();
+        let Some(want) = manifest.project_hash else { continue };
+        let julia = manifest.julia_version.as_ref();
+        let got = project_hash(&project, &[], manifest.flavor(), julia);
+        if got != want {
+            // A mismatch is ours unless the files really disagree: a direct dependency whose
+            // manifest version its compat excludes means the Project changed after resolving.
+            if let Some(why) = disagreement(&project, &manifest) {
+                eprintln!("{}: stale manifest ({why}); hash mismatch expected", env.display());
+                stale += 1;
+                continue;
+            }
+            mismatches.push(format!(
+                "{}: julia {:?}, hashed {:?}",
+                env.display(),
+                julia.map(|v| v.to_string()),
+                hash_input(&project, &[], manifest.flavor(), julia)
+            ));
+        }
+        checked += 1;
+    }
+    assert!(mismatches.is_empty(), "{} mismatches:\n{}", mismatches.len(), mismatches.join("\n"));
+    eprintln!("project_hash agrees with real Pkg on {checked} corpus environments; {stale} more are stale");
+    assert!(checked + stale >= 30, "only {} environments had a project_hash", checked + stale);
+}
+
+/// Why a Project and its Manifest disagree, if they visibly do.
+fn disagreement(project: &Project, manifest: &Manifest) -> Option<String> {
+    for (name, uuid) in &project.deps {
+        let Some(entry) = manifest.get(uuid) else {
+            return Some(format!("{name} is not in the manifest"));
+        };
+        if let (Some(v), Some(c)) = (&entry.version, project.compat.get(name)) {
+            if !c.spec.contains(v) {
+                return Some(format!("{name} {v} is outside its compat \"{}\"", c.text));
+            }
+        }
+    }
+    None
+}
