@@ -6,6 +6,8 @@
 //! [`registry`] and [`artifacts`] what lives in a depot, and [`tree_hash`] the content hash
 //! that ties a Manifest to the sources on disk.
 pub mod compat;
+pub mod depot;
+pub mod environment;
 pub mod error;
 pub mod flavor;
 pub mod ids;
@@ -15,6 +17,7 @@ pub mod project;
 pub mod project_hash;
 pub mod stdlib;
 pub mod toml_source;
+pub mod tree_hash;
 pub mod version;
 pub mod version_spec;
 
