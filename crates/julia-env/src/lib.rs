@@ -5,11 +5,13 @@
 //! algebra, [`project_hash`] the staleness hash, [`graph`] the dependency graph, [`depot`],
 //! [`registry`] and [`artifacts`] what lives in a depot, and [`tree_hash`] the content hash
 //! that ties a Manifest to the sources on disk.
+pub mod check;
 pub mod compat;
 pub mod depot;
 pub mod environment;
 pub mod error;
 pub mod flavor;
+pub mod graph;
 pub mod ids;
 pub mod manifest;
 pub mod pkg_toml;
