@@ -1,0 +1,42 @@
+//! One module per command; each returns the exit code or a [`Failure`].
+
+mod env;
+mod tree_hash;
+
+use std::path::PathBuf;
+
+use julia_env::depot::Depots;
+use julia_env::environment::{resolve_project_file, Environment};
+
+use crate::cli::{Cli, Command, EnvCommand};
+use crate::exit::{ExitCode, Failure};
+
+/// Runs the parsed command line.
+pub fn run(cli: &Cli) -> Result<ExitCode, Failure> {
+    match &cli.command {
+        Command::Env(EnvCommand::Check(args)) => env::check(cli, args),
+        Command::Env(EnvCommand::Show) => env::show(cli),
+        Command::TreeHash { dir } => tree_hash::run(cli, dir),
+    }
+}
+
+/// The environment `--project` (or `JULIA_PROJECT`, or the upward search) names.
+pub fn load_environment(cli: &Cli) -> Result<Environment, Failure> {
+    let cwd = std::env::current_dir().map_err(|e| Failure::bad_input(format!("cannot read the current directory: {e}")))?;
+    let home = std::env::var_os("HOME").map(PathBuf::from);
+    let julia_project = std::env::var("JULIA_PROJECT").ok();
+    let depots = Depots::from_env(None);
+    let file = resolve_project_file(cli.project.as_deref(), julia_project.as_deref(), &cwd, home.as_deref(), &depots.paths)?;
+    if !file.is_file() {
+        return Err(Failure::bad_input(format!("{}: no such project file", file.display())));
+    }
+    Ok(Environment::load(&file, None)?)
+}
+
+/// Prints a value as pretty JSON on stdout.
+pub fn print_json(value: &impl serde::Serialize) {
+    match serde_json::to_string_pretty(value) {
+        Ok(s) => println!("{s}"),
+        Err(e) => eprintln!("error: cannot encode JSON: {e}"),
+    }
+}

@@ -1,0 +1,217 @@
+//! `sysimg env check`, `env show` and `tree-hash` as a user runs them.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn sysimg(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_sysimg"))
+        .args(args)
+        .current_dir(cwd)
+        .env_remove("JULIA_PROJECT")
+        .env("JULIA_DEPOT_PATH", cwd.join("no-depot"))
+        .output()
+        .expect("sysimg runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn shared() -> Option<PathBuf> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared");
+    if dir.join("corpus").is_dir() {
+        Some(dir)
+    } else {
+        eprintln!("SKIPPED: no shared data at {}", dir.display());
+        None
+    }
+}
+
+const EXAMPLE: &str = "7876af07-990d-54b4-ab0e-23690620f79a";
+
+fn write_env(dir: &Path, project: &str, manifest: &str) {
+    fs::create_dir_all(dir).unwrap();
+    fs::write(dir.join("Project.toml"), project).unwrap();
+    fs::write(dir.join("Manifest.toml"), manifest).unwrap();
+}
+
+#[test]
+fn check_fresh_corpus_environment_exits_0_and_stale_exits_1() {
+    let Some(shared) = shared() else { return };
+    let envs = shared.join("corpus/environments");
+    let fresh = sysimg(&["-p", envs.join("sciml-Bio").to_str().unwrap(), "env", "check", "--no-sources", "--json"], &envs);
+    assert_eq!(fresh.status.code(), Some(0), "{}{}", stdout(&fresh), stderr(&fresh));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&fresh)).unwrap();
+    assert_eq!(v["ok"], true);
+    assert_eq!(v["errors"], 0);
+    let stale = sysimg(&["-p", envs.join("sciml-Jumps").to_str().unwrap(), "env", "check", "--no-sources", "--json"], &envs);
+    assert_eq!(stale.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&stale)).unwrap();
+    let codes: Vec<&str> = v["findings"].as_array().unwrap().iter().map(|f| f["code"].as_str().unwrap()).collect();
+    assert!(codes.contains(&"stale-project-hash"), "{codes:?}");
+    let first = &v["findings"][0];
+    assert_eq!(first["severity"], "error");
+    assert!(first["location"]["line"].as_u64().is_some());
+}
+
+#[test]
+fn missing_sources_are_warnings_not_errors() {
+    let t = tempfile::tempdir().unwrap();
+    let proj = format!("[deps]\nExample = \"{EXAMPLE}\"\n");
+    // project_hash of that project under Pkg 1.12+.
+    let manifest = format!(
+        "julia_version = \"1.12.1\"\nmanifest_format = \"2.0\"\nproject_hash = \"{}\"\n\n[[deps.Example]]\ngit-tree-sha1 = \"46e44e869b4d90b96bd8ed1fdcf32244fddfb6cc\"\nuuid = \"{EXAMPLE}\"\nversion = \"0.5.3\"\n",
+        "c2a6cc2a5e2ac1a3ab2a1b9b7c3c9bdb9d6a8d6e"
+    );
+    write_env(t.path(), &proj, &manifest);
+    let o = sysimg(&["env", "check", "--json"], t.path());
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let codes: Vec<&str> = v["findings"].as_array().unwrap().iter().map(|f| f["code"].as_str().unwrap()).collect();
+    assert!(codes.contains(&"source-missing"), "{codes:?}");
+    let missing = v["findings"].as_array().unwrap().iter().find(|f| f["code"] == "source-missing").unwrap();
+    assert_eq!(missing["severity"], "warning");
+    assert_eq!(missing["package"], "Example");
+}
+
+#[test]
+fn bad_input_exits_2_naming_file_line_and_column() {
+    let t = tempfile::tempdir().unwrap();
+    let cases: &[(&str, &str, &str, &str)] = &[
+        ("syntax", "[deps\n", "", "Project.toml:1:"),
+        ("bad-uuid", "[deps]\nExample = \"nope\"\n", "", "Project.toml:2:1: Malformed value for `Example`"),
+        (
+            "manifest-field",
+            "",
+            "manifest_format = \"2.0\"\n[[deps.A]]\nuuid = \"7876af07-990d-54b4-ab0e-23690620f79a\"\nversion = \"1.2.3.4\"\n",
+            "Manifest.toml:4:1: Could not parse `version`",
+        ),
+        ("manifest-syntax", "", "manifest_format = \"2.0\"\n[[deps.A]\n", "Manifest.toml:2:"),
+        ("compat", "[compat]\njulia = \">1.0\"\n", "", "Project.toml:2:9: Could not parse compatibility version spec"),
+    ];
+    for (name, project, manifest, want) in cases {
+        let dir = t.path().join(name);
+        write_env(&dir, project, manifest);
+        for cmd in [&["env", "check"][..], &["env", "show"][..]] {
+            let o = sysimg(cmd, &dir);
+            assert_eq!(o.status.code(), Some(2), "{name} {cmd:?}: {}", stderr(&o));
+            let err = stderr(&o);
+            assert!(err.contains(want), "{name} {cmd:?}: {err}");
+            assert!(!err.contains("panicked"), "{name}: {err}");
+        }
+        let o = sysimg(&["env", "check", "--json"], &dir);
+        let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+        assert!(v["error"]["message"].as_str().unwrap().contains(want), "{name}: {v}");
+    }
+    let o = sysimg(&["-p", "does/not/exist", "env", "show"], t.path());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("no such project file"), "{}", stderr(&o));
+    let o = sysimg(&["env", "frobnicate"], t.path());
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn show_lists_every_package_with_tracking() {
+    let t = tempfile::tempdir().unwrap();
+    write_env(
+        t.path(),
+        &format!("[deps]\nExample = \"{EXAMPLE}\"\nDev = \"00000000-0000-0000-0000-00000000000d\"\n"),
+        &format!(
+            "manifest_format = \"2.0\"\n\n[[deps.Dates]]\nuuid = \"ade2ca70-3891-5945-98fb-dc099432e06a\"\n\n\
+             [[deps.Dev]]\npath = \"dev/Dev\"\nuuid = \"00000000-0000-0000-0000-00000000000d\"\n\n\
+             [[deps.Example]]\ndeps = [\"Dates\"]\ngit-tree-sha1 = \"46e44e869b4d90b96bd8ed1fdcf32244fddfb6cc\"\npinned = true\nuuid = \"{EXAMPLE}\"\nversion = \"0.5.3\"\n"
+        ),
+    );
+    let o = sysimg(&["env", "show", "--json"], t.path());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let pkgs = v["packages"].as_array().unwrap();
+    let get = |n: &str| pkgs.iter().find(|p| p["name"] == n).unwrap();
+    assert_eq!(get("Dates")["tracking"], "stdlib");
+    assert_eq!(get("Dates")["stdlib"], true);
+    assert_eq!(get("Dates")["direct"], false);
+    assert_eq!(get("Dev")["tracking"], "path");
+    assert_eq!(get("Example")["pinned"], true);
+    assert_eq!(get("Example")["deps"][0], "Dates");
+    let human = stdout(&sysimg(&["env", "show"], t.path()));
+    assert!(human.contains("2 direct dependencies, 3 packages"), "{human}");
+}
+
+/// A small deterministic generator, so that the trees are the same on every run.
+struct Lcg(u64);
+impl Lcg {
+    fn next(&mut self, n: u64) -> u64 {
+        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (self.0 >> 33) % n
+    }
+}
+
+const NAMES: &[&str] = &[
+    "a", "b.txt", "B", "foo", "foo.bar", "foo-bar", "foo0", "é", "日本語.jl", "with space", "quote\"d", "back\\slash",
+    "dollar$", "-dash", "new\nline", "z", "src", "Project.toml", "ünï", "a.b.c",
+];
+
+fn build_tree(root: &Path, rng: &mut Lcg, depth: usize) {
+    fs::create_dir_all(root).unwrap();
+    for _ in 0..rng.next(7) + 1 {
+        let name = NAMES[rng.next(NAMES.len() as u64) as usize];
+        let path = root.join(name);
+        if path.exists() || fs::symlink_metadata(&path).is_ok() {
+            continue;
+        }
+        match rng.next(6) {
+            0 | 1 => fs::write(&path, format!("content {}\n", rng.next(1000)).repeat(rng.next(50) as usize)).unwrap(),
+            2 => {
+                fs::write(&path, "#!/bin/sh\necho hi\n").unwrap();
+                #[cfg(unix)]
+                {
+                    use std::os::unix::fs::PermissionsExt;
+                    fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).unwrap();
+                }
+            }
+            3 => {
+                #[cfg(unix)]
+                std::os::unix::fs::symlink(if rng.next(2) == 0 { "b.txt" } else { "../nowhere/é" }, &path).unwrap();
+            }
+            4 if depth < 3 => build_tree(&path, rng, depth + 1),
+            _ => fs::create_dir_all(path.join("empty/inner")).unwrap(),
+        }
+    }
+}
+
+fn git_tree(dir: &Path) -> Option<String> {
+    let run = |args: &[&str]| Command::new("git").args(args).current_dir(dir).output().ok();
+    run(&["init", "-q"])?;
+    run(&["add", "-A", "-f", "."])?;
+    let o = run(&["write-tree"])?;
+    o.status.success().then(|| String::from_utf8_lossy(&o.stdout).trim().to_string())
+}
+
+#[test]
+fn tree_hash_agrees_with_git() {
+    if Command::new("git").arg("--version").output().is_err() {
+        eprintln!("SKIPPED tree_hash_agrees_with_git: git is not installed");
+        return;
+    }
+    let t = tempfile::tempdir().unwrap();
+    let mut rng = Lcg(42);
+    for i in 0..25 {
+        let root = t.path().join(format!("tree{i}"));
+        build_tree(&root, &mut rng, 0);
+        fs::write(root.join("anchor"), "so the tree is never empty\n").unwrap();
+        let ours = sysimg(&["tree-hash", root.to_str().unwrap()], t.path());
+        assert_eq!(ours.status.code(), Some(0), "{}", stderr(&ours));
+        let ours = stdout(&ours).trim().to_string();
+        let theirs = git_tree(&root).expect("git write-tree");
+        assert_eq!(ours, theirs, "tree {i} differs from git");
+        // The .git directory git just made is skipped, so the hash is unchanged.
+        let again = stdout(&sysimg(&["tree-hash", root.to_str().unwrap()], t.path()));
+        assert_eq!(again.trim(), theirs);
+    }
+    let o = sysimg(&["tree-hash", "/definitely/not/here", "--json"], t.path());
+    assert_eq!(o.status.code(), Some(2));
+}
