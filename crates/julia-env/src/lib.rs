@@ -5,6 +5,7 @@
 //! algebra, [`project_hash`] the staleness hash, [`graph`] the dependency graph, [`depot`],
 //! [`registry`] and [`artifacts`] what lives in a depot, and [`tree_hash`] the content hash
 //! that ties a Manifest to the sources on disk.
+pub mod artifacts;
 pub mod check;
 pub mod compat;
 pub mod depot;
@@ -15,6 +16,7 @@ pub mod graph;
 pub mod ids;
 pub mod manifest;
 pub mod pkg_toml;
+pub mod platform;
 pub mod project;
 pub mod project_hash;
 pub mod stdlib;
