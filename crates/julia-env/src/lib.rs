@@ -19,6 +19,7 @@ pub mod pkg_toml;
 pub mod platform;
 pub mod project;
 pub mod project_hash;
+pub mod registry;
 pub mod stdlib;
 pub mod toml_source;
 pub mod tree_hash;

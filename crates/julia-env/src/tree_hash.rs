@@ -118,6 +118,67 @@ fn hash_file(path: &Path, len: u64, buf: &mut [u8]) -> io::Result<TreeHash> {
     Ok(TreeHash(h.finalize().into()))
 }
 
+/// An in-memory file for [`tree_hash_of_files`].
+pub struct MemFile<'a> {
+    /// Its path, `/`-separated, relative to the tree's root.
+    pub path: &'a str,
+    /// Its mode: `100644`, `100755` or `120000` (then `content` is the link target).
+    pub mode: &'static str,
+    /// Its content.
+    pub content: &'a [u8],
+}
+
+/// The git tree hash of files held in memory (a registry tarball's contents), with the same
+/// rules as [`tree_hash`]: directories that hold no file are left out.
+pub fn tree_hash_of_files<'a>(files: impl IntoIterator<Item = MemFile<'a>>) -> TreeHash {
+    #[derive(Default)]
+    struct Dir<'a> {
+        dirs: std::collections::BTreeMap<&'a str, Dir<'a>>,
+        files: Vec<(&'a str, &'static str, TreeHash)>,
+    }
+    fn hash(dir: &Dir<'_>) -> Option<TreeHash> {
+        let mut entries: Vec<(Vec<u8>, &str, &'static str, TreeHash)> = Vec::new();
+        for (name, sub) in &dir.dirs {
+            if let Some(h) = hash(sub) {
+                entries.push((format!("{name}/").into_bytes(), name, "40000", h));
+            }
+        }
+        for (name, mode, h) in &dir.files {
+            entries.push((name.as_bytes().to_vec(), name, mode, *h));
+        }
+        if entries.is_empty() {
+            return None;
+        }
+        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut body = Vec::new();
+        for (_, name, mode, h) in &entries {
+            body.extend_from_slice(mode.as_bytes());
+            body.push(b' ');
+            body.extend_from_slice(name.as_bytes());
+            body.push(0);
+            body.extend_from_slice(h.bytes());
+        }
+        let mut s = Sha1::new();
+        s.update(format!("tree {}\0", body.len()).as_bytes());
+        s.update(&body);
+        Some(TreeHash(s.finalize().into()))
+    }
+    let mut root = Dir::default();
+    for f in files {
+        let mut parts: Vec<&str> = f.path.split('/').filter(|p| !p.is_empty() && *p != ".").collect();
+        let Some(name) = parts.pop() else { continue };
+        if name == ".git" || parts.contains(&".git") {
+            continue;
+        }
+        let mut dir = &mut root;
+        for p in parts {
+            dir = dir.dirs.entry(p).or_default();
+        }
+        dir.files.push((name, f.mode, blob_hash(f.content)));
+    }
+    hash(&root).unwrap_or_else(empty_tree)
+}
+
 #[cfg(unix)]
 fn name_bytes(name: &std::ffi::OsStr) -> Vec<u8> {
     use std::os::unix::ffi::OsStrExt;

@@ -79,3 +79,28 @@ fn disagreement(project: &Project, manifest: &Manifest) -> Option<String> {
     }
     None
 }
+
+#[test]
+fn general_registry_tarball_matches_its_recorded_tree_hash() {
+    use julia_env::registry::{reachable_registries, Registry};
+    let Some(shared) = common::shared_dir("general_registry_tarball_matches_its_recorded_tree_hash") else { return };
+    let reg = Registry::open_compressed(&shared.join("registries/General.toml")).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(reg.name, "General");
+    assert!(reg.packages.len() > 9000, "{} packages", reg.packages.len());
+    assert_eq!(reg.content_tree_hash(), reg.recorded_tree_hash, "tree hash of General.tar.gz");
+    let example = reg.uuids_named("Example")[0];
+    let versions = reg.versions(&example).unwrap();
+    let v053 = julia_env::version::VersionNumber::new(0, 5, 3);
+    assert_eq!(versions[&v053].tree_hash.to_string(), "46e44e869b4d90b96bd8ed1fdcf32244fddfb6cc");
+    assert!(reg.compat(&example, &v053).unwrap().contains_key("julia"));
+    // A depot whose registries/ holds General.toml + General.tar.gz, as Pkg keeps them.
+    let depot = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(depot.path().join("registries")).unwrap();
+    for f in ["General.toml", "General.tar.gz"] {
+        std::fs::copy(shared.join("registries").join(f), depot.path().join("registries").join(f)).unwrap();
+    }
+    let found = reachable_registries(&[depot.path().to_path_buf()], true);
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].as_ref().unwrap().uuid.to_string(), "23338594-aafe-5451-b93e-139f81909106");
+    assert!(reachable_registries(&[depot.path().to_path_buf()], false).is_empty());
+}
