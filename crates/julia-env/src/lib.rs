@@ -9,6 +9,7 @@ pub mod artifacts;
 pub mod check;
 pub mod compat;
 pub mod depot;
+pub mod edit;
 pub mod environment;
 pub mod error;
 pub mod flavor;

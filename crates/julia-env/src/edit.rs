@@ -1,0 +1,340 @@
+//! In-place edits of Project.toml and Manifest.toml that keep the user's comments, order and
+//! layout (`toml_edit`), put new keys where Pkg would write them, and write atomically.
+
+use std::cmp::Ordering;
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use toml_edit::{DocumentMut, Item, Key, Table, Value};
+
+use crate::error::{Error, Location, Result};
+use crate::ids::{TreeHash, Uuid};
+
+/// Writes `contents` to `path` atomically: a temporary file in the same directory, flushed,
+/// then renamed over the target, so a crash leaves the old file or the new one, never half.
+pub fn write_atomic(path: &Path, contents: &str) -> Result<()> {
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".sysimg-")
+        .tempfile_in(dir)
+        .map_err(|e| Error::io(path, e))?;
+    tmp.write_all(contents.as_bytes()).map_err(|e| Error::io(path, e))?;
+    tmp.as_file().sync_all().map_err(|e| Error::io(path, e))?;
+    if let Ok(meta) = std::fs::metadata(path) {
+        let _ = std::fs::set_permissions(tmp.path(), meta.permissions());
+    }
+    tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
+    Ok(())
+}
+
+fn parse_doc(path: &Path, what: &str) -> Result<DocumentMut> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    // Go through the located parser first so that a syntax error names line and column.
+    crate::toml_source::TomlSource::parse(path, text.clone(), what)?;
+    text.parse::<DocumentMut>()
+        .map_err(|e| Error::invalid(Location::file(path), format!("Could not parse {what}: {}", e.message())))
+}
+
+/// Inserts `key = item` into `table` before the first plain value whose key sorts after it,
+/// so that a Pkg-ordered table stays Pkg-ordered; replaces the value if the key exists.
+fn insert_sorted(table: &mut Table, key: &str, item: Item, order: impl Fn(&str, &str) -> Ordering) {
+    if let Some(existing) = table.get_mut(key) {
+        *existing = item;
+        return;
+    }
+    let keys: Vec<(Key, Item)> = table
+        .iter()
+        .map(|(k, _)| k.to_string())
+        .collect::<Vec<_>>()
+        .into_iter()
+        .filter_map(|k| {
+            let (key, _) = table.get_key_value(&k)?;
+            let key = key.clone();
+            let item = table.remove(&k)?;
+            Some((key, item))
+        })
+        .collect();
+    let mut inserted = false;
+    for (k, v) in keys {
+        if !inserted && v.is_value() && order(k.get(), key) == Ordering::Greater {
+            table.insert(key, item.clone());
+            inserted = true;
+        }
+        table.insert_formatted(&k, v);
+    }
+    if !inserted {
+        table.insert(key, item);
+    }
+}
+
+fn bytes(a: &str, b: &str) -> Ordering {
+    a.as_bytes().cmp(b.as_bytes())
+}
+
+/// A Manifest.toml opened for editing.
+pub struct ManifestEditor {
+    path: PathBuf,
+    doc: DocumentMut,
+}
+
+impl ManifestEditor {
+    /// Opens a manifest for editing.
+    pub fn open(path: &Path) -> Result<ManifestEditor> {
+        Ok(ManifestEditor {
+            path: path.to_path_buf(),
+            doc: parse_doc(path, "manifest")?,
+        })
+    }
+
+    fn deps_root(&mut self) -> &mut Table {
+        if self.doc.contains_key("manifest_format") {
+            match self.doc.get_mut("deps").and_then(Item::as_table_mut) {
+                Some(_) => self.doc["deps"].as_table_mut().expect("checked"),
+                None => self.doc.as_table_mut(),
+            }
+        } else {
+            self.doc.as_table_mut()
+        }
+    }
+
+    fn entry_mut(&mut self, uuid: &Uuid) -> Option<&mut Table> {
+        let want = uuid.to_string();
+        let root = self.deps_root();
+        for (_, item) in root.iter_mut() {
+            if let Some(arr) = item.as_array_of_tables_mut() {
+                for t in arr.iter_mut() {
+                    if t.get("uuid").and_then(Item::as_str).is_some_and(|u| u.eq_ignore_ascii_case(&want)) {
+                        return Some(t);
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    /// Sets or clears `pinned` on the entry with `uuid` (Pkg writes it only when true).
+    /// Returns whether the entry exists.
+    pub fn set_pinned(&mut self, uuid: &Uuid, pinned: bool) -> bool {
+        let Some(t) = self.entry_mut(uuid) else { return false };
+        if pinned {
+            insert_sorted(t, "pinned", toml_edit::value(true), bytes);
+        } else {
+            t.remove("pinned");
+        }
+        true
+    }
+
+    /// Sets `version` and `git-tree-sha1` of the entry with `uuid`.
+    pub fn set_version(&mut self, uuid: &Uuid, version: &str, tree_hash: Option<&TreeHash>) -> bool {
+        let Some(t) = self.entry_mut(uuid) else { return false };
+        insert_sorted(t, "version", toml_edit::value(version), bytes);
+        if let Some(h) = tree_hash {
+            insert_sorted(t, "git-tree-sha1", toml_edit::value(h.to_string()), bytes);
+        }
+        true
+    }
+
+    /// Removes every entry whose UUID is in `uuids`; returns how many were removed.
+    pub fn remove_entries(&mut self, uuids: &BTreeSet<Uuid>) -> usize {
+        let wanted: BTreeSet<String> = uuids.iter().map(ToString::to_string).collect();
+        let root = self.deps_root();
+        let mut removed = 0;
+        let mut empty = Vec::new();
+        for (name, item) in root.iter_mut() {
+            if let Some(arr) = item.as_array_of_tables_mut() {
+                let before = arr.len();
+                arr.retain(|t| {
+                    !t.get("uuid")
+                        .and_then(Item::as_str)
+                        .is_some_and(|u| wanted.contains(&u.to_ascii_lowercase()))
+                });
+                removed += before - arr.len();
+                if arr.is_empty() {
+                    empty.push(name.to_string());
+                }
+            }
+        }
+        for name in empty {
+            root.remove(&name);
+        }
+        removed
+    }
+
+    /// Sets the top-level `project_hash`.
+    pub fn set_project_hash(&mut self, hash: &TreeHash) {
+        insert_sorted(self.doc.as_table_mut(), "project_hash", toml_edit::value(hash.to_string()), bytes);
+    }
+
+    /// The edited text.
+    pub fn contents(&self) -> String {
+        self.doc.to_string()
+    }
+
+    /// Writes the edited manifest back atomically.
+    pub fn write(&self) -> Result<()> {
+        write_atomic(&self.path, &self.contents())
+    }
+}
+
+/// Pkg's rank of top-level Project.toml tables (1.12+ order).
+fn project_table_rank(key: &str) -> usize {
+    ["name", "uuid", "keywords", "license", "desc", "version", "readonly", "workspace", "deps", "weakdeps", "sources", "extensions", "compat"]
+        .iter()
+        .position(|k| *k == key)
+        .unwrap_or(13)
+}
+
+/// A Project.toml opened for editing.
+pub struct ProjectEditor {
+    path: PathBuf,
+    doc: DocumentMut,
+}
+
+impl ProjectEditor {
+    /// Opens a project file for editing.
+    pub fn open(path: &Path) -> Result<ProjectEditor> {
+        Ok(ProjectEditor {
+            path: path.to_path_buf(),
+            doc: parse_doc(path, "project")?,
+        })
+    }
+
+    /// Removes a dependency from `[deps]` (and `[weakdeps]`) and its `[compat]` entry; empty
+    /// tables are dropped, as Pkg drops them. Returns whether anything was removed.
+    pub fn remove_dep(&mut self, name: &str) -> bool {
+        let mut changed = false;
+        for section in ["deps", "weakdeps", "compat"] {
+            if let Some(t) = self.doc.get_mut(section).and_then(Item::as_table_like_mut) {
+                changed |= t.remove(name).is_some();
+                if t.is_empty() {
+                    self.doc.remove(section);
+                }
+            }
+        }
+        changed
+    }
+
+    /// Sets `[compat] name = spec`, creating the table where Pkg would put it.
+    pub fn set_compat(&mut self, name: &str, spec: &str) {
+        if !self.doc.contains_key("compat") {
+            let mut t = Table::new();
+            // Place it before the first table Pkg writes after [compat].
+            let later = self
+                .doc
+                .iter()
+                .filter(|(k, v)| v.is_table() && project_table_rank(k) > project_table_rank("compat"))
+                .filter_map(|(_, v)| v.as_table().and_then(Table::position))
+                .min();
+            if let Some(pos) = later {
+                for (_, v) in self.doc.iter_mut() {
+                    if let Some(t) = v.as_table_mut() {
+                        if let Some(p) = t.position().filter(|p| *p >= pos) {
+                            t.set_position(p + 1);
+                        }
+                    }
+                }
+                t.set_position(pos);
+            }
+            self.doc.insert("compat", Item::Table(t));
+        }
+        if let Some(t) = self.doc["compat"].as_table_mut() {
+            insert_sorted(t, name, Item::Value(Value::from(spec)), bytes);
+        } else if let Some(t) = self.doc["compat"].as_inline_table_mut() {
+            t.insert(name, Value::from(spec));
+        }
+    }
+
+    /// The edited text.
+    pub fn contents(&self) -> String {
+        self.doc.to_string()
+    }
+
+    /// Writes the edited project back atomically.
+    pub fn write(&self) -> Result<()> {
+        write_atomic(&self.path, &self.contents())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::parse_uuid;
+    use std::fs;
+
+    const MANIFEST: &str = "# This file is machine-generated - editing it directly is not advised
+
+julia_version = \"1.11.2\"
+manifest_format = \"2.0\"
+project_hash = \"8a91c3bdaf7537df6f842463e0505fb7c623875c\"
+
+[[deps.Example]]
+# a comment the user wrote
+git-tree-sha1 = \"46e44e869b4d90b96bd8ed1fdcf32244fddfb6cc\"
+uuid = \"7876af07-990d-54b4-ab0e-23690620f79a\"
+version = \"0.5.3\"
+
+    [deps.Example.extensions]
+    X = \"Y\"
+
+[[deps.Gone]]
+uuid = \"ade2ca70-3891-5945-98fb-dc099432e06a\"
+";
+
+    #[test]
+    fn pin_inserts_where_pkg_would_and_keeps_comments() {
+        let t = tempfile::tempdir().unwrap();
+        let p = t.path().join("Manifest.toml");
+        fs::write(&p, MANIFEST).unwrap();
+        let mut ed = ManifestEditor::open(&p).unwrap();
+        let ex = parse_uuid("7876af07-990d-54b4-ab0e-23690620f79a").unwrap();
+        assert!(ed.set_pinned(&ex, true));
+        let out = ed.contents();
+        assert!(
+            out.contains("# a comment the user wrote\ngit-tree-sha1 = \"46e44e869b4d90b96bd8ed1fdcf32244fddfb6cc\"\npinned = true\nuuid = "),
+            "{out}"
+        );
+        assert!(out.contains("    [deps.Example.extensions]\n    X = \"Y\"\n"), "{out}");
+        let gone = parse_uuid("ade2ca70-3891-5945-98fb-dc099432e06a").unwrap();
+        assert_eq!(ed.remove_entries(&[gone].into_iter().collect()), 1);
+        ed.write().unwrap();
+        let written = fs::read_to_string(&p).unwrap();
+        assert!(!written.contains("Gone"));
+        let m = crate::manifest::Manifest::read(&p).unwrap();
+        assert!(m.get(&ex).unwrap().pinned);
+        // Pinning a Pkg-written manifest gives exactly what Pkg would write, plus the user's
+        // comment, which Pkg would drop.
+        assert_eq!(m.to_pkg_toml(), written.replace("# a comment the user wrote\n", ""));
+        assert!(ed.set_pinned(&ex, false));
+        assert!(!ed.contents().contains("pinned"));
+    }
+
+    #[test]
+    fn project_edits_keep_layout() {
+        let t = tempfile::tempdir().unwrap();
+        let p = t.path().join("Project.toml");
+        fs::write(&p, "name = \"A\"  # my package\n\n[deps]\nB = \"2a0f44e3-6c83-55bd-87e4-b1978d98bd5f\"\nC = \"ade2ca70-3891-5945-98fb-dc099432e06a\"\n\n[extras]\nT = \"8dfed614-e22c-5e08-85e1-65c5234f0b40\"\n").unwrap();
+        let mut ed = ProjectEditor::open(&p).unwrap();
+        ed.set_compat("C", "=1.2.3");
+        ed.set_compat("B", "1");
+        let out = ed.contents();
+        assert!(out.starts_with("name = \"A\"  # my package\n"), "{out}");
+        let compat_at = out.find("[compat]").unwrap();
+        assert!(compat_at < out.find("[extras]").unwrap(), "{out}");
+        assert!(out.contains("[compat]\nB = \"1\"\nC = \"=1.2.3\"\n"), "{out}");
+        assert!(ed.remove_dep("C"));
+        ed.write().unwrap();
+        let proj = crate::project::Project::read(&p).unwrap();
+        assert!(!proj.deps.contains_key("C") && !proj.compat.contains_key("C"));
+        assert_eq!(proj.compat["B"].text, "1");
+    }
+
+    #[test]
+    fn syntax_errors_are_located() {
+        let t = tempfile::tempdir().unwrap();
+        let p = t.path().join("Manifest.toml");
+        fs::write(&p, "a = \n").unwrap();
+        let e = ManifestEditor::open(&p).err().unwrap();
+        assert!(e.to_string().contains("Manifest.toml:1:"), "{e}");
+    }
+}
