@@ -21,11 +21,15 @@ fn median(mut v: Vec<Duration>) -> Duration {
 
 fn time<T>(runs: usize, mut f: impl FnMut() -> T) -> Duration {
     let _ = f();
-    median((0..runs).map(|_| {
-        let t = Instant::now();
-        std::hint::black_box(f());
-        t.elapsed()
-    }).collect())
+    median(
+        (0..runs)
+            .map(|_| {
+                let t = Instant::now();
+                std::hint::black_box(f());
+                t.elapsed()
+            })
+            .collect(),
+    )
 }
 
 fn shared_dir() -> Option<PathBuf> {
@@ -42,12 +46,16 @@ fn bench_environments(shared: &Path) {
         .collect();
     envs.sort();
     println!("read + check (no depot access), median of 30 runs:");
-    println!("  {:40} {:>8} {:>9} {:>10} {:>9}", "environment", "packages", "bytes", "time", "MB/s");
+    println!(
+        "  {:40} {:>8} {:>9} {:>10} {:>9}",
+        "environment", "packages", "bytes", "time", "MB/s"
+    );
     let (mut total_time, mut total_bytes) = (Duration::ZERO, 0u64);
     let mut largest = (0usize, Duration::ZERO, String::new());
     for env in &envs {
         let project = env.join("Project.toml");
-        let bytes = std::fs::metadata(env.join("Manifest.toml")).unwrap().len() + std::fs::metadata(&project).unwrap().len();
+        let bytes = std::fs::metadata(env.join("Manifest.toml")).unwrap().len()
+            + std::fs::metadata(&project).unwrap().len();
         let mut packages = 0;
         let d = time(30, || {
             let e = Environment::load(&project, None).unwrap();
@@ -92,7 +100,9 @@ fn make_tree(root: &Path) -> Vec<PathBuf> {
             for f in 0..12 {
                 state = state.wrapping_mul(6364136223846793005).wrapping_add(1);
                 let size = 200 + (state >> 40) as usize % 40_000;
-                let content: Vec<u8> = (0..size).map(|i| b"abcdefghij klmnop\n"[(i + f) % 18]).collect();
+                let content: Vec<u8> = (0..size)
+                    .map(|i| b"abcdefghij klmnop\n"[(i + f) % 18])
+                    .collect();
                 let path = dir.join(format!("file{f}.jl"));
                 std::fs::write(&path, content).unwrap();
                 files.push(path);
@@ -108,12 +118,23 @@ fn make_tree(root: &Path) -> Vec<PathBuf> {
 fn bench_tree_hash() {
     let dir = tempfile::tempdir().unwrap();
     let files = make_tree(dir.path());
-    let bytes: u64 = files.iter().map(|f| std::fs::metadata(f).unwrap().len()).sum();
+    let bytes: u64 = files
+        .iter()
+        .map(|f| std::fs::metadata(f).unwrap().len())
+        .sum();
     let ours = time(9, || julia_env::tree_hash::tree_hash(dir.path()).unwrap());
     let list: String = files.iter().map(|f| format!("{}\n", f.display())).collect();
     let git_available = Command::new("git").arg("--version").output().is_ok();
-    println!("tree hash of {} files, {:.1} MB (median of 9, warm cache):", files.len(), bytes as f64 / 1e6);
-    println!("  sysimg tree_hash:            {:8.1} ms  {:7.1} MB/s", ours.as_secs_f64() * 1e3, bytes as f64 / 1e6 / ours.as_secs_f64());
+    println!(
+        "tree hash of {} files, {:.1} MB (median of 9, warm cache):",
+        files.len(),
+        bytes as f64 / 1e6
+    );
+    println!(
+        "  sysimg tree_hash:            {:8.1} ms  {:7.1} MB/s",
+        ours.as_secs_f64() * 1e3,
+        bytes as f64 / 1e6 / ours.as_secs_f64()
+    );
     if !git_available {
         println!("  git hash-object: SKIPPED (git is not installed)");
         return;
@@ -126,11 +147,23 @@ fn bench_tree_hash() {
             .spawn()
             .unwrap();
         use std::io::Write;
-        child.stdin.take().unwrap().write_all(list.as_bytes()).unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(list.as_bytes())
+            .unwrap();
         child.wait().unwrap()
     });
-    println!("  git hash-object --stdin-paths: {:6.1} ms  {:7.1} MB/s", git.as_secs_f64() * 1e3, bytes as f64 / 1e6 / git.as_secs_f64());
-    println!("  ratio sysimg/git: {:.2} (goal <= 2)", ours.as_secs_f64() / git.as_secs_f64());
+    println!(
+        "  git hash-object --stdin-paths: {:6.1} ms  {:7.1} MB/s",
+        git.as_secs_f64() * 1e3,
+        bytes as f64 / 1e6 / git.as_secs_f64()
+    );
+    println!(
+        "  ratio sysimg/git: {:.2} (goal <= 2)",
+        ours.as_secs_f64() / git.as_secs_f64()
+    );
 }
 
 fn main() {

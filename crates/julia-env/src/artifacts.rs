@@ -53,7 +53,10 @@ pub struct ArtifactsFile {
 
 /// The artifacts file of a package directory, if it has one.
 pub fn artifacts_file_in(package_dir: &Path) -> Option<PathBuf> {
-    ARTIFACTS_NAMES.iter().map(|n| package_dir.join(n)).find(|p| p.is_file())
+    ARTIFACTS_NAMES
+        .iter()
+        .map(|n| package_dir.join(n))
+        .find(|p| p.is_file())
 }
 
 impl ArtifactsFile {
@@ -99,7 +102,10 @@ impl ArtifactsFile {
                 let lazy = t.get("lazy").and_then(Item::as_bool).unwrap_or(false);
                 let downloads = read_downloads(src, t, name)?;
                 let platform = if platform_specific {
-                    let (Some(os), Some(arch)) = (t.get("os").and_then(Item::as_str), t.get("arch").and_then(Item::as_str)) else {
+                    let (Some(os), Some(arch)) = (
+                        t.get("os").and_then(Item::as_str),
+                        t.get("arch").and_then(Item::as_str),
+                    ) else {
                         out.skipped.push((location, format!("platform-specific artifact entry '{name}' is missing its 'os' or 'arch' key")));
                         continue;
                     };
@@ -107,7 +113,10 @@ impl ArtifactsFile {
                         .iter()
                         .filter(|(k, _)| !matches!(*k, "os" | "arch" | "git-tree-sha1"))
                         .filter_map(|(k, v)| v.as_str().map(|s| (k.to_string(), s.to_string())));
-                    Some(Platform::new(os, arch, tags).map_err(|e| src.error(location.clone(), e.to_string()))?)
+                    Some(
+                        Platform::new(os, arch, tags)
+                            .map_err(|e| src.error(location.clone(), e.to_string()))?,
+                    )
                 } else {
                     None
                 };
@@ -130,7 +139,11 @@ impl ArtifactsFile {
         let entries = self.artifacts.get(name)?;
         match entries.as_slice() {
             [one] if one.platform.is_none() => Some(one),
-            many => select_platform(many.iter().filter_map(|a| a.platform.as_ref().map(|p| (p, a))), host),
+            many => select_platform(
+                many.iter()
+                    .filter_map(|a| a.platform.as_ref().map(|p| (p, a))),
+                host,
+            ),
         }
     }
 
@@ -146,14 +159,25 @@ impl ArtifactsFile {
 }
 
 fn read_downloads(src: &TomlSource, t: &EditTable, name: &str) -> Result<Vec<Download>> {
-    let Some(item) = t.get("download") else { return Ok(Vec::new()) };
-    let bad = || src.error(src.locate_key(t, "download"), format!("Invalid artifacts file: artifact '{name}' has a malformed `download` list"));
+    let Some(item) = t.get("download") else {
+        return Ok(Vec::new());
+    };
+    let bad = || {
+        src.error(
+            src.locate_key(t, "download"),
+            format!("Invalid artifacts file: artifact '{name}' has a malformed `download` list"),
+        )
+    };
     let mut out = Vec::new();
     let tables: Vec<&dyn toml_edit::TableLike> = match item {
         Item::ArrayOfTables(a) => a.iter().map(|t| t as &dyn toml_edit::TableLike).collect(),
         Item::Value(toml_edit::Value::Array(a)) => a
             .iter()
-            .map(|v| v.as_inline_table().map(|t| t as &dyn toml_edit::TableLike).ok_or_else(bad))
+            .map(|v| {
+                v.as_inline_table()
+                    .map(|t| t as &dyn toml_edit::TableLike)
+                    .ok_or_else(bad)
+            })
             .collect::<Result<_>>()?,
         _ => return Err(bad()),
     };
@@ -212,14 +236,25 @@ download = [{url = "https://example.invalid/d.tar.gz", sha256 = "dd"}]
     #[test]
     fn selects_the_hosts_entry() {
         let f = ArtifactsFile::parse(Path::new("Artifacts.toml"), OPENBLAS).unwrap();
-        let host = Platform::parse_triplet("x86_64-linux-gnu-libgfortran5-cxx11-julia_version+1.10.4").unwrap();
-        assert_eq!(f.select("OpenBLAS", &host).unwrap().tree_hash.to_string(), "2".repeat(40));
-        assert_eq!(f.select("Data", &host).unwrap().tree_hash.to_string(), "5".repeat(40));
+        let host =
+            Platform::parse_triplet("x86_64-linux-gnu-libgfortran5-cxx11-julia_version+1.10.4")
+                .unwrap();
+        assert_eq!(
+            f.select("OpenBLAS", &host).unwrap().tree_hash.to_string(),
+            "2".repeat(40)
+        );
+        assert_eq!(
+            f.select("Data", &host).unwrap().tree_hash.to_string(),
+            "5".repeat(40)
+        );
         assert_eq!(f.skipped.len(), 1);
         assert_eq!(f.downloadable(&host, false).len(), 1);
         assert_eq!(f.downloadable(&host, true).len(), 2);
         let mac = Platform::parse_triplet("aarch64-apple-darwin").unwrap();
-        assert_eq!(f.select("OpenBLAS", &mac).unwrap().tree_hash.to_string(), "3".repeat(40));
+        assert_eq!(
+            f.select("OpenBLAS", &mac).unwrap().tree_hash.to_string(),
+            "3".repeat(40)
+        );
         let win = Platform::parse_triplet("x86_64-w64-mingw32").unwrap();
         assert!(f.select("OpenBLAS", &win).is_none());
     }
@@ -227,7 +262,10 @@ download = [{url = "https://example.invalid/d.tar.gz", sha256 = "dd"}]
     #[test]
     fn malformed_files_name_the_place() {
         let e = ArtifactsFile::parse(Path::new("A.toml"), "x = 1\n").unwrap_err();
-        assert!(e.to_string().contains("malformed, must be array or dict"), "{e}");
+        assert!(
+            e.to_string().contains("malformed, must be array or dict"),
+            "{e}"
+        );
         let e = ArtifactsFile::parse(Path::new("A.toml"), "[x]\nlazy = true\n").unwrap_err();
         assert!(e.to_string().starts_with("A.toml:1:"), "{e}");
     }

@@ -46,16 +46,24 @@ pub struct Finding {
     /// What is wrong, in words.
     pub message: String,
     /// Where, when a file position is known.
-    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "serialize_location")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "serialize_location"
+    )]
     pub location: Option<Location>,
     /// The package concerned, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub package: Option<String>,
 }
 
-fn serialize_location<S: serde::Serializer>(loc: &Option<Location>, s: S) -> Result<S::Ok, S::Error> {
+fn serialize_location<S: serde::Serializer>(
+    loc: &Option<Location>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
     use serde::ser::SerializeMap;
-    let Some(loc) = loc else { return s.serialize_none() };
+    let Some(loc) = loc else {
+        return s.serialize_none();
+    };
     let mut m = s.serialize_map(Some(3))?;
     m.serialize_entry("file", &loc.path.display().to_string())?;
     if let Some(line) = loc.line {
@@ -100,14 +108,24 @@ impl Report {
 
     /// The number of findings of a severity.
     pub fn count(&self, severity: Severity) -> usize {
-        self.findings.iter().filter(|f| f.severity == severity).count()
+        self.findings
+            .iter()
+            .filter(|f| f.severity == severity)
+            .count()
     }
 }
 
 struct Collector(Vec<Finding>);
 
 impl Collector {
-    fn add(&mut self, severity: Severity, code: &'static str, message: String, location: Option<Location>, package: Option<&str>) {
+    fn add(
+        &mut self,
+        severity: Severity,
+        code: &'static str,
+        message: String,
+        location: Option<Location>,
+        package: Option<&str>,
+    ) {
         self.0.push(Finding {
             severity,
             code,
@@ -135,7 +153,10 @@ pub fn check_environment(env: &Environment, opts: &CheckOptions) -> Report {
     let project = &env.project;
     let Some(manifest) = &env.manifest else {
         let (sev, msg) = if project.deps.is_empty() && project.deps_weak.is_empty() {
-            (Severity::Info, "no manifest, and the project has no dependencies".to_string())
+            (
+                Severity::Info,
+                "no manifest, and the project has no dependencies".to_string(),
+            )
         } else {
             (
                 Severity::Error,
@@ -146,7 +167,13 @@ pub fn check_environment(env: &Environment, opts: &CheckOptions) -> Report {
                 ),
             )
         };
-        c.add(sev, "missing-manifest", msg, Some(Location::file(&env.manifest_file)), None);
+        c.add(
+            sev,
+            "missing-manifest",
+            msg,
+            Some(Location::file(&env.manifest_file)),
+            None,
+        );
         return finish(c);
     };
     let at_manifest = || Some(Location::file(&env.manifest_file));
@@ -178,14 +205,24 @@ pub fn check_environment(env: &Environment, opts: &CheckOptions) -> Report {
             c.add(
                 Severity::Error,
                 "duplicate-entry",
-                format!("UUID {uuid} has {} entries ({}); Pkg would silently use only the last", entries.len(), names.join(", ")),
+                format!(
+                    "UUID {uuid} has {} entries ({}); Pkg would silently use only the last",
+                    entries.len(),
+                    names.join(", ")
+                ),
                 Some(entries[1].location.clone()),
                 Some(names[0]),
             );
         }
     }
     for p in &env.manifest_problems {
-        c.add(Severity::Error, "manifest-graph", p.message.clone(), Some(p.location.clone()), None);
+        c.add(
+            Severity::Error,
+            "manifest-graph",
+            p.message.clone(),
+            Some(p.location.clone()),
+            None,
+        );
     }
 
     // The project's dependencies against the manifest.
@@ -195,14 +232,19 @@ pub fn check_environment(env: &Environment, opts: &CheckOptions) -> Report {
             None => c.add(
                 Severity::Error,
                 "dep-missing-from-manifest",
-                format!("`{name}` ({uuid}) is a dependency of the project but is not in the manifest"),
+                format!(
+                    "`{name}` ({uuid}) is a dependency of the project but is not in the manifest"
+                ),
                 at_manifest(),
                 Some(name),
             ),
             Some(e) if e.name != *name => c.add(
                 Severity::Error,
                 "dep-name-mismatch",
-                format!("the project calls {uuid} `{name}` but the manifest calls it `{}`", e.name),
+                format!(
+                    "the project calls {uuid} `{name}` but the manifest calls it `{}`",
+                    e.name
+                ),
                 Some(e.location.clone()),
                 Some(name),
             ),
@@ -212,7 +254,10 @@ pub fn check_environment(env: &Environment, opts: &CheckOptions) -> Report {
                         c.add(
                             Severity::Error,
                             "version-outside-compat",
-                            format!("`{name}` is at {v} in the manifest, outside its compat \"{}\"", compat.text),
+                            format!(
+                                "`{name}` is at {v} in the manifest, outside its compat \"{}\"",
+                                compat.text
+                            ),
                             Some(e.location.clone()),
                             Some(name),
                         );
@@ -253,7 +298,11 @@ pub fn check_environment(env: &Environment, opts: &CheckOptions) -> Report {
     // Entries that nothing needs, stdlibs and cycles.
     let graph = PackageGraph::new(manifest);
     let mut roots: BTreeSet<Uuid> = all_deps.values().copied().collect();
-    for p in std::iter::once(project).chain(env.workspace.iter().flat_map(|w| w.projects.iter().map(|(_, p)| p))) {
+    for p in std::iter::once(project).chain(
+        env.workspace
+            .iter()
+            .flat_map(|w| w.projects.iter().map(|(_, p)| p)),
+    ) {
         roots.extend(p.all_deps().values().copied());
         roots.extend(p.uuid);
     }
@@ -274,15 +323,28 @@ pub fn check_environment(env: &Environment, opts: &CheckOptions) -> Report {
         );
     }
     if let Some(cycle) = graph.find_cycle() {
-        let names: Vec<String> = cycle.iter().filter_map(|u| graph.entry(u)).map(|e| e.name.clone()).collect();
-        c.add(Severity::Error, "dependency-cycle", format!("dependency cycle: {}", names.join(" → ")), at_manifest(), None);
+        let names: Vec<String> = cycle
+            .iter()
+            .filter_map(|u| graph.entry(u))
+            .map(|e| e.name.clone())
+            .collect();
+        c.add(
+            Severity::Error,
+            "dependency-cycle",
+            format!("dependency cycle: {}", names.join(" → ")),
+            at_manifest(),
+            None,
+        );
     }
     for e in &manifest.entries {
         if e.tracking() == Tracking::Stdlib && !stdlib::is_known_stdlib(&e.uuid) {
             c.add(
                 Severity::Error,
                 "unknown-stdlib",
-                format!("`{}` has neither a git-tree-sha1 nor a path, but {} is not a standard library", e.name, e.uuid),
+                format!(
+                    "`{}` has neither a git-tree-sha1 nor a path, but {} is not a standard library",
+                    e.name, e.uuid
+                ),
                 Some(e.location.clone()),
                 Some(&e.name),
             );
@@ -296,7 +358,9 @@ pub fn check_environment(env: &Environment, opts: &CheckOptions) -> Report {
 }
 
 fn check_sources(c: &mut Collector, env: &Environment, depots: &Depots, verify: bool) {
-    let Some(manifest) = &env.manifest else { return };
+    let Some(manifest) = &env.manifest else {
+        return;
+    };
     for e in &manifest.entries {
         if e.tracking() == Tracking::Stdlib {
             continue;
@@ -306,7 +370,11 @@ fn check_sources(c: &mut Collector, env: &Environment, depots: &Depots, verify: 
                 c.add(
                     Severity::Error,
                     "path-source-missing",
-                    format!("`{}` is tracked at path {:?}, which does not exist", e.name, e.path.as_deref().unwrap_or_default()),
+                    format!(
+                        "`{}` is tracked at path {:?}, which does not exist",
+                        e.name,
+                        e.path.as_deref().unwrap_or_default()
+                    ),
                     Some(e.location.clone()),
                     Some(&e.name),
                 );
@@ -317,8 +385,16 @@ fn check_sources(c: &mut Collector, env: &Environment, depots: &Depots, verify: 
                     format!(
                         "`{}` {} is in no depot ({}); the environment is not instantiated",
                         e.name,
-                        e.version.as_ref().map(|v| v.to_string()).unwrap_or_default(),
-                        depots.paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+                        e.version
+                            .as_ref()
+                            .map(|v| v.to_string())
+                            .unwrap_or_default(),
+                        depots
+                            .paths
+                            .iter()
+                            .map(|p| p.display().to_string())
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ),
                     Some(e.location.clone()),
                     Some(&e.name),
@@ -335,7 +411,11 @@ fn check_sources(c: &mut Collector, env: &Environment, depots: &Depots, verify: 
             Ok(got) => c.add(
                 Severity::Error,
                 "source-tree-hash-mismatch",
-                format!("the source of `{}` at {} hashes to {got}, but the manifest says {want}", e.name, dir.display()),
+                format!(
+                    "the source of `{}` at {} hashes to {got}, but the manifest says {want}",
+                    e.name,
+                    dir.display()
+                ),
                 Some(e.location.clone()),
                 Some(&e.name),
             ),
@@ -398,7 +478,10 @@ mod tests {
         let r = check_environment(&env, &CheckOptions::default());
         assert!(r.findings.is_empty(), "{:?}", r.findings);
         let depots = tempfile::tempdir().unwrap();
-        let opts = CheckOptions { depots: Some(Depots::new(vec![depots.path().into()])), verify_sources: true };
+        let opts = CheckOptions {
+            depots: Some(Depots::new(vec![depots.path().into()])),
+            verify_sources: true,
+        };
         let r = check_environment(&env, &opts);
         assert_eq!(codes(&r), ["source-missing"]);
         assert_eq!(r.findings[0].severity, Severity::Warning);
@@ -420,10 +503,20 @@ mod tests {
         );
         let r = check_environment(&env, &CheckOptions::default());
         let c = codes(&r);
-        for want in ["duplicate-entry", "manifest-graph", "dep-missing-from-manifest", "unknown-stdlib", "no-project-hash"] {
+        for want in [
+            "duplicate-entry",
+            "manifest-graph",
+            "dep-missing-from-manifest",
+            "unknown-stdlib",
+            "no-project-hash",
+        ] {
             assert!(c.contains(&want), "{want} missing from {c:?}");
         }
-        let graph = r.findings.iter().find(|f| f.code == "manifest-graph").unwrap();
+        let graph = r
+            .findings
+            .iter()
+            .find(|f| f.code == "manifest-graph")
+            .unwrap();
         assert!(graph.message.contains("depends on `Nope`"));
         assert_eq!(graph.location.as_ref().unwrap().line, Some(3));
     }
@@ -433,6 +526,9 @@ mod tests {
         let (_t, env) = env_with("", None);
         assert!(!check_environment(&env, &CheckOptions::default()).has_errors());
         let (_t, env) = env_with(&format!("[deps]\nExample = \"{UUID_A}\"\n"), None);
-        assert_eq!(codes(&check_environment(&env, &CheckOptions::default())), ["missing-manifest"]);
+        assert_eq!(
+            codes(&check_environment(&env, &CheckOptions::default())),
+            ["missing-manifest"]
+        );
     }
 }

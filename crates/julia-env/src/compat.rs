@@ -86,8 +86,11 @@ pub fn semver_spec(s: &str) -> Result<VersionSpec, CompatParseError> {
             caret_or_tilde(c.get(1).map_or("", |m| m.as_str()), &nums).map_err(|e| fail(Some(e)))?
         } else if let Some(c) = g.inequality.captures(element) {
             let nums = numbers(&c, 2).map_err(|e| fail(Some(e)))?;
-            inequality(c[1].trim_end_matches(|ch: char| ch.is_ascii_whitespace()), &nums)
-                .map_err(|e| fail(Some(e)))?
+            inequality(
+                c[1].trim_end_matches(|ch: char| ch.is_ascii_whitespace()),
+                &nums,
+            )
+            .map_err(|e| fail(Some(e)))?
         } else if let Some(c) = g.hyphen.captures(element) {
             let lo = numbers(&c, 1).map_err(|e| fail(Some(e)))?;
             let hi = numbers(&c, 4).map_err(|e| fail(Some(e)))?;
@@ -198,8 +201,19 @@ mod tests {
     #[test]
     fn invalid_specifiers() {
         for bad in [
-            "0.1.0-0.2.2", "^^0.2.3", "0.0.0", "0.7 1.0", "*", ">1", "<=1", "1,", "", "<0", "<0.0",
-            "1.2.3.4", "99999999999",
+            "0.1.0-0.2.2",
+            "^^0.2.3",
+            "0.0.0",
+            "0.7 1.0",
+            "*",
+            ">1",
+            "<=1",
+            "1,",
+            "",
+            "<0",
+            "<0.0",
+            "1.2.3.4",
+            "99999999999",
         ] {
             assert!(semver_spec(bad).is_err(), "{bad:?} should be invalid");
         }

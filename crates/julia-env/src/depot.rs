@@ -24,7 +24,11 @@ impl Depots {
     ///
     /// Unset gives `~/.julia` then the bundled depots; an empty element expands in place to
     /// those defaults; an entirely empty value gives no depots at all.
-    pub fn from_env_value(value: Option<&OsStr>, home: Option<&Path>, bindir: Option<&Path>) -> Depots {
+    pub fn from_env_value(
+        value: Option<&OsStr>,
+        home: Option<&Path>,
+        bindir: Option<&Path>,
+    ) -> Depots {
         let mut paths: Vec<PathBuf> = Vec::new();
         let push = |paths: &mut Vec<PathBuf>, p: PathBuf| {
             if !paths.contains(&p) {
@@ -61,7 +65,11 @@ impl Depots {
     /// bundled depots unless `bindir` (the julia binary's directory) is known.
     pub fn from_env(bindir: Option<&Path>) -> Depots {
         let home = std::env::var_os("HOME").map(PathBuf::from);
-        Depots::from_env_value(std::env::var_os("JULIA_DEPOT_PATH").as_deref(), home.as_deref(), bindir)
+        Depots::from_env_value(
+            std::env::var_os("JULIA_DEPOT_PATH").as_deref(),
+            home.as_deref(),
+            bindir,
+        )
     }
 
     /// The first depot, where Pkg writes.
@@ -86,8 +94,18 @@ impl Depots {
     }
 
     /// Where Pkg would install a package: `<first depot>/packages/<name>/<slug>`.
-    pub fn package_install_dir(&self, name: &str, uuid: &Uuid, tree_hash: &TreeHash) -> Option<PathBuf> {
-        Some(self.first()?.join("packages").join(name).join(version_slug(uuid, tree_hash, 5)))
+    pub fn package_install_dir(
+        &self,
+        name: &str,
+        uuid: &Uuid,
+        tree_hash: &TreeHash,
+    ) -> Option<PathBuf> {
+        Some(
+            self.first()?
+                .join("packages")
+                .join(name)
+                .join(version_slug(uuid, tree_hash, 5)),
+        )
     }
 
     /// The first depot holding `artifacts/<hash>`.
@@ -181,12 +199,24 @@ mod tests {
                 .map(|p| p.display().to_string())
                 .collect::<Vec<_>>()
         };
-        assert_eq!(d(None), ["/home/u/.julia", "/opt/julia/local/share/julia", "/opt/julia/share/julia"]);
+        assert_eq!(
+            d(None),
+            [
+                "/home/u/.julia",
+                "/opt/julia/local/share/julia",
+                "/opt/julia/share/julia"
+            ]
+        );
         assert_eq!(d(Some("")), Vec::<String>::new());
         assert_eq!(d(Some("/a:~/b")), ["/a", "/home/u/b"]);
         assert_eq!(
             d(Some("/a::/a")),
-            ["/a", "/home/u/.julia", "/opt/julia/local/share/julia", "/opt/julia/share/julia"]
+            [
+                "/a",
+                "/home/u/.julia",
+                "/opt/julia/local/share/julia",
+                "/opt/julia/share/julia"
+            ]
         );
     }
 
@@ -199,8 +229,14 @@ mod tests {
         let depots = Depots::new(vec![d1.path().into(), d2.path().into()]);
         assert_eq!(depots.find_package("Example", &uuid, &h), None);
         std::fs::create_dir_all(d2.path().join("packages/Example/aqsx")).unwrap();
-        assert_eq!(depots.find_package("Example", &uuid, &h), Some(d2.path().join("packages/Example/aqsx")));
+        assert_eq!(
+            depots.find_package("Example", &uuid, &h),
+            Some(d2.path().join("packages/Example/aqsx"))
+        );
         std::fs::create_dir_all(d2.path().join("packages/Example/aqsx3")).unwrap();
-        assert_eq!(depots.find_package("Example", &uuid, &h), Some(d2.path().join("packages/Example/aqsx3")));
+        assert_eq!(
+            depots.find_package("Example", &uuid, &h),
+            Some(d2.path().join("packages/Example/aqsx3"))
+        );
     }
 }

@@ -14,12 +14,16 @@ use crate::ids::{TreeHash, Uuid};
 /// Writes `contents` to `path` atomically: a temporary file in the same directory, flushed,
 /// then renamed over the target, so a crash leaves the old file or the new one, never half.
 pub fn write_atomic(path: &Path, contents: &str) -> Result<()> {
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     let mut tmp = tempfile::Builder::new()
         .prefix(".sysimg-")
         .tempfile_in(dir)
         .map_err(|e| Error::io(path, e))?;
-    tmp.write_all(contents.as_bytes()).map_err(|e| Error::io(path, e))?;
+    tmp.write_all(contents.as_bytes())
+        .map_err(|e| Error::io(path, e))?;
     tmp.as_file().sync_all().map_err(|e| Error::io(path, e))?;
     if let Ok(meta) = std::fs::metadata(path) {
         let _ = std::fs::set_permissions(tmp.path(), meta.permissions());
@@ -32,8 +36,12 @@ fn parse_doc(path: &Path, what: &str) -> Result<DocumentMut> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
     // Go through the located parser first so that a syntax error names line and column.
     crate::toml_source::TomlSource::parse(path, text.clone(), what)?;
-    text.parse::<DocumentMut>()
-        .map_err(|e| Error::invalid(Location::file(path), format!("Could not parse {what}: {}", e.message())))
+    text.parse::<DocumentMut>().map_err(|e| {
+        Error::invalid(
+            Location::file(path),
+            format!("Could not parse {what}: {}", e.message()),
+        )
+    })
 }
 
 /// Inserts `key = item` into `table` before the first plain value whose key sorts after it,
@@ -104,7 +112,10 @@ impl ManifestEditor {
         for (_, item) in root.iter_mut() {
             if let Some(arr) = item.as_array_of_tables_mut() {
                 for t in arr.iter_mut() {
-                    if t.get("uuid").and_then(Item::as_str).is_some_and(|u| u.eq_ignore_ascii_case(&want)) {
+                    if t.get("uuid")
+                        .and_then(Item::as_str)
+                        .is_some_and(|u| u.eq_ignore_ascii_case(&want))
+                    {
                         return Some(t);
                     }
                 }
@@ -116,7 +127,9 @@ impl ManifestEditor {
     /// Sets or clears `pinned` on the entry with `uuid` (Pkg writes it only when true).
     /// Returns whether the entry exists.
     pub fn set_pinned(&mut self, uuid: &Uuid, pinned: bool) -> bool {
-        let Some(t) = self.entry_mut(uuid) else { return false };
+        let Some(t) = self.entry_mut(uuid) else {
+            return false;
+        };
         if pinned {
             insert_sorted(t, "pinned", toml_edit::value(true), bytes);
         } else {
@@ -126,8 +139,15 @@ impl ManifestEditor {
     }
 
     /// Sets `version` and `git-tree-sha1` of the entry with `uuid`.
-    pub fn set_version(&mut self, uuid: &Uuid, version: &str, tree_hash: Option<&TreeHash>) -> bool {
-        let Some(t) = self.entry_mut(uuid) else { return false };
+    pub fn set_version(
+        &mut self,
+        uuid: &Uuid,
+        version: &str,
+        tree_hash: Option<&TreeHash>,
+    ) -> bool {
+        let Some(t) = self.entry_mut(uuid) else {
+            return false;
+        };
         insert_sorted(t, "version", toml_edit::value(version), bytes);
         if let Some(h) = tree_hash {
             insert_sorted(t, "git-tree-sha1", toml_edit::value(h.to_string()), bytes);
@@ -163,7 +183,12 @@ impl ManifestEditor {
 
     /// Sets the top-level `project_hash`.
     pub fn set_project_hash(&mut self, hash: &TreeHash) {
-        insert_sorted(self.doc.as_table_mut(), "project_hash", toml_edit::value(hash.to_string()), bytes);
+        insert_sorted(
+            self.doc.as_table_mut(),
+            "project_hash",
+            toml_edit::value(hash.to_string()),
+            bytes,
+        );
     }
 
     /// The edited text.
@@ -179,10 +204,24 @@ impl ManifestEditor {
 
 /// Pkg's rank of top-level Project.toml tables (1.12+ order).
 fn project_table_rank(key: &str) -> usize {
-    ["name", "uuid", "keywords", "license", "desc", "version", "readonly", "workspace", "deps", "weakdeps", "sources", "extensions", "compat"]
-        .iter()
-        .position(|k| *k == key)
-        .unwrap_or(13)
+    [
+        "name",
+        "uuid",
+        "keywords",
+        "license",
+        "desc",
+        "version",
+        "readonly",
+        "workspace",
+        "deps",
+        "weakdeps",
+        "sources",
+        "extensions",
+        "compat",
+    ]
+    .iter()
+    .position(|k| *k == key)
+    .unwrap_or(13)
 }
 
 /// A Project.toml opened for editing.
@@ -223,7 +262,9 @@ impl ProjectEditor {
             let later = self
                 .doc
                 .iter()
-                .filter(|(k, v)| v.is_table() && project_table_rank(k) > project_table_rank("compat"))
+                .filter(|(k, v)| {
+                    v.is_table() && project_table_rank(k) > project_table_rank("compat")
+                })
                 .filter_map(|(_, v)| v.as_table().and_then(Table::position))
                 .min();
             if let Some(pos) = later {
@@ -294,7 +335,10 @@ uuid = \"ade2ca70-3891-5945-98fb-dc099432e06a\"
             out.contains("# a comment the user wrote\ngit-tree-sha1 = \"46e44e869b4d90b96bd8ed1fdcf32244fddfb6cc\"\npinned = true\nuuid = "),
             "{out}"
         );
-        assert!(out.contains("    [deps.Example.extensions]\n    X = \"Y\"\n"), "{out}");
+        assert!(
+            out.contains("    [deps.Example.extensions]\n    X = \"Y\"\n"),
+            "{out}"
+        );
         let gone = parse_uuid("ade2ca70-3891-5945-98fb-dc099432e06a").unwrap();
         assert_eq!(ed.remove_entries(&[gone].into_iter().collect()), 1);
         ed.write().unwrap();
@@ -304,7 +348,10 @@ uuid = \"ade2ca70-3891-5945-98fb-dc099432e06a\"
         assert!(m.get(&ex).unwrap().pinned);
         // Pinning a Pkg-written manifest gives exactly what Pkg would write, plus the user's
         // comment, which Pkg would drop.
-        assert_eq!(m.to_pkg_toml(), written.replace("# a comment the user wrote\n", ""));
+        assert_eq!(
+            m.to_pkg_toml(),
+            written.replace("# a comment the user wrote\n", "")
+        );
         assert!(ed.set_pinned(&ex, false));
         assert!(!ed.contents().contains("pinned"));
     }
@@ -321,7 +368,10 @@ uuid = \"ade2ca70-3891-5945-98fb-dc099432e06a\"
         assert!(out.starts_with("name = \"A\"  # my package\n"), "{out}");
         let compat_at = out.find("[compat]").unwrap();
         assert!(compat_at < out.find("[extras]").unwrap(), "{out}");
-        assert!(out.contains("[compat]\nB = \"1\"\nC = \"=1.2.3\"\n"), "{out}");
+        assert!(
+            out.contains("[compat]\nB = \"1\"\nC = \"=1.2.3\"\n"),
+            "{out}"
+        );
         assert!(ed.remove_dep("C"));
         ed.write().unwrap();
         let proj = crate::project::Project::read(&p).unwrap();

@@ -34,14 +34,20 @@ pub fn resolve_project_file(
         });
     }
     if let Some(name) = spec.strip_prefix('@') {
-        let dirs: Vec<PathBuf> = depots.iter().map(|d| d.join("environments").join(name)).collect();
+        let dirs: Vec<PathBuf> = depots
+            .iter()
+            .map(|d| d.join("environments").join(name))
+            .collect();
         let dir = dirs
             .iter()
             .find(|d| project_file_in(d).is_some())
             .or(dirs.first())
             .cloned()
             .ok_or_else(|| {
-                Error::invalid(crate::error::Location::file(spec), "a named environment needs a depot")
+                Error::invalid(
+                    crate::error::Location::file(spec),
+                    "a named environment needs a depot",
+                )
             })?;
         return Ok(project_file_in(&dir).unwrap_or_else(|| dir.join("Project.toml")));
     }
@@ -176,8 +182,14 @@ pub fn manifest_file_for(
             return p;
         }
     }
-    let julia_named = project_file.file_name().is_some_and(|n| n == PROJECT_NAMES[0]);
-    dir.join(if julia_named { "JuliaManifest.toml" } else { "Manifest.toml" })
+    let julia_named = project_file
+        .file_name()
+        .is_some_and(|n| n == PROJECT_NAMES[0]);
+    dir.join(if julia_named {
+        "JuliaManifest.toml"
+    } else {
+        "Manifest.toml"
+    })
 }
 
 /// The highest `X.Y` among `(Julia)Manifest-vX.Y.toml` files in `dir`.
@@ -186,10 +198,16 @@ fn newest_versioned_manifest(dir: &Path) -> Option<VersionNumber> {
     entries
         .filter_map(|e| {
             let name = e.ok()?.file_name().into_string().ok()?;
-            let rest = name.strip_prefix("JuliaManifest-v").or_else(|| name.strip_prefix("Manifest-v"))?;
+            let rest = name
+                .strip_prefix("JuliaManifest-v")
+                .or_else(|| name.strip_prefix("Manifest-v"))?;
             let v = rest.strip_suffix(".toml")?;
             let (major, minor) = v.split_once('.')?;
-            Some(VersionNumber::new(major.parse().ok()?, minor.parse().ok()?, 0))
+            Some(VersionNumber::new(
+                major.parse().ok()?,
+                minor.parse().ok()?,
+                0,
+            ))
         })
         .max()
 }
@@ -201,7 +219,9 @@ pub fn find_workspace(project_file: &Path, project: &Project) -> Result<Option<W
     let mut child_dir = project_file.parent().map(Path::to_path_buf);
     while let Some(dir) = child_dir {
         let Some(parent) = dir.parent() else { break };
-        let Some(parent_file) = project_file_in(parent) else { break };
+        let Some(parent_file) = project_file_in(parent) else {
+            break;
+        };
         let parent_project = Project::read(&parent_file)?;
         let listed = parent_project.workspace.as_ref().is_some_and(|projects| {
             projects
@@ -256,8 +276,16 @@ mod tests {
         assert_eq!(found, root.join("a/JuliaProject.toml"));
         let found = resolve_project_file(None, Some("b"), &root.join("a"), None, &[]).unwrap();
         assert_eq!(found, root.join("a/b/Project.toml"));
-        assert!(resolve_project_file(None, None, &root.join("a/b/c"), Some(&root.join("a/b")), &[]).is_err());
-        let named = resolve_project_file(Some("@work"), None, root, None, &[root.join("depot")]).unwrap();
+        assert!(resolve_project_file(
+            None,
+            None,
+            &root.join("a/b/c"),
+            Some(&root.join("a/b")),
+            &[]
+        )
+        .is_err());
+        let named =
+            resolve_project_file(Some("@work"), None, root, None, &[root.join("depot")]).unwrap();
         assert_eq!(named, root.join("depot/environments/work/Project.toml"));
     }
 
@@ -265,7 +293,11 @@ mod tests {
     fn manifest_names_and_workspaces() {
         let t = tempfile::tempdir().unwrap();
         let root = t.path();
-        fs::write(root.join("Project.toml"), "[workspace]\nprojects = [\"test\"]\n").unwrap();
+        fs::write(
+            root.join("Project.toml"),
+            "[workspace]\nprojects = [\"test\"]\n",
+        )
+        .unwrap();
         fs::create_dir_all(root.join("test")).unwrap();
         fs::write(root.join("test/Project.toml"), "[deps]\n").unwrap();
         let env = Environment::load(&root.join("test/Project.toml"), None).unwrap();

@@ -28,13 +28,26 @@ impl<'m> PackageGraph<'m> {
         }
         let mut nodes: Vec<usize> = index.values().copied().collect();
         nodes.sort_unstable();
-        let node_of: HashMap<Uuid, usize> = nodes.iter().enumerate().map(|(n, &i)| (manifest.entries[i].uuid, n)).collect();
+        let node_of: HashMap<Uuid, usize> = nodes
+            .iter()
+            .enumerate()
+            .map(|(n, &i)| (manifest.entries[i].uuid, n))
+            .collect();
         let edges = |e: &ManifestEntry, weak: bool| -> Vec<usize> {
             let deps = if weak { &e.weakdeps } else { &e.deps };
-            deps.iter().filter_map(|d| d.uuid).filter_map(|u| node_of.get(&u).copied()).collect()
+            deps.iter()
+                .filter_map(|d| d.uuid)
+                .filter_map(|u| node_of.get(&u).copied())
+                .collect()
         };
-        let strong: Vec<Vec<usize>> = nodes.iter().map(|&i| edges(&manifest.entries[i], false)).collect();
-        let weak: Vec<Vec<usize>> = nodes.iter().map(|&i| edges(&manifest.entries[i], true)).collect();
+        let strong: Vec<Vec<usize>> = nodes
+            .iter()
+            .map(|&i| edges(&manifest.entries[i], false))
+            .collect();
+        let weak: Vec<Vec<usize>> = nodes
+            .iter()
+            .map(|&i| edges(&manifest.entries[i], true))
+            .collect();
         let mut reverse = vec![Vec::new(); nodes.len()];
         for (from, tos) in strong.iter().enumerate() {
             for &to in tos {
@@ -58,7 +71,9 @@ impl<'m> PackageGraph<'m> {
 
     /// The entry of `uuid`.
     pub fn entry(&self, uuid: &Uuid) -> Option<&'m ManifestEntry> {
-        self.index.get(uuid).map(|&n| &self.manifest.entries[self.nodes[n]])
+        self.index
+            .get(uuid)
+            .map(|&n| &self.manifest.entries[self.nodes[n]])
     }
 
     fn entry_of(&self, node: usize) -> &'m ManifestEntry {
@@ -75,9 +90,16 @@ impl<'m> PackageGraph<'m> {
         (0..self.nodes.len()).map(|n| self.entry_of(n).uuid)
     }
 
-    fn walk(&self, starts: impl IntoIterator<Item = Uuid>, next: impl Fn(usize) -> Vec<usize>) -> BTreeSet<Uuid> {
+    fn walk(
+        &self,
+        starts: impl IntoIterator<Item = Uuid>,
+        next: impl Fn(usize) -> Vec<usize>,
+    ) -> BTreeSet<Uuid> {
         let mut seen = vec![false; self.nodes.len()];
-        let mut queue: VecDeque<usize> = starts.into_iter().filter_map(|u| self.index.get(&u).copied()).collect();
+        let mut queue: VecDeque<usize> = starts
+            .into_iter()
+            .filter_map(|u| self.index.get(&u).copied())
+            .collect();
         for &n in &queue {
             seen[n] = true;
         }
@@ -89,7 +111,10 @@ impl<'m> PackageGraph<'m> {
                 }
             }
         }
-        (0..self.nodes.len()).filter(|&n| seen[n]).map(|n| self.entry_of(n).uuid).collect()
+        (0..self.nodes.len())
+            .filter(|&n| seen[n])
+            .map(|n| self.entry_of(n).uuid)
+            .collect()
     }
 
     /// The roots and everything they need through strong dependencies.
@@ -100,7 +125,13 @@ impl<'m> PackageGraph<'m> {
     /// The closure through strong and weak dependencies (weak targets only when present in
     /// the manifest).
     pub fn closure_with_weak(&self, roots: impl IntoIterator<Item = Uuid>) -> BTreeSet<Uuid> {
-        self.walk(roots, |n| self.strong[n].iter().chain(&self.weak[n]).copied().collect())
+        self.walk(roots, |n| {
+            self.strong[n]
+                .iter()
+                .chain(&self.weak[n])
+                .copied()
+                .collect()
+        })
     }
 
     /// The targets and every package that depends on one of them, directly or not.
@@ -112,7 +143,12 @@ impl<'m> PackageGraph<'m> {
     pub fn deps_of(&self, uuid: &Uuid) -> Vec<Uuid> {
         self.index
             .get(uuid)
-            .map(|&n| self.strong[n].iter().map(|&m| self.entry_of(m).uuid).collect())
+            .map(|&n| {
+                self.strong[n]
+                    .iter()
+                    .map(|&m| self.entry_of(m).uuid)
+                    .collect()
+            })
             .unwrap_or_default()
     }
 
@@ -120,7 +156,12 @@ impl<'m> PackageGraph<'m> {
     pub fn dependents_of(&self, uuid: &Uuid) -> Vec<Uuid> {
         self.index
             .get(uuid)
-            .map(|&n| self.reverse[n].iter().map(|&m| self.entry_of(m).uuid).collect())
+            .map(|&n| {
+                self.reverse[n]
+                    .iter()
+                    .map(|&m| self.entry_of(m).uuid)
+                    .collect()
+            })
             .unwrap_or_default()
     }
 
@@ -191,7 +232,9 @@ impl<'m> PackageGraph<'m> {
                             }
                             cycle.push(m);
                             cycle.reverse();
-                            return Some(cycle.into_iter().map(|k| self.entry_of(k).uuid).collect());
+                            return Some(
+                                cycle.into_iter().map(|k| self.entry_of(k).uuid).collect(),
+                            );
                         }
                         _ => {}
                     }
@@ -260,16 +303,25 @@ mod tests {
     fn closures_and_paths() {
         let m = diamond();
         let g = PackageGraph::new(&m);
-        assert_eq!(g.closure([u(1)]), [u(1), u(2), u(3), u(4)].into_iter().collect());
+        assert_eq!(
+            g.closure([u(1)]),
+            [u(1), u(2), u(3), u(4)].into_iter().collect()
+        );
         assert_eq!(g.closure_with_weak([u(1)]).len(), 5);
-        assert_eq!(g.reverse_closure([u(4)]), [u(1), u(2), u(3), u(4), u(5)].into_iter().collect());
+        assert_eq!(
+            g.reverse_closure([u(4)]),
+            [u(1), u(2), u(3), u(4), u(5)].into_iter().collect()
+        );
         assert_eq!(g.path([u(5)], &u(4)).unwrap().len(), 4);
         assert_eq!(g.path([u(4)], &u(1)), None);
         assert_eq!(g.find_cycle(), None);
         let loaded: BTreeSet<Uuid> = [u(2), u(4)].into_iter().collect();
         assert!(g.active_extensions(&loaded).is_empty());
         let loaded: BTreeSet<Uuid> = [u(2), u(4), u(6)].into_iter().collect();
-        assert_eq!(g.active_extensions(&loaded), vec![(u(2), "BFExt".to_string())]);
+        assert_eq!(
+            g.active_extensions(&loaded),
+            vec![(u(2), "BFExt".to_string())]
+        );
     }
 
     #[test]

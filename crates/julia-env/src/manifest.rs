@@ -15,7 +15,8 @@ use crate::toml_source::TomlSource;
 use crate::version::VersionNumber;
 
 /// The first line Pkg writes.
-pub const HEADER: &str = "# This file is machine-generated - editing it directly is not advised\n\n";
+pub const HEADER: &str =
+    "# This file is machine-generated - editing it directly is not advised\n\n";
 
 /// A dependency named in an entry's `deps` or `weakdeps`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -230,26 +231,45 @@ impl Manifest {
         } else {
             let fmt_item = &root["manifest_format"];
             let fmt = fmt_item.as_str().ok_or_else(|| {
-                src.error(src.locate_item(fmt_item), "Expected `manifest_format` to be a string")
+                src.error(
+                    src.locate_item(fmt_item),
+                    "Expected `manifest_format` to be a string",
+                )
             })?;
             m.format = VersionNumber::parse(fmt).map_err(|_| {
-                src.error(src.locate_item(fmt_item), format!("Could not parse `manifest_format` {fmt:?} as a version"))
+                src.error(
+                    src.locate_item(fmt_item),
+                    format!("Could not parse `manifest_format` {fmt:?} as a version"),
+                )
             })?;
             if let Some(item) = root.get("julia_version") {
                 let s = item.as_str().ok_or_else(|| {
-                    src.error(src.locate_item(item), "Expected `julia_version` to be a string")
+                    src.error(
+                        src.locate_item(item),
+                        "Expected `julia_version` to be a string",
+                    )
                 })?;
                 m.julia_version = Some(VersionNumber::parse(s).map_err(|_| {
-                    src.error(src.locate_item(item), format!("Could not parse `julia_version` {s:?} as a version"))
+                    src.error(
+                        src.locate_item(item),
+                        format!("Could not parse `julia_version` {s:?} as a version"),
+                    )
                 })?);
             }
             if let Some(item) = root.get("project_hash") {
-                m.project_hash = Some(item.as_str().and_then(TreeHash::parse).ok_or_else(|| {
-                    src.error(src.locate_item(item), "Could not parse `project_hash` as a SHA-1")
-                })?);
+                m.project_hash =
+                    Some(item.as_str().and_then(TreeHash::parse).ok_or_else(|| {
+                        src.error(
+                            src.locate_item(item),
+                            "Could not parse `project_hash` as a SHA-1",
+                        )
+                    })?);
             }
             for (k, v) in root.iter() {
-                if !matches!(k, "julia_version" | "manifest_format" | "project_hash" | "deps") {
+                if !matches!(
+                    k,
+                    "julia_version" | "manifest_format" | "project_hash" | "deps"
+                ) {
                     if let Some(v) = pkg_toml::from_item(v) {
                         m.other.set(k, v);
                     }
@@ -258,7 +278,10 @@ impl Manifest {
             match root.get("deps") {
                 None => None,
                 Some(item) => Some(item.as_table().ok_or_else(|| {
-                    src.error(src.locate_item(item), "Expected `deps` to be a table of package entries")
+                    src.error(
+                        src.locate_item(item),
+                        "Expected `deps` to be a table of package entries",
+                    )
                 })?),
             }
         };
@@ -269,7 +292,8 @@ impl Manifest {
                     src.error(src.locate_key(deps, name), format!("Expected `{name}` to be an array of package entries (`[[deps.{name}]]`)"))
                 })?;
                 for table in entries.iter() {
-                    m.entries.push(read_entry(src, name, table, with_registries)?);
+                    m.entries
+                        .push(read_entry(src, name, table, with_registries)?);
                 }
             }
         }
@@ -312,7 +336,8 @@ impl Manifest {
     pub fn problems(&self) -> Vec<Problem> {
         let mut out = Vec::new();
         let index = self.name_index();
-        let by_uuid: HashMap<Uuid, &ManifestEntry> = self.entries.iter().map(|e| (e.uuid, e)).collect();
+        let by_uuid: HashMap<Uuid, &ManifestEntry> =
+            self.entries.iter().map(|e| (e.uuid, e)).collect();
         for e in &self.entries {
             let who = format!("`{}={}`", e.name, e.uuid);
             let mut push = |message: String| {
@@ -347,7 +372,10 @@ impl Manifest {
                 }
                 let mut seen = std::collections::HashSet::new();
                 if !deps.iter().all(|d| seen.insert(d.name.as_str())) {
-                    push(format!("Duplicate entry in {who}'s `{}` field.", if weak { "weakdeps" } else { "deps" }));
+                    push(format!(
+                        "Duplicate entry in {who}'s `{}` field.",
+                        if weak { "weakdeps" } else { "deps" }
+                    ));
                 }
                 for d in deps {
                     match index.get(d.name.as_str()).map_or(0, Vec::len) {
@@ -384,7 +412,9 @@ impl Manifest {
 
     /// The Pkg flavor that wrote this manifest, from its `julia_version`.
     pub fn flavor(&self) -> PkgFlavor {
-        self.julia_version.as_ref().map_or(PkgFlavor::LATEST, PkgFlavor::for_julia)
+        self.julia_version
+            .as_ref()
+            .map_or(PkgFlavor::LATEST, PkgFlavor::for_julia)
     }
 
     /// The manifest as Pkg writes it (`destructure` + `write_manifest`), in the flavor of the
@@ -399,14 +429,21 @@ impl Manifest {
         for e in &self.entries {
             *counts.entry(e.name.as_str()).or_default() += 1;
         }
-        let all_unique = |deps: &[Dep]| deps.iter().all(|d| counts.get(d.name.as_str()) == Some(&1));
+        let all_unique =
+            |deps: &[Dep]| deps.iter().all(|d| counts.get(d.name.as_str()) == Some(&1));
         let mut groups: BTreeMap<&str, Vec<Value>> = BTreeMap::new();
         let v2_1 = self.format >= VersionNumber::new(2, 1, 0);
         for e in &self.entries {
             let mut t = e.raw.clone();
             t.set("uuid", Value::from(e.uuid.to_string()));
-            t.set_or_remove("version", e.version.as_ref().map(|v| Value::from(v.to_string())));
-            t.set_or_remove("git-tree-sha1", e.tree_hash.map(|h| Value::from(h.to_string())));
+            t.set_or_remove(
+                "version",
+                e.version.as_ref().map(|v| Value::from(v.to_string())),
+            );
+            t.set_or_remove(
+                "git-tree-sha1",
+                e.tree_hash.map(|h| Value::from(h.to_string())),
+            );
             t.set_or_remove("pinned", e.pinned.then_some(Value::Bool(true)));
             t.set_or_remove("path", e.path.clone().map(Value::from));
             t.set_or_remove("entryfile", e.entryfile.clone().map(Value::from));
@@ -423,7 +460,12 @@ impl Manifest {
                 } else {
                     Some(Value::Table(
                         deps.iter()
-                            .map(|d| (d.name.clone(), Value::from(d.uuid.map(|u| u.to_string()).unwrap_or_default())))
+                            .map(|d| {
+                                (
+                                    d.name.clone(),
+                                    Value::from(d.uuid.map(|u| u.to_string()).unwrap_or_default()),
+                                )
+                            })
                             .collect(),
                     ))
                 };
@@ -438,9 +480,9 @@ impl Manifest {
                             .map(|(k, v)| {
                                 let v = match v {
                                     Triggers::One(s) => Value::from(s.as_str()),
-                                    Triggers::Many(list) => {
-                                        Value::Array(list.iter().map(|s| Value::from(s.as_str())).collect())
-                                    }
+                                    Triggers::Many(list) => Value::Array(
+                                        list.iter().map(|s| Value::from(s.as_str())).collect(),
+                                    ),
                                 };
                                 (k.clone(), v)
                             })
@@ -454,11 +496,16 @@ impl Manifest {
                     match e.registries.as_slice() {
                         [] => None,
                         [one] => Some(Value::from(one.as_str())),
-                        many => Some(Value::Array(many.iter().map(|s| Value::from(s.as_str())).collect())),
+                        many => Some(Value::Array(
+                            many.iter().map(|s| Value::from(s.as_str())).collect(),
+                        )),
                     },
                 );
             }
-            groups.entry(e.name.as_str()).or_default().push(Value::Table(t));
+            groups
+                .entry(e.name.as_str())
+                .or_default()
+                .push(Value::Table(t));
         }
         let deps: Table = groups
             .into_iter()
@@ -507,16 +554,20 @@ fn is_v1_format(root: &EditTable) -> bool {
     }
 }
 
-fn read_entry(src: &TomlSource, name: &str, table: &EditTable, with_registries: bool) -> Result<ManifestEntry> {
+fn read_entry(
+    src: &TomlSource,
+    name: &str,
+    table: &EditTable,
+    with_registries: bool,
+) -> Result<ManifestEntry> {
     let location = src.locate(table.span());
     let at = |key: &str| src.locate_key(table, key).or(&location);
     let string_field = |key: &str| -> Result<Option<&str>> {
         match table.get(key) {
             None => Ok(None),
-            Some(item) => item
-                .as_str()
-                .map(Some)
-                .ok_or_else(|| src.error(at(key), format!("Expected field `{key}` to be a String."))),
+            Some(item) => item.as_str().map(Some).ok_or_else(|| {
+                src.error(at(key), format!("Expected field `{key}` to be a String."))
+            }),
         }
     };
     let pinned = match table.get("pinned") {
@@ -525,14 +576,22 @@ fn read_entry(src: &TomlSource, name: &str, table: &EditTable, with_registries: 
             .as_bool()
             .ok_or_else(|| src.error(at("pinned"), "Expected field `pinned` to be a Boolean."))?,
     };
-    let uuid_text = string_field("uuid")?
-        .ok_or_else(|| src.error(location.clone(), format!("Entry for `{name}` has no `uuid` field.")))?;
+    let uuid_text = string_field("uuid")?.ok_or_else(|| {
+        src.error(
+            location.clone(),
+            format!("Entry for `{name}` has no `uuid` field."),
+        )
+    })?;
     let uuid = parse_uuid(uuid_text)
         .ok_or_else(|| src.error(at("uuid"), "Could not parse `uuid` field as a UUID."))?;
     let version = string_field("version")?
         .map(|s| {
-            VersionNumber::parse(s)
-                .map_err(|_| src.error(at("version"), "Could not parse `version` as a `VersionNumber`."))
+            VersionNumber::parse(s).map_err(|_| {
+                src.error(
+                    at("version"),
+                    "Could not parse `version` as a `VersionNumber`.",
+                )
+            })
         })
         .transpose()?;
     let path = string_field("path")?.map(str::to_string);
@@ -541,8 +600,12 @@ fn read_entry(src: &TomlSource, name: &str, table: &EditTable, with_registries: 
     let repo_subdir = string_field("repo-subdir")?.map(str::to_string);
     let tree_hash = string_field("git-tree-sha1")?
         .map(|s| {
-            TreeHash::parse(s)
-                .ok_or_else(|| src.error(at("git-tree-sha1"), "Could not parse `git-tree-sha1` field as a SHA."))
+            TreeHash::parse(s).ok_or_else(|| {
+                src.error(
+                    at("git-tree-sha1"),
+                    "Could not parse `git-tree-sha1` field as a SHA.",
+                )
+            })
         })
         .transpose()?;
     let deps = read_deps(src, table, "deps", &at)?;
@@ -550,7 +613,10 @@ fn read_entry(src: &TomlSource, name: &str, table: &EditTable, with_registries: 
     let mut extensions = BTreeMap::new();
     if let Some(item) = table.get("extensions") {
         let t = item.as_table_like().ok_or_else(|| {
-            src.error(at("extensions"), "Expected `extensions` field to be a table.")
+            src.error(
+                at("extensions"),
+                "Expected `extensions` field to be a table.",
+            )
         })?;
         for (ext, v) in t.iter() {
             let triggers = if let Some(s) = v.as_str() {
@@ -558,9 +624,16 @@ fn read_entry(src: &TomlSource, name: &str, table: &EditTable, with_registries: 
             } else {
                 Triggers::Many(
                     v.as_array()
-                        .and_then(|a| a.iter().map(|x| x.as_str().map(str::to_string)).collect::<Option<Vec<_>>>())
+                        .and_then(|a| {
+                            a.iter()
+                                .map(|x| x.as_str().map(str::to_string))
+                                .collect::<Option<Vec<_>>>()
+                        })
                         .ok_or_else(|| {
-                            src.error(at("extensions"), "Expected `ext` entry to be a `Union{String, Vector{String}}`.")
+                            src.error(
+                                at("extensions"),
+                                "Expected `ext` entry to be a `Union{String, Vector{String}}`.",
+                            )
                         })?,
                 )
             };
@@ -574,9 +647,16 @@ fn read_entry(src: &TomlSource, name: &str, table: &EditTable, with_registries: 
             Some(s) => vec![s.to_string()],
             None => item
                 .as_array()
-                .and_then(|a| a.iter().map(|x| x.as_str().map(str::to_string)).collect::<Option<Vec<_>>>())
+                .and_then(|a| {
+                    a.iter()
+                        .map(|x| x.as_str().map(str::to_string))
+                        .collect::<Option<Vec<_>>>()
+                })
                 .ok_or_else(|| {
-                    src.error(at("registries"), "Expected `registries` to be a string or a list of strings.")
+                    src.error(
+                        at("registries"),
+                        "Expected `registries` to be a string or a list of strings.",
+                    )
                 })?,
         },
     };
@@ -604,8 +684,15 @@ fn read_entry(src: &TomlSource, name: &str, table: &EditTable, with_registries: 
     })
 }
 
-fn read_deps(src: &TomlSource, table: &EditTable, key: &str, at: &dyn Fn(&str) -> Location) -> Result<Vec<Dep>> {
-    let Some(item) = table.get(key) else { return Ok(Vec::new()) };
+fn read_deps(
+    src: &TomlSource,
+    table: &EditTable,
+    key: &str,
+    at: &dyn Fn(&str) -> Location,
+) -> Result<Vec<Dep>> {
+    let Some(item) = table.get(key) else {
+        return Ok(Vec::new());
+    };
     if let Some(list) = item.as_array() {
         return list
             .iter()
@@ -634,7 +721,10 @@ fn read_deps(src: &TomlSource, table: &EditTable, key: &str, at: &dyn Fn(&str) -
             })
             .collect();
     }
-    Err(src.error(at(key), format!("Expected `{key}` field to be either a list or a table.")))
+    Err(src.error(
+        at(key),
+        format!("Expected `{key}` field to be either a list or a table."),
+    ))
 }
 
 /// Manifest file names in a project directory, in Julia's order of preference for `julia`
@@ -722,17 +812,29 @@ version = "1.11.0"
         twin.version = Some(VersionNumber::new(1, 0, 0));
         m.entries.push(twin);
         let out = m.to_pkg_toml();
-        assert!(out.contains("    [deps.Random.deps]\n    SHA = \"ea8e919c-243c-51af-8825-aaa63cd721ce\"\n"), "{out}");
+        assert!(
+            out.contains(
+                "    [deps.Random.deps]\n    SHA = \"ea8e919c-243c-51af-8825-aaa63cd721ce\"\n"
+            ),
+            "{out}"
+        );
         assert!(out.contains("deps = [\"TOML\", \"UUIDs\"]"), "{out}");
     }
 
     #[test]
     fn field_errors_are_pkgs() {
         let e = parse("manifest_format = \"2.0\"\n[[deps.A]]\nuuid = \"ade2ca70\"\n").unwrap_err();
-        assert_eq!(e.to_string(), "Manifest.toml:3:1: Could not parse `uuid` field as a UUID.");
+        assert_eq!(
+            e.to_string(),
+            "Manifest.toml:3:1: Could not parse `uuid` field as a UUID."
+        );
         let e = parse("manifest_format = \"2.0\"\n[[deps.A]]\nuuid = \"ade2ca70-3891-5945-98fb-dc099432e06a\"\npinned = \"true\"\n")
             .unwrap_err();
-        assert!(e.to_string().ends_with("Expected field `pinned` to be a Boolean."), "{e}");
+        assert!(
+            e.to_string()
+                .ends_with("Expected field `pinned` to be a Boolean."),
+            "{e}"
+        );
         let e = parse("manifest_format = \"2.0\"\n[deps.A]\nuuid = \"ade2ca70-3891-5945-98fb-dc099432e06a\"\n").unwrap_err();
         assert!(e.to_string().contains("array of package entries"), "{e}");
     }
@@ -741,7 +843,10 @@ version = "1.11.0"
     fn empty_and_v1_and_unknown_formats() {
         let m = parse("").unwrap();
         assert_eq!(m.format, VersionNumber::new(2, 0, 0));
-        assert_eq!(m.to_pkg_toml(), format!("{HEADER}manifest_format = \"2.0\"\n\n[deps]\n"));
+        assert_eq!(
+            m.to_pkg_toml(),
+            format!("{HEADER}manifest_format = \"2.0\"\n\n[deps]\n")
+        );
         let v1 = "# This file is machine-generated - editing it directly is not advised\n\n[[Random]]\nuuid = \"9a3f8284-a2c9-5f02-9a11-845980a1fd5c\"\n";
         let m = parse(v1).unwrap();
         assert_eq!(m.format.major, 1);

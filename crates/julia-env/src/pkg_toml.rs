@@ -155,7 +155,11 @@ fn julia_float(f: f64) -> String {
     if f.is_nan() {
         "nan".into()
     } else if f.is_infinite() {
-        if f > 0.0 { "inf".into() } else { "-inf".into() }
+        if f > 0.0 {
+            "inf".into()
+        } else {
+            "-inf".into()
+        }
     } else {
         format!("{f:?}")
     }
@@ -231,7 +235,9 @@ fn print_table(
                 path.push(key.clone());
                 let header = t.is_empty()
                     || !t.entries.iter().all(|(_, v)| is_tabular(v))
-                    || t.entries.iter().any(|(_, v)| matches!(v, Value::Table(x) if x.inline));
+                    || t.entries
+                        .iter()
+                        .any(|(_, v)| matches!(v, Value::Table(x) if x.inline));
                 if header {
                     if !first_block {
                         out.push('\n');
@@ -312,7 +318,11 @@ fn escape_into(out: &mut String, s: &str) {
 fn print_value(out: &mut String, value: &Value, opts: PrintOptions<'_>) {
     match value {
         Value::String(s) => {
-            let quotes = if opts.triple_quote_multiline && s.contains('\n') { "\"\"\"" } else { "\"" };
+            let quotes = if opts.triple_quote_multiline && s.contains('\n') {
+                "\"\"\""
+            } else {
+                "\""
+            };
             out.push_str(quotes);
             escape_into(out, s);
             out.push_str(quotes);
@@ -362,7 +372,10 @@ mod tests {
     fn layout_matches_julia() {
         let entry: Table = [
             ("uuid".to_string(), Value::from("u")),
-            ("deps".to_string(), Value::Array(vec!["B".into(), "A".into()])),
+            (
+                "deps".to_string(),
+                Value::Array(vec!["B".into(), "A".into()]),
+            ),
             (
                 "weakdeps".to_string(),
                 Value::Table([("X".to_string(), Value::from("x"))].into_iter().collect()),
@@ -390,13 +403,17 @@ mod tests {
         let mut out = String::new();
         print_key(&mut out, "a b\"");
         assert_eq!(out, "\"a b\\\"\"");
-        let t: Table = [("k".to_string(), Value::from("a\u{1}\n\\é"))].into_iter().collect();
+        let t: Table = [("k".to_string(), Value::from("a\u{1}\n\\é"))]
+            .into_iter()
+            .collect();
         assert_eq!(print(&t, opts()), "k = \"a\\u0001\\n\\\\é\"\n");
     }
 
     #[test]
     fn empty_table_gets_a_header() {
-        let t: Table = [("deps".to_string(), Value::Table(Table::new()))].into_iter().collect();
+        let t: Table = [("deps".to_string(), Value::Table(Table::new()))]
+            .into_iter()
+            .collect();
         assert_eq!(print(&t, opts()), "[deps]\n");
     }
 }

@@ -22,7 +22,9 @@ pub struct Platform {
 #[error("{0}")]
 pub struct PlatformError(pub String);
 
-const FORBIDDEN: &[char] = &['+', '-', '/', '<', '>', ':', '"', '\'', '\\', '|', '?', '*', ' '];
+const FORBIDDEN: &[char] = &[
+    '+', '-', '/', '<', '>', ':', '"', '\'', '\\', '|', '?', '*', ' ',
+];
 
 fn normalize_arch(arch: &str) -> String {
     match arch {
@@ -41,7 +43,11 @@ impl Platform {
     /// A platform from `os`, `arch` and tags, with Julia's normalisation and defaults
     /// (`libc = glibc` on Linux, `call_abi = eabihf` on 32-bit ARM Linux, version-like tags
     /// printed as full versions).
-    pub fn new(os: &str, arch: &str, tags: impl IntoIterator<Item = (String, String)>) -> Result<Platform, PlatformError> {
+    pub fn new(
+        os: &str,
+        arch: &str,
+        tags: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Platform, PlatformError> {
         let mut map = BTreeMap::new();
         map.insert("os".to_string(), os.to_lowercase());
         map.insert("arch".to_string(), normalize_arch(&arch.to_lowercase()));
@@ -49,10 +55,15 @@ impl Platform {
             let (k, mut v) = (k.to_lowercase(), v.to_lowercase());
             for s in [&k, &v] {
                 if s.contains(FORBIDDEN) {
-                    return Err(PlatformError(format!("invalid character in platform tag `{k}` = `{v}`")));
+                    return Err(PlatformError(format!(
+                        "invalid character in platform tag `{k}` = `{v}`"
+                    )));
                 }
             }
-            if matches!(k.as_str(), "libgfortran_version" | "libstdcxx_version" | "os_version") {
+            if matches!(
+                k.as_str(),
+                "libgfortran_version" | "libstdcxx_version" | "os_version"
+            ) {
                 if let Ok(parsed) = VersionNumber::parse(&v) {
                     v = parsed.to_string();
                 }
@@ -62,7 +73,8 @@ impl Platform {
         if map["os"] == "linux" {
             map.entry("libc".into()).or_insert_with(|| "glibc".into());
             if matches!(map["arch"].as_str(), "armv7l" | "armv6l") {
-                map.entry("call_abi".into()).or_insert_with(|| "eabihf".into());
+                map.entry("call_abi".into())
+                    .or_insert_with(|| "eabihf".into());
             }
         }
         Ok(Platform { tags: map })
@@ -106,7 +118,15 @@ impl Platform {
             }
         }
         if let Some(l) = c.name("libc") {
-            tags.push(("libc".into(), if l.as_str() == "-gnu" { "glibc" } else { "musl" }.into()));
+            tags.push((
+                "libc".into(),
+                if l.as_str() == "-gnu" {
+                    "glibc"
+                } else {
+                    "musl"
+                }
+                .into(),
+            ));
         }
         if let Some(a) = c.name("abi") {
             tags.push(("call_abi".into(), a.as_str().into()));
@@ -121,7 +141,10 @@ impl Platform {
             tags.push(("libgfortran_version".into(), v));
         }
         if let Some(x) = c.name("cxx") {
-            tags.push(("cxxstring_abi".into(), x.as_str().trim_start_matches('-').into()));
+            tags.push((
+                "cxxstring_abi".into(),
+                x.as_str().trim_start_matches('-').into(),
+            ));
         }
         if let Some(s) = c.name("stdcxx") {
             let patch = s.as_str().trim_start_matches("-libstdcxx");
@@ -176,7 +199,14 @@ impl Platform {
         for (k, v) in &self.tags {
             if !matches!(
                 k.as_str(),
-                "arch" | "os" | "libc" | "call_abi" | "libgfortran_version" | "cxxstring_abi" | "libstdcxx_version" | "os_version"
+                "arch"
+                    | "os"
+                    | "libc"
+                    | "call_abi"
+                    | "libgfortran_version"
+                    | "cxxstring_abi"
+                    | "libstdcxx_version"
+                    | "os_version"
             ) {
                 s.push_str(&format!("-{k}+{v}"));
             }
@@ -185,7 +215,10 @@ impl Platform {
     }
 
     fn os_version_major(&self) -> String {
-        self.get("os_version").and_then(|v| v.split('.').next()).unwrap_or("").to_string()
+        self.get("os_version")
+            .and_then(|v| v.split('.').next())
+            .unwrap_or("")
+            .to_string()
     }
 
     fn os_version_major_minor(&self) -> String {
@@ -202,10 +235,12 @@ impl Platform {
             None => true,
             Some(h) => match k.as_str() {
                 "julia_version" => minor_of(v) == minor_of(h),
-                "os_version" | "libstdcxx_version" => match (VersionNumber::parse(v), VersionNumber::parse(h)) {
-                    (Ok(a), Ok(b)) => a <= b,
-                    _ => v == h,
-                },
+                "os_version" | "libstdcxx_version" => {
+                    match (VersionNumber::parse(v), VersionNumber::parse(h)) {
+                        (Ok(a), Ok(b)) => a <= b,
+                        _ => v == h,
+                    }
+                }
                 _ => v == h,
             },
         })
@@ -224,13 +259,24 @@ impl fmt::Display for Platform {
 
 /// `select_platform` (Julia 1.10-1.12): among candidates that match the host, the one with
 /// the fewest tag keys differing from the host's, then the largest triplet.
-pub fn select_platform<'a, T>(candidates: impl IntoIterator<Item = (&'a Platform, T)>, host: &Platform) -> Option<T> {
+pub fn select_platform<'a, T>(
+    candidates: impl IntoIterator<Item = (&'a Platform, T)>,
+    host: &Platform,
+) -> Option<T> {
     let mut matching: Vec<(usize, String, T)> = candidates
         .into_iter()
         .filter(|(p, _)| p.matches_host(host))
         .map(|(p, t)| {
-            let loss = p.tags.keys().filter(|k| !host.tags.contains_key(*k)).count()
-                + host.tags.keys().filter(|k| !p.tags.contains_key(*k)).count();
+            let loss = p
+                .tags
+                .keys()
+                .filter(|k| !host.tags.contains_key(*k))
+                .count()
+                + host
+                    .tags
+                    .keys()
+                    .filter(|k| !p.tags.contains_key(*k))
+                    .count();
             (loss, p.triplet(), t)
         })
         .collect();
@@ -262,28 +308,65 @@ mod tests {
         ] {
             assert_eq!(Platform::parse_triplet(t).unwrap().triplet(), t);
         }
-        let p = Platform::parse_triplet("x86_64-linux-gnu-libgfortran5-cxx11-libstdcxx30-julia_version+1.10.4").unwrap();
+        let p = Platform::parse_triplet(
+            "x86_64-linux-gnu-libgfortran5-cxx11-libstdcxx30-julia_version+1.10.4",
+        )
+        .unwrap();
         assert_eq!(p.get("libstdcxx_version"), Some("3.4.30"));
         assert_eq!(p.get("libgfortran_version"), Some("5.0.0"));
-        assert_eq!(Platform::parse_triplet("amd64-linux-gnu").unwrap().get("arch"), Some("x86_64"));
+        assert_eq!(
+            Platform::parse_triplet("amd64-linux-gnu")
+                .unwrap()
+                .get("arch"),
+            Some("x86_64")
+        );
         assert!(Platform::parse_triplet("sparc-sun-solaris").is_err());
     }
 
     #[test]
     fn selection_prefers_fewest_differences_then_largest_triplet() {
-        let host = Platform::parse_triplet("x86_64-linux-gnu-libgfortran5-cxx11-libstdcxx30-julia_version+1.10.4").unwrap();
-        let g4 = Platform::new("linux", "x86_64", [("libgfortran_version".to_string(), "4".to_string())]).unwrap();
-        let g5 = Platform::new("linux", "x86_64", [("libgfortran_version".to_string(), "5".to_string())]).unwrap();
+        let host = Platform::parse_triplet(
+            "x86_64-linux-gnu-libgfortran5-cxx11-libstdcxx30-julia_version+1.10.4",
+        )
+        .unwrap();
+        let g4 = Platform::new(
+            "linux",
+            "x86_64",
+            [("libgfortran_version".to_string(), "4".to_string())],
+        )
+        .unwrap();
+        let g5 = Platform::new(
+            "linux",
+            "x86_64",
+            [("libgfortran_version".to_string(), "5".to_string())],
+        )
+        .unwrap();
         let mac = Platform::new("macos", "x86_64", []).unwrap();
         let plain = Platform::new("linux", "x86_64", []).unwrap();
         assert!(!g4.matches_host(&host));
         assert!(g5.matches_host(&host));
-        assert_eq!(select_platform([(&g4, "g4"), (&g5, "g5"), (&mac, "mac"), (&plain, "plain")], &host), Some("g5"));
+        assert_eq!(
+            select_platform(
+                [(&g4, "g4"), (&g5, "g5"), (&mac, "mac"), (&plain, "plain")],
+                &host
+            ),
+            Some("g5")
+        );
         let musl = Platform::parse_triplet("x86_64-linux-musl").unwrap();
         assert_eq!(select_platform([(&g4, 1), (&plain, 2)], &musl), None);
-        let newer_cxx = Platform::new("linux", "x86_64", [("libstdcxx_version".to_string(), "3.4.31".to_string())]).unwrap();
+        let newer_cxx = Platform::new(
+            "linux",
+            "x86_64",
+            [("libstdcxx_version".to_string(), "3.4.31".to_string())],
+        )
+        .unwrap();
         assert!(!newer_cxx.matches_host(&host));
-        let jv = Platform::new("linux", "x86_64", [("julia_version".to_string(), "1.10.0".to_string())]).unwrap();
+        let jv = Platform::new(
+            "linux",
+            "x86_64",
+            [("julia_version".to_string(), "1.10.0".to_string())],
+        )
+        .unwrap();
         assert!(jv.matches_host(&host));
     }
 }

@@ -115,19 +115,31 @@ impl Project {
             None => optional_string(src, root, "entryfile")?,
         };
         if let Some(item) = root.get("uuid") {
-            let s = item
-                .as_str()
-                .ok_or_else(|| src.error(src.locate_item(item), "Expected project UUID to be a string"))?;
+            let s = item.as_str().ok_or_else(|| {
+                src.error(
+                    src.locate_item(item),
+                    "Expected project UUID to be a string",
+                )
+            })?;
             p.uuid = Some(parse_uuid(s).ok_or_else(|| {
-                src.error(src.locate_item(item), "Could not parse project UUID as a UUID")
+                src.error(
+                    src.locate_item(item),
+                    "Could not parse project UUID as a UUID",
+                )
             })?);
         }
         if let Some(item) = root.get("version") {
             let s = item.as_str().ok_or_else(|| {
-                src.error(src.locate_item(item), "Expected project version to be a string")
+                src.error(
+                    src.locate_item(item),
+                    "Expected project version to be a string",
+                )
             })?;
             p.version = Some(VersionNumber::parse(s).map_err(|_| {
-                src.error(src.locate_item(item), "Could not parse project version as a version")
+                src.error(
+                    src.locate_item(item),
+                    "Could not parse project version as a version",
+                )
             })?);
         }
         let deps = read_deps(src, root, "deps")?;
@@ -182,7 +194,10 @@ impl Project {
             let mut seen = std::collections::BTreeSet::new();
             for dep in names {
                 if !seen.insert(dep) {
-                    return Err(src.error(at(), format!("A dependency was named twice in target `{target}`")));
+                    return Err(src.error(
+                        at(),
+                        format!("A dependency was named twice in target `{target}`"),
+                    ));
                 }
                 if !self.is_listed(dep, true) {
                     return Err(src.error(
@@ -247,12 +262,19 @@ impl Project {
         let mut raw = self.raw.clone();
         let strings = |m: &BTreeMap<String, Uuid>| -> Option<Value> {
             (!m.is_empty()).then(|| {
-                Value::Table(m.iter().map(|(k, v)| (k.clone(), Value::from(v.to_string()))).collect())
+                Value::Table(
+                    m.iter()
+                        .map(|(k, v)| (k.clone(), Value::from(v.to_string())))
+                        .collect(),
+                )
             })
         };
         raw.set_or_remove("name", self.name.clone().map(Value::from));
         raw.set_or_remove("uuid", self.uuid.map(|u| Value::from(u.to_string())));
-        raw.set_or_remove("version", self.version.as_ref().map(|v| Value::from(v.to_string())));
+        raw.set_or_remove(
+            "version",
+            self.version.as_ref().map(|v| Value::from(v.to_string())),
+        );
         if flavor >= PkgFlavor::V1_12 {
             raw.set_or_remove(
                 "workspace",
@@ -260,7 +282,9 @@ impl Project {
                     Value::Table(
                         [(
                             "projects".to_string(),
-                            Value::Array(projects.iter().map(|p| Value::from(p.as_str())).collect()),
+                            Value::Array(
+                                projects.iter().map(|p| Value::from(p.as_str())).collect(),
+                            ),
                         )]
                         .into_iter()
                         .collect(),
@@ -279,10 +303,17 @@ impl Project {
                     self.sources
                         .iter()
                         .map(|(name, s)| {
-                            let mut t: Table = [("path", &s.path), ("url", &s.url), ("rev", &s.rev), ("subdir", &s.subdir)]
-                                .into_iter()
-                                .filter_map(|(k, v)| v.as_ref().map(|v| (k.to_string(), Value::from(v.as_str()))))
-                                .collect();
+                            let mut t: Table = [
+                                ("path", &s.path),
+                                ("url", &s.url),
+                                ("rev", &s.rev),
+                                ("subdir", &s.subdir),
+                            ]
+                            .into_iter()
+                            .filter_map(|(k, v)| {
+                                v.as_ref().map(|v| (k.to_string(), Value::from(v.as_str())))
+                            })
+                            .collect();
                             t.inline = flavor >= PkgFlavor::V1_11;
                             (name.clone(), Value::Table(t))
                         })
@@ -309,7 +340,12 @@ impl Project {
                     self.targets
                         .iter()
                         .map(|(k, names)| {
-                            (k.clone(), Value::Array(names.iter().map(|n| Value::from(n.as_str())).collect()))
+                            (
+                                k.clone(),
+                                Value::Array(
+                                    names.iter().map(|n| Value::from(n.as_str())).collect(),
+                                ),
+                            )
                         })
                         .collect(),
                 )
@@ -321,7 +357,9 @@ impl Project {
         let ranks = project_key_ranks(flavor);
         let order = |a: &str, b: &str| -> Ordering {
             let rank = |k: &str| ranks.iter().position(|r| *r == k).unwrap_or(ranks.len());
-            rank(a).cmp(&rank(b)).then_with(|| pkg_toml::byte_order(a, b))
+            rank(a)
+                .cmp(&rank(b))
+                .then_with(|| pkg_toml::byte_order(a, b))
         };
         pkg_toml::print(
             &raw,
@@ -336,17 +374,57 @@ impl Project {
 /// The key ranks of Pkg's `_project_key_order` for a Pkg release.
 fn project_key_ranks(flavor: PkgFlavor) -> &'static [&'static str] {
     match flavor {
-        PkgFlavor::V1_10 => &["name", "uuid", "keywords", "license", "desc", "deps", "weakdeps", "extensions", "compat"],
+        PkgFlavor::V1_10 => &[
+            "name",
+            "uuid",
+            "keywords",
+            "license",
+            "desc",
+            "deps",
+            "weakdeps",
+            "extensions",
+            "compat",
+        ],
         PkgFlavor::V1_11 => &[
-            "name", "uuid", "keywords", "license", "desc", "deps", "weakdeps", "sources", "extensions", "compat",
+            "name",
+            "uuid",
+            "keywords",
+            "license",
+            "desc",
+            "deps",
+            "weakdeps",
+            "sources",
+            "extensions",
+            "compat",
         ],
         PkgFlavor::V1_12 => &[
-            "name", "uuid", "keywords", "license", "desc", "version", "workspace", "deps", "weakdeps", "sources",
-            "extensions", "compat",
+            "name",
+            "uuid",
+            "keywords",
+            "license",
+            "desc",
+            "version",
+            "workspace",
+            "deps",
+            "weakdeps",
+            "sources",
+            "extensions",
+            "compat",
         ],
         PkgFlavor::V1_13 => &[
-            "name", "uuid", "keywords", "license", "desc", "version", "readonly", "workspace", "deps", "weakdeps",
-            "sources", "extensions", "compat",
+            "name",
+            "uuid",
+            "keywords",
+            "license",
+            "desc",
+            "version",
+            "readonly",
+            "workspace",
+            "deps",
+            "weakdeps",
+            "sources",
+            "extensions",
+            "compat",
         ],
     }
 }
@@ -365,10 +443,12 @@ fn table_of<'a>(root: &'a EditTable, key: &str) -> &'a EditTable {
 fn optional_string(src: &TomlSource, table: &EditTable, key: &str) -> Result<Option<String>> {
     match table.get(key) {
         None => Ok(None),
-        Some(item) => item
-            .as_str()
-            .map(|s| Some(s.to_string()))
-            .ok_or_else(|| src.error(src.locate_item(item), format!("Expected `{key}` to be a string"))),
+        Some(item) => item.as_str().map(|s| Some(s.to_string())).ok_or_else(|| {
+            src.error(
+                src.locate_item(item),
+                format!("Expected `{key}` to be a string"),
+            )
+        }),
     }
 }
 
@@ -380,22 +460,32 @@ fn entries<'a>(
 ) -> Option<impl Iterator<Item = (&'a str, &'a Item, crate::error::Location)> + 'a> {
     let t = item.as_table_like()?;
     Some(t.iter().map(move |(k, v)| {
-        let span = t.get_key_value(k).and_then(|(key, _)| key.span()).or_else(|| v.span());
+        let span = t
+            .get_key_value(k)
+            .and_then(|(key, _)| key.span())
+            .or_else(|| v.span());
         (k, v, src.locate(span))
     }))
 }
 
 fn read_deps(src: &TomlSource, root: &EditTable, section: &str) -> Result<BTreeMap<String, Uuid>> {
-    let Some(item) = root.get(section) else { return Ok(BTreeMap::new()) };
+    let Some(item) = root.get(section) else {
+        return Ok(BTreeMap::new());
+    };
     let it = entries(src, item).ok_or_else(|| {
-        src.error(src.locate_item(item), format!("Expected `{section}` section to be a key-value list"))
+        src.error(
+            src.locate_item(item),
+            format!("Expected `{section}` section to be a key-value list"),
+        )
     })?;
     let mut out = BTreeMap::new();
     for (name, value, loc) in it {
-        let uuid = value
-            .as_str()
-            .and_then(parse_uuid)
-            .ok_or_else(|| src.error(loc, format!("Malformed value for `{name}` in `{section}` section.")))?;
+        let uuid = value.as_str().and_then(parse_uuid).ok_or_else(|| {
+            src.error(
+                loc,
+                format!("Malformed value for `{name}` in `{section}` section."),
+            )
+        })?;
         out.insert(name.to_string(), uuid);
     }
     Ok(out)
@@ -412,14 +502,22 @@ fn string_list(item: &Item) -> Option<Vec<String>> {
 }
 
 fn read_extensions(src: &TomlSource, root: &EditTable) -> Result<BTreeMap<String, Vec<String>>> {
-    let Some(item) = root.get("extensions") else { return Ok(BTreeMap::new()) };
+    let Some(item) = root.get("extensions") else {
+        return Ok(BTreeMap::new());
+    };
     let it = entries(src, item).ok_or_else(|| {
-        src.error(src.locate_item(item), "Expected `extensions` section to be a key-value list")
+        src.error(
+            src.locate_item(item),
+            "Expected `extensions` section to be a key-value list",
+        )
     })?;
     let mut out = BTreeMap::new();
     for (name, value, loc) in it {
         let triggers = string_list(value).ok_or_else(|| {
-            src.error(loc, format!("Expected extension `{name}` to name a package or a list of packages"))
+            src.error(
+                loc,
+                format!("Expected extension `{name}` to name a package or a list of packages"),
+            )
         })?;
         out.insert(name.to_string(), triggers);
     }
@@ -427,14 +525,22 @@ fn read_extensions(src: &TomlSource, root: &EditTable) -> Result<BTreeMap<String
 }
 
 fn read_compat(src: &TomlSource, root: &EditTable) -> Result<BTreeMap<String, Compat>> {
-    let Some(item) = root.get("compat") else { return Ok(BTreeMap::new()) };
+    let Some(item) = root.get("compat") else {
+        return Ok(BTreeMap::new());
+    };
     let it = entries(src, item).ok_or_else(|| {
-        src.error(src.locate_item(item), "Expected `compat` section to be a key-value list")
+        src.error(
+            src.locate_item(item),
+            "Expected `compat` section to be a key-value list",
+        )
     })?;
     let mut out = BTreeMap::new();
     for (name, value, loc) in it {
         let text = value.as_str().ok_or_else(|| {
-            src.error(loc.clone(), format!("Expected compat entry for `{name}` to be a string"))
+            src.error(
+                loc.clone(),
+                format!("Expected compat entry for `{name}` to be a string"),
+            )
         })?;
         let compat = Compat::parse(text).map_err(|e| {
             src.error(
@@ -448,17 +554,29 @@ fn read_compat(src: &TomlSource, root: &EditTable) -> Result<BTreeMap<String, Co
 }
 
 fn read_targets(src: &TomlSource, root: &EditTable) -> Result<BTreeMap<String, Vec<String>>> {
-    let Some(item) = root.get("targets") else { return Ok(BTreeMap::new()) };
+    let Some(item) = root.get("targets") else {
+        return Ok(BTreeMap::new());
+    };
     let it = entries(src, item).ok_or_else(|| {
-        src.error(src.locate_item(item), "Expected `targets` section to be a key-value list")
+        src.error(
+            src.locate_item(item),
+            "Expected `targets` section to be a key-value list",
+        )
     })?;
     let mut out = BTreeMap::new();
     for (name, value, loc) in it {
         let names = value
             .as_array()
-            .and_then(|a| a.iter().map(|v| v.as_str().map(str::to_string)).collect::<Option<Vec<_>>>())
+            .and_then(|a| {
+                a.iter()
+                    .map(|v| v.as_str().map(str::to_string))
+                    .collect::<Option<Vec<_>>>()
+            })
             .ok_or_else(|| {
-                src.error(loc, format!("Expected value for target `{name}` to be a list of dependency names."))
+                src.error(
+                    loc,
+                    format!("Expected value for target `{name}` to be a list of dependency names."),
+                )
             })?;
         out.insert(name.to_string(), names);
     }
@@ -466,9 +584,14 @@ fn read_targets(src: &TomlSource, root: &EditTable) -> Result<BTreeMap<String, V
 }
 
 fn read_sources(src: &TomlSource, root: &EditTable) -> Result<BTreeMap<String, Source>> {
-    let Some(item) = root.get("sources") else { return Ok(BTreeMap::new()) };
+    let Some(item) = root.get("sources") else {
+        return Ok(BTreeMap::new());
+    };
     let it = entries(src, item).ok_or_else(|| {
-        src.error(src.locate_item(item), "Expected `sources` section to be a key-value list")
+        src.error(
+            src.locate_item(item),
+            "Expected `sources` section to be a key-value list",
+        )
     })?;
     let mut out = BTreeMap::new();
     for (name, value, loc) in it {
@@ -482,16 +605,26 @@ fn read_sources(src: &TomlSource, root: &EditTable) -> Result<BTreeMap<String, S
                 "url" => &mut source.url,
                 "rev" => &mut source.rev,
                 "subdir" => &mut source.subdir,
-                other => return Err(src.error(loc, format!("Invalid key `{other}` in `source` section"))),
+                other => {
+                    return Err(src.error(loc, format!("Invalid key `{other}` in `source` section")))
+                }
             };
             *slot = Some(
                 v.as_str()
-                    .ok_or_else(|| src.error(loc.clone(), format!("Expected `{key}` of source `{name}` to be a string")))?
+                    .ok_or_else(|| {
+                        src.error(
+                            loc.clone(),
+                            format!("Expected `{key}` of source `{name}` to be a string"),
+                        )
+                    })?
                     .to_string(),
             );
         }
         if source.path.is_some() && (source.url.is_some() || source.rev.is_some()) {
-            return Err(src.error(loc, "Both `path` and `url` or `rev` are specified in `source` section"));
+            return Err(src.error(
+                loc,
+                "Both `path` and `url` or `rev` are specified in `source` section",
+            ));
         }
         out.insert(name.to_string(), source);
     }
@@ -499,9 +632,14 @@ fn read_sources(src: &TomlSource, root: &EditTable) -> Result<BTreeMap<String, S
 }
 
 fn read_workspace(src: &TomlSource, root: &EditTable) -> Result<Option<Vec<String>>> {
-    let Some(item) = root.get("workspace") else { return Ok(None) };
+    let Some(item) = root.get("workspace") else {
+        return Ok(None);
+    };
     let it = entries(src, item).ok_or_else(|| {
-        src.error(src.locate_item(item), "Expected `workspace` section to be a key-value list")
+        src.error(
+            src.locate_item(item),
+            "Expected `workspace` section to be a key-value list",
+        )
     })?;
     let mut projects = Vec::new();
     for (key, value, loc) in it {
@@ -510,7 +648,11 @@ fn read_workspace(src: &TomlSource, root: &EditTable) -> Result<Option<Vec<Strin
         }
         projects = value
             .as_array()
-            .and_then(|a| a.iter().map(|v| v.as_str().map(str::to_string)).collect::<Option<Vec<_>>>())
+            .and_then(|a| {
+                a.iter()
+                    .map(|v| v.as_str().map(str::to_string))
+                    .collect::<Option<Vec<_>>>()
+            })
             .ok_or_else(|| src.error(loc, "Expected entry in `projects` to be strings"))?;
     }
     Ok(Some(projects))
@@ -518,7 +660,10 @@ fn read_workspace(src: &TomlSource, root: &EditTable) -> Result<Option<Vec<Strin
 
 /// Finds the project file in `dir`, preferring `JuliaProject.toml` as Julia does.
 pub fn project_file_in(dir: &Path) -> Option<PathBuf> {
-    PROJECT_NAMES.iter().map(|n| dir.join(n)).find(|p| p.is_file())
+    PROJECT_NAMES
+        .iter()
+        .map(|n| dir.join(n))
+        .find(|p| p.is_file())
 }
 
 #[cfg(test)]
@@ -555,7 +700,10 @@ B = "1"
     #[test]
     fn errors_name_line_and_message() {
         let e = parse("name = \"A\"\n[deps]\nREPL = \"3f\"\n").unwrap_err();
-        assert_eq!(e.to_string(), "Project.toml:3:1: Malformed value for `REPL` in `deps` section.");
+        assert_eq!(
+            e.to_string(),
+            "Project.toml:3:1: Malformed value for `REPL` in `deps` section."
+        );
         let e = parse("[compat]\nX = \"1\"\n").unwrap_err();
         assert!(e.to_string().contains("Compat `X` not listed"), "{e}");
         assert_eq!(e.location().unwrap().line, Some(2));
@@ -579,6 +727,8 @@ B = "1"
             p.to_pkg_toml(PkgFlavor::V1_12),
             "name = \"A\"\nversion = \"1.0.0\"\nauthors = [\"me\"]\n\n[deps]\nB = \"2a0f44e3-6c83-55bd-87e4-b1978d98bd5f\"\n\n[sources]\nB = {path = \"dev/B\"}\n\n[compat]\nB = \"1\"\n"
         );
-        assert!(p.to_pkg_toml(PkgFlavor::V1_10).starts_with("name = \"A\"\nauthors = [\"me\"]\nversion = \"1.0.0\"\n"));
+        assert!(p
+            .to_pkg_toml(PkgFlavor::V1_10)
+            .starts_with("name = \"A\"\nauthors = [\"me\"]\nversion = \"1.0.0\"\n"));
     }
 }

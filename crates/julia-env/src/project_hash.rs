@@ -18,8 +18,17 @@ use crate::version_spec::{RangeStyle, VersionSpec};
 
 /// The string Pkg hashes, for the project, its workspace members, and the Pkg release of
 /// `flavor` (`julia` is the Julia version, needed for 1.13's stdlib compat rule).
-pub fn hash_input(project: &Project, members: &[Project], flavor: PkgFlavor, julia: Option<&VersionNumber>) -> String {
-    let style = if flavor == PkgFlavor::V1_10 { RangeStyle::Compact } else { RangeStyle::Spaced };
+pub fn hash_input(
+    project: &Project,
+    members: &[Project],
+    flavor: PkgFlavor,
+    julia: Option<&VersionNumber>,
+) -> String {
+    let style = if flavor == PkgFlavor::V1_10 {
+        RangeStyle::Compact
+    } else {
+        RangeStyle::Spaced
+    };
     let mut s = String::new();
     if flavor <= PkgFlavor::V1_11 {
         for (name, uuid) in &project.deps {
@@ -51,7 +60,12 @@ pub fn hash_input(project: &Project, members: &[Project], flavor: PkgFlavor, jul
     for name in names {
         let mut spec = std::iter::once(project)
             .chain(members)
-            .map(|p| p.compat.get(name).map(|c| c.spec.clone()).unwrap_or_default())
+            .map(|p| {
+                p.compat
+                    .get(name)
+                    .map(|c| c.spec.clone())
+                    .unwrap_or_default()
+            })
             .reduce(|a, b| a.intersect(&b))
             .unwrap_or_default();
         if flavor >= PkgFlavor::V1_13 {
@@ -66,18 +80,30 @@ pub fn hash_input(project: &Project, members: &[Project], flavor: PkgFlavor, jul
 
 /// Pkg 1.13's `check_stdlib_compat`: a compat entry that excludes a non-upgradable stdlib's
 /// only version is ignored (treated as `*`).
-fn ignore_incompatible_stdlib_compat(uuid: &Uuid, spec: VersionSpec, julia: &VersionNumber) -> VersionSpec {
+fn ignore_incompatible_stdlib_compat(
+    uuid: &Uuid,
+    spec: VersionSpec,
+    julia: &VersionNumber,
+) -> VersionSpec {
     if !stdlib::is_fixed_stdlib(uuid, julia) || spec.is_empty() {
         return spec;
     }
-    match stdlib::stdlibs_for(julia).and_then(|s| s.get(uuid)).and_then(|s| s.version.as_ref()) {
+    match stdlib::stdlibs_for(julia)
+        .and_then(|s| s.get(uuid))
+        .and_then(|s| s.version.as_ref())
+    {
         Some(v) if !spec.contains(v) => VersionSpec::any(),
         _ => spec,
     }
 }
 
 /// The `project_hash` Pkg would record for this project.
-pub fn project_hash(project: &Project, members: &[Project], flavor: PkgFlavor, julia: Option<&VersionNumber>) -> TreeHash {
+pub fn project_hash(
+    project: &Project,
+    members: &[Project],
+    flavor: PkgFlavor,
+    julia: Option<&VersionNumber>,
+) -> TreeHash {
     let digest = Sha1::digest(hash_input(project, members, flavor, julia).as_bytes());
     TreeHash(digest.into())
 }
@@ -94,10 +120,19 @@ mod tests {
     #[test]
     fn vectors_from_pkg() {
         let p = project("[deps]\nMocking = \"78c3b35d-d492-501b-9361-3d52fe80e533\"\n");
-        assert_eq!(hash_input(&p, &[], PkgFlavor::V1_12, None), "Mocking=78c3b35d-d492-501b-9361-3d52fe80e533\n\n\nMocking=*\n");
-        assert_eq!(project_hash(&p, &[], PkgFlavor::V1_12, None).to_string(), "8a91c3bdaf7537df6f842463e0505fb7c623875c");
+        assert_eq!(
+            hash_input(&p, &[], PkgFlavor::V1_12, None),
+            "Mocking=78c3b35d-d492-501b-9361-3d52fe80e533\n\n\nMocking=*\n"
+        );
+        assert_eq!(
+            project_hash(&p, &[], PkgFlavor::V1_12, None).to_string(),
+            "8a91c3bdaf7537df6f842463e0505fb7c623875c"
+        );
         let p = project("name = \"Rot13\"\nuuid = \"43ef800a-eac4-47f4-949b-25107b932e8f\"\n");
-        assert_eq!(project_hash(&p, &[], PkgFlavor::V1_12, None).to_string(), "2610b29b73f9f9432fb181a7f9f7c5c9e3de5557");
+        assert_eq!(
+            project_hash(&p, &[], PkgFlavor::V1_12, None).to_string(),
+            "2610b29b73f9f9432fb181a7f9f7c5c9e3de5557"
+        );
         let p = project(
             "[deps]\nExample = \"7876af07-990d-54b4-ab0e-23690620f79a\"\nIndirectArrays = \"9b13fd28-a010-5f03-acff-a1bbcff69959\"\n\
              [weakdeps]\nIndirectArrays = \"9b13fd28-a010-5f03-acff-a1bbcff69959\"\nOffsetArrays = \"6fe1bfb0-de20-5000-8ca7-80f57d26f881\"\n\
@@ -107,7 +142,10 @@ mod tests {
             hash_input(&p, &[], PkgFlavor::V1_10, None),
             "Example=7876af07-990d-54b4-ab0e-23690620f79a\nExample=0.5\nIndirectArrays=1\nOffsetArrays=1.12.0-1\n"
         );
-        assert_eq!(project_hash(&p, &[], PkgFlavor::V1_10, None).to_string(), "8e0de0086d647967f02f7aba44b17d73156d2fee");
+        assert_eq!(
+            project_hash(&p, &[], PkgFlavor::V1_10, None).to_string(),
+            "8e0de0086d647967f02f7aba44b17d73156d2fee"
+        );
     }
 
     #[test]
@@ -118,7 +156,9 @@ mod tests {
 
     #[test]
     fn stdlib_compat_that_excludes_the_bundled_version_is_ignored_from_1_13() {
-        let p = project("[deps]\nDates = \"ade2ca70-3891-5945-98fb-dc099432e06a\"\n[compat]\nDates = \"0.5\"\n");
+        let p = project(
+            "[deps]\nDates = \"ade2ca70-3891-5945-98fb-dc099432e06a\"\n[compat]\nDates = \"0.5\"\n",
+        );
         let julia = VersionNumber::parse("1.13.0").unwrap();
         assert!(hash_input(&p, &[], PkgFlavor::V1_13, Some(&julia)).ends_with("Dates=*\n"));
         let v12 = hash_input(&p, &[], PkgFlavor::V1_12, Some(&julia));

@@ -77,40 +77,83 @@ impl Registry {
         let src = TomlSource::read(descriptor, "registry descriptor")?;
         let root = src.root();
         let field = |k: &str| {
-            root.get(k)
-                .and_then(Item::as_str)
-                .ok_or_else(|| src.error(src.locate(None), format!("registry descriptor has no `{k}`")))
+            root.get(k).and_then(Item::as_str).ok_or_else(|| {
+                src.error(
+                    src.locate(None),
+                    format!("registry descriptor has no `{k}`"),
+                )
+            })
         };
-        let tarball = descriptor.parent().unwrap_or(Path::new(".")).join(field("path")?);
+        let tarball = descriptor
+            .parent()
+            .unwrap_or(Path::new("."))
+            .join(field("path")?);
         let hash_text = field("git-tree-sha1")?;
-        let hash = TreeHash::parse(hash_text)
-            .ok_or_else(|| src.error(src.locate_key(root, "git-tree-sha1"), "`git-tree-sha1` is not a SHA-1"))?;
+        let hash = TreeHash::parse(hash_text).ok_or_else(|| {
+            src.error(
+                src.locate_key(root, "git-tree-sha1"),
+                "`git-tree-sha1` is not a SHA-1",
+            )
+        })?;
         field("uuid")?;
         let files = read_tarball(&tarball)?;
         let text = match files.get("Registry.toml") {
             Some((_, bytes)) => String::from_utf8_lossy(bytes).into_owned(),
-            None => return Err(invalid(&tarball, "the registry tarball has no Registry.toml")),
+            None => {
+                return Err(invalid(
+                    &tarball,
+                    "the registry tarball has no Registry.toml",
+                ))
+            }
         };
         let reg_path = tarball.join("Registry.toml");
-        Registry::from_parts(descriptor, &reg_path, text, Files::Tarball(files), Some(hash))
+        Registry::from_parts(
+            descriptor,
+            &reg_path,
+            text,
+            Files::Tarball(files),
+            Some(hash),
+        )
     }
 
-    fn from_parts(source: &Path, reg_path: &Path, text: String, files: Files, recorded: Option<TreeHash>) -> Result<Registry> {
+    fn from_parts(
+        source: &Path,
+        reg_path: &Path,
+        text: String,
+        files: Files,
+        recorded: Option<TreeHash>,
+    ) -> Result<Registry> {
         let src = TomlSource::parse(reg_path, text, "registry")?;
         let root = src.root();
         let string = |k: &str| root.get(k).and_then(Item::as_str).map(str::to_string);
-        let name = string("name").ok_or_else(|| src.error(src.locate(None), "Registry.toml has no `name`"))?;
+        let name = string("name")
+            .ok_or_else(|| src.error(src.locate(None), "Registry.toml has no `name`"))?;
         let uuid = string("uuid")
             .as_deref()
             .and_then(parse_uuid)
-            .ok_or_else(|| src.error(src.locate_key(root, "uuid"), "Registry.toml has no valid `uuid`"))?;
+            .ok_or_else(|| {
+                src.error(
+                    src.locate_key(root, "uuid"),
+                    "Registry.toml has no valid `uuid`",
+                )
+            })?;
         let mut packages = BTreeMap::new();
         if let Some(t) = root.get("packages").and_then(Item::as_table_like) {
             for (key, v) in t.iter() {
                 let entry = v.as_table_like();
-                let get = |k: &str| entry.and_then(|e| e.get(k)).and_then(Item::as_str).map(str::to_string);
-                let (Some(id), Some(name), Some(path)) = (parse_uuid(key), get("name"), get("path")) else {
-                    return Err(src.error(src.locate_key(root, "packages"), format!("malformed package entry `{key}` in Registry.toml")));
+                let get = |k: &str| {
+                    entry
+                        .and_then(|e| e.get(k))
+                        .and_then(Item::as_str)
+                        .map(str::to_string)
+                };
+                let (Some(id), Some(name), Some(path)) =
+                    (parse_uuid(key), get("name"), get("path"))
+                else {
+                    return Err(src.error(
+                        src.locate_key(root, "packages"),
+                        format!("malformed package entry `{key}` in Registry.toml"),
+                    ));
                 };
                 packages.insert(id, RegisteredPackage { name, path });
             }
@@ -130,33 +173,56 @@ impl Registry {
     pub fn read_file(&self, rel: &str) -> Option<String> {
         match &self.files {
             Files::Dir(d) => std::fs::read_to_string(d.join(rel)).ok(),
-            Files::Tarball(m) => m.get(rel).map(|(_, b)| String::from_utf8_lossy(b).into_owned()),
+            Files::Tarball(m) => m
+                .get(rel)
+                .map(|(_, b)| String::from_utf8_lossy(b).into_owned()),
         }
     }
 
     /// The UUIDs registered under `name` (several packages may share a name).
     pub fn uuids_named(&self, name: &str) -> Vec<Uuid> {
-        self.packages.iter().filter(|(_, p)| p.name == name).map(|(u, _)| *u).collect()
+        self.packages
+            .iter()
+            .filter(|(_, p)| p.name == name)
+            .map(|(u, _)| *u)
+            .collect()
     }
 
     fn package_toml(&self, uuid: &Uuid, file: &str) -> Result<Option<TomlSource>> {
-        let Some(pkg) = self.packages.get(uuid) else { return Ok(None) };
+        let Some(pkg) = self.packages.get(uuid) else {
+            return Ok(None);
+        };
         let rel = format!("{}/{file}", pkg.path);
         match self.read_file(&rel) {
             None => Ok(None),
-            Some(text) => Ok(Some(TomlSource::parse(&self.source.join(&rel), text, "registry file")?)),
+            Some(text) => Ok(Some(TomlSource::parse(
+                &self.source.join(&rel),
+                text,
+                "registry file",
+            )?)),
         }
     }
 
     /// `Versions.toml` of a package: every registered version with its tree hash.
     pub fn versions(&self, uuid: &Uuid) -> Result<BTreeMap<VersionNumber, RegisteredVersion>> {
         let mut out = BTreeMap::new();
-        let Some(src) = self.package_toml(uuid, "Versions.toml")? else { return Ok(out) };
+        let Some(src) = self.package_toml(uuid, "Versions.toml")? else {
+            return Ok(out);
+        };
         for (v, item) in src.root().iter() {
-            let bad = || src.error(src.locate_key(src.root(), v), format!("malformed version entry `{v}`"));
+            let bad = || {
+                src.error(
+                    src.locate_key(src.root(), v),
+                    format!("malformed version entry `{v}`"),
+                )
+            };
             let version = VersionNumber::parse(v).map_err(|_| bad())?;
             let t = item.as_table_like().ok_or_else(bad)?;
-            let tree_hash = t.get("git-tree-sha1").and_then(Item::as_str).and_then(TreeHash::parse).ok_or_else(bad)?;
+            let tree_hash = t
+                .get("git-tree-sha1")
+                .and_then(Item::as_str)
+                .and_then(TreeHash::parse)
+                .ok_or_else(bad)?;
             let yanked = t.get("yanked").and_then(Item::as_bool).unwrap_or(false);
             out.insert(version, RegisteredVersion { tree_hash, yanked });
         }
@@ -176,7 +242,11 @@ impl Registry {
     }
 
     /// The compat (`Compat.toml`, registry range syntax) of one version; `julia` included.
-    pub fn compat(&self, uuid: &Uuid, version: &VersionNumber) -> Result<BTreeMap<String, VersionSpec>> {
+    pub fn compat(
+        &self,
+        uuid: &Uuid,
+        version: &VersionNumber,
+    ) -> Result<BTreeMap<String, VersionSpec>> {
         let mut out = BTreeMap::new();
         for (name, value) in self.expanded(uuid, version, "Compat.toml")? {
             let spec = if let Some(s) = value.as_str() {
@@ -194,20 +264,34 @@ impl Registry {
     /// The `name = value` pairs of every block of `file` whose range holds `version`.
     /// Pkg applies a block to every registered version between the first and last version it
     /// contains; for a registered version that is the same as membership.
-    fn expanded(&self, uuid: &Uuid, version: &VersionNumber, file: &str) -> Result<Vec<(String, toml_edit::Value)>> {
-        let Some(src) = self.package_toml(uuid, file)? else { return Ok(Vec::new()) };
+    fn expanded(
+        &self,
+        uuid: &Uuid,
+        version: &VersionNumber,
+        file: &str,
+    ) -> Result<Vec<(String, toml_edit::Value)>> {
+        let Some(src) = self.package_toml(uuid, file)? else {
+            return Ok(Vec::new());
+        };
         let versions: Vec<VersionNumber> = self.versions(uuid)?.into_keys().collect();
         let mut out: Vec<(String, toml_edit::Value)> = Vec::new();
         for (range, block) in src.root().iter() {
-            let r = VersionRange::parse(range).map_err(|e| src.error(src.locate_key(src.root(), range), e))?;
+            let r = VersionRange::parse(range)
+                .map_err(|e| src.error(src.locate_key(src.root(), range), e))?;
             let first = versions.iter().position(|v| r.contains(v));
             let last = versions.iter().rposition(|v| r.contains(v));
-            let (Some(first), Some(last)) = (first, last) else { continue };
-            let Some(i) = versions.iter().position(|v| v == version) else { continue };
+            let (Some(first), Some(last)) = (first, last) else {
+                continue;
+            };
+            let Some(i) = versions.iter().position(|v| v == version) else {
+                continue;
+            };
             if i < first || i > last {
                 continue;
             }
-            let Some(t) = block.as_table_like() else { continue };
+            let Some(t) = block.as_table_like() else {
+                continue;
+            };
             for (name, v) in t.iter() {
                 if out.iter().any(|(n, _)| n == name) {
                     return Err(src.error(
@@ -228,32 +312,50 @@ impl Registry {
     pub fn content_tree_hash(&self) -> Option<TreeHash> {
         match &self.files {
             Files::Dir(_) => None,
-            Files::Tarball(m) => Some(tree_hash_of_files(m.iter().map(|(path, (mode, content))| MemFile {
-                path,
-                mode,
-                content,
-            }))),
+            Files::Tarball(m) => Some(tree_hash_of_files(m.iter().map(
+                |(path, (mode, content))| MemFile {
+                    path,
+                    mode,
+                    content,
+                },
+            ))),
         }
     }
 }
 
 fn read_tarball(path: &Path) -> Result<HashMap<String, (&'static str, Vec<u8>)>> {
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(std::io::BufReader::new(file)));
+    let mut archive =
+        tar::Archive::new(flate2::read::GzDecoder::new(std::io::BufReader::new(file)));
     let mut out = HashMap::new();
     let entries = archive.entries().map_err(|e| Error::io(path, e))?;
     for entry in entries {
         let mut entry = entry.map_err(|e| Error::io(path, e))?;
         let kind = entry.header().entry_type();
-        let rel = entry.path().map_err(|e| Error::io(path, e))?.to_string_lossy().replace('\\', "/");
+        let rel = entry
+            .path()
+            .map_err(|e| Error::io(path, e))?
+            .to_string_lossy()
+            .replace('\\', "/");
         let rel = rel.strip_prefix("./").unwrap_or(&rel).to_string();
         let (mode, content) = if kind.is_file() {
-            let exec = entry.header().mode().map(|m| m & 0o100 != 0).unwrap_or(false);
+            let exec = entry
+                .header()
+                .mode()
+                .map(|m| m & 0o100 != 0)
+                .unwrap_or(false);
             let mut content = Vec::with_capacity(entry.size() as usize);
-            entry.read_to_end(&mut content).map_err(|e| Error::io(path, e))?;
+            entry
+                .read_to_end(&mut content)
+                .map_err(|e| Error::io(path, e))?;
             (if exec { "100755" } else { "100644" }, content)
         } else if kind.is_symlink() {
-            let target = entry.link_name().ok().flatten().map(|t| t.to_string_lossy().into_owned()).unwrap_or_default();
+            let target = entry
+                .link_name()
+                .ok()
+                .flatten()
+                .map(|t| t.to_string_lossy().into_owned())
+                .unwrap_or_default();
             ("120000", target.into_bytes())
         } else {
             continue;
@@ -271,7 +373,9 @@ pub fn reachable_registries(depots: &[PathBuf], tarballs: bool) -> Vec<Result<Re
     let mut out = Vec::new();
     for depot in depots {
         let dir = depot.join("registries");
-        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
         let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
         paths.sort();
         let compressed: Vec<&PathBuf> = paths
@@ -319,8 +423,16 @@ mod tests {
             "[\"0.4.0\"]\ngit-tree-sha1 = \"1111111111111111111111111111111111111111\"\n[\"0.5.0\"]\ngit-tree-sha1 = \"2222222222222222222222222222222222222222\"\nyanked = true\n[\"0.5.3\"]\ngit-tree-sha1 = \"3333333333333333333333333333333333333333\"\n",
         )
         .unwrap();
-        fs::write(reg.join("E/Example/Deps.toml"), "[\"0.5-0\"]\nTest = \"8dfed614-e22c-5e08-85e1-65c5234f0b40\"\n").unwrap();
-        fs::write(reg.join("E/Example/Compat.toml"), "[\"0-0.4\"]\njulia = \"0.7-1\"\n[\"0.5-0\"]\njulia = [\"1.0-1.5\", \"1.6-1\"]\n").unwrap();
+        fs::write(
+            reg.join("E/Example/Deps.toml"),
+            "[\"0.5-0\"]\nTest = \"8dfed614-e22c-5e08-85e1-65c5234f0b40\"\n",
+        )
+        .unwrap();
+        fs::write(
+            reg.join("E/Example/Compat.toml"),
+            "[\"0-0.4\"]\njulia = \"0.7-1\"\n[\"0.5-0\"]\njulia = [\"1.0-1.5\", \"1.6-1\"]\n",
+        )
+        .unwrap();
         let regs = reachable_registries(&[t.path().to_path_buf()], true);
         assert_eq!(regs.len(), 1);
         let r = regs.into_iter().next().unwrap().unwrap();
@@ -328,8 +440,14 @@ mod tests {
         assert_eq!(r.uuids_named("Example"), vec![ex]);
         let versions = r.versions(&ex).unwrap();
         assert!(versions[&VersionNumber::new(0, 5, 0)].yanked);
-        assert!(r.deps(&ex, &VersionNumber::new(0, 4, 0)).unwrap().is_empty());
-        assert!(r.deps(&ex, &VersionNumber::new(0, 5, 3)).unwrap().contains_key("Test"));
+        assert!(r
+            .deps(&ex, &VersionNumber::new(0, 4, 0))
+            .unwrap()
+            .is_empty());
+        assert!(r
+            .deps(&ex, &VersionNumber::new(0, 5, 3))
+            .unwrap()
+            .contains_key("Test"));
         let compat = r.compat(&ex, &VersionNumber::new(0, 5, 3)).unwrap();
         assert!(compat["julia"].contains(&VersionNumber::new(1, 10, 0)));
         assert!(!compat["julia"].contains(&VersionNumber::new(0, 7, 0)));

@@ -50,12 +50,16 @@ struct Table {
 fn table() -> &'static Table {
     static T: OnceLock<Table> = OnceLock::new();
     T.get_or_init(|| {
-        let doc: toml_edit::Document<&'static str> = toml_edit::Document::parse(DATA).expect("stdlib table is valid TOML");
+        let doc: toml_edit::Document<&'static str> =
+            toml_edit::Document::parse(DATA).expect("stdlib table is valid TOML");
         let root = doc.as_table();
         let mut uuids = BTreeMap::new();
         for (name, v) in root["uuids"].as_table().expect("[uuids]").iter() {
             let name: &'static str = leak(name);
-            uuids.insert(name, parse_uuid(v.as_str().expect("uuid string")).expect("valid uuid"));
+            uuids.insert(
+                name,
+                parse_uuid(v.as_str().expect("uuid string")).expect("valid uuid"),
+            );
         }
         let mut releases = Vec::new();
         for (release, v) in root["releases"].as_table().expect("[releases]").iter() {
@@ -64,8 +68,16 @@ fn table() -> &'static Table {
                 let name: &'static str = leak(name);
                 let uuid = uuids[name];
                 let ver = ver.as_str().expect("version string");
-                let version = (!ver.is_empty()).then(|| VersionNumber::parse(ver).expect("valid version"));
-                by_uuid.insert(uuid, Stdlib { name, uuid, version });
+                let version =
+                    (!ver.is_empty()).then(|| VersionNumber::parse(ver).expect("valid version"));
+                by_uuid.insert(
+                    uuid,
+                    Stdlib {
+                        name,
+                        uuid,
+                        version,
+                    },
+                );
             }
             releases.push(StdlibSet {
                 first_release: VersionNumber::parse(release).expect("valid release"),
@@ -100,7 +112,11 @@ pub fn is_known_stdlib(uuid: &Uuid) -> bool {
 
 /// The name of a known standard library.
 pub fn stdlib_name(uuid: &Uuid) -> Option<&'static str> {
-    table().uuids.iter().find(|(_, u)| *u == uuid).map(|(n, _)| *n)
+    table()
+        .uuids
+        .iter()
+        .find(|(_, u)| *u == uuid)
+        .map(|(n, _)| *n)
 }
 
 /// Stdlibs that Pkg resolves from the registry like ordinary packages in `julia`
@@ -133,8 +149,22 @@ mod tests {
     #[test]
     fn versions_per_release() {
         let dates = parse_uuid("ade2ca70-3891-5945-98fb-dc099432e06a").unwrap();
-        assert_eq!(stdlibs_for(&v("1.10.4")).unwrap().get(&dates).unwrap().version, None);
-        assert_eq!(stdlibs_for(&v("1.11.9")).unwrap().get(&dates).unwrap().version, Some(v("1.11.0")));
+        assert_eq!(
+            stdlibs_for(&v("1.10.4"))
+                .unwrap()
+                .get(&dates)
+                .unwrap()
+                .version,
+            None
+        );
+        assert_eq!(
+            stdlibs_for(&v("1.11.9"))
+                .unwrap()
+                .get(&dates)
+                .unwrap()
+                .version,
+            Some(v("1.11.0"))
+        );
         let stats = parse_uuid("10745b16-79ce-11e8-11f9-7d13ad32a3b2").unwrap();
         assert!(is_fixed_stdlib(&stats, &v("1.10.0")));
         assert!(!is_fixed_stdlib(&stats, &v("1.11.0")));

@@ -34,7 +34,10 @@ impl TomlSource {
             Err(e) => {
                 let location = locate(path, &line_starts, e.span(), None);
                 let message = e.message().trim_end().replace('\n', " ");
-                Err(Error::invalid(location, format!("Could not parse {what}: {message}")))
+                Err(Error::invalid(
+                    location,
+                    format!("Could not parse {what}: {message}"),
+                ))
             }
         }
     }
@@ -86,7 +89,12 @@ fn line_starts(text: &str) -> Vec<usize> {
         .collect()
 }
 
-fn locate(path: &Path, starts: &[usize], span: Option<Range<usize>>, text: Option<&str>) -> Location {
+fn locate(
+    path: &Path,
+    starts: &[usize],
+    span: Option<Range<usize>>,
+    text: Option<&str>,
+) -> Location {
     let Some(span) = span else {
         return Location::file(path);
     };
@@ -109,9 +117,13 @@ mod tests {
 
     #[test]
     fn syntax_errors_name_line_and_column() {
-        let err = TomlSource::parse(Path::new("P.toml"), "a = 1\nb = \"x\\q\"\n".into(), "project")
-            .err()
-            .unwrap();
+        let err = TomlSource::parse(
+            Path::new("P.toml"),
+            "a = 1\nb = \"x\\q\"\n".into(),
+            "project",
+        )
+        .err()
+        .unwrap();
         let loc = err.location().unwrap();
         assert_eq!(loc.line, Some(2));
         assert!(loc.column.unwrap() >= 5, "{loc}");
@@ -121,7 +133,8 @@ mod tests {
 
     #[test]
     fn keys_are_located() {
-        let src = TomlSource::parse(Path::new("M.toml"), "x = 1\n\n[t]\n  yy = 2\n".into(), "m").unwrap();
+        let src =
+            TomlSource::parse(Path::new("M.toml"), "x = 1\n\n[t]\n  yy = 2\n".into(), "m").unwrap();
         let t = src.root()["t"].as_table().unwrap();
         let loc = src.locate_key(t, "yy");
         assert_eq!((loc.line, loc.column), (Some(4), Some(3)));

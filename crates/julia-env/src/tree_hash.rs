@@ -67,7 +67,11 @@ fn hash_dir(dir: &Path, buf: &mut [u8]) -> io::Result<Option<TreeHash>> {
                 None => continue,
             }
         } else {
-            let mode = if is_executable(&meta) { "100755" } else { "100644" };
+            let mode = if is_executable(&meta) {
+                "100755"
+            } else {
+                "100644"
+            };
             (mode, hash_file(&path, meta.len(), buf)?, false)
         };
         let mut sort_key = name.clone();
@@ -113,7 +117,10 @@ fn hash_file(path: &Path, len: u64, buf: &mut [u8]) -> io::Result<TreeHash> {
         h.update(&buf[..n]);
     }
     if total != len {
-        return Err(io::Error::other(format!("{}: file changed while hashing", path.display())));
+        return Err(io::Error::other(format!(
+            "{}: file changed while hashing",
+            path.display()
+        )));
     }
     Ok(TreeHash(h.finalize().into()))
 }
@@ -165,7 +172,11 @@ pub fn tree_hash_of_files<'a>(files: impl IntoIterator<Item = MemFile<'a>>) -> T
     }
     let mut root = Dir::default();
     for f in files {
-        let mut parts: Vec<&str> = f.path.split('/').filter(|p| !p.is_empty() && *p != ".").collect();
+        let mut parts: Vec<&str> = f
+            .path
+            .split('/')
+            .filter(|p| !p.is_empty() && *p != ".")
+            .collect();
         let Some(name) = parts.pop() else { continue };
         if name == ".git" || parts.contains(&".git") {
             continue;
@@ -207,9 +218,18 @@ mod tests {
 
     #[test]
     fn blob_and_empty_tree_hashes_are_gits() {
-        assert_eq!(blob_hash(b"").to_string(), "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391");
-        assert_eq!(blob_hash(b"hello\n").to_string(), "ce013625030ba8dba906f756967f9e9ca394464a");
-        assert_eq!(empty_tree().to_string(), "4b825dc642cb6eb9a060e54bf8d69288fbee4904");
+        assert_eq!(
+            blob_hash(b"").to_string(),
+            "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391"
+        );
+        assert_eq!(
+            blob_hash(b"hello\n").to_string(),
+            "ce013625030ba8dba906f756967f9e9ca394464a"
+        );
+        assert_eq!(
+            empty_tree().to_string(),
+            "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+        );
     }
 
     #[test]

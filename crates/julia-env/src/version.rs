@@ -72,7 +72,10 @@ fn idents_cmp(a: &[Ident], b: &[Ident]) -> Ordering {
 }
 
 /// A Julia `VersionNumber` such as `1.10.4`, `1.13.0-DEV.123` or `2.1.0+0`.
-#[derive(Clone, Debug, Hash)]
+///
+/// Equality is field-wise, which agrees with Julia's `==` (its `ident_cmp` is zero only for
+/// identical identifiers), so it is consistent with the ordering.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct VersionNumber {
     /// Major component.
     pub major: u32,
@@ -238,13 +241,13 @@ impl Ord for VersionNumber {
     fn cmp(&self, other: &Self) -> Ordering {
         self.triple()
             .cmp(&other.triple())
-            .then_with(|| {
-                match (self.prerelease.is_empty(), other.prerelease.is_empty()) {
+            .then_with(
+                || match (self.prerelease.is_empty(), other.prerelease.is_empty()) {
                     (false, true) => Ordering::Less,
                     (true, false) => Ordering::Greater,
                     _ => idents_cmp(&self.prerelease, &other.prerelease),
-                }
-            })
+                },
+            )
             .then_with(|| match (self.is_super_build(), other.is_super_build()) {
                 (false, true) => Ordering::Less,
                 (true, false) => Ordering::Greater,
@@ -258,14 +261,6 @@ impl PartialOrd for VersionNumber {
         Some(self.cmp(other))
     }
 }
-
-impl PartialEq for VersionNumber {
-    fn eq(&self, other: &Self) -> bool {
-        self.cmp(other) == Ordering::Equal
-    }
-}
-
-impl Eq for VersionNumber {}
 
 impl serde::Serialize for VersionNumber {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -297,23 +292,46 @@ mod tests {
     #[test]
     fn rejects_what_julia_rejects() {
         for bad in [
-            "", "0.5.3.3.5", "1.2.3.", "a", "1..2", "1.2-", "1.2.3+a+b", "1.2.3-a..b", " 1.0",
-            "99999999999.0", "1.0-+",
+            "",
+            "0.5.3.3.5",
+            "1.2.3.",
+            "a",
+            "1..2",
+            "1.2-",
+            "1.2.3+a+b",
+            "1.2.3-a..b",
+            " 1.0",
+            "99999999999.0",
+            "1.0-+",
         ] {
             if bad == "1.2-" {
                 // A lone trailing `-` is allowed: the empty pre-release.
                 assert!(VersionNumber::parse(bad).is_ok());
                 continue;
             }
-            assert!(VersionNumber::parse(bad).is_err(), "{bad:?} should be rejected");
+            assert!(
+                VersionNumber::parse(bad).is_err(),
+                "{bad:?} should be rejected"
+            );
         }
     }
 
     #[test]
     fn orders_like_julia() {
         let ordered = [
-            "0.0.0-", "0.0.0", "1.0.0-", "1.0.0-1", "1.0.0-alpha", "1.0.0-alpha.1", "1.0.0-beta",
-            "1.0.0", "1.0.0+0", "1.0.0+1", "1.0.0+a", "1.0.0+", "1.0.1",
+            "0.0.0-",
+            "0.0.0",
+            "1.0.0-",
+            "1.0.0-1",
+            "1.0.0-alpha",
+            "1.0.0-alpha.1",
+            "1.0.0-beta",
+            "1.0.0",
+            "1.0.0+0",
+            "1.0.0+1",
+            "1.0.0+a",
+            "1.0.0+",
+            "1.0.1",
         ];
         for w in ordered.windows(2) {
             assert!(v(w[0]) < v(w[1]), "{} < {}", w[0], w[1]);

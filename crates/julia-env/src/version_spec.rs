@@ -23,7 +23,10 @@ impl VersionBound {
 
     /// A bound from 0 to 3 components.
     pub fn new(components: &[u32]) -> VersionBound {
-        assert!(components.len() <= 3, "a version bound has at most 3 components");
+        assert!(
+            components.len() <= 3,
+            "a version bound has at most 3 components"
+        );
         let mut t = [0; 3];
         t[..components.len()].copy_from_slice(components);
         VersionBound {
@@ -228,7 +231,11 @@ impl fmt::Display for DisplayRange<'_> {
             (0, 0) => f.write_str("*"),
             (0, _) => {
                 // Pkg's quirk: no space after the dash here, in every version.
-                f.write_str(if self.style == RangeStyle::Spaced { "0 -" } else { "0-" })?;
+                f.write_str(if self.style == RangeStyle::Spaced {
+                    "0 -"
+                } else {
+                    "0-"
+                })?;
                 hi.write_components(f, 3)
             }
             (_, 0) => {
@@ -330,7 +337,9 @@ impl VersionSpec {
     }
 
     /// Parses a list of registry ranges (a `Compat.toml` array value).
-    pub fn parse_ranges<'a>(items: impl IntoIterator<Item = &'a str>) -> Result<VersionSpec, String> {
+    pub fn parse_ranges<'a>(
+        items: impl IntoIterator<Item = &'a str>,
+    ) -> Result<VersionSpec, String> {
         let ranges = items
             .into_iter()
             .map(VersionRange::parse)
@@ -430,7 +439,9 @@ mod tests {
     fn membership_ignores_prerelease_and_build() {
         let one = VersionSpec::parse_range("1").unwrap();
         assert!(one.contains(&v("1.0.0-rc1")));
-        assert!(VersionSpec::parse_range("3.0.2").unwrap().contains(&v("3.0.2+0")));
+        assert!(VersionSpec::parse_range("3.0.2")
+            .unwrap()
+            .contains(&v("3.0.2+0")));
     }
 
     #[test]
@@ -440,9 +451,21 @@ mod tests {
         assert_eq!(a, b);
         assert_eq!(a.ranges().len(), 1);
         assert_eq!(a.to_string(), "1.5 - 3");
-        assert_eq!(VersionSpec::parse_ranges(["1.5-2.2", "2.5-3"]).unwrap().ranges().len(), 2);
-        assert!(is_joinable(&VersionBound::new(&[1, 5]), &VersionBound::new(&[1, 6])));
-        assert!(!is_joinable(&VersionBound::new(&[1, 5]), &VersionBound::new(&[1, 6, 0])));
+        assert_eq!(
+            VersionSpec::parse_ranges(["1.5-2.2", "2.5-3"])
+                .unwrap()
+                .ranges()
+                .len(),
+            2
+        );
+        assert!(is_joinable(
+            &VersionBound::new(&[1, 5]),
+            &VersionBound::new(&[1, 6])
+        ));
+        assert!(!is_joinable(
+            &VersionBound::new(&[1, 5]),
+            &VersionBound::new(&[1, 6, 0])
+        ));
     }
 
     #[test]
@@ -454,6 +477,9 @@ mod tests {
         assert_eq!(star.to_string(), "1.2.0 - *");
         assert_eq!(star.display(RangeStyle::Compact).to_string(), "1.2.0-*");
         assert_eq!(VersionSpec::none().to_string(), "∅");
-        assert_eq!(VersionSpec::parse_range("1.2-1.2.0").unwrap().to_string(), "1.2.0");
+        assert_eq!(
+            VersionSpec::parse_range("1.2-1.2.0").unwrap().to_string(),
+            "1.2.0"
+        );
     }
 }

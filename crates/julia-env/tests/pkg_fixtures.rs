@@ -40,30 +40,52 @@ fn toml_files(dir: &Path) -> Vec<std::path::PathBuf> {
 
 #[test]
 fn bad_projects_are_rejected_with_pkgs_message() {
-    let Some(shared) = common::shared_dir("bad_projects_are_rejected_with_pkgs_message") else { return };
+    let Some(shared) = common::shared_dir("bad_projects_are_rejected_with_pkgs_message") else {
+        return;
+    };
     let dir = shared.join("corpus/pkg-fixtures/project/bad");
     let files = toml_files(&dir);
-    assert_eq!(files.len(), BAD_PROJECTS.len(), "a bad fixture without an expected message");
+    assert_eq!(
+        files.len(),
+        BAD_PROJECTS.len(),
+        "a bad fixture without an expected message"
+    );
     for file in files {
         let stem = file.file_stem().unwrap().to_str().unwrap();
-        let want = BAD_PROJECTS.iter().find(|(n, _)| *n == stem).unwrap_or_else(|| panic!("no expectation for {stem}")).1;
+        let want = BAD_PROJECTS
+            .iter()
+            .find(|(n, _)| *n == stem)
+            .unwrap_or_else(|| panic!("no expectation for {stem}"))
+            .1;
         let err = Project::read(&file).expect_err(stem);
         let text = err.to_string();
         assert!(text.contains(want), "{stem}: {text}");
-        assert!(text.starts_with(&file.display().to_string()), "{stem}: error must name the file: {text}");
-        if stem != "compat_not_a_table" && stem != "deps_is_not_a_table" && stem != "targets_not_a_table" {
-            assert!(err.location().and_then(|l| l.line).is_some(), "{stem}: error must name a line: {text}");
+        assert!(
+            text.starts_with(&file.display().to_string()),
+            "{stem}: error must name the file: {text}"
+        );
+        if stem != "compat_not_a_table"
+            && stem != "deps_is_not_a_table"
+            && stem != "targets_not_a_table"
+        {
+            assert!(
+                err.location().and_then(|l| l.line).is_some(),
+                "{stem}: error must name a line: {text}"
+            );
         }
     }
 }
 
 #[test]
 fn good_projects_round_trip() {
-    let Some(shared) = common::shared_dir("good_projects_round_trip") else { return };
+    let Some(shared) = common::shared_dir("good_projects_round_trip") else {
+        return;
+    };
     for file in toml_files(&shared.join("corpus/pkg-fixtures/project/good")) {
         let p = Project::read(&file).unwrap_or_else(|e| panic!("{e}"));
         let written = p.to_pkg_toml(PkgFlavor::LATEST);
-        let again = Project::parse(&file, &written).unwrap_or_else(|e| panic!("{}: {e}\n{written}", file.display()));
+        let again = Project::parse(&file, &written)
+            .unwrap_or_else(|e| panic!("{}: {e}\n{written}", file.display()));
         assert_eq!(again.name, p.name);
         assert_eq!(again.uuid, p.uuid);
         assert_eq!(again.version, p.version);
@@ -81,35 +103,73 @@ const BAD_MANIFESTS: &[(&str, &str)] = &[
     ("bad_dep_name", "has name `Pkg2`"),
     ("duplicate_deps", "Duplicate entry in"),
     ("inconsistent_dep", "has name `Markdown`"),
-    ("inconsistent_dep2", "but no such entry exists in the manifest"),
-    ("malformed_field", "Expected field `git-tree-sha1` to be a String."),
-    ("malformed_tree_sha2", "Expected field `git-tree-sha1` to be a String."),
-    ("malformed_tree_sha", "Could not parse `git-tree-sha1` field as a SHA."),
+    (
+        "inconsistent_dep2",
+        "but no such entry exists in the manifest",
+    ),
+    (
+        "malformed_field",
+        "Expected field `git-tree-sha1` to be a String.",
+    ),
+    (
+        "malformed_tree_sha2",
+        "Expected field `git-tree-sha1` to be a String.",
+    ),
+    (
+        "malformed_tree_sha",
+        "Could not parse `git-tree-sha1` field as a SHA.",
+    ),
     ("malformed_path", "Expected field `path` to be a String."),
-    ("malformed_pinned", "Expected field `pinned` to be a Boolean."),
+    (
+        "malformed_pinned",
+        "Expected field `pinned` to be a Boolean.",
+    ),
     ("string_pinned", "Expected field `pinned` to be a Boolean."),
-    ("malformed_repo_rev", "Expected field `repo-rev` to be a String."),
-    ("malformed_repo_url", "Expected field `repo-url` to be a String."),
+    (
+        "malformed_repo_rev",
+        "Expected field `repo-rev` to be a String.",
+    ),
+    (
+        "malformed_repo_url",
+        "Expected field `repo-url` to be a String.",
+    ),
     ("malformed_uuid", "Could not parse `uuid` field as a UUID."),
-    ("malformed_version", "Could not parse `version` as a `VersionNumber`."),
-    ("missing_dep", "depends on `DoesNotExist`, but no such entry exists in the manifest."),
-    ("missing_entry", "depends on `Serialization`, but no such entry exists in the manifest."),
+    (
+        "malformed_version",
+        "Could not parse `version` as a `VersionNumber`.",
+    ),
+    (
+        "missing_dep",
+        "depends on `DoesNotExist`, but no such entry exists in the manifest.",
+    ),
+    (
+        "missing_entry",
+        "depends on `Serialization`, but no such entry exists in the manifest.",
+    ),
     ("parse_error", "Could not parse manifest:"),
 ];
 
 #[test]
 fn bad_manifests_are_rejected_with_pkgs_message() {
     use julia_env::manifest::Manifest;
-    let Some(shared) = common::shared_dir("bad_manifests_are_rejected_with_pkgs_message") else { return };
+    let Some(shared) = common::shared_dir("bad_manifests_are_rejected_with_pkgs_message") else {
+        return;
+    };
     let files = toml_files(&shared.join("corpus/pkg-fixtures/manifest/bad"));
     assert_eq!(files.len(), BAD_MANIFESTS.len());
     for file in files {
         let stem = file.file_stem().unwrap().to_str().unwrap();
-        let want = BAD_MANIFESTS.iter().find(|(n, _)| *n == stem).unwrap_or_else(|| panic!("no expectation for {stem}")).1;
+        let want = BAD_MANIFESTS
+            .iter()
+            .find(|(n, _)| *n == stem)
+            .unwrap_or_else(|| panic!("no expectation for {stem}"))
+            .1;
         let err = Manifest::read(&file).expect_err(stem);
         let text = err.to_string();
         assert!(text.contains(want), "{stem}: {text}");
-        let loc = err.location().unwrap_or_else(|| panic!("{stem}: no location"));
+        let loc = err
+            .location()
+            .unwrap_or_else(|| panic!("{stem}: no location"));
         assert_eq!(loc.path, file);
         assert!(loc.line.is_some(), "{stem}: error must name a line: {text}");
     }
@@ -118,26 +178,58 @@ fn bad_manifests_are_rejected_with_pkgs_message() {
 #[test]
 fn good_and_format_manifests_read_and_round_trip() {
     use julia_env::manifest::Manifest;
-    let Some(shared) = common::shared_dir("good_and_format_manifests_read_and_round_trip") else { return };
+    let Some(shared) = common::shared_dir("good_and_format_manifests_read_and_round_trip") else {
+        return;
+    };
     let base = shared.join("corpus/pkg-fixtures/manifest");
     let mut files = toml_files(&base.join("good"));
-    for dir in ["formats/v1.0", "formats/v2.0", "formats/v2.1", "formats/v3.0_unknown", "old", "noproject", "unpruned", "yanked"] {
+    for dir in [
+        "formats/v1.0",
+        "formats/v2.0",
+        "formats/v2.1",
+        "formats/v3.0_unknown",
+        "old",
+        "noproject",
+        "unpruned",
+        "yanked",
+    ] {
         files.push(base.join(dir).join("Manifest.toml"));
     }
     for file in files {
         let m = Manifest::read(&file).unwrap_or_else(|e| panic!("{e}"));
         let written = m.to_pkg_toml();
-        let again = Manifest::parse(&file, &written).unwrap_or_else(|e| panic!("{}: {e}\n{written}", file.display()));
+        let again = Manifest::parse(&file, &written)
+            .unwrap_or_else(|e| panic!("{}: {e}\n{written}", file.display()));
         assert_eq!(again.entries.len(), m.entries.len(), "{}", file.display());
         for (a, b) in m.entries.iter().zip(&again.entries) {
-            assert_eq!((a.uuid, &a.version, a.tree_hash, a.pinned), (b.uuid, &b.version, b.tree_hash, b.pinned));
+            assert_eq!(
+                (a.uuid, &a.version, a.tree_hash, a.pinned),
+                (b.uuid, &b.version, b.tree_hash, b.pinned)
+            );
         }
-        assert_eq!(again.other, m.other, "{}: unknown top-level keys must survive", file.display());
-        assert_eq!(again.to_pkg_toml(), written, "{}: writing is stable", file.display());
+        assert_eq!(
+            again.other,
+            m.other,
+            "{}: unknown top-level keys must survive",
+            file.display()
+        );
+        assert_eq!(
+            again.to_pkg_toml(),
+            written,
+            "{}: writing is stable",
+            file.display()
+        );
     }
     let unknown = Manifest::read(&base.join("formats/v3.0_unknown/Manifest.toml")).unwrap();
     assert!(!unknown.format_is_known());
     let v21 = Manifest::read(&base.join("formats/v2.1/Manifest.toml")).unwrap();
-    assert_eq!(v21.entries.iter().find(|e| e.name == "Example").unwrap().registries, ["General"]);
+    assert_eq!(
+        v21.entries
+            .iter()
+            .find(|e| e.name == "Example")
+            .unwrap()
+            .registries,
+        ["General"]
+    );
     assert!(v21.other.get("registries").is_some());
 }

@@ -9,12 +9,17 @@ use serde_json::Value;
 
 fn load() -> Option<Value> {
     let dir = common::shared_dir("semver_conformance")?;
-    let text = std::fs::read_to_string(dir.join("corpus/pkg-conformance/semver_tests.json")).unwrap();
+    let text =
+        std::fs::read_to_string(dir.join("corpus/pkg-conformance/semver_tests.json")).unwrap();
     Some(serde_json::from_str(&text).unwrap())
 }
 
 fn strs(v: &Value) -> Vec<&str> {
-    v.as_array().unwrap().iter().map(|x| x.as_str().unwrap()).collect()
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_str().unwrap())
+        .collect()
 }
 
 #[test]
@@ -28,14 +33,24 @@ fn every_semver_assertion_holds() {
         checked += 1;
     }
     for group in data["equivalent"].as_array().unwrap() {
-        let specs: Vec<VersionSpec> = strs(group).iter().map(|s| semver_spec(s).unwrap()).collect();
-        assert!(specs.windows(2).all(|w| w[0] == w[1]), "{group} should be equivalent");
+        let specs: Vec<VersionSpec> = strs(group)
+            .iter()
+            .map(|s| semver_spec(s).unwrap())
+            .collect();
+        assert!(
+            specs.windows(2).all(|w| w[0] == w[1]),
+            "{group} should be equivalent"
+        );
         checked += 1;
     }
     for case in data["membership"].as_array().unwrap() {
         let v = VersionNumber::parse(case["version"].as_str().unwrap()).unwrap();
         let spec = semver_spec(case["spec"].as_str().unwrap()).unwrap();
-        assert_eq!(spec.contains(&v), case["expected"].as_bool().unwrap(), "{case}");
+        assert_eq!(
+            spec.contains(&v),
+            case["expected"].as_bool().unwrap(),
+            "{case}"
+        );
         checked += 1;
     }
     for bad in strs(&data["invalid"]) {
@@ -45,12 +60,19 @@ fn every_semver_assertion_holds() {
     for case in data["print"].as_array().unwrap() {
         if let Some(x) = case.get("x") {
             let spec = VersionSpec::parse_range(x.as_str().unwrap()).unwrap();
-            assert_eq!(semver_spec(&spec.to_string()).unwrap(), spec, "round trip of {x}");
+            assert_eq!(
+                semver_spec(&spec.to_string()).unwrap(),
+                spec,
+                "round trip of {x}"
+            );
         } else {
             let r = VersionRange::parse(case["versionrange"].as_str().unwrap()).unwrap();
             assert_eq!(r.to_string(), case["printed"].as_str().unwrap());
         }
         checked += 1;
     }
-    assert!(checked >= 115, "expected at least 115 assertions, checked {checked}");
+    assert!(
+        checked >= 115,
+        "expected at least 115 assertions, checked {checked}"
+    );
 }

@@ -44,15 +44,46 @@ fn write_env(dir: &Path, project: &str, manifest: &str) {
 fn check_fresh_corpus_environment_exits_0_and_stale_exits_1() {
     let Some(shared) = shared() else { return };
     let envs = shared.join("corpus/environments");
-    let fresh = sysimg(&["-p", envs.join("sciml-Bio").to_str().unwrap(), "env", "check", "--no-sources", "--json"], &envs);
-    assert_eq!(fresh.status.code(), Some(0), "{}{}", stdout(&fresh), stderr(&fresh));
+    let fresh = sysimg(
+        &[
+            "-p",
+            envs.join("sciml-Bio").to_str().unwrap(),
+            "env",
+            "check",
+            "--no-sources",
+            "--json",
+        ],
+        &envs,
+    );
+    assert_eq!(
+        fresh.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&fresh),
+        stderr(&fresh)
+    );
     let v: serde_json::Value = serde_json::from_str(&stdout(&fresh)).unwrap();
     assert_eq!(v["ok"], true);
     assert_eq!(v["errors"], 0);
-    let stale = sysimg(&["-p", envs.join("sciml-Jumps").to_str().unwrap(), "env", "check", "--no-sources", "--json"], &envs);
+    let stale = sysimg(
+        &[
+            "-p",
+            envs.join("sciml-Jumps").to_str().unwrap(),
+            "env",
+            "check",
+            "--no-sources",
+            "--json",
+        ],
+        &envs,
+    );
     assert_eq!(stale.status.code(), Some(1));
     let v: serde_json::Value = serde_json::from_str(&stdout(&stale)).unwrap();
-    let codes: Vec<&str> = v["findings"].as_array().unwrap().iter().map(|f| f["code"].as_str().unwrap()).collect();
+    let codes: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap())
+        .collect();
     assert!(codes.contains(&"stale-project-hash"), "{codes:?}");
     let first = &v["findings"][0];
     assert_eq!(first["severity"], "error");
@@ -71,9 +102,19 @@ fn missing_sources_are_warnings_not_errors() {
     write_env(t.path(), &proj, &manifest);
     let o = sysimg(&["env", "check", "--json"], t.path());
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
-    let codes: Vec<&str> = v["findings"].as_array().unwrap().iter().map(|f| f["code"].as_str().unwrap()).collect();
+    let codes: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap())
+        .collect();
     assert!(codes.contains(&"source-missing"), "{codes:?}");
-    let missing = v["findings"].as_array().unwrap().iter().find(|f| f["code"] == "source-missing").unwrap();
+    let missing = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "source-missing")
+        .unwrap();
     assert_eq!(missing["severity"], "warning");
     assert_eq!(missing["package"], "Example");
 }
@@ -105,11 +146,18 @@ fn bad_input_exits_2_naming_file_line_and_column() {
         }
         let o = sysimg(&["env", "check", "--json"], &dir);
         let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
-        assert!(v["error"]["message"].as_str().unwrap().contains(want), "{name}: {v}");
+        assert!(
+            v["error"]["message"].as_str().unwrap().contains(want),
+            "{name}: {v}"
+        );
     }
     let o = sysimg(&["-p", "does/not/exist", "env", "show"], t.path());
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("no such project file"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("no such project file"),
+        "{}",
+        stderr(&o)
+    );
     let o = sysimg(&["env", "frobnicate"], t.path());
     assert_eq!(o.status.code(), Some(2));
 }
@@ -138,21 +186,45 @@ fn show_lists_every_package_with_tracking() {
     assert_eq!(get("Example")["pinned"], true);
     assert_eq!(get("Example")["deps"][0], "Dates");
     let human = stdout(&sysimg(&["env", "show"], t.path()));
-    assert!(human.contains("2 direct dependencies, 3 packages"), "{human}");
+    assert!(
+        human.contains("2 direct dependencies, 3 packages"),
+        "{human}"
+    );
 }
 
 /// A small deterministic generator, so that the trees are the same on every run.
 struct Lcg(u64);
 impl Lcg {
     fn next(&mut self, n: u64) -> u64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         (self.0 >> 33) % n
     }
 }
 
 const NAMES: &[&str] = &[
-    "a", "b.txt", "B", "foo", "foo.bar", "foo-bar", "foo0", "é", "日本語.jl", "with space", "quote\"d", "back\\slash",
-    "dollar$", "-dash", "new\nline", "z", "src", "Project.toml", "ünï", "a.b.c",
+    "a",
+    "b.txt",
+    "B",
+    "foo",
+    "foo.bar",
+    "foo-bar",
+    "foo0",
+    "é",
+    "日本語.jl",
+    "with space",
+    "quote\"d",
+    "back\\slash",
+    "dollar$",
+    "-dash",
+    "new\nline",
+    "z",
+    "src",
+    "Project.toml",
+    "ünï",
+    "a.b.c",
 ];
 
 fn build_tree(root: &Path, rng: &mut Lcg, depth: usize) {
@@ -164,7 +236,11 @@ fn build_tree(root: &Path, rng: &mut Lcg, depth: usize) {
             continue;
         }
         match rng.next(6) {
-            0 | 1 => fs::write(&path, format!("content {}\n", rng.next(1000)).repeat(rng.next(50) as usize)).unwrap(),
+            0 | 1 => fs::write(
+                &path,
+                format!("content {}\n", rng.next(1000)).repeat(rng.next(50) as usize),
+            )
+            .unwrap(),
             2 => {
                 fs::write(&path, "#!/bin/sh\necho hi\n").unwrap();
                 #[cfg(unix)]
@@ -175,7 +251,15 @@ fn build_tree(root: &Path, rng: &mut Lcg, depth: usize) {
             }
             3 => {
                 #[cfg(unix)]
-                std::os::unix::fs::symlink(if rng.next(2) == 0 { "b.txt" } else { "../nowhere/é" }, &path).unwrap();
+                std::os::unix::fs::symlink(
+                    if rng.next(2) == 0 {
+                        "b.txt"
+                    } else {
+                        "../nowhere/é"
+                    },
+                    &path,
+                )
+                .unwrap();
             }
             4 if depth < 3 => build_tree(&path, rng, depth + 1),
             _ => fs::create_dir_all(path.join("empty/inner")).unwrap(),
@@ -184,11 +268,19 @@ fn build_tree(root: &Path, rng: &mut Lcg, depth: usize) {
 }
 
 fn git_tree(dir: &Path) -> Option<String> {
-    let run = |args: &[&str]| Command::new("git").args(args).current_dir(dir).output().ok();
+    let run = |args: &[&str]| {
+        Command::new("git")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .ok()
+    };
     run(&["init", "-q"])?;
     run(&["add", "-A", "-f", "."])?;
     let o = run(&["write-tree"])?;
-    o.status.success().then(|| String::from_utf8_lossy(&o.stdout).trim().to_string())
+    o.status
+        .success()
+        .then(|| String::from_utf8_lossy(&o.stdout).trim().to_string())
 }
 
 #[test]

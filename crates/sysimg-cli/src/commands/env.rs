@@ -50,7 +50,11 @@ pub fn check(cli: &Cli, args: &CheckArgs) -> Result<ExitCode, Failure> {
             report.count(Severity::Info)
         );
     }
-    Ok(if report.has_errors() { ExitCode::Problems } else { ExitCode::Ok })
+    Ok(if report.has_errors() {
+        ExitCode::Problems
+    } else {
+        ExitCode::Ok
+    })
 }
 
 /// One package of `env show`.
@@ -76,7 +80,9 @@ struct PackageView {
 }
 
 fn packages(env: &Environment) -> Vec<PackageView> {
-    let Some(m) = &env.manifest else { return Vec::new() };
+    let Some(m) = &env.manifest else {
+        return Vec::new();
+    };
     let direct: BTreeSet<Uuid> = env.project.all_deps().into_values().collect();
     let mut out: Vec<PackageView> = m
         .entries
@@ -92,7 +98,9 @@ fn packages(env: &Environment) -> Vec<PackageView> {
             repo_rev: e.repo_rev.clone(),
             pinned: e.pinned,
             direct: direct.contains(&e.uuid),
-            stdlib: julia_env::stdlib::is_known_stdlib(&e.uuid) && e.tree_hash.is_none() && e.path.is_none(),
+            stdlib: julia_env::stdlib::is_known_stdlib(&e.uuid)
+                && e.tree_hash.is_none()
+                && e.path.is_none(),
             deps: e.deps.iter().map(|d| d.name.clone()).collect(),
             weakdeps: e.weakdeps.iter().map(|d| d.name.clone()).collect(),
             extensions: e.extensions.keys().cloned().collect(),
@@ -108,7 +116,15 @@ pub fn show(cli: &Cli) -> Result<ExitCode, Failure> {
     let p = &env.project;
     let fresh = env.manifest.as_ref().and_then(|m| {
         let recorded = m.project_hash?;
-        Some(recorded == project_hash(p, &env.workspace_members(), m.flavor(), m.julia_version.as_ref()))
+        Some(
+            recorded
+                == project_hash(
+                    p,
+                    &env.workspace_members(),
+                    m.flavor(),
+                    m.julia_version.as_ref(),
+                ),
+        )
     });
     if cli.json {
         let m = env.manifest.as_ref();
@@ -135,7 +151,13 @@ pub fn show(cli: &Cli) -> Result<ExitCode, Failure> {
     }
     println!("Project  {}", env.project_file.display());
     if let Some((name, uuid)) = p.package_id() {
-        println!("Package  {name} {uuid} {}", p.version.as_ref().map(ToString::to_string).unwrap_or_default());
+        println!(
+            "Package  {name} {uuid} {}",
+            p.version
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default()
+        );
     }
     match &env.manifest {
         None => println!("Manifest {} (missing)", env.manifest_file.display()),
@@ -144,7 +166,10 @@ pub fn show(cli: &Cli) -> Result<ExitCode, Failure> {
             env.manifest_file.display(),
             m.format.major,
             m.format.minor,
-            m.julia_version.as_ref().map(ToString::to_string).unwrap_or_else(|| "unknown".into()),
+            m.julia_version
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_else(|| "unknown".into()),
             match fresh {
                 Some(true) => "fresh",
                 Some(false) => "STALE",
@@ -153,9 +178,21 @@ pub fn show(cli: &Cli) -> Result<ExitCode, Failure> {
         ),
     }
     let name_w = pkgs.iter().map(|p| p.name.len()).max().unwrap_or(4).max(4);
-    let ver_w = pkgs.iter().map(|p| p.version.as_deref().unwrap_or("-").len()).max().unwrap_or(7).max(7);
-    println!("{} direct dependencies, {} packages", p.all_deps().len(), pkgs.len());
-    println!("  {:name_w$}  {:ver_w$}  {:8}  {:40}  flags", "name", "version", "tracking", "git-tree-sha1");
+    let ver_w = pkgs
+        .iter()
+        .map(|p| p.version.as_deref().unwrap_or("-").len())
+        .max()
+        .unwrap_or(7)
+        .max(7);
+    println!(
+        "{} direct dependencies, {} packages",
+        p.all_deps().len(),
+        pkgs.len()
+    );
+    println!(
+        "  {:name_w$}  {:ver_w$}  {:8}  {:40}  flags",
+        "name", "version", "tracking", "git-tree-sha1"
+    );
     for pkg in &pkgs {
         let mut flags = Vec::new();
         if pkg.direct {
@@ -164,7 +201,11 @@ pub fn show(cli: &Cli) -> Result<ExitCode, Failure> {
         if pkg.pinned {
             flags.push("pinned");
         }
-        let extra = pkg.path.as_deref().or(pkg.repo_url.as_deref()).unwrap_or("");
+        let extra = pkg
+            .path
+            .as_deref()
+            .or(pkg.repo_url.as_deref())
+            .unwrap_or("");
         println!(
             "  {:name_w$}  {:ver_w$}  {:8}  {:40}  {} {}",
             pkg.name,

@@ -22,13 +22,23 @@ pub fn run(cli: &Cli) -> Result<ExitCode, Failure> {
 
 /// The environment `--project` (or `JULIA_PROJECT`, or the upward search) names.
 pub fn load_environment(cli: &Cli) -> Result<Environment, Failure> {
-    let cwd = std::env::current_dir().map_err(|e| Failure::bad_input(format!("cannot read the current directory: {e}")))?;
+    let cwd = std::env::current_dir()
+        .map_err(|e| Failure::bad_input(format!("cannot read the current directory: {e}")))?;
     let home = std::env::var_os("HOME").map(PathBuf::from);
     let julia_project = std::env::var("JULIA_PROJECT").ok();
     let depots = Depots::from_env(None);
-    let file = resolve_project_file(cli.project.as_deref(), julia_project.as_deref(), &cwd, home.as_deref(), &depots.paths)?;
+    let file = resolve_project_file(
+        cli.project.as_deref(),
+        julia_project.as_deref(),
+        &cwd,
+        home.as_deref(),
+        &depots.paths,
+    )?;
     if !file.is_file() {
-        return Err(Failure::bad_input(format!("{}: no such project file", file.display())));
+        return Err(Failure::bad_input(format!(
+            "{}: no such project file",
+            file.display()
+        )));
     }
     Ok(Environment::load(&file, None)?)
 }
