@@ -73,13 +73,16 @@ pub struct ManifestEntry {
     pub deps: Vec<Dep>,
     /// Weak dependencies (copied from the package's Project.toml).
     pub weakdeps: Vec<Dep>,
+    /// Whether `deps` and `weakdeps` were written as `name = uuid` tables (else as lists).
+    pub deps_as_table: (bool, bool),
     /// `[extensions]`.
     pub extensions: BTreeMap<String, Triggers>,
     /// `entryfile` (Julia 1.12+).
     pub entryfile: Option<String>,
     /// `registries` (format 2.1): where the package came from.
     pub registries: Vec<String>,
-    /// Every key as read; the writer starts from it, as Pkg does, so unknown keys survive.
+    /// The keys the fields above do not cover, as read; the writer starts from them and adds
+    /// the fields, as Pkg does, so unknown keys survive.
     pub raw: Table,
     /// Where the entry's header is.
     pub location: Location,
@@ -100,6 +103,7 @@ impl ManifestEntry {
             pinned: false,
             deps: Vec::new(),
             weakdeps: Vec::new(),
+            deps_as_table: (false, false),
             extensions: BTreeMap::new(),
             entryfile: None,
             registries: Vec::new(),
@@ -347,8 +351,8 @@ impl Manifest {
                 })
             };
             for (deps, weak, as_table) in [
-                (&e.deps, false, raw_is_table(&e.raw, "deps")),
-                (&e.weakdeps, true, raw_is_table(&e.raw, "weakdeps")),
+                (&e.deps, false, e.deps_as_table.0),
+                (&e.weakdeps, true, e.deps_as_table.1),
             ] {
                 if as_table {
                     if weak {
@@ -542,10 +546,6 @@ impl Manifest {
     }
 }
 
-fn raw_is_table(raw: &Table, key: &str) -> bool {
-    matches!(raw.get(key), Some(Value::Table(_)))
-}
-
 /// Julia's `Base.is_v1_format_manifest`.
 fn is_v1_format(root: &EditTable) -> bool {
     match root.get("manifest_format") {
@@ -660,8 +660,19 @@ fn read_entry(
                 })?,
         },
     };
+    let is_table = |k: &str| table.get(k).is_some_and(|i| i.is_table_like());
+    // Keys the writer regenerates from the fields need no copy; everything else is kept.
+    let regenerated = |k: &str| {
+        matches!(
+            k,
+            "uuid" | "version" | "git-tree-sha1" | "pinned" | "path" | "entryfile" | "repo-url" | "repo-rev" | "repo-subdir"
+                | "deps" | "weakdeps"
+        ) || (k == "extensions" && !extensions.is_empty())
+            || (k == "registries" && with_registries)
+    };
     let raw = table
         .iter()
+        .filter(|(k, _)| !regenerated(k))
         .filter_map(|(k, v)| pkg_toml::from_item(v).map(|v| (k.to_string(), v)))
         .collect();
     Ok(ManifestEntry {
@@ -676,6 +687,7 @@ fn read_entry(
         pinned,
         deps,
         weakdeps,
+        deps_as_table: (is_table("deps"), is_table("weakdeps")),
         extensions,
         entryfile,
         registries,
