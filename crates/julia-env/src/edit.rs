@@ -202,26 +202,10 @@ impl ManifestEditor {
     }
 }
 
-/// Pkg's rank of top-level Project.toml tables (1.12+ order).
+/// Pkg's rank of a top-level Project.toml key (the newest Pkg's order).
 fn project_table_rank(key: &str) -> usize {
-    [
-        "name",
-        "uuid",
-        "keywords",
-        "license",
-        "desc",
-        "version",
-        "readonly",
-        "workspace",
-        "deps",
-        "weakdeps",
-        "sources",
-        "extensions",
-        "compat",
-    ]
-    .iter()
-    .position(|k| *k == key)
-    .unwrap_or(13)
+    let ranks = crate::project::project_key_ranks(crate::flavor::PkgFlavor::LATEST);
+    ranks.iter().position(|k| *k == key).unwrap_or(ranks.len())
 }
 
 /// A Project.toml opened for editing.

@@ -665,8 +665,17 @@ fn read_entry(
     let regenerated = |k: &str| {
         matches!(
             k,
-            "uuid" | "version" | "git-tree-sha1" | "pinned" | "path" | "entryfile" | "repo-url" | "repo-rev" | "repo-subdir"
-                | "deps" | "weakdeps"
+            "uuid"
+                | "version"
+                | "git-tree-sha1"
+                | "pinned"
+                | "path"
+                | "entryfile"
+                | "repo-url"
+                | "repo-rev"
+                | "repo-subdir"
+                | "deps"
+                | "weakdeps"
         ) || (k == "extensions" && !extensions.is_empty())
             || (k == "registries" && with_registries)
     };

@@ -372,7 +372,7 @@ impl Project {
 }
 
 /// The key ranks of Pkg's `_project_key_order` for a Pkg release.
-fn project_key_ranks(flavor: PkgFlavor) -> &'static [&'static str] {
+pub(crate) fn project_key_ranks(flavor: PkgFlavor) -> &'static [&'static str] {
     match flavor {
         PkgFlavor::V1_10 => &[
             "name",
@@ -468,7 +468,14 @@ fn entries<'a>(
     }))
 }
 
-fn read_deps(src: &TomlSource, root: &EditTable, section: &str) -> Result<BTreeMap<String, Uuid>> {
+/// Reads a `[section]` of `name = value` entries (a table or an inline table), parsing each
+/// value with `parse`; a missing section is empty, a non-table one is Pkg's error.
+fn read_section<T>(
+    src: &TomlSource,
+    root: &EditTable,
+    section: &str,
+    mut parse: impl FnMut(&str, &Item, crate::error::Location) -> Result<T>,
+) -> Result<BTreeMap<String, T>> {
     let Some(item) = root.get(section) else {
         return Ok(BTreeMap::new());
     };
@@ -480,15 +487,20 @@ fn read_deps(src: &TomlSource, root: &EditTable, section: &str) -> Result<BTreeM
     })?;
     let mut out = BTreeMap::new();
     for (name, value, loc) in it {
-        let uuid = value.as_str().and_then(parse_uuid).ok_or_else(|| {
+        out.insert(name.to_string(), parse(name, value, loc)?);
+    }
+    Ok(out)
+}
+
+fn read_deps(src: &TomlSource, root: &EditTable, section: &str) -> Result<BTreeMap<String, Uuid>> {
+    read_section(src, root, section, |name, value, loc| {
+        value.as_str().and_then(parse_uuid).ok_or_else(|| {
             src.error(
                 loc,
                 format!("Malformed value for `{name}` in `{section}` section."),
             )
-        })?;
-        out.insert(name.to_string(), uuid);
-    }
-    Ok(out)
+        })
+    })
 }
 
 fn string_list(item: &Item) -> Option<Vec<String>> {
@@ -502,70 +514,36 @@ fn string_list(item: &Item) -> Option<Vec<String>> {
 }
 
 fn read_extensions(src: &TomlSource, root: &EditTable) -> Result<BTreeMap<String, Vec<String>>> {
-    let Some(item) = root.get("extensions") else {
-        return Ok(BTreeMap::new());
-    };
-    let it = entries(src, item).ok_or_else(|| {
-        src.error(
-            src.locate_item(item),
-            "Expected `extensions` section to be a key-value list",
-        )
-    })?;
-    let mut out = BTreeMap::new();
-    for (name, value, loc) in it {
-        let triggers = string_list(value).ok_or_else(|| {
+    read_section(src, root, "extensions", |name, value, loc| {
+        string_list(value).ok_or_else(|| {
             src.error(
                 loc,
                 format!("Expected extension `{name}` to name a package or a list of packages"),
             )
-        })?;
-        out.insert(name.to_string(), triggers);
-    }
-    Ok(out)
+        })
+    })
 }
 
 fn read_compat(src: &TomlSource, root: &EditTable) -> Result<BTreeMap<String, Compat>> {
-    let Some(item) = root.get("compat") else {
-        return Ok(BTreeMap::new());
-    };
-    let it = entries(src, item).ok_or_else(|| {
-        src.error(
-            src.locate_item(item),
-            "Expected `compat` section to be a key-value list",
-        )
-    })?;
-    let mut out = BTreeMap::new();
-    for (name, value, loc) in it {
+    read_section(src, root, "compat", |name, value, loc| {
         let text = value.as_str().ok_or_else(|| {
             src.error(
                 loc.clone(),
                 format!("Expected compat entry for `{name}` to be a string"),
             )
         })?;
-        let compat = Compat::parse(text).map_err(|e| {
+        Compat::parse(text).map_err(|e| {
             src.error(
                 src.locate(value.span()).or(&loc),
                 format!("Could not parse compatibility version spec {text:?} for dependency `{name}`: {e}"),
             )
-        })?;
-        out.insert(name.to_string(), compat);
-    }
-    Ok(out)
+        })
+    })
 }
 
 fn read_targets(src: &TomlSource, root: &EditTable) -> Result<BTreeMap<String, Vec<String>>> {
-    let Some(item) = root.get("targets") else {
-        return Ok(BTreeMap::new());
-    };
-    let it = entries(src, item).ok_or_else(|| {
-        src.error(
-            src.locate_item(item),
-            "Expected `targets` section to be a key-value list",
-        )
-    })?;
-    let mut out = BTreeMap::new();
-    for (name, value, loc) in it {
-        let names = value
+    read_section(src, root, "targets", |name, value, loc| {
+        value
             .as_array()
             .and_then(|a| {
                 a.iter()
@@ -577,24 +555,12 @@ fn read_targets(src: &TomlSource, root: &EditTable) -> Result<BTreeMap<String, V
                     loc,
                     format!("Expected value for target `{name}` to be a list of dependency names."),
                 )
-            })?;
-        out.insert(name.to_string(), names);
-    }
-    Ok(out)
+            })
+    })
 }
 
 fn read_sources(src: &TomlSource, root: &EditTable) -> Result<BTreeMap<String, Source>> {
-    let Some(item) = root.get("sources") else {
-        return Ok(BTreeMap::new());
-    };
-    let it = entries(src, item).ok_or_else(|| {
-        src.error(
-            src.locate_item(item),
-            "Expected `sources` section to be a key-value list",
-        )
-    })?;
-    let mut out = BTreeMap::new();
-    for (name, value, loc) in it {
+    read_section(src, root, "sources", |name, value, loc| {
         let table = value
             .as_table_like()
             .ok_or_else(|| src.error(loc.clone(), "Expected `source` section to be a table"))?;
@@ -609,16 +575,13 @@ fn read_sources(src: &TomlSource, root: &EditTable) -> Result<BTreeMap<String, S
                     return Err(src.error(loc, format!("Invalid key `{other}` in `source` section")))
                 }
             };
-            *slot = Some(
-                v.as_str()
-                    .ok_or_else(|| {
-                        src.error(
-                            loc.clone(),
-                            format!("Expected `{key}` of source `{name}` to be a string"),
-                        )
-                    })?
-                    .to_string(),
-            );
+            let text = v.as_str().ok_or_else(|| {
+                src.error(
+                    loc.clone(),
+                    format!("Expected `{key}` of source `{name}` to be a string"),
+                )
+            })?;
+            *slot = Some(text.to_string());
         }
         if source.path.is_some() && (source.url.is_some() || source.rev.is_some()) {
             return Err(src.error(
@@ -626,9 +589,8 @@ fn read_sources(src: &TomlSource, root: &EditTable) -> Result<BTreeMap<String, S
                 "Both `path` and `url` or `rev` are specified in `source` section",
             ));
         }
-        out.insert(name.to_string(), source);
-    }
-    Ok(out)
+        Ok(source)
+    })
 }
 
 fn read_workspace(src: &TomlSource, root: &EditTable) -> Result<Option<Vec<String>>> {
