@@ -11,7 +11,7 @@ use crate::error::{Error, Location, Result};
 use crate::flavor::PkgFlavor;
 use crate::ids::{parse_uuid, TreeHash, Uuid};
 use crate::pkg_toml::{self, Table, Value};
-use crate::toml_source::TomlSource;
+use crate::toml_source::{one_or_many_strings, TomlSource};
 use crate::version::VersionNumber;
 
 /// The first line Pkg writes.
@@ -619,23 +619,16 @@ fn read_entry(
             )
         })?;
         for (ext, v) in t.iter() {
-            let triggers = if let Some(s) = v.as_str() {
-                Triggers::One(s.to_string())
-            } else {
-                Triggers::Many(
-                    v.as_array()
-                        .and_then(|a| {
-                            a.iter()
-                                .map(|x| x.as_str().map(str::to_string))
-                                .collect::<Option<Vec<_>>>()
-                        })
-                        .ok_or_else(|| {
-                            src.error(
-                                at("extensions"),
-                                "Expected `ext` entry to be a `Union{String, Vector{String}}`.",
-                            )
-                        })?,
+            let (mut names, single) = one_or_many_strings(v).ok_or_else(|| {
+                src.error(
+                    at("extensions"),
+                    "Expected `ext` entry to be a `Union{String, Vector{String}}`.",
                 )
+            })?;
+            let triggers = if single {
+                Triggers::One(names.remove(0))
+            } else {
+                Triggers::Many(names)
             };
             extensions.insert(ext.to_string(), triggers);
         }
@@ -643,22 +636,16 @@ fn read_entry(
     let entryfile = string_field("entryfile")?.map(str::to_string);
     let registries = match table.get("registries").filter(|_| with_registries) {
         None => Vec::new(),
-        Some(item) => match item.as_str() {
-            Some(s) => vec![s.to_string()],
-            None => item
-                .as_array()
-                .and_then(|a| {
-                    a.iter()
-                        .map(|x| x.as_str().map(str::to_string))
-                        .collect::<Option<Vec<_>>>()
-                })
+        Some(item) => {
+            one_or_many_strings(item)
                 .ok_or_else(|| {
                     src.error(
                         at("registries"),
                         "Expected `registries` to be a string or a list of strings.",
                     )
-                })?,
-        },
+                })?
+                .0
+        }
     };
     let is_table = |k: &str| table.get(k).is_some_and(|i| i.is_table_like());
     // Keys the writer regenerates from the fields need no copy; everything else is kept.

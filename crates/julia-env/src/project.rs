@@ -12,7 +12,7 @@ use crate::error::Result;
 use crate::flavor::PkgFlavor;
 use crate::ids::{parse_uuid, Uuid};
 use crate::pkg_toml::{self, Table, Value};
-use crate::toml_source::TomlSource;
+use crate::toml_source::{one_or_many_strings, string_array, TomlSource};
 use crate::version::VersionNumber;
 
 /// Project file names, in Julia's order of preference (`Base.project_names`).
@@ -503,24 +503,16 @@ fn read_deps(src: &TomlSource, root: &EditTable, section: &str) -> Result<BTreeM
     })
 }
 
-fn string_list(item: &Item) -> Option<Vec<String>> {
-    if let Some(s) = item.as_str() {
-        return Some(vec![s.to_string()]);
-    }
-    item.as_array()?
-        .iter()
-        .map(|v| v.as_str().map(str::to_string))
-        .collect()
-}
-
 fn read_extensions(src: &TomlSource, root: &EditTable) -> Result<BTreeMap<String, Vec<String>>> {
     read_section(src, root, "extensions", |name, value, loc| {
-        string_list(value).ok_or_else(|| {
-            src.error(
-                loc,
-                format!("Expected extension `{name}` to name a package or a list of packages"),
-            )
-        })
+        one_or_many_strings(value)
+            .map(|(names, _)| names)
+            .ok_or_else(|| {
+                src.error(
+                    loc,
+                    format!("Expected extension `{name}` to name a package or a list of packages"),
+                )
+            })
     })
 }
 
@@ -543,19 +535,12 @@ fn read_compat(src: &TomlSource, root: &EditTable) -> Result<BTreeMap<String, Co
 
 fn read_targets(src: &TomlSource, root: &EditTable) -> Result<BTreeMap<String, Vec<String>>> {
     read_section(src, root, "targets", |name, value, loc| {
-        value
-            .as_array()
-            .and_then(|a| {
-                a.iter()
-                    .map(|v| v.as_str().map(str::to_string))
-                    .collect::<Option<Vec<_>>>()
-            })
-            .ok_or_else(|| {
-                src.error(
-                    loc,
-                    format!("Expected value for target `{name}` to be a list of dependency names."),
-                )
-            })
+        string_array(value).ok_or_else(|| {
+            src.error(
+                loc,
+                format!("Expected value for target `{name}` to be a list of dependency names."),
+            )
+        })
     })
 }
 
@@ -608,13 +593,7 @@ fn read_workspace(src: &TomlSource, root: &EditTable) -> Result<Option<Vec<Strin
         if key != "projects" {
             return Err(src.error(loc, format!("Invalid key `{key}` in `workspace`")));
         }
-        projects = value
-            .as_array()
-            .and_then(|a| {
-                a.iter()
-                    .map(|v| v.as_str().map(str::to_string))
-                    .collect::<Option<Vec<_>>>()
-            })
+        projects = string_array(value)
             .ok_or_else(|| src.error(loc, "Expected entry in `projects` to be strings"))?;
     }
     Ok(Some(projects))

@@ -83,6 +83,23 @@ impl TomlSource {
     }
 }
 
+/// The elements of an array holding only strings.
+pub fn string_array(item: &Item) -> Option<Vec<String>> {
+    item.as_array()?
+        .iter()
+        .map(|v| v.as_str().map(str::to_string))
+        .collect()
+}
+
+/// A string or an array of strings (the form of extension triggers and 2.1 `registries`),
+/// with whether it was a single string.
+pub fn one_or_many_strings(item: &Item) -> Option<(Vec<String>, bool)> {
+    match item.as_str() {
+        Some(s) => Some((vec![s.to_string()], true)),
+        None => string_array(item).map(|v| (v, false)),
+    }
+}
+
 fn line_starts(text: &str) -> Vec<usize> {
     std::iter::once(0)
         .chain(text.match_indices('\n').map(|(i, _)| i + 1))
