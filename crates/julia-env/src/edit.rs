@@ -255,11 +255,11 @@ impl ProjectEditor {
                 for (_, v) in self.doc.iter_mut() {
                     if let Some(t) = v.as_table_mut() {
                         if let Some(p) = t.position().filter(|p| *p >= pos) {
-                            t.set_position(p + 1);
+                            t.set_position(Some(p + 1));
                         }
                     }
                 }
-                t.set_position(pos);
+                t.set_position(Some(pos));
             }
             self.doc.insert("compat", Item::Table(t));
         }

@@ -7,7 +7,8 @@ use toml_edit::{Document, Item, Table};
 
 use crate::error::{Error, Location, Result};
 
-/// A parsed TOML file (TOML 1.0, as Julia's own parser) that can locate spans.
+/// A parsed TOML file that can locate spans. (The parser, `toml_edit`, also accepts the few
+/// TOML 1.1 forms Julia's TOML 1.0 parser rejects, such as `\e` escapes.)
 pub struct TomlSource {
     path: PathBuf,
     doc: Document<String>,

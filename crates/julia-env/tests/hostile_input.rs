@@ -120,6 +120,16 @@ fn mutated_inputs_never_panic() {
 }
 
 #[test]
+fn inputs_found_by_fuzzing_are_errors_not_panics() {
+    // `==\n.=` made toml_edit 0.23's parser panic ("all items have spans"); found by the
+    // `project` fuzz target, fixed by moving to toml_edit 0.25.
+    for text in ["==\n.=", "==\n.a=1", ".=", "[[a]]\n[a]", "a.b=1\n[a]\nb=2"] {
+        assert!(Project::parse(Path::new("P.toml"), text).is_err(), "{text:?}");
+        exercise(text);
+    }
+}
+
+#[test]
 fn hostile_names_survive_writing() {
     // Names Pkg would never produce, but a hand-edited file can hold.
     let text = "[deps]\n\"a\\\"b\" = \"2a0f44e3-6c83-55bd-87e4-b1978d98bd5f\"\n\"$(x)\\n\" = \"ade2ca70-3891-5945-98fb-dc099432e06a\"\n";
