@@ -6,6 +6,54 @@ use std::collections::{BTreeSet, HashMap, VecDeque};
 use crate::ids::Uuid;
 use crate::manifest::{Manifest, ManifestEntry};
 
+/// Which way a walk follows the edges.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Direction {
+    /// From a package to what it depends on.
+    Dependencies,
+    /// From a package to what depends on it.
+    Dependents,
+}
+
+/// A breadth-first walk: every package reached, with the package it was first reached from
+/// (`None` for the starting packages), so that shortest paths can be read back.
+#[derive(Clone, Debug, Default)]
+pub struct Reached {
+    parent: HashMap<Uuid, Option<Uuid>>,
+}
+
+impl Reached {
+    /// Whether `uuid` was reached.
+    pub fn contains(&self, uuid: &Uuid) -> bool {
+        self.parent.contains_key(uuid)
+    }
+
+    /// The package `uuid` was reached from (`None` for a start or an unreached package).
+    pub fn parent(&self, uuid: &Uuid) -> Option<Uuid> {
+        self.parent.get(uuid).copied().flatten()
+    }
+
+    /// The path from a starting package to `uuid`, both included.
+    pub fn path_to(&self, uuid: &Uuid) -> Option<Vec<Uuid>> {
+        if !self.contains(uuid) {
+            return None;
+        }
+        let mut path = vec![*uuid];
+        let mut cur = *uuid;
+        while let Some(p) = self.parent(&cur) {
+            path.push(p);
+            cur = p;
+        }
+        path.reverse();
+        Some(path)
+    }
+
+    /// Every package reached.
+    pub fn uuids(&self) -> BTreeSet<Uuid> {
+        self.parent.keys().copied().collect()
+    }
+}
+
 /// A manifest's packages as a graph over their UUIDs.
 #[derive(Debug)]
 pub struct PackageGraph<'m> {
@@ -115,6 +163,41 @@ impl<'m> PackageGraph<'m> {
             .filter(|&n| seen[n])
             .map(|n| self.entry_of(n).uuid)
             .collect()
+    }
+
+    /// A breadth-first walk from `starts` along strong edges in `direction`, never entering a
+    /// package in `avoid` (a start in `avoid` is not entered either).
+    pub fn walk_from(
+        &self,
+        starts: impl IntoIterator<Item = Uuid>,
+        direction: Direction,
+        avoid: &BTreeSet<Uuid>,
+    ) -> Reached {
+        let mut parent: HashMap<Uuid, Option<Uuid>> = HashMap::new();
+        let mut queue = VecDeque::new();
+        for u in starts {
+            if let Some(&n) = self.index.get(&u) {
+                if !avoid.contains(&u) && !parent.contains_key(&u) {
+                    parent.insert(u, None);
+                    queue.push_back(n);
+                }
+            }
+        }
+        while let Some(n) = queue.pop_front() {
+            let from = self.entry_of(n).uuid;
+            let next = match direction {
+                Direction::Dependencies => &self.strong[n],
+                Direction::Dependents => &self.reverse[n],
+            };
+            for &m in next {
+                let u = self.entry_of(m).uuid;
+                if !avoid.contains(&u) && !parent.contains_key(&u) {
+                    parent.insert(u, Some(from));
+                    queue.push_back(m);
+                }
+            }
+        }
+        Reached { parent }
     }
 
     /// The roots and everything they need through strong dependencies.

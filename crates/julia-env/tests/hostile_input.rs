@@ -124,7 +124,10 @@ fn inputs_found_by_fuzzing_are_errors_not_panics() {
     // `==\n.=` made toml_edit 0.23's parser panic ("all items have spans"); found by the
     // `project` fuzz target, fixed by moving to toml_edit 0.25.
     for text in ["==\n.=", "==\n.a=1", ".=", "[[a]]\n[a]", "a.b=1\n[a]\nb=2"] {
-        assert!(Project::parse(Path::new("P.toml"), text).is_err(), "{text:?}");
+        assert!(
+            Project::parse(Path::new("P.toml"), text).is_err(),
+            "{text:?}"
+        );
         exercise(text);
     }
 }

@@ -1,0 +1,4 @@
+//! sysimg's library: what an image should hold (the [`spec`] and the [`plan`]), and what an
+//! image records about itself (the [`record`]). It knows nothing of the terminal.
+pub mod plan;
+pub mod spec;

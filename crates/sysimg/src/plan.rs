@@ -1,0 +1,533 @@
+//! The image plan: for every package of an environment, whether the image bakes it, in which
+//! role, and why — under the app, pinned or dev policy.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use julia_env::environment::Environment;
+use julia_env::graph::{Direction, PackageGraph, Reached};
+use julia_env::ids::Uuid;
+use julia_env::manifest::{Manifest, ManifestEntry, Tracking};
+use sha2::{Digest, Sha256};
+
+use crate::spec::{ImageSpec, PinnedRule, Policy};
+
+/// A package's part in the image.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    /// Baked, and what users call: a root (app), a pinned direct dependency (pinned), or a
+    /// `public` package (dev).
+    Public,
+    /// Baked because a public package needs it.
+    Internal,
+    /// Named in `exclude`.
+    Excluded,
+    /// Not in the image.
+    NotBaked,
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Role::Public => "public",
+            Role::Internal => "internal",
+            Role::Excluded => "excluded",
+            Role::NotBaked => "not baked",
+        })
+    }
+}
+
+/// One manifest package in a plan.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct PlannedPackage {
+    /// Its name.
+    pub name: String,
+    /// Its UUID.
+    pub uuid: Uuid,
+    /// Its version, if it has one.
+    pub version: Option<String>,
+    /// Its tree hash (registered and repo-tracked packages).
+    pub tree_hash: Option<String>,
+    /// Whether the image holds it.
+    pub baked: bool,
+    /// Its role.
+    pub role: Role,
+    /// Why, in words.
+    pub reason: String,
+    /// The dependency path that explains the reason (names, from a root or to an offending
+    /// package); empty when the reason needs none.
+    pub path: Vec<String>,
+    /// The UUID it is side-loaded under (dev policy with `sideload`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sideload_uuid: Option<Uuid>,
+    /// A standard library.
+    pub stdlib: bool,
+    /// How the manifest tracks it.
+    pub tracking: Tracking,
+    /// Whether the manifest pins it.
+    pub pinned: bool,
+}
+
+/// Why a plan could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    /// The environment has no manifest.
+    #[error("{0}: no manifest; instantiate the environment first")]
+    NoManifest(String),
+    /// The manifest's format is unknown to Pkg.
+    #[error("{0}: unknown manifest format {1}; sysimg does not build from it")]
+    UnknownFormat(String, String),
+    /// The manifest is inconsistent (Pkg would refuse it).
+    #[error("{0}")]
+    InvalidManifest(String),
+    /// The spec names a package the manifest does not have.
+    #[error("`{name}` in `{key}` is not a package of this environment")]
+    UnknownPackage {
+        /// The name.
+        name: String,
+        /// The spec key (`packages`, `public`).
+        key: &'static str,
+    },
+}
+
+/// The plan of an image for an environment.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Plan {
+    /// The policy.
+    pub policy: Policy,
+    /// The pinned rule, for the pinned policy.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pinned_rule: Option<PinnedRule>,
+    /// Every manifest package, by name.
+    pub packages: Vec<PlannedPackage>,
+    /// Extensions that load with the baked packages: `(package, extension)`.
+    pub extensions: Vec<(String, String)>,
+    /// Things worth telling the user (e.g. an `exclude` naming no package).
+    pub warnings: Vec<String>,
+}
+
+impl Plan {
+    /// The baked packages.
+    pub fn baked(&self) -> impl Iterator<Item = &PlannedPackage> {
+        self.packages.iter().filter(|p| p.baked)
+    }
+
+    /// The UUIDs of the baked packages.
+    pub fn baked_uuids(&self) -> BTreeSet<Uuid> {
+        self.baked().map(|p| p.uuid).collect()
+    }
+
+    /// The packages named `name`.
+    pub fn by_name<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a PlannedPackage> + 'a {
+        self.packages.iter().filter(move |p| p.name == name)
+    }
+
+    /// Checks the plan's invariants against the manifest: the baked set is closed under
+    /// dependencies, and no baked package reaches an excluded one (or, under the pinned
+    /// policy, an unpinned direct dependency). Returns what is violated.
+    pub fn violations(&self, manifest: &Manifest) -> Vec<String> {
+        let g = PackageGraph::new(manifest);
+        let baked = self.baked_uuids();
+        let mut out = Vec::new();
+        for u in &baked {
+            for d in g.deps_of(u) {
+                if !baked.contains(&d) {
+                    out.push(format!(
+                        "{} is baked but its dependency {} is not",
+                        name_of(&g, u),
+                        name_of(&g, &d)
+                    ));
+                }
+            }
+        }
+        let forbidden: BTreeSet<Uuid> = self
+            .packages
+            .iter()
+            .filter(|p| {
+                p.role == Role::Excluded
+                    || (self.pinned_rule == Some(PinnedRule::Strict)
+                        && (p.reason.starts_with("unpinned")
+                            || p.reason.starts_with("needed by unpinned")))
+            })
+            .map(|p| p.uuid)
+            .collect();
+        let reaching = g.reverse_closure(forbidden.iter().copied());
+        for u in baked.intersection(&reaching) {
+            out.push(format!(
+                "{} is baked but reaches an excluded or unpinned package",
+                name_of(&g, u)
+            ));
+        }
+        out
+    }
+}
+
+fn name_of(g: &PackageGraph<'_>, u: &Uuid) -> String {
+    g.entry(u).map_or_else(|| u.to_string(), |e| e.name.clone())
+}
+
+fn is_stdlib(e: &ManifestEntry) -> bool {
+    e.tracking() == Tracking::Stdlib && julia_env::stdlib::is_known_stdlib(&e.uuid)
+}
+
+/// Resolves package names from the spec to UUIDs (a name may have several entries).
+fn resolve_names(
+    manifest: &Manifest,
+    names: &[String],
+    key: &'static str,
+) -> Result<BTreeSet<Uuid>, PlanError> {
+    let mut out = BTreeSet::new();
+    for name in names {
+        let found: Vec<Uuid> = manifest.by_name(name).map(|e| e.uuid).collect();
+        if found.is_empty() {
+            return Err(PlanError::UnknownPackage {
+                name: name.clone(),
+                key,
+            });
+        }
+        out.extend(found);
+    }
+    Ok(out)
+}
+
+/// Makes the plan of `env` under `spec`.
+pub fn make_plan(env: &Environment, spec: &ImageSpec) -> Result<Plan, PlanError> {
+    let manifest = env
+        .manifest
+        .as_ref()
+        .ok_or_else(|| PlanError::NoManifest(env.manifest_file.display().to_string()))?;
+    if !manifest.format_is_known() {
+        return Err(PlanError::UnknownFormat(
+            env.manifest_file.display().to_string(),
+            manifest.format.to_string(),
+        ));
+    }
+    if let Some(p) = env.manifest_problems.first() {
+        return Err(PlanError::InvalidManifest(format!(
+            "{}: {}",
+            p.location, p.message
+        )));
+    }
+    let g = PackageGraph::new(manifest);
+    let mut warnings = Vec::new();
+    let mut excluded = BTreeSet::new();
+    for name in &spec.exclude {
+        let found: Vec<Uuid> = manifest.by_name(name).map(|e| e.uuid).collect();
+        if found.is_empty() {
+            warnings.push(format!(
+                "`{name}` in `exclude` is not a package of this environment"
+            ));
+        }
+        excluded.extend(found);
+    }
+    // A package that needs an excluded one cannot be baked without baking it too.
+    let blocked = g.walk_from(
+        excluded.iter().copied(),
+        Direction::Dependents,
+        &BTreeSet::new(),
+    );
+    let direct: BTreeSet<Uuid> = env
+        .project
+        .deps
+        .values()
+        .copied()
+        .filter(|u| g.contains(u))
+        .collect();
+    let roots = match &spec.packages {
+        Some(names) => resolve_names(manifest, names, "packages")?,
+        None => direct.clone(),
+    };
+    let mut builder = Builder {
+        g: &g,
+        decided: BTreeMap::new(),
+    };
+    for u in excluded.iter() {
+        builder.decide(
+            *u,
+            Role::Excluded,
+            "excluded in the image spec".into(),
+            Vec::new(),
+        );
+    }
+    for u in blocked.uuids() {
+        let mut path = blocked.path_to(&u).unwrap_or_default();
+        path.reverse();
+        let x = path.last().map(|p| name_of(&g, p)).unwrap_or_default();
+        builder.decide(
+            u,
+            Role::NotBaked,
+            format!("depends on excluded `{x}`"),
+            names(&g, &path),
+        );
+    }
+    let excluded = blocked.uuids();
+    let pinned_rule = (spec.policy == Policy::Pinned).then_some(spec.pinned_rule);
+    match spec.policy {
+        Policy::App => builder.bake_from(&roots, &excluded, "root of the image"),
+        Policy::Dev => {
+            let public = if spec.public.is_empty() {
+                roots.clone()
+            } else {
+                resolve_names(manifest, &spec.public, "public")?
+            };
+            builder.bake_from(&public, &excluded, "public: users call it");
+        }
+        Policy::Pinned => builder.pinned(&direct, &roots, &excluded, spec.pinned_rule),
+    }
+    // Whatever is left is not baked: reachable only through an excluded package, or needed
+    // by nothing the image holds.
+    let through_excluded = g.walk_from(
+        roots.iter().copied(),
+        Direction::Dependencies,
+        &BTreeSet::new(),
+    );
+    for u in g.uuids().collect::<Vec<_>>() {
+        if builder.decided.contains_key(&u) {
+            continue;
+        }
+        let path = through_excluded.path_to(&u).unwrap_or_default();
+        let via = path.iter().find(|p| excluded.contains(p));
+        match via {
+            Some(x) => builder.decide(
+                u,
+                Role::NotBaked,
+                format!("reachable only through excluded `{}`", name_of(&g, x)),
+                names(&g, &path),
+            ),
+            None => builder.decide(
+                u,
+                Role::NotBaked,
+                "not needed by any baked package".into(),
+                Vec::new(),
+            ),
+        }
+    }
+    let baked: BTreeSet<Uuid> = builder
+        .decided
+        .iter()
+        .filter(|(_, d)| d.0 <= Role::Internal)
+        .map(|(u, _)| *u)
+        .collect();
+    let sideload_key =
+        (spec.policy == Policy::Dev && spec.sideload).then(|| sideload_key(manifest, &baked));
+    let mut packages: Vec<PlannedPackage> = builder
+        .decided
+        .into_iter()
+        .filter_map(|(u, (role, reason, path))| {
+            let e = g.entry(&u)?;
+            let stdlib = is_stdlib(e);
+            let sideload_uuid = match &sideload_key {
+                Some(key) if role == Role::Internal && !stdlib => {
+                    Some(Uuid::new_v5(&u, key.as_bytes()))
+                }
+                _ => None,
+            };
+            Some(PlannedPackage {
+                name: e.name.clone(),
+                uuid: u,
+                version: e.version.as_ref().map(ToString::to_string),
+                tree_hash: e.tree_hash.map(|h| h.to_string()),
+                baked: role <= Role::Internal,
+                role,
+                reason,
+                path,
+                sideload_uuid,
+                stdlib,
+                tracking: e.tracking(),
+                pinned: e.pinned,
+            })
+        })
+        .collect();
+    packages.sort_by(|a, b| a.name.cmp(&b.name).then(a.uuid.cmp(&b.uuid)));
+    let extensions = g
+        .active_extensions(&baked)
+        .into_iter()
+        .map(|(u, ext)| (name_of(&g, &u), ext))
+        .collect();
+    Ok(Plan {
+        policy: spec.policy,
+        pinned_rule,
+        packages,
+        extensions,
+        warnings,
+    })
+}
+
+/// The key side-loaded UUIDs derive from: a hash of the baked packages' identities, so that
+/// the same image always gives the same UUIDs and another image gives others.
+fn sideload_key(manifest: &Manifest, baked: &BTreeSet<Uuid>) -> String {
+    let mut h = Sha256::new();
+    h.update(b"sysimg-sideload-v1\n");
+    for u in baked {
+        let e = manifest.get(u);
+        let version = e
+            .and_then(|e| e.version.as_ref())
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        let tree = e
+            .and_then(|e| e.tree_hash)
+            .map(|t| t.to_string())
+            .unwrap_or_default();
+        h.update(format!("{u} {version} {tree}\n").as_bytes());
+    }
+    format!("sysimg-sideload:{}", hex::encode(h.finalize()))
+}
+
+fn names(g: &PackageGraph<'_>, path: &[Uuid]) -> Vec<String> {
+    path.iter().map(|u| name_of(g, u)).collect()
+}
+
+type Decision = (Role, String, Vec<String>);
+
+struct Builder<'g, 'm> {
+    g: &'g PackageGraph<'m>,
+    decided: BTreeMap<Uuid, Decision>,
+}
+
+impl Builder<'_, '_> {
+    fn decide(&mut self, u: Uuid, role: Role, reason: String, path: Vec<String>) {
+        self.decided.entry(u).or_insert((role, reason, path));
+    }
+
+    /// Bakes `roots` (public) and their closure (internal), never entering `avoid`.
+    fn bake_from(&mut self, roots: &BTreeSet<Uuid>, avoid: &BTreeSet<Uuid>, root_reason: &str) {
+        let reached = self
+            .g
+            .walk_from(roots.iter().copied(), Direction::Dependencies, avoid);
+        self.record_reached(&reached, roots, root_reason);
+    }
+
+    fn record_reached(&mut self, reached: &Reached, roots: &BTreeSet<Uuid>, root_reason: &str) {
+        let mut order: Vec<Uuid> = reached.uuids().into_iter().collect();
+        order.sort_by_key(|u| reached.path_to(u).map_or(0, |p| p.len()));
+        for u in order {
+            if roots.contains(&u) {
+                self.decide(u, Role::Public, root_reason.to_string(), Vec::new());
+            } else {
+                let path = reached.path_to(&u).unwrap_or_default();
+                let by = path
+                    .len()
+                    .checked_sub(2)
+                    .map(|i| name_of(self.g, &path[i]))
+                    .unwrap_or_default();
+                self.decide(
+                    u,
+                    Role::Internal,
+                    format!("needed by `{by}`"),
+                    names(self.g, &path),
+                );
+            }
+        }
+    }
+
+    /// The pinned convention.
+    fn pinned(
+        &mut self,
+        direct: &BTreeSet<Uuid>,
+        roots: &BTreeSet<Uuid>,
+        excluded: &BTreeSet<Uuid>,
+        rule: PinnedRule,
+    ) {
+        let g = self.g;
+        let why_unpinned = |e: &ManifestEntry| -> Option<&'static str> {
+            if is_stdlib(e) {
+                None
+            } else if e.path.is_some() {
+                Some("unpinned: path-tracked")
+            } else if e.repo_url.is_some() || e.repo_rev.is_some() {
+                Some("unpinned: repo-tracked")
+            } else if !e.pinned {
+                Some("unpinned direct dependency")
+            } else {
+                None
+            }
+        };
+        let mut unpinned = BTreeSet::new();
+        for u in direct {
+            if let Some(e) = g.entry(u) {
+                if let Some(why) = why_unpinned(e) {
+                    unpinned.insert(*u);
+                    self.decide(*u, Role::NotBaked, why.to_string(), Vec::new());
+                }
+            }
+        }
+        let none = BTreeSet::new();
+        match rule {
+            PinnedRule::Strict => {
+                // R: everything the unpinned packages need; dropped: everything reaching R.
+                let needed = g.walk_from(unpinned.iter().copied(), Direction::Dependencies, &none);
+                for u in needed.uuids() {
+                    let path = needed.path_to(&u).unwrap_or_default();
+                    let owner = path.first().map(|p| name_of(g, p)).unwrap_or_default();
+                    self.decide(
+                        u,
+                        Role::NotBaked,
+                        format!("needed by unpinned `{owner}`"),
+                        names(g, &path),
+                    );
+                }
+                let reaching = g.walk_from(needed.uuids(), Direction::Dependents, &none);
+                for u in reaching.uuids() {
+                    // The path runs from the R member to u; reversed, it is u's way into R.
+                    let mut path = reaching.path_to(&u).unwrap_or_default();
+                    path.reverse();
+                    let target = *path.last().unwrap_or(&u);
+                    let owner = needed
+                        .path_to(&target)
+                        .and_then(|p| p.first().copied())
+                        .unwrap_or(target);
+                    let via: Vec<String> = path[1..]
+                        .iter()
+                        .filter(|p| **p != owner)
+                        .map(|p| format!("`{}`", name_of(g, p)))
+                        .collect();
+                    let reason = if via.is_empty() {
+                        format!("reaches unpinned `{}`", name_of(g, &owner))
+                    } else {
+                        format!(
+                            "reaches unpinned `{}` via {}",
+                            name_of(g, &owner),
+                            via.join(" → ")
+                        )
+                    };
+                    let mut full = names(g, &path);
+                    if target != owner {
+                        full.push(name_of(g, &owner));
+                    }
+                    self.decide(u, Role::NotBaked, reason, full);
+                }
+                let keep: BTreeSet<Uuid> = roots
+                    .iter()
+                    .copied()
+                    .filter(|u| !reaching.contains(u) && !excluded.contains(u))
+                    .collect();
+                let mut avoid = excluded.clone();
+                avoid.extend(reaching.uuids());
+                self.bake_from(&keep, &avoid, "pinned");
+            }
+            PinnedRule::ManifestRm => {
+                let removed = g.walk_from(unpinned.iter().copied(), Direction::Dependents, &none);
+                for u in removed.uuids() {
+                    let mut path = removed.path_to(&u).unwrap_or_default();
+                    path.reverse();
+                    let owner = path.last().map(|p| name_of(g, p)).unwrap_or_default();
+                    self.decide(
+                        u,
+                        Role::NotBaked,
+                        format!(
+                            "depends on unpinned `{owner}` (removed like Pkg.rm in manifest mode)"
+                        ),
+                        names(g, &path),
+                    );
+                }
+                let keep: BTreeSet<Uuid> = roots
+                    .iter()
+                    .copied()
+                    .filter(|u| !removed.contains(u) && !excluded.contains(u))
+                    .collect();
+                self.bake_from(&keep, excluded, "pinned");
+            }
+        }
+    }
+}

@@ -1,0 +1,360 @@
+//! The image spec: `Sysimage.toml` beside a project (or the old VS Code
+//! `.vscode/JuliaSysimage.toml`), describing which image the project wants.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use julia_env::toml_source::{string_array, TomlSource};
+use julia_env::{Error, Result};
+use toml_edit::Item;
+
+/// The spec file name.
+pub const SPEC_FILE: &str = "Sysimage.toml";
+/// The file the VS Code Julia extension used (until v1.103), still accepted.
+pub const VSCODE_SPEC_FILE: &str = ".vscode/JuliaSysimage.toml";
+
+/// Which packages an image bakes, and how the environment must agree with it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Policy {
+    /// The roots and their whole closure; the image is bound to this exact manifest.
+    #[default]
+    App,
+    /// Pinned direct dependencies and what they need, minus everything that reaches an
+    /// unpinned direct dependency (julia_pod's convention).
+    Pinned,
+    /// A drop-in default sysimage: `public` packages pinned in the user's environment, the
+    /// rest of their closure internal (optionally side-loaded under derived UUIDs).
+    Dev,
+}
+
+impl FromStr for Policy {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "app" => Ok(Policy::App),
+            "pinned" => Ok(Policy::Pinned),
+            "dev" => Ok(Policy::Dev),
+            other => Err(format!(
+                "unknown policy `{other}` (expected \"app\", \"pinned\" or \"dev\")"
+            )),
+        }
+    }
+}
+
+impl fmt::Display for Policy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Policy::App => "app",
+            Policy::Pinned => "pinned",
+            Policy::Dev => "dev",
+        })
+    }
+}
+
+/// How strictly the pinned policy drops packages.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PinnedRule {
+    /// Nothing an unpinned direct dependency needs is baked, nor anything that reaches it:
+    /// updating an unpinned package can never be shadowed by the image.
+    #[default]
+    Strict,
+    /// julia_pod's 2021 rule (`Pkg.rm(unpinned; mode = PKGMODE_MANIFEST)`): a dependency of an
+    /// unpinned package stays when a pinned package also needs it.
+    ManifestRm,
+}
+
+impl FromStr for PinnedRule {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "strict" => Ok(PinnedRule::Strict),
+            "manifest-rm" => Ok(PinnedRule::ManifestRm),
+            other => Err(format!(
+                "unknown pinned_rule `{other}` (expected \"strict\" or \"manifest-rm\")"
+            )),
+        }
+    }
+}
+
+/// What to do when the image is stale or missing (used by `sysimg run`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OnStale {
+    /// Run with the default sysimage and say why.
+    #[default]
+    Warn,
+    /// Refuse to run.
+    Fail,
+    /// Build the image first.
+    Build,
+    /// Run with the stale image anyway.
+    Ignore,
+}
+
+impl FromStr for OnStale {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "warn" => Ok(OnStale::Warn),
+            "fail" => Ok(OnStale::Fail),
+            "build" => Ok(OnStale::Build),
+            "ignore" => Ok(OnStale::Ignore),
+            other => Err(format!(
+                "unknown on_stale `{other}` (expected warn, fail, build or ignore)"
+            )),
+        }
+    }
+}
+
+/// A parsed image spec. Every key is optional; command-line flags override it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ImageSpec {
+    /// Where it was read from (`None`: defaults).
+    pub file: Option<PathBuf>,
+    /// `policy`.
+    pub policy: Policy,
+    /// `packages`: roots to bake (default: every direct dependency).
+    pub packages: Option<Vec<String>>,
+    /// `exclude`: never baked, nor what is reachable only through them.
+    pub exclude: Vec<String>,
+    /// `public` (dev policy): the packages users call.
+    pub public: Vec<String>,
+    /// `sideload` (dev policy): internal packages get derived UUIDs.
+    pub sideload: bool,
+    /// `pinned_rule` (pinned policy).
+    pub pinned_rule: PinnedRule,
+    /// `cpu_target`.
+    pub cpu_target: Option<String>,
+    /// `precompile_execution_files`, relative to the project directory.
+    pub precompile_execution_files: Vec<String>,
+    /// `precompile_statements_files`, relative to the project directory.
+    pub precompile_statements_files: Vec<String>,
+    /// `julia`: the Julia the image is for (a version or a juliaup channel).
+    pub julia: Option<String>,
+    /// `incremental` (PackageCompiler's default: true).
+    pub incremental: bool,
+    /// `filter_stdlibs`.
+    pub filter_stdlibs: bool,
+    /// `sysimage_build_args`: extra arguments to the julia that compiles the image.
+    pub sysimage_build_args: Vec<String>,
+    /// `on_stale`.
+    pub on_stale: OnStale,
+}
+
+const KEYS: &[&str] = &[
+    "policy",
+    "packages",
+    "exclude",
+    "public",
+    "sideload",
+    "pinned_rule",
+    "cpu_target",
+    "precompile_execution_files",
+    "precompile_statements_files",
+    "julia",
+    "incremental",
+    "filter_stdlibs",
+    "sysimage_build_args",
+    "on_stale",
+];
+
+impl ImageSpec {
+    /// The defaults: app policy, every direct dependency, incremental.
+    pub fn new() -> ImageSpec {
+        ImageSpec {
+            incremental: true,
+            ..ImageSpec::default()
+        }
+    }
+
+    /// The spec of a project directory: `Sysimage.toml`, else `.vscode/JuliaSysimage.toml`,
+    /// else the defaults.
+    pub fn for_project_dir(dir: &Path) -> Result<ImageSpec> {
+        let own = dir.join(SPEC_FILE);
+        if own.is_file() {
+            return ImageSpec::read(&own);
+        }
+        let vscode = dir.join(VSCODE_SPEC_FILE);
+        if vscode.is_file() {
+            return ImageSpec::read_vscode(&vscode);
+        }
+        Ok(ImageSpec::new())
+    }
+
+    /// Reads a `Sysimage.toml`. Unknown keys and wrong types are errors naming the line.
+    pub fn read(path: &Path) -> Result<ImageSpec> {
+        let src = TomlSource::read(path, "image spec")?;
+        ImageSpec::from_source(&src)
+    }
+
+    /// Parses `Sysimage.toml` text as if read from `path`.
+    pub fn parse(path: &Path, text: &str) -> Result<ImageSpec> {
+        let src = TomlSource::parse(path, text.to_string(), "image spec")?;
+        ImageSpec::from_source(&src)
+    }
+
+    fn from_source(src: &TomlSource) -> Result<ImageSpec> {
+        let root = src.root();
+        let mut spec = ImageSpec::new();
+        spec.file = Some(src.path().to_path_buf());
+        for (key, item) in root.iter() {
+            let at = || src.locate_key(root, key);
+            if !KEYS.contains(&key) {
+                return Err(Error::invalid(
+                    at(),
+                    format!(
+                        "unknown key `{key}` in {SPEC_FILE} (known keys: {})",
+                        KEYS.join(", ")
+                    ),
+                ));
+            }
+            let string = || {
+                item.as_str()
+                    .ok_or_else(|| Error::invalid(at(), format!("`{key}` must be a string")))
+            };
+            let list = || {
+                string_array(item).ok_or_else(|| {
+                    Error::invalid(at(), format!("`{key}` must be a list of strings"))
+                })
+            };
+            let flag = || {
+                item.as_bool()
+                    .ok_or_else(|| Error::invalid(at(), format!("`{key}` must be true or false")))
+            };
+            let parsed = |e: String| Error::invalid(at(), e);
+            match key {
+                "policy" => spec.policy = string()?.parse().map_err(parsed)?,
+                "packages" => spec.packages = Some(list()?),
+                "exclude" => spec.exclude = list()?,
+                "public" => spec.public = list()?,
+                "sideload" => spec.sideload = flag()?,
+                "pinned_rule" => spec.pinned_rule = string()?.parse().map_err(parsed)?,
+                "cpu_target" => spec.cpu_target = Some(string()?.to_string()),
+                "precompile_execution_files" => spec.precompile_execution_files = list()?,
+                "precompile_statements_files" => spec.precompile_statements_files = list()?,
+                "julia" => spec.julia = Some(string()?.to_string()),
+                "incremental" => spec.incremental = flag()?,
+                "filter_stdlibs" => spec.filter_stdlibs = flag()?,
+                "sysimage_build_args" => spec.sysimage_build_args = list()?,
+                "on_stale" => spec.on_stale = string()?.parse().map_err(parsed)?,
+                _ => unreachable!("every key in KEYS is handled"),
+            }
+        }
+        Ok(spec)
+    }
+
+    /// Reads the old VS Code format: `[sysimage]` with `exclude`, `statements_files` and
+    /// `execution_files` (paths relative to the environment, as VS Code had them).
+    pub fn read_vscode(path: &Path) -> Result<ImageSpec> {
+        let src = TomlSource::read(path, "VS Code sysimage spec")?;
+        let root = src.root();
+        let mut spec = ImageSpec::new();
+        spec.file = Some(path.to_path_buf());
+        for (key, _) in root.iter() {
+            if key != "sysimage" {
+                return Err(Error::invalid(
+                    src.locate_key(root, key),
+                    format!("unknown key `{key}` (expected a [sysimage] table)"),
+                ));
+            }
+        }
+        let Some(table) = root.get("sysimage").and_then(Item::as_table) else {
+            return Ok(spec);
+        };
+        for (key, item) in table.iter() {
+            let at = || src.locate_key(table, key);
+            let list = string_array(item).ok_or_else(|| {
+                Error::invalid(at(), format!("`{key}` must be a list of strings"))
+            })?;
+            match key {
+                "exclude" => spec.exclude = list,
+                "statements_files" => spec.precompile_statements_files = list,
+                "execution_files" => spec.precompile_execution_files = list,
+                other => {
+                    return Err(Error::invalid(
+                        at(),
+                        format!("unknown key `{other}` in [sysimage] (known: exclude, statements_files, execution_files)"),
+                    ))
+                }
+            }
+        }
+        Ok(spec)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_every_key() {
+        let spec = ImageSpec::parse(
+            Path::new("Sysimage.toml"),
+            r#"policy = "dev"
+packages = ["CSV"]
+exclude = ["Revise"]
+public = ["DataFrames"]
+sideload = true
+cpu_target = "generic;sandybridge,-xsaveopt,clone_all;haswell,-rdrnd,base(1)"
+precompile_execution_files = ["precompile.jl"]
+precompile_statements_files = []
+julia = "1.10"
+pinned_rule = "manifest-rm"
+on_stale = "build"
+"#,
+        )
+        .unwrap();
+        assert_eq!(spec.policy, Policy::Dev);
+        assert_eq!(spec.packages.as_deref(), Some(&["CSV".to_string()][..]));
+        assert!(spec.sideload && spec.incremental);
+        assert_eq!(spec.pinned_rule, PinnedRule::ManifestRm);
+        assert_eq!(spec.on_stale, OnStale::Build);
+        assert_eq!(spec.julia.as_deref(), Some("1.10"));
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_name_the_line() {
+        let e = ImageSpec::parse(
+            Path::new("Sysimage.toml"),
+            "policy = \"app\"\nexlude = [\"X\"]\n",
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("Sysimage.toml:2:1: unknown key `exlude`"),
+            "{e}"
+        );
+        let e = ImageSpec::parse(Path::new("Sysimage.toml"), "policy = \"fast\"\n").unwrap_err();
+        assert!(e.to_string().contains("unknown policy `fast`"), "{e}");
+        let e = ImageSpec::parse(Path::new("Sysimage.toml"), "exclude = \"X\"\n").unwrap_err();
+        assert!(e.to_string().contains("must be a list of strings"), "{e}");
+    }
+
+    #[test]
+    fn vscode_format_and_precedence() {
+        let t = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(t.path().join(".vscode")).unwrap();
+        std::fs::write(
+            t.path().join(VSCODE_SPEC_FILE),
+            "[sysimage]\nexclude = [\"Pkg1\"]\nstatements_files = [\"a.jl\"]\nexecution_files = [\"b.jl\"]\n",
+        )
+        .unwrap();
+        let spec = ImageSpec::for_project_dir(t.path()).unwrap();
+        assert_eq!(spec.exclude, ["Pkg1"]);
+        assert_eq!(spec.precompile_statements_files, ["a.jl"]);
+        assert_eq!(spec.precompile_execution_files, ["b.jl"]);
+        std::fs::write(t.path().join(SPEC_FILE), "policy = \"pinned\"\n").unwrap();
+        assert_eq!(
+            ImageSpec::for_project_dir(t.path()).unwrap().policy,
+            Policy::Pinned
+        );
+        std::fs::remove_file(t.path().join(SPEC_FILE)).unwrap();
+        assert_eq!(
+            ImageSpec::for_project_dir(tempfile::tempdir().unwrap().path()).unwrap(),
+            ImageSpec::new()
+        );
+    }
+}
