@@ -13,7 +13,9 @@ use sha2::{Digest, Sha256};
 use crate::spec::{ImageSpec, PinnedRule, Policy};
 
 /// A package's part in the image.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Role {
     /// Baked, and what users call: a root (app), a pinned direct dependency (pinned), or a

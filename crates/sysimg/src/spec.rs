@@ -15,7 +15,9 @@ pub const SPEC_FILE: &str = "Sysimage.toml";
 pub const VSCODE_SPEC_FILE: &str = ".vscode/JuliaSysimage.toml";
 
 /// Which packages an image bakes, and how the environment must agree with it.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Policy {
     /// The roots and their whole closure; the image is bound to this exact manifest.

@@ -1,0 +1,318 @@
+//! The image record: what every image holds and how it was made, kept beside the image as
+//! `image.toml` and compiled into it as the `SysimageData` module (see [`crate::julia_code`]).
+//!
+//! # The image id
+//! The id is the first 32 hex digits of the SHA-256 of the canonical JSON of [`IdInputs`]:
+//! the record schema, the Julia version and commit, the platform triplet, the CPU target, the
+//! policy, every baked package (UUID, name, version, tree hash, role, side-loaded UUID; sorted
+//! by UUID), the SHA-256 of each precompile file (in order), and the build options
+//! (`incremental`, `filter_stdlibs`, `sysimage_build_args`). Paths, times and the sysimg
+//! version are not inputs, so the same inputs on any machine give the same id.
+
+use std::path::Path;
+
+use julia_env::ids::Uuid;
+use julia_env::{Error, Location, Result};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::plan::{Plan, Role};
+use crate::spec::Policy;
+
+/// The record's schema version; bumped on any incompatible change.
+pub const SCHEMA: u32 = 1;
+
+/// The record file beside an image.
+pub const RECORD_FILE: &str = "image.toml";
+
+/// The Julia an image is built by and for.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JuliaFacts {
+    /// `VERSION`.
+    pub version: String,
+    /// `Base.GIT_VERSION_INFO.commit`.
+    pub commit: String,
+}
+
+/// A baked package.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordPackage {
+    /// Name.
+    pub name: String,
+    /// UUID.
+    pub uuid: Uuid,
+    /// Version, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// Tree hash, if any (stdlibs and path packages have none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tree_hash: Option<String>,
+    /// `public` or `internal`.
+    pub role: Role,
+    /// The UUID it is side-loaded under.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sideload_uuid: Option<Uuid>,
+}
+
+/// An artifact a baked package uses.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordArtifact {
+    /// The package whose Artifacts.toml names it.
+    pub package: String,
+    /// The artifact's name.
+    pub name: String,
+    /// Its tree hash (the directory under `artifacts/`).
+    pub tree_hash: String,
+}
+
+/// A file that went into the build, by content.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InputFile {
+    /// Its path as given in the spec.
+    pub path: String,
+    /// Its SHA-256.
+    pub sha256: String,
+}
+
+/// How the image was built.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BuildOptions {
+    /// PackageCompiler's `incremental`.
+    pub incremental: bool,
+    /// PackageCompiler's `filter_stdlibs`.
+    pub filter_stdlibs: bool,
+    /// Extra arguments to the julia that compiles the image.
+    #[serde(default)]
+    pub sysimage_build_args: Vec<String>,
+    /// `precompile_execution_file`s.
+    #[serde(default)]
+    pub precompile_execution_files: Vec<InputFile>,
+    /// `precompile_statements_file`s.
+    #[serde(default)]
+    pub precompile_statements_files: Vec<InputFile>,
+}
+
+/// The environment an image was built from.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceEnvironment {
+    /// The SHA-256 of the Manifest.toml the plan was made from.
+    pub manifest_sha256: String,
+    /// Its `project_hash`, if it records one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project_hash: Option<String>,
+}
+
+/// The image file.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImageFile {
+    /// Its file name (beside `image.toml`).
+    pub file: String,
+    /// Its SHA-256 (empty until built).
+    pub sha256: String,
+}
+
+/// Everything an image records about itself.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImageRecord {
+    /// [`SCHEMA`].
+    pub schema: u32,
+    /// The image id (see the module docs).
+    pub id: String,
+    /// When it was made (RFC 3339, UTC).
+    pub created: String,
+    /// The sysimg that made it.
+    pub sysimg_version: String,
+    /// The Julia it is for.
+    pub julia: JuliaFacts,
+    /// The platform triplet (`x86_64-linux-gnu`).
+    pub platform: String,
+    /// The CPU target it was compiled for.
+    pub cpu_target: String,
+    /// The policy that chose its packages.
+    pub policy: Policy,
+    /// The environment it came from.
+    pub source: SourceEnvironment,
+    /// Build options.
+    pub build: BuildOptions,
+    /// The image file.
+    pub image: ImageFile,
+    /// Every baked package, sorted by name.
+    pub packages: Vec<RecordPackage>,
+    /// Artifacts the baked packages use.
+    #[serde(default)]
+    pub artifacts: Vec<RecordArtifact>,
+}
+
+/// A baked package as the image id sees it: UUID, name, version, tree hash, role, side-loaded
+/// UUID.
+type IdPackage<'a> = (&'a Uuid, &'a str, Option<&'a str>, Option<&'a str>, Role, Option<&'a Uuid>);
+
+/// What the image id hashes, in its canonical form.
+#[derive(Serialize)]
+pub struct IdInputs<'a> {
+    schema: u32,
+    julia: &'a JuliaFacts,
+    platform: &'a str,
+    cpu_target: &'a str,
+    policy: Policy,
+    packages: Vec<IdPackage<'a>>,
+    precompile_execution_files: Vec<&'a str>,
+    precompile_statements_files: Vec<&'a str>,
+    incremental: bool,
+    filter_stdlibs: bool,
+    sysimage_build_args: &'a [String],
+}
+
+/// The inputs of a record that are not in the plan.
+pub struct RecordInputs {
+    /// The Julia.
+    pub julia: JuliaFacts,
+    /// The platform triplet.
+    pub platform: String,
+    /// The CPU target.
+    pub cpu_target: String,
+    /// The source environment.
+    pub source: SourceEnvironment,
+    /// Build options.
+    pub build: BuildOptions,
+    /// The image file name.
+    pub image_file: String,
+}
+
+impl ImageRecord {
+    /// The record of an image made from `plan` (its `image.sha256` is filled after the build).
+    pub fn new(plan: &Plan, inputs: RecordInputs) -> ImageRecord {
+        let packages = plan
+            .baked()
+            .map(|p| RecordPackage {
+                name: p.name.clone(),
+                uuid: p.uuid,
+                version: p.version.clone(),
+                tree_hash: p.tree_hash.clone(),
+                role: p.role,
+                sideload_uuid: p.sideload_uuid,
+            })
+            .collect();
+        let mut record = ImageRecord {
+            schema: SCHEMA,
+            id: String::new(),
+            created: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
+            sysimg_version: env!("CARGO_PKG_VERSION").to_string(),
+            julia: inputs.julia,
+            platform: inputs.platform,
+            cpu_target: inputs.cpu_target,
+            policy: plan.policy,
+            source: inputs.source,
+            build: inputs.build,
+            image: ImageFile {
+                file: inputs.image_file,
+                sha256: String::new(),
+            },
+            packages,
+            artifacts: Vec::new(),
+        };
+        record.id = record.compute_id();
+        record
+    }
+
+    /// The canonical id inputs.
+    pub fn id_inputs(&self) -> IdInputs<'_> {
+        let mut packages: Vec<_> = self
+            .packages
+            .iter()
+            .map(|p| {
+                (
+                    &p.uuid,
+                    p.name.as_str(),
+                    p.version.as_deref(),
+                    p.tree_hash.as_deref(),
+                    p.role,
+                    p.sideload_uuid.as_ref(),
+                )
+            })
+            .collect();
+        packages.sort_by(|a, b| a.0.cmp(b.0));
+        IdInputs {
+            schema: self.schema,
+            julia: &self.julia,
+            platform: &self.platform,
+            cpu_target: &self.cpu_target,
+            policy: self.policy,
+            packages,
+            precompile_execution_files: self
+                .build
+                .precompile_execution_files
+                .iter()
+                .map(|f| f.sha256.as_str())
+                .collect(),
+            precompile_statements_files: self
+                .build
+                .precompile_statements_files
+                .iter()
+                .map(|f| f.sha256.as_str())
+                .collect(),
+            incremental: self.build.incremental,
+            filter_stdlibs: self.build.filter_stdlibs,
+            sysimage_build_args: &self.build.sysimage_build_args,
+        }
+    }
+
+    /// The id these inputs give.
+    pub fn compute_id(&self) -> String {
+        let canonical = serde_json::to_string(&self.id_inputs()).unwrap_or_default();
+        hex::encode(Sha256::digest(canonical.as_bytes()))[..32].to_string()
+    }
+
+    /// The record as `image.toml` text.
+    pub fn to_toml(&self) -> String {
+        let body = toml_edit::ser::to_string_pretty(self).unwrap_or_default();
+        format!("# sysimg image record, schema {SCHEMA}. Written by sysimg; do not edit.\n{body}")
+    }
+
+    /// Parses `image.toml` text.
+    pub fn parse(path: &Path, text: &str) -> Result<ImageRecord> {
+        let record: ImageRecord = toml_edit::de::from_str(text).map_err(|e| {
+            Error::invalid(
+                Location::file(path),
+                format!("not a valid image record: {}", e.message()),
+            )
+        })?;
+        if record.schema != SCHEMA {
+            return Err(Error::invalid(
+                Location::file(path),
+                format!(
+                    "image record schema {} is not supported (this sysimg reads schema {SCHEMA})",
+                    record.schema
+                ),
+            ));
+        }
+        Ok(record)
+    }
+
+    /// Reads `image.toml`.
+    pub fn read(path: &Path) -> Result<ImageRecord> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        ImageRecord::parse(path, &text)
+    }
+
+    /// The baked package with `uuid`.
+    pub fn package(&self, uuid: &Uuid) -> Option<&RecordPackage> {
+        self.packages.iter().find(|p| p.uuid == *uuid)
+    }
+}
+
+/// The SHA-256 of a file, in hex.
+pub fn file_sha256(path: &Path) -> Result<String> {
+    use std::io::Read;
+    let mut f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = f.read(&mut buf).map_err(|e| Error::io(path, e))?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+    }
+    Ok(hex::encode(h.finalize()))
+}

@@ -1,0 +1,158 @@
+//! Generated Julia parses (checked with the tree-sitter-julia grammar), and hostile package
+//! names cannot change its meaning.
+
+use julia_env::ids::Uuid;
+use sysimg::julia_code::{record_module, string_literal};
+use sysimg::plan::Role;
+use sysimg::record::{
+    BuildOptions, ImageFile, ImageRecord, JuliaFacts, RecordArtifact, RecordPackage,
+    SourceEnvironment,
+};
+use sysimg::spec::Policy;
+use tree_sitter::{Node, Parser, Tree};
+
+pub fn parse_julia(code: &str) -> Tree {
+    let mut parser = Parser::new();
+    parser
+        .set_language(&tree_sitter_julia::LANGUAGE.into())
+        .expect("julia grammar loads");
+    parser.parse(code, None).expect("parser returns a tree")
+}
+
+fn walk<'a>(node: Node<'a>, out: &mut Vec<Node<'a>>) {
+    out.push(node);
+    let mut cursor = node.walk();
+    for child in node.children(&mut cursor) {
+        walk(child, out);
+    }
+}
+
+fn nodes(tree: &Tree) -> Vec<Node<'_>> {
+    let mut out = Vec::new();
+    walk(tree.root_node(), &mut out);
+    out
+}
+
+const HOSTILE: &[&str] = &[
+    "Quote\"d",
+    "$(run(`touch /tmp/pwned`))",
+    "Back\\slash\\",
+    "New\nline\"; run(`x`); \"",
+    "Tab\tand\rreturn\u{1}",
+    "Dollar$x",
+    "\\\"$(x)",
+    "日本語",
+];
+
+fn record(names: &[&str]) -> ImageRecord {
+    ImageRecord {
+        schema: 1,
+        id: "0123456789abcdef0123456789abcdef".into(),
+        created: "2026-11-25T00:00:00Z".into(),
+        sysimg_version: "0.1.0".into(),
+        julia: JuliaFacts {
+            version: "1.11.2".into(),
+            commit: "5e9a32e7af2".into(),
+        },
+        platform: "x86_64-linux-gnu".into(),
+        cpu_target: "generic;sandybridge,-xsaveopt,clone_all;haswell,-rdrnd,base(1)".into(),
+        policy: Policy::Dev,
+        source: SourceEnvironment {
+            manifest_sha256: "ab".repeat(32),
+            project_hash: None,
+        },
+        build: BuildOptions::default(),
+        image: ImageFile {
+            file: "sys.so".into(),
+            sha256: String::new(),
+        },
+        packages: names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| RecordPackage {
+                name: n.to_string(),
+                uuid: Uuid::from_u128(i as u128 + 1),
+                version: Some(format!("1.{i}.0")),
+                tree_hash: (i % 2 == 0).then(|| "cd".repeat(20)),
+                role: if i == 0 { Role::Public } else { Role::Internal },
+                sideload_uuid: (i % 3 == 0).then(|| Uuid::from_u128(1000 + i as u128)),
+            })
+            .collect(),
+        artifacts: vec![RecordArtifact {
+            package: names[0].to_string(),
+            name: "a\"$b".into(),
+            tree_hash: "ef".repeat(20),
+        }],
+    }
+}
+
+fn assert_clean(code: &str) -> Tree {
+    let tree = parse_julia(code);
+    let bad: Vec<String> = nodes(&tree)
+        .iter()
+        .filter(|n| n.is_error() || n.is_missing())
+        .map(|n| format!("{} at {:?}", n.kind(), n.start_position()))
+        .collect();
+    assert!(
+        bad.is_empty(),
+        "generated Julia does not parse: {bad:?}\n{code}"
+    );
+    tree
+}
+
+#[test]
+fn record_module_parses() {
+    let code = record_module(&record(&["CSV", "DataFrames", "Tables"]));
+    let tree = assert_clean(&code);
+    let kinds: Vec<&str> = nodes(&tree).iter().map(|n| n.kind()).collect();
+    assert_eq!(
+        kinds.iter().filter(|k| **k == "module_definition").count(),
+        1
+    );
+}
+
+#[test]
+fn hostile_names_stay_inert_strings() {
+    let plain = record_module(&record(&["A", "B", "C", "D", "E", "F", "G", "H"]));
+    let hostile = record_module(&record(HOSTILE));
+    // The syntax tree above string contents (which differ by escapes).
+    fn outline(node: Node<'_>, out: &mut Vec<String>) {
+        out.push(node.kind().to_string());
+        if node.kind() == "string_literal" {
+            return;
+        }
+        let mut cursor = node.walk();
+        for child in node.children(&mut cursor) {
+            outline(child, out);
+        }
+    }
+    let shape = |code: &str| -> Vec<String> {
+        let tree = assert_clean(code);
+        let mut out = Vec::new();
+        outline(tree.root_node(), &mut out);
+        out
+    };
+    // The same syntax tree, node for node: names only ever fill string literals.
+    assert_eq!(shape(&plain), shape(&hostile));
+    let tree = parse_julia(&hostile);
+    for n in nodes(&tree) {
+        assert!(
+            !n.kind().contains("interpolation"),
+            "an interpolation got through: {}",
+            &hostile[n.byte_range()]
+        );
+    }
+}
+
+#[test]
+fn string_literals_round_trip_through_the_grammar() {
+    for s in HOSTILE {
+        let code = format!("x = {}\n", string_literal(s));
+        let tree = assert_clean(&code);
+        let strings = nodes(&tree)
+            .iter()
+            .filter(|n| n.kind() == "string_literal")
+            .count();
+        assert_eq!(strings, 1, "{code}");
+    }
+}

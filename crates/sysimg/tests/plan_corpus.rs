@@ -1,0 +1,92 @@
+//! Every corpus environment plans under every policy, and every plan keeps its invariants.
+
+use std::path::PathBuf;
+
+use julia_env::environment::Environment;
+use sysimg::plan::{make_plan, Role};
+use sysimg::spec::{ImageSpec, PinnedRule, Policy};
+
+fn corpus() -> Option<Vec<PathBuf>> {
+    let dir = std::env::var_os("SYSIMG_SHARED_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"))
+        .join("corpus/environments");
+    if !dir.is_dir() {
+        eprintln!("SKIPPED plan_corpus: no shared data at {}", dir.display());
+        return None;
+    }
+    let mut envs: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    envs.sort();
+    Some(envs)
+}
+
+#[test]
+fn every_policy_plans_every_corpus_environment_consistently() {
+    let Some(envs) = corpus() else { return };
+    let specs = [
+        ImageSpec {
+            policy: Policy::App,
+            ..ImageSpec::new()
+        },
+        ImageSpec {
+            policy: Policy::App,
+            exclude: vec!["Plots".into(), "BenchmarkTools".into()],
+            ..ImageSpec::new()
+        },
+        ImageSpec {
+            policy: Policy::Pinned,
+            ..ImageSpec::new()
+        },
+        ImageSpec {
+            policy: Policy::Pinned,
+            pinned_rule: PinnedRule::ManifestRm,
+            ..ImageSpec::new()
+        },
+        ImageSpec {
+            policy: Policy::Dev,
+            sideload: true,
+            ..ImageSpec::new()
+        },
+    ];
+    let mut plans = 0;
+    for dir in envs {
+        let mut env = Environment::load(&dir.join("Project.toml"), None).unwrap();
+        // The corpus pins nothing; pin every other direct dependency so that the pinned
+        // policy has real work to do.
+        let direct: Vec<_> = env.project.deps.values().copied().collect();
+        let manifest = env.manifest.as_mut().unwrap();
+        for (i, u) in direct.iter().enumerate() {
+            if let (0, Some(e)) = (i % 2, manifest.get_mut(u)) {
+                e.pinned = true;
+            }
+        }
+        let manifest = env.manifest.as_ref().unwrap();
+        for spec in &specs {
+            let plan = make_plan(&env, spec).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+            assert_eq!(
+                plan.packages.len(),
+                manifest.entries.len(),
+                "{}: every package is planned",
+                dir.display()
+            );
+            let v = plan.violations(manifest);
+            assert!(v.is_empty(), "{} {:?}: {v:?}", dir.display(), spec.policy);
+            assert!(plan.packages.iter().all(|p| !p.reason.is_empty()));
+            assert!(plan
+                .packages
+                .iter()
+                .all(|p| p.baked == (p.role <= Role::Internal)));
+            if spec.policy == Policy::App && spec.exclude.is_empty() {
+                // The app image bakes every direct dependency.
+                for u in &direct {
+                    assert!(plan.baked_uuids().contains(u), "{}", dir.display());
+                }
+            }
+            plans += 1;
+        }
+    }
+    eprintln!("{plans} plans checked");
+}

@@ -1,0 +1,87 @@
+//! The image record: `image.toml` round-trips, and the id depends on the build inputs only.
+
+use std::path::Path;
+
+use julia_env::environment::Environment;
+use sysimg::plan::make_plan;
+use sysimg::record::{
+    BuildOptions, ImageRecord, InputFile, JuliaFacts, RecordInputs, SourceEnvironment,
+};
+use sysimg::spec::{ImageSpec, Policy};
+
+fn example_plan() -> sysimg::plan::Plan {
+    let project = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/hello/Project.toml");
+    let env = Environment::load(&project, None).unwrap();
+    make_plan(
+        &env,
+        &ImageSpec {
+            policy: Policy::App,
+            ..ImageSpec::new()
+        },
+    )
+    .unwrap()
+}
+
+fn inputs(version: &str) -> RecordInputs {
+    RecordInputs {
+        julia: JuliaFacts {
+            version: version.into(),
+            commit: "abc123".into(),
+        },
+        platform: "x86_64-linux-gnu".into(),
+        cpu_target: "native".into(),
+        source: SourceEnvironment {
+            manifest_sha256: "00".repeat(32),
+            project_hash: Some("11".repeat(20)),
+        },
+        build: BuildOptions {
+            incremental: true,
+            precompile_execution_files: vec![InputFile {
+                path: "precompile.jl".into(),
+                sha256: "22".repeat(32),
+            }],
+            ..BuildOptions::default()
+        },
+        image_file: "sys.so".into(),
+    }
+}
+
+#[test]
+fn record_round_trips_and_ids_are_deterministic() {
+    let plan = example_plan();
+    let a = ImageRecord::new(&plan, inputs("1.11.2"));
+    assert_eq!(a.id.len(), 32);
+    assert_eq!(
+        a.packages
+            .iter()
+            .map(|p| p.name.as_str())
+            .collect::<Vec<_>>(),
+        ["Dates", "Example", "Printf", "Unicode"]
+    );
+    let text = a.to_toml();
+    let back = ImageRecord::parse(Path::new("image.toml"), &text).unwrap();
+    assert_eq!(back, a);
+    // Same inputs, another moment: same id. Another Julia: another id.
+    let b = ImageRecord::new(&plan, inputs("1.11.2"));
+    assert_eq!(a.id, b.id);
+    assert_ne!(a.id, ImageRecord::new(&plan, inputs("1.11.3")).id);
+    let mut other_file = inputs("1.11.2");
+    other_file.build.precompile_execution_files[0].sha256 = "33".repeat(32);
+    assert_ne!(a.id, ImageRecord::new(&plan, other_file).id);
+}
+
+#[test]
+fn bad_records_are_refused() {
+    let e = ImageRecord::parse(Path::new("image.toml"), "schema = 1\n").unwrap_err();
+    assert!(
+        e.to_string()
+            .starts_with("image.toml: not a valid image record"),
+        "{e}"
+    );
+    let plan = example_plan();
+    let text = ImageRecord::new(&plan, inputs("1.11.2"))
+        .to_toml()
+        .replace("schema = 1", "schema = 99");
+    let e = ImageRecord::parse(Path::new("image.toml"), &text).unwrap_err();
+    assert!(e.to_string().contains("schema 99 is not supported"), "{e}");
+}
