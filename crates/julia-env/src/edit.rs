@@ -181,6 +181,31 @@ impl ManifestEditor {
         removed
     }
 
+    /// Rewrites list-form `weakdeps` that name a package the manifest no longer has into the
+    /// `name = "uuid"` table form, as Pkg writes them (a list naming an absent package is
+    /// invalid). `uuids` maps each weak dependency name of the entry to its UUID.
+    pub fn weakdeps_as_table(&mut self, uuid: &Uuid, uuids: &[(String, Uuid)]) -> bool {
+        let Some(t) = self.entry_mut(uuid) else {
+            return false;
+        };
+        if !t.get("weakdeps").is_some_and(Item::is_array) {
+            return false;
+        }
+        t.remove("weakdeps");
+        let mut table = Table::new();
+        table.decor_mut().set_prefix("\n    ");
+        let mut sorted: Vec<&(String, Uuid)> = uuids.iter().collect();
+        sorted.sort_by(|a, b| bytes(&a.0, &b.0));
+        for (name, u) in sorted {
+            table.insert(name, toml_edit::value(u.to_string()));
+            if let Some(mut key) = table.key_mut(name) {
+                key.leaf_decor_mut().set_prefix("    ");
+            }
+        }
+        t.insert("weakdeps", Item::Table(table));
+        true
+    }
+
     /// Sets the top-level `project_hash`.
     pub fn set_project_hash(&mut self, hash: &TreeHash) {
         insert_sorted(
@@ -324,6 +349,10 @@ uuid = \"ade2ca70-3891-5945-98fb-dc099432e06a\"
             "{out}"
         );
         let gone = parse_uuid("ade2ca70-3891-5945-98fb-dc099432e06a").unwrap();
+        assert!(
+            !ed.weakdeps_as_table(&ex, &[]),
+            "no list-form weakdeps to convert"
+        );
         assert_eq!(ed.remove_entries(&[gone].into_iter().collect()), 1);
         ed.write().unwrap();
         let written = fs::read_to_string(&p).unwrap();
@@ -338,6 +367,31 @@ uuid = \"ade2ca70-3891-5945-98fb-dc099432e06a\"
         );
         assert!(ed.set_pinned(&ex, false));
         assert!(!ed.contents().contains("pinned"));
+    }
+
+    #[test]
+    fn weakdeps_become_a_table_like_pkg_writes() {
+        let t = tempfile::tempdir().unwrap();
+        let p = t.path().join("Manifest.toml");
+        let text = MANIFEST.replace(
+            "version = \"0.5.3\"\n\n    [deps.Example.extensions]",
+            "version = \"0.5.3\"\nweakdeps = [\"Gone\"]\n\n    [deps.Example.extensions]",
+        );
+        fs::write(&p, text).unwrap();
+        let mut ed = ManifestEditor::open(&p).unwrap();
+        let ex = parse_uuid("7876af07-990d-54b4-ab0e-23690620f79a").unwrap();
+        let gone = parse_uuid("ade2ca70-3891-5945-98fb-dc099432e06a").unwrap();
+        ed.remove_entries(&[gone].into_iter().collect());
+        assert!(ed.weakdeps_as_table(&ex, &[("Gone".to_string(), gone)]));
+        ed.write().unwrap();
+        let written = fs::read_to_string(&p).unwrap();
+        let m = crate::manifest::Manifest::read(&p).unwrap_or_else(|e| panic!("{e}\n{written}"));
+        assert_eq!(m.get(&ex).unwrap().weakdeps[0].uuid, Some(gone));
+        assert_eq!(
+            m.to_pkg_toml(),
+            written.replace("# a comment the user wrote\n", ""),
+            "{written}"
+        );
     }
 
     #[test]

@@ -30,6 +30,19 @@ pub enum Command {
     /// Read and check Julia environments.
     #[command(subcommand)]
     Env(EnvCommand),
+    /// Show every package of the environment with its role in the image, and why.
+    Plan(PlanArgs),
+    /// Show the dependency path that brings a package into the image, or keeps it out.
+    Why {
+        /// The package name.
+        package: String,
+        #[command(flatten)]
+        plan: PlanArgs,
+    },
+    /// Rewrite Manifest and Project to exactly what the pinned policy bakes.
+    Strip(StripArgs),
+    /// Pin the environment at an image's versions.
+    Pin(PinArgs),
     /// Print the git-tree-sha1 of a directory, as Pkg computes it.
     TreeHash {
         /// The directory.
@@ -61,4 +74,40 @@ pub struct CheckArgs {
     /// Do not look for package sources at all.
     #[arg(long, conflicts_with = "verify_sources")]
     pub no_sources: bool,
+}
+
+/// Policy options shared by `plan` and `why` (they override `Sysimage.toml`).
+#[derive(Debug, Args, Clone)]
+pub struct PlanArgs {
+    /// The policy: app, pinned or dev.
+    #[arg(long)]
+    pub policy: Option<String>,
+    /// The pinned policy's rule: strict, or manifest-rm (julia_pod's 2021 rule).
+    #[arg(long)]
+    pub pinned_rule: Option<String>,
+}
+
+/// Options of `sysimg strip`.
+#[derive(Debug, Args)]
+pub struct StripArgs {
+    /// Print a unified diff of what would change, and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// The pinned policy's rule: strict, or manifest-rm.
+    #[arg(long)]
+    pub pinned_rule: Option<String>,
+}
+
+/// Options of `sysimg pin`.
+#[derive(Debug, Args)]
+pub struct PinArgs {
+    /// The image: an id in the store, an image.toml, its directory, or the image file.
+    #[arg(long, value_name = "ID|PATH")]
+    pub image: String,
+    /// Also add `"=x.y.z"` compat entries to Project.toml for the image's public packages.
+    #[arg(long)]
+    pub compat: bool,
+    /// Print a unified diff of what would change, and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }

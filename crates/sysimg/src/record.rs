@@ -145,7 +145,14 @@ pub struct ImageRecord {
 
 /// A baked package as the image id sees it: UUID, name, version, tree hash, role, side-loaded
 /// UUID.
-type IdPackage<'a> = (&'a Uuid, &'a str, Option<&'a str>, Option<&'a str>, Role, Option<&'a Uuid>);
+type IdPackage<'a> = (
+    &'a Uuid,
+    &'a str,
+    Option<&'a str>,
+    Option<&'a str>,
+    Role,
+    Option<&'a Uuid>,
+);
 
 /// What the image id hashes, in its canonical form.
 #[derive(Serialize)]

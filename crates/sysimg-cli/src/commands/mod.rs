@@ -1,6 +1,8 @@
 //! One module per command; each returns the exit code or a [`Failure`].
 
+mod align;
 mod env;
+mod plan;
 mod tree_hash;
 
 use std::path::PathBuf;
@@ -16,6 +18,13 @@ pub fn run(cli: &Cli) -> Result<ExitCode, Failure> {
     match &cli.command {
         Command::Env(EnvCommand::Check(args)) => env::check(cli, args),
         Command::Env(EnvCommand::Show) => env::show(cli),
+        Command::Plan(args) => plan::plan(cli, args),
+        Command::Why {
+            package,
+            plan: args,
+        } => plan::why(cli, package, args),
+        Command::Strip(args) => align::strip(cli, args),
+        Command::Pin(args) => align::pin(cli, args),
         Command::TreeHash { dir } => tree_hash::run(cli, dir),
     }
 }

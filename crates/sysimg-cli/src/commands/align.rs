@@ -1,0 +1,81 @@
+//! `sysimg strip` and `sysimg pin`.
+
+use julia_env::depot::Depots;
+use sysimg::align::{pin as pin_env, strip as strip_env, Alignment, PinError};
+use sysimg::plan::make_plan;
+use sysimg::spec::Policy;
+use sysimg::store::{find_record, Store};
+
+use crate::cli::{Cli, PinArgs, PlanArgs, StripArgs};
+use crate::exit::{ExitCode, Failure};
+
+/// Prints a unified diff of each changed file, or writes them.
+fn finish(cli: &Cli, a: &Alignment, dry_run: bool) -> Result<ExitCode, Failure> {
+    let files = [&a.project, &a.manifest];
+    if dry_run {
+        if cli.json {
+            super::print_json(&serde_json::json!({
+                "dry_run": true,
+                "actions": a.actions,
+                "changed": files.iter().filter(|f| f.changed()).map(|f| f.path.display().to_string()).collect::<Vec<_>>(),
+            }));
+            return Ok(ExitCode::Ok);
+        }
+        for f in files.iter().filter(|f| f.changed()) {
+            let name = f.path.display().to_string();
+            let diff = similar::TextDiff::from_lines(&f.before, &f.after);
+            print!("{}", diff.unified_diff().header(&name, &name));
+        }
+        return Ok(ExitCode::Ok);
+    }
+    for f in files {
+        f.apply()?;
+    }
+    if cli.json {
+        super::print_json(&serde_json::json!({"dry_run": false, "actions": a.actions}));
+    } else if a.actions.is_empty() {
+        println!("nothing to change");
+    } else {
+        for line in &a.actions {
+            println!("{line}");
+        }
+    }
+    Ok(ExitCode::Ok)
+}
+
+pub fn strip(cli: &Cli, args: &StripArgs) -> Result<ExitCode, Failure> {
+    let env = super::load_environment(cli)?;
+    let plan_args = PlanArgs {
+        policy: Some("pinned".into()),
+        pinned_rule: args.pinned_rule.clone(),
+    };
+    let mut spec = super::plan::spec_for(&env, &plan_args)?;
+    spec.policy = Policy::Pinned;
+    let plan = make_plan(&env, &spec).map_err(Failure::bad_input)?;
+    let a = strip_env(&env, &plan)?;
+    finish(cli, &a, args.dry_run)
+}
+
+pub fn pin(cli: &Cli, args: &PinArgs) -> Result<ExitCode, Failure> {
+    let env = super::load_environment(cli)?;
+    let store = Store::locate(
+        std::env::var_os("SYSIMG_STORE").as_deref(),
+        &Depots::from_env(None),
+    );
+    let (_, record) = find_record(&args.image, store.as_ref())?;
+    match pin_env(&env, &record, args.compat) {
+        Ok(a) => finish(cli, &a, args.dry_run),
+        Err(PinError::File(e)) => Err(e.into()),
+        Err(ref e @ PinError::Conflicts { ref conflicts, .. }) => {
+            if cli.json {
+                super::print_json(&serde_json::json!({
+                    "error": {"message": e.to_string(), "exit_code": 1},
+                    "conflicts": conflicts.iter().map(|c| serde_json::json!({"package": c.name, "message": c.message})).collect::<Vec<_>>(),
+                }));
+            } else {
+                eprintln!("error: {e}");
+            }
+            Ok(ExitCode::Problems)
+        }
+    }
+}

@@ -1,0 +1,118 @@
+//! `sysimg plan` and `sysimg why`.
+
+use julia_env::environment::Environment;
+use sysimg::plan::{make_plan, Plan, Role};
+use sysimg::spec::ImageSpec;
+
+use crate::cli::{Cli, PlanArgs};
+use crate::exit::{ExitCode, Failure};
+
+/// The environment's spec with the command-line overrides applied.
+pub fn spec_for(env: &Environment, args: &PlanArgs) -> Result<ImageSpec, Failure> {
+    let mut spec = ImageSpec::for_project_dir(env.dir())?;
+    if let Some(p) = &args.policy {
+        spec.policy = p.parse().map_err(Failure::bad_input)?;
+    }
+    if let Some(r) = &args.pinned_rule {
+        spec.pinned_rule = r.parse().map_err(Failure::bad_input)?;
+    }
+    Ok(spec)
+}
+
+/// The plan of the environment `cli` names.
+pub fn plan_for(cli: &Cli, args: &PlanArgs) -> Result<(Environment, Plan), Failure> {
+    let env = super::load_environment(cli)?;
+    let spec = spec_for(&env, args)?;
+    let plan = make_plan(&env, &spec).map_err(Failure::bad_input)?;
+    Ok((env, plan))
+}
+
+pub fn plan(cli: &Cli, args: &PlanArgs) -> Result<ExitCode, Failure> {
+    let (_env, plan) = plan_for(cli, args)?;
+    let count = |r: Role| plan.packages.iter().filter(|p| p.role == r).count();
+    if cli.json {
+        let mut v = serde_json::to_value(&plan).map_err(Failure::bad_input)?;
+        v["summary"] = serde_json::json!({
+            "packages": plan.packages.len(),
+            "baked": plan.baked().count(),
+            "public": count(Role::Public),
+            "internal": count(Role::Internal),
+            "excluded": count(Role::Excluded),
+            "not_baked": count(Role::NotBaked),
+        });
+        super::print_json(&v);
+        return Ok(ExitCode::Ok);
+    }
+    for w in &plan.warnings {
+        eprintln!("warning: {w}");
+    }
+    let name_w = plan
+        .packages
+        .iter()
+        .map(|p| p.name.len())
+        .max()
+        .unwrap_or(4)
+        .max(4);
+    println!(
+        "policy: {}{}",
+        plan.policy,
+        plan.pinned_rule
+            .map(|r| format!(" ({r:?})"))
+            .unwrap_or_default()
+    );
+    println!(
+        "  {:name_w$}  {:12}  {:9}  reason",
+        "name", "version", "role"
+    );
+    for p in &plan.packages {
+        println!(
+            "  {:name_w$}  {:12}  {:9}  {}{}",
+            p.name,
+            p.version.as_deref().unwrap_or("-"),
+            p.role.to_string(),
+            p.reason,
+            p.sideload_uuid
+                .map(|u| format!(" (side-loaded as {u})"))
+                .unwrap_or_default()
+        );
+    }
+    for (pkg, ext) in &plan.extensions {
+        println!("  extension {ext} of {pkg} loads with the image");
+    }
+    println!(
+        "{} of {} packages baked: {} public, {} internal; {} excluded, {} not baked",
+        plan.baked().count(),
+        plan.packages.len(),
+        count(Role::Public),
+        count(Role::Internal),
+        count(Role::Excluded),
+        count(Role::NotBaked)
+    );
+    Ok(ExitCode::Ok)
+}
+
+pub fn why(cli: &Cli, package: &str, args: &PlanArgs) -> Result<ExitCode, Failure> {
+    let (_env, plan) = plan_for(cli, args)?;
+    let found: Vec<_> = plan.by_name(package).collect();
+    if found.is_empty() {
+        return Err(Failure::bad_input(format!(
+            "`{package}` is not a package of this environment"
+        )));
+    }
+    if cli.json {
+        super::print_json(&found);
+        return Ok(ExitCode::Ok);
+    }
+    for p in found {
+        let verdict = if p.baked {
+            format!("is baked ({})", p.role)
+        } else {
+            format!("is not baked ({})", p.role)
+        };
+        println!("{} {} {verdict}: {}", p.name, p.uuid, p.reason);
+        if !p.path.is_empty() {
+            println!("  {}", p.path.join(" → "));
+        }
+    }
+    Ok(ExitCode::Ok)
+}

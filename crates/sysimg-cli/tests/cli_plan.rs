@@ -1,0 +1,251 @@
+//! `plan`, `why`, `strip` and `pin` as a user runs them.
+
+use std::fs;
+use std::path::Path;
+use std::process::{Command, Output};
+
+use julia_env::environment::Environment;
+use julia_env::flavor::PkgFlavor;
+use julia_env::project::Project;
+use julia_env::project_hash::project_hash;
+
+fn sysimg(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_sysimg"))
+        .args(args)
+        .current_dir(cwd)
+        .env_remove("JULIA_PROJECT")
+        .env("JULIA_DEPOT_PATH", cwd.join("no-depot"))
+        .env("SYSIMG_STORE", cwd.join("store"))
+        .output()
+        .expect("sysimg runs")
+}
+
+fn out(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn err(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn id(n: u8) -> String {
+    format!("00000000-0000-0000-0000-0000000000{n:02x}")
+}
+
+/// A (pinned) → X; B (pinned) → W; C (unpinned) → W; plus a comment the user wrote.
+fn world(dir: &Path) {
+    let project = format!(
+        "# my environment\n[deps]\nA = \"{}\"\nB = \"{}\"\nC = \"{}\"\n\n[compat]\nC = \"1\"\n",
+        id(1),
+        id(2),
+        id(3)
+    );
+    fs::write(dir.join("Project.toml"), &project).unwrap();
+    let p = Project::parse(&dir.join("Project.toml"), &project).unwrap();
+    let hash = project_hash(&p, &[], PkgFlavor::V1_11, None);
+    let entry = |name: &str, n: u8, deps: &str, pinned: bool| {
+        format!(
+            "[[deps.{name}]]\n{deps}git-tree-sha1 = \"{}\"\n{}uuid = \"{}\"\nversion = \"1.{n}.0\"\n\n",
+            format!("{n:02x}").repeat(20),
+            if pinned { "pinned = true\n" } else { "" },
+            id(n)
+        )
+    };
+    let manifest = format!(
+        "# This file is machine-generated - editing it directly is not advised\n\njulia_version = \"1.11.2\"\nmanifest_format = \"2.0\"\nproject_hash = \"{hash}\"\n\n{}{}{}{}{}",
+        entry("A", 1, "deps = [\"X\"]\n", true),
+        entry("B", 2, "deps = [\"W\"]\n", true),
+        entry("C", 3, "deps = [\"W\"]\n", false),
+        entry("W", 4, "", false),
+        entry("X", 5, "", false)
+    );
+    fs::write(
+        dir.join("Manifest.toml"),
+        manifest.trim_end().to_string() + "\n",
+    )
+    .unwrap();
+}
+
+#[test]
+fn plan_and_why_report_roles_and_reasons() {
+    let t = tempfile::tempdir().unwrap();
+    world(t.path());
+    let o = sysimg(&["plan", "--policy", "pinned", "--json"], t.path());
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    let v: serde_json::Value = serde_json::from_str(&out(&o)).unwrap();
+    let pkgs = v["packages"].as_array().unwrap();
+    for p in pkgs {
+        for key in ["name", "uuid", "version", "baked", "role", "reason"] {
+            assert!(p.get(key).is_some(), "{key} missing in {p}");
+        }
+    }
+    let get = |n: &str| pkgs.iter().find(|p| p["name"] == n).unwrap();
+    assert_eq!(get("A")["role"], "public");
+    assert_eq!(get("X")["role"], "internal");
+    assert_eq!(get("B")["reason"], "reaches unpinned `C` via `W`");
+    assert_eq!(v["summary"]["baked"], 2);
+    let o = sysimg(&["why", "B", "--policy", "pinned"], t.path());
+    assert_eq!(
+        out(&o),
+        format!(
+            "B {} is not baked (not baked): reaches unpinned `C` via `W`\n  B → W → C\n",
+            id(2)
+        )
+    );
+    let o = sysimg(&["why", "Zzz"], t.path());
+    assert_eq!(o.status.code(), Some(2));
+    let o = sysimg(&["plan", "--policy", "fast"], t.path());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(err(&o).contains("unknown policy `fast`"), "{}", err(&o));
+    fs::write(
+        t.path().join("Sysimage.toml"),
+        "policy = \"pinned\"\nbogus = 1\n",
+    )
+    .unwrap();
+    let o = sysimg(&["plan"], t.path());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        err(&o).contains("Sysimage.toml:2:1: unknown key `bogus`"),
+        "{}",
+        err(&o)
+    );
+}
+
+#[test]
+fn strip_leaves_a_consistent_environment_and_dry_run_writes_nothing() {
+    let t = tempfile::tempdir().unwrap();
+    world(t.path());
+    let before = (
+        fs::read_to_string(t.path().join("Project.toml")).unwrap(),
+        fs::read_to_string(t.path().join("Manifest.toml")).unwrap(),
+    );
+    let o = sysimg(&["strip", "--dry-run"], t.path());
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    let diff = out(&o);
+    assert!(
+        diff.contains("-C = \"") && diff.contains("-[[deps.W]]") && diff.contains("+project_hash"),
+        "{diff}"
+    );
+    let after = (
+        fs::read_to_string(t.path().join("Project.toml")).unwrap(),
+        fs::read_to_string(t.path().join("Manifest.toml")).unwrap(),
+    );
+    assert_eq!(before, after, "--dry-run must write nothing");
+
+    let o = sysimg(&["strip"], t.path());
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    let project = fs::read_to_string(t.path().join("Project.toml")).unwrap();
+    assert!(
+        project.starts_with("# my environment\n"),
+        "comments are kept: {project}"
+    );
+    assert!(
+        !project.contains("C = ") && !project.contains("B = ") && !project.contains("[compat]"),
+        "{project}"
+    );
+    let env = Environment::load(&t.path().join("Project.toml"), None).unwrap();
+    let names: Vec<&str> = env
+        .manifest
+        .as_ref()
+        .unwrap()
+        .entries
+        .iter()
+        .map(|e| e.name.as_str())
+        .collect();
+    assert_eq!(names, ["A", "X"]);
+    let o = sysimg(&["env", "check", "--no-sources", "--json"], t.path());
+    let v: serde_json::Value = serde_json::from_str(&out(&o)).unwrap();
+    assert_eq!(v["errors"], 0, "{v}");
+    assert_eq!(o.status.code(), Some(0));
+    // Stripping a stripped environment changes nothing.
+    let o = sysimg(&["strip"], t.path());
+    assert_eq!(out(&o), "nothing to change\n");
+}
+
+fn write_record(dir: &Path, policy: &str) -> std::path::PathBuf {
+    use sysimg::plan::make_plan;
+    use sysimg::record::{BuildOptions, ImageRecord, JuliaFacts, RecordInputs, SourceEnvironment};
+    use sysimg::spec::ImageSpec;
+    let env = Environment::load(&dir.join("Project.toml"), None).unwrap();
+    let spec = ImageSpec {
+        policy: policy.parse().unwrap(),
+        ..ImageSpec::new()
+    };
+    let plan = make_plan(&env, &spec).unwrap();
+    let record = ImageRecord::new(
+        &plan,
+        RecordInputs {
+            julia: JuliaFacts {
+                version: "1.11.2".into(),
+                commit: "abc".into(),
+            },
+            platform: "x86_64-linux-gnu".into(),
+            cpu_target: "native".into(),
+            source: SourceEnvironment::default(),
+            build: BuildOptions::default(),
+            image_file: "sys.so".into(),
+        },
+    );
+    let image_dir = dir.join("store").join(&record.id);
+    fs::create_dir_all(&image_dir).unwrap();
+    fs::write(image_dir.join("image.toml"), record.to_toml()).unwrap();
+    image_dir
+}
+
+#[test]
+fn pin_pins_at_the_images_versions_and_is_idempotent() {
+    let t = tempfile::tempdir().unwrap();
+    world(t.path());
+    let image = write_record(t.path(), "app");
+    let id = image.file_name().unwrap().to_str().unwrap().to_string();
+    let o = sysimg(&["pin", "--image", &id[..8], "--compat"], t.path());
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    let env = Environment::load(&t.path().join("Project.toml"), None).unwrap();
+    assert!(env
+        .manifest
+        .as_ref()
+        .unwrap()
+        .entries
+        .iter()
+        .all(|e| e.pinned));
+    assert_eq!(env.project.compat["A"].text, "=1.1.0");
+    assert_eq!(env.project.compat["C"].text, "=1.3.0");
+    let o = sysimg(&["env", "check", "--no-sources"], t.path());
+    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    let plan_before = out(&sysimg(&["plan", "--policy", "pinned", "--json"], t.path()));
+    let o = sysimg(
+        &["pin", "--image", image.to_str().unwrap(), "--compat"],
+        t.path(),
+    );
+    assert_eq!(out(&o), "nothing to change\n");
+    assert_eq!(
+        out(&sysimg(&["plan", "--policy", "pinned", "--json"], t.path())),
+        plan_before
+    );
+}
+
+#[test]
+fn pin_refuses_naming_each_conflict() {
+    let t = tempfile::tempdir().unwrap();
+    world(t.path());
+    let image = write_record(t.path(), "app");
+    let record = image.join("image.toml");
+    let text = fs::read_to_string(&record)
+        .unwrap()
+        .replace("version = \"1.5.0\"", "version = \"9.9.9\"");
+    fs::write(&record, text).unwrap();
+    let manifest_before = fs::read_to_string(t.path().join("Manifest.toml")).unwrap();
+    let o = sysimg(&["pin", "--image", record.to_str().unwrap()], t.path());
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        err(&o).contains("X: the manifest has version 1.5.0, the image 9.9.9"),
+        "{}",
+        err(&o)
+    );
+    assert_eq!(
+        fs::read_to_string(t.path().join("Manifest.toml")).unwrap(),
+        manifest_before
+    );
+    let o = sysimg(&["pin", "--image", "nonexistent"], t.path());
+    assert_eq!(o.status.code(), Some(2));
+}

@@ -1,0 +1,278 @@
+//! Making an environment agree with an image: `strip` (keep exactly what the pinned policy
+//! bakes) and `pin` (pin the environment at an image's versions). Both produce the new file
+//! contents; writing them (or showing a diff) is the caller's choice.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use julia_env::edit::{ManifestEditor, ProjectEditor};
+use julia_env::environment::Environment;
+use julia_env::ids::Uuid;
+use julia_env::project::Project;
+use julia_env::project_hash::project_hash;
+use julia_env::Result;
+
+use crate::plan::{Plan, Role};
+use crate::record::ImageRecord;
+
+/// A file's contents before and after an edit.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileChange {
+    /// The file.
+    pub path: PathBuf,
+    /// Its contents now.
+    pub before: String,
+    /// Its contents after the edit.
+    pub after: String,
+}
+
+impl FileChange {
+    /// Whether the edit changes the file.
+    pub fn changed(&self) -> bool {
+        self.before != self.after
+    }
+
+    /// Writes the new contents atomically (nothing when unchanged).
+    pub fn apply(&self) -> Result<()> {
+        if self.changed() {
+            julia_env::edit::write_atomic(&self.path, &self.after)?;
+        }
+        Ok(())
+    }
+}
+
+/// The edits of `strip` or `pin`, and what they did in words.
+#[derive(Clone, Debug)]
+pub struct Alignment {
+    /// The Project.toml change.
+    pub project: FileChange,
+    /// The Manifest.toml change.
+    pub manifest: FileChange,
+    /// What was done, one line per action.
+    pub actions: Vec<String>,
+}
+
+fn read(path: &std::path::Path) -> Result<String> {
+    std::fs::read_to_string(path).map_err(|e| julia_env::Error::io(path, e))
+}
+
+/// `strip`: remove from the Manifest every package the plan does not bake, and from the
+/// Project every direct dependency that is not baked (with its compat); then record the new
+/// `project_hash`, so that the stripped environment is consistent.
+pub fn strip(env: &Environment, plan: &Plan) -> Result<Alignment> {
+    let manifest = env.manifest.as_ref().ok_or_else(|| {
+        julia_env::Error::invalid(
+            julia_env::Location::file(&env.manifest_file),
+            "no manifest to strip",
+        )
+    })?;
+    let baked = plan.baked_uuids();
+    let mut actions = Vec::new();
+    let mut proj = ProjectEditor::open(&env.project_file)?;
+    for (name, uuid) in env.project.all_deps() {
+        if !baked.contains(&uuid) && proj.remove_dep(&name) {
+            actions.push(format!(
+                "removed direct dependency `{name}` from {}",
+                env.project_file.display()
+            ));
+        }
+    }
+    let gone: BTreeSet<Uuid> = manifest
+        .entries
+        .iter()
+        .map(|e| e.uuid)
+        .filter(|u| !baked.contains(u))
+        .collect();
+    let mut ed = ManifestEditor::open(&env.manifest_file)?;
+    let removed = ed.remove_entries(&gone);
+    if removed > 0 {
+        actions.push(format!(
+            "removed {removed} entries from {}",
+            env.manifest_file.display()
+        ));
+    }
+    // Weak dependencies may now name packages that left: Pkg writes those as a table.
+    for e in manifest.entries.iter().filter(|e| baked.contains(&e.uuid)) {
+        if e.weakdeps
+            .iter()
+            .any(|d| d.uuid.is_some_and(|u| gone.contains(&u)))
+            && !e.deps_as_table.1
+        {
+            let pairs: Vec<(String, Uuid)> = e
+                .weakdeps
+                .iter()
+                .filter_map(|d| Some((d.name.clone(), d.uuid?)))
+                .collect();
+            ed.weakdeps_as_table(&e.uuid, &pairs);
+        }
+    }
+    let project_after = proj.contents();
+    refresh_project_hash(env, &project_after, &mut ed, &mut actions)?;
+    Ok(Alignment {
+        project: FileChange {
+            path: env.project_file.clone(),
+            before: read(&env.project_file)?,
+            after: project_after,
+        },
+        manifest: FileChange {
+            path: env.manifest_file.clone(),
+            before: read(&env.manifest_file)?,
+            after: ed.contents(),
+        },
+        actions,
+    })
+}
+
+/// Records the `project_hash` of the edited project in the manifest (when it records one), so
+/// that an edit that keeps the manifest valid for the project does not leave it looking stale.
+/// A manifest that was stale before keeps its old hash: the edit does not resolve it.
+fn refresh_project_hash(
+    env: &Environment,
+    project_text: &str,
+    ed: &mut ManifestEditor,
+    actions: &mut Vec<String>,
+) -> Result<()> {
+    let Some(manifest) = env.manifest.as_ref().filter(|m| m.project_hash.is_some()) else {
+        return Ok(());
+    };
+    let members = env.workspace_members();
+    let before = project_hash(
+        &env.project,
+        &members,
+        manifest.flavor(),
+        manifest.julia_version.as_ref(),
+    );
+    if Some(before) != manifest.project_hash {
+        actions.push(
+            "left project_hash as it was: the manifest was already stale (run `Pkg.resolve()`)"
+                .into(),
+        );
+        return Ok(());
+    }
+    let new_project = Project::parse(&env.project_file, project_text)?;
+    let hash = project_hash(
+        &new_project,
+        &members,
+        manifest.flavor(),
+        manifest.julia_version.as_ref(),
+    );
+    if Some(hash) != manifest.project_hash {
+        ed.set_project_hash(&hash);
+        actions.push(format!("updated project_hash to {hash}"));
+    }
+    Ok(())
+}
+
+/// A package whose version or tree hash in the Manifest differs from the image's.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Conflict {
+    /// The package.
+    pub name: String,
+    /// What differs, in words.
+    pub message: String,
+}
+
+/// Why `pin` refused.
+#[derive(Debug, thiserror::Error)]
+pub enum PinError {
+    /// The environment disagrees with the image.
+    #[error("the environment disagrees with image {image}:\n{}", conflicts.iter().map(|c| format!("  {}: {}", c.name, c.message)).collect::<Vec<_>>().join("\n"))]
+    Conflicts {
+        /// The image id.
+        image: String,
+        /// Each conflict.
+        conflicts: Vec<Conflict>,
+    },
+    /// A file could not be read or edited.
+    #[error(transparent)]
+    File(#[from] julia_env::Error),
+}
+
+/// `pin`: `pinned = true` on every baked package the Manifest has (at the image's version),
+/// and with `compat`, `"=x.y.z"` compat entries for the image's public packages that are
+/// direct dependencies, so the pins survive a Manifest that is not committed.
+pub fn pin(env: &Environment, record: &ImageRecord, compat: bool) -> Result<Alignment, PinError> {
+    let manifest = env.manifest.as_ref().ok_or_else(|| {
+        julia_env::Error::invalid(
+            julia_env::Location::file(&env.manifest_file),
+            "no manifest to pin",
+        )
+    })?;
+    let mut conflicts = Vec::new();
+    for p in &record.packages {
+        let Some(e) = manifest.get(&p.uuid) else {
+            continue;
+        };
+        let version = e.version.as_ref().map(ToString::to_string);
+        if version != p.version {
+            conflicts.push(Conflict {
+                name: p.name.clone(),
+                message: format!(
+                    "the manifest has version {}, the image {}",
+                    version.as_deref().unwrap_or("(none)"),
+                    p.version.as_deref().unwrap_or("(none)")
+                ),
+            });
+        }
+        let tree = e.tree_hash.map(|t| t.to_string());
+        if tree != p.tree_hash {
+            conflicts.push(Conflict {
+                name: p.name.clone(),
+                message: format!(
+                    "the manifest has tree hash {}, the image {}",
+                    tree.as_deref().unwrap_or("(none)"),
+                    p.tree_hash.as_deref().unwrap_or("(none)")
+                ),
+            });
+        }
+    }
+    if !conflicts.is_empty() {
+        return Err(PinError::Conflicts {
+            image: record.id.clone(),
+            conflicts,
+        });
+    }
+    let mut actions = Vec::new();
+    let mut ed = ManifestEditor::open(&env.manifest_file)?;
+    let mut pinned = 0;
+    for p in &record.packages {
+        if manifest.get(&p.uuid).is_some_and(|e| !e.pinned) && ed.set_pinned(&p.uuid, true) {
+            pinned += 1;
+        }
+    }
+    if pinned > 0 {
+        actions.push(format!(
+            "pinned {pinned} packages in {}",
+            env.manifest_file.display()
+        ));
+    }
+    let mut proj = ProjectEditor::open(&env.project_file)?;
+    if compat {
+        let direct = env.project.all_deps();
+        for p in record.packages.iter().filter(|p| p.role == Role::Public) {
+            let (Some(v), true) = (&p.version, direct.values().any(|u| *u == p.uuid)) else {
+                continue;
+            };
+            let want = format!("={v}");
+            if env.project.compat.get(&p.name).map(|c| c.text.as_str()) != Some(want.as_str()) {
+                proj.set_compat(&p.name, &want);
+                actions.push(format!("set compat {} = \"{want}\"", p.name));
+            }
+        }
+    }
+    let project_after = proj.contents();
+    refresh_project_hash(env, &project_after, &mut ed, &mut actions)?;
+    Ok(Alignment {
+        project: FileChange {
+            path: env.project_file.clone(),
+            before: read(&env.project_file)?,
+            after: project_after,
+        },
+        manifest: FileChange {
+            path: env.manifest_file.clone(),
+            before: read(&env.manifest_file)?,
+            after: ed.contents(),
+        },
+        actions,
+    })
+}
