@@ -90,3 +90,65 @@ fn every_policy_plans_every_corpus_environment_consistently() {
     }
     eprintln!("{plans} plans checked");
 }
+
+#[test]
+fn strip_of_real_environments_leaves_them_consistent() {
+    use julia_env::check::{check_environment, CheckOptions};
+    use julia_env::edit::ManifestEditor;
+    let Some(envs) = corpus() else { return };
+    for name in [
+        "sciml-Bio",
+        "sciml-AdaptiveSDE",
+        "sciml-LinearSolve",
+        "sciml-Symbolics",
+    ] {
+        let src = envs.iter().find(|p| p.ends_with(name)).unwrap();
+        let t = tempfile::tempdir().unwrap();
+        for f in ["Project.toml", "Manifest.toml"] {
+            std::fs::copy(src.join(f), t.path().join(f)).unwrap();
+        }
+        let project_file = t.path().join("Project.toml");
+        let env = Environment::load(&project_file, None).unwrap();
+        let was_fresh = !check_environment(&env, &CheckOptions::default()).has_errors();
+        let mut ed = ManifestEditor::open(&env.manifest_file).unwrap();
+        for (i, u) in env.project.deps.values().enumerate() {
+            if i % 2 == 0 {
+                ed.set_pinned(u, true);
+            }
+        }
+        ed.write().unwrap();
+        let env = Environment::load(&project_file, None).unwrap();
+        let spec = ImageSpec {
+            policy: Policy::Pinned,
+            ..ImageSpec::new()
+        };
+        let plan = make_plan(&env, &spec).unwrap();
+        let baked = plan.baked_uuids();
+        let a = sysimg::align::strip(&env, &plan).unwrap();
+        a.project.apply().unwrap();
+        a.manifest.apply().unwrap();
+        let stripped = Environment::load(&project_file, None).unwrap();
+        let report = check_environment(&stripped, &CheckOptions::default());
+        if was_fresh {
+            assert!(!report.has_errors(), "{name}: {:?}", report.findings);
+        }
+        let kept: std::collections::BTreeSet<_> = stripped
+            .manifest
+            .as_ref()
+            .unwrap()
+            .entries
+            .iter()
+            .map(|e| e.uuid)
+            .collect();
+        assert_eq!(
+            kept, baked,
+            "{name}: the stripped manifest holds exactly the baked set"
+        );
+        let again = make_plan(&stripped, &spec).unwrap();
+        assert_eq!(
+            again.baked_uuids(),
+            baked,
+            "{name}: planning the stripped environment bakes the same"
+        );
+    }
+}
