@@ -138,6 +138,15 @@ impl ManifestEditor {
         true
     }
 
+    /// Sets the `path` of the entry with `uuid` (a `dev`ed package).
+    pub fn set_path(&mut self, uuid: &Uuid, path: &str) -> bool {
+        let Some(t) = self.entry_mut(uuid) else {
+            return false;
+        };
+        insert_sorted(t, "path", toml_edit::value(path), bytes);
+        true
+    }
+
     /// Sets `version` and `git-tree-sha1` of the entry with `uuid`.
     pub fn set_version(
         &mut self,

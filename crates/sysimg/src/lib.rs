@@ -1,6 +1,8 @@
 //! sysimg's library: what an image should hold (the [`spec`] and the [`plan`]), and what an
 //! image records about itself (the [`record`]). It knows nothing of the terminal.
 pub mod align;
+pub mod build;
+pub mod julia;
 pub mod julia_code;
 pub mod plan;
 pub mod record;

@@ -1,12 +1,48 @@
 //! Where images live: a content-addressed store, one directory per image id holding the image
 //! file and its `image.toml`.
 
+use std::fs::File;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
 
+use fs4::fs_std::FileExt;
 use julia_env::depot::Depots;
 use julia_env::{Error, Location, Result};
+use sha2::{Digest, Sha256};
 
-use crate::record::{ImageRecord, RECORD_FILE};
+use crate::record::{file_sha256, ImageRecord, RECORD_FILE};
+
+/// The build log beside an image.
+pub const LOG_FILE: &str = "build.log";
+
+/// A held lock on an image id: exclusive while building or removing, shared while running.
+/// Released when dropped.
+#[derive(Debug)]
+pub struct IdLock {
+    _file: File,
+}
+
+/// An environment that uses an image, as the store's index records it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct EnvUse {
+    /// The project file.
+    pub project: String,
+    /// The image id it uses.
+    pub image: String,
+    /// When it was recorded (RFC 3339).
+    pub updated: String,
+}
+
+/// What `gc` did or would do with one image.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct GcDecision {
+    /// The image id.
+    pub id: String,
+    /// Whether it is (or would be) removed.
+    pub remove: bool,
+    /// Why.
+    pub reason: String,
+}
 
 /// The image store.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -31,6 +67,228 @@ impl Store {
     /// The directory of an image id.
     pub fn image_dir(&self, id: &str) -> PathBuf {
         self.root.join(id)
+    }
+
+    fn io(&self, path: &Path) -> impl Fn(std::io::Error) -> Error + '_ {
+        let path = path.to_path_buf();
+        move |e| Error::io(&path, e)
+    }
+
+    fn lock_file(&self, id: &str) -> Result<File> {
+        let dir = self.root.join("locks");
+        std::fs::create_dir_all(&dir).map_err(self.io(&dir))?;
+        let path = dir.join(format!("{id}.lock"));
+        File::options()
+            .create(true)
+            .truncate(false)
+            .read(true)
+            .write(true)
+            .open(&path)
+            .map_err(self.io(&path))
+    }
+
+    /// Waits for and takes the exclusive lock of an id (builds, removal).
+    pub fn lock_exclusive(&self, id: &str) -> Result<IdLock> {
+        let f = self.lock_file(id)?;
+        FileExt::lock_exclusive(&f).map_err(self.io(&self.root))?;
+        Ok(IdLock { _file: f })
+    }
+
+    /// Takes the exclusive lock of an id if nobody holds it.
+    pub fn try_lock_exclusive(&self, id: &str) -> Result<Option<IdLock>> {
+        let f = self.lock_file(id)?;
+        match FileExt::try_lock_exclusive(&f) {
+            Ok(true) => Ok(Some(IdLock { _file: f })),
+            Ok(false) => Ok(None),
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => Ok(None),
+            Err(e) => Err(Error::io(&self.root, e)),
+        }
+    }
+
+    /// Takes a shared lock of an id (a running image), waiting for a build or removal.
+    pub fn lock_shared(&self, id: &str) -> Result<IdLock> {
+        let f = self.lock_file(id)?;
+        FileExt::lock_shared(&f).map_err(self.io(&self.root))?;
+        Ok(IdLock { _file: f })
+    }
+
+    /// The record of an image the store holds whole (record and image file), by exact id.
+    /// A constant-time lookup: one path, whatever the number of images.
+    pub fn lookup(&self, id: &str) -> Option<ImageRecord> {
+        let dir = self.image_dir(id);
+        let record = ImageRecord::read(&dir.join(RECORD_FILE)).ok()?;
+        dir.join(&record.image.file).is_file().then_some(record)
+    }
+
+    /// Every image in the store, sorted by creation time (newest last).
+    pub fn list(&self) -> Vec<(PathBuf, Result<ImageRecord>)> {
+        let Ok(entries) = std::fs::read_dir(&self.root) else {
+            return Vec::new();
+        };
+        let mut out: Vec<(PathBuf, Result<ImageRecord>)> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| {
+                p.join(RECORD_FILE).is_file()
+                    && !p
+                        .file_name()
+                        .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+            })
+            .map(|p| {
+                let r = ImageRecord::read(&p.join(RECORD_FILE));
+                (p, r)
+            })
+            .collect();
+        out.sort_by(|a, b| {
+            let key = |x: &(PathBuf, Result<ImageRecord>)| {
+                x.1.as_ref().map(|r| r.created.clone()).unwrap_or_default()
+            };
+            key(a).cmp(&key(b)).then(a.0.cmp(&b.0))
+        });
+        out
+    }
+
+    /// Removes an image (waiting for builds and runs of it to finish): renamed aside first,
+    /// so the store never shows half an image.
+    pub fn remove(&self, id: &str) -> Result<()> {
+        let _lock = self.lock_exclusive(id)?;
+        let dir = self.image_dir(id);
+        if !dir.is_dir() {
+            return Err(Error::invalid(
+                Location::file(&dir),
+                format!("no image `{id}` in the store"),
+            ));
+        }
+        let trash = self
+            .root
+            .join(format!(".trash-{id}-{}", std::process::id()));
+        std::fs::rename(&dir, &trash).map_err(self.io(&dir))?;
+        std::fs::remove_dir_all(&trash).map_err(self.io(&trash))
+    }
+
+    /// Checks an image file against the SHA-256 its record holds. `Ok(None)` when it matches,
+    /// else what is wrong.
+    pub fn verify(&self, id: &str) -> Result<Option<String>> {
+        let dir = self.image_dir(id);
+        let record = ImageRecord::read(&dir.join(RECORD_FILE))?;
+        let image = dir.join(&record.image.file);
+        if !image.is_file() {
+            return Ok(Some(format!(
+                "the image file {} is missing",
+                image.display()
+            )));
+        }
+        let actual = file_sha256(&image)?;
+        Ok((actual != record.image.sha256).then(|| {
+            format!(
+                "{} has SHA-256 {actual}, the record says {}",
+                image.display(),
+                record.image.sha256
+            )
+        }))
+    }
+
+    fn index_path(&self, project: &Path) -> PathBuf {
+        let key = hex::encode(&Sha256::digest(project.to_string_lossy().as_bytes())[..16]);
+        self.root.join("envs").join(format!("{key}.json"))
+    }
+
+    /// Records that the environment of `project` uses image `id`.
+    pub fn register(&self, project: &Path, id: &str) -> Result<()> {
+        let project = std::fs::canonicalize(project).unwrap_or_else(|_| project.to_path_buf());
+        let path = self.index_path(&project);
+        std::fs::create_dir_all(path.parent().unwrap_or(&self.root)).map_err(self.io(&path))?;
+        let entry = EnvUse {
+            project: project.display().to_string(),
+            image: id.to_string(),
+            updated: humantime::format_rfc3339_seconds(SystemTime::now()).to_string(),
+        };
+        julia_env::edit::write_atomic(
+            &path,
+            &serde_json::to_string_pretty(&entry).unwrap_or_default(),
+        )
+    }
+
+    /// The image the store's index says `project` uses.
+    pub fn registered(&self, project: &Path) -> Option<EnvUse> {
+        let project = std::fs::canonicalize(project).unwrap_or_else(|_| project.to_path_buf());
+        let text = std::fs::read_to_string(self.index_path(&project)).ok()?;
+        serde_json::from_str(&text).ok()
+    }
+
+    /// Every index entry whose project file still exists.
+    pub fn live_registrations(&self) -> Vec<EnvUse> {
+        let Ok(entries) = std::fs::read_dir(self.root.join("envs")) else {
+            return Vec::new();
+        };
+        entries
+            .filter_map(|e| std::fs::read_to_string(e.ok()?.path()).ok())
+            .filter_map(|t| serde_json::from_str::<EnvUse>(&t).ok())
+            .filter(|u| Path::new(&u.project).is_file())
+            .collect()
+    }
+
+    /// Garbage collection: removes images that no registered environment uses, that nothing
+    /// is running (a running image holds a shared lock), and that are older than `keep`.
+    /// Leftover temporary build directories nobody is building are removed too.
+    pub fn gc(&self, keep: Duration, dry_run: bool) -> Result<Vec<GcDecision>> {
+        let used: std::collections::BTreeSet<String> = self
+            .live_registrations()
+            .into_iter()
+            .map(|u| u.image)
+            .collect();
+        let now = SystemTime::now();
+        let mut out = Vec::new();
+        for (dir, record) in self.list() {
+            let id = dir
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let age = record
+                .as_ref()
+                .ok()
+                .and_then(|r| humantime::parse_rfc3339(&r.created).ok())
+                .and_then(|t| now.duration_since(t).ok())
+                .unwrap_or(Duration::MAX);
+            let (remove, reason) = if used.contains(&id) {
+                (false, "used by a registered environment".to_string())
+            } else if age < keep {
+                (
+                    false,
+                    format!("younger than {} days", keep.as_secs() / 86_400),
+                )
+            } else {
+                match self.try_lock_exclusive(&id)? {
+                    None => (false, "in use (running or being built)".to_string()),
+                    Some(lock) => {
+                        if !dry_run {
+                            drop(lock);
+                            self.remove(&id)?;
+                        }
+                        (true, "unused".to_string())
+                    }
+                }
+            };
+            out.push(GcDecision { id, remove, reason });
+        }
+        if let Ok(entries) = std::fs::read_dir(&self.root) {
+            for e in entries.flatten() {
+                let name = e.file_name().to_string_lossy().into_owned();
+                let Some(id) = name.strip_prefix(".tmp-").and_then(|r| r.split('-').next()) else {
+                    continue;
+                };
+                if let Some(_lock) = self.try_lock_exclusive(id)? {
+                    if !dry_run {
+                        let _ = std::fs::remove_dir_all(e.path());
+                    }
+                    out.push(GcDecision {
+                        id: name,
+                        remove: true,
+                        reason: "an abandoned build".into(),
+                    });
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// The record of an image given by full id or by a unique prefix of at least 6 digits.

@@ -1,0 +1,454 @@
+//! Building an image: a generated workspace, julia running PackageCompiler, and the store.
+//!
+//! # Process interface
+//! A build runs `julia --startup-file=no --history-file=no <workspace>/build.jl` in its own
+//! process group, with `SYSIMG_BUILD_OUTPUT` set to the file the image must be written to.
+//! Success is exit status 0 and that file present. Everything julia prints goes to
+//! `build.log`; lines `[sysimg] phase: NAME` (and PackageCompiler's own "Linking") report the
+//! phase. The build happens in a temporary directory inside the store that is renamed into
+//! place only when whole, under an exclusive per-id lock: a second build of the same id waits
+//! and reuses the first one's image.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use julia_env::edit::ManifestEditor;
+use julia_env::environment::Environment;
+use julia_env::{Error, Location};
+
+use crate::julia::JuliaInfo;
+use crate::julia_code::{build_script, record_module, BuildScript};
+use crate::plan::{Plan, Role};
+use crate::record::{
+    file_sha256, BuildOptions, ImageRecord, InputFile, RecordInputs, SourceEnvironment, RECORD_FILE,
+};
+use crate::spec::{ImageSpec, Policy};
+use crate::store::{Store, LOG_FILE};
+
+/// A phase of a build, as reported to the caller.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BuildEvent {
+    /// A new phase began (`tools`, `instantiating`, `precompiling`, `compiling`, `linking`).
+    Phase(String),
+    /// A line julia printed.
+    Line(String),
+}
+
+/// Why a build failed.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    /// Something could not be read or written.
+    #[error(transparent)]
+    File(#[from] Error),
+    /// julia failed.
+    #[error("the build failed ({status}); its log is at {}", log.display())]
+    Julia {
+        /// julia's exit status, in words.
+        status: String,
+        /// Where the log was kept.
+        log: PathBuf,
+    },
+    /// julia exited 0 without writing the image.
+    #[error("julia exited successfully but wrote no image; its log is at {}", log.display())]
+    NoImage {
+        /// Where the log was kept.
+        log: PathBuf,
+    },
+    /// The build was interrupted; nothing was added to the store.
+    #[error("the build was interrupted; the store is unchanged")]
+    Cancelled,
+}
+
+/// What a build did.
+#[derive(Clone, Debug)]
+pub enum BuildOutcome {
+    /// A new image was built.
+    Built(ImageRecord),
+    /// The store already held the image.
+    Reused(ImageRecord),
+}
+
+impl BuildOutcome {
+    /// The image's record.
+    pub fn record(&self) -> &ImageRecord {
+        match self {
+            BuildOutcome::Built(r) | BuildOutcome::Reused(r) => r,
+        }
+    }
+}
+
+/// Everything a build needs.
+pub struct BuildRequest<'a> {
+    /// The environment.
+    pub env: &'a Environment,
+    /// Its spec (with command-line overrides).
+    pub spec: &'a ImageSpec,
+    /// Its plan.
+    pub plan: &'a Plan,
+    /// The julia to build with.
+    pub julia: &'a JuliaInfo,
+    /// The store.
+    pub store: &'a Store,
+    /// Rebuild even when the store holds the image.
+    pub force: bool,
+}
+
+fn io_err(path: &Path) -> impl Fn(std::io::Error) -> Error + '_ {
+    move |e| Error::io(path, e)
+}
+
+/// The image file name for a platform.
+pub fn image_file_name(julia: &JuliaInfo) -> String {
+    let ext = match julia.os.as_str() {
+        "darwin" | "apple" | "macos" => "dylib",
+        "nt" | "windows" => "dll",
+        _ => "so",
+    };
+    format!("sys.{ext}")
+}
+
+/// The record a build of this request produces (its id decides where the image lives).
+pub fn planned_record(req: &BuildRequest<'_>) -> Result<ImageRecord, Error> {
+    let dir = req.env.dir();
+    let hash_files = |files: &[String]| -> Result<Vec<InputFile>, Error> {
+        files
+            .iter()
+            .map(|f| {
+                Ok(InputFile {
+                    path: f.clone(),
+                    sha256: file_sha256(&dir.join(f))?,
+                })
+            })
+            .collect()
+    };
+    let manifest_sha256 = file_sha256(&req.env.manifest_file)?;
+    let inputs = RecordInputs {
+        julia: crate::record::JuliaFacts {
+            version: req.julia.version.clone(),
+            commit: req.julia.commit.clone(),
+        },
+        platform: req.julia.triplet.clone(),
+        cpu_target: req
+            .spec
+            .cpu_target
+            .clone()
+            .unwrap_or_else(|| "native".into()),
+        source: SourceEnvironment {
+            manifest_sha256,
+            project_hash: req
+                .env
+                .manifest
+                .as_ref()
+                .and_then(|m| m.project_hash)
+                .map(|h| h.to_string()),
+        },
+        build: BuildOptions {
+            incremental: req.spec.incremental,
+            filter_stdlibs: req.spec.filter_stdlibs,
+            sysimage_build_args: req.spec.sysimage_build_args.clone(),
+            precompile_execution_files: hash_files(&req.spec.precompile_execution_files)?,
+            precompile_statements_files: hash_files(&req.spec.precompile_statements_files)?,
+        },
+        image_file: image_file_name(req.julia),
+    };
+    Ok(ImageRecord::new(req.plan, inputs))
+}
+
+/// Writes the build workspace into `dir`: the environment to bake (stripped for the pinned
+/// policy, path-tracked packages made absolute), `sysimage_data.jl` and `build.jl`.
+pub fn write_workspace(
+    req: &BuildRequest<'_>,
+    record: &ImageRecord,
+    dir: &Path,
+) -> Result<PathBuf, Error> {
+    let env_dir = dir.join("environment");
+    std::fs::create_dir_all(&env_dir).map_err(io_err(&env_dir))?;
+    let project = env_dir.join("Project.toml");
+    let manifest = env_dir.join("Manifest.toml");
+    std::fs::copy(&req.env.project_file, &project).map_err(io_err(&project))?;
+    std::fs::copy(&req.env.manifest_file, &manifest).map_err(io_err(&manifest))?;
+    let copy = Environment::load(&project, None)?;
+    if req.plan.policy == Policy::Pinned {
+        let stripped = crate::align::strip(&copy, req.plan)?;
+        stripped.project.apply()?;
+        stripped.manifest.apply()?;
+    }
+    if let Some(m) = &req.env.manifest {
+        let mut ed = ManifestEditor::open(&manifest)?;
+        let mut changed = false;
+        for e in m.entries.iter().filter(|e| e.path.is_some()) {
+            if let Some(p) = &e.path {
+                let abs = julia_env::depot::normalize(
+                    &req.env
+                        .manifest_file
+                        .parent()
+                        .unwrap_or(Path::new("."))
+                        .join(p),
+                );
+                changed |= ed.set_path(&e.uuid, &abs.to_string_lossy());
+            }
+        }
+        if changed {
+            ed.write()?;
+        }
+    }
+    let data_script = dir.join("sysimage_data.jl");
+    std::fs::write(&data_script, record_module(record)).map_err(io_err(&data_script))?;
+    let tools = req
+        .store
+        .root
+        .join("tools")
+        .join(format!("julia-{}", minor(&req.julia.version)));
+    std::fs::create_dir_all(&tools).map_err(io_err(&tools))?;
+    let abs = |f: &String| req.env.dir().join(f).to_string_lossy().into_owned();
+    let packages: Vec<String> = req
+        .plan
+        .packages
+        .iter()
+        .filter(|p| p.role == Role::Public)
+        .map(|p| p.name.clone())
+        .collect();
+    let execution: Vec<String> = req
+        .spec
+        .precompile_execution_files
+        .iter()
+        .map(abs)
+        .collect();
+    let statements: Vec<String> = req
+        .spec
+        .precompile_statements_files
+        .iter()
+        .map(abs)
+        .collect();
+    let script = build_script(&BuildScript {
+        image_id: &record.id,
+        tools_env: &tools.to_string_lossy(),
+        project: &env_dir.to_string_lossy(),
+        packages: &packages,
+        cpu_target: &record.cpu_target,
+        execution_files: &execution,
+        statements_files: &statements,
+        incremental: req.spec.incremental,
+        filter_stdlibs: req.spec.filter_stdlibs,
+        sysimage_build_args: &req.spec.sysimage_build_args,
+        data_script: &data_script.to_string_lossy(),
+    });
+    let build_jl = dir.join("build.jl");
+    std::fs::write(&build_jl, script).map_err(io_err(&build_jl))?;
+    Ok(build_jl)
+}
+
+fn minor(version: &str) -> String {
+    version.split('.').take(2).collect::<Vec<_>>().join(".")
+}
+
+/// Builds the image of a request into the store, or reuses the one it holds.
+pub fn build(
+    req: &BuildRequest<'_>,
+    cancel: &AtomicBool,
+    on_event: &mut dyn FnMut(BuildEvent),
+) -> Result<BuildOutcome, BuildError> {
+    let mut record = planned_record(req)?;
+    let store = req.store;
+    std::fs::create_dir_all(&store.root).map_err(io_err(&store.root))?;
+    let _lock = store.lock_exclusive(&record.id)?;
+    if !req.force {
+        if let Some(existing) = store.lookup(&record.id) {
+            store.register(&req.env.project_file, &existing.id)?;
+            return Ok(BuildOutcome::Reused(existing));
+        }
+    }
+    let tmp = tempfile::Builder::new()
+        .prefix(&format!(".tmp-{}-", record.id))
+        .tempdir_in(&store.root)
+        .map_err(io_err(&store.root))?;
+    let build_jl = write_workspace(req, &record, &tmp.path().join("workspace"))?;
+    let output = tmp.path().join(&record.image.file);
+    let log_path = tmp.path().join(LOG_FILE);
+    let status = run_julia(
+        &req.julia.path,
+        &build_jl,
+        &output,
+        &log_path,
+        cancel,
+        on_event,
+    )?;
+    let keep_log = |log_path: &Path| -> PathBuf {
+        let logs = store.root.join("logs");
+        let kept = logs.join(format!("{}-failed.log", record.id));
+        let _ = std::fs::create_dir_all(&logs);
+        let _ = std::fs::copy(log_path, &kept);
+        kept
+    };
+    match status {
+        JuliaExit::Cancelled => return Err(BuildError::Cancelled),
+        JuliaExit::Failed(status) => {
+            return Err(BuildError::Julia {
+                status,
+                log: keep_log(&log_path),
+            })
+        }
+        JuliaExit::Success if !output.is_file() => {
+            return Err(BuildError::NoImage {
+                log: keep_log(&log_path),
+            })
+        }
+        JuliaExit::Success => {}
+    }
+    record.image.sha256 = file_sha256(&output)?;
+    let record_path = tmp.path().join(RECORD_FILE);
+    std::fs::write(&record_path, record.to_toml()).map_err(io_err(&record_path))?;
+    let _ = std::fs::remove_dir_all(tmp.path().join("workspace"));
+    let final_dir = store.image_dir(&record.id);
+    if final_dir.exists() {
+        // --force: set the old image aside, then swap the new one in.
+        let old = store
+            .root
+            .join(format!(".trash-{}-{}", record.id, std::process::id()));
+        std::fs::rename(&final_dir, &old).map_err(io_err(&final_dir))?;
+        let _ = std::fs::remove_dir_all(&old);
+    }
+    let tmp_path = tmp.keep();
+    std::fs::rename(&tmp_path, &final_dir).map_err(io_err(&final_dir))?;
+    store.register(&req.env.project_file, &record.id)?;
+    Ok(BuildOutcome::Built(record))
+}
+
+enum JuliaExit {
+    Success,
+    Failed(String),
+    Cancelled,
+}
+
+/// Runs `julia build.jl`, streaming its output to the log and to `on_event`, and stops it (with
+/// everything it started) when `cancel` is set.
+fn run_julia(
+    julia: &Path,
+    build_jl: &Path,
+    output: &Path,
+    log_path: &Path,
+    cancel: &AtomicBool,
+    on_event: &mut dyn FnMut(BuildEvent),
+) -> Result<JuliaExit, Error> {
+    let mut log = std::fs::File::create(log_path).map_err(io_err(log_path))?;
+    let mut cmd = Command::new(julia);
+    cmd.args(["--startup-file=no", "--history-file=no"])
+        .arg(build_jl)
+        .env("SYSIMG_BUILD_OUTPUT", output)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        cmd.process_group(0);
+    }
+    let mut child = cmd.spawn().map_err(|e| {
+        Error::invalid(
+            Location::file(julia),
+            format!("could not start julia: {e}; {}", crate::julia::INSTALL_HINT),
+        )
+    })?;
+    let (tx, rx) = mpsc::channel::<String>();
+    let mut readers = Vec::new();
+    for stream in [
+        child
+            .stdout
+            .take()
+            .map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
+        child
+            .stderr
+            .take()
+            .map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        let tx = tx.clone();
+        readers.push(std::thread::spawn(move || {
+            for line in BufReader::new(stream).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        }));
+    }
+    drop(tx);
+    let mut handle = |line: String, log: &mut std::fs::File| {
+        let _ = writeln!(log, "{line}");
+        if let Some(phase) = line.strip_prefix("[sysimg] phase: ") {
+            on_event(BuildEvent::Phase(phase.trim().to_string()));
+        } else if line.contains("Linking") {
+            on_event(BuildEvent::Phase("linking".into()));
+        }
+        on_event(BuildEvent::Line(line));
+    };
+    loop {
+        if cancel.load(Ordering::SeqCst) {
+            stop_group(&mut child);
+            while let Ok(line) = rx.recv_timeout(Duration::from_millis(50)) {
+                handle(line, &mut log);
+            }
+            return Ok(JuliaExit::Cancelled);
+        }
+        match rx.recv_timeout(Duration::from_millis(100)) {
+            Ok(line) => handle(line, &mut log),
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+        }
+    }
+    for r in readers {
+        let _ = r.join();
+    }
+    // The streams are closed; julia is ending, but a cancel may still arrive.
+    let status = loop {
+        if cancel.load(Ordering::SeqCst) {
+            stop_group(&mut child);
+            return Ok(JuliaExit::Cancelled);
+        }
+        match child.try_wait().map_err(io_err(julia))? {
+            Some(s) => break s,
+            None => std::thread::sleep(Duration::from_millis(20)),
+        }
+    };
+    let _ = log.flush();
+    Ok(if status.success() {
+        JuliaExit::Success
+    } else {
+        JuliaExit::Failed(status.to_string())
+    })
+}
+
+/// Ends julia and every process it started: SIGTERM to its process group, then SIGKILL.
+fn stop_group(child: &mut std::process::Child) {
+    #[cfg(unix)]
+    {
+        let pgid = child.id() as libc::pid_t;
+        // SAFETY: kill(2) on a process group we created; no memory is involved.
+        unsafe {
+            libc::kill(-pgid, libc::SIGTERM);
+        }
+        let deadline = Instant::now() + Duration::from_secs(3);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = child.try_wait() {
+                // SAFETY: as above; children of julia may still be alive.
+                unsafe {
+                    libc::kill(-pgid, libc::SIGKILL);
+                }
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        // SAFETY: as above.
+        unsafe {
+            libc::kill(-pgid, libc::SIGKILL);
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}

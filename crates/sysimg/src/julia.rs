@@ -1,0 +1,331 @@
+//! Finding a julia and learning its facts: `--julia PATH`, `--julia +CHANNEL` (juliaup's own
+//! configuration), `JULIA`, the spec's `julia` key, else `julia` on `PATH`; then one run of a
+//! generated probe that prints the facts as TOML, cached per binary (path, size, mtime).
+
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use julia_env::toml_source::{string_array, TomlSource};
+use julia_env::{Error, Location, Result};
+use sha2::{Digest, Sha256};
+
+/// How to install Julia, said whenever none is found.
+pub const INSTALL_HINT: &str =
+    "install Julia with juliaup (https://julialang.org/install), or pass --julia PATH or --julia +CHANNEL, or set JULIA";
+
+/// Where the julia to use comes from, in order of precedence.
+#[derive(Clone, Debug, Default)]
+pub struct JuliaChoice<'a> {
+    /// `--julia PATH` or `--julia +CHANNEL`.
+    pub flag: Option<&'a str>,
+    /// The `JULIA` environment variable.
+    pub env: Option<&'a OsStr>,
+    /// The spec's `julia` key (a version or juliaup channel).
+    pub spec: Option<&'a str>,
+    /// `PATH`.
+    pub path: Option<&'a OsStr>,
+    /// juliaup's home (`$JULIAUP_DEPOT_PATH/juliaup`, else `~/.julia/juliaup`).
+    pub juliaup_home: Option<PathBuf>,
+}
+
+impl JuliaChoice<'_> {
+    /// juliaup's home as juliaup computes it.
+    pub fn juliaup_home_from_env() -> Option<PathBuf> {
+        match std::env::var_os("JULIAUP_DEPOT_PATH").filter(|v| !v.is_empty()) {
+            Some(d) => Some(PathBuf::from(d).join("juliaup")),
+            None => std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".julia/juliaup")),
+        }
+    }
+}
+
+fn not_found(what: String) -> Error {
+    Error::invalid(Location::file("julia"), format!("{what}; {INSTALL_HINT}"))
+}
+
+/// Resolves the julia binary to use.
+pub fn find_julia(choice: &JuliaChoice<'_>) -> Result<PathBuf> {
+    if let Some(flag) = choice.flag {
+        return match flag.strip_prefix('+') {
+            Some(channel) => juliaup_channel(choice, channel),
+            None => existing(PathBuf::from(flag), "--julia"),
+        };
+    }
+    if let Some(env) = choice.env.filter(|e| !e.is_empty()) {
+        return existing(PathBuf::from(env), "JULIA");
+    }
+    if let Some(spec) = choice.spec {
+        return juliaup_channel(choice, spec.trim_start_matches('+'));
+    }
+    which("julia", choice.path).ok_or_else(|| not_found("no `julia` on PATH".into()))
+}
+
+fn existing(p: PathBuf, from: &str) -> Result<PathBuf> {
+    if p.is_file() {
+        Ok(p)
+    } else if p.components().count() == 1 {
+        which(&p.to_string_lossy(), std::env::var_os("PATH").as_deref()).ok_or_else(|| {
+            not_found(format!(
+                "{from} names `{}`, which is not on PATH",
+                p.display()
+            ))
+        })
+    } else {
+        Err(not_found(format!(
+            "{from} names {}, which does not exist",
+            p.display()
+        )))
+    }
+}
+
+/// The first executable `name` in a `PATH` value.
+pub fn which(name: &str, path: Option<&OsStr>) -> Option<PathBuf> {
+    std::env::split_paths(path?)
+        .map(|d| d.join(name))
+        .find(|p| is_executable(p))
+}
+
+fn is_executable(p: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        p.metadata()
+            .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    }
+    #[cfg(not(unix))]
+    {
+        p.is_file()
+    }
+}
+
+/// A juliaup channel's julia, read from juliaup's `juliaup.json` (installed versions,
+/// linked, direct-download and alias channels).
+pub fn juliaup_channel(choice: &JuliaChoice<'_>, channel: &str) -> Result<PathBuf> {
+    let home = choice.juliaup_home.clone().ok_or_else(|| {
+        not_found(format!(
+            "juliaup channel `{channel}` asked for, but no home directory is known"
+        ))
+    })?;
+    let config_file = home.join("juliaup.json");
+    let text = std::fs::read_to_string(&config_file).map_err(|_| {
+        not_found(format!(
+            "juliaup channel `{channel}` asked for, but {} does not exist",
+            config_file.display()
+        ))
+    })?;
+    let config: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+        Error::invalid(
+            Location::file(&config_file),
+            format!("not valid juliaup configuration: {e}"),
+        )
+    })?;
+    let mut name = channel.to_string();
+    for _ in 0..8 {
+        let Some(ch) = config["InstalledChannels"].get(&name) else {
+            let installed: Vec<&str> = config["InstalledChannels"]
+                .as_object()
+                .map(|o| o.keys().map(String::as_str).collect())
+                .unwrap_or_default();
+            return Err(not_found(format!(
+                "juliaup has no channel `{channel}` (installed: {}); run `juliaup add {channel}`",
+                if installed.is_empty() {
+                    "none".to_string()
+                } else {
+                    installed.join(", ")
+                }
+            )));
+        };
+        if let Some(target) = ch["Target"].as_str() {
+            name = target.to_string();
+            continue;
+        }
+        if let Some(cmd) = ch["Command"].as_str() {
+            return existing(PathBuf::from(cmd), "a linked juliaup channel");
+        }
+        let dir = match (ch["Path"].as_str(), ch["Version"].as_str()) {
+            (Some(p), _) => p.to_string(),
+            (None, Some(v)) => config["InstalledVersions"][v]["Path"]
+                .as_str()
+                .ok_or_else(|| {
+                    not_found(format!(
+                        "juliaup channel `{name}` names version {v}, which is not installed"
+                    ))
+                })?
+                .to_string(),
+            _ => return Err(not_found(format!("juliaup channel `{name}` has no path"))),
+        };
+        let exe = if cfg!(windows) { "julia.exe" } else { "julia" };
+        return existing(
+            julia_env::depot::normalize(&home.join(dir).join("bin").join(exe)),
+            "juliaup",
+        );
+    }
+    Err(not_found(format!(
+        "juliaup channel `{channel}` is an alias loop"
+    )))
+}
+
+/// What the probe learns about a julia.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct JuliaInfo {
+    /// The binary.
+    pub path: PathBuf,
+    /// `VERSION`.
+    pub version: String,
+    /// The git commit it was built from.
+    pub commit: String,
+    /// `Sys.KERNEL`, lowercased (`linux`, `darwin`, `nt`, ...).
+    pub os: String,
+    /// `Sys.ARCH`.
+    pub arch: String,
+    /// `glibc`, `musl` or empty.
+    pub libc: String,
+    /// The host platform triplet.
+    pub triplet: String,
+    /// `Sys.CPU_NAME`.
+    pub cpu_name: String,
+    /// The host CPU's features as LLVM names (`sse2`, `avx2`, ...).
+    pub cpu_features: Vec<String>,
+    /// `DEPOT_PATH`.
+    pub depot_path: Vec<String>,
+    /// `Sys.BINDIR`.
+    pub bindir: String,
+    /// The default sysimage.
+    pub default_image: String,
+}
+
+/// The probe julia runs: it prints the facts as TOML on stdout. Nothing is interpolated.
+pub const PROBE_SOURCE: &str = r#"# Generated by sysimg: prints facts about this julia as TOML.
+function sysimg_toml_string(s)
+    return repr(String(s))
+end
+function sysimg_features()
+    feats = try
+        ccall(:jl_get_cpu_features, Any, ())
+    catch
+        ""
+    end
+    return [replace(f, "+" => "") for f in split(String(feats), ',') if startswith(f, "+")]
+end
+libc = Sys.islinux() ? (occursin("musl", Base.BUILD_TRIPLET) ? "musl" : "glibc") : ""
+triplet = try
+    Base.BinaryPlatforms.triplet(Base.BinaryPlatforms.HostPlatform())
+catch
+    Base.BUILD_TRIPLET
+end
+println("version = ", sysimg_toml_string(string(VERSION)))
+println("commit = ", sysimg_toml_string(Base.GIT_VERSION_INFO.commit))
+println("os = ", sysimg_toml_string(lowercase(string(Sys.KERNEL))))
+println("arch = ", sysimg_toml_string(string(Sys.ARCH)))
+println("libc = ", sysimg_toml_string(libc))
+println("triplet = ", sysimg_toml_string(triplet))
+println("cpu_name = ", sysimg_toml_string(Sys.CPU_NAME))
+println("cpu_features = [", join(sysimg_toml_string.(sysimg_features()), ", "), "]")
+println("depot_path = [", join(sysimg_toml_string.(DEPOT_PATH), ", "), "]")
+println("bindir = ", sysimg_toml_string(Sys.BINDIR))
+println("default_image = ", sysimg_toml_string(unsafe_string(Base.JLOptions().image_file)))
+"#;
+
+fn cache_key(julia: &Path) -> Option<String> {
+    let meta = std::fs::metadata(julia).ok()?;
+    let mtime = meta
+        .modified()
+        .ok()?
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?
+        .as_nanos();
+    let canonical = std::fs::canonicalize(julia).unwrap_or_else(|_| julia.to_path_buf());
+    let input = format!("{}\n{}\n{mtime}\n", canonical.display(), meta.len());
+    Some(hex::encode(&Sha256::digest(input.as_bytes())[..16]))
+}
+
+/// Parses the probe's output.
+pub fn parse_probe_output(julia: &Path, text: &str) -> Result<JuliaInfo> {
+    let src = TomlSource::parse(
+        Path::new("<julia probe output>"),
+        text.to_string(),
+        "julia probe output",
+    )?;
+    let root = src.root();
+    let s = |k: &str| -> Result<String> {
+        root.get(k)
+            .and_then(|i| i.as_str())
+            .map(str::to_string)
+            .ok_or_else(|| {
+                Error::invalid(
+                    Location::file(julia),
+                    format!("the julia probe printed no `{k}`; is this really julia?"),
+                )
+            })
+    };
+    let list = |k: &str| root.get(k).and_then(string_array).unwrap_or_default();
+    Ok(JuliaInfo {
+        path: julia.to_path_buf(),
+        version: s("version")?,
+        commit: s("commit")?,
+        os: s("os")?,
+        arch: s("arch")?,
+        libc: s("libc").unwrap_or_default(),
+        triplet: s("triplet")?,
+        cpu_name: s("cpu_name")?,
+        cpu_features: list("cpu_features"),
+        depot_path: list("depot_path"),
+        bindir: s("bindir").unwrap_or_default(),
+        default_image: s("default_image").unwrap_or_default(),
+    })
+}
+
+/// Learns a julia's facts, from the cache in `cache_dir` when the binary is unchanged, else
+/// by running the probe (`julia --startup-file=no --history-file=no probe.jl`).
+pub fn probe(julia: &Path, cache_dir: Option<&Path>) -> Result<JuliaInfo> {
+    let key = cache_key(julia);
+    let cached = match (cache_dir, &key) {
+        (Some(dir), Some(k)) => Some(dir.join(format!("{k}.json"))),
+        _ => None,
+    };
+    if let Some(c) = &cached {
+        if let Ok(text) = std::fs::read_to_string(c) {
+            if let Ok(info) = serde_json::from_str::<JuliaInfo>(&text) {
+                return Ok(info);
+            }
+        }
+    }
+    let dir = tempfile::tempdir().map_err(|e| Error::io(Path::new("probe"), e))?;
+    let script = dir.path().join("probe.jl");
+    std::fs::write(&script, PROBE_SOURCE).map_err(|e| Error::io(&script, e))?;
+    let out = Command::new(julia)
+        .args(["--startup-file=no", "--history-file=no"])
+        .arg(&script)
+        .env_remove("SYSIMG_BUILD_OUTPUT")
+        .output()
+        .map_err(|e| {
+            Error::invalid(
+                Location::file(julia),
+                format!("could not run julia: {e}; {INSTALL_HINT}"),
+            )
+        })?;
+    if !out.status.success() {
+        return Err(Error::invalid(
+            Location::file(julia),
+            format!(
+                "the julia probe failed ({}): {}",
+                out.status,
+                String::from_utf8_lossy(&out.stderr)
+                    .lines()
+                    .last()
+                    .unwrap_or("")
+            ),
+        ));
+    }
+    let info = parse_probe_output(julia, &String::from_utf8_lossy(&out.stdout))?;
+    if let Some(c) = &cached {
+        if let Some(parent) = c.parent() {
+            let _ = std::fs::create_dir_all(parent);
+        }
+        let _ = julia_env::edit::write_atomic(
+            c,
+            &serde_json::to_string_pretty(&info).unwrap_or_default(),
+        );
+    }
+    Ok(info)
+}

@@ -1,0 +1,366 @@
+//! Builds against a fake julia: the command line and environment julia receives, the generated
+//! workspace, success, failure, interruption, concurrent builds, hostile names, and gc.
+
+mod common;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use julia_env::environment::Environment;
+use sysimg::build::{build, BuildError, BuildEvent, BuildOutcome, BuildRequest};
+use sysimg::julia::{probe, JuliaInfo};
+use sysimg::plan::make_plan;
+use sysimg::spec::{ImageSpec, Policy};
+use sysimg::store::Store;
+
+/// Tests that set `FAKE_JULIA_*` variables run one at a time.
+static SERIAL: Mutex<()> = Mutex::new(());
+
+struct World {
+    _t: tempfile::TempDir,
+    root: PathBuf,
+    log: PathBuf,
+    julia: JuliaInfo,
+    store: Store,
+}
+
+fn world(package_names: &[&str], store_dir_name: &str) -> World {
+    let t = tempfile::tempdir().unwrap();
+    let root = t.path().to_path_buf();
+    let log = root.join("julia-log");
+    std::env::set_var("FAKE_JULIA_LOG", &log);
+    std::env::remove_var("FAKE_JULIA_MODE");
+    let julia_path = common::fake_julia(&root);
+    let env_dir = root.join("env");
+    fs::create_dir_all(&env_dir).unwrap();
+    let mut project = String::from("[deps]\n");
+    let mut manifest = String::from("julia_version = \"1.11.2\"\nmanifest_format = \"2.0\"\n\n");
+    for (i, name) in package_names.iter().enumerate() {
+        let key = format!(
+            "\"{}\"",
+            name.replace('\\', "\\\\")
+                .replace('"', "\\\"")
+                .replace('\n', "\\n")
+        );
+        let uuid = format!("00000000-0000-0000-0000-{:012x}", i + 1);
+        project.push_str(&format!("{key} = \"{uuid}\"\n"));
+        manifest.push_str(&format!(
+            "[[deps.{key}]]\ngit-tree-sha1 = \"{}\"\nuuid = \"{uuid}\"\nversion = \"1.0.{i}\"\n\n",
+            "ab".repeat(20)
+        ));
+    }
+    fs::write(env_dir.join("Project.toml"), project).unwrap();
+    fs::write(env_dir.join("Manifest.toml"), manifest).unwrap();
+    fs::write(env_dir.join("precompile.jl"), "using Example\n").unwrap();
+    let store = Store {
+        root: root.join(store_dir_name),
+    };
+    let julia = probe(&julia_path, Some(&store.root.join("cache"))).unwrap();
+    World {
+        _t: t,
+        root,
+        log,
+        julia,
+        store,
+    }
+}
+
+fn spec() -> ImageSpec {
+    ImageSpec {
+        policy: Policy::App,
+        precompile_execution_files: vec!["precompile.jl".into()],
+        ..ImageSpec::new()
+    }
+}
+
+fn run(
+    w: &World,
+    cancel: &AtomicBool,
+    events: &mut Vec<BuildEvent>,
+) -> Result<BuildOutcome, BuildError> {
+    let env = Environment::load(&w.root.join("env/Project.toml"), None).unwrap();
+    let spec = spec();
+    let plan = make_plan(&env, &spec).unwrap();
+    let req = BuildRequest {
+        env: &env,
+        spec: &spec,
+        plan: &plan,
+        julia: &w.julia,
+        store: &w.store,
+        force: false,
+    };
+    build(&req, cancel, &mut |e| events.push(e))
+}
+
+fn count_lines(p: &Path) -> usize {
+    fs::read_to_string(p)
+        .map(|s| s.lines().count())
+        .unwrap_or(0)
+}
+
+fn calls(log: &Path, ext: &str) -> Vec<String> {
+    let mut out: Vec<String> = fs::read_dir(log)
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == ext))
+        .map(|p| fs::read_to_string(p).unwrap())
+        .collect();
+    out.sort();
+    out
+}
+
+fn leftovers(store: &Store) -> Vec<String> {
+    fs::read_dir(&store.root)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".tmp-") || n.starts_with(".trash-"))
+        .collect()
+}
+
+#[test]
+fn a_build_runs_julia_as_documented_and_fills_the_store() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let w = world(&["Example", "CSV"], "store");
+    // The probe ran once and was cached: probing again runs no julia.
+    probe(&w.julia.path, Some(&w.store.root.join("cache"))).unwrap();
+    assert_eq!(count_lines(&w.log.join("probes")), 1);
+    assert_eq!(w.julia.version, "1.11.2");
+    assert_eq!(w.julia.cpu_features, ["sse2", "avx", "avx2"]);
+    let mut events = Vec::new();
+    let outcome = run(&w, &AtomicBool::new(false), &mut events).unwrap();
+    let BuildOutcome::Built(record) = outcome else {
+        panic!("expected a new build")
+    };
+    let phases: Vec<&str> = events
+        .iter()
+        .filter_map(|e| match e {
+            BuildEvent::Phase(p) => Some(p.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        phases,
+        [
+            "tools",
+            "instantiating",
+            "precompiling",
+            "compiling",
+            "linking",
+            "done"
+        ]
+    );
+    // The command line and environment julia received.
+    let argv = calls(&w.log, "argv");
+    let build_argv: Vec<&String> = argv.iter().filter(|a| a.ends_with("build.jl\n")).collect();
+    assert_eq!(build_argv.len(), 1);
+    let lines: Vec<&str> = build_argv[0].lines().collect();
+    assert_eq!(&lines[..2], ["--startup-file=no", "--history-file=no"]);
+    assert!(lines[2].ends_with("/workspace/build.jl"), "{lines:?}");
+    let envs = calls(&w.log, "env");
+    let with_output: Vec<&String> = envs
+        .iter()
+        .filter(|e| e.contains("SYSIMG_BUILD_OUTPUT="))
+        .collect();
+    assert_eq!(
+        with_output.len(),
+        1,
+        "only the build sees SYSIMG_BUILD_OUTPUT: {envs:?}"
+    );
+    // The store holds the whole image.
+    let dir = w.store.image_dir(&record.id);
+    assert!(
+        dir.join("sys.so").is_file()
+            && dir.join("image.toml").is_file()
+            && dir.join("build.log").is_file()
+    );
+    assert_eq!(w.store.verify(&record.id).unwrap(), None);
+    assert!(fs::read_to_string(dir.join("build.log"))
+        .unwrap()
+        .contains("Linking sysimage"));
+    assert!(leftovers(&w.store).is_empty());
+    assert_eq!(
+        w.store
+            .registered(&w.root.join("env/Project.toml"))
+            .unwrap()
+            .image,
+        record.id
+    );
+    // The workspace julia saw: generated Julia parses, the environment was copied.
+    let ws = fs::read_dir(&w.log)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .find(|e| e.file_name().to_string_lossy().starts_with("workspace-"))
+        .unwrap()
+        .path();
+    let build_jl = fs::read_to_string(ws.join("build.jl")).unwrap();
+    common::assert_clean_julia(&build_jl);
+    assert!(
+        build_jl.contains("[\"CSV\", \"Example\"]") || build_jl.contains("[\"Example\", \"CSV\"]"),
+        "{build_jl}"
+    );
+    assert!(build_jl.contains("precompile.jl"));
+    common::assert_clean_julia(&fs::read_to_string(ws.join("sysimage_data.jl")).unwrap());
+    assert!(ws.join("environment/Manifest.toml").is_file());
+    // A second build of the same inputs reuses the image without running julia.
+    let again = run(&w, &AtomicBool::new(false), &mut Vec::new()).unwrap();
+    assert!(matches!(again, BuildOutcome::Reused(ref r) if r.id == record.id));
+    assert_eq!(count_lines(&w.log.join("builds")), 1);
+    // A tampered image fails verification.
+    fs::write(dir.join("sys.so"), "tampered").unwrap();
+    assert!(w
+        .store
+        .verify(&record.id)
+        .unwrap()
+        .unwrap()
+        .contains("the record says"));
+}
+
+#[test]
+fn a_failing_julia_leaves_no_image_and_keeps_the_log() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let w = world(&["Example"], "store");
+    for mode in ["fail", "noimage"] {
+        std::env::set_var("FAKE_JULIA_MODE", mode);
+        let err = run(&w, &AtomicBool::new(false), &mut Vec::new()).unwrap_err();
+        let log = match &err {
+            BuildError::Julia { log, .. } | BuildError::NoImage { log } => log.clone(),
+            other => panic!("{mode}: unexpected {other}"),
+        };
+        assert!(
+            err.to_string().contains(&log.display().to_string()),
+            "the error says where the log is: {err}"
+        );
+        if mode == "fail" {
+            assert!(fs::read_to_string(&log).unwrap().contains("boom"));
+        }
+        assert!(w.store.list().is_empty(), "{mode}: no image");
+        assert!(
+            leftovers(&w.store).is_empty(),
+            "{mode}: no temporary directory left"
+        );
+    }
+}
+
+#[test]
+fn an_interrupted_build_stops_julia_and_its_children() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let w = world(&["Example"], "store");
+    std::env::set_var("FAKE_JULIA_MODE", "hang");
+    let cancel = AtomicBool::new(false);
+    let mut events = Vec::new();
+    let err = std::thread::scope(|s| {
+        s.spawn(|| {
+            // Interrupt once julia is compiling (its child exists by then).
+            for _ in 0..200 {
+                if w.log.join("child.pid").is_file() {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(25));
+            }
+            cancel.store(true, Ordering::SeqCst);
+        });
+        run(&w, &cancel, &mut events).unwrap_err()
+    });
+    assert!(matches!(err, BuildError::Cancelled), "{err}");
+    assert!(w.store.list().is_empty());
+    assert!(leftovers(&w.store).is_empty());
+    let pid: i32 = fs::read_to_string(w.log.join("child.pid"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(100));
+    // SAFETY: signal 0 only checks whether the process exists. A killed child whose parent
+    // died stays a zombie until init reaps it; that counts as stopped.
+    let exists = unsafe { libc::kill(pid, 0) } == 0;
+    let zombie = fs::read_to_string(format!("/proc/{pid}/stat"))
+        .is_ok_and(|s| s.split(") ").nth(1).is_some_and(|r| r.starts_with('Z')));
+    let alive = exists && !zombie;
+    assert!(
+        !alive,
+        "julia's child process {pid} survived the interruption"
+    );
+}
+
+#[test]
+fn concurrent_builds_of_one_image_build_once() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let w = world(&["Example"], "store");
+    std::env::set_var("FAKE_JULIA_MODE", "slow");
+    let outcomes: Vec<BuildOutcome> = std::thread::scope(|s| {
+        let a = s.spawn(|| run(&w, &AtomicBool::new(false), &mut Vec::new()).unwrap());
+        let b = s.spawn(|| run(&w, &AtomicBool::new(false), &mut Vec::new()).unwrap());
+        vec![a.join().unwrap(), b.join().unwrap()]
+    });
+    assert_eq!(count_lines(&w.log.join("builds")), 1, "julia built once");
+    assert_eq!(outcomes[0].record().id, outcomes[1].record().id);
+    assert_eq!(
+        outcomes
+            .iter()
+            .filter(|o| matches!(o, BuildOutcome::Built(_)))
+            .count(),
+        1
+    );
+}
+
+#[test]
+fn hostile_names_and_paths_do_not_change_the_generated_code() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let names = [
+        "Quote\"d",
+        "Dollar$(run(`id`))",
+        "Back\\slash",
+        "New\nline",
+        "Plain",
+    ];
+    let w = world(&names, "st\"o$(re)\\x");
+    let outcome = run(&w, &AtomicBool::new(false), &mut Vec::new()).unwrap();
+    let ws = fs::read_dir(&w.log)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .find(|e| e.file_name().to_string_lossy().starts_with("workspace-"))
+        .unwrap()
+        .path();
+    let build_jl = fs::read_to_string(ws.join("build.jl")).unwrap();
+    common::assert_clean_julia(&build_jl);
+    let data = fs::read_to_string(ws.join("sysimage_data.jl")).unwrap();
+    common::assert_clean_julia(&data);
+    assert!(data.contains("Dollar\\$(run(`id`))"), "{data}");
+    assert!(build_jl.contains("st\\\"o\\$(re)\\\\x"), "{build_jl}");
+    assert_eq!(outcome.record().packages.len(), names.len());
+}
+
+#[test]
+fn gc_never_removes_an_image_in_use() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let w = world(&["Example"], "store");
+    let id = run(&w, &AtomicBool::new(false), &mut Vec::new())
+        .unwrap()
+        .record()
+        .id
+        .clone();
+    // Registered by its environment: kept.
+    let d = w.store.gc(Duration::ZERO, false).unwrap();
+    assert!(d.iter().all(|x| !x.remove), "{d:?}");
+    // Unregistered (project gone) but running: kept.
+    fs::remove_file(w.root.join("env/Project.toml")).unwrap();
+    let running = w.store.lock_shared(&id).unwrap();
+    let d = w.store.gc(Duration::ZERO, false).unwrap();
+    assert_eq!(d[0].reason, "in use (running or being built)");
+    assert!(w.store.lookup(&id).is_some());
+    drop(running);
+    // Too young to collect with --keep-days.
+    let d = w.store.gc(Duration::from_secs(86_400), false).unwrap();
+    assert!(!d[0].remove);
+    // Unused: a dry run says so and keeps it; a real run removes it.
+    let d = w.store.gc(Duration::ZERO, true).unwrap();
+    assert!(d[0].remove);
+    assert!(w.store.lookup(&id).is_some());
+    w.store.gc(Duration::ZERO, false).unwrap();
+    assert!(w.store.lookup(&id).is_none());
+    assert!(!w.store.image_dir(&id).exists());
+}

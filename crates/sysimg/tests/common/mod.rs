@@ -1,0 +1,110 @@
+//! Test helpers: a fake `julia` that behaves like Julia at the process level, and a Julia
+//! parser (tree-sitter-julia) for generated code.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use tree_sitter::{Node, Parser, Tree};
+
+/// Writes the fake julia into `dir` and returns its path. It records each call's arguments
+/// and `SYSIMG_*` variables under `$FAKE_JULIA_LOG`, answers the probe with fixed facts, and for
+/// a build copies the workspace, prints phases and writes `$SYSIMG_BUILD_OUTPUT`, unless
+/// `FAKE_JULIA_MODE` says `fail`, `noimage`, `hang` (with a child process) or `slow`.
+pub fn fake_julia(dir: &Path) -> PathBuf {
+    let path = dir.join("julia");
+    std::fs::write(
+        &path,
+        r#"#!/bin/sh
+log="${FAKE_JULIA_LOG:?}"
+mkdir -p "$log"
+script=""
+for a in "$@"; do script="$a"; done
+call="$log/call-$$"
+printf '%s\n' "$@" > "$call.argv"
+env | grep '^SYSIMG_' > "$call.env" || true
+case "$script" in
+  *probe.jl)
+    echo probe >> "$log/probes"
+    echo 'version = "1.11.2"'
+    echo 'commit = "5e9a32e7af2"'
+    echo 'os = "linux"'
+    echo 'arch = "x86_64"'
+    echo 'libc = "glibc"'
+    echo 'triplet = "x86_64-linux-gnu-libgfortran5-cxx11-julia_version+1.11.2"'
+    echo 'cpu_name = "haswell"'
+    echo 'cpu_features = ["sse2", "avx", "avx2"]'
+    echo 'depot_path = ["/home/u/.julia"]'
+    echo 'bindir = "/opt/julia/bin"'
+    echo 'default_image = "/opt/julia/lib/julia/sys.so"'
+    exit 0;;
+  *build.jl)
+    echo build >> "$log/builds"
+    cp -R "$(dirname "$script")" "$log/workspace-$$"
+    echo "[sysimg] phase: tools"
+    echo "[sysimg] phase: instantiating"
+    echo "[sysimg] phase: precompiling"
+    echo "[sysimg] phase: compiling"
+    case "${FAKE_JULIA_MODE:-ok}" in
+      fail) echo "ERROR: LoadError: boom" >&2; exit 1;;
+      noimage) exit 0;;
+      hang) sleep 300 & echo $! > "$log/child.pid"; wait; exit 0;;
+      slow) sleep 1;;
+    esac
+    echo "Linking sysimage"
+    printf 'fake image for %s' "$SYSIMG_BUILD_OUTPUT" > "$SYSIMG_BUILD_OUTPUT"
+    echo "[sysimg] phase: done"
+    exit 0;;
+esac
+echo "fake julia: unexpected arguments $*" >&2
+exit 3
+"#,
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    path
+}
+
+/// Parses Julia code.
+pub fn parse_julia(code: &str) -> Tree {
+    let mut parser = Parser::new();
+    parser
+        .set_language(&tree_sitter_julia::LANGUAGE.into())
+        .expect("julia grammar loads");
+    parser.parse(code, None).expect("parser returns a tree")
+}
+
+fn walk<'a>(node: Node<'a>, out: &mut Vec<Node<'a>>) {
+    out.push(node);
+    let mut cursor = node.walk();
+    for child in node.children(&mut cursor) {
+        walk(child, out);
+    }
+}
+
+/// Every node of a tree.
+pub fn nodes(tree: &Tree) -> Vec<Node<'_>> {
+    let mut out = Vec::new();
+    walk(tree.root_node(), &mut out);
+    out
+}
+
+/// Asserts that `code` parses without errors and holds no string interpolation.
+pub fn assert_clean_julia(code: &str) {
+    let tree = parse_julia(code);
+    for n in nodes(&tree) {
+        assert!(
+            !n.is_error() && !n.is_missing(),
+            "generated Julia does not parse at {:?}:\n{code}",
+            n.start_position()
+        );
+        assert!(
+            !n.kind().contains("interpolation"),
+            "interpolation in generated Julia: {}",
+            &code[n.byte_range()]
+        );
+    }
+}
