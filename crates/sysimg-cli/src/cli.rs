@@ -43,6 +43,34 @@ pub enum Command {
     Strip(StripArgs),
     /// Pin the environment at an image's versions.
     Pin(PinArgs),
+    /// Build the environment's image with PackageCompiler, or reuse the one the store holds.
+    Build(BuildArgs),
+    /// List the images in the store.
+    Ls,
+    /// Show an image's record.
+    Inspect {
+        /// The image id (or a unique prefix), or a path.
+        image: String,
+    },
+    /// Remove an image from the store.
+    Rm {
+        /// The image id (or a unique prefix).
+        image: String,
+    },
+    /// Check image files against their records' SHA-256 (all images without an id).
+    Verify {
+        /// The image id (or a unique prefix).
+        image: Option<String>,
+    },
+    /// Remove images no registered environment uses and nothing is running.
+    Gc {
+        /// Say what would be removed, and remove nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Keep images younger than this many days.
+        #[arg(long, default_value_t = 0)]
+        keep_days: u64,
+    },
     /// Print the git-tree-sha1 of a directory, as Pkg computes it.
     TreeHash {
         /// The directory.
@@ -110,4 +138,21 @@ pub struct PinArgs {
     /// Print a unified diff of what would change, and write nothing.
     #[arg(long)]
     pub dry_run: bool,
+}
+
+/// Options of `sysimg build`.
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    /// The julia: a path, `+CHANNEL` for a juliaup channel. Default: `JULIA`, the spec's
+    /// `julia`, else `julia` on PATH.
+    #[arg(long, value_name = "PATH|+CHANNEL")]
+    pub julia: Option<String>,
+    #[command(flatten)]
+    pub plan: PlanArgs,
+    /// Rebuild even when the store holds the image.
+    #[arg(long, conflicts_with = "if_stale")]
+    pub force: bool,
+    /// Do nothing (and say nothing) when the store already holds the image.
+    #[arg(long)]
+    pub if_stale: bool,
 }

@@ -1,10 +1,9 @@
 //! `sysimg strip` and `sysimg pin`.
 
-use julia_env::depot::Depots;
 use sysimg::align::{pin as pin_env, strip as strip_env, Alignment, PinError};
 use sysimg::plan::make_plan;
 use sysimg::spec::Policy;
-use sysimg::store::{find_record, Store};
+use sysimg::store::find_record;
 
 use crate::cli::{Cli, PinArgs, PlanArgs, StripArgs};
 use crate::exit::{ExitCode, Failure};
@@ -58,10 +57,7 @@ pub fn strip(cli: &Cli, args: &StripArgs) -> Result<ExitCode, Failure> {
 
 pub fn pin(cli: &Cli, args: &PinArgs) -> Result<ExitCode, Failure> {
     let env = super::load_environment(cli)?;
-    let store = Store::locate(
-        std::env::var_os("SYSIMG_STORE").as_deref(),
-        &Depots::from_env(None),
-    );
+    let store = super::store().ok();
     let (_, record) = find_record(&args.image, store.as_ref())?;
     match pin_env(&env, &record, args.compat) {
         Ok(a) => finish(cli, &a, args.dry_run),

@@ -1,8 +1,10 @@
 //! One module per command; each returns the exit code or a [`Failure`].
 
 mod align;
+mod build;
 mod env;
 mod plan;
+mod store;
 mod tree_hash;
 
 use std::path::PathBuf;
@@ -25,6 +27,12 @@ pub fn run(cli: &Cli) -> Result<ExitCode, Failure> {
         } => plan::why(cli, package, args),
         Command::Strip(args) => align::strip(cli, args),
         Command::Pin(args) => align::pin(cli, args),
+        Command::Build(args) => build::run(cli, args),
+        Command::Ls => store::ls(cli),
+        Command::Inspect { image } => store::inspect(cli, image),
+        Command::Rm { image } => store::rm(cli, image),
+        Command::Verify { image } => store::verify(cli, image.as_deref()),
+        Command::Gc { dry_run, keep_days } => store::gc(cli, *dry_run, *keep_days),
         Command::TreeHash { dir } => tree_hash::run(cli, dir),
     }
 }
@@ -50,6 +58,15 @@ pub fn load_environment(cli: &Cli) -> Result<Environment, Failure> {
         )));
     }
     Ok(Environment::load(&file, None)?)
+}
+
+/// The image store (`SYSIMG_STORE`, else `<first depot>/sysimg`).
+pub fn store() -> Result<sysimg::store::Store, Failure> {
+    sysimg::store::Store::locate(
+        std::env::var_os("SYSIMG_STORE").as_deref(),
+        &Depots::from_env(None),
+    )
+    .ok_or_else(|| Failure::bad_input("no image store: set SYSIMG_STORE or JULIA_DEPOT_PATH"))
 }
 
 /// Prints a value as pretty JSON on stdout.

@@ -6,60 +6,13 @@ use std::path::{Path, PathBuf};
 
 use tree_sitter::{Node, Parser, Tree};
 
-/// Writes the fake julia into `dir` and returns its path. It records each call's arguments
+/// Writes the fake julia (`tests/fixtures/fake-julia.sh`) into `dir` and returns its path. It records each call's arguments
 /// and `SYSIMG_*` variables under `$FAKE_JULIA_LOG`, answers the probe with fixed facts, and for
 /// a build copies the workspace, prints phases and writes `$SYSIMG_BUILD_OUTPUT`, unless
 /// `FAKE_JULIA_MODE` says `fail`, `noimage`, `hang` (with a child process) or `slow`.
 pub fn fake_julia(dir: &Path) -> PathBuf {
     let path = dir.join("julia");
-    std::fs::write(
-        &path,
-        r#"#!/bin/sh
-log="${FAKE_JULIA_LOG:?}"
-mkdir -p "$log"
-script=""
-for a in "$@"; do script="$a"; done
-call="$log/call-$$"
-printf '%s\n' "$@" > "$call.argv"
-env | grep '^SYSIMG_' > "$call.env" || true
-case "$script" in
-  *probe.jl)
-    echo probe >> "$log/probes"
-    echo 'version = "1.11.2"'
-    echo 'commit = "5e9a32e7af2"'
-    echo 'os = "linux"'
-    echo 'arch = "x86_64"'
-    echo 'libc = "glibc"'
-    echo 'triplet = "x86_64-linux-gnu-libgfortran5-cxx11-julia_version+1.11.2"'
-    echo 'cpu_name = "haswell"'
-    echo 'cpu_features = ["sse2", "avx", "avx2"]'
-    echo 'depot_path = ["/home/u/.julia"]'
-    echo 'bindir = "/opt/julia/bin"'
-    echo 'default_image = "/opt/julia/lib/julia/sys.so"'
-    exit 0;;
-  *build.jl)
-    echo build >> "$log/builds"
-    cp -R "$(dirname "$script")" "$log/workspace-$$"
-    echo "[sysimg] phase: tools"
-    echo "[sysimg] phase: instantiating"
-    echo "[sysimg] phase: precompiling"
-    echo "[sysimg] phase: compiling"
-    case "${FAKE_JULIA_MODE:-ok}" in
-      fail) echo "ERROR: LoadError: boom" >&2; exit 1;;
-      noimage) exit 0;;
-      hang) sleep 300 & echo $! > "$log/child.pid"; wait; exit 0;;
-      slow) sleep 1;;
-    esac
-    echo "Linking sysimage"
-    printf 'fake image for %s' "$SYSIMG_BUILD_OUTPUT" > "$SYSIMG_BUILD_OUTPUT"
-    echo "[sysimg] phase: done"
-    exit 0;;
-esac
-echo "fake julia: unexpected arguments $*" >&2
-exit 3
-"#,
-    )
-    .unwrap();
+    std::fs::write(&path, include_str!("../fixtures/fake-julia.sh")).unwrap();
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;

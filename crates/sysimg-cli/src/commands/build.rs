@@ -1,0 +1,101 @@
+//! `sysimg build`.
+
+use std::io::IsTerminal;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use sysimg::build::{build, BuildError, BuildEvent, BuildOutcome, BuildRequest};
+use sysimg::julia::{find_julia, probe, JuliaChoice};
+use sysimg::plan::make_plan;
+
+use crate::cli::{BuildArgs, Cli};
+use crate::exit::{ExitCode, Failure};
+
+/// Set by Ctrl-C; the build stops julia and leaves the store as it was.
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+pub fn run(cli: &Cli, args: &BuildArgs) -> Result<ExitCode, Failure> {
+    let env = super::load_environment(cli)?;
+    let spec = super::plan::spec_for(&env, &args.plan)?;
+    let plan = make_plan(&env, &spec).map_err(Failure::bad_input)?;
+    let store = super::store()?;
+    let path = std::env::var_os("PATH");
+    let julia_env = std::env::var_os("JULIA");
+    let choice = JuliaChoice {
+        flag: args.julia.as_deref(),
+        env: julia_env.as_deref(),
+        spec: spec.julia.as_deref(),
+        path: path.as_deref(),
+        juliaup_home: JuliaChoice::juliaup_home_from_env(),
+    };
+    let julia_path = find_julia(&choice)?;
+    let julia = probe(&julia_path, Some(&store.root.join("cache")))?;
+    let _ = ctrlc::set_handler(|| INTERRUPTED.store(true, Ordering::SeqCst));
+    let show_progress = !cli.json && std::io::stderr().is_terminal();
+    let bar = show_progress.then(|| {
+        let b = indicatif::ProgressBar::new_spinner();
+        b.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} {prefix:.bold} {elapsed} {wide_msg}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+        );
+        b.enable_steady_tick(Duration::from_millis(120));
+        b.set_prefix("starting");
+        b
+    });
+    let started = Instant::now();
+    let req = BuildRequest {
+        env: &env,
+        spec: &spec,
+        plan: &plan,
+        julia: &julia,
+        store: &store,
+        force: args.force,
+    };
+    let result = build(&req, &INTERRUPTED, &mut |e| {
+        if let Some(b) = &bar {
+            match e {
+                BuildEvent::Phase(p) => b.set_prefix(p),
+                BuildEvent::Line(l) => b.set_message(l),
+            }
+        }
+    });
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    match result {
+        Ok(outcome) => {
+            let record = outcome.record();
+            let dir = store.image_dir(&record.id);
+            let built = matches!(outcome, BuildOutcome::Built(_));
+            if cli.json {
+                super::print_json(&serde_json::json!({
+                    "id": record.id,
+                    "outcome": if built { "built" } else { "reused" },
+                    "image": dir.join(&record.image.file).display().to_string(),
+                    "record": record,
+                }));
+            } else if built {
+                println!(
+                    "built image {} in {} ({})",
+                    record.id,
+                    humantime::format_duration(Duration::from_secs(started.elapsed().as_secs())),
+                    dir.display()
+                );
+            } else if !args.if_stale {
+                println!("image {} is up to date ({})", record.id, dir.display());
+            }
+            Ok(ExitCode::Ok)
+        }
+        Err(BuildError::File(e)) => Err(e.into()),
+        Err(BuildError::Cancelled) => {
+            eprintln!("interrupted: the build was stopped and the store is unchanged");
+            std::process::exit(130);
+        }
+        Err(e) => Err(Failure {
+            code: ExitCode::Problems,
+            message: e.to_string(),
+        }),
+    }
+}

@@ -1,0 +1,124 @@
+//! `sysimg ls`, `inspect`, `rm`, `verify` and `gc`.
+
+use std::time::Duration;
+
+use sysimg::store::find_record;
+
+use crate::cli::Cli;
+use crate::exit::{ExitCode, Failure};
+
+pub fn ls(cli: &Cli) -> Result<ExitCode, Failure> {
+    let store = super::store()?;
+    let images = store.list();
+    if cli.json {
+        let list: Vec<serde_json::Value> = images
+            .iter()
+            .map(|(dir, r)| match r {
+                Ok(r) => serde_json::json!({
+                    "id": r.id, "created": r.created, "julia": r.julia.version, "platform": r.platform,
+                    "policy": r.policy, "packages": r.packages.len(), "dir": dir.display().to_string(),
+                }),
+                Err(e) => serde_json::json!({"dir": dir.display().to_string(), "error": e.to_string()}),
+            })
+            .collect();
+        super::print_json(
+            &serde_json::json!({"store": store.root.display().to_string(), "images": list}),
+        );
+        return Ok(ExitCode::Ok);
+    }
+    for (dir, r) in &images {
+        match r {
+            Ok(r) => println!(
+                "{}  {}  julia {}  {}  {} packages  {}",
+                r.id,
+                r.created,
+                r.julia.version,
+                r.policy,
+                r.packages.len(),
+                r.platform
+            ),
+            Err(e) => println!("{}  unreadable: {e}", dir.display()),
+        }
+    }
+    if images.is_empty() && !cli.json {
+        println!("no images in {}", store.root.display());
+    }
+    Ok(ExitCode::Ok)
+}
+
+pub fn inspect(cli: &Cli, image: &str) -> Result<ExitCode, Failure> {
+    let store = super::store().ok();
+    let (path, record) = find_record(image, store.as_ref())?;
+    if cli.json {
+        super::print_json(&record);
+    } else {
+        println!("# {}", path.display());
+        print!("{}", record.to_toml());
+    }
+    Ok(ExitCode::Ok)
+}
+
+pub fn rm(cli: &Cli, image: &str) -> Result<ExitCode, Failure> {
+    let store = super::store()?;
+    let (_, record) = store.find(image)?;
+    store.remove(&record.id)?;
+    if cli.json {
+        super::print_json(&serde_json::json!({"removed": record.id}));
+    } else {
+        println!("removed image {}", record.id);
+    }
+    Ok(ExitCode::Ok)
+}
+
+pub fn verify(cli: &Cli, image: Option<&str>) -> Result<ExitCode, Failure> {
+    let store = super::store()?;
+    let ids: Vec<String> = match image {
+        Some(i) => vec![store.find(i)?.1.id],
+        None => store
+            .list()
+            .into_iter()
+            .filter_map(|(_, r)| r.ok().map(|r| r.id))
+            .collect(),
+    };
+    let mut results = Vec::new();
+    for id in &ids {
+        let problem = store.verify(id)?;
+        results.push(serde_json::json!({"id": id, "ok": problem.is_none(), "problem": problem}));
+        if !cli.json {
+            match &problem {
+                None => println!("{id}  ok"),
+                Some(p) => println!("{id}  FAILED: {p}"),
+            }
+        }
+    }
+    let bad = results.iter().any(|r| r["ok"] == false);
+    if cli.json {
+        super::print_json(&serde_json::json!({"images": results}));
+    }
+    Ok(if bad {
+        ExitCode::Problems
+    } else {
+        ExitCode::Ok
+    })
+}
+
+pub fn gc(cli: &Cli, dry_run: bool, keep_days: u64) -> Result<ExitCode, Failure> {
+    let store = super::store()?;
+    let decisions = store.gc(
+        Duration::from_secs(keep_days.saturating_mul(86_400)),
+        dry_run,
+    )?;
+    if cli.json {
+        super::print_json(&serde_json::json!({"dry_run": dry_run, "images": decisions}));
+    } else {
+        for d in &decisions {
+            let verb = match (d.remove, dry_run) {
+                (true, true) => "would remove",
+                (true, false) => "removed",
+                (false, _) => "kept",
+            };
+            println!("{verb} {}: {}", d.id, d.reason);
+        }
+    }
+    Ok(ExitCode::Ok)
+}

@@ -1,0 +1,155 @@
+//! `build`, `ls`, `inspect`, `verify`, `rm` and `gc` with a fake julia.
+
+use std::fs;
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn fake_julia(dir: &Path) -> std::path::PathBuf {
+    let path = dir.join("julia");
+    fs::write(
+        &path,
+        include_str!("../../sysimg/tests/fixtures/fake-julia.sh"),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).unwrap();
+    path
+}
+
+fn sysimg(args: &[&str], cwd: &Path, extra: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sysimg"));
+    cmd.args(args)
+        .current_dir(cwd)
+        .env_remove("JULIA_PROJECT")
+        .env_remove("JULIA")
+        .env("JULIA_DEPOT_PATH", cwd.join("depot"))
+        .env("SYSIMG_STORE", cwd.join("store"))
+        .env("FAKE_JULIA_LOG", cwd.join("julia-log"));
+    for (k, v) in extra {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("sysimg runs")
+}
+
+fn out(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn err(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn setup() -> (tempfile::TempDir, String) {
+    let t = tempfile::tempdir().unwrap();
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/hello");
+    for f in ["Project.toml", "Manifest.toml"] {
+        fs::copy(examples.join(f), t.path().join(f)).unwrap();
+    }
+    let julia = fake_julia(t.path()).display().to_string();
+    (t, julia)
+}
+
+#[test]
+fn build_then_manage_the_store() {
+    let (t, julia) = setup();
+    let dir = t.path();
+    let o = sysimg(&["build", "--julia", &julia, "--json"], dir, &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    let v: serde_json::Value = serde_json::from_str(&out(&o)).unwrap();
+    assert_eq!(v["outcome"], "built");
+    let id = v["id"].as_str().unwrap().to_string();
+    assert!(Path::new(v["image"].as_str().unwrap()).is_file());
+    // Piped: no progress display on stderr.
+    assert!(err(&o).is_empty(), "{}", err(&o));
+    // Again: reused; with --if-stale, silently.
+    let o = sysimg(&["build", "--julia", &julia], dir, &[]);
+    assert_eq!(
+        out(&o),
+        format!(
+            "image {id} is up to date ({})\n",
+            dir.join("store").join(&id).display()
+        )
+    );
+    let o = sysimg(&["build", "--julia", &julia, "--if-stale"], dir, &[]);
+    assert_eq!((o.status.code(), out(&o)), (Some(0), String::new()));
+    // JULIA picks the julia too.
+    let o = sysimg(&["build", "--if-stale"], dir, &[("JULIA", &julia)]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    let o = sysimg(&["ls", "--json"], dir, &[]);
+    let v: serde_json::Value = serde_json::from_str(&out(&o)).unwrap();
+    assert_eq!(v["images"][0]["id"], id.as_str());
+    assert_eq!(v["images"][0]["packages"], 4);
+    let o = sysimg(&["inspect", &id[..8]], dir, &[]);
+    assert!(out(&o).contains(&format!("id = \"{id}\"")), "{}", out(&o));
+    let o = sysimg(&["verify"], dir, &[]);
+    assert_eq!((o.status.code(), out(&o)), (Some(0), format!("{id}  ok\n")));
+    fs::write(dir.join("store").join(&id).join("sys.so"), "tampered").unwrap();
+    let o = sysimg(&["verify", &id, "--json"], dir, &[]);
+    assert_eq!(o.status.code(), Some(1));
+    // The environment is registered, so gc keeps the image.
+    let o = sysimg(&["gc"], dir, &[]);
+    assert!(
+        out(&o).starts_with(&format!("kept {id}: used by a registered environment")),
+        "{}",
+        out(&o)
+    );
+    let o = sysimg(&["rm", &id], dir, &[]);
+    assert_eq!(out(&o), format!("removed image {id}\n"));
+    let o = sysimg(&["ls"], dir, &[]);
+    assert!(out(&o).starts_with("no images"), "{}", out(&o));
+}
+
+#[test]
+fn build_failures_and_missing_julia() {
+    let (t, julia) = setup();
+    let dir = t.path();
+    let o = sysimg(
+        &["build", "--julia", &julia],
+        dir,
+        &[("FAKE_JULIA_MODE", "fail")],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        err(&o).contains("the build failed") && err(&o).contains("-failed.log"),
+        "{}",
+        err(&o)
+    );
+    let o = sysimg(&["build", "--julia", "/no/such/julia"], dir, &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        err(&o).contains("does not exist") && err(&o).contains("juliaup"),
+        "{}",
+        err(&o)
+    );
+    let o = sysimg(&["build"], dir, &[("PATH", "/nonexistent")]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(err(&o).contains("no `julia` on PATH"), "{}", err(&o));
+    // A juliaup channel, read from juliaup's own configuration.
+    let home = dir.join("juliaup-depot/juliaup");
+    fs::create_dir_all(home.join("julia-1.11.2/bin")).unwrap();
+    fs::copy(&julia, home.join("julia-1.11.2/bin/julia")).unwrap();
+    fs::write(
+        home.join("juliaup.json"),
+        r#"{"Default": "release", "InstalledVersions": {"1.11.2+0.x64.linux.gnu": {"Path": "./julia-1.11.2"}},
+            "InstalledChannels": {"release": {"Version": "1.11.2+0.x64.linux.gnu"}, "lts": {"Target": "release"}}}"#,
+    )
+    .unwrap();
+    let depot = dir.join("juliaup-depot").display().to_string();
+    let o = sysimg(
+        &["build", "--julia", "+lts", "--json"],
+        dir,
+        &[("JULIAUP_DEPOT_PATH", &depot)],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    let o = sysimg(
+        &["build", "--julia", "+nightly"],
+        dir,
+        &[("JULIAUP_DEPOT_PATH", &depot)],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        err(&o).contains("juliaup has no channel `nightly` (installed: "),
+        "{}",
+        err(&o)
+    );
+}
