@@ -138,6 +138,47 @@ impl ManifestEditor {
         true
     }
 
+    /// Gives the entry with `uuid` another UUID (side-loading), and points every table-form
+    /// `deps`/`weakdeps` reference to it at the new UUID. Returns whether the entry exists.
+    pub fn change_uuid(&mut self, uuid: &Uuid, new: &Uuid) -> bool {
+        let (old_s, new_s) = (uuid.to_string(), new.to_string());
+        let Some(t) = self.entry_mut(uuid) else {
+            return false;
+        };
+        t.insert("uuid", toml_edit::value(new_s.clone()));
+        let root = self.deps_root();
+        for (_, item) in root.iter_mut() {
+            let Some(arr) = item.as_array_of_tables_mut() else {
+                continue;
+            };
+            for entry in arr.iter_mut() {
+                for key in ["deps", "weakdeps"] {
+                    let Some(deps) = entry.get_mut(key).and_then(Item::as_table_like_mut) else {
+                        continue;
+                    };
+                    for (_, v) in deps.iter_mut() {
+                        if v.as_str().is_some_and(|u| u.eq_ignore_ascii_case(&old_s)) {
+                            *v = toml_edit::value(new_s.clone());
+                        }
+                    }
+                }
+            }
+        }
+        true
+    }
+
+    /// Makes the entry with `uuid` path-tracked at `path` (no tree hash, no repo).
+    pub fn track_path(&mut self, uuid: &Uuid, path: &str) -> bool {
+        let Some(t) = self.entry_mut(uuid) else {
+            return false;
+        };
+        for key in ["git-tree-sha1", "repo-url", "repo-rev", "repo-subdir"] {
+            t.remove(key);
+        }
+        insert_sorted(t, "path", toml_edit::value(path), bytes);
+        true
+    }
+
     /// Sets the `path` of the entry with `uuid` (a `dev`ed package).
     pub fn set_path(&mut self, uuid: &Uuid, path: &str) -> bool {
         let Some(t) = self.entry_mut(uuid) else {
@@ -266,6 +307,34 @@ impl ProjectEditor {
                 changed |= t.remove(name).is_some();
                 if t.is_empty() {
                     self.doc.remove(section);
+                }
+            }
+        }
+        changed
+    }
+
+    /// Points every `[deps]`/`[weakdeps]`/`[extras]` entry with UUID `old` at `new`, and the
+    /// project's own `uuid` too when it is `old`. Returns whether anything changed.
+    pub fn change_uuid(&mut self, old: &Uuid, new: &Uuid) -> bool {
+        let (old_s, new_s) = (old.to_string(), new.to_string());
+        let mut changed = false;
+        if self
+            .doc
+            .get("uuid")
+            .and_then(Item::as_str)
+            .is_some_and(|u| u.eq_ignore_ascii_case(&old_s))
+        {
+            self.doc["uuid"] = toml_edit::value(new_s.clone());
+            changed = true;
+        }
+        for section in ["deps", "weakdeps", "extras"] {
+            let Some(t) = self.doc.get_mut(section).and_then(Item::as_table_like_mut) else {
+                continue;
+            };
+            for (_, v) in t.iter_mut() {
+                if v.as_str().is_some_and(|u| u.eq_ignore_ascii_case(&old_s)) {
+                    *v = toml_edit::value(new_s.clone());
+                    changed = true;
                 }
             }
         }

@@ -196,6 +196,7 @@ pub fn write_workspace(
             ed.write()?;
         }
     }
+    sideload(req, &env_dir, dir)?;
     let data_script = dir.join("sysimage_data.jl");
     std::fs::write(&data_script, record_module(record)).map_err(io_err(&data_script))?;
     let tools = req
@@ -240,6 +241,99 @@ pub fn write_workspace(
     let build_jl = dir.join("build.jl");
     std::fs::write(&build_jl, script).map_err(io_err(&build_jl))?;
     Ok(build_jl)
+}
+
+/// Side-loading (dev policy with `sideload`): each internal package gets its derived UUID.
+/// Its source, and the source of every baked package that depends on it, is copied from the
+/// depot into `sideload/` with the UUIDs rewritten in their Project.toml; the workspace
+/// Manifest tracks those copies by path under the new UUIDs.
+fn sideload(req: &BuildRequest<'_>, env_dir: &Path, dir: &Path) -> Result<(), Error> {
+    use julia_env::edit::ProjectEditor;
+    use julia_env::graph::PackageGraph;
+    let renamed: Vec<(julia_env::ids::Uuid, julia_env::ids::Uuid)> = req
+        .plan
+        .packages
+        .iter()
+        .filter_map(|p| p.sideload_uuid.map(|n| (p.uuid, n)))
+        .collect();
+    let Some(manifest) = req.env.manifest.as_ref().filter(|_| !renamed.is_empty()) else {
+        return Ok(());
+    };
+    let depots =
+        julia_env::depot::Depots::new(req.julia.depot_path.iter().map(PathBuf::from).collect());
+    let graph = PackageGraph::new(manifest);
+    let is_renamed = |u: &julia_env::ids::Uuid| renamed.iter().any(|(o, _)| o == u);
+    let workspace_manifest = env_dir.join("Manifest.toml");
+    let mut med = ManifestEditor::open(&workspace_manifest)?;
+    for p in req.plan.baked().filter(|p| !p.stdlib) {
+        if !is_renamed(&p.uuid) && !graph.deps_of(&p.uuid).iter().any(is_renamed) {
+            continue;
+        }
+        let entry = graph.entry(&p.uuid).ok_or_else(|| {
+            Error::invalid(
+                Location::file(&req.env.manifest_file),
+                format!("`{}` vanished from the manifest", p.name),
+            )
+        })?;
+        let src = julia_env::check::source_dir(entry, &req.env.manifest_file, &depots).filter(|d| d.is_dir()).ok_or_else(|| {
+            Error::invalid(
+                Location::file(&req.env.manifest_file),
+                format!("cannot side-load `{}`: its source is in no depot of this julia; instantiate the environment first", p.name),
+            )
+        })?;
+        let dst = dir.join("sideload").join(format!(
+            "{}-{}",
+            p.name,
+            &p.sideload_uuid.unwrap_or(p.uuid).simple().to_string()[..8]
+        ));
+        copy_tree(&src, &dst)?;
+        let project = julia_env::project::project_file_in(&dst).ok_or_else(|| {
+            Error::invalid(
+                Location::file(&dst),
+                format!("the source of `{}` has no Project.toml", p.name),
+            )
+        })?;
+        let mut ped = ProjectEditor::open(&project)?;
+        for (old, new) in &renamed {
+            ped.change_uuid(old, new);
+        }
+        ped.write()?;
+        med.track_path(&p.uuid, &dst.to_string_lossy());
+    }
+    let mut wped = ProjectEditor::open(&env_dir.join("Project.toml"))?;
+    for (old, new) in &renamed {
+        med.change_uuid(old, new);
+        wped.change_uuid(old, new);
+    }
+    med.write()?;
+    wped.write()
+}
+
+/// Copies a package source tree (files made writable, symlinks kept, `.git` left out).
+fn copy_tree(src: &Path, dst: &Path) -> Result<(), Error> {
+    std::fs::create_dir_all(dst).map_err(io_err(dst))?;
+    for entry in std::fs::read_dir(src).map_err(io_err(src))? {
+        let entry = entry.map_err(io_err(src))?;
+        let (from, to) = (entry.path(), dst.join(entry.file_name()));
+        if entry.file_name() == ".git" {
+            continue;
+        }
+        let ft = entry.file_type().map_err(io_err(&from))?;
+        if ft.is_dir() {
+            copy_tree(&from, &to)?;
+        } else if ft.is_symlink() {
+            #[cfg(unix)]
+            std::os::unix::fs::symlink(std::fs::read_link(&from).map_err(io_err(&from))?, &to)
+                .map_err(io_err(&to))?;
+        } else {
+            std::fs::copy(&from, &to).map_err(io_err(&to))?;
+            let mut perms = std::fs::metadata(&to).map_err(io_err(&to))?.permissions();
+            #[allow(clippy::permissions_set_readonly_false)]
+            perms.set_readonly(false);
+            std::fs::set_permissions(&to, perms).map_err(io_err(&to))?;
+        }
+    }
+    Ok(())
 }
 
 fn minor(version: &str) -> String {

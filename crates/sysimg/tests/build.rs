@@ -364,3 +364,123 @@ fn gc_never_removes_an_image_in_use() {
     assert!(w.store.lookup(&id).is_none());
     assert!(!w.store.image_dir(&id).exists());
 }
+
+#[test]
+fn dev_images_side_load_internal_packages_under_derived_uuids() {
+    use julia_env::depot::version_slug;
+    use julia_env::ids::{TreeHash, Uuid};
+    use julia_env::manifest::Manifest;
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let w = world(&["Unused"], "store");
+    let depot = w.root.join("depot");
+    std::env::set_var("FAKE_JULIA_DEPOT", &depot);
+    let julia = probe(&w.julia.path, None).unwrap();
+    assert_eq!(julia.depot_path, [depot.display().to_string()]);
+    let df: Uuid = "a93c6f00-e57d-5684-b7b6-d8193f3e46c0".parse().unwrap();
+    let tables: Uuid = "bd369af6-aec1-5ad0-b16a-f7cc5008161c".parse().unwrap();
+    let tree = TreeHash::parse(&"ab".repeat(20)).unwrap();
+    for (name, uuid, deps) in [
+        ("DataFrames", df, format!("[deps]\nTables = \"{tables}\"\n")),
+        ("Tables", tables, String::new()),
+    ] {
+        let src = depot
+            .join("packages")
+            .join(name)
+            .join(version_slug(&uuid, &tree, 5));
+        fs::create_dir_all(src.join("src")).unwrap();
+        fs::write(
+            src.join("Project.toml"),
+            format!("name = \"{name}\"\nuuid = \"{uuid}\"\nversion = \"1.0.0\"\n\n{deps}"),
+        )
+        .unwrap();
+        fs::write(
+            src.join(format!("src/{name}.jl")),
+            format!("module {name} end\n"),
+        )
+        .unwrap();
+    }
+    let env_dir = w.root.join("dev-env");
+    fs::create_dir_all(&env_dir).unwrap();
+    fs::write(
+        env_dir.join("Project.toml"),
+        format!("[deps]\nDataFrames = \"{df}\"\n"),
+    )
+    .unwrap();
+    fs::write(
+        env_dir.join("Manifest.toml"),
+        format!(
+            "julia_version = \"1.11.2\"\nmanifest_format = \"2.0\"\n\n[[deps.DataFrames]]\ndeps = [\"Tables\"]\ngit-tree-sha1 = \"{tree}\"\nuuid = \"{df}\"\nversion = \"1.0.0\"\n\n[[deps.Tables]]\ngit-tree-sha1 = \"{tree}\"\nuuid = \"{tables}\"\nversion = \"1.0.0\"\n"
+        ),
+    )
+    .unwrap();
+    let env = Environment::load(&env_dir.join("Project.toml"), None).unwrap();
+    let spec = ImageSpec {
+        policy: Policy::Dev,
+        public: vec!["DataFrames".into()],
+        sideload: true,
+        ..ImageSpec::new()
+    };
+    let plan = make_plan(&env, &spec).unwrap();
+    let derived = plan
+        .by_name("Tables")
+        .next()
+        .unwrap()
+        .sideload_uuid
+        .unwrap();
+    let req = BuildRequest {
+        env: &env,
+        spec: &spec,
+        plan: &plan,
+        julia: &julia,
+        store: &w.store,
+        force: false,
+    };
+    let outcome = build(&req, &AtomicBool::new(false), &mut |_| {});
+    std::env::remove_var("FAKE_JULIA_DEPOT");
+    let record = outcome.unwrap().record().clone();
+    assert_eq!(
+        record.package(&tables).unwrap().sideload_uuid,
+        Some(derived)
+    );
+    // The workspace julia saw: Tables under its derived UUID, tracked at a rewritten copy.
+    let ws = fs::read_dir(&w.log)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .find(|e| e.file_name().to_string_lossy().starts_with("workspace-"))
+        .unwrap()
+        .path();
+    let m = Manifest::read(&ws.join("environment/Manifest.toml")).unwrap_or_else(|e| panic!("{e}"));
+    let t = m.by_name("Tables").next().unwrap();
+    assert_eq!(t.uuid, derived);
+    assert!(t.tree_hash.is_none());
+    // Paths point into the build's temporary workspace (gone now); read julia's copy of it.
+    let in_ws = |p: &str| ws.join(&p[p.find("/workspace/").unwrap() + "/workspace/".len()..]);
+    let copied_project =
+        fs::read_to_string(in_ws(t.path.as_deref().unwrap()).join("Project.toml")).unwrap();
+    assert!(
+        copied_project.contains(&format!("uuid = \"{derived}\"")),
+        "{copied_project}"
+    );
+    let d = m.by_name("DataFrames").next().unwrap();
+    assert_eq!(d.uuid, df, "public packages keep their UUID");
+    let df_copy =
+        fs::read_to_string(in_ws(d.path.as_deref().unwrap()).join("Project.toml")).unwrap();
+    assert!(
+        df_copy.contains(&format!("Tables = \"{derived}\"")),
+        "{df_copy}"
+    );
+    assert_eq!(d.deps[0].uuid, Some(derived));
+    assert!(m.problems().is_empty());
+    // Without the sources in a depot, side-loading is a clear error.
+    let bare = JuliaInfo {
+        depot_path: vec![w.root.join("empty-depot").display().to_string()],
+        ..julia.clone()
+    };
+    let req = BuildRequest {
+        julia: &bare,
+        force: true,
+        ..req
+    };
+    let err = build(&req, &AtomicBool::new(false), &mut |_| {}).unwrap_err();
+    assert!(err.to_string().contains("cannot side-load `"), "{err}");
+}
