@@ -79,6 +79,13 @@ fn build_then_manage_the_store() {
     let v: serde_json::Value = serde_json::from_str(&out(&o)).unwrap();
     assert_eq!(v["images"][0]["id"], id.as_str());
     assert_eq!(v["images"][0]["packages"], 4);
+    assert!(v["images"][0]["size"].as_u64().unwrap() > 0);
+    let users = v["images"][0]["used_by"].as_array().unwrap();
+    assert_eq!(users.len(), 1);
+    assert!(
+        users[0].as_str().unwrap().ends_with("Project.toml"),
+        "{users:?}"
+    );
     let o = sysimg(&["inspect", &id[..8]], dir, &[]);
     assert!(out(&o).contains(&format!("id = \"{id}\"")), "{}", out(&o));
     let o = sysimg(&["verify"], dir, &[]);

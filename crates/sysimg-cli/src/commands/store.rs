@@ -10,6 +10,19 @@ use crate::exit::{ExitCode, Failure};
 pub fn ls(cli: &Cli) -> Result<ExitCode, Failure> {
     let store = super::store()?;
     let images = store.list();
+    let users = store.live_registrations();
+    let used_by = |id: &str| -> Vec<String> {
+        users
+            .iter()
+            .filter(|u| u.image == id)
+            .map(|u| u.project.clone())
+            .collect()
+    };
+    let size = |dir: &std::path::Path, r: &sysimg::record::ImageRecord| {
+        std::fs::metadata(dir.join(&r.image.file))
+            .map(|m| m.len())
+            .unwrap_or(0)
+    };
     if cli.json {
         let list: Vec<serde_json::Value> = images
             .iter()
@@ -17,6 +30,7 @@ pub fn ls(cli: &Cli) -> Result<ExitCode, Failure> {
                 Ok(r) => serde_json::json!({
                     "id": r.id, "created": r.created, "julia": r.julia.version, "platform": r.platform,
                     "policy": r.policy, "packages": r.packages.len(), "dir": dir.display().to_string(),
+                    "size": size(dir, r), "used_by": used_by(&r.id),
                 }),
                 Err(e) => serde_json::json!({"dir": dir.display().to_string(), "error": e.to_string()}),
             })
@@ -28,19 +42,25 @@ pub fn ls(cli: &Cli) -> Result<ExitCode, Failure> {
     }
     for (dir, r) in &images {
         match r {
-            Ok(r) => println!(
-                "{}  {}  julia {}  {}  {} packages  {}",
-                r.id,
-                r.created,
-                r.julia.version,
-                r.policy,
-                r.packages.len(),
-                r.platform
-            ),
+            Ok(r) => {
+                println!(
+                    "{}  {}  julia {}  {}  {} packages  {}  {:.1} MiB",
+                    r.id,
+                    r.created,
+                    r.julia.version,
+                    r.policy,
+                    r.packages.len(),
+                    r.platform,
+                    size(dir, r) as f64 / (1024.0 * 1024.0)
+                );
+                for project in used_by(&r.id) {
+                    println!("    used by {project}");
+                }
+            }
             Err(e) => println!("{}  unreadable: {e}", dir.display()),
         }
     }
-    if images.is_empty() && !cli.json {
+    if images.is_empty() {
         println!("no images in {}", store.root.display());
     }
     Ok(ExitCode::Ok)
