@@ -71,6 +71,25 @@ pub enum Command {
         #[arg(long, default_value_t = 0)]
         keep_days: u64,
     },
+    /// Check an image against the environment and this host (exit 1 when there is an error).
+    Check(ImageCheckArgs),
+    /// Start julia with the environment's image: `julia -J <image> --project=<env> ARGS...`.
+    Run(RunArgs),
+    /// Print the `-J <image> --project=<env>` arguments, for tools that start julia themselves.
+    JuliaArgs(LaunchArgs),
+    /// Jupyter kernels that start the environment's image.
+    #[command(subcommand)]
+    Kernel(KernelCommand),
+    /// Print shell set-up (completions and the `jl` alias): `eval "$(sysimg shell-init bash)"`.
+    ShellInit {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the completion script of a shell.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
     /// Print the git-tree-sha1 of a directory, as Pkg computes it.
     TreeHash {
         /// The directory.
@@ -155,4 +174,58 @@ pub struct BuildArgs {
     /// Do nothing (and say nothing) when the store already holds the image.
     #[arg(long)]
     pub if_stale: bool,
+}
+
+/// Options of `sysimg check`.
+#[derive(Debug, Args)]
+pub struct ImageCheckArgs {
+    /// The image: an id in the store, an image.toml, its directory, or an image file (even one
+    /// built by hand). Default: the environment's image.
+    #[arg(long, value_name = "ID|PATH")]
+    pub image: Option<String>,
+    /// The julia that would run the image: a path, `+CHANNEL` for a juliaup channel.
+    #[arg(long, value_name = "PATH|+CHANNEL")]
+    pub julia: Option<String>,
+}
+
+/// What `run` and `julia-args` share.
+#[derive(Debug, Args)]
+pub struct LaunchArgs {
+    /// The image to use instead of the environment's: an id, an image.toml or an image file.
+    #[arg(long, value_name = "ID|PATH")]
+    pub image: Option<String>,
+    /// What to do when the image is stale or missing: warn (run with the default sysimage and
+    /// say why), fail, build, or ignore (use it anyway). Default: the spec's `on_stale`, else
+    /// warn.
+    #[arg(long, value_name = "ACTION")]
+    pub on_stale: Option<String>,
+    /// The julia: a path, `+CHANNEL` for a juliaup channel. Default: `JULIA`, the spec's
+    /// `julia`, else `julia` on PATH.
+    #[arg(long, value_name = "PATH|+CHANNEL")]
+    pub julia: Option<String>,
+}
+
+/// Options of `sysimg run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub launch: LaunchArgs,
+    /// Arguments for julia (after `--`).
+    #[arg(last = true, value_name = "ARGS")]
+    pub args: Vec<std::ffi::OsString>,
+}
+
+/// `sysimg kernel ...`.
+#[derive(Debug, Subcommand)]
+pub enum KernelCommand {
+    /// Install a Jupyter kernel that starts the environment through `sysimg run`.
+    Install {
+        /// The kernel's display name. Default: "Julia <env name> (sysimg)".
+        #[arg(long)]
+        name: Option<String>,
+        /// Where Jupyter's kernels live. Default: JUPYTER_DATA_DIR/kernels, else the
+        /// platform's Jupyter data directory.
+        #[arg(long, value_name = "DIR")]
+        kernels_dir: Option<PathBuf>,
+    },
 }

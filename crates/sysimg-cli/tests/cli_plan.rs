@@ -181,6 +181,7 @@ fn write_record(dir: &Path, policy: &str) -> std::path::PathBuf {
             },
             platform: "x86_64-linux-gnu".into(),
             cpu_target: "native".into(),
+            build_cpu: None,
             source: SourceEnvironment::default(),
             build: BuildOptions::default(),
             image_file: "sys.so".into(),

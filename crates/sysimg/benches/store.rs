@@ -39,6 +39,7 @@ fn main() {
                     },
                     platform: "x86_64-linux-gnu".into(),
                     cpu_target: "native".into(),
+                    build_cpu: None,
                     source: SourceEnvironment::default(),
                     build: BuildOptions::default(),
                     image_file: "sys.so".into(),

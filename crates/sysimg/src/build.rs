@@ -16,15 +16,21 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use julia_env::artifacts::{artifacts_file_in, ArtifactsFile};
+use julia_env::depot::Depots;
 use julia_env::edit::ManifestEditor;
 use julia_env::environment::Environment;
+use julia_env::ids::TreeHash;
+use julia_env::platform::Platform;
 use julia_env::{Error, Location};
 
+use crate::cpu::CpuFacts;
 use crate::julia::JuliaInfo;
 use crate::julia_code::{build_script, record_module, BuildScript};
 use crate::plan::{Plan, Role};
 use crate::record::{
-    file_sha256, BuildOptions, ImageRecord, InputFile, RecordInputs, SourceEnvironment, RECORD_FILE,
+    file_sha256, BuildOptions, ImageRecord, InputFile, RecordArtifact, RecordInputs,
+    SourceEnvironment, RECORD_FILE,
 };
 use crate::spec::{ImageSpec, Policy};
 use crate::store::{Store, LOG_FILE};
@@ -111,6 +117,40 @@ pub fn image_file_name(julia: &JuliaInfo) -> String {
     format!("sys.{ext}")
 }
 
+/// The artifacts the baked packages use on the build's platform, read from their
+/// `Artifacts.toml` in the julia's depots once the build has installed them (lazy ones too,
+/// marked: the image may ask for them at run time).
+fn used_artifacts(req: &BuildRequest<'_>, record: &ImageRecord) -> Vec<RecordArtifact> {
+    let depots = Depots::new(req.julia.depot_path.iter().map(PathBuf::from).collect());
+    let Ok(platform) = Platform::parse_triplet(&req.julia.triplet) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for p in &record.packages {
+        let Some(hash) = p.tree_hash.as_deref().and_then(TreeHash::parse) else {
+            continue;
+        };
+        let Some(file) = depots
+            .find_package(&p.name, &p.uuid, &hash)
+            .and_then(|dir| artifacts_file_in(&dir))
+            .and_then(|f| ArtifactsFile::read(&f).ok())
+        else {
+            continue;
+        };
+        for name in file.artifacts.keys() {
+            if let Some(a) = file.select(name, &platform) {
+                out.push(RecordArtifact {
+                    package: p.name.clone(),
+                    name: name.clone(),
+                    tree_hash: a.tree_hash.to_string(),
+                    lazy: a.lazy,
+                });
+            }
+        }
+    }
+    out
+}
+
 /// The record a build of this request produces (its id decides where the image lives).
 pub fn planned_record(req: &BuildRequest<'_>) -> Result<ImageRecord, Error> {
     let dir = req.env.dir();
@@ -137,6 +177,10 @@ pub fn planned_record(req: &BuildRequest<'_>) -> Result<ImageRecord, Error> {
             .cpu_target
             .clone()
             .unwrap_or_else(|| "native".into()),
+        build_cpu: Some(CpuFacts {
+            name: req.julia.cpu_name.clone(),
+            features: req.julia.cpu_features.iter().cloned().collect(),
+        }),
         source: SourceEnvironment {
             manifest_sha256,
             project_hash: req
@@ -394,6 +438,7 @@ pub fn build(
         JuliaExit::Success => {}
     }
     record.image.sha256 = file_sha256(&output)?;
+    record.artifacts = used_artifacts(req, &record);
     let record_path = tmp.path().join(RECORD_FILE);
     std::fs::write(&record_path, record.to_toml()).map_err(io_err(&record_path))?;
     let _ = std::fs::remove_dir_all(tmp.path().join("workspace"));

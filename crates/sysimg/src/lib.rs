@@ -2,8 +2,12 @@
 //! image records about itself (the [`record`]). It knows nothing of the terminal.
 pub mod align;
 pub mod build;
+pub mod check;
+pub mod cpu;
 pub mod julia;
 pub mod julia_code;
+pub mod kernel;
+pub mod launch;
 pub mod plan;
 pub mod record;
 pub mod spec;

@@ -4,7 +4,8 @@
 //! # The image id
 //! The id is the first 32 hex digits of the SHA-256 of the canonical JSON of [`IdInputs`]:
 //! the record schema, the Julia version and commit, the platform triplet, the CPU target, the
-//! policy, every baked package (UUID, name, version, tree hash, role, side-loaded UUID; sorted
+//! policy, the build machine's CPU name and features when the target uses `native`, every
+//! baked package (UUID, name, version, tree hash, role, side-loaded UUID; sorted
 //! by UUID), the SHA-256 of each precompile file (in order), and the build options
 //! (`incremental`, `filter_stdlibs`, `sysimage_build_args`). Paths, times and the sysimg
 //! version are not inputs, so the same inputs on any machine give the same id.
@@ -16,6 +17,7 @@ use julia_env::{Error, Location, Result};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::cpu::CpuFacts;
 use crate::plan::{Plan, Role};
 use crate::spec::Policy;
 
@@ -63,6 +65,9 @@ pub struct RecordArtifact {
     pub name: String,
     /// Its tree hash (the directory under `artifacts/`).
     pub tree_hash: String,
+    /// Downloaded at first use rather than at install.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub lazy: bool,
 }
 
 /// A file that went into the build, by content.
@@ -128,6 +133,9 @@ pub struct ImageRecord {
     pub platform: String,
     /// The CPU target it was compiled for.
     pub cpu_target: String,
+    /// The build machine's CPU, when the target is `native` (the image needs its features).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub build_cpu: Option<CpuFacts>,
     /// The policy that chose its packages.
     pub policy: Policy,
     /// The environment it came from.
@@ -161,6 +169,8 @@ pub struct IdInputs<'a> {
     julia: &'a JuliaFacts,
     platform: &'a str,
     cpu_target: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    build_cpu: Option<&'a CpuFacts>,
     policy: Policy,
     packages: Vec<IdPackage<'a>>,
     precompile_execution_files: Vec<&'a str>,
@@ -178,6 +188,8 @@ pub struct RecordInputs {
     pub platform: String,
     /// The CPU target.
     pub cpu_target: String,
+    /// The build machine's CPU (recorded only when the target uses `native`).
+    pub build_cpu: Option<CpuFacts>,
     /// The source environment.
     pub source: SourceEnvironment,
     /// Build options.
@@ -207,6 +219,9 @@ impl ImageRecord {
             sysimg_version: env!("CARGO_PKG_VERSION").to_string(),
             julia: inputs.julia,
             platform: inputs.platform,
+            build_cpu: inputs.build_cpu.filter(|_| {
+                crate::cpu::CpuTarget::parse(&inputs.cpu_target).is_ok_and(|t| t.uses_native())
+            }),
             cpu_target: inputs.cpu_target,
             policy: plan.policy,
             source: inputs.source,
@@ -244,6 +259,7 @@ impl ImageRecord {
             julia: &self.julia,
             platform: &self.platform,
             cpu_target: &self.cpu_target,
+            build_cpu: self.build_cpu.as_ref(),
             policy: self.policy,
             packages,
             precompile_execution_files: self

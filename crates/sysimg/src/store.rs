@@ -19,7 +19,23 @@ pub const LOG_FILE: &str = "build.log";
 /// Released when dropped.
 #[derive(Debug)]
 pub struct IdLock {
-    _file: File,
+    file: File,
+}
+
+impl IdLock {
+    /// Lets the lock outlive an `exec`: the process that replaces this one (julia, under
+    /// `sysimg run`) keeps holding it until it exits.
+    #[cfg(unix)]
+    pub fn keep_across_exec(self) -> std::io::Result<()> {
+        use std::os::fd::IntoRawFd;
+        let fd = self.file.into_raw_fd();
+        // SAFETY: fcntl on a descriptor we own; clearing FD_CLOEXEC has no memory effects.
+        let flags = unsafe { libc::fcntl(fd, libc::F_GETFD) };
+        if flags < 0 || unsafe { libc::fcntl(fd, libc::F_SETFD, flags & !libc::FD_CLOEXEC) } < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        Ok(())
+    }
 }
 
 /// An environment that uses an image, as the store's index records it.
@@ -31,6 +47,10 @@ pub struct EnvUse {
     pub image: String,
     /// When it was recorded (RFC 3339).
     pub updated: String,
+    /// What `sysimg run` last found fresh: while these files and the host CPU are unchanged,
+    /// the image still fits and the launcher need not read the environment again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verified: Option<crate::launch::Stamp>,
 }
 
 /// What `gc` did or would do with one image.
@@ -91,14 +111,25 @@ impl Store {
     pub fn lock_exclusive(&self, id: &str) -> Result<IdLock> {
         let f = self.lock_file(id)?;
         FileExt::lock_exclusive(&f).map_err(self.io(&self.root))?;
-        Ok(IdLock { _file: f })
+        Ok(IdLock { file: f })
     }
 
     /// Takes the exclusive lock of an id if nobody holds it.
     pub fn try_lock_exclusive(&self, id: &str) -> Result<Option<IdLock>> {
         let f = self.lock_file(id)?;
         match FileExt::try_lock_exclusive(&f) {
-            Ok(true) => Ok(Some(IdLock { _file: f })),
+            Ok(true) => Ok(Some(IdLock { file: f })),
+            Ok(false) => Ok(None),
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => Ok(None),
+            Err(e) => Err(Error::io(&self.root, e)),
+        }
+    }
+
+    /// Takes a shared lock of an id if no build or removal holds it.
+    pub fn try_lock_shared(&self, id: &str) -> Result<Option<IdLock>> {
+        let f = self.lock_file(id)?;
+        match FileExt::try_lock_shared(&f) {
+            Ok(true) => Ok(Some(IdLock { file: f })),
             Ok(false) => Ok(None),
             Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => Ok(None),
             Err(e) => Err(Error::io(&self.root, e)),
@@ -109,7 +140,7 @@ impl Store {
     pub fn lock_shared(&self, id: &str) -> Result<IdLock> {
         let f = self.lock_file(id)?;
         FileExt::lock_shared(&f).map_err(self.io(&self.root))?;
-        Ok(IdLock { _file: f })
+        Ok(IdLock { file: f })
     }
 
     /// The record of an image the store holds whole (record and image file), by exact id.
@@ -201,11 +232,27 @@ impl Store {
             project: project.display().to_string(),
             image: id.to_string(),
             updated: humantime::format_rfc3339_seconds(SystemTime::now()).to_string(),
+            verified: None,
         };
         julia_env::edit::write_atomic(
             &path,
             &serde_json::to_string_pretty(&entry).unwrap_or_default(),
         )
+    }
+
+    /// Records that `sysimg run` found the registration still fresh (best effort: a launcher
+    /// that cannot write the index only loses its shortcut).
+    pub fn mark_verified(&self, project: &Path, id: &str, stamp: crate::launch::Stamp) {
+        let project = std::fs::canonicalize(project).unwrap_or_else(|_| project.to_path_buf());
+        let entry = EnvUse {
+            project: project.display().to_string(),
+            image: id.to_string(),
+            updated: humantime::format_rfc3339_seconds(SystemTime::now()).to_string(),
+            verified: Some(stamp),
+        };
+        if let Ok(text) = serde_json::to_string_pretty(&entry) {
+            let _ = julia_env::edit::write_atomic(&self.index_path(&project), &text);
+        }
     }
 
     /// The image the store's index says `project` uses.

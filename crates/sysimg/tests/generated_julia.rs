@@ -56,6 +56,7 @@ fn record(names: &[&str]) -> ImageRecord {
         },
         platform: "x86_64-linux-gnu".into(),
         cpu_target: "generic;sandybridge,-xsaveopt,clone_all;haswell,-rdrnd,base(1)".into(),
+        build_cpu: None,
         policy: Policy::Dev,
         source: SourceEnvironment {
             manifest_sha256: "ab".repeat(32),
@@ -82,6 +83,7 @@ fn record(names: &[&str]) -> ImageRecord {
             package: names[0].to_string(),
             name: "a\"$b".into(),
             tree_hash: "ef".repeat(20),
+            lazy: false,
         }],
     }
 }

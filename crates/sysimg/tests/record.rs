@@ -30,6 +30,7 @@ fn inputs(version: &str) -> RecordInputs {
         },
         platform: "x86_64-linux-gnu".into(),
         cpu_target: "native".into(),
+        build_cpu: None,
         source: SourceEnvironment {
             manifest_sha256: "00".repeat(32),
             project_hash: Some("11".repeat(20)),

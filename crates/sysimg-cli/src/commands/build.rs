@@ -5,7 +5,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use sysimg::build::{build, BuildError, BuildEvent, BuildOutcome, BuildRequest};
-use sysimg::julia::{find_julia, probe, JuliaChoice};
 use sysimg::plan::make_plan;
 
 use crate::cli::{BuildArgs, Cli};
@@ -19,19 +18,45 @@ pub fn run(cli: &Cli, args: &BuildArgs) -> Result<ExitCode, Failure> {
     let spec = super::plan::spec_for(&env, &args.plan)?;
     let plan = make_plan(&env, &spec).map_err(Failure::bad_input)?;
     let store = super::store()?;
-    let path = std::env::var_os("PATH");
-    let julia_env = std::env::var_os("JULIA");
-    let choice = JuliaChoice {
-        flag: args.julia.as_deref(),
-        env: julia_env.as_deref(),
-        spec: spec.julia.as_deref(),
-        path: path.as_deref(),
-        juliaup_home: JuliaChoice::juliaup_home_from_env(),
+    let julia = super::julia(args.julia.as_deref(), spec.julia.as_deref(), &store)?;
+    let started = Instant::now();
+    let req = BuildRequest {
+        env: &env,
+        spec: &spec,
+        plan: &plan,
+        julia: &julia,
+        store: &store,
+        force: args.force,
     };
-    let julia_path = find_julia(&choice)?;
-    let julia = probe(&julia_path, Some(&store.root.join("cache")))?;
+    let outcome = build_showing_progress(&req, !cli.json)?;
+    let record = outcome.record();
+    let dir = store.image_dir(&record.id);
+    let built = matches!(outcome, BuildOutcome::Built(_));
+    if cli.json {
+        super::print_json(&serde_json::json!({
+            "id": record.id,
+            "outcome": if built { "built" } else { "reused" },
+            "image": dir.join(&record.image.file).display().to_string(),
+            "record": record,
+        }));
+    } else if built {
+        println!(
+            "built image {} in {} ({})",
+            record.id,
+            humantime::format_duration(Duration::from_secs(started.elapsed().as_secs())),
+            dir.display()
+        );
+    } else if !args.if_stale {
+        println!("image {} is up to date ({})", record.id, dir.display());
+    }
+    Ok(ExitCode::Ok)
+}
+
+/// Builds (or reuses) an image, with a progress display on a terminal's stderr when `show`.
+/// Ctrl-C stops julia, leaves the store as it was, and exits with status 130.
+pub fn build_showing_progress(req: &BuildRequest<'_>, show: bool) -> Result<BuildOutcome, Failure> {
     let _ = ctrlc::set_handler(|| INTERRUPTED.store(true, Ordering::SeqCst));
-    let show_progress = !cli.json && std::io::stderr().is_terminal();
+    let show_progress = show && std::io::stderr().is_terminal();
     let bar = show_progress.then(|| {
         let b = indicatif::ProgressBar::new_spinner();
         b.set_style(
@@ -44,16 +69,7 @@ pub fn run(cli: &Cli, args: &BuildArgs) -> Result<ExitCode, Failure> {
         b.set_prefix("starting");
         b
     });
-    let started = Instant::now();
-    let req = BuildRequest {
-        env: &env,
-        spec: &spec,
-        plan: &plan,
-        julia: &julia,
-        store: &store,
-        force: args.force,
-    };
-    let result = build(&req, &INTERRUPTED, &mut |e| {
+    let result = build(req, &INTERRUPTED, &mut |e| {
         if let Some(b) = &bar {
             match e {
                 BuildEvent::Phase(p) => b.set_prefix(p),
@@ -65,29 +81,7 @@ pub fn run(cli: &Cli, args: &BuildArgs) -> Result<ExitCode, Failure> {
         b.finish_and_clear();
     }
     match result {
-        Ok(outcome) => {
-            let record = outcome.record();
-            let dir = store.image_dir(&record.id);
-            let built = matches!(outcome, BuildOutcome::Built(_));
-            if cli.json {
-                super::print_json(&serde_json::json!({
-                    "id": record.id,
-                    "outcome": if built { "built" } else { "reused" },
-                    "image": dir.join(&record.image.file).display().to_string(),
-                    "record": record,
-                }));
-            } else if built {
-                println!(
-                    "built image {} in {} ({})",
-                    record.id,
-                    humantime::format_duration(Duration::from_secs(started.elapsed().as_secs())),
-                    dir.display()
-                );
-            } else if !args.if_stale {
-                println!("image {} is up to date ({})", record.id, dir.display());
-            }
-            Ok(ExitCode::Ok)
-        }
+        Ok(outcome) => Ok(outcome),
         Err(BuildError::File(e)) => Err(e.into()),
         Err(BuildError::Cancelled) => {
             eprintln!("interrupted: the build was stopped and the store is unchanged");

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use julia_env::check::{check_environment, CheckOptions, Severity};
+use julia_env::check::{check_environment, CheckOptions};
 use julia_env::depot::Depots;
 use julia_env::environment::Environment;
 use julia_env::ids::Uuid;
@@ -28,33 +28,16 @@ pub fn check(cli: &Cli, args: &CheckArgs) -> Result<ExitCode, Failure> {
             verify_sources: args.verify_sources,
         },
     );
-    if cli.json {
-        super::print_json(&serde_json::json!({
-            "project": env.project_file.display().to_string(),
-            "manifest": env.manifest_file.display().to_string(),
-            "ok": !report.has_errors(),
-            "errors": report.count(Severity::Error),
-            "warnings": report.count(Severity::Warning),
-            "infos": report.count(Severity::Info),
-            "findings": report.findings,
-        }));
-    } else {
-        for f in &report.findings {
-            println!("{f}");
-        }
-        println!(
-            "{}: {} errors, {} warnings, {} notes",
-            env.project_file.display(),
-            report.count(Severity::Error),
-            report.count(Severity::Warning),
-            report.count(Severity::Info)
-        );
-    }
-    Ok(if report.has_errors() {
-        ExitCode::Problems
-    } else {
-        ExitCode::Ok
-    })
+    let head = serde_json::json!({
+        "project": env.project_file.display().to_string(),
+        "manifest": env.manifest_file.display().to_string(),
+    });
+    Ok(super::print_report(
+        cli,
+        &env.project_file.display().to_string(),
+        head,
+        &report,
+    ))
 }
 
 /// One package of `env show`.

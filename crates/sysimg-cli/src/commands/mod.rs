@@ -2,8 +2,12 @@
 
 mod align;
 mod build;
+mod check;
 mod env;
+mod kernel;
+mod launch;
 mod plan;
+mod shell;
 mod store;
 mod tree_hash;
 
@@ -12,7 +16,11 @@ use std::path::PathBuf;
 use julia_env::depot::Depots;
 use julia_env::environment::{resolve_project_file, Environment};
 
-use crate::cli::{Cli, Command, EnvCommand};
+use julia_env::check::{Report, Severity};
+use sysimg::julia::{find_julia, probe, JuliaChoice, JuliaInfo};
+use sysimg::store::Store;
+
+use crate::cli::{Cli, Command, EnvCommand, KernelCommand};
 use crate::exit::{ExitCode, Failure};
 
 /// Runs the parsed command line.
@@ -33,12 +41,21 @@ pub fn run(cli: &Cli) -> Result<ExitCode, Failure> {
         Command::Rm { image } => store::rm(cli, image),
         Command::Verify { image } => store::verify(cli, image.as_deref()),
         Command::Gc { dry_run, keep_days } => store::gc(cli, *dry_run, *keep_days),
+        Command::Check(args) => check::run(cli, args),
+        Command::Run(args) => launch::run(cli, args),
+        Command::JuliaArgs(args) => launch::julia_args(cli, args),
+        Command::Kernel(KernelCommand::Install { name, kernels_dir }) => {
+            kernel::install(cli, name.as_deref(), kernels_dir.as_deref())
+        }
+        Command::ShellInit { shell } => shell::init(*shell),
+        Command::Completions { shell } => shell::completions(*shell),
         Command::TreeHash { dir } => tree_hash::run(cli, dir),
     }
 }
 
-/// The environment `--project` (or `JULIA_PROJECT`, or the upward search) names.
-pub fn load_environment(cli: &Cli) -> Result<Environment, Failure> {
+/// The project file `--project` (or `JULIA_PROJECT`, or the upward search) names, without
+/// reading it.
+pub fn project_file(cli: &Cli) -> Result<PathBuf, Failure> {
     let cwd = std::env::current_dir()
         .map_err(|e| Failure::bad_input(format!("cannot read the current directory: {e}")))?;
     let home = std::env::var_os("HOME").map(PathBuf::from);
@@ -57,7 +74,61 @@ pub fn load_environment(cli: &Cli) -> Result<Environment, Failure> {
             file.display()
         )));
     }
-    Ok(Environment::load(&file, None)?)
+    Ok(file)
+}
+
+/// The environment `--project` (or `JULIA_PROJECT`, or the upward search) names.
+pub fn load_environment(cli: &Cli) -> Result<Environment, Failure> {
+    Ok(Environment::load(&project_file(cli)?, None)?)
+}
+
+/// The julia to use (`--julia`, `JULIA`, the spec's `julia`, `julia` on PATH) and its facts,
+/// probed once per binary and cached in the store.
+pub fn julia(flag: Option<&str>, spec: Option<&str>, store: &Store) -> Result<JuliaInfo, Failure> {
+    let path = std::env::var_os("PATH");
+    let julia_env = std::env::var_os("JULIA");
+    let choice = JuliaChoice {
+        flag,
+        env: julia_env.as_deref(),
+        spec,
+        path: path.as_deref(),
+        juliaup_home: JuliaChoice::juliaup_home_from_env(),
+    };
+    let julia_path = find_julia(&choice)?;
+    Ok(probe(&julia_path, Some(&store.root.join("cache")))?)
+}
+
+/// Prints a report's findings and counts (or the JSON object `head` extended with them);
+/// exit 1 when there is an error.
+pub fn print_report(
+    cli: &Cli,
+    subject: &str,
+    mut head: serde_json::Value,
+    report: &Report,
+) -> ExitCode {
+    if cli.json {
+        head["ok"] = (!report.has_errors()).into();
+        head["errors"] = report.count(Severity::Error).into();
+        head["warnings"] = report.count(Severity::Warning).into();
+        head["infos"] = report.count(Severity::Info).into();
+        head["findings"] = serde_json::to_value(&report.findings).unwrap_or_default();
+        print_json(&head);
+    } else {
+        for f in &report.findings {
+            println!("{f}");
+        }
+        println!(
+            "{subject}: {} errors, {} warnings, {} notes",
+            report.count(Severity::Error),
+            report.count(Severity::Warning),
+            report.count(Severity::Info)
+        );
+    }
+    if report.has_errors() {
+        ExitCode::Problems
+    } else {
+        ExitCode::Ok
+    }
 }
 
 /// The image store (`SYSIMG_STORE`, else `<first depot>/sysimg`).

@@ -1,0 +1,242 @@
+//! `sysimg run` and `sysimg julia-args`: start julia with the environment's image, or say why
+//! not.
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+
+use julia_env::check::Severity;
+use sysimg::check::{check_image, this_host, Host, Image, Thoroughness};
+use sysimg::julia::JuliaInfo;
+use sysimg::launch::{decide, julia_args as image_args, Verdict};
+use sysimg::spec::{ImageSpec, OnStale};
+use sysimg::store::{IdLock, Store};
+
+use crate::cli::{Cli, LaunchArgs, RunArgs};
+use crate::exit::{ExitCode, Failure};
+
+/// What to start julia with, once `--on-stale` has been applied.
+struct Launch {
+    julia: JuliaInfo,
+    project_file: PathBuf,
+    /// The image and its id (`None`: julia's default sysimage).
+    image: Option<(PathBuf, Option<String>)>,
+    store: Store,
+}
+
+fn prepare(cli: &Cli, args: &LaunchArgs) -> Result<Launch, Failure> {
+    let project_file = super::project_file(cli)?;
+    let dir = project_file.parent().unwrap_or(Path::new("."));
+    let spec = ImageSpec::for_project_dir(dir)?;
+    let on_stale = match &args.on_stale {
+        Some(s) => s.parse().map_err(Failure::bad_input)?,
+        None => spec.on_stale,
+    };
+    let store = super::store()?;
+    let julia = super::julia(args.julia.as_deref(), spec.julia.as_deref(), &store)?;
+    let host = this_host(Some(julia.clone()));
+    let verdict = match &args.image {
+        Some(arg) => verdict_for(arg, &project_file, &store, &host)?,
+        None => decide(&project_file, &store, &host),
+    };
+    let image = match verdict {
+        Verdict::Fresh { id, image } => Some((image, Some(id))),
+        stale => match on_stale {
+            OnStale::Ignore => match stale {
+                Verdict::Stale { id, image, .. } if image.is_file() => Some((image, Some(id))),
+                _ => None,
+            },
+            OnStale::Warn => {
+                eprintln!(
+                    "sysimg: warning: {}; starting julia with its default sysimage",
+                    why(&stale)
+                );
+                None
+            }
+            OnStale::Fail => {
+                return Err(Failure {
+                    code: ExitCode::Problems,
+                    message: format!("{} (--on-stale fail)", why(&stale)),
+                })
+            }
+            OnStale::Build => {
+                eprintln!("sysimg: {}; building it", why(&stale));
+                build_for(&project_file, &spec, &julia, &store)?;
+                match decide(&project_file, &store, &host) {
+                    Verdict::Fresh { id, image } => Some((image, Some(id))),
+                    still => {
+                        return Err(Failure {
+                            code: ExitCode::Problems,
+                            message: format!("after building: {}", why(&still)),
+                        })
+                    }
+                }
+            }
+        },
+    };
+    Ok(Launch {
+        julia,
+        project_file,
+        image,
+        store,
+    })
+}
+
+/// The verdict on an image given with `--image`: checked against the environment and host
+/// like the registered one, but never registered.
+fn verdict_for(
+    arg: &str,
+    project_file: &Path,
+    store: &Store,
+    host: &Host,
+) -> Result<Verdict, Failure> {
+    let image = Image::locate(arg, Some(store))?;
+    let version = host
+        .julia
+        .as_ref()
+        .and_then(|j| julia_env::version::VersionNumber::parse(&j.version).ok());
+    let env = julia_env::environment::Environment::load(project_file, version.as_ref())?;
+    let report = check_image(&image, Some(&env), host, Thoroughness::LAUNCH);
+    let id = image
+        .record
+        .as_ref()
+        .map(|r| r.id.clone())
+        .unwrap_or_default();
+    let reasons: Vec<_> = report
+        .findings
+        .into_iter()
+        .filter(|f| f.severity == Severity::Error)
+        .collect();
+    Ok(match reasons.is_empty() {
+        true => Verdict::Fresh {
+            id,
+            image: image.file,
+        },
+        false => Verdict::Stale {
+            id,
+            image: image.file,
+            reasons,
+        },
+    })
+}
+
+fn why(v: &Verdict) -> String {
+    match v {
+        Verdict::Fresh { id, .. } => format!("image {id} is fresh"),
+        Verdict::Missing { reason } => reason.clone(),
+        Verdict::Stale { id, reasons, .. } => {
+            let list: Vec<String> = reasons.iter().map(|r| r.message.clone()).collect();
+            format!("image {id} does not fit: {}", list.join("; "))
+        }
+    }
+}
+
+fn build_for(
+    project_file: &Path,
+    spec: &ImageSpec,
+    julia: &JuliaInfo,
+    store: &Store,
+) -> Result<(), Failure> {
+    let env = julia_env::environment::Environment::load(project_file, None)?;
+    let plan = sysimg::plan::make_plan(&env, spec).map_err(Failure::bad_input)?;
+    let req = sysimg::build::BuildRequest {
+        env: &env,
+        spec,
+        plan: &plan,
+        julia,
+        store,
+        force: false,
+    };
+    super::build::build_showing_progress(&req, true)?;
+    Ok(())
+}
+
+pub fn run(cli: &Cli, args: &RunArgs) -> Result<ExitCode, Failure> {
+    let launch = prepare(cli, &args.launch)?;
+    // A running image holds a shared lock on its id, so `gc` and `rm` leave it alone.
+    let mut lock: Option<IdLock> = None;
+    let mut image = launch.image.as_ref().map(|(p, _)| p.as_path());
+    if let Some((_, Some(id))) = &launch.image {
+        match launch.store.try_lock_shared(id) {
+            Ok(Some(l)) => lock = Some(l),
+            Ok(None) => {
+                eprintln!(
+                    "sysimg: warning: image {id} is being rebuilt or removed; starting julia \
+                     with its default sysimage"
+                );
+                image = None;
+            }
+            Err(_) => {} // An unwritable store does not stop julia.
+        }
+    }
+    let mut argv: Vec<OsString> = image_args(image, &launch.project_file);
+    argv.extend(args.args.iter().cloned());
+    exec(&launch.julia.path, &argv, lock)
+}
+
+/// Replaces this process with julia (Unix), so that signals, the exit status and the terminal
+/// are julia's own; elsewhere, runs it and exits with its status.
+fn exec(julia: &Path, argv: &[OsString], lock: Option<IdLock>) -> Result<ExitCode, Failure> {
+    let mut cmd = std::process::Command::new(julia);
+    cmd.args(argv);
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        if let Some(lock) = lock {
+            let _ = lock.keep_across_exec();
+        }
+        let err = cmd.exec();
+        Err(Failure::bad_input(format!(
+            "cannot start {}: {err}",
+            julia.display()
+        )))
+    }
+    #[cfg(not(unix))]
+    {
+        let status = cmd
+            .status()
+            .map_err(|e| Failure::bad_input(format!("cannot start {}: {e}", julia.display())))?;
+        drop(lock);
+        std::process::exit(status.code().unwrap_or(1));
+    }
+}
+
+pub fn julia_args(cli: &Cli, args: &LaunchArgs) -> Result<ExitCode, Failure> {
+    let launch = prepare(cli, args)?;
+    let image = launch.image.as_ref().map(|(p, _)| p.as_path());
+    let argv = image_args(image, &launch.project_file);
+    if cli.json {
+        super::print_json(&serde_json::json!({
+            "julia": launch.julia.path.display().to_string(),
+            "args": argv.iter().map(|a| a.to_string_lossy()).collect::<Vec<_>>(),
+            "image": image.map(|p| p.display().to_string()),
+            "id": launch.image.as_ref().and_then(|(_, id)| id.clone()),
+        }));
+    } else {
+        let quoted: Vec<String> = argv
+            .iter()
+            .map(|a| shell_quote(&a.to_string_lossy()))
+            .collect();
+        println!("{}", quoted.join(" "));
+    }
+    Ok(ExitCode::Ok)
+}
+
+/// POSIX shell quoting: bare when only safe characters, else single quotes.
+fn shell_quote(s: &str) -> String {
+    let safe = |c: char| c.is_ascii_alphanumeric() || "-_./=:+@%,".contains(c);
+    if !s.is_empty() && s.chars().all(safe) {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn shell_quoting() {
+        assert_eq!(super::shell_quote("--project=/a/b"), "--project=/a/b");
+        assert_eq!(super::shell_quote("/a b/it's"), r"'/a b/it'\''s'");
+        assert_eq!(super::shell_quote(""), "''");
+    }
+}

@@ -1,0 +1,523 @@
+//! Checking an image against an environment and a host: will Julia start with it here, and
+//! will it load what the environment asks for?
+//!
+//! Every finding has a severity and a stable code (the README lists them). The host's facts
+//! (its CPU, the julia that would run the image, its depots) come in as a [`Host`], so tests
+//! can check any image against any machine.
+
+use std::path::{Path, PathBuf};
+
+use julia_env::check::{check_environment, CheckOptions, Finding, Report, Severity};
+use julia_env::depot::Depots;
+use julia_env::environment::Environment;
+use julia_env::ids::TreeHash;
+use julia_env::platform::Platform;
+use julia_env::{Error, Location, Result};
+
+use crate::cpu::{fit, CpuFacts, CpuTarget, Isa, TargetFit};
+use crate::julia::JuliaInfo;
+use crate::plan::Role;
+use crate::record::{file_sha256, ImageRecord, RECORD_FILE};
+use crate::store::Store;
+
+/// An image to check: its file, and its record when it has one.
+#[derive(Clone, Debug)]
+pub struct Image {
+    /// The image file.
+    pub file: PathBuf,
+    /// Its record (`None`: an image built by hand, without `image.toml`).
+    pub record: Option<ImageRecord>,
+}
+
+impl Image {
+    /// An image from its record file.
+    pub fn from_record(record_file: &Path, record: ImageRecord) -> Image {
+        let dir = record_file.parent().unwrap_or(Path::new("."));
+        Image {
+            file: dir.join(&record.image.file),
+            record: Some(record),
+        }
+    }
+
+    /// Finds an image from what a user gives: an id (or unique prefix) in the store, an
+    /// `image.toml`, a directory holding one, or an image file (with or without a record
+    /// beside it).
+    pub fn locate(arg: &str, store: Option<&Store>) -> Result<Image> {
+        let path = Path::new(arg);
+        let is_image_file = path.is_file() && !path.extension().is_some_and(|e| e == "toml");
+        if is_image_file {
+            let record_file = path.parent().unwrap_or(Path::new(".")).join(RECORD_FILE);
+            let record = match record_file.is_file() {
+                true => Some(ImageRecord::read(&record_file)?),
+                false => None,
+            };
+            // A record beside a different file describes that one, not this.
+            let record = record.filter(|r| path.file_name().is_some_and(|n| *n == *r.image.file));
+            return Ok(Image {
+                file: path.to_path_buf(),
+                record,
+            });
+        }
+        let (record_file, record) = crate::store::find_record(arg, store)?;
+        Ok(Image::from_record(&record_file, record))
+    }
+}
+
+/// The machine an image would run on.
+#[derive(Clone, Debug)]
+pub struct Host {
+    /// The julia that would run the image, if one was found.
+    pub julia: Option<JuliaInfo>,
+    /// The host CPU.
+    pub cpu: CpuFacts,
+    /// The host's architecture (from the julia when known, else sysimg's own).
+    pub arch: String,
+    /// The depots in which package sources and artifacts are looked for.
+    pub depots: Depots,
+}
+
+/// What to check beyond the cheap facts.
+#[derive(Clone, Copy, Debug)]
+pub struct Thoroughness {
+    /// Hash the image file and compare it with the record.
+    pub verify_hash: bool,
+    /// Look for package sources and artifacts in the depots.
+    pub depots: bool,
+    /// Check the environment's own consistency (its Manifest against its Project).
+    pub environment: bool,
+}
+
+impl Thoroughness {
+    /// Everything (`sysimg check`).
+    pub const FULL: Thoroughness = Thoroughness {
+        verify_hash: true,
+        depots: true,
+        environment: true,
+    };
+    /// Only what decides whether Julia starts and loads the right packages (`sysimg run`).
+    pub const LAUNCH: Thoroughness = Thoroughness {
+        verify_hash: false,
+        depots: false,
+        environment: false,
+    };
+}
+
+struct Findings(Vec<Finding>);
+
+impl Findings {
+    fn add(&mut self, severity: Severity, code: &'static str, message: String) {
+        self.add_for(severity, code, message, None);
+    }
+
+    fn add_for(
+        &mut self,
+        severity: Severity,
+        code: &'static str,
+        message: String,
+        package: Option<&str>,
+    ) {
+        self.0.push(Finding {
+            severity,
+            code,
+            message,
+            location: None,
+            package: package.map(str::to_string),
+        });
+    }
+}
+
+/// Checks an image against an environment (if given) and a host.
+pub fn check_image(
+    image: &Image,
+    env: Option<&Environment>,
+    host: &Host,
+    how: Thoroughness,
+) -> Report {
+    let mut f = Findings(Vec::new());
+    check_file(image, how, &mut f);
+    match &image.record {
+        None => f.add(
+            Severity::Info,
+            "no-record",
+            format!(
+                "{} has no image.toml: its Julia version and commit, platform, CPU target and \
+                 packages are unknown, so only its presence was checked",
+                image.file.display()
+            ),
+        ),
+        Some(record) => {
+            check_julia(record, host, &mut f);
+            check_platform(record, host, &mut f);
+            check_cpu(record, host, &mut f);
+            if let Some(env) = env {
+                check_packages(record, env, &mut f);
+            }
+            if how.depots {
+                check_depots(record, host, &mut f);
+            }
+        }
+    }
+    if let (Some(env), true) = (env, how.environment) {
+        const ENV_CODES: &[&str] = &[
+            "missing-manifest",
+            "stale-project-hash",
+            "dep-missing-from-manifest",
+            "version-outside-compat",
+        ];
+        let report = check_environment(env, &CheckOptions::default());
+        f.0.extend(
+            report
+                .findings
+                .into_iter()
+                .filter(|x| ENV_CODES.contains(&x.code)),
+        );
+    }
+    let mut findings = f.0;
+    findings.sort_by_key(|x| x.severity);
+    Report { findings }
+}
+
+fn check_file(image: &Image, how: Thoroughness, f: &mut Findings) {
+    if !image.file.is_file() {
+        f.add(
+            Severity::Error,
+            "image-missing",
+            format!("the image file {} is missing", image.file.display()),
+        );
+        return;
+    }
+    let Some(record) = &image.record else { return };
+    if !how.verify_hash || record.image.sha256.is_empty() {
+        return;
+    }
+    match file_sha256(&image.file) {
+        Ok(sum) if sum == record.image.sha256 => {}
+        Ok(sum) => f.add(
+            Severity::Error,
+            "image-hash-mismatch",
+            format!(
+                "{} has SHA-256 {sum}, its record says {}: the file was changed or damaged",
+                image.file.display(),
+                record.image.sha256
+            ),
+        ),
+        Err(e) => f.add(Severity::Error, "image-missing", e.to_string()),
+    }
+}
+
+fn check_julia(record: &ImageRecord, host: &Host, f: &mut Findings) {
+    let Some(julia) = &host.julia else {
+        f.add(
+            Severity::Info,
+            "julia-unknown",
+            format!(
+                "no julia found: the image's Julia {} was not compared with the one that would \
+                 run it",
+                record.julia.version
+            ),
+        );
+        return;
+    };
+    if julia.version != record.julia.version {
+        f.add(
+            Severity::Error,
+            "julia-version",
+            format!(
+                "the image was built by Julia {}, but {} is Julia {}: a sysimage only loads in \
+                 the Julia build that made it",
+                record.julia.version,
+                julia.path.display(),
+                julia.version
+            ),
+        );
+    } else if !julia.commit.is_empty()
+        && !record.julia.commit.is_empty()
+        && julia.commit != record.julia.commit
+    {
+        f.add(
+            Severity::Error,
+            "julia-commit",
+            format!(
+                "the image was built by Julia {} commit {}, but {} is commit {}: a sysimage \
+                 only loads in the Julia build that made it",
+                record.julia.version,
+                short(&record.julia.commit),
+                julia.path.display(),
+                short(&julia.commit)
+            ),
+        );
+    }
+}
+
+fn short(commit: &str) -> &str {
+    commit.get(..10).unwrap_or(commit)
+}
+
+fn check_platform(record: &ImageRecord, host: &Host, f: &mut Findings) {
+    let Ok(image) = Platform::parse_triplet(&record.platform) else {
+        f.add(
+            Severity::Warning,
+            "platform-unknown",
+            format!(
+                "the record's platform `{}` is not a triplet",
+                record.platform
+            ),
+        );
+        return;
+    };
+    let host_platform = match &host.julia {
+        Some(j) => Platform::parse_triplet(&j.triplet).ok(),
+        None => None,
+    };
+    let mut differ = Vec::new();
+    for tag in ["os", "arch", "libc"] {
+        let theirs = image.get(tag).unwrap_or("");
+        let ours = match (&host_platform, tag) {
+            (Some(p), _) => p.get(tag).unwrap_or("").to_string(),
+            (None, "os") => rust_os().to_string(),
+            (None, "arch") => host.arch.clone(),
+            (None, _) => continue,
+        };
+        if theirs != ours {
+            differ.push(format!("{tag} {theirs} (host: {ours})"));
+        }
+    }
+    if !differ.is_empty() {
+        f.add(
+            Severity::Error,
+            "platform",
+            format!(
+                "the image is for {}, which this host cannot load: {}",
+                record.platform,
+                differ.join(", ")
+            ),
+        );
+    }
+}
+
+fn rust_os() -> &'static str {
+    match std::env::consts::OS {
+        "macos" => "macos",
+        other => other,
+    }
+}
+
+fn check_cpu(record: &ImageRecord, host: &Host, f: &mut Findings) {
+    let target = match CpuTarget::parse(&record.cpu_target) {
+        Ok(t) => t,
+        Err(e) => {
+            f.add(Severity::Error, "cpu-target-invalid", e.to_string());
+            return;
+        }
+    };
+    let Some(isa) = Isa::from_arch(&host.arch) else {
+        f.add(
+            Severity::Info,
+            "cpu-unchecked",
+            format!("sysimg knows no CPU targets for {}", host.arch),
+        );
+        return;
+    };
+    let fits = fit(isa, &target, &host.cpu, record.build_cpu.as_ref());
+    let runnable: Vec<String> = fits
+        .iter()
+        .enumerate()
+        .filter(|(_, (_, fit))| *fit == TargetFit::Runs)
+        .map(|(i, (name, _))| format!("{i} (`{name}`)"))
+        .collect();
+    if !runnable.is_empty() {
+        f.add(
+            Severity::Info,
+            "cpu-target",
+            format!(
+                "the host CPU ({}) can run target {} of `{}`; Julia picks the best of them",
+                host.cpu.name,
+                runnable.join(", "),
+                record.cpu_target
+            ),
+        );
+        return;
+    }
+    let why: Vec<String> = fits
+        .iter()
+        .map(|(name, fit)| match fit {
+            TargetFit::Lacks(l) => format!("`{name}` needs {}", l.join(", ")),
+            TargetFit::Unknown if name == "native" => {
+                "`native`: the build machine's CPU was not recorded".to_string()
+            }
+            TargetFit::Unknown => format!("`{name}` is a CPU sysimg does not know"),
+            TargetFit::Runs => String::new(), // none: a runnable target returned above
+        })
+        .collect();
+    let unknown = fits.iter().any(|(_, fit)| *fit == TargetFit::Unknown);
+    let native = target.uses_native() && record.build_cpu.is_some();
+    let (severity, code) = if unknown {
+        (Severity::Warning, "cpu-unknown")
+    } else if native {
+        (Severity::Error, "cpu-native")
+    } else {
+        (Severity::Error, "cpu-incompatible")
+    };
+    let built_on = match (&record.build_cpu, native) {
+        (Some(b), true) => format!(" (built for `native` on a {})", b.name),
+        _ => String::new(),
+    };
+    f.add(
+        severity,
+        code,
+        format!(
+            "the host CPU ({}) may not run any target of `{}`{built_on}: {}{}",
+            host.cpu.name,
+            record.cpu_target,
+            why.join("; "),
+            if unknown {
+                ""
+            } else {
+                ". Julia would stop with \"Unable to find compatible target in system image\""
+            }
+        ),
+    );
+}
+
+fn check_packages(record: &ImageRecord, env: &Environment, f: &mut Findings) {
+    let Some(manifest) = &env.manifest else {
+        return;
+    };
+    for p in &record.packages {
+        let Some(entry) = manifest.get(&p.uuid) else {
+            continue;
+        };
+        let theirs = entry.version.as_ref().map(|v| v.to_string());
+        let tree = entry.tree_hash.as_ref().map(|t| t.to_string());
+        let version_differs = theirs.is_some() && theirs != p.version;
+        let tree_differs = tree.is_some() && p.tree_hash.is_some() && tree != p.tree_hash;
+        let describe = |v: &Option<String>, t: &Option<String>| match (v, t) {
+            (Some(v), Some(t)) if tree_differs && !version_differs => {
+                format!("{v} (tree {})", &t[..t.len().min(10)])
+            }
+            (Some(v), _) => v.clone(),
+            (None, Some(t)) => format!("tree {}", &t[..t.len().min(10)]),
+            (None, None) => "unversioned".into(),
+        };
+        if version_differs || tree_differs {
+            if p.sideload_uuid.is_some() {
+                f.add_for(
+                    Severity::Info,
+                    "sideloaded-differs",
+                    format!(
+                        "`{}`: the image holds {} side-loaded under its own UUID; the \
+                         Manifest's {} loads as usual",
+                        p.name,
+                        describe(&p.version, &p.tree_hash),
+                        describe(&theirs, &tree)
+                    ),
+                    Some(&p.name),
+                );
+                continue;
+            }
+            let code = match p.role {
+                Role::Internal => "internal-shadowed",
+                _ => "package-shadowed",
+            };
+            f.add_for(
+                Severity::Error,
+                code,
+                format!(
+                    "`{}`: the image holds {}, the Manifest asks for {}; the image's {} wins \
+                     (Julia loads baked packages from the image whatever the Manifest says){}",
+                    p.name,
+                    describe(&p.version, &p.tree_hash),
+                    describe(&theirs, &tree),
+                    describe(&p.version, &p.tree_hash),
+                    if p.role == Role::Internal {
+                        "; rebuild with `sideload = true` to let the Manifest's version load"
+                    } else {
+                        ""
+                    }
+                ),
+                Some(&p.name),
+            );
+        } else if p.role == Role::Public && !entry.pinned && p.tree_hash.is_some() {
+            f.add_for(
+                Severity::Warning,
+                "public-not-pinned",
+                format!(
+                    "`{}` is not pinned at the image's version {}: a Pkg update would move the \
+                     Manifest away from the image (`sysimg pin` pins it)",
+                    p.name,
+                    p.version.as_deref().unwrap_or("?")
+                ),
+                Some(&p.name),
+            );
+        }
+    }
+}
+
+fn check_depots(record: &ImageRecord, host: &Host, f: &mut Findings) {
+    for p in &record.packages {
+        let Some(hash) = p.tree_hash.as_deref().and_then(TreeHash::parse) else {
+            continue;
+        };
+        if host.depots.find_package(&p.name, &p.uuid, &hash).is_none() {
+            f.add_for(
+                Severity::Warning,
+                "source-missing",
+                format!(
+                    "the sources of `{}` {} are in no depot: Revise, `pathof` and extensions \
+                     need them (`Pkg.instantiate()` installs them)",
+                    p.name,
+                    p.version.as_deref().unwrap_or("")
+                ),
+                Some(&p.name),
+            );
+        }
+    }
+    for a in &record.artifacts {
+        let Some(hash) = TreeHash::parse(&a.tree_hash) else {
+            continue;
+        };
+        if host.depots.find_artifact(&hash).is_none() {
+            let (severity, when) = match a.lazy {
+                true => (Severity::Warning, "it is lazy: it downloads at first use"),
+                false => (Severity::Error, "the image's code will fail to find it"),
+            };
+            f.add_for(
+                severity,
+                "artifact-missing",
+                format!(
+                    "artifact `{}` ({}) of `{}` is in no depot; {when}",
+                    a.name, a.tree_hash, a.package
+                ),
+                Some(&a.package),
+            );
+        }
+    }
+}
+
+/// The host this process runs on: the native CPU, the given julia's facts, and its depots
+/// (the julia's `DEPOT_PATH`, else `JULIA_DEPOT_PATH` rules).
+pub fn this_host(julia: Option<JuliaInfo>) -> Host {
+    let depots = match &julia {
+        Some(j) if !j.depot_path.is_empty() => {
+            Depots::new(j.depot_path.iter().map(PathBuf::from).collect())
+        }
+        _ => Depots::from_env(None),
+    };
+    Host {
+        arch: julia
+            .as_ref()
+            .map(|j| j.arch.clone())
+            .unwrap_or_else(|| std::env::consts::ARCH.to_string()),
+        cpu: crate::cpu::host_cpu(),
+        julia,
+        depots,
+    }
+}
+
+/// An error for an image that cannot be found for an environment.
+pub fn no_image_for(project_file: &Path) -> Error {
+    Error::invalid(
+        Location::file(project_file),
+        "no image is registered for this environment (run `sysimg build`)",
+    )
+}

@@ -1,0 +1,204 @@
+//! Launching Julia with an environment's image: which image, whether it still fits, and the
+//! command line (`julia -J <image> --project=<env> ARGS...`).
+//!
+//! The launcher is on every start of Julia, so deciding is cheap: the store's index names the
+//! environment's image, and a [`Stamp`] of what was last found fresh (sizes and modification
+//! times of the project, manifest, julia and record, and the host CPU) lets an unchanged
+//! environment skip reading its Manifest. Anything changed means one full check with
+//! [`Thoroughness::LAUNCH`] (no registry reads, no tree hashing, no image hashing).
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::time::UNIX_EPOCH;
+
+use julia_env::check::{Finding, Severity};
+use julia_env::environment::Environment;
+use julia_env::version::VersionNumber;
+use serde::{Deserialize, Serialize};
+
+use crate::check::{check_image, Host, Image, Thoroughness};
+use crate::cpu::CpuFacts;
+use crate::record::{ImageRecord, RECORD_FILE};
+use crate::store::Store;
+
+/// The size and modification time of one file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileStamp {
+    /// The path.
+    pub path: String,
+    /// Its size in bytes.
+    pub len: u64,
+    /// Its modification time, nanoseconds since the epoch.
+    pub mtime_ns: u128,
+}
+
+impl FileStamp {
+    /// The stamp of a file as it is now (`None`: missing or unreadable).
+    pub fn of(path: &Path) -> Option<FileStamp> {
+        let meta = std::fs::metadata(path).ok()?;
+        Some(FileStamp {
+            path: path.display().to_string(),
+            len: meta.len(),
+            mtime_ns: meta
+                .modified()
+                .ok()?
+                .duration_since(UNIX_EPOCH)
+                .ok()?
+                .as_nanos(),
+        })
+    }
+
+    fn unchanged(&self) -> bool {
+        FileStamp::of(Path::new(&self.path)).as_ref() == Some(self)
+    }
+}
+
+/// What a fresh verdict depended on.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stamp {
+    /// The project, manifest, julia binary and image record.
+    pub files: Vec<FileStamp>,
+    /// The host CPU's name and features.
+    pub cpu: String,
+}
+
+fn cpu_key(cpu: &CpuFacts) -> String {
+    let features: Vec<&str> = cpu.features.iter().map(String::as_str).collect();
+    format!("{}:{}", cpu.name, features.join(","))
+}
+
+/// Whether the environment's image can be used.
+#[derive(Clone, Debug)]
+pub enum Verdict {
+    /// The image fits this environment and host.
+    Fresh {
+        /// The image id.
+        id: String,
+        /// The image file.
+        image: PathBuf,
+    },
+    /// The image exists but does not fit (or is being rebuilt); the errors say why.
+    Stale {
+        /// The image id.
+        id: String,
+        /// The image file.
+        image: PathBuf,
+        /// The error findings.
+        reasons: Vec<Finding>,
+    },
+    /// No image is registered for the environment, or it is gone from the store.
+    Missing {
+        /// Why, in words.
+        reason: String,
+    },
+}
+
+/// Decides whether the image registered for `project_file` fits it and `host`.
+pub fn decide(project_file: &Path, store: &Store, host: &Host) -> Verdict {
+    let Some(entry) = store.registered(project_file) else {
+        return Verdict::Missing {
+            reason: "no image is registered for this environment (`sysimg build` makes one)".into(),
+        };
+    };
+    let dir = store.image_dir(&entry.image);
+    let record_file = dir.join(RECORD_FILE);
+    if let Some(stamp) = &entry.verified {
+        if stamp.cpu == cpu_key(&host.cpu) && stamp.files.iter().all(FileStamp::unchanged) {
+            if let Some(image) = image_file_of(&dir, &record_file) {
+                return Verdict::Fresh {
+                    id: entry.image,
+                    image,
+                };
+            }
+        }
+    }
+    let record = match ImageRecord::read(&record_file) {
+        Ok(r) => r,
+        Err(_) => {
+            return Verdict::Missing {
+                reason: format!(
+                    "image {} registered for this environment is gone from the store",
+                    entry.image
+                ),
+            }
+        }
+    };
+    let image = Image::from_record(&record_file, record);
+    let julia_version = host
+        .julia
+        .as_ref()
+        .and_then(|j| VersionNumber::parse(&j.version).ok());
+    let env = match Environment::load(project_file, julia_version.as_ref()) {
+        Ok(env) => env,
+        Err(e) => {
+            return Verdict::Stale {
+                id: entry.image,
+                image: image.file,
+                reasons: vec![Finding {
+                    severity: Severity::Error,
+                    code: "environment-unreadable",
+                    message: e.to_string(),
+                    location: None,
+                    package: None,
+                }],
+            }
+        }
+    };
+    let report = check_image(&image, Some(&env), host, Thoroughness::LAUNCH);
+    let reasons: Vec<Finding> = report
+        .findings
+        .into_iter()
+        .filter(|f| f.severity == Severity::Error)
+        .collect();
+    if !reasons.is_empty() {
+        return Verdict::Stale {
+            id: entry.image,
+            image: image.file,
+            reasons,
+        };
+    }
+    let mut files = vec![&env.project_file, &env.manifest_file, &record_file];
+    if let Some(j) = &host.julia {
+        files.push(&j.path);
+    }
+    let stamps: Option<Vec<FileStamp>> = files.into_iter().map(|f| FileStamp::of(f)).collect();
+    if let Some(files) = stamps {
+        let stamp = Stamp {
+            files,
+            cpu: cpu_key(&host.cpu),
+        };
+        store.mark_verified(project_file, &entry.image, stamp);
+    }
+    Verdict::Fresh {
+        id: entry.image,
+        image: image.file,
+    }
+}
+
+/// The image file beside a record, read cheaply: the record names it, but the default
+/// names are tried first so the fast path need not parse the record.
+fn image_file_of(dir: &Path, record_file: &Path) -> Option<PathBuf> {
+    for name in ["sys.so", "sys.dylib", "sys.dll"] {
+        let p = dir.join(name);
+        if p.is_file() {
+            return Some(p);
+        }
+    }
+    let record = ImageRecord::read(record_file).ok()?;
+    Some(dir.join(record.image.file)).filter(|p| p.is_file())
+}
+
+/// The arguments that start julia with `image` (if any) in the environment of
+/// `project_file`, before the user's own.
+pub fn julia_args(image: Option<&Path>, project_file: &Path) -> Vec<OsString> {
+    let mut args = Vec::new();
+    if let Some(image) = image {
+        args.push(OsString::from("-J"));
+        args.push(image.as_os_str().to_owned());
+    }
+    let dir = project_file.parent().unwrap_or(Path::new("."));
+    let mut project = OsString::from("--project=");
+    project.push(dir.as_os_str());
+    args.push(project);
+    args
+}
