@@ -18,6 +18,7 @@ use crate::cpu::{fit, CpuFacts, CpuTarget, Isa, TargetFit};
 use crate::julia::JuliaInfo;
 use crate::plan::Role;
 use crate::record::{file_sha256, ImageRecord, RECORD_FILE};
+use crate::spec::Policy;
 use crate::store::Store;
 
 /// An image to check: its file, and its record when it has one.
@@ -437,7 +438,11 @@ fn check_packages(record: &ImageRecord, env: &Environment, f: &mut Findings) {
                 ),
                 Some(&p.name),
             );
-        } else if p.role == Role::Public && !entry.pinned && p.tree_hash.is_some() {
+        } else if record.policy == Policy::Dev
+            && p.role == Role::Public
+            && !entry.pinned
+            && p.tree_hash.is_some()
+        {
             f.add_for(
                 Severity::Warning,
                 "public-not-pinned",

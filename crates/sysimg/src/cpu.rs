@@ -448,22 +448,37 @@ pub fn cpu_features(isa: Isa, name: &str) -> Option<BTreeSet<String>> {
     Some(set)
 }
 
-/// Removes features whose prerequisites are gone (`-avx` also removes `avx2`, `fma`, ...).
-fn apply_dependencies(isa: Isa, set: &mut BTreeSet<String>) {
+/// Julia's `enable_depends`/`disable_depends`: an enabled feature brings what it builds on
+/// (`avx2` needs `avx`, which needs `sse4.2`, ...); a disabled one takes what builds on it
+/// away (`-avx` also drops `avx2`, `fma`, ...).
+fn apply_dependencies(isa: Isa, set: &mut BTreeSet<String>, disabled: &[String]) {
     if isa != Isa::X86_64 {
         return;
+    }
+    let mut off: BTreeSet<&str> = disabled.iter().map(String::as_str).collect();
+    loop {
+        let before = off.len();
+        for (feature, needs) in X86_DEPS {
+            if off.contains(needs) {
+                off.insert(feature);
+            }
+        }
+        if off.len() == before {
+            break;
+        }
     }
     loop {
         let before = set.len();
         for (feature, needs) in X86_DEPS {
-            if set.contains(*feature) && !set.contains(*needs) {
-                set.remove(*feature);
+            if set.contains(*feature) && !off.contains(needs) {
+                set.insert(needs.to_string());
             }
         }
         if set.len() == before {
             break;
         }
     }
+    set.retain(|f| !off.contains(f.as_str()));
 }
 
 /// Whether one target can run on a host, and why not.
@@ -490,10 +505,7 @@ pub fn target_features(
         cpu_features(isa, &target.name)?
     };
     set.extend(target.enable.iter().cloned());
-    for f in &target.disable {
-        set.remove(f);
-    }
-    apply_dependencies(isa, &mut set);
+    apply_dependencies(isa, &mut set, &target.disable);
     Some(set)
 }
 
@@ -813,6 +825,10 @@ mod tests {
         let t = CpuTarget::parse("haswell,-avx").unwrap();
         let need = target_features(Isa::X86_64, &t.targets[0], None).unwrap();
         assert!(!need.contains("avx2") && !need.contains("fma") && need.contains("bmi2"));
+        // Enabling a feature needs what it builds on.
+        let t = CpuTarget::parse("generic,+avx2").unwrap();
+        let need = target_features(Isa::X86_64, &t.targets[0], None).unwrap();
+        assert!(need.contains("avx") && need.contains("sse4.2") && need.contains("ssse3"));
         // native needs the build machine's features.
         let native = CpuTarget::parse("native").unwrap();
         let built_on = facts("skylake-avx512", Isa::X86_64);

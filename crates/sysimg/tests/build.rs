@@ -129,7 +129,8 @@ fn a_build_runs_julia_as_documented_and_fills_the_store() {
     probe(&w.julia.path, Some(&w.store.root.join("cache"))).unwrap();
     assert_eq!(count_lines(&w.log.join("probes")), 1);
     assert_eq!(w.julia.version, "1.11.2");
-    assert_eq!(w.julia.cpu_features, ["sse2", "avx", "avx2"]);
+    assert_eq!(w.julia.cpu_features.len(), 9);
+    assert!(w.julia.cpu_features.contains(&"avx2".to_string()));
     let mut events = Vec::new();
     let outcome = run(&w, &AtomicBool::new(false), &mut events).unwrap();
     let BuildOutcome::Built(record) = outcome else {

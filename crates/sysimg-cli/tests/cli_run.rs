@@ -1,0 +1,444 @@
+//! `run`, `julia-args`, `check`, `kernel install` and the shell integrations, with a fake
+//! julia that records the argv and environment it receives.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The host CPU the tests claim: it has what the fake julia's probe reports for the build
+/// machine, so `native` images fit.
+const HOST_CPU: &str = "haswell:sse2,sse3,ssse3,sse4.1,sse4.2,popcnt,cx16,avx,avx2";
+
+struct T {
+    _t: tempfile::TempDir,
+    dir: PathBuf,
+    julia: String,
+}
+
+impl T {
+    fn new() -> T {
+        let t = tempfile::tempdir().unwrap();
+        let dir = t.path().canonicalize().unwrap();
+        let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/hello");
+        for f in ["Project.toml", "Manifest.toml"] {
+            fs::copy(examples.join(f), dir.join(f)).unwrap();
+        }
+        let julia = dir.join("julia");
+        fs::write(
+            &julia,
+            include_str!("../../sysimg/tests/fixtures/fake-julia.sh"),
+        )
+        .unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(&julia, fs::Permissions::from_mode(0o755)).unwrap();
+        T {
+            julia: julia.display().to_string(),
+            dir,
+            _t: t,
+        }
+    }
+
+    fn cmd(&self, args: &[&str], extra: &[(&str, &str)]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_sysimg"));
+        cmd.args(args)
+            .current_dir(&self.dir)
+            .env_remove("JULIA_PROJECT")
+            .env_remove("JULIA")
+            .env("JULIA_DEPOT_PATH", self.dir.join("depot"))
+            .env("SYSIMG_STORE", self.dir.join("store"))
+            .env("SYSIMG_HOST_CPU", HOST_CPU)
+            .env("FAKE_JULIA_LOG", self.dir.join("julia-log"));
+        for (k, v) in extra {
+            cmd.env(k, v);
+        }
+        cmd
+    }
+
+    fn sysimg(&self, args: &[&str], extra: &[(&str, &str)]) -> Output {
+        self.cmd(args, extra).output().expect("sysimg runs")
+    }
+
+    /// Builds the example's image; returns its id.
+    fn build(&self) -> String {
+        let o = self.sysimg(&["build", "--julia", &self.julia, "--json"], &[]);
+        assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        v["id"].as_str().unwrap().to_string()
+    }
+
+    fn image(&self, id: &str) -> String {
+        self.dir
+            .join("store")
+            .join(id)
+            .join("sys.so")
+            .display()
+            .to_string()
+    }
+
+    fn project_arg(&self) -> String {
+        format!("--project={}", self.dir.display())
+    }
+
+    /// The argv julia received in its call with process id `pid`.
+    fn argv_of(&self, pid: u32) -> Vec<String> {
+        let f = self.dir.join(format!("julia-log/call-{pid}.argv"));
+        let text = fs::read_to_string(&f).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
+        text.lines().map(str::to_string).collect()
+    }
+
+    fn runs(&self) -> usize {
+        fs::read_to_string(self.dir.join("julia-log/runs"))
+            .map(|t| t.lines().count())
+            .unwrap_or(0)
+    }
+
+    /// Makes the image stale: the Manifest asks for another Example.
+    fn move_example(&self) {
+        let m = self.dir.join("Manifest.toml");
+        let text = fs::read_to_string(&m).unwrap();
+        fs::write(
+            &m,
+            text.replace("version = \"0.5.3\"", "version = \"0.5.4\"")
+                .replace(
+                    "46e44e869b4d90b96bd8ed1fdcf32244fddfb6cc",
+                    "0000000000000000000000000000000000000001",
+                ),
+        )
+        .unwrap();
+    }
+}
+
+fn out(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn err(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Runs `sysimg run` and returns its output and julia's argv (julia replaced sysimg, so it
+/// has sysimg's process id).
+fn run(t: &T, args: &[&str], extra: &[(&str, &str)]) -> (Output, Vec<String>) {
+    let child = t
+        .cmd(args, extra)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let o = child.wait_with_output().unwrap();
+    let argv = if t.dir.join(format!("julia-log/call-{pid}.argv")).exists() {
+        t.argv_of(pid)
+    } else {
+        Vec::new()
+    };
+    (o, argv)
+}
+
+#[test]
+fn run_execs_julia_with_the_image_and_passes_everything_through() {
+    use std::os::unix::process::ExitStatusExt;
+    let t = T::new();
+    let id = t.build();
+    let (o, argv) = run(
+        &t,
+        &[
+            "run",
+            "--julia",
+            &t.julia,
+            "--",
+            "-e",
+            "println(\"$x\")",
+            "a b",
+        ],
+        &[("MY_SETTING", "kept")],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    // exec: julia runs as the sysimg process itself, with exactly these arguments.
+    assert_eq!(
+        argv,
+        [
+            "-J",
+            &t.image(&id),
+            &t.project_arg(),
+            "-e",
+            "println(\"$x\")",
+            "a b"
+        ]
+    );
+    assert_eq!(out(&o), "fake julia running\n");
+    assert_eq!(err(&o), "", "a fresh image is silent");
+    // The environment is passed unchanged; nothing of the build leaks into it.
+    let env = fs::read_dir(t.dir.join("julia-log"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .find(|e| e.file_name().to_string_lossy().ends_with(".fullenv"))
+        .map(|e| fs::read_to_string(e.path()).unwrap())
+        .unwrap();
+    assert!(env.lines().any(|l| l == "MY_SETTING=kept"), "{env}");
+    assert!(
+        !env.contains("SYSIMG_BUILD_OUTPUT") && !env.contains("JULIA_PROJECT="),
+        "{env}"
+    );
+    // Exit status and signals are julia's.
+    let (o, _) = run(
+        &t,
+        &["run", "--julia", &t.julia],
+        &[("FAKE_JULIA_EXIT", "7")],
+    );
+    assert_eq!(o.status.code(), Some(7));
+    let (o, _) = run(
+        &t,
+        &["run", "--julia", &t.julia],
+        &[("FAKE_JULIA_SIGNAL", "TERM")],
+    );
+    assert_eq!(o.status.signal(), Some(15), "{:?}", o.status);
+    // The second run used the stamp of the first (the index remembers the fresh verdict).
+    let index = fs::read_dir(t.dir.join("store/envs"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    assert!(fs::read_to_string(index).unwrap().contains("\"verified\""));
+}
+
+#[test]
+fn a_running_image_holds_its_lock_across_exec() {
+    let t = T::new();
+    let id = t.build();
+    if Command::new("flock").arg("--version").output().is_err() {
+        println!("SKIPPED: no flock(1) on this machine to probe the lock with");
+        return;
+    }
+    let lock = t.dir.join("store/locks").join(format!("{id}.lock"));
+    let probe = format!(
+        "flock -n -x {} true && echo unlocked || echo locked",
+        lock.display()
+    );
+    // The fake julia runs the probe while it is "running" (see FAKE_JULIA_ON_RUN).
+    let (o, _) = run(
+        &t,
+        &["run", "--julia", &t.julia],
+        &[("FAKE_JULIA_ON_RUN", &probe)],
+    );
+    assert_eq!(out(&o), "fake julia running\nlocked\n", "{}", err(&o));
+    // And once julia is gone, the lock is free.
+    let o = Command::new("sh").arg("-c").arg(&probe).output().unwrap();
+    assert_eq!(out(&o), "unlocked\n");
+}
+
+#[test]
+fn stale_and_missing_images_follow_on_stale() {
+    let t = T::new();
+    // Missing: warn (the default) runs the default sysimage and says why.
+    let (o, argv) = run(&t, &["run", "--julia", &t.julia, "--", "x.jl"], &[]);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(argv, [t.project_arg().as_str(), "x.jl"]);
+    assert_eq!(
+        err(&o),
+        "sysimg: warning: no image is registered for this environment (`sysimg build` makes \
+         one); starting julia with its default sysimage\n"
+    );
+    let id = t.build();
+    t.move_example();
+    // Stale, warn.
+    let (o, argv) = run(&t, &["run", "--julia", &t.julia], &[]);
+    assert_eq!(argv, [t.project_arg()]);
+    let e = err(&o);
+    assert!(
+        e.starts_with(&format!(
+            "sysimg: warning: image {id} does not fit: `Example`: the image holds 0.5.3, the \
+             Manifest asks for 0.5.4; the image's 0.5.3 wins"
+        )),
+        "{e}"
+    );
+    // Stale, fail: julia never starts.
+    let before = t.runs();
+    let (o, _) = run(&t, &["run", "--julia", &t.julia, "--on-stale", "fail"], &[]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(err(&o).contains("(--on-stale fail)"), "{}", err(&o));
+    assert_eq!(t.runs(), before);
+    // The spec's default is used without the flag.
+    fs::write(t.dir.join("Sysimage.toml"), "on_stale = \"fail\"\n").unwrap();
+    let (o, _) = run(&t, &["run", "--julia", &t.julia], &[]);
+    assert_eq!(o.status.code(), Some(1));
+    // Stale, ignore: the old image, silently.
+    let (o, argv) = run(
+        &t,
+        &["run", "--julia", &t.julia, "--on-stale", "ignore"],
+        &[],
+    );
+    assert_eq!(
+        (err(&o).as_str(), argv),
+        ("", vec!["-J".to_string(), t.image(&id), t.project_arg()])
+    );
+    // Stale, build: a new image for the new Manifest, then julia with it.
+    let (o, argv) = run(
+        &t,
+        &["run", "--julia", &t.julia, "--on-stale", "build"],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    assert_eq!(argv.len(), 3);
+    assert_ne!(argv[1], t.image(&id));
+    assert!(Path::new(&argv[1]).is_file());
+    // Now fresh: no rebuild, no message.
+    let (o, argv2) = run(&t, &["run", "--julia", &t.julia], &[]);
+    assert_eq!((err(&o), argv2), (String::new(), argv));
+    // A bad --on-stale is a usage error.
+    let o = t.sysimg(&["run", "--julia", &t.julia, "--on-stale", "maybe"], &[]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn julia_args_and_check() {
+    let t = T::new();
+    let id = t.build();
+    let o = t.sysimg(&["julia-args", "--julia", &t.julia], &[]);
+    assert_eq!(
+        out(&o),
+        format!("-J {} {}\n", t.image(&id), t.project_arg())
+    );
+    let o = t.sysimg(&["julia-args", "--julia", &t.julia, "--json"], &[]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["id"], id.as_str());
+    assert_eq!(v["args"][0], "-J");
+    // check: fresh image, exit 0.
+    let o = t.sysimg(&["check", "--julia", &t.julia, "--json"], &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        (v["ok"].as_bool(), v["id"].as_str()),
+        (Some(true), Some(id.as_str()))
+    );
+    // A host CPU without the build machine's AVX2 cannot run a `native` image.
+    let o = t.sysimg(
+        &["check", "--julia", &t.julia],
+        &[(
+            "SYSIMG_HOST_CPU",
+            "nehalem:sse2,sse3,ssse3,sse4.1,sse4.2,popcnt,cx16",
+        )],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(out(&o).contains("[cpu-native]"), "{}", out(&o));
+    // Stale: exit 1, the package named.
+    t.move_example();
+    let o = t.sysimg(&["check", "--julia", &t.julia, "--json"], &[]);
+    assert_eq!(o.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let f = &v["findings"][0];
+    assert_eq!(
+        (
+            f["severity"].as_str(),
+            f["code"].as_str(),
+            f["package"].as_str()
+        ),
+        (Some("error"), Some("package-shadowed"), Some("Example"))
+    );
+    // An image built by hand, without a record.
+    let hand = t.dir.join("custom.so");
+    fs::write(&hand, "elf").unwrap();
+    let o = t.sysimg(
+        &[
+            "check",
+            "--julia",
+            &t.julia,
+            "--image",
+            &hand.display().to_string(),
+        ],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(0));
+    assert!(out(&o).contains("[no-record]"), "{}", out(&o));
+    // No julia at all: still checked, and the report says so.
+    let o = t.sysimg(
+        &["check", "--julia", "/nonexistent/julia", "--image", &id],
+        &[],
+    );
+    assert!(out(&o).contains("[julia-not-found]"), "{}", out(&o));
+}
+
+#[test]
+fn kernel_install_writes_an_ijulia_kernel_that_goes_through_sysimg_run() {
+    let t = T::new();
+    let ijulia = "7073ff75-c697-5162-941a-fcdaad2a7d2a";
+    let tree = "1".repeat(40);
+    let m = t.dir.join("Manifest.toml");
+    let text = fs::read_to_string(&m).unwrap();
+    fs::write(
+        &m,
+        format!("{text}\n[[deps.IJulia]]\ngit-tree-sha1 = \"{tree}\"\nuuid = \"{ijulia}\"\nversion = \"1.26.0\"\n"),
+    )
+    .unwrap();
+    let kernels = t.dir.join("kernels");
+    let args = [
+        "kernel",
+        "install",
+        "--kernels-dir",
+        kernels.to_str().unwrap(),
+        "--name",
+        "Hello \"fast\"",
+    ];
+    let o = t.sysimg(&args, &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        err(&o).contains("IJulia is not installed in any depot"),
+        "{}",
+        err(&o)
+    );
+    // Install IJulia's sources where Pkg would.
+    let slug = julia_slug(ijulia, &tree);
+    let src = t.dir.join("depot/packages/IJulia").join(slug).join("src");
+    fs::create_dir_all(&src).unwrap();
+    fs::write(src.join("kernel.jl"), "# kernel\n").unwrap();
+    let o = t.sysimg(&args, &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    let spec: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(kernels.join("hello--fast/kernel.json")).unwrap())
+            .unwrap();
+    assert_eq!(spec["display_name"], "Hello \"fast\"");
+    assert_eq!(spec["language"], "julia");
+    let argv: Vec<&str> = spec["argv"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    let project = t.dir.join("Project.toml").display().to_string();
+    let kernel_jl = src.join("kernel.jl").display().to_string();
+    assert_eq!(
+        argv,
+        [
+            env!("CARGO_BIN_EXE_sysimg"),
+            "run",
+            "-p",
+            &project,
+            "--",
+            "-i",
+            "--color=yes",
+            &kernel_jl,
+            "{connection_file}"
+        ]
+    );
+}
+
+fn julia_slug(uuid: &str, tree: &str) -> String {
+    let uuid: julia_env::ids::Uuid = uuid.parse().unwrap();
+    let hash = julia_env::ids::TreeHash::parse(tree).unwrap();
+    julia_env::depot::version_slug(&uuid, &hash, 5)
+}
+
+#[test]
+fn shell_integrations() {
+    let t = T::new();
+    let o = t.sysimg(&["completions", "bash"], &[]);
+    assert!(out(&o).contains("_sysimg()"), "{}", out(&o));
+    assert!(out(&o).contains("julia-args"));
+    let o = t.sysimg(&["shell-init", "zsh"], &[]);
+    assert!(
+        out(&o).contains("#compdef sysimg") && out(&o).contains("jl() { sysimg run -- \"$@\"; }")
+    );
+    let o = t.sysimg(&["shell-init", "fish"], &[]);
+    assert!(out(&o).contains("function jl; sysimg run -- $argv; end"));
+}

@@ -1,0 +1,479 @@
+//! Checking images against environments and hosts: every finding, on hand-made environments,
+//! images and fake hosts.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use julia_env::check::{Report, Severity};
+use julia_env::depot::{version_slug, Depots};
+use julia_env::environment::Environment;
+use julia_env::ids::{TreeHash, Uuid};
+use sysimg::check::{check_image, Host, Image, Thoroughness};
+use sysimg::cpu::{cpu_features, CpuFacts, Isa};
+use sysimg::julia::JuliaInfo;
+use sysimg::launch::{decide, julia_args, Verdict};
+use sysimg::plan::make_plan;
+use sysimg::record::{
+    file_sha256, BuildOptions, ImageRecord, JuliaFacts, RecordArtifact, RecordInputs,
+    SourceEnvironment, RECORD_FILE,
+};
+use sysimg::spec::{ImageSpec, Policy};
+use sysimg::store::Store;
+
+const A: &str = "00000000-0000-0000-0000-00000000000a";
+const B: &str = "00000000-0000-0000-0000-00000000000b";
+
+fn tree(c: char) -> String {
+    c.to_string().repeat(40)
+}
+
+/// A dev environment: the user's A (public) needs B (internal).
+fn write_env(dir: &Path, b_version: &str, a_pinned: bool) {
+    fs::create_dir_all(dir).unwrap();
+    fs::write(dir.join("Project.toml"), format!("[deps]\nA = \"{A}\"\n")).unwrap();
+    let pinned = if a_pinned { "pinned = true\n" } else { "" };
+    fs::write(
+        dir.join("Manifest.toml"),
+        format!(
+            "julia_version = \"1.11.2\"\nmanifest_format = \"2.0\"\n\n\
+             [[deps.A]]\ndeps = [\"B\"]\ngit-tree-sha1 = \"{}\"\n{pinned}uuid = \"{A}\"\nversion = \"1.0.0\"\n\n\
+             [[deps.B]]\ngit-tree-sha1 = \"{}\"\nuuid = \"{B}\"\nversion = \"{b_version}\"\n",
+            tree('a'),
+            if b_version == "2.0.0" { tree('b') } else { tree('c') }
+        ),
+    )
+    .unwrap();
+}
+
+struct World {
+    _t: tempfile::TempDir,
+    root: PathBuf,
+    env_dir: PathBuf,
+    image_dir: PathBuf,
+}
+
+impl World {
+    fn new() -> World {
+        let t = tempfile::tempdir().unwrap();
+        let root = t.path().to_path_buf();
+        let env_dir = root.join("env");
+        write_env(&env_dir, "2.0.0", true);
+        World {
+            image_dir: root.join("store/img"),
+            root,
+            env_dir,
+            _t: t,
+        }
+    }
+
+    fn env(&self) -> Environment {
+        Environment::load(&self.env_dir.join("Project.toml"), None).unwrap()
+    }
+
+    /// Builds (by hand) the record and image of the environment as it is now.
+    fn image(&self, sideload: bool, edit: impl FnOnce(&mut ImageRecord)) -> Image {
+        let env = self.env();
+        let spec = ImageSpec {
+            policy: Policy::Dev,
+            sideload,
+            ..ImageSpec::new()
+        };
+        let plan = make_plan(&env, &spec).unwrap();
+        let mut record = ImageRecord::new(
+            &plan,
+            RecordInputs {
+                julia: JuliaFacts {
+                    version: "1.11.2".into(),
+                    commit: "5e9a32e7af2".into(),
+                },
+                platform: "x86_64-linux-gnu".into(),
+                cpu_target: "generic;haswell,clone_all".into(),
+                build_cpu: None,
+                source: SourceEnvironment::default(),
+                build: BuildOptions::default(),
+                image_file: "sys.so".into(),
+            },
+        );
+        fs::create_dir_all(&self.image_dir).unwrap();
+        let file = self.image_dir.join("sys.so");
+        fs::write(&file, "image bytes").unwrap();
+        record.image.sha256 = file_sha256(&file).unwrap();
+        edit(&mut record);
+        fs::write(self.image_dir.join(RECORD_FILE), record.to_toml()).unwrap();
+        Image::locate(&file.display().to_string(), None).unwrap()
+    }
+
+    fn depot(&self) -> PathBuf {
+        self.root.join("depot")
+    }
+
+    /// Installs A's and B's sources in the depot.
+    fn install_sources(&self) {
+        for (name, uuid, t) in [("A", A, tree('a')), ("B", B, tree('b'))] {
+            let uuid: Uuid = uuid.parse().unwrap();
+            let hash = TreeHash::parse(&t).unwrap();
+            let dir = self
+                .depot()
+                .join("packages")
+                .join(name)
+                .join(version_slug(&uuid, &hash, 5));
+            fs::create_dir_all(dir.join("src")).unwrap();
+        }
+    }
+}
+
+fn julia(version: &str, commit: &str, triplet: &str) -> JuliaInfo {
+    JuliaInfo {
+        path: PathBuf::from("/opt/julia/bin/julia"),
+        version: version.into(),
+        commit: commit.into(),
+        os: "linux".into(),
+        arch: "x86_64".into(),
+        libc: "glibc".into(),
+        triplet: triplet.into(),
+        cpu_name: "haswell".into(),
+        cpu_features: vec![],
+        depot_path: vec![],
+        bindir: "/opt/julia/bin".into(),
+        default_image: "/opt/julia/lib/julia/sys.so".into(),
+    }
+}
+
+fn cpu(name: &str) -> CpuFacts {
+    CpuFacts {
+        name: name.into(),
+        features: cpu_features(Isa::X86_64, name).unwrap(),
+    }
+}
+
+fn host(w: &World) -> Host {
+    Host {
+        julia: Some(julia("1.11.2", "5e9a32e7af2", "x86_64-linux-gnu")),
+        cpu: cpu("haswell"),
+        arch: "x86_64".into(),
+        depots: Depots::new(vec![w.depot()]),
+    }
+}
+
+fn codes(r: &Report) -> Vec<(Severity, &'static str)> {
+    r.findings.iter().map(|f| (f.severity, f.code)).collect()
+}
+
+fn message<'a>(r: &'a Report, code: &str) -> &'a str {
+    &r.findings
+        .iter()
+        .find(|f| f.code == code)
+        .unwrap_or_else(|| panic!("no `{code}` in {:?}", codes(r)))
+        .message
+}
+
+fn errors(r: &Report) -> Vec<&'static str> {
+    r.findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .map(|f| f.code)
+        .collect()
+}
+
+#[test]
+fn a_fitting_image_has_no_errors() {
+    let w = World::new();
+    w.install_sources();
+    let image = w.image(false, |_| {});
+    let r = check_image(&image, Some(&w.env()), &host(&w), Thoroughness::FULL);
+    assert!(!r.has_errors(), "{:?}", codes(&r));
+    assert_eq!(
+        message(&r, "cpu-target"),
+        "the host CPU (haswell) can run target 0 (`generic`), 1 (`haswell`) of \
+         `generic;haswell,clone_all`; Julia picks the best of them"
+    );
+    // JSON: severity, code, message, package.
+    let v = serde_json::to_value(&r).unwrap();
+    assert_eq!(v["findings"][0]["severity"], "info");
+    assert_eq!(v["findings"][0]["code"], "cpu-target");
+}
+
+#[test]
+fn the_image_file_missing_or_changed() {
+    let w = World::new();
+    let image = w.image(false, |_| {});
+    fs::write(&image.file, "other bytes").unwrap();
+    let r = check_image(&image, None, &host(&w), Thoroughness::FULL);
+    assert_eq!(errors(&r), ["image-hash-mismatch"]);
+    assert!(message(&r, "image-hash-mismatch").contains("the file was changed or damaged"));
+    // The launcher does not hash.
+    let r = check_image(&image, None, &host(&w), Thoroughness::LAUNCH);
+    assert!(errors(&r).is_empty());
+    fs::remove_file(&image.file).unwrap();
+    let r = check_image(&image, None, &host(&w), Thoroughness::LAUNCH);
+    assert_eq!(errors(&r), ["image-missing"]);
+}
+
+#[test]
+fn another_julia_version_or_commit() {
+    let w = World::new();
+    let image = w.image(false, |_| {});
+    let mut h = host(&w);
+    h.julia = Some(julia("1.10.4", "48d4fd4843", "x86_64-linux-gnu"));
+    let r = check_image(&image, None, &h, Thoroughness::LAUNCH);
+    assert_eq!(errors(&r), ["julia-version"]);
+    assert_eq!(
+        message(&r, "julia-version"),
+        "the image was built by Julia 1.11.2, but /opt/julia/bin/julia is Julia 1.10.4: a \
+         sysimage only loads in the Julia build that made it"
+    );
+    h.julia = Some(julia("1.11.2", "0123456789abcdef", "x86_64-linux-gnu"));
+    let r = check_image(&image, None, &h, Thoroughness::LAUNCH);
+    assert_eq!(errors(&r), ["julia-commit"]);
+    assert!(message(&r, "julia-commit").contains("commit 5e9a32e7af, but"));
+    h.julia = None;
+    let r = check_image(&image, None, &h, Thoroughness::LAUNCH);
+    assert!(codes(&r).contains(&(Severity::Info, "julia-unknown")));
+}
+
+#[test]
+fn another_platform() {
+    let w = World::new();
+    let image = w.image(false, |_| {});
+    let mut h = host(&w);
+    h.julia = Some(julia("1.11.2", "5e9a32e7af2", "x86_64-linux-musl"));
+    let r = check_image(&image, None, &h, Thoroughness::LAUNCH);
+    assert_eq!(errors(&r), ["platform"]);
+    assert_eq!(
+        message(&r, "platform"),
+        "the image is for x86_64-linux-gnu, which this host cannot load: libc glibc (host: musl)"
+    );
+    h.julia = Some(julia("1.11.2", "5e9a32e7af2", "aarch64-apple-darwin"));
+    let r = check_image(&image, None, &h, Thoroughness::LAUNCH);
+    assert!(message(&r, "platform").contains("os linux (host: macos), arch x86_64 (host: aarch64)"));
+}
+
+#[test]
+fn cpu_targets_the_host_cannot_run() {
+    let w = World::new();
+    // Every target needs more than an old Core 2 has.
+    let image = w.image(false, |r| {
+        r.cpu_target = "sandybridge;haswell,base(0)".into()
+    });
+    let mut h = host(&w);
+    h.cpu = cpu("core2");
+    let r = check_image(&image, None, &h, Thoroughness::LAUNCH);
+    assert_eq!(errors(&r), ["cpu-incompatible"]);
+    let m = message(&r, "cpu-incompatible");
+    assert!(m.starts_with("the host CPU (core2) may not run any target of `sandybridge;haswell,base(0)`: `sandybridge` needs "), "{m}");
+    assert!(
+        m.contains("avx") && m.ends_with("\"Unable to find compatible target in system image\""),
+        "{m}"
+    );
+    // Julia's default multi-target string always has `generic`.
+    let image = w.image(false, |r| {
+        r.cpu_target = "generic;sandybridge,-xsaveopt,clone_all;haswell,-rdrnd,base(1)".into()
+    });
+    let r = check_image(&image, None, &h, Thoroughness::LAUNCH);
+    assert!(errors(&r).is_empty(), "{:?}", codes(&r));
+    // Unknown names are not guessed.
+    let image = w.image(false, |r| r.cpu_target = "pentium-mmx".into());
+    let r = check_image(&image, None, &h, Thoroughness::LAUNCH);
+    assert_eq!(codes(&r)[0], (Severity::Warning, "cpu-unknown"));
+    let image = w.image(false, |r| r.cpu_target = "generic;haswell,base(3)".into());
+    let r = check_image(&image, None, &h, Thoroughness::LAUNCH);
+    assert_eq!(errors(&r), ["cpu-target-invalid"]);
+}
+
+#[test]
+fn native_images_need_the_build_machines_features() {
+    let w = World::new();
+    let image = w.image(false, |r| {
+        r.cpu_target = "native".into();
+        r.build_cpu = Some(cpu("skylake-avx512"));
+    });
+    let r = check_image(&image, None, &host(&w), Thoroughness::LAUNCH);
+    assert_eq!(errors(&r), ["cpu-native"]);
+    let m = message(&r, "cpu-native");
+    assert!(
+        m.contains("(built for `native` on a skylake-avx512)") && m.contains("avx512f"),
+        "{m}"
+    );
+    let mut h = host(&w);
+    h.cpu = cpu("icelake-server");
+    assert!(!check_image(&image, None, &h, Thoroughness::LAUNCH).has_errors());
+}
+
+#[test]
+fn baked_packages_that_differ_from_the_manifest() {
+    let w = World::new();
+    let image = w.image(false, |_| {});
+    // The user moves the internal B to another version; A is unpinned.
+    write_env(&w.env_dir, "2.1.0", false);
+    let r = check_image(&image, Some(&w.env()), &host(&w), Thoroughness::LAUNCH);
+    assert_eq!(errors(&r), ["internal-shadowed"]);
+    assert_eq!(
+        message(&r, "internal-shadowed"),
+        "`B`: the image holds 2.0.0, the Manifest asks for 2.1.0; the image's 2.0.0 wins \
+         (Julia loads baked packages from the image whatever the Manifest says); rebuild with \
+         `sideload = true` to let the Manifest's version load"
+    );
+    assert_eq!(r.findings[0].package.as_deref(), Some("B"));
+    assert_eq!(
+        message(&r, "public-not-pinned"),
+        "`A` is not pinned at the image's version 1.0.0: a Pkg update would move the Manifest \
+         away from the image (`sysimg pin` pins it)"
+    );
+    // A public package at another tree hash.
+    let image = w.image(false, |r| {
+        r.packages
+            .iter_mut()
+            .find(|p| p.name == "A")
+            .unwrap()
+            .tree_hash = Some(tree('f'))
+    });
+    let r = check_image(&image, Some(&w.env()), &host(&w), Thoroughness::LAUNCH);
+    assert!(message(&r, "package-shadowed").starts_with(
+        "`A`: the image holds 1.0.0 (tree ffffffffff), the Manifest asks for 1.0.0 (tree aaaaaaaaaa)"
+    ));
+}
+
+#[test]
+fn side_loaded_packages_may_differ() {
+    let w = World::new();
+    let image = w.image(true, |_| {});
+    write_env(&w.env_dir, "2.1.0", true);
+    let r = check_image(&image, Some(&w.env()), &host(&w), Thoroughness::LAUNCH);
+    assert!(errors(&r).is_empty(), "{:?}", codes(&r));
+    assert!(message(&r, "sideloaded-differs").contains("the Manifest's 2.1.0 loads as usual"));
+}
+
+#[test]
+fn a_stale_manifest_is_reported() {
+    let w = World::new();
+    let image = w.image(false, |_| {});
+    let m = w.env_dir.join("Manifest.toml");
+    let text = fs::read_to_string(&m).unwrap();
+    fs::write(
+        &m,
+        text.replace(
+            "manifest_format = \"2.0\"\n",
+            "manifest_format = \"2.0\"\nproject_hash = \"0000000000000000000000000000000000000000\"\n",
+        ),
+    )
+    .unwrap();
+    let r = check_image(&image, Some(&w.env()), &host(&w), Thoroughness::FULL);
+    assert_eq!(errors(&r), ["stale-project-hash"]);
+}
+
+#[test]
+fn sources_and_artifacts_missing_from_the_depots() {
+    let w = World::new();
+    let image = w.image(false, |r| {
+        for (name, lazy) in [("libfoo", false), ("bigdata", true)] {
+            r.artifacts.push(RecordArtifact {
+                package: "B".into(),
+                name: name.into(),
+                tree_hash: tree('d'),
+                lazy,
+            });
+        }
+    });
+    let r = check_image(&image, Some(&w.env()), &host(&w), Thoroughness::FULL);
+    assert_eq!(errors(&r), ["artifact-missing"]);
+    assert!(message(&r, "artifact-missing").starts_with("artifact `libfoo` (dddd"));
+    let warnings: Vec<_> = r
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::Warning)
+        .map(|f| (f.code, f.package.as_deref().unwrap()))
+        .collect();
+    assert_eq!(
+        warnings,
+        [
+            ("source-missing", "A"),
+            ("source-missing", "B"),
+            ("artifact-missing", "B")
+        ]
+    );
+    w.install_sources();
+    fs::create_dir_all(w.depot().join("artifacts").join(tree('d'))).unwrap();
+    let r = check_image(&image, Some(&w.env()), &host(&w), Thoroughness::FULL);
+    assert!(
+        !codes(&r).iter().any(|(_, c)| c.ends_with("-missing")),
+        "{:?}",
+        codes(&r)
+    );
+}
+
+#[test]
+fn images_without_a_record_are_checked_as_far_as_possible() {
+    let w = World::new();
+    let file = w.root.join("hand-made.so");
+    fs::write(&file, "bytes").unwrap();
+    let image = Image::locate(&file.display().to_string(), None).unwrap();
+    assert!(image.record.is_none());
+    let r = check_image(&image, Some(&w.env()), &host(&w), Thoroughness::FULL);
+    assert_eq!(codes(&r), [(Severity::Info, "no-record")]);
+    assert!(message(&r, "no-record")
+        .contains("Julia version and commit, platform, CPU target and packages are unknown"));
+}
+
+#[test]
+fn the_launcher_decides_from_the_index_and_remembers_fresh_verdicts() {
+    let w = World::new();
+    let store = Store {
+        root: w.root.join("store"),
+    };
+    let project = w.env_dir.join("Project.toml");
+    let mut h = host(&w);
+    // The stamp covers the julia binary, so it must exist.
+    let julia_bin = w.root.join("julia");
+    fs::write(&julia_bin, "").unwrap();
+    h.julia.as_mut().unwrap().path = julia_bin.clone();
+    assert!(matches!(
+        decide(&project, &store, &h),
+        Verdict::Missing { .. }
+    ));
+    let image = w.image(false, |r| {
+        r.id = "img".into();
+        r.cpu_target = "haswell".into();
+    });
+    store.register(&project, "img").unwrap();
+    let Verdict::Fresh { id, image: file } = decide(&project, &store, &h) else {
+        panic!("not fresh")
+    };
+    assert_eq!((id.as_str(), file.as_path()), ("img", image.file.as_path()));
+    assert!(store.registered(&project).unwrap().verified.is_some());
+    // Unchanged files: the stamp decides without reading the Manifest (a broken Manifest with
+    // the same size and time would not be noticed, which is what makes the launcher fast).
+    assert!(matches!(
+        decide(&project, &store, &h),
+        Verdict::Fresh { .. }
+    ));
+    // The Manifest changed: a full decision, which finds the shadowed package.
+    write_env(&w.env_dir, "2.1.0", true);
+    match decide(&project, &store, &h) {
+        Verdict::Stale { reasons, .. } => assert_eq!(reasons[0].code, "internal-shadowed"),
+        other => panic!("{other:?}"),
+    }
+    // Another CPU invalidates the stamp too.
+    write_env(&w.env_dir, "2.0.0", true);
+    assert!(matches!(
+        decide(&project, &store, &h),
+        Verdict::Fresh { .. }
+    ));
+    let mut old = h.clone();
+    old.cpu = cpu("core2");
+    assert!(matches!(
+        decide(&project, &store, &old),
+        Verdict::Stale { .. }
+    ));
+    // The image gone from the store.
+    fs::remove_dir_all(&w.image_dir).unwrap();
+    assert!(matches!(
+        decide(&project, &store, &h),
+        Verdict::Missing { .. }
+    ));
+    let args = julia_args(Some(Path::new("/s/sys.so")), &project);
+    assert_eq!(args[0], "-J");
+    assert_eq!(
+        args[2],
+        format!("--project={}", w.env_dir.display()).as_str()
+    );
+}
