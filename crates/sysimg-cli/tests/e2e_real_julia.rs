@@ -54,4 +54,31 @@ fn builds_and_runs_a_real_image() {
         String::from_utf8_lossy(&run.stdout),
         format!("{id} Hello, x")
     );
+    // The same through the launcher, after a check that finds no error.
+    let sysimg = |args: &[&str]| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_sysimg"));
+        c.args(["-p", t.path().to_str().unwrap()])
+            .args(args)
+            .arg("--julia")
+            .arg(&julia)
+            .env("SYSIMG_STORE", t.path().join("store"));
+        c
+    };
+    let check = sysimg(&["check"]).output().unwrap();
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stdout)
+    );
+    let run = sysimg(&["run", "--on-stale", "fail"])
+        .args(["--", "--startup-file=no", "-e"])
+        .arg("using Example; print(Main.SysimageData.IMAGE_ID, \" \", Example.hello(\"x\"))")
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&run.stdout),
+        format!("{id} Hello, x"),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
 }
