@@ -152,6 +152,7 @@ pub fn check_image(
             check_cpu(record, host, &mut f);
             if let Some(env) = env {
                 check_packages(record, env, &mut f);
+                check_app_manifest(record, env, &mut f);
             }
             if how.depots {
                 check_depots(record, host, &mut f);
@@ -455,6 +456,25 @@ fn check_packages(record: &ImageRecord, env: &Environment, f: &mut Findings) {
                 Some(&p.name),
             );
         }
+    }
+}
+
+/// An app image is bound to exactly the Manifest it was built from.
+fn check_app_manifest(record: &ImageRecord, env: &Environment, f: &mut Findings) {
+    if record.policy != Policy::App || record.source.manifest_sha256.is_empty() {
+        return;
+    }
+    match file_sha256(&env.manifest_file) {
+        Ok(sum) if sum == record.source.manifest_sha256 => {}
+        _ => f.add(
+            Severity::Error,
+            "app-manifest-changed",
+            format!(
+                "{} is not the Manifest this app image was built from (`sysimg build` \
+                 rebuilds it)",
+                env.manifest_file.display()
+            ),
+        ),
     }
 }
 

@@ -477,3 +477,20 @@ fn the_launcher_decides_from_the_index_and_remembers_fresh_verdicts() {
         format!("--project={}", w.env_dir.display()).as_str()
     );
 }
+
+#[test]
+fn app_images_are_bound_to_their_manifest() {
+    let w = World::new();
+    let manifest = w.env_dir.join("Manifest.toml");
+    let image = w.image(false, |r| {
+        r.policy = Policy::App;
+        r.source.manifest_sha256 = file_sha256(&manifest).unwrap();
+    });
+    let r = check_image(&image, Some(&w.env()), &host(&w), Thoroughness::LAUNCH);
+    assert!(errors(&r).is_empty(), "{:?}", codes(&r));
+    // Any change to the Manifest, even one that leaves the baked packages alone.
+    let text = fs::read_to_string(&manifest).unwrap();
+    fs::write(&manifest, format!("{text}\n")).unwrap();
+    let r = check_image(&image, Some(&w.env()), &host(&w), Thoroughness::LAUNCH);
+    assert_eq!(errors(&r), ["app-manifest-changed"]);
+}
