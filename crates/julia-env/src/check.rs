@@ -56,6 +56,25 @@ pub struct Finding {
     pub package: Option<String>,
 }
 
+impl Finding {
+    /// A finding about no file position and no package in particular.
+    pub fn new(severity: Severity, code: &'static str, message: impl Into<String>) -> Finding {
+        Finding {
+            severity,
+            code,
+            message: message.into(),
+            location: None,
+            package: None,
+        }
+    }
+
+    /// The same finding, about `package`.
+    pub fn for_package(mut self, package: &str) -> Finding {
+        self.package = Some(package.to_string());
+        self
+    }
+}
+
 fn serialize_location<S: serde::Serializer>(
     loc: &Option<Location>,
     s: S,

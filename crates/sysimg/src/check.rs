@@ -107,23 +107,12 @@ struct Findings(Vec<Finding>);
 
 impl Findings {
     fn add(&mut self, severity: Severity, code: &'static str, message: String) {
-        self.add_for(severity, code, message, None);
+        self.0.push(Finding::new(severity, code, message));
     }
 
-    fn add_for(
-        &mut self,
-        severity: Severity,
-        code: &'static str,
-        message: String,
-        package: Option<&str>,
-    ) {
-        self.0.push(Finding {
-            severity,
-            code,
-            message,
-            location: None,
-            package: package.map(str::to_string),
-        });
+    fn add_for(&mut self, severity: Severity, code: &'static str, message: String, package: &str) {
+        self.0
+            .push(Finding::new(severity, code, message).for_package(package));
     }
 }
 
@@ -413,7 +402,7 @@ fn check_packages(record: &ImageRecord, env: &Environment, f: &mut Findings) {
                         describe(&p.version, &p.tree_hash),
                         describe(&theirs, &tree)
                     ),
-                    Some(&p.name),
+                    &p.name,
                 );
                 continue;
             }
@@ -437,7 +426,7 @@ fn check_packages(record: &ImageRecord, env: &Environment, f: &mut Findings) {
                         ""
                     }
                 ),
-                Some(&p.name),
+                &p.name,
             );
         } else if record.policy == Policy::Dev
             && p.role == Role::Public
@@ -453,7 +442,7 @@ fn check_packages(record: &ImageRecord, env: &Environment, f: &mut Findings) {
                     p.name,
                     p.version.as_deref().unwrap_or("?")
                 ),
-                Some(&p.name),
+                &p.name,
             );
         }
     }
@@ -493,7 +482,7 @@ fn check_depots(record: &ImageRecord, host: &Host, f: &mut Findings) {
                     p.name,
                     p.version.as_deref().unwrap_or("")
                 ),
-                Some(&p.name),
+                &p.name,
             );
         }
     }
@@ -513,7 +502,7 @@ fn check_depots(record: &ImageRecord, host: &Host, f: &mut Findings) {
                     "artifact `{}` ({}) of `{}` is in no depot; {when}",
                     a.name, a.tree_hash, a.package
                 ),
-                Some(&a.package),
+                &a.package,
             );
         }
     }

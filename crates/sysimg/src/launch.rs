@@ -124,39 +124,10 @@ pub fn decide(project_file: &Path, store: &Store, host: &Host) -> Verdict {
         }
     };
     let image = Image::from_record(&record_file, record);
-    let julia_version = host
-        .julia
-        .as_ref()
-        .and_then(|j| VersionNumber::parse(&j.version).ok());
-    let env = match Environment::load(project_file, julia_version.as_ref()) {
-        Ok(env) => env,
-        Err(e) => {
-            return Verdict::Stale {
-                id: entry.image,
-                image: image.file,
-                reasons: vec![Finding {
-                    severity: Severity::Error,
-                    code: "environment-unreadable",
-                    message: e.to_string(),
-                    location: None,
-                    package: None,
-                }],
-            }
-        }
+    let (verdict, env) = judge(image, entry.image.clone(), project_file, host);
+    let (Verdict::Fresh { .. }, Some(env)) = (&verdict, env) else {
+        return verdict;
     };
-    let report = check_image(&image, Some(&env), host, Thoroughness::LAUNCH);
-    let reasons: Vec<Finding> = report
-        .findings
-        .into_iter()
-        .filter(|f| f.severity == Severity::Error)
-        .collect();
-    if !reasons.is_empty() {
-        return Verdict::Stale {
-            id: entry.image,
-            image: image.file,
-            reasons,
-        };
-    }
     let mut files = vec![&env.project_file, &env.manifest_file, &record_file];
     if let Some(j) = &host.julia {
         files.push(&j.path);
@@ -169,10 +140,55 @@ pub fn decide(project_file: &Path, store: &Store, host: &Host) -> Verdict {
         };
         store.mark_verified(project_file, &entry.image, stamp);
     }
-    Verdict::Fresh {
-        id: entry.image,
-        image: image.file,
-    }
+    verdict
+}
+
+/// The verdict on one image for the environment of `project_file` on `host`: its error
+/// findings at [`Thoroughness::LAUNCH`] (the environment too, when it could be read).
+pub fn judge(
+    image: Image,
+    id: String,
+    project_file: &Path,
+    host: &Host,
+) -> (Verdict, Option<Environment>) {
+    let julia_version = host
+        .julia
+        .as_ref()
+        .and_then(|j| VersionNumber::parse(&j.version).ok());
+    let env = match Environment::load(project_file, julia_version.as_ref()) {
+        Ok(env) => env,
+        Err(e) => {
+            let reasons = vec![Finding::new(
+                Severity::Error,
+                "environment-unreadable",
+                e.to_string(),
+            )];
+            let verdict = Verdict::Stale {
+                id,
+                image: image.file,
+                reasons,
+            };
+            return (verdict, None);
+        }
+    };
+    let report = check_image(&image, Some(&env), host, Thoroughness::LAUNCH);
+    let reasons: Vec<Finding> = report
+        .findings
+        .into_iter()
+        .filter(|f| f.severity == Severity::Error)
+        .collect();
+    let verdict = match reasons.is_empty() {
+        true => Verdict::Fresh {
+            id,
+            image: image.file,
+        },
+        false => Verdict::Stale {
+            id,
+            image: image.file,
+            reasons,
+        },
+    };
+    (verdict, Some(env))
 }
 
 /// The image file beside a record, read cheaply: the record names it, but the default

@@ -32,17 +32,17 @@ pub fn run(cli: &Cli, args: &ImageCheckArgs) -> Result<ExitCode, Failure> {
     let mut report = match &image {
         Some(image) => check_image(image, Some(&env), &host, Thoroughness::FULL),
         None => Report {
-            findings: vec![finding(
+            findings: vec![Finding::new(
                 Severity::Error,
                 "no-image",
-                "the store holds no image for this environment (`sysimg build` makes one)".into(),
+                "the store holds no image for this environment (`sysimg build` makes one)",
             )],
         },
     };
     if let Some(message) = julia_error {
         report
             .findings
-            .push(finding(Severity::Info, "julia-not-found", message));
+            .push(Finding::new(Severity::Info, "julia-not-found", message));
     }
     let subject = match &image {
         Some(i) => i.file.display().to_string(),
@@ -77,14 +77,4 @@ fn environment_image(
     let id = planned_record(&req).ok()?.id;
     let (file, record) = store.find(&id).ok()?;
     Some(Image::from_record(&file, record))
-}
-
-fn finding(severity: Severity, code: &'static str, message: String) -> Finding {
-    Finding {
-        severity,
-        code,
-        message,
-        location: None,
-        package: None,
-    }
 }

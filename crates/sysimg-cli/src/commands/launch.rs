@@ -4,10 +4,9 @@
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
-use julia_env::check::Severity;
-use sysimg::check::{check_image, this_host, Host, Image, Thoroughness};
+use sysimg::check::{this_host, Host, Image};
 use sysimg::julia::JuliaInfo;
-use sysimg::launch::{decide, julia_args as image_args, Verdict};
+use sysimg::launch::{decide, judge, julia_args as image_args, Verdict};
 use sysimg::spec::{ImageSpec, OnStale};
 use sysimg::store::{IdLock, Store};
 
@@ -81,8 +80,8 @@ fn prepare(cli: &Cli, args: &LaunchArgs) -> Result<Launch, Failure> {
     })
 }
 
-/// The verdict on an image given with `--image`: checked against the environment and host
-/// like the registered one, but never registered.
+/// The verdict on an image given with `--image`: judged like the registered one, but never
+/// registered.
 fn verdict_for(
     arg: &str,
     project_file: &Path,
@@ -90,33 +89,21 @@ fn verdict_for(
     host: &Host,
 ) -> Result<Verdict, Failure> {
     let image = Image::locate(arg, Some(store))?;
-    let version = host
-        .julia
-        .as_ref()
-        .and_then(|j| julia_env::version::VersionNumber::parse(&j.version).ok());
-    let env = julia_env::environment::Environment::load(project_file, version.as_ref())?;
-    let report = check_image(&image, Some(&env), host, Thoroughness::LAUNCH);
     let id = image
         .record
         .as_ref()
         .map(|r| r.id.clone())
         .unwrap_or_default();
-    let reasons: Vec<_> = report
-        .findings
-        .into_iter()
-        .filter(|f| f.severity == Severity::Error)
-        .collect();
-    Ok(match reasons.is_empty() {
-        true => Verdict::Fresh {
-            id,
-            image: image.file,
-        },
-        false => Verdict::Stale {
-            id,
-            image: image.file,
-            reasons,
-        },
-    })
+    match judge(image, id, project_file, host) {
+        // An environment that cannot be read is bad input here, as for every other command.
+        (Verdict::Stale { reasons, .. }, None) => Err(Failure::bad_input(
+            reasons
+                .first()
+                .map(|r| r.message.clone())
+                .unwrap_or_default(),
+        )),
+        (verdict, _) => Ok(verdict),
+    }
 }
 
 fn why(v: &Verdict) -> String {
