@@ -106,21 +106,7 @@ pub fn strip(env: &Environment, plan: &Plan) -> Result<Alignment> {
             ed.weakdeps_as_table(&e.uuid, &pairs);
         }
     }
-    let project_after = proj.contents();
-    refresh_project_hash(env, &project_after, &mut ed, &mut actions)?;
-    Ok(Alignment {
-        project: FileChange {
-            path: env.project_file.clone(),
-            before: read(&env.project_file)?,
-            after: project_after,
-        },
-        manifest: FileChange {
-            path: env.manifest_file.clone(),
-            before: read(&env.manifest_file)?,
-            after: ed.contents(),
-        },
-        actions,
-    })
+    finish(env, &proj, ed, actions)
 }
 
 /// Records the `project_hash` of the edited project in the manifest (when it records one), so
@@ -260,6 +246,17 @@ pub fn pin(env: &Environment, record: &ImageRecord, compat: bool) -> Result<Alig
             }
         }
     }
+    Ok(finish(env, &proj, ed, actions)?)
+}
+
+/// The alignment of both files once the edits are made: `project_hash` refreshed (when it was
+/// fresh), before and after of each file.
+fn finish(
+    env: &Environment,
+    proj: &ProjectEditor,
+    mut ed: ManifestEditor,
+    mut actions: Vec<String>,
+) -> Result<Alignment> {
     let project_after = proj.contents();
     refresh_project_hash(env, &project_after, &mut ed, &mut actions)?;
     Ok(Alignment {
