@@ -1,20 +1,12 @@
 //! `build`, `ls`, `inspect`, `verify`, `rm` and `gc` with a fake julia.
 
+mod common;
+
 use std::fs;
 use std::path::Path;
 use std::process::{Command, Output};
 
-fn fake_julia(dir: &Path) -> std::path::PathBuf {
-    let path = dir.join("julia");
-    fs::write(
-        &path,
-        include_str!("../../sysimg/tests/fixtures/fake-julia.sh"),
-    )
-    .unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).unwrap();
-    path
-}
+use common::{err, fake_julia, out};
 
 fn sysimg(args: &[&str], cwd: &Path, extra: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_sysimg"));
@@ -29,14 +21,6 @@ fn sysimg(args: &[&str], cwd: &Path, extra: &[(&str, &str)]) -> Output {
         cmd.env(k, v);
     }
     cmd.output().expect("sysimg runs")
-}
-
-fn out(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn err(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
 fn setup() -> (tempfile::TempDir, String) {

@@ -1,8 +1,12 @@
 //! `sysimg env check`, `env show` and `tree-hash` as a user runs them.
 
+mod common;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+
+use common::{err as stderr, out as stdout};
 
 fn sysimg(args: &[&str], cwd: &Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_sysimg"))
@@ -12,14 +16,6 @@ fn sysimg(args: &[&str], cwd: &Path) -> Output {
         .env("JULIA_DEPOT_PATH", cwd.join("no-depot"))
         .output()
         .expect("sysimg runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
 fn shared() -> Option<PathBuf> {

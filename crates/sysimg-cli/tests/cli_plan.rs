@@ -1,8 +1,12 @@
 //! `plan`, `why`, `strip` and `pin` as a user runs them.
 
+mod common;
+
 use std::fs;
 use std::path::Path;
 use std::process::{Command, Output};
+
+use common::{err, out};
 
 use julia_env::environment::Environment;
 use julia_env::flavor::PkgFlavor;
@@ -18,14 +22,6 @@ fn sysimg(args: &[&str], cwd: &Path) -> Output {
         .env("SYSIMG_STORE", cwd.join("store"))
         .output()
         .expect("sysimg runs")
-}
-
-fn out(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn err(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
 fn id(n: u8) -> String {

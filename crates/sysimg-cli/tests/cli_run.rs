@@ -1,9 +1,13 @@
 //! `run`, `julia-args`, `check`, `kernel install` and the shell integrations, with a fake
 //! julia that records the argv and environment it receives.
 
+mod common;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+
+use common::{err, fake_julia, out};
 
 /// The host CPU the tests claim: it has what the fake julia's probe reports for the build
 /// machine, so `native` images fit.
@@ -23,14 +27,7 @@ impl T {
         for f in ["Project.toml", "Manifest.toml"] {
             fs::copy(examples.join(f), dir.join(f)).unwrap();
         }
-        let julia = dir.join("julia");
-        fs::write(
-            &julia,
-            include_str!("../../sysimg/tests/fixtures/fake-julia.sh"),
-        )
-        .unwrap();
-        use std::os::unix::fs::PermissionsExt;
-        fs::set_permissions(&julia, fs::Permissions::from_mode(0o755)).unwrap();
+        let julia = fake_julia(&dir);
         T {
             julia: julia.display().to_string(),
             dir,
@@ -106,14 +103,6 @@ impl T {
         )
         .unwrap();
     }
-}
-
-fn out(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn err(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
 /// Runs `sysimg run` and returns its output and julia's argv (julia replaced sysimg, so it

@@ -1,6 +1,9 @@
 //! Generated Julia parses (checked with the tree-sitter-julia grammar), and hostile package
 //! names cannot change its meaning.
 
+mod common;
+
+use common::{nodes, parse_julia};
 use julia_env::ids::Uuid;
 use sysimg::julia_code::{record_module, string_literal};
 use sysimg::plan::Role;
@@ -9,29 +12,7 @@ use sysimg::record::{
     SourceEnvironment,
 };
 use sysimg::spec::Policy;
-use tree_sitter::{Node, Parser, Tree};
-
-pub fn parse_julia(code: &str) -> Tree {
-    let mut parser = Parser::new();
-    parser
-        .set_language(&tree_sitter_julia::LANGUAGE.into())
-        .expect("julia grammar loads");
-    parser.parse(code, None).expect("parser returns a tree")
-}
-
-fn walk<'a>(node: Node<'a>, out: &mut Vec<Node<'a>>) {
-    out.push(node);
-    let mut cursor = node.walk();
-    for child in node.children(&mut cursor) {
-        walk(child, out);
-    }
-}
-
-fn nodes(tree: &Tree) -> Vec<Node<'_>> {
-    let mut out = Vec::new();
-    walk(tree.root_node(), &mut out);
-    out
-}
+use tree_sitter::{Node, Tree};
 
 const HOSTILE: &[&str] = &[
     "Quote\"d",

@@ -1,0 +1,29 @@
+//! Helpers shared by the command-line tests.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+/// Writes the fake julia of the library's tests (`crates/sysimg/tests/fixtures/fake-julia.sh`)
+/// into `dir`, executable, and returns its path.
+pub fn fake_julia(dir: &Path) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let path = dir.join("julia");
+    std::fs::write(
+        &path,
+        include_str!("../../../sysimg/tests/fixtures/fake-julia.sh"),
+    )
+    .unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    path
+}
+
+/// A command's standard output, as text.
+pub fn out(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// A command's standard error, as text.
+pub fn err(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
