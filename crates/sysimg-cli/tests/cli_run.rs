@@ -431,3 +431,40 @@ fn shell_integrations() {
     let o = t.sysimg(&["shell-init", "fish"], &[]);
     assert!(out(&o).contains("function jl; sysimg run -- $argv; end"));
 }
+
+#[test]
+fn bad_input_to_the_launch_commands() {
+    let t = T::new();
+    // No julia: exit 2, with how to install one.
+    let o = t.sysimg(&["run", "--julia", "/nonexistent/julia"], &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(err(&o).contains("/nonexistent/julia"), "{}", err(&o));
+    // An image that is neither in the store nor a file.
+    let o = t.sysimg(
+        &["check", "--julia", &t.julia, "--image", "nosuchimage"],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        err(&o).ends_with("/store: no image `nosuchimage` in the store\n"),
+        "{}",
+        err(&o)
+    );
+    let o = t.sysimg(&["run", "--julia", &t.julia, "--image", "nosuchimage"], &[]);
+    assert_eq!(o.status.code(), Some(2));
+    // A kernel for an environment without IJulia.
+    let o = t.sysimg(&["kernel", "install", "--kernels-dir", "k"], &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        err(&o).contains("the environment has no IJulia: add it with"),
+        "{}",
+        err(&o)
+    );
+    assert!(!t.dir.join("k").exists());
+    // An unreadable Manifest with --image: bad input, naming the file.
+    let id = t.build();
+    fs::write(t.dir.join("Manifest.toml"), "[[deps.X]\n").unwrap();
+    let o = t.sysimg(&["run", "--julia", &t.julia, "--image", &id], &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(err(&o).contains("Manifest.toml:1:"), "{}", err(&o));
+}
