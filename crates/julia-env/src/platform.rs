@@ -90,6 +90,9 @@ impl Platform {
                 r"(?P<libc>-gnu|-musl)?",
                 r"(?P<abi>eabihf|eabi)?",
                 r"(?P<gfortran>-libgfortran[0-9]+|-gcc4|-gcc7|-gcc8)?",
+                // Pkg 1.5's own triplets put libstdcxx before the string ABI (Julia 1.5.3
+                // prints `x86_64-linux-gnu-libgfortran5-libstdcxx26-cxx11`); 1.6+ after it.
+                r"(?P<stdcxx15>-libstdcxx[0-9]+)?",
                 r"(?P<cxx>-cxx03|-cxx11)?",
                 r"(?P<stdcxx>-libstdcxx[0-9]+)?",
                 r"(?P<tags>(?:-[^-+]+\+[^-]+)*)$"
@@ -146,7 +149,7 @@ impl Platform {
                 x.as_str().trim_start_matches('-').into(),
             ));
         }
-        if let Some(s) = c.name("stdcxx") {
+        if let Some(s) = c.name("stdcxx").or(c.name("stdcxx15")) {
             let patch = s.as_str().trim_start_matches("-libstdcxx");
             tags.push(("libstdcxx_version".into(), format!("3.4.{patch}")));
         }
@@ -314,6 +317,12 @@ mod tests {
         .unwrap();
         assert_eq!(p.get("libstdcxx_version"), Some("3.4.30"));
         assert_eq!(p.get("libgfortran_version"), Some("5.0.0"));
+        // What Julia 1.5.3 (Debian bullseye) prints for
+        // `Pkg.BinaryPlatforms.triplet(Pkg.BinaryPlatforms.platform_key_abi())`.
+        let p = Platform::parse_triplet("x86_64-linux-gnu-libgfortran5-libstdcxx26-cxx11").unwrap();
+        assert_eq!(p.get("libstdcxx_version"), Some("3.4.26"));
+        assert_eq!(p.get("cxxstring_abi"), Some("cxx11"));
+        assert_eq!(p.get("libc"), Some("glibc"));
         assert_eq!(
             Platform::parse_triplet("amd64-linux-gnu")
                 .unwrap()
