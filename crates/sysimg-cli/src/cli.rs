@@ -174,6 +174,11 @@ pub struct BuildArgs {
     /// Do nothing (and say nothing) when the store already holds the image.
     #[arg(long)]
     pub if_stale: bool,
+    /// The PackageCompiler to build with: a version (`1.4.1`) or a local checkout's path.
+    /// Default: `SYSIMG_PACKAGECOMPILER`, the spec's `packagecompiler`, else the newest release
+    /// Pkg can install for the julia.
+    #[arg(long, value_name = "VERSION|PATH")]
+    pub packagecompiler: Option<String>,
 }
 
 /// Options of `sysimg check`.

@@ -34,6 +34,7 @@ use crate::record::{
 };
 use crate::spec::{ImageSpec, Policy};
 use crate::store::{Store, LOG_FILE};
+use crate::tools::{PackageCompilerSource, ToolsEnv, UNAVAILABLE_LINE, VERSION_LINE};
 
 /// A phase of a build, as reported to the caller.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -61,6 +62,14 @@ pub enum BuildError {
     /// julia exited 0 without writing the image.
     #[error("julia exited successfully but wrote no image; its log is at {}", log.display())]
     NoImage {
+        /// Where the log was kept.
+        log: PathBuf,
+    },
+    /// PackageCompiler could not be installed into its tools environment.
+    #[error("PackageCompiler could not be installed: {reason}; {hint}; the log is at {}", log.display(), hint = crate::tools::PROVIDE_HINT)]
+    PackageCompilerUnavailable {
+        /// Pkg's error, or julia's exit status.
+        reason: String,
         /// Where the log was kept.
         log: PathBuf,
     },
@@ -151,6 +160,25 @@ fn used_artifacts(req: &BuildRequest<'_>, record: &ImageRecord) -> Vec<RecordArt
     out
 }
 
+/// The preference files beside a project that Julia (1.6+) reads with it, as file names.
+pub fn preference_files(project_dir: &Path) -> Vec<String> {
+    PREFERENCE_FILES
+        .iter()
+        .filter(|f| project_dir.join(f).is_file())
+        .map(|f| f.to_string())
+        .collect()
+}
+
+/// The preference files Julia reads beside a project (`Base.get_preferences`).
+pub const PREFERENCE_FILES: [&str; 2] = ["JuliaLocalPreferences.toml", "LocalPreferences.toml"];
+
+/// Where the side-loaded sources of an image live: in the store, outside the image's own
+/// directory (the image refers to them by absolute path, so they cannot be built in a
+/// temporary directory and moved), removed with the image.
+pub fn sideload_dir(store: &Store, id: &str) -> PathBuf {
+    store.root.join("sideload").join(id)
+}
+
 /// The record a build of this request produces (its id decides where the image lives).
 pub fn planned_record(req: &BuildRequest<'_>) -> Result<ImageRecord, Error> {
     let dir = req.env.dir();
@@ -196,6 +224,8 @@ pub fn planned_record(req: &BuildRequest<'_>) -> Result<ImageRecord, Error> {
             sysimage_build_args: req.spec.sysimage_build_args.clone(),
             precompile_execution_files: hash_files(&req.spec.precompile_execution_files)?,
             precompile_statements_files: hash_files(&req.spec.precompile_statements_files)?,
+            preferences: hash_files(&preference_files(dir))?,
+            packagecompiler: None,
         },
         image_file: image_file_name(req.julia),
     };
@@ -203,10 +233,12 @@ pub fn planned_record(req: &BuildRequest<'_>) -> Result<ImageRecord, Error> {
 }
 
 /// Writes the build workspace into `dir`: the environment to bake (stripped for the pinned
-/// policy, path-tracked packages made absolute), `sysimage_data.jl` and `build.jl`.
+/// policy, path-tracked packages made absolute, preference files beside it),
+/// `sysimage_data.jl` and `build.jl`; side-loaded sources go to [`sideload_dir`].
 pub fn write_workspace(
     req: &BuildRequest<'_>,
     record: &ImageRecord,
+    tools: &ToolsEnv,
     dir: &Path,
 ) -> Result<PathBuf, Error> {
     let env_dir = dir.join("environment");
@@ -240,15 +272,13 @@ pub fn write_workspace(
             ed.write()?;
         }
     }
-    sideload(req, &env_dir, dir)?;
+    for f in preference_files(req.env.dir()) {
+        let (from, to) = (req.env.dir().join(&f), env_dir.join(&f));
+        std::fs::copy(&from, &to).map_err(io_err(&from))?;
+    }
+    sideload(req, &env_dir, &sideload_dir(req.store, &record.id))?;
     let data_script = dir.join("sysimage_data.jl");
     std::fs::write(&data_script, record_module(record)).map_err(io_err(&data_script))?;
-    let tools = req
-        .store
-        .root
-        .join("tools")
-        .join(format!("julia-{}", minor(&req.julia.version)));
-    std::fs::create_dir_all(&tools).map_err(io_err(&tools))?;
     let abs = |f: &String| req.env.dir().join(f).to_string_lossy().into_owned();
     let packages: Vec<String> = req
         .plan
@@ -271,7 +301,7 @@ pub fn write_workspace(
         .collect();
     let script = build_script(&BuildScript {
         image_id: &record.id,
-        tools_env: &tools.to_string_lossy(),
+        tools_env: &tools.dir.to_string_lossy(),
         project: &env_dir.to_string_lossy(),
         packages: &packages,
         cpu_target: &record.cpu_target,
@@ -289,9 +319,9 @@ pub fn write_workspace(
 
 /// Side-loading (dev policy with `sideload`): each internal package gets its derived UUID.
 /// Its source, and the source of every baked package that depends on it, is copied from the
-/// depot into `sideload/` with the UUIDs rewritten in their Project.toml; the workspace
+/// depot into `root` with the UUIDs rewritten in their Project.toml; the workspace
 /// Manifest tracks those copies by path under the new UUIDs.
-fn sideload(req: &BuildRequest<'_>, env_dir: &Path, dir: &Path) -> Result<(), Error> {
+fn sideload(req: &BuildRequest<'_>, env_dir: &Path, root: &Path) -> Result<(), Error> {
     use julia_env::edit::ProjectEditor;
     use julia_env::graph::PackageGraph;
     let renamed: Vec<(julia_env::ids::Uuid, julia_env::ids::Uuid)> = req
@@ -325,18 +355,20 @@ fn sideload(req: &BuildRequest<'_>, env_dir: &Path, dir: &Path) -> Result<(), Er
                 format!("cannot side-load `{}`: its source is in no depot of this julia; instantiate the environment first", p.name),
             )
         })?;
-        let dst = dir.join("sideload").join(format!(
+        // A package tree has a Project.toml: check before copying anything.
+        let src_project = julia_env::project::project_file_in(&src).ok_or_else(|| {
+            Error::invalid(
+                Location::file(&src),
+                format!("the source of `{}` has no Project.toml", p.name),
+            )
+        })?;
+        let dst = root.join(format!(
             "{}-{}",
             p.name,
             &p.sideload_uuid.unwrap_or(p.uuid).simple().to_string()[..8]
         ));
         copy_tree(&src, &dst)?;
-        let project = julia_env::project::project_file_in(&dst).ok_or_else(|| {
-            Error::invalid(
-                Location::file(&dst),
-                format!("the source of `{}` has no Project.toml", p.name),
-            )
-        })?;
+        let project = dst.join(src_project.file_name().unwrap_or_default());
         let mut ped = ProjectEditor::open(&project)?;
         for (old, new) in &renamed {
             ped.change_uuid(old, new);
@@ -380,11 +412,11 @@ fn copy_tree(src: &Path, dst: &Path) -> Result<(), Error> {
     Ok(())
 }
 
-fn minor(version: &str) -> String {
-    version.split('.').take(2).collect::<Vec<_>>().join(".")
-}
-
 /// Builds the image of a request into the store, or reuses the one it holds.
+///
+/// Two julia runs, both logged to the image's `build.log`: the tools step installs (or
+/// instantiates) PackageCompiler under the tools environment's lock and reports its version,
+/// which enters the record; then `build.jl` builds the image.
 pub fn build(
     req: &BuildRequest<'_>,
     cancel: &AtomicBool,
@@ -392,6 +424,11 @@ pub fn build(
 ) -> Result<BuildOutcome, BuildError> {
     let mut record = planned_record(req)?;
     let store = req.store;
+    let source = match &req.spec.packagecompiler {
+        Some(v) => PackageCompilerSource::parse(v, req.env.dir())?,
+        None => PackageCompilerSource::Newest,
+    };
+    let tools = ToolsEnv::new(store, req.julia, source);
     std::fs::create_dir_all(&store.root).map_err(io_err(&store.root))?;
     let _lock = store.lock_exclusive(&record.id)?;
     if !req.force {
@@ -404,17 +441,10 @@ pub fn build(
         .prefix(&format!(".tmp-{}-", record.id))
         .tempdir_in(&store.root)
         .map_err(io_err(&store.root))?;
-    let build_jl = write_workspace(req, &record, &tmp.path().join("workspace"))?;
-    let output = tmp.path().join(&record.image.file);
+    let workspace = tmp.path().join("workspace");
+    std::fs::create_dir_all(&workspace).map_err(io_err(&workspace))?;
     let log_path = tmp.path().join(LOG_FILE);
-    let status = run_julia(
-        &req.julia.path,
-        &build_jl,
-        &output,
-        &log_path,
-        cancel,
-        on_event,
-    )?;
+    let mut log = std::fs::File::create(&log_path).map_err(io_err(&log_path))?;
     let keep_log = |log_path: &Path| -> PathBuf {
         let logs = store.root.join("logs");
         let kept = logs.join(format!("{}-failed.log", record.id));
@@ -422,6 +452,34 @@ pub fn build(
         let _ = std::fs::copy(log_path, &kept);
         kept
     };
+
+    record.build.packagecompiler = Some(
+        match install_packagecompiler(req, &tools, &workspace, &mut log, cancel, on_event)? {
+            Ok(version) => version,
+            Err(reason) => {
+                return Err(BuildError::PackageCompilerUnavailable {
+                    reason,
+                    log: keep_log(&log_path),
+                })
+            }
+        },
+    );
+
+    let sideloaded = sideload_dir(store, &record.id);
+    let _ = std::fs::remove_dir_all(&sideloaded);
+    // Side-loaded sources live outside the temporary directory: remove them unless the
+    // image lands.
+    let sideload_guard = RemoveOnDrop(Some(sideloaded.clone()));
+    let build_jl = write_workspace(req, &record, &tools, &workspace)?;
+    let output = tmp.path().join(&record.image.file);
+    let status = run_julia(
+        &req.julia.path,
+        &build_jl,
+        Some(&output),
+        &mut log,
+        cancel,
+        on_event,
+    )?;
     match status {
         JuliaExit::Cancelled => return Err(BuildError::Cancelled),
         JuliaExit::Failed(status) => {
@@ -441,7 +499,7 @@ pub fn build(
     record.artifacts = used_artifacts(req, &record);
     let record_path = tmp.path().join(RECORD_FILE);
     std::fs::write(&record_path, record.to_toml()).map_err(io_err(&record_path))?;
-    let _ = std::fs::remove_dir_all(tmp.path().join("workspace"));
+    let _ = std::fs::remove_dir_all(&workspace);
     let final_dir = store.image_dir(&record.id);
     if final_dir.exists() {
         // --force: set the old image aside, then swap the new one in.
@@ -453,9 +511,62 @@ pub fn build(
     }
     let tmp_path = tmp.keep();
     std::fs::rename(&tmp_path, &final_dir).map_err(io_err(&final_dir))?;
+    std::mem::forget(sideload_guard);
     store.register(&req.env.project_file, &record.id)?;
     Ok(BuildOutcome::Built(record))
 }
+
+/// Removes a directory when dropped (a build that did not land leaves no side-loaded sources).
+struct RemoveOnDrop(Option<PathBuf>);
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        if let Some(dir) = self.0.take() {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
+/// The tools step: installs or instantiates PackageCompiler in its environment, under that
+/// environment's lock. `Ok(Ok(version))` when it is there; `Ok(Err(reason))` when it could
+/// not be had.
+fn install_packagecompiler(
+    req: &BuildRequest<'_>,
+    tools: &ToolsEnv,
+    workspace: &Path,
+    log: &mut std::fs::File,
+    cancel: &AtomicBool,
+    on_event: &mut dyn FnMut(BuildEvent),
+) -> Result<Result<String, String>, BuildError> {
+    std::fs::create_dir_all(&tools.dir).map_err(io_err(&tools.dir))?;
+    let _tools_lock = req.store.lock_exclusive(&tools.lock_name())?;
+    let script = workspace.join("tools.jl");
+    std::fs::write(&script, tools.install_script()).map_err(io_err(&script))?;
+    let (mut version, mut unavailable) = (None, None);
+    let status = run_julia(&req.julia.path, &script, None, log, cancel, &mut |e| {
+        if let BuildEvent::Line(line) = &e {
+            if let Some(v) = line.strip_prefix(VERSION_LINE) {
+                version = Some(v.trim().to_string());
+            } else if let Some(why) = line.strip_prefix(UNAVAILABLE_LINE) {
+                unavailable = Some(why.trim().to_string());
+            }
+        }
+        on_event(e)
+    })?;
+    Ok(match (status, version) {
+        (JuliaExit::Cancelled, _) => return Err(BuildError::Cancelled),
+        (JuliaExit::Success, Some(v)) => Ok(v),
+        (JuliaExit::Success, None) => Err("julia reported no PackageCompiler version".into()),
+        (JuliaExit::Failed(status), _) => Err(unavailable.unwrap_or(status)),
+    })
+}
+
+/// The load path builds run with: the active project, then the standard libraries.
+const ISOLATED_LOAD_PATH: &str = if cfg!(windows) {
+    "@;@stdlib"
+} else {
+    "@:@stdlib"
+};
 
 enum JuliaExit {
     Success,
@@ -463,24 +574,36 @@ enum JuliaExit {
     Cancelled,
 }
 
-/// Runs `julia build.jl`, streaming its output to the log and to `on_event`, and stops it (with
-/// everything it started) when `cancel` is set.
+/// Runs `julia SCRIPT` (with `SYSIMG_BUILD_OUTPUT` set to `output` when given), streaming its
+/// output to the log and to `on_event`, and stops it (with everything it started) when
+/// `cancel` is set.
+///
+/// julia runs isolated from the caller's environment choices: no `JULIA_PROJECT`, a load
+/// path of the active project and the standard libraries only (`JULIA_LOAD_PATH`, inherited
+/// by the processes PackageCompiler starts), and no automatic precompilation on
+/// `Pkg.instantiate` (the script precompiles once). The depots are the caller's, so what the
+/// build installs is where the image's users find it.
 fn run_julia(
     julia: &Path,
-    build_jl: &Path,
-    output: &Path,
-    log_path: &Path,
+    script: &Path,
+    output: Option<&Path>,
+    log: &mut std::fs::File,
     cancel: &AtomicBool,
     on_event: &mut dyn FnMut(BuildEvent),
 ) -> Result<JuliaExit, Error> {
-    let mut log = std::fs::File::create(log_path).map_err(io_err(log_path))?;
     let mut cmd = Command::new(julia);
     cmd.args(["--startup-file=no", "--history-file=no"])
-        .arg(build_jl)
-        .env("SYSIMG_BUILD_OUTPUT", output)
+        .arg(script)
+        .env_remove("SYSIMG_BUILD_OUTPUT")
+        .env_remove("JULIA_PROJECT")
+        .env("JULIA_LOAD_PATH", ISOLATED_LOAD_PATH)
+        .env("JULIA_PKG_PRECOMPILE_AUTO", "0")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
+    if let Some(output) = output {
+        cmd.env("SYSIMG_BUILD_OUTPUT", output);
+    }
     #[cfg(unix)]
     {
         use std::os::unix::process::CommandExt;
@@ -531,12 +654,12 @@ fn run_julia(
         if cancel.load(Ordering::SeqCst) {
             stop_group(&mut child);
             while let Ok(line) = rx.recv_timeout(Duration::from_millis(50)) {
-                handle(line, &mut log);
+                handle(line, log);
             }
             return Ok(JuliaExit::Cancelled);
         }
         match rx.recv_timeout(Duration::from_millis(100)) {
-            Ok(line) => handle(line, &mut log),
+            Ok(line) => handle(line, log),
             Err(mpsc::RecvTimeoutError::Timeout) => {}
             Err(mpsc::RecvTimeoutError::Disconnected) => break,
         }

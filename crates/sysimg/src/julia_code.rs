@@ -78,6 +78,11 @@ pub fn record_module(record: &ImageRecord) -> String {
         "const MANIFEST_SHA256 = {}",
         string_literal(&record.source.manifest_sha256)
     );
+    let _ = writeln!(
+        s,
+        "const PACKAGECOMPILER_VERSION = {}",
+        optional(record.build.packagecompiler.as_deref())
+    );
     s.push_str(
         "\n# (name, uuid, version, tree_hash, role, sideload_uuid); `nothing` where absent.\n",
     );
@@ -110,17 +115,33 @@ pub fn record_module(record: &ImageRecord) -> String {
     s
 }
 
-/// The run-time guard of `SysimageData`: on start and whenever the active project changes,
-/// compare the active Manifest with the baked packages and warn (or, with
-/// `SYSIMG_GUARD=error`, fail; `SYSIMG_GUARD=off` disables it), naming each package whose
-/// version or tree hash differs. Side-loaded packages cannot conflict and are skipped.
+/// The run-time guard of `SysimageData`: on start and whenever the active project changes
+/// through `Base.set_active_project` (Julia 1.8+; `Pkg.activate` does not go through it),
+/// compare the active Manifest with the baked packages and warn, naming each package whose
+/// version or tree hash differs. `SYSIMG_GUARD=error` reports it as an error (still without
+/// stopping julia: the user must be able to start it to fix the environment);
+/// `SYSIMG_GUARD=off` disables it. Side-loaded packages cannot conflict and are skipped.
+///
+/// It never throws (an exception in a sysimage module's `__init__` stops julia) and does
+/// nothing in processes that generate output (image builds, precompilation workers inherit
+/// `-J`). Manifests are read with `Base.parsed_toml` (1.6+), else Pkg's TOML parser (1.5).
 const GUARD: &str = r#"
+const PKG_ID = Base.PkgId(Base.UUID("44cfe95a-1eb2-52ea-b672-e2afdf69b78f"), "Pkg")
+
+function parse_toml(file)
+    isdefined(Base, :parsed_toml) && return Base.parsed_toml(file)
+    pkg = get(Base.loaded_modules, PKG_ID, nothing)
+    pkg === nothing && return nothing
+    return pkg.TOML.parsefile(file)
+end
+
 function manifest_entries()
     project = Base.active_project()
     project === nothing && return nothing
     manifest = Base.project_file_manifest_path(project)
     (manifest === nothing || !isfile(manifest)) && return nothing
-    raw = Base.parsed_toml(manifest)
+    raw = parse_toml(manifest)
+    raw isa Dict || return nothing
     deps = haskey(raw, "manifest_format") ? get(raw, "deps", Dict{String,Any}()) : raw
     entries = Dict{String,Any}()
     for (_, infos) in deps
@@ -153,21 +174,33 @@ function mismatches()
 end
 
 function check()
+    ccall(:jl_generating_output, Cint, ()) == 0 || return nothing
     mode = get(ENV, "SYSIMG_GUARD", "warn")
     mode == "off" && return nothing
-    manifest, problems = mismatches()
-    isempty(problems) && return nothing
-    msg = string("sysimg: image ", IMAGE_ID, " disagrees with ", manifest, ":\n  ", join(problems, "\n  "),
-                 "\nRebuild with `sysimg build`, or set SYSIMG_GUARD=off to silence this.")
-    mode == "error" ? error(msg) : (@warn msg)
+    try
+        manifest, problems = mismatches()
+        isempty(problems) && return nothing
+        msg = string("sysimg: image ", IMAGE_ID, " disagrees with ", manifest, ":\n  ", join(problems, "\n  "),
+                     "\nRebuild the image with `sysimg build`, make the environment match it with `sysimg pin`, or set SYSIMG_GUARD=off to silence this.")
+        # No source location: the file the module was compiled from is long gone.
+        if mode == "error"
+            @error msg _file = nothing _line = nothing
+        else
+            @warn msg _file = nothing _line = nothing
+        end
+    catch err
+        @warn string("sysimg: the image's guard could not compare it with the active environment: ", sprint(showerror, err))
+    end
     return nothing
 end
 
 function __init__()
+    ccall(:jl_generating_output, Cint, ()) == 0 || return nothing
     check()
     if isdefined(Base, :active_project_callbacks)
         push!(Base.active_project_callbacks, check)
     end
+    return nothing
 end
 "#;
 
@@ -176,7 +209,7 @@ end
 pub struct BuildScript<'a> {
     /// The image id (for messages only).
     pub image_id: &'a str,
-    /// The environment holding PackageCompiler (installed there on first use).
+    /// The environment holding PackageCompiler (installed by [`crate::tools`]).
     pub tools_env: &'a str,
     /// The environment to bake.
     pub project: &'a str,
@@ -203,8 +236,18 @@ fn string_vector(items: &[String]) -> String {
     format!("String[{}]", inner.join(", "))
 }
 
-/// The `build.jl` that drives PackageCompiler. It writes the image to the path in
-/// `SYSIMG_BUILD_OUTPUT` and reports phases as `[sysimg] phase: NAME` lines.
+/// The line `build.jl` prints for every keyword the PackageCompiler at hand does not take.
+pub const DROPPED_LINE: &str = "[sysimg] dropped: ";
+
+/// The `build.jl` that drives PackageCompiler (1.x on Julia 1.5, 2.x on 1.6 and later). It
+/// writes the image to the path in `SYSIMG_BUILD_OUTPUT` and reports phases as
+/// `[sysimg] phase: NAME` lines.
+///
+/// PackageCompiler is loaded from the tools environment with nothing else on the load path,
+/// then the environment to bake is activated, so no tool can shadow the user's packages.
+/// `create_sysimage` is called with the packages as `Symbol`s (1.x takes nothing else, 2.x
+/// takes them too) and only the keywords this PackageCompiler declares: each one it does not
+/// is named in the log ([`DROPPED_LINE`]). `sysimage_build_args` is passed only when set.
 pub fn build_script(b: &BuildScript<'_>) -> String {
     let mut s = String::new();
     let _ = writeln!(
@@ -215,47 +258,79 @@ pub fn build_script(b: &BuildScript<'_>) -> String {
     s.push_str("const SYSIMG_OUTPUT = ENV[\"SYSIMG_BUILD_OUTPUT\"]\n");
     let _ = writeln!(s, "const SYSIMG_TOOLS = {}", string_literal(b.tools_env));
     let _ = writeln!(s, "const SYSIMG_PROJECT = {}", string_literal(b.project));
-    s.push_str(
-        r#"sysimg_phase(name) = (println(stdout, "[sysimg] phase: ", name); flush(stdout))
-import Pkg
-sysimg_phase("tools")
-Pkg.activate(SYSIMG_TOOLS)
-if !haskey(Pkg.project().dependencies, "PackageCompiler")
-    Pkg.add("PackageCompiler")
-end
-pushfirst!(LOAD_PATH, SYSIMG_TOOLS)
-using PackageCompiler
-sysimg_phase("instantiating")
-Pkg.activate(SYSIMG_PROJECT)
-Pkg.instantiate()
-sysimg_phase("precompiling")
-Pkg.precompile()
-sysimg_phase("compiling")
-PackageCompiler.create_sysimage(
-"#,
-    );
-    let _ = writeln!(s, "    {};", string_vector(b.packages));
-    s.push_str("    sysimage_path = SYSIMG_OUTPUT,\n    project = SYSIMG_PROJECT,\n");
-    let _ = writeln!(s, "    cpu_target = {},", string_literal(b.cpu_target));
     let _ = writeln!(
         s,
-        "    precompile_execution_file = {},",
+        "const SYSIMG_PACKAGES = Symbol.({})",
+        string_vector(b.packages)
+    );
+    s.push_str("const SYSIMG_KWARGS = Pair{Symbol,Any}[\n");
+    s.push_str("    :sysimage_path => SYSIMG_OUTPUT,\n    :project => SYSIMG_PROJECT,\n");
+    let _ = writeln!(s, "    :cpu_target => {},", string_literal(b.cpu_target));
+    let _ = writeln!(
+        s,
+        "    :precompile_execution_file => {},",
         string_vector(b.execution_files)
     );
     let _ = writeln!(
         s,
-        "    precompile_statements_file = {},",
+        "    :precompile_statements_file => {},",
         string_vector(b.statements_files)
     );
-    let _ = writeln!(s, "    incremental = {},", b.incremental);
-    let _ = writeln!(s, "    filter_stdlibs = {},", b.filter_stdlibs);
+    let _ = writeln!(s, "    :incremental => {},", b.incremental);
+    let _ = writeln!(s, "    :filter_stdlibs => {},", b.filter_stdlibs);
+    if !b.sysimage_build_args.is_empty() {
+        let _ = writeln!(
+            s,
+            "    :sysimage_build_args => Cmd({}),",
+            string_vector(b.sysimage_build_args)
+        );
+    }
+    let _ = writeln!(s, "    :script => {},", string_literal(b.data_script));
+    s.push_str("]\n");
     let _ = writeln!(
         s,
-        "    sysimage_build_args = Cmd({}),",
-        string_vector(b.sysimage_build_args)
+        "const SYSIMG_DROPPED_LINE = {}",
+        string_literal(DROPPED_LINE)
     );
-    let _ = writeln!(s, "    script = {},", string_literal(b.data_script));
-    s.push_str(")\nsysimg_phase(\"done\")\n");
+    s.push_str(
+        r#"sysimg_phase(name) = (println(stdout, "[sysimg] phase: ", name); flush(stdout))
+import Pkg
+empty!(LOAD_PATH)
+push!(LOAD_PATH, "@", "@stdlib")
+Pkg.activate(SYSIMG_TOOLS)
+using PackageCompiler
+Pkg.activate(SYSIMG_PROJECT)
+
+# The keywords this PackageCompiler's create_sysimage declares.
+function sysimg_accepted_keywords()
+    accepted = Set{Symbol}()
+    for m in methods(PackageCompiler.create_sysimage)
+        try
+            union!(accepted, Base.kwarg_decl(m))
+        catch
+        end
+    end
+    return accepted
+end
+
+sysimg_phase("instantiating")
+Pkg.instantiate()
+sysimg_phase("precompiling")
+Pkg.precompile()
+sysimg_phase("compiling")
+let accepted = sysimg_accepted_keywords(), kwargs = Pair{Symbol,Any}[]
+    for (k, v) in SYSIMG_KWARGS
+        if isempty(accepted) || k in accepted
+            push!(kwargs, k => v)
+        else
+            println(stdout, SYSIMG_DROPPED_LINE, k, " (this PackageCompiler has no such keyword)")
+        end
+    end
+    PackageCompiler.create_sysimage(SYSIMG_PACKAGES; kwargs...)
+end
+sysimg_phase("done")
+"#,
+    );
     s
 }
 

@@ -12,3 +12,4 @@ pub mod plan;
 pub mod record;
 pub mod spec;
 pub mod store;
+pub mod tools;

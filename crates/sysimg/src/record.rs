@@ -95,6 +95,14 @@ pub struct BuildOptions {
     /// `precompile_statements_file`s.
     #[serde(default)]
     pub precompile_statements_files: Vec<InputFile>,
+    /// The preference files beside the project (`LocalPreferences.toml`,
+    /// `JuliaLocalPreferences.toml`), copied into the build.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub preferences: Vec<InputFile>,
+    /// The PackageCompiler version that built the image (not an id input: it is known only
+    /// once julia has installed it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub packagecompiler: Option<String>,
 }
 
 /// The environment an image was built from.
@@ -178,6 +186,8 @@ pub struct IdInputs<'a> {
     incremental: bool,
     filter_stdlibs: bool,
     sysimage_build_args: &'a [String],
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    preferences: Vec<&'a str>,
 }
 
 /// The inputs of a record that are not in the plan.
@@ -277,6 +287,12 @@ impl ImageRecord {
             incremental: self.build.incremental,
             filter_stdlibs: self.build.filter_stdlibs,
             sysimage_build_args: &self.build.sysimage_build_args,
+            preferences: self
+                .build
+                .preferences
+                .iter()
+                .map(|f| f.sha256.as_str())
+                .collect(),
         }
     }
 

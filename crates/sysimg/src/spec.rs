@@ -144,6 +144,9 @@ pub struct ImageSpec {
     pub sysimage_build_args: Vec<String>,
     /// `on_stale`.
     pub on_stale: OnStale,
+    /// `packagecompiler`: the PackageCompiler to build with: a version (`"1.4.1"`) or the path
+    /// of a local checkout; default: the newest release Pkg can install for the julia.
+    pub packagecompiler: Option<String>,
 }
 
 const KEYS: &[&str] = &[
@@ -161,6 +164,7 @@ const KEYS: &[&str] = &[
     "filter_stdlibs",
     "sysimage_build_args",
     "on_stale",
+    "packagecompiler",
 ];
 
 impl ImageSpec {
@@ -242,6 +246,7 @@ impl ImageSpec {
                 "filter_stdlibs" => spec.filter_stdlibs = flag()?,
                 "sysimage_build_args" => spec.sysimage_build_args = list()?,
                 "on_stale" => spec.on_stale = string()?.parse().map_err(parsed)?,
+                "packagecompiler" => spec.packagecompiler = Some(string()?.to_string()),
                 _ => unreachable!("every key in KEYS is handled"),
             }
         }

@@ -132,8 +132,13 @@ fn a_build_runs_julia_as_documented_and_fills_the_store() {
     assert_eq!(w.julia.cpu_features.len(), 9);
     assert!(w.julia.cpu_features.contains(&"avx2".to_string()));
     let mut events = Vec::new();
-    let outcome = run(&w, &AtomicBool::new(false), &mut events).unwrap();
-    let BuildOutcome::Built(record) = outcome else {
+    // The caller's project and load path must not reach the build.
+    std::env::set_var("JULIA_PROJECT", w.root.join("elsewhere"));
+    std::env::set_var("JULIA_LOAD_PATH", w.root.join("elsewhere"));
+    let outcome = run(&w, &AtomicBool::new(false), &mut events);
+    std::env::remove_var("JULIA_PROJECT");
+    std::env::remove_var("JULIA_LOAD_PATH");
+    let BuildOutcome::Built(record) = outcome.unwrap() else {
         panic!("expected a new build")
     };
     let phases: Vec<&str> = events
@@ -179,9 +184,22 @@ fn a_build_runs_julia_as_documented_and_fills_the_store() {
             && dir.join("build.log").is_file()
     );
     assert_eq!(w.store.verify(&record.id).unwrap(), None);
-    assert!(fs::read_to_string(dir.join("build.log"))
+    let log = fs::read_to_string(dir.join("build.log")).unwrap();
+    assert!(log.contains("Linking sysimage"));
+    // The tools step ran first, into the same log, and its PackageCompiler is recorded.
+    assert!(log.find("[sysimg] packagecompiler: 2.2.1") < log.find("Linking sysimage"));
+    assert_eq!(record.build.packagecompiler.as_deref(), Some("2.2.1"));
+    assert!(fs::read_to_string(dir.join("image.toml"))
         .unwrap()
-        .contains("Linking sysimage"));
+        .contains("packagecompiler = \"2.2.1\""));
+    // Both julia runs are isolated from the caller's project and load path.
+    let build_envs = calls(&w.log, "buildenv");
+    assert_eq!(build_envs.len(), 2, "the tools step and the build");
+    for env in build_envs {
+        assert!(!env.contains("JULIA_PROJECT="), "{env}");
+        assert!(env.contains("\nJULIA_LOAD_PATH=@:@stdlib\n"), "{env}");
+        assert!(env.contains("\nJULIA_PKG_PRECOMPILE_AUTO=0\n"), "{env}");
+    }
     assert!(leftovers(&w.store).is_empty());
     assert_eq!(
         w.store
@@ -454,8 +472,19 @@ fn dev_images_side_load_internal_packages_under_derived_uuids() {
     let t = m.by_name("Tables").next().unwrap();
     assert_eq!(t.uuid, derived);
     assert!(t.tree_hash.is_none());
-    // Paths point into the build's temporary workspace (gone now); read julia's copy of it.
-    let in_ws = |p: &str| ws.join(&p[p.find("/workspace/").unwrap() + "/workspace/".len()..]);
+    // The copies live in the store beside the image, where the image finds them after the
+    // build (`pathof`, `@__DIR__`), not in the deleted workspace.
+    let sideloaded = sysimg::build::sideload_dir(&w.store, &record.id);
+    let in_ws = |p: &str| {
+        let p = Path::new(p);
+        assert!(
+            p.starts_with(&sideloaded),
+            "{} is not in {}",
+            p.display(),
+            sideloaded.display()
+        );
+        p.to_path_buf()
+    };
     let copied_project =
         fs::read_to_string(in_ws(t.path.as_deref().unwrap()).join("Project.toml")).unwrap();
     assert!(
@@ -484,4 +513,6 @@ fn dev_images_side_load_internal_packages_under_derived_uuids() {
     };
     let err = build(&req, &AtomicBool::new(false), &mut |_| {}).unwrap_err();
     assert!(err.to_string().contains("cannot side-load `"), "{err}");
+    // A build that did not land leaves no side-loaded sources behind.
+    assert!(!sideloaded.exists());
 }

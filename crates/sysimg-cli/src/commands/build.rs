@@ -15,7 +15,10 @@ static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
 pub fn run(cli: &Cli, args: &BuildArgs) -> Result<ExitCode, Failure> {
     let env = super::load_environment(cli)?;
-    let spec = super::plan::spec_for(&env, &args.plan)?;
+    let mut spec = super::plan::spec_for(&env, &args.plan)?;
+    if let Some(pc) = &args.packagecompiler {
+        spec.packagecompiler = Some(pc.clone());
+    }
     let plan = make_plan(&env, &spec).map_err(Failure::bad_input)?;
     let store = super::store()?;
     let julia = super::julia(args.julia.as_deref(), spec.julia.as_deref(), &store)?;

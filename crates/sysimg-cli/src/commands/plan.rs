@@ -16,6 +16,12 @@ pub fn spec_for(env: &Environment, args: &PlanArgs) -> Result<ImageSpec, Failure
     if let Some(r) = &args.pinned_rule {
         spec.pinned_rule = r.parse().map_err(Failure::bad_input)?;
     }
+    if let Some(pc) = std::env::var("SYSIMG_PACKAGECOMPILER")
+        .ok()
+        .filter(|v| !v.is_empty())
+    {
+        spec.packagecompiler = Some(pc);
+    }
     Ok(spec)
 }
 
