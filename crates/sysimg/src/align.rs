@@ -12,7 +12,7 @@ use julia_env::project::Project;
 use julia_env::project_hash::project_hash;
 use julia_env::Result;
 
-use crate::plan::{Plan, Role};
+use crate::plan::Plan;
 use crate::record::ImageRecord;
 
 /// A file's contents before and after an edit.
@@ -175,8 +175,11 @@ pub enum PinError {
 }
 
 /// `pin`: `pinned = true` on every baked package the Manifest has (at the image's version),
-/// and with `compat`, `"=x.y.z"` compat entries for the image's public packages that are
-/// direct dependencies, so the pins survive a Manifest that is not committed.
+/// and with `compat`, `"=x.y.z"` compat entries for every baked package that is a direct
+/// dependency (public or internal: an internal package the user also depends on directly is
+/// pinned by the image all the same), so the pins survive a Manifest that is not committed.
+/// Pkg reads `[compat]` only for direct dependencies: baked packages the project does not
+/// name come back at the image's versions only from a Manifest.
 pub fn pin(env: &Environment, record: &ImageRecord, compat: bool) -> Result<Alignment, PinError> {
     let manifest = env.manifest.as_ref().ok_or_else(|| {
         julia_env::Error::invalid(
@@ -235,7 +238,7 @@ pub fn pin(env: &Environment, record: &ImageRecord, compat: bool) -> Result<Alig
     let mut proj = ProjectEditor::open(&env.project_file)?;
     if compat {
         let direct = env.project.all_deps();
-        for p in record.packages.iter().filter(|p| p.role == Role::Public) {
+        for p in &record.packages {
             let (Some(v), true) = (&p.version, direct.values().any(|u| *u == p.uuid)) else {
                 continue;
             };

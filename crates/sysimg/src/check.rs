@@ -448,22 +448,61 @@ fn check_packages(record: &ImageRecord, env: &Environment, f: &mut Findings) {
     }
 }
 
-/// An app image is bound to exactly the Manifest it was built from.
+/// An app image is bound to the packages it was built from: exactly those the environment's
+/// app plan bakes (name, UUID, version, tree hash, role), the same inputs its id hashes. A
+/// Manifest that only changed otherwise (`sysimg pin` marking packages pinned, a reformat)
+/// still fits, and `sysimg build` reuses the image for it.
 fn check_app_manifest(record: &ImageRecord, env: &Environment, f: &mut Findings) {
-    if record.policy != Policy::App || record.source.manifest_sha256.is_empty() {
+    if record.policy != Policy::App {
         return;
     }
-    match file_sha256(&env.manifest_file) {
-        Ok(sum) if sum == record.source.manifest_sha256 => {}
-        _ => f.add(
+    let spec = crate::spec::ImageSpec::for_project_dir(env.dir()).map(|s| crate::spec::ImageSpec {
+        policy: Policy::App,
+        ..s
+    });
+    let planned = spec
+        .ok()
+        .and_then(|spec| crate::plan::make_plan(env, &spec).ok())
+        .map(|plan| {
+            let mut baked: Vec<_> = plan
+                .baked()
+                .map(|p| {
+                    (
+                        p.uuid,
+                        p.name.clone(),
+                        p.version.clone(),
+                        p.tree_hash.clone(),
+                        p.role,
+                    )
+                })
+                .collect();
+            baked.sort();
+            baked
+        });
+    let mut recorded: Vec<_> = record
+        .packages
+        .iter()
+        .map(|p| {
+            (
+                p.uuid,
+                p.name.clone(),
+                p.version.clone(),
+                p.tree_hash.clone(),
+                p.role,
+            )
+        })
+        .collect();
+    recorded.sort();
+    if planned.as_ref() != Some(&recorded) {
+        f.add(
             Severity::Error,
             "app-manifest-changed",
             format!(
-                "{} is not the Manifest this app image was built from (`sysimg build` \
-                 rebuilds it)",
+                "{} no longer holds exactly the packages this app image was built from \
+                 (`sysimg build` rebuilds it)",
                 env.manifest_file.display()
             ),
-        ),
+        );
     }
 }
 

@@ -8,6 +8,7 @@ use julia_env::environment::Environment;
 use julia_env::graph::{Direction, PackageGraph, Reached};
 use julia_env::ids::Uuid;
 use julia_env::manifest::{Manifest, ManifestEntry, Tracking};
+use julia_env::version::VersionNumber;
 use sha2::{Digest, Sha256};
 
 use crate::spec::{ImageSpec, PinnedRule, Policy};
@@ -173,6 +174,14 @@ fn is_stdlib(e: &ManifestEntry) -> bool {
     e.tracking() == Tracking::Stdlib && julia_env::stdlib::is_known_stdlib(&e.uuid)
 }
 
+/// A standard library no package update can move: a stdlib entry that is not upgradable in
+/// the manifest's Julia (before 1.9, and in format-1.0 manifests that name no Julia, none is).
+fn is_fixed(e: &ManifestEntry, julia: Option<&VersionNumber>) -> bool {
+    is_stdlib(e)
+        && !julia
+            .is_some_and(|v| julia_env::stdlib::upgradable_stdlibs(v).contains(&e.name.as_str()))
+}
+
 /// Resolves package names from the spec to UUIDs (a name may have several entries).
 fn resolve_names(
     manifest: &Manifest,
@@ -275,7 +284,13 @@ pub fn make_plan(env: &Environment, spec: &ImageSpec) -> Result<Plan, PlanError>
             };
             builder.bake_from(&public, &excluded, "public: users call it");
         }
-        Policy::Pinned => builder.pinned(&direct, &roots, &excluded, spec.pinned_rule),
+        Policy::Pinned => builder.pinned(
+            manifest.julia_version.as_ref(),
+            &direct,
+            &roots,
+            &excluded,
+            spec.pinned_rule,
+        ),
     }
     // Whatever is left is not baked: reachable only through an excluded package, or needed
     // by nothing the image holds.
@@ -426,6 +441,7 @@ impl Builder<'_, '_> {
     /// The pinned convention.
     fn pinned(
         &mut self,
+        julia: Option<&VersionNumber>,
         direct: &BTreeSet<Uuid>,
         roots: &BTreeSet<Uuid>,
         excluded: &BTreeSet<Uuid>,
@@ -457,8 +473,14 @@ impl Builder<'_, '_> {
         let none = BTreeSet::new();
         match rule {
             PinnedRule::Strict => {
-                // R: everything the unpinned packages need; dropped: everything reaching R.
-                let needed = g.walk_from(unpinned.iter().copied(), Direction::Dependencies, &none);
+                // R: everything the unpinned packages need, except standard libraries that
+                // cannot change version (nothing can move them, so they shadow nothing);
+                // dropped: everything reaching R.
+                let fixed: BTreeSet<Uuid> = g
+                    .uuids()
+                    .filter(|u| g.entry(u).is_some_and(|e| is_fixed(e, julia)))
+                    .collect();
+                let needed = g.walk_from(unpinned.iter().copied(), Direction::Dependencies, &fixed);
                 for u in needed.uuids() {
                     let path = needed.path_to(&u).unwrap_or_default();
                     let owner = path.first().map(|p| name_of(g, p)).unwrap_or_default();
@@ -475,29 +497,28 @@ impl Builder<'_, '_> {
                     let mut path = reaching.path_to(&u).unwrap_or_default();
                     path.reverse();
                     let target = *path.last().unwrap_or(&u);
-                    let owner = needed
-                        .path_to(&target)
-                        .and_then(|p| p.first().copied())
-                        .unwrap_or(target);
-                    let via: Vec<String> = path[1..]
+                    let owner_path = needed.path_to(&target).unwrap_or_default();
+                    let owner = owner_path.first().copied().unwrap_or(target);
+                    let via: Vec<String> = path[1..path.len().saturating_sub(1).max(1)]
                         .iter()
-                        .filter(|p| **p != owner)
                         .map(|p| format!("`{}`", name_of(g, p)))
                         .collect();
-                    let reason = if via.is_empty() {
-                        format!("reaches unpinned `{}`", name_of(g, &owner))
+                    let via = if via.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" via {}", via.join(" → "))
+                    };
+                    let reason = if target == owner {
+                        format!("reaches unpinned `{}`{via}", name_of(g, &owner))
                     } else {
                         format!(
-                            "reaches unpinned `{}` via {}",
+                            "depends{via} on `{}`, which unpinned `{}` needs ({})",
+                            name_of(g, &target),
                             name_of(g, &owner),
-                            via.join(" → ")
+                            names(g, &owner_path).join(" → ")
                         )
                     };
-                    let mut full = names(g, &path);
-                    if target != owner {
-                        full.push(name_of(g, &owner));
-                    }
-                    self.decide(u, Role::NotBaked, reason, full);
+                    self.decide(u, Role::NotBaked, reason, names(g, &path));
                 }
                 let keep: BTreeSet<Uuid> = roots
                     .iter()
