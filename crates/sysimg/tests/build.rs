@@ -516,3 +516,111 @@ fn dev_images_side_load_internal_packages_under_derived_uuids() {
     // A build that did not land leaves no side-loaded sources behind.
     assert!(!sideloaded.exists());
 }
+
+#[test]
+fn preference_files_go_into_the_build_and_the_image_id() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let w = world(&["Example"], "store");
+    let env = Environment::load(&w.root.join("env/Project.toml"), None).unwrap();
+    let spec = spec();
+    let plan = make_plan(&env, &spec).unwrap();
+    let req = BuildRequest {
+        env: &env,
+        spec: &spec,
+        plan: &plan,
+        julia: &w.julia,
+        store: &w.store,
+        force: false,
+    };
+    let without = sysimg::build::planned_record(&req).unwrap().id;
+    let prefs = w.root.join("env/LocalPreferences.toml");
+    fs::write(&prefs, "[Example]\nmode = \"fast\"\n").unwrap();
+    let with = sysimg::build::planned_record(&req).unwrap();
+    assert_ne!(with.id, without, "a preference file is a build input");
+    assert_eq!(with.build.preferences[0].path, "LocalPreferences.toml");
+    fs::write(&prefs, "[Example]\nmode = \"slow\"\n").unwrap();
+    let changed = sysimg::build::planned_record(&req).unwrap().id;
+    assert_ne!(changed, with.id, "so is its content");
+    // The build's environment holds the file beside its Project.toml.
+    let record = build(&req, &AtomicBool::new(false), &mut |_| {})
+        .unwrap()
+        .record()
+        .clone();
+    assert_eq!(record.id, changed);
+    let ws = fs::read_dir(&w.log)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .find(|e| e.file_name().to_string_lossy().starts_with("workspace-"))
+        .unwrap()
+        .path();
+    assert_eq!(
+        fs::read_to_string(ws.join("environment/LocalPreferences.toml")).unwrap(),
+        "[Example]\nmode = \"slow\"\n"
+    );
+}
+
+#[test]
+fn a_julia_older_than_1_5_is_refused_by_name() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let t = tempfile::tempdir().unwrap();
+    std::env::set_var("FAKE_JULIA_LOG", t.path().join("log"));
+    std::env::set_var("FAKE_JULIA_VERSION", "1.4.2");
+    let julia = common::fake_julia(t.path());
+    let result = probe(&julia, None);
+    std::env::remove_var("FAKE_JULIA_VERSION");
+    let err = result.unwrap_err().to_string();
+    assert!(
+        err.contains("julia 1.4.2 is too old") && err.contains("1.5 and newer"),
+        "{err}"
+    );
+}
+
+#[test]
+fn packagecompiler_that_cannot_be_installed_stops_the_build_with_the_way_out() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let w = world(&["Example"], "store");
+    std::env::set_var("FAKE_JULIA_PC", "unavailable");
+    let result = run(&w, &AtomicBool::new(false), &mut Vec::new());
+    std::env::remove_var("FAKE_JULIA_PC");
+    let err = result.unwrap_err();
+    assert!(matches!(err, BuildError::PackageCompilerUnavailable { .. }));
+    let msg = err.to_string();
+    assert!(
+        msg.contains("could not download PackageCompiler")
+            && msg.contains("SYSIMG_PACKAGECOMPILER")
+            && msg.contains("JULIA_PKG_SERVER"),
+        "{msg}"
+    );
+    // julia never got to build.jl, and the store holds no image.
+    assert_eq!(count_lines(&w.log.join("builds")), 0);
+    assert!(leftovers(&w.store).is_empty());
+}
+
+#[test]
+fn a_packagecompiler_setting_is_a_version_or_a_checkout() {
+    use sysimg::tools::PackageCompilerSource;
+    let t = tempfile::tempdir().unwrap();
+    assert_eq!(
+        PackageCompilerSource::parse("1.4.1", t.path()).unwrap(),
+        PackageCompilerSource::Version("1.4.1".into())
+    );
+    let checkout = t.path().join("PackageCompiler.jl");
+    fs::create_dir_all(&checkout).unwrap();
+    fs::write(
+        checkout.join("Project.toml"),
+        "name = \"PackageCompiler\"\n",
+    )
+    .unwrap();
+    assert_eq!(
+        PackageCompilerSource::parse("./PackageCompiler.jl", t.path()).unwrap(),
+        PackageCompilerSource::Path(checkout)
+    );
+    let err = PackageCompilerSource::parse("./nothing-here", t.path()).unwrap_err();
+    assert!(err.to_string().contains("no Project.toml"), "{err}");
+    let err = PackageCompilerSource::parse("latest", t.path()).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("neither a PackageCompiler version"),
+        "{err}"
+    );
+}
