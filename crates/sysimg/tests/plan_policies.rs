@@ -15,8 +15,13 @@ const DATES: &str = "ade2ca70-3891-5945-98fb-dc099432e06a";
 struct Pkg<'a>(&'a str, &'a [&'a str], &'a [&'a str]);
 
 fn uuid(name: &str, flags: &[&str]) -> Uuid {
-    if flags.contains(&"stdlib") && name == "Dates" {
-        return DATES.parse().unwrap();
+    if flags.contains(&"stdlib") {
+        match name {
+            "Dates" => return DATES.parse().unwrap(),
+            "Unicode" => return "4ec0a83e-493e-50e2-b9ac-8f72acf5a8f5".parse().unwrap(),
+            "Statistics" => return "10745b16-79ce-11e8-11f9-7d13ad32a3b2".parse().unwrap(),
+            _ => {}
+        }
     }
     Uuid::new_v5(&Uuid::NAMESPACE_OID, name.as_bytes())
 }
@@ -150,9 +155,16 @@ fn pinned_strict_drops_whatever_reaches_an_unpinned_package() {
     assert_eq!(reason(&plan, "P"), "unpinned: path-tracked");
     assert_eq!(reason(&plan, "Q"), "unpinned: repo-tracked");
     assert_eq!(reason(&plan, "W"), "needed by unpinned `C`");
-    assert_eq!(reason(&plan, "B"), "reaches unpinned `C` via `Z` → `W`");
-    assert_eq!(plan.by_name("B").next().unwrap().path, ["B", "Z", "W", "C"]);
-    assert_eq!(reason(&plan, "Z"), "reaches unpinned `C` via `W`");
+    // C needs W; B reaches W, not C: the path shown is B's true dependency path.
+    assert_eq!(
+        reason(&plan, "B"),
+        "depends via `Z` on `W`, which unpinned `C` needs (C → W)"
+    );
+    assert_eq!(plan.by_name("B").next().unwrap().path, ["B", "Z", "W"]);
+    assert_eq!(
+        reason(&plan, "Z"),
+        "depends on `W`, which unpinned `C` needs (C → W)"
+    );
     assert!(plan.violations(env.manifest.as_ref().unwrap()).is_empty());
 }
 
@@ -338,4 +350,29 @@ fn dev_sideloads_internal_packages_deterministically() {
     )
     .unwrap();
     assert!(plain.packages.iter().all(|p| p.sideload_uuid.is_none()));
+}
+
+#[test]
+fn pinned_strict_lets_fixed_stdlibs_be_shared_with_unpinned_packages() {
+    // As Pkg 1.5 writes DataStructures (pinned) and JSON (unpinned): both reach `Unicode`,
+    // which no update can move, so it keeps nothing out of the image. `Statistics` is an
+    // upgradable stdlib in Julia 1.11 (this manifest's Julia): an update of the unpinned
+    // package can move it, so what reaches it stays out.
+    let (_t, env) = environment(
+        &[
+            Pkg("DataStructures", &["Compat"], &["pinned"]),
+            Pkg("Compat", &["Unicode"], &[]),
+            Pkg("JSON", &["Unicode", "Statistics"], &[]),
+            Pkg("Unicode", &[], &["stdlib"]),
+            Pkg("Statistics", &[], &["stdlib"]),
+            Pkg("Stats", &["Statistics"], &["pinned"]),
+        ],
+        &["DataStructures", "JSON", "Stats"],
+    );
+    let plan = make_plan(&env, &spec(Policy::Pinned)).unwrap();
+    assert_eq!(baked(&plan), ["Compat", "DataStructures", "Unicode"]);
+    assert_eq!(
+        reason(&plan, "Stats"),
+        "depends on `Statistics`, which unpinned `JSON` needs (JSON → Statistics)"
+    );
 }
