@@ -19,12 +19,12 @@ fn sysimg(args: &[&str], cwd: &Path) -> Output {
 }
 
 fn shared() -> Option<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared");
-    if dir.join("corpus").is_dir() {
-        Some(dir)
-    } else {
-        eprintln!("SKIPPED: no shared data at {}", dir.display());
-        None
+    match common::shared_dir().filter(|d| d.join("corpus").is_dir()) {
+        Some(dir) => Some(dir),
+        None => {
+            common::skipped("the corpus tests: no shared data (set SYSIMG_SHARED_DIR)");
+            None
+        }
     }
 }
 
@@ -282,7 +282,7 @@ fn git_tree(dir: &Path) -> Option<String> {
 #[test]
 fn tree_hash_agrees_with_git() {
     if Command::new("git").arg("--version").output().is_err() {
-        eprintln!("SKIPPED tree_hash_agrees_with_git: git is not installed");
+        common::skipped("tree_hash_agrees_with_git: git is not installed");
         return;
     }
     let t = tempfile::tempdir().unwrap();

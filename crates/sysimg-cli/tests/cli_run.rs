@@ -197,7 +197,7 @@ fn a_running_image_holds_its_lock_across_exec() {
     let t = T::new();
     let id = t.build();
     if Command::new("flock").arg("--version").output().is_err() {
-        println!("SKIPPED: no flock(1) on this machine to probe the lock with");
+        common::skipped("the lock probe: no flock(1) on this machine");
         return;
     }
     let lock = t.dir.join("store/locks").join(format!("{id}.lock"));

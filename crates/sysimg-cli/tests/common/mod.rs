@@ -1,6 +1,8 @@
 //! Helpers shared by the command-line tests.
 #![allow(dead_code)]
 
+pub mod lab;
+
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
@@ -16,6 +18,21 @@ pub fn fake_julia(dir: &Path) -> PathBuf {
     .unwrap();
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
     path
+}
+
+/// The shared real-world data beside the repository (`SYSIMG_SHARED_DIR` overrides), if there.
+pub fn shared_dir() -> Option<PathBuf> {
+    let dir = std::env::var_os("SYSIMG_SHARED_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared"));
+    dir.is_dir().then_some(dir)
+}
+
+/// Says a test is skipped and why, past the test harness's output capture, so the line shows
+/// in every run (and `.ci/run` can count it).
+pub fn skipped(what: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "SKIPPED {what}");
 }
 
 /// A command's standard output, as text.

@@ -1,0 +1,151 @@
+//! Time to a first result with a real Julia (`SYSIMG_TEST_JULIA`, e.g. from
+//! `scripts/install-test-julia`), for the DataStructures + JSON workload:
+//! - julia's default image;
+//! - the image `sysimg build` makes (app policy, the workload as precompile execution file);
+//! - the image a hand-written `create_sysimage` call makes from the same inputs.
+//!
+//! And what `sysimg run` adds over starting `julia -J` on the same image directly.
+//!
+//! Goals: sysimg's image as fast as the hand-written one (ratio <= 1.05); `sysimg run` adds
+//! < 2 ms. Run with `cargo bench -p sysimg-cli --bench real_julia` (builds two images, about
+//! five minutes). Runs are interleaved, and medians are reported.
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use common::lab::{Lab, WORKLOAD};
+
+const ROUNDS: usize = 7;
+const LAUNCH_ROUNDS: usize = 40;
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn time(mut c: Command) -> Duration {
+    let start = Instant::now();
+    let o = c.output().expect("julia runs");
+    let took = start.elapsed();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    took
+}
+
+fn main() {
+    let Some(julia) = std::env::var_os("SYSIMG_TEST_JULIA").filter(|j| !j.is_empty()) else {
+        println!("SKIPPED real_julia benchmark: set SYSIMG_TEST_JULIA to a julia");
+        return;
+    };
+    let Some(pkgserver) = common::shared_dir()
+        .map(|d| d.join("julia/pkgserver"))
+        .filter(|d| d.is_dir())
+    else {
+        println!("SKIPPED real_julia benchmark: no ../shared/julia/pkgserver");
+        return;
+    };
+    let lab = Lab::new(PathBuf::from(julia), &pkgserver);
+    lab.pkg(&lab.base_env, r#"Pkg.add(["DataStructures", "JSON"])"#);
+    let env = lab.env_copy("bench");
+    std::fs::write(env.join("precompile.jl"), WORKLOAD).unwrap();
+    std::fs::write(
+        env.join("Sysimage.toml"),
+        "precompile_execution_files = [\"precompile.jl\"]\n",
+    )
+    .unwrap();
+
+    let started = Instant::now();
+    let built = lab.build(&env, &[]);
+    println!("sysimg build: {:.0} s", started.elapsed().as_secs_f64());
+    let ours = PathBuf::from(built["image"].as_str().unwrap());
+    let tools = std::fs::read_dir(lab.store.join("tools"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+
+    // The hand-written script a team would write, with the same inputs.
+    let hand = lab.root.join("hand.so");
+    let script = format!(
+        r#"push!(LOAD_PATH, {tools:?})
+using PackageCompiler
+create_sysimage([:DataStructures, :JSON]; sysimage_path = {hand:?}, project = {env:?},
+                precompile_execution_file = {exec:?})"#,
+        tools = tools.display().to_string(),
+        hand = hand.display().to_string(),
+        env = env.display().to_string(),
+        exec = env.join("precompile.jl").display().to_string(),
+    );
+    let started = Instant::now();
+    let o = lab.julia().args(["-e", &script]).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    println!(
+        "hand-written create_sysimage: {:.0} s",
+        started.elapsed().as_secs_f64()
+    );
+
+    // Time to a first result: start julia, run the workload, exit.
+    let first_result = |image: Option<&Path>| {
+        let mut c = lab.julia();
+        if let Some(i) = image {
+            c.arg("-J").arg(i);
+        }
+        c.arg(format!("--project={}", env.display()))
+            .args(["-e", WORKLOAD]);
+        c
+    };
+    let (mut default, mut sysimg, mut handwritten) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..ROUNDS {
+        default.push(time(first_result(None)));
+        sysimg.push(time(first_result(Some(&ours))));
+        handwritten.push(time(first_result(Some(&hand))));
+    }
+    let (d, s, h) = (median(default), median(sysimg), median(handwritten));
+    println!("time to first result (median of {ROUNDS}):");
+    println!("  default image           {:>8.3} s", d.as_secs_f64());
+    println!("  sysimg build's image    {:>8.3} s", s.as_secs_f64());
+    println!("  hand-written image      {:>8.3} s", h.as_secs_f64());
+    println!(
+        "  sysimg / hand-written   {:>8.3}   (goal <= 1.05)",
+        s.as_secs_f64() / h.as_secs_f64()
+    );
+
+    // What `sysimg run` adds: the same image and project, julia exiting at once.
+    let direct = || {
+        let mut c = lab.julia();
+        c.arg("-J")
+            .arg(&ours)
+            .arg(format!("--project={}", env.display()))
+            .args(["-e", "0"]);
+        c
+    };
+    let launched = || {
+        let mut c = lab.sysimg(&env, &["run", "--on-stale", "fail", "--"]);
+        c.args(["--startup-file=no", "-e", "0"]);
+        c
+    };
+    time(launched()); // the launcher's first run records its freshness stamp
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    for _ in 0..LAUNCH_ROUNDS {
+        a.push(time(direct()));
+        b.push(time(launched()));
+    }
+    let (a, b) = (median(a), median(b));
+    println!("start and exit (median of {LAUNCH_ROUNDS}):");
+    println!(
+        "  julia -J image          {:>8.2} ms",
+        a.as_secs_f64() * 1e3
+    );
+    println!(
+        "  sysimg run              {:>8.2} ms",
+        b.as_secs_f64() * 1e3
+    );
+    println!(
+        "  sysimg run adds         {:>+8.2} ms   (goal < 2 ms)",
+        (b.as_secs_f64() - a.as_secs_f64()) * 1e3
+    );
+}

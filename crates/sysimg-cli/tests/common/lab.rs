@@ -1,0 +1,155 @@
+//! A real Julia for tests and benchmarks: the julia in `SYSIMG_TEST_JULIA`, a depot and a store
+//! of its own, and `../shared/julia/pkgserver` served on 127.0.0.1 as Julia's Pkg server
+//! protocol, so real Pkg installs real packages with no other network.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use super::{err, out};
+
+/// Everything the tests share: the julia, a Pkg server, a depot that already holds the
+/// registry and the packages, and one store.
+pub struct Lab {
+    pub julia: PathBuf,
+    pub root: PathBuf,
+    pub depot: PathBuf,
+    pub store: PathBuf,
+    pub pkg_server: String,
+    /// An environment with DataStructures and JSON, added by real Pkg.
+    pub base_env: PathBuf,
+}
+
+/// Serves a directory over HTTP on 127.0.0.1 (an ephemeral port) for the life of the tests.
+pub fn serve(dir: &Path) -> String {
+    let server = tiny_http::Server::http("127.0.0.1:0").expect("a loopback port");
+    let url = format!("http://{}", server.server_addr());
+    let dir = dir.to_path_buf();
+    std::thread::spawn(move || {
+        for request in server.incoming_requests() {
+            let rel = request.url().trim_start_matches('/').to_string();
+            let safe = !rel.split('/').any(|c| c == ".." || c.is_empty());
+            let file = dir.join(&rel);
+            let response = match std::fs::File::open(&file) {
+                Ok(f) if safe && file.is_file() => tiny_http::Response::from_file(f).boxed(),
+                _ => tiny_http::Response::empty(404).boxed(),
+            };
+            let _ = request.respond(response);
+        }
+    });
+    url
+}
+
+impl Lab {
+    pub fn new(julia: PathBuf, pkgserver: &Path) -> Lab {
+        let root = tempfile::Builder::new()
+            .prefix("sysimg-real-julia-")
+            .tempdir()
+            .unwrap()
+            .keep();
+        let lab = Lab {
+            julia,
+            depot: root.join("depot"),
+            store: root.join("store"),
+            base_env: root.join("base"),
+            pkg_server: serve(pkgserver),
+            root,
+        };
+        std::fs::create_dir_all(&lab.base_env).unwrap();
+        lab
+    }
+
+    /// The test julia with the lab's depot and Pkg server, nothing of the caller's.
+    pub fn julia(&self) -> Command {
+        let mut c = Command::new(&self.julia);
+        c.arg("--startup-file=no")
+            .env("JULIA_DEPOT_PATH", &self.depot)
+            .env("JULIA_PKG_SERVER", &self.pkg_server)
+            .env_remove("JULIA_PROJECT")
+            .env_remove("JULIA_LOAD_PATH")
+            .env_remove("SYSIMG_GUARD");
+        c
+    }
+
+    /// Runs real Pkg code in an environment; panics with julia's output if it fails.
+    pub fn pkg(&self, env: &Path, code: &str) -> Output {
+        let o = self
+            .julia()
+            .arg(format!("--project={}", env.display()))
+            .args(["-e", &format!("using Pkg; {code}")])
+            .output()
+            .unwrap();
+        assert!(
+            o.status.success(),
+            "Pkg failed in {}: {code}\n{}{}",
+            env.display(),
+            out(&o),
+            err(&o)
+        );
+        o
+    }
+
+    /// julia started on an image with an environment.
+    pub fn on_image(&self, image: &Path, env: &Path, code: &str) -> Command {
+        let mut c = self.julia();
+        c.arg("-J")
+            .arg(image)
+            .arg(format!("--project={}", env.display()))
+            .args(["-e", code]);
+        c
+    }
+
+    /// sysimg on an environment, with the lab's store, depot, Pkg server and julia.
+    pub fn sysimg(&self, env: &Path, args: &[&str]) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_sysimg"));
+        c.arg("-p")
+            .arg(env)
+            .args(args)
+            .env("SYSIMG_STORE", &self.store)
+            .env("JULIA_DEPOT_PATH", &self.depot)
+            .env("JULIA_PKG_SERVER", &self.pkg_server)
+            .env("JULIA", &self.julia)
+            .env_remove("SYSIMG_PACKAGECOMPILER");
+        c
+    }
+
+    /// A copy of the base environment under a new name.
+    pub fn env_copy(&self, name: &str) -> PathBuf {
+        let dir = self.root.join(name);
+        std::fs::create_dir_all(&dir).unwrap();
+        for f in ["Project.toml", "Manifest.toml"] {
+            std::fs::copy(self.base_env.join(f), dir.join(f)).unwrap();
+        }
+        dir
+    }
+
+    /// Builds an environment's image; returns the `build --json` answer.
+    pub fn build(&self, env: &Path, extra: &[&str]) -> serde_json::Value {
+        let mut args = vec!["build", "--json"];
+        args.extend_from_slice(extra);
+        let o = self.sysimg(env, &args).output().unwrap();
+        assert!(
+            o.status.success(),
+            "sysimg build failed:\n{}\n{}",
+            err(&o),
+            out(&o)
+        );
+        serde_json::from_slice(&out(&o).into_bytes()).unwrap()
+    }
+
+    pub fn compiled_caches(&self, package: &str) -> Vec<PathBuf> {
+        let dir = self.depot.join("compiled/v1.5").join(package);
+        let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
+            .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
+            .unwrap_or_default();
+        found.retain(|p| p.extension().is_some_and(|x| x == "ji"));
+        found
+    }
+}
+
+/// The DataStructures + JSON workload: the precompile execution file, and the first result
+/// the benchmark times.
+pub const WORKLOAD: &str = r#"using DataStructures, JSON
+d = OrderedDict("a" => 1, "b" => [1, 2, 3], "c" => Dict("x" => 1.5))
+s = JSON.json(d)
+JSON.parse(s)
+"#;

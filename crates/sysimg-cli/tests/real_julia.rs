@@ -1,0 +1,465 @@
+//! sysimg with a real Julia: Julia 1.5.3 and PackageCompiler 1.4.1, real Pkg installing real
+//! packages from `../shared/julia/pkgserver`, served on 127.0.0.1 by this test. Nothing reaches
+//! beyond it.
+//!
+//! Runs when `SYSIMG_TEST_JULIA` names a julia (`scripts/install-test-julia` installs one;
+//! `.ci/run` does) and the shared directory is there; otherwise every test prints why it skips.
+//! Images take about two minutes each to build, so the app image is built once and shared by
+//! the tests that only read it; the tests run one at a time, so two builds never compete for
+//! the machine's cores.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard, OnceLock};
+
+use common::lab::{Lab, WORKLOAD};
+use common::{err, out};
+
+const JSON_UUID: &str = "682c06a0-de6a-54ab-a142-c8b1cf79cde6";
+const DATASTRUCTURES_UUID: &str = "864edb3b-99cc-5e75-8d2d-829cb0a9cfe8";
+
+static LAB: OnceLock<Option<Lab>> = OnceLock::new();
+static SERIAL: Mutex<()> = Mutex::new(());
+static APP_IMAGE: OnceLock<AppImage> = OnceLock::new();
+
+/// Takes the lab (setting it up on first use), or says why the test is skipped.
+fn lab(test: &str) -> Option<(&'static Lab, MutexGuard<'static, ()>)> {
+    let guard = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let lab = LAB.get_or_init(|| {
+        let julia = std::env::var_os("SYSIMG_TEST_JULIA").filter(|j| !j.is_empty())?;
+        let pkgserver = common::shared_dir()?.join("julia/pkgserver");
+        if !pkgserver.join("registries").is_file() {
+            return None;
+        }
+        let lab = Lab::new(PathBuf::from(julia), &pkgserver);
+        lab.pkg(&lab.base_env, r#"Pkg.add(["DataStructures", "JSON"])"#);
+        Some(lab)
+    });
+    match lab {
+        Some(lab) => Some((lab, guard)),
+        None => {
+            common::skipped(&format!(
+                "{test}: set SYSIMG_TEST_JULIA to a julia (scripts/install-test-julia installs Julia 1.5.3) and provide ../shared (or SYSIMG_SHARED_DIR) with julia/pkgserver"
+            ));
+            None
+        }
+    }
+}
+
+/// The app image of DataStructures + JSON with a precompile execution file, built once.
+struct AppImage {
+    env: PathBuf,
+    id: String,
+    image: PathBuf,
+    record: serde_json::Value,
+    /// The compile caches the build wrote for JSON.
+    new_json_caches: usize,
+}
+
+fn app_image(lab: &Lab) -> &'static AppImage {
+    APP_IMAGE.get_or_init(|| {
+        let env = lab.env_copy("app");
+        std::fs::write(env.join("precompile.jl"), WORKLOAD).unwrap();
+        std::fs::write(
+            env.join("Sysimage.toml"),
+            "policy = \"app\"\nprecompile_execution_files = [\"precompile.jl\"]\n",
+        )
+        .unwrap();
+        let caches_before = lab.compiled_caches("JSON").len();
+        // The caller's project and load path must not reach the build.
+        let o = lab
+            .sysimg(&env, &["build", "--json"])
+            .env("JULIA_PROJECT", lab.root.join("nowhere"))
+            .env("JULIA_LOAD_PATH", lab.root.join("nowhere"))
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "sysimg build failed:\n{}", err(&o));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        AppImage {
+            id: v["id"].as_str().unwrap().to_string(),
+            image: PathBuf::from(v["image"].as_str().unwrap()),
+            record: v["record"].clone(),
+            new_json_caches: lab.compiled_caches("JSON").len() - caches_before,
+            env,
+        }
+    })
+}
+
+#[test]
+fn an_app_image_holds_its_packages_and_its_record() {
+    let Some((lab, _serial)) = lab("an_app_image_holds_its_packages_and_its_record") else {
+        return;
+    };
+    let app = app_image(lab);
+    assert_eq!(app.record["julia"]["version"], "1.5.3");
+    assert_eq!(app.record["build"]["packagecompiler"], "1.4.1");
+    assert_eq!(
+        app.new_json_caches, 1,
+        "JSON was precompiled more than once during the build"
+    );
+    // `sysimg run` starts julia on the image: JSON is loaded before any `using`.
+    let probe = format!(
+        r#"print(haskey(Base.loaded_modules, Base.PkgId(Base.UUID("{JSON_UUID}"), "JSON")), " ", Main.SysimageData.IMAGE_ID)"#
+    );
+    let o = lab
+        .sysimg(&app.env, &["run", "--on-stale", "fail", "--", "-e", &probe])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", err(&o));
+    assert_eq!(out(&o), format!("true {}", app.id));
+    assert!(
+        !err(&o).contains("sysimg:"),
+        "the guard spoke on a matching environment: {}",
+        err(&o)
+    );
+    // The record compiled into the image (the module `Main.SysimageData`) equals image.toml.
+    let dump = r#"D = Main.SysimageData
+println(D.IMAGE_ID); println(D.JULIA_VERSION); println(D.POLICY); println(D.CPU_TARGET)
+println(D.PACKAGECOMPILER_VERSION)
+for p in D.PACKAGES
+    println(p.name, " ", p.uuid, " ", something(p.version, "-"), " ", something(p.tree_hash, "-"), " ", p.role)
+end"#;
+    let o = lab.on_image(&app.image, &app.env, dump).output().unwrap();
+    assert!(o.status.success(), "{}", err(&o));
+    let record = std::fs::read_to_string(app.image.with_file_name("image.toml")).unwrap();
+    let record: toml_edit::DocumentMut = record.parse().unwrap();
+    let mut expected = vec![
+        record["id"].as_str().unwrap().to_string(),
+        record["julia"]["version"].as_str().unwrap().to_string(),
+        record["policy"].as_str().unwrap().to_string(),
+        record["cpu_target"].as_str().unwrap().to_string(),
+        record["build"]["packagecompiler"]
+            .as_str()
+            .unwrap()
+            .to_string(),
+    ];
+    for p in record["packages"].as_array_of_tables().unwrap() {
+        let s = |k: &str| p.get(k).and_then(|v| v.as_str()).unwrap_or("-").to_string();
+        expected.push(format!(
+            "{} {} {} {} {}",
+            s("name"),
+            s("uuid"),
+            s("version"),
+            s("tree_hash"),
+            s("role")
+        ));
+    }
+    assert_eq!(out(&o).lines().collect::<Vec<_>>(), expected);
+    assert!(expected.iter().any(|l| l.starts_with("JSON ")));
+    // check and verify are clean.
+    let o = lab.sysimg(&app.env, &["check"]).output().unwrap();
+    assert!(o.status.success(), "{}{}", out(&o), err(&o));
+    assert!(!out(&o).contains("warning"), "{}", out(&o));
+    let o = lab.sysimg(&app.env, &["verify", &app.id]).output().unwrap();
+    assert!(o.status.success(), "{}{}", out(&o), err(&o));
+}
+
+#[test]
+fn the_guard_warns_errors_and_keeps_quiet_as_asked() {
+    let Some((lab, _serial)) = lab("the_guard_warns_errors_and_keeps_quiet_as_asked") else {
+        return;
+    };
+    let app = app_image(lab);
+    // Real Pkg moves the environment to OrderedCollections 1.4.1; the image holds 1.5.0.
+    let env = lab.env_copy("guarded");
+    lab.pkg(
+        &env,
+        r#"Pkg.add(Pkg.PackageSpec(name = "OrderedCollections", version = "1.4.1"))"#,
+    );
+    let o = lab
+        .on_image(&app.image, &env, "print(\"started\")")
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    assert_eq!(out(&o), "started");
+    let warning = err(&o);
+    assert!(warning.contains("Warning: sysimg: image"), "{warning}");
+    assert!(
+        warning.contains("OrderedCollections: the image has 1.5.0, the manifest asks for 1.4.1"),
+        "{warning}"
+    );
+    assert!(!warning.contains("JSON:"), "{warning}");
+    // SYSIMG_GUARD=error: an error, and julia still starts so the user can fix things.
+    let o = lab
+        .on_image(
+            &app.image,
+            &env,
+            "using Pkg; Pkg.status(); print(\"fixable\")",
+        )
+        .env("SYSIMG_GUARD", "error")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", err(&o));
+    assert!(out(&o).ends_with("fixable"));
+    assert!(
+        err(&o).contains("Error: sysimg: image") && err(&o).contains("OrderedCollections"),
+        "{}",
+        err(&o)
+    );
+    // SYSIMG_GUARD=off: silent.
+    let o = lab
+        .on_image(&app.image, &env, "print(\"quiet\")")
+        .env("SYSIMG_GUARD", "off")
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    assert!(!err(&o).contains("sysimg"), "{}", err(&o));
+    // A process that generates output (here the precompilation worker julia starts with the
+    // same -J) stays quiet: only the parent warns.
+    let o = lab
+        .on_image(
+            &app.image,
+            &env,
+            "Base.compilecache(Base.identify_package(\"Parsers\"))",
+        )
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", err(&o));
+    assert_eq!(err(&o).matches("disagrees with").count(), 1, "{}", err(&o));
+    // sysimg check reports the package as shadowed.
+    let o = lab
+        .sysimg(&env, &["check", "--image", &app.id, "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", out(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let shadowed: Vec<&serde_json::Value> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["package"] == "OrderedCollections")
+        .collect();
+    assert!(
+        shadowed
+            .iter()
+            .any(|f| f["code"].as_str().unwrap().contains("shadowed")),
+        "{v}"
+    );
+}
+
+#[test]
+fn pin_holds_the_image_versions_through_pkg() {
+    let Some((lab, _serial)) = lab("pin_holds_the_image_versions_through_pkg") else {
+        return;
+    };
+    let app = app_image(lab);
+    let versions = |env: &Path| -> Vec<(String, String)> {
+        let m = julia_manifest_versions(&env.join("Manifest.toml"));
+        assert!(!m.is_empty());
+        m
+    };
+    // pin, then real Pkg.update(): no baked version moves (the registry has newer
+    // OrderedCollections and Parsers; unpinned, Pkg would move to them).
+    let env = lab.env_copy("pinned-by-image");
+    let before = versions(&env);
+    let o = lab
+        .sysimg(&env, &["pin", "--image", &app.id])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}{}", out(&o), err(&o));
+    lab.pkg(&env, "Pkg.update()");
+    assert_eq!(versions(&env), before);
+    let o = lab
+        .sysimg(&env, &["check", "--image", &app.id])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", out(&o));
+    // pin --compat, on an environment that depends directly on every baked package: delete
+    // the Manifest, resolve, and the image's versions come back.
+    let env = lab.env_copy("pinned-by-compat");
+    lab.pkg(
+        &env,
+        r#"Pkg.add(["OrderedCollections", "Parsers", "Compat"])"#,
+    );
+    let before = versions(&env);
+    let o = lab
+        .sysimg(&env, &["pin", "--image", &app.id, "--compat"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}{}", out(&o), err(&o));
+    std::fs::remove_file(env.join("Manifest.toml")).unwrap();
+    lab.pkg(&env, "Pkg.resolve()");
+    assert_eq!(versions(&env), before);
+}
+
+/// `(name, version)` of every versioned entry of a format-1.0 manifest.
+fn julia_manifest_versions(manifest: &Path) -> Vec<(String, String)> {
+    let doc: toml_edit::DocumentMut = std::fs::read_to_string(manifest).unwrap().parse().unwrap();
+    let mut out = Vec::new();
+    for (name, entries) in doc.iter() {
+        for e in entries.as_array_of_tables().into_iter().flatten() {
+            if let Some(v) = e.get("version").and_then(|v| v.as_str()) {
+                out.push((name.to_string(), v.to_string()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn the_pinned_policy_strips_what_pkg_accepts_and_builds() {
+    let Some((lab, _serial)) = lab("the_pinned_policy_strips_what_pkg_accepts_and_builds") else {
+        return;
+    };
+    let env = lab.env_copy("pinned");
+    lab.pkg(&env, r#"Pkg.pin("DataStructures")"#);
+    let o = lab
+        .sysimg(&env, &["plan", "--policy", "pinned", "--json"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", err(&o));
+    let plan: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let baked = |name: &str| {
+        plan["packages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name)
+            .unwrap_or_else(|| panic!("{name} not in the plan"))["baked"]
+            .as_bool()
+            .unwrap()
+    };
+    // What julia_pod's Pkg.rm(JSON; mode = PKGMODE_MANIFEST) keeps is baked.
+    for name in ["DataStructures", "Compat", "OrderedCollections"] {
+        assert!(baked(name), "{name} is not baked: {plan}");
+    }
+    for name in ["JSON", "Parsers"] {
+        assert!(!baked(name), "{name} is baked: {plan}");
+    }
+    // Real Pkg accepts the stripped environment.
+    let stripped = lab.root.join("stripped");
+    std::fs::create_dir_all(&stripped).unwrap();
+    for f in ["Project.toml", "Manifest.toml"] {
+        std::fs::copy(env.join(f), stripped.join(f)).unwrap();
+    }
+    let o = lab.sysimg(&stripped, &["strip"]).output().unwrap();
+    assert!(o.status.success(), "{}{}", out(&o), err(&o));
+    let o = lab.pkg(&stripped, "Pkg.instantiate(); Pkg.status()");
+    assert!(out(&o).contains("DataStructures"), "{}", out(&o));
+    assert!(!out(&o).contains("JSON"), "{}", out(&o));
+    // The image builds; building from the stripped copy gives the same image.
+    let built = lab.build(&env, &["--policy", "pinned"]);
+    assert_eq!(built["outcome"], "built");
+    let again = lab.build(&stripped, &["--policy", "pinned"]);
+    assert_eq!(again["outcome"], "reused");
+    assert_eq!(again["id"], built["id"]);
+    // On the image, the pinned package comes from the image and the unpinned one from the
+    // depot at the Manifest's version.
+    let image = PathBuf::from(built["image"].as_str().unwrap());
+    let code = format!(
+        r#"ds = haskey(Base.loaded_modules, Base.PkgId(Base.UUID("{DATASTRUCTURES_UUID}"), "DataStructures"))
+json = haskey(Base.loaded_modules, Base.PkgId(Base.UUID("{JSON_UUID}"), "JSON"))
+using JSON
+print(ds, " ", json, " ", JSON.json([1]))"#
+    );
+    let o = lab.on_image(&image, &env, &code).output().unwrap();
+    assert!(o.status.success(), "{}", err(&o));
+    assert_eq!(out(&o), "true false [1]");
+    assert!(!err(&o).contains("sysimg:"), "{}", err(&o));
+}
+
+#[test]
+fn a_dev_image_side_loads_internal_packages_beside_the_users_own() {
+    let Some((lab, _serial)) = lab("a_dev_image_side_loads_internal_packages_beside_the_users_own")
+    else {
+        return;
+    };
+    let env = lab.env_copy("dev");
+    lab.pkg(&env, r#"Pkg.rm("DataStructures")"#);
+    std::fs::write(
+        env.join("Sysimage.toml"),
+        "policy = \"dev\"\npublic = [\"JSON\"]\nsideload = true\n",
+    )
+    .unwrap();
+    let built = lab.build(&env, &[]);
+    let id = built["id"].as_str().unwrap().to_string();
+    let parsers = built["record"]["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "Parsers")
+        .unwrap()
+        .clone();
+    assert_eq!(parsers["version"], "2.4.2");
+    let derived = parsers["sideload_uuid"].as_str().unwrap().to_string();
+    // The side-loaded sources stay in the store, where the image refers to them.
+    let sideloaded = lab.store.join("sideload").join(&id);
+    assert!(sideloaded.is_dir());
+    // The user moves Parsers to 2.4.0 (a direct dependency now); JSON still comes from the
+    // image with its own Parsers 2.4.2, and `using Parsers` loads the user's 2.4.0.
+    lab.pkg(
+        &env,
+        r#"Pkg.add(Pkg.PackageSpec(name = "Parsers", version = "2.4.0"))"#,
+    );
+    let code = r#"using JSON, Parsers
+println(JSON.parse("[1.5]")[1])
+for (id, m) in Base.loaded_modules
+    id.name == "Parsers" || continue
+    file = String(first(methods(getfield(m, :parse))).file)
+    root = dirname(dirname(file))
+    version = Pkg.TOML.parsefile(joinpath(root, "Project.toml"))["version"]
+    println(id.uuid, " ", version, " ", root)
+end"#;
+    let code = format!("using Pkg; {code}");
+    let image = PathBuf::from(built["image"].as_str().unwrap());
+    let o = lab.on_image(&image, &env, &code).output().unwrap();
+    assert!(o.status.success(), "{}", err(&o));
+    let text = out(&o);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "1.5");
+    let mut parsers: Vec<&str> = lines[1..].to_vec();
+    parsers.sort();
+    assert_eq!(parsers.len(), 2, "{text}");
+    let (mine, image_own): (Vec<&str>, Vec<&str>) = parsers
+        .iter()
+        .partition(|l| l.starts_with("69de0a69-1ddd-5017-9359-2bf0b02dc9f0 "));
+    assert!(
+        mine[0].contains(" 2.4.0 ") && mine[0].contains(&*lab.depot.to_string_lossy()),
+        "{text}"
+    );
+    assert!(
+        image_own[0].starts_with(&format!("{derived} 2.4.2 "))
+            && image_own[0].contains(&*sideloaded.to_string_lossy()),
+        "{text}"
+    );
+    assert!(!err(&o).contains("sysimg:"), "{}", err(&o));
+}
+
+#[test]
+fn packagecompiler_that_cannot_be_had_is_a_clear_error() {
+    let Some((lab, _serial)) = lab("packagecompiler_that_cannot_be_had_is_a_clear_error") else {
+        return;
+    };
+    // A fresh store and depot, and a Pkg server that is not there: nothing can be installed.
+    let scratch = lab.root.join("offline");
+    std::fs::create_dir_all(&scratch).unwrap();
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let dead_url = format!("http://{}", dead.local_addr().unwrap());
+    drop(dead);
+    let o = lab
+        .sysimg(&lab.base_env, &["build"])
+        .env("SYSIMG_STORE", scratch.join("store"))
+        .env("JULIA_DEPOT_PATH", scratch.join("depot"))
+        .env("JULIA_PKG_SERVER", &dead_url)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}{}", out(&o), err(&o));
+    let message = err(&o);
+    assert!(
+        message.contains("PackageCompiler could not be installed")
+            && message.contains("SYSIMG_PACKAGECOMPILER")
+            && message.contains("JULIA_PKG_SERVER"),
+        "{message}"
+    );
+    assert!(
+        !scratch.join("store").read_dir().unwrap().any(|e| e
+            .unwrap()
+            .file_name()
+            .to_string_lossy()
+            .len()
+            == 32),
+        "no image may appear"
+    );
+}
