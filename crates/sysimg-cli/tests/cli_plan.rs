@@ -78,13 +78,17 @@ fn plan_and_why_report_roles_and_reasons() {
     let get = |n: &str| pkgs.iter().find(|p| p["name"] == n).unwrap();
     assert_eq!(get("A")["role"], "public");
     assert_eq!(get("X")["role"], "internal");
-    assert_eq!(get("B")["reason"], "reaches unpinned `C` via `W`");
+    // C needs W and B needs W: B does not reach C, it shares W with it.
+    assert_eq!(
+        get("B")["reason"],
+        "depends on `W`, which unpinned `C` needs (C → W)"
+    );
     assert_eq!(v["summary"]["baked"], 2);
     let o = sysimg(&["why", "B", "--policy", "pinned"], t.path());
     assert_eq!(
         out(&o),
         format!(
-            "B {} is not baked (not baked): reaches unpinned `C` via `W`\n  B → W → C\n",
+            "B {} is not baked: depends on `W`, which unpinned `C` needs (C → W)\n  B → W\n",
             id(2)
         )
     );

@@ -148,9 +148,14 @@ end"#;
     assert_eq!(out(&o).lines().collect::<Vec<_>>(), expected);
     assert!(expected.iter().any(|l| l.starts_with("JSON ")));
     // check and verify are clean.
-    let o = lab.sysimg(&app.env, &["check"]).output().unwrap();
+    let o = lab.sysimg(&app.env, &["check", "--json"]).output().unwrap();
     assert!(o.status.success(), "{}{}", out(&o), err(&o));
-    assert!(!out(&o).contains("warning"), "{}", out(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        (&v["errors"], &v["warnings"]),
+        (&0.into(), &0.into()),
+        "{v}"
+    );
     let o = lab.sysimg(&app.env, &["verify", &app.id]).output().unwrap();
     assert!(o.status.success(), "{}{}", out(&o), err(&o));
 }
@@ -211,7 +216,7 @@ fn the_guard_warns_errors_and_keeps_quiet_as_asked() {
         .on_image(
             &app.image,
             &env,
-            "Base.compilecache(Base.identify_package(\"Parsers\"))",
+            "Base.compilecache(Base.PkgId(Base.UUID(\"69de0a69-1ddd-5017-9359-2bf0b02dc9f0\"), \"Parsers\"))",
         )
         .output()
         .unwrap();

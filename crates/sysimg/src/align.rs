@@ -225,7 +225,12 @@ pub fn pin(env: &Environment, record: &ImageRecord, compat: bool) -> Result<Alig
     let mut ed = ManifestEditor::open(&env.manifest_file)?;
     let mut pinned = 0;
     for p in &record.packages {
-        if manifest.get(&p.uuid).is_some_and(|e| !e.pinned) && ed.set_pinned(&p.uuid, true) {
+        // Standard libraries are never pinned: Pkg refuses to, and Pkg 1.5 crashes
+        // (`isless(::VersionSpec, ::VersionSpec)`) printing the diff of a pinned one.
+        let pinnable = |e: &julia_env::manifest::ManifestEntry| {
+            !e.pinned && e.tracking() != julia_env::manifest::Tracking::Stdlib
+        };
+        if manifest.get(&p.uuid).is_some_and(pinnable) && ed.set_pinned(&p.uuid, true) {
             pinned += 1;
         }
     }

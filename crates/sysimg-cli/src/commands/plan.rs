@@ -110,10 +110,10 @@ pub fn why(cli: &Cli, package: &str, args: &PlanArgs) -> Result<ExitCode, Failur
         return Ok(ExitCode::Ok);
     }
     for p in found {
-        let verdict = if p.baked {
-            format!("is baked ({})", p.role)
-        } else {
-            format!("is not baked ({})", p.role)
+        let verdict = match (p.baked, p.role) {
+            (true, role) => format!("is baked ({role})"),
+            (false, Role::NotBaked) => "is not baked".to_string(),
+            (false, role) => format!("is not baked ({role})"),
         };
         println!("{} {} {verdict}: {}", p.name, p.uuid, p.reason);
         if !p.path.is_empty() {
