@@ -310,6 +310,9 @@ fn the_pinned_policy_strips_what_pkg_accepts_and_builds() {
     };
     let env = lab.env_copy("pinned");
     lab.pkg(&env, r#"Pkg.pin("DataStructures")"#);
+    // PackageCompiler 1.4.1 has no `sysimage_build_args`: the build leaves it out and says so.
+    let spec = "sysimage_build_args = [\"--check-bounds=yes\"]\n";
+    std::fs::write(env.join("Sysimage.toml"), spec).unwrap();
     let o = lab
         .sysimg(&env, &["plan", "--policy", "pinned", "--json"])
         .output()
@@ -336,7 +339,7 @@ fn the_pinned_policy_strips_what_pkg_accepts_and_builds() {
     // Real Pkg accepts the stripped environment.
     let stripped = lab.root.join("stripped");
     std::fs::create_dir_all(&stripped).unwrap();
-    for f in ["Project.toml", "Manifest.toml"] {
+    for f in ["Project.toml", "Manifest.toml", "Sysimage.toml"] {
         std::fs::copy(env.join(f), stripped.join(f)).unwrap();
     }
     let o = lab.sysimg(&stripped, &["strip"]).output().unwrap();
@@ -347,12 +350,17 @@ fn the_pinned_policy_strips_what_pkg_accepts_and_builds() {
     // The image builds; building from the stripped copy gives the same image.
     let built = lab.build(&env, &["--policy", "pinned"]);
     assert_eq!(built["outcome"], "built");
+    let image = PathBuf::from(built["image"].as_str().unwrap());
+    let log = std::fs::read_to_string(image.with_file_name("build.log")).unwrap();
+    assert!(
+        log.contains("[sysimg] dropped: sysimage_build_args"),
+        "{log}"
+    );
     let again = lab.build(&stripped, &["--policy", "pinned"]);
     assert_eq!(again["outcome"], "reused");
     assert_eq!(again["id"], built["id"]);
     // On the image, the pinned package comes from the image and the unpinned one from the
     // depot at the Manifest's version.
-    let image = PathBuf::from(built["image"].as_str().unwrap());
     let code = format!(
         r#"ds = haskey(Base.loaded_modules, Base.PkgId(Base.UUID("{DATASTRUCTURES_UUID}"), "DataStructures"))
 json = haskey(Base.loaded_modules, Base.PkgId(Base.UUID("{JSON_UUID}"), "JSON"))
