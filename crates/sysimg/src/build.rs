@@ -43,6 +43,8 @@ pub enum BuildEvent {
     Phase(String),
     /// A line julia printed.
     Line(String),
+    /// Something the user should know that does not stop the build.
+    Warning(String),
 }
 
 /// Why a build failed.
@@ -73,6 +75,9 @@ pub enum BuildError {
         /// Where the log was kept.
         log: PathBuf,
     },
+    /// The request cannot make a useful image; found before any julia ran.
+    #[error("refusing to build: {}", .0.join("; "))]
+    Refused(Vec<String>),
     /// The build was interrupted; nothing was added to the store.
     #[error("the build was interrupted; the store is unchanged")]
     Cancelled,
@@ -412,6 +417,77 @@ fn copy_tree(src: &Path, dst: &Path) -> Result<(), Error> {
     Ok(())
 }
 
+/// Why a request cannot make a useful image, found without running julia: options
+/// PackageCompiler rejects together, an invalid `cpu_target`, a plan that bakes nothing, an
+/// environment `sysimg env check` finds errors in. Empty when the build may go ahead.
+pub fn refusals(req: &BuildRequest<'_>) -> Vec<String> {
+    let mut out = Vec::new();
+    if req.spec.filter_stdlibs && req.spec.incremental {
+        out.push(
+            "`filter_stdlibs = true` needs `incremental = false` (PackageCompiler rejects the pair)"
+                .to_string(),
+        );
+    }
+    let target = req.spec.cpu_target.as_deref().unwrap_or("native");
+    if let Err(e) = crate::cpu::CpuTarget::parse(target) {
+        out.push(format!("cpu_target `{target}` is invalid: {e}"));
+    }
+    if req.plan.baked().next().is_none() {
+        out.push("the plan bakes no package (`sysimg plan` says why)".to_string());
+    }
+    let report =
+        julia_env::check::check_environment(req.env, &julia_env::check::CheckOptions::default());
+    let errors: Vec<&julia_env::check::Finding> = report
+        .findings
+        .iter()
+        .filter(|f| f.severity == julia_env::check::Severity::Error)
+        .collect();
+    if let Some(first) = errors.first() {
+        out.push(format!(
+            "the environment has {} error{} (`sysimg env check` lists {}), the first: {}",
+            errors.len(),
+            if errors.len() == 1 { "" } else { "s" },
+            if errors.len() == 1 { "it" } else { "them" },
+            first.message
+        ));
+    }
+    out
+}
+
+/// Warnings about a request that do not stop it: a julia of another minor version than the
+/// one that resolved the Manifest (Pkg may resolve other versions on instantiate).
+pub fn warnings(req: &BuildRequest<'_>) -> Vec<String> {
+    let mut out = Vec::new();
+    let manifest_julia = req
+        .env
+        .manifest
+        .as_ref()
+        .and_then(|m| m.julia_version.as_ref());
+    let julia = julia_env::version::VersionNumber::parse(&req.julia.version).ok();
+    if let (Some(m), Some(j)) = (manifest_julia, julia) {
+        if (m.major, m.minor) != (j.major, j.minor) {
+            out.push(format!(
+                "the Manifest was resolved by Julia {m}, the build uses Julia {j}: instantiating may change it"
+            ));
+        }
+    }
+    let target = req.spec.cpu_target.as_deref().unwrap_or("native");
+    if let (Ok(t), Some(isa)) = (
+        crate::cpu::CpuTarget::parse(target),
+        crate::cpu::Isa::from_arch(&req.julia.arch),
+    ) {
+        for name in t.targets.iter().map(|t| t.name.as_str()) {
+            let special = matches!(name, "native" | "generic" | "sysimage");
+            if !special && crate::cpu::cpu_features(isa, name).is_none() {
+                out.push(format!(
+                    "cpu_target names `{name}`, a CPU sysimg does not know: check the spelling (julia may refuse it)"
+                ));
+            }
+        }
+    }
+    out
+}
+
 /// Builds the image of a request into the store, or reuses the one it holds.
 ///
 /// Two julia runs, both logged to the image's `build.log`: the tools step installs (or
@@ -422,6 +498,13 @@ pub fn build(
     cancel: &AtomicBool,
     on_event: &mut dyn FnMut(BuildEvent),
 ) -> Result<BuildOutcome, BuildError> {
+    let refused = refusals(req);
+    if !refused.is_empty() {
+        return Err(BuildError::Refused(refused));
+    }
+    for w in warnings(req) {
+        on_event(BuildEvent::Warning(w));
+    }
     let mut record = planned_record(req)?;
     let store = req.store;
     let source = match &req.spec.packagecompiler {

@@ -55,6 +55,11 @@ impl CpuTarget {
         };
         let mut targets = Vec::new();
         for (i, part) in s.split(';').enumerate() {
+            // Julia rejects an empty option ("Invalid target option: empty CPU name"); an empty
+            // target between `;`s is a typo that would silently mean `generic`.
+            if part.trim().is_empty() {
+                return Err(err(format!("target {i} is empty")));
+            }
             let mut items = part.split(',');
             let name = items.next().unwrap_or("").trim();
             let mut t = Target {
@@ -789,7 +794,14 @@ mod tests {
         assert_eq!(t.targets[2].base, Some(1));
         assert!(CpuTarget::parse("generic;haswell,base(2)").is_err());
         assert!(CpuTarget::parse("generic;haswell,base(x)").is_err());
-        assert_eq!(CpuTarget::parse("").unwrap().targets[0].name, "generic");
+        // JuliaLang/julia src/processor.cpp (1.13) `parse_cmdline`: "Invalid target option:
+        // empty CPU name" for an empty option; an empty target between `;`s is refused too.
+        assert!(CpuTarget::parse("").is_err());
+        assert!(CpuTarget::parse("haswell;;").is_err());
+        assert_eq!(
+            CpuTarget::parse("haswell;,clone_all").unwrap().targets[1].name,
+            "generic"
+        );
     }
 
     #[test]

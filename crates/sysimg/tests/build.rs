@@ -624,3 +624,96 @@ fn a_packagecompiler_setting_is_a_version_or_a_checkout() {
         "{err}"
     );
 }
+
+#[test]
+fn builds_that_can_only_make_a_useless_image_are_refused_before_julia_runs() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let w = world(&["Example"], "store");
+    let env = Environment::load(&w.root.join("env/Project.toml"), None).unwrap();
+    let attempt = |spec: ImageSpec| -> String {
+        let plan = make_plan(&env, &spec).unwrap();
+        let req = BuildRequest {
+            env: &env,
+            spec: &spec,
+            plan: &plan,
+            julia: &w.julia,
+            store: &w.store,
+            force: false,
+        };
+        match build(&req, &AtomicBool::new(false), &mut |_| {}) {
+            Err(e @ BuildError::Refused(_)) => e.to_string(),
+            other => panic!("not refused: {:?}", other.map(|o| o.record().id.clone())),
+        }
+    };
+    let err = attempt(ImageSpec {
+        filter_stdlibs: true,
+        ..spec()
+    });
+    assert!(
+        err.contains("`filter_stdlibs = true` needs `incremental = false`"),
+        "{err}"
+    );
+    for target in ["haswell,base(5)", "haswell;;", ""] {
+        let err = attempt(ImageSpec {
+            cpu_target: Some(target.into()),
+            ..spec()
+        });
+        assert!(
+            err.contains(&format!("cpu_target `{target}` is invalid")),
+            "{err}"
+        );
+    }
+    // A CPU name sysimg does not know is a warning (its tables may trail Julia's).
+    let spec_unknown = ImageSpec {
+        cpu_target: Some("notacpu".into()),
+        ..spec()
+    };
+    let plan = make_plan(&env, &spec_unknown).unwrap();
+    let req = BuildRequest {
+        env: &env,
+        spec: &spec_unknown,
+        plan: &plan,
+        julia: &w.julia,
+        store: &w.store,
+        force: false,
+    };
+    assert!(sysimg::build::refusals(&req).is_empty());
+    assert_eq!(
+        sysimg::build::warnings(&req),
+        ["cpu_target names `notacpu`, a CPU sysimg does not know: check the spelling (julia may refuse it)"]
+    );
+    let err = attempt(ImageSpec {
+        exclude: vec!["Example".into()],
+        ..spec()
+    });
+    assert!(err.contains("the plan bakes no package"), "{err}");
+    // A stale environment: the project names a dependency the manifest lacks.
+    let project = w.root.join("env/Project.toml");
+    let text = fs::read_to_string(&project).unwrap();
+    fs::write(
+        &project,
+        format!("{text}Missing = \"00000000-0000-0000-0000-0000000000ff\"\n"),
+    )
+    .unwrap();
+    let stale = Environment::load(&project, None).unwrap();
+    let spec = spec();
+    let plan = make_plan(&stale, &spec).unwrap();
+    let req = BuildRequest {
+        env: &stale,
+        spec: &spec,
+        plan: &plan,
+        julia: &w.julia,
+        store: &w.store,
+        force: false,
+    };
+    let err = build(&req, &AtomicBool::new(false), &mut |_| {})
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("the environment has") && err.contains("`sysimg env check`"),
+        "{err}"
+    );
+    // julia never ran a tools step or a build.
+    assert_eq!(count_lines(&w.log.join("tools")), 0);
+    assert_eq!(count_lines(&w.log.join("builds")), 0);
+}

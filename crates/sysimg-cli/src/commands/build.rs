@@ -72,13 +72,12 @@ pub fn build_showing_progress(req: &BuildRequest<'_>, show: bool) -> Result<Buil
         b.set_prefix("starting");
         b
     });
-    let result = build(req, &INTERRUPTED, &mut |e| {
-        if let Some(b) = &bar {
-            match e {
-                BuildEvent::Phase(p) => b.set_prefix(p),
-                BuildEvent::Line(l) => b.set_message(l),
-            }
-        }
+    let result = build(req, &INTERRUPTED, &mut |e| match (e, &bar) {
+        (BuildEvent::Warning(w), Some(b)) => b.suspend(|| eprintln!("warning: {w}")),
+        (BuildEvent::Warning(w), None) => eprintln!("warning: {w}"),
+        (BuildEvent::Phase(p), Some(b)) => b.set_prefix(p),
+        (BuildEvent::Line(l), Some(b)) => b.set_message(l),
+        (_, None) => {}
     });
     if let Some(b) = &bar {
         b.finish_and_clear();
