@@ -468,3 +468,55 @@ fn bad_input_to_the_launch_commands() {
     assert_eq!(o.status.code(), Some(2));
     assert!(err(&o).contains("Manifest.toml:1:"), "{}", err(&o));
 }
+
+#[test]
+fn build_check_and_run_read_the_manifest_julia_will_use() {
+    // The fake julia is 1.11.2: it reads Manifest.toml (Example 0.5.4), not the
+    // Manifest-v1.12.toml beside it (0.5.3), which is the newest one present.
+    let t = T::new();
+    fs::copy(
+        t.dir.join("Manifest.toml"),
+        t.dir.join("Manifest-v1.12.toml"),
+    )
+    .unwrap();
+    t.move_example();
+    let o = t.sysimg(&["build", "--julia", &t.julia, "--json"], &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let example = v["record"]["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "Example")
+        .unwrap()
+        .clone();
+    assert_eq!(example["version"], "0.5.4");
+    let o = t.sysimg(&["check", "--julia", &t.julia], &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    let (o, argv) = run(&t, &["run", "--julia", &t.julia, "--on-stale", "fail"], &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    assert_eq!(argv[0], "-J");
+}
+
+#[test]
+fn check_and_run_find_the_same_image_for_an_unbuilt_copy() {
+    // A second checkout of the same environment: never built there, but its plan is an
+    // image the store holds.
+    let t = T::new();
+    t.build();
+    let copy = t.dir.join("copy");
+    fs::create_dir_all(&copy).unwrap();
+    for f in ["Project.toml", "Manifest.toml"] {
+        fs::copy(t.dir.join(f), copy.join(f)).unwrap();
+    }
+    let p = copy.display().to_string();
+    let o = t.sysimg(&["-p", &p, "check", "--julia", &t.julia], &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    let (o, argv) = run(
+        &t,
+        &["-p", &p, "run", "--julia", &t.julia, "--on-stale", "fail"],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    assert_eq!(argv[0], "-J", "{}", err(&o));
+}

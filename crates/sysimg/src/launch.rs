@@ -93,12 +93,46 @@ pub enum Verdict {
     },
 }
 
-/// Decides whether the image registered for `project_file` fits it and `host`.
+/// The image the store holds for an environment, as `check` and `run` both find it: the one
+/// registered for it, else the one its current plan would build (when the julia is known;
+/// found that way, it is registered, so the next start takes the fast path).
+pub fn environment_image(
+    env: &Environment,
+    spec: &crate::spec::ImageSpec,
+    store: &Store,
+    julia: Option<&crate::julia::JuliaInfo>,
+) -> Option<(String, Image)> {
+    if let Some(entry) = store.registered(&env.project_file) {
+        if let Ok((file, record)) = store.find(&entry.image) {
+            return Some((entry.image, Image::from_record(&file, record)));
+        }
+    }
+    let plan = crate::plan::make_plan(env, spec).ok()?;
+    let req = crate::build::BuildRequest {
+        env,
+        spec,
+        plan: &plan,
+        julia: julia?,
+        store,
+        force: false,
+    };
+    let id = crate::build::planned_record(&req).ok()?.id;
+    let (file, record) = store.find(&id).ok()?;
+    let _ = store.register(&env.project_file, &id);
+    Some((id, Image::from_record(&file, record)))
+}
+
+/// The julia version that picks the environment's manifest (`Manifest-v1.11.toml`, ...).
+pub fn julia_version(host: &Host) -> Option<VersionNumber> {
+    host.julia
+        .as_ref()
+        .and_then(|j| VersionNumber::parse(&j.version).ok())
+}
+
+/// Decides whether the image the store holds for `project_file` fits it and `host`.
 pub fn decide(project_file: &Path, store: &Store, host: &Host) -> Verdict {
     let Some(entry) = store.registered(project_file) else {
-        return Verdict::Missing {
-            reason: "no image is registered for this environment (`sysimg build` makes one)".into(),
-        };
+        return decide_unregistered(project_file, store, host);
     };
     let dir = store.image_dir(&entry.image);
     let record_file = dir.join(RECORD_FILE);
@@ -143,6 +177,24 @@ pub fn decide(project_file: &Path, store: &Store, host: &Host) -> Verdict {
     verdict
 }
 
+/// No image is registered: the one the environment's plan would build, if the store has it
+/// (then registered, and judged like any other), else missing.
+fn decide_unregistered(project_file: &Path, store: &Store, host: &Host) -> Verdict {
+    let missing = || Verdict::Missing {
+        reason: "no image is registered for this environment (`sysimg build` makes one)".into(),
+    };
+    let Ok(env) = Environment::load(project_file, julia_version(host).as_ref()) else {
+        return missing();
+    };
+    let Ok(spec) = crate::spec::ImageSpec::for_project_dir(env.dir()) else {
+        return missing();
+    };
+    match environment_image(&env, &spec, store, host.julia.as_ref()) {
+        Some((id, image)) => judge(image, id, project_file, host).0,
+        None => missing(),
+    }
+}
+
 /// The verdict on one image for the environment of `project_file` on `host`: its error
 /// findings at [`Thoroughness::LAUNCH`] (the environment too, when it could be read).
 pub fn judge(
@@ -151,11 +203,7 @@ pub fn judge(
     project_file: &Path,
     host: &Host,
 ) -> (Verdict, Option<Environment>) {
-    let julia_version = host
-        .julia
-        .as_ref()
-        .and_then(|j| VersionNumber::parse(&j.version).ok());
-    let env = match Environment::load(project_file, julia_version.as_ref()) {
+    let env = match Environment::load(project_file, julia_version(host).as_ref()) {
         Ok(env) => env,
         Err(e) => {
             let reasons = vec![Finding::new(

@@ -4,8 +4,10 @@ use std::io::IsTerminal;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use julia_env::environment::Environment;
 use sysimg::build::{build, BuildError, BuildEvent, BuildOutcome, BuildRequest};
 use sysimg::plan::make_plan;
+use sysimg::spec::ImageSpec;
 
 use crate::cli::{BuildArgs, Cli};
 use crate::exit::{ExitCode, Failure};
@@ -14,14 +16,20 @@ use crate::exit::{ExitCode, Failure};
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
 pub fn run(cli: &Cli, args: &BuildArgs) -> Result<ExitCode, Failure> {
-    let env = super::load_environment(cli)?;
+    // The julia first: its version picks the manifest it will use (`Manifest-v1.X.toml`), the
+    // same one `run` and `check` read.
+    let project_file = super::project_file(cli)?;
+    let project_dir = project_file.parent().unwrap_or(std::path::Path::new("."));
+    let store = super::store()?;
+    let julia_key = ImageSpec::for_project_dir(project_dir)?.julia;
+    let julia = super::julia(args.julia.as_deref(), julia_key.as_deref(), &store)?;
+    let version = julia_env::version::VersionNumber::parse(&julia.version).ok();
+    let env = Environment::load(&project_file, version.as_ref())?;
     let mut spec = super::plan::spec_for(&env, &args.plan)?;
     if let Some(pc) = &args.packagecompiler {
         spec.packagecompiler = Some(pc.clone());
     }
     let plan = make_plan(&env, &spec).map_err(Failure::bad_input)?;
-    let store = super::store()?;
-    let julia = super::julia(args.julia.as_deref(), spec.julia.as_deref(), &store)?;
     let started = Instant::now();
     let req = BuildRequest {
         env: &env,

@@ -1,26 +1,28 @@
 //! `sysimg check`: an image against the environment and this host.
 
 use julia_env::check::{Finding, Report, Severity};
-use sysimg::build::{planned_record, BuildRequest};
+use julia_env::environment::Environment;
 use sysimg::check::{check_image, this_host, Image, Thoroughness};
-use sysimg::plan::make_plan;
+use sysimg::launch::{environment_image, julia_version};
 use sysimg::spec::ImageSpec;
-use sysimg::store::Store;
 
 use crate::cli::{Cli, ImageCheckArgs};
 use crate::exit::{ExitCode, Failure};
 
 pub fn run(cli: &Cli, args: &ImageCheckArgs) -> Result<ExitCode, Failure> {
-    let env = super::load_environment(cli)?;
-    let spec = ImageSpec::for_project_dir(env.dir())?;
+    let project_file = super::project_file(cli)?;
+    let project_dir = project_file.parent().unwrap_or(std::path::Path::new("."));
+    let spec = ImageSpec::for_project_dir(project_dir)?;
     let store = super::store()?;
     // Without a julia, the image is still checked; the report says what could not be.
     let julia = super::julia(args.julia.as_deref(), spec.julia.as_deref(), &store);
     let julia_error = julia.as_ref().err().map(|e| e.message.clone());
     let host = this_host(julia.ok());
+    // The manifest julia will use (`Manifest-v1.X.toml`), as `run` and `build` read it.
+    let env = Environment::load(&project_file, julia_version(&host).as_ref())?;
     let image = match &args.image {
         Some(arg) => Some(Image::locate(arg, Some(&store))?),
-        None => environment_image(&env, &spec, &store, &host),
+        None => environment_image(&env, &spec, &store, host.julia.as_ref()).map(|(_, i)| i),
     };
     let head = serde_json::json!({
         "project": env.project_file.display().to_string(),
@@ -49,32 +51,4 @@ pub fn run(cli: &Cli, args: &ImageCheckArgs) -> Result<ExitCode, Failure> {
         None => env.project_file.display().to_string(),
     };
     Ok(super::print_report(cli, &subject, head, &report))
-}
-
-/// The image the store holds for an environment: the one registered for it, else the one
-/// its current plan would build (when the julia is known).
-fn environment_image(
-    env: &julia_env::environment::Environment,
-    spec: &ImageSpec,
-    store: &Store,
-    host: &sysimg::check::Host,
-) -> Option<Image> {
-    if let Some(entry) = store.registered(&env.project_file) {
-        if let Ok((file, record)) = store.find(&entry.image) {
-            return Some(Image::from_record(&file, record));
-        }
-    }
-    let julia = host.julia.as_ref()?;
-    let plan = make_plan(env, spec).ok()?;
-    let req = BuildRequest {
-        env,
-        spec,
-        plan: &plan,
-        julia,
-        store,
-        force: false,
-    };
-    let id = planned_record(&req).ok()?.id;
-    let (file, record) = store.find(&id).ok()?;
-    Some(Image::from_record(&file, record))
 }

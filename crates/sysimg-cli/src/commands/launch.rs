@@ -123,7 +123,8 @@ fn build_for(
     julia: &JuliaInfo,
     store: &Store,
 ) -> Result<(), Failure> {
-    let env = julia_env::environment::Environment::load(project_file, None)?;
+    let version = julia_env::version::VersionNumber::parse(&julia.version).ok();
+    let env = julia_env::environment::Environment::load(project_file, version.as_ref())?;
     let plan = sysimg::plan::make_plan(&env, spec).map_err(Failure::bad_input)?;
     let req = sysimg::build::BuildRequest {
         env: &env,
