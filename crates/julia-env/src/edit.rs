@@ -32,6 +32,36 @@ pub fn write_atomic(path: &Path, contents: &str) -> Result<()> {
     Ok(())
 }
 
+/// An exclusive lock on an environment's directory, held while its Project.toml and
+/// Manifest.toml are read and rewritten, so that two concurrent edits (two `sysimg pin`
+/// runs) cannot lose one another's changes. The lock is `flock(2)` on the directory itself: no
+/// file is added to the user's project. Taking it also removes the temporary files of an
+/// earlier edit that was killed between writing and renaming (`.sysimg-*`: nobody else
+/// writes those while the lock is held). Released when dropped.
+#[derive(Debug)]
+pub struct EnvironmentLock {
+    _dir: std::fs::File,
+}
+
+impl EnvironmentLock {
+    /// Waits for and takes the lock of the environment in `dir`.
+    pub fn acquire(dir: &Path) -> Result<EnvironmentLock> {
+        let handle = std::fs::File::open(dir).map_err(|e| Error::io(dir, e))?;
+        fs4::fs_std::FileExt::lock_exclusive(&handle).map_err(|e| Error::io(dir, e))?;
+        if let Ok(entries) = std::fs::read_dir(dir) {
+            for entry in entries.flatten() {
+                let name = entry.file_name();
+                if name.to_string_lossy().starts_with(".sysimg-")
+                    && entry.file_type().is_ok_and(|t| t.is_file())
+                {
+                    let _ = std::fs::remove_file(entry.path());
+                }
+            }
+        }
+        Ok(EnvironmentLock { _dir: handle })
+    }
+}
+
 fn parse_doc(path: &Path, what: &str) -> Result<DocumentMut> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
     // Go through the located parser first so that a syntax error names line and column.

@@ -250,3 +250,29 @@ fn pin_refuses_naming_each_conflict() {
     let o = sysimg(&["pin", "--image", "nonexistent"], t.path());
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn strip_stopped_between_its_two_writes_is_repaired_by_running_it_again() {
+    let t = tempfile::tempdir().unwrap();
+    world(t.path());
+    // What a strip killed after writing the Manifest and before the Project leaves behind,
+    // with its temporary file.
+    let env =
+        julia_env::environment::Environment::load(&t.path().join("Project.toml"), None).unwrap();
+    let spec = sysimg::spec::ImageSpec {
+        policy: sysimg::spec::Policy::Pinned,
+        ..sysimg::spec::ImageSpec::new()
+    };
+    let plan = sysimg::plan::make_plan(&env, &spec).unwrap();
+    let a = sysimg::align::strip(&env, &plan).unwrap();
+    assert!(a.project.changed() && a.manifest.changed());
+    a.manifest.apply().unwrap();
+    fs::write(t.path().join(".sysimg-AbC123"), "half").unwrap();
+    let o = sysimg(&["env", "check", "--no-sources"], t.path());
+    assert_eq!(o.status.code(), Some(1), "stale in between: {}", out(&o));
+    let o = sysimg(&["strip"], t.path());
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    let o = sysimg(&["env", "check", "--no-sources"], t.path());
+    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    assert!(!t.path().join(".sysimg-AbC123").exists());
+}

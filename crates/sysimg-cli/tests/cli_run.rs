@@ -520,3 +520,39 @@ fn check_and_run_find_the_same_image_for_an_unbuilt_copy() {
     assert_eq!(o.status.code(), Some(0), "{}", err(&o));
     assert_eq!(argv[0], "-J", "{}", err(&o));
 }
+
+#[test]
+fn concurrent_pins_lose_no_update_and_pin_registers_the_environment() {
+    let t = T::new();
+    let id = t.build();
+    let originals: Vec<(PathBuf, Vec<u8>)> = ["Project.toml", "Manifest.toml"]
+        .iter()
+        .map(|f| (t.dir.join(f), fs::read(t.dir.join(f)).unwrap()))
+        .collect();
+    let index = t.dir.join("store/envs");
+    for round in 0..40 {
+        for (path, bytes) in &originals {
+            fs::write(path, bytes).unwrap();
+        }
+        let _ = fs::remove_dir_all(&index);
+        let pins: Vec<std::process::Child> = (0..2)
+            .map(|_| {
+                t.cmd(&["pin", "--image", &id, "--compat"], &[])
+                    .stdout(std::process::Stdio::null())
+                    .stderr(std::process::Stdio::null())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        for mut p in pins {
+            assert!(p.wait().unwrap().success(), "round {round}");
+        }
+        let o = t.sysimg(&["env", "check", "--no-sources"], &[]);
+        assert_eq!(o.status.code(), Some(0), "round {round}: {}", out(&o));
+        let project = fs::read_to_string(t.dir.join("Project.toml")).unwrap();
+        assert!(project.contains("Example = \"=0.5.3\""), "{project}");
+        // pin registered the environment with its image.
+        let registered = fs::read_dir(&index).unwrap().count();
+        assert_eq!(registered, 1, "round {round}");
+    }
+}

@@ -122,30 +122,30 @@ fn refresh_project_hash(
         return Ok(());
     };
     let members = env.workspace_members();
-    let before = project_hash(
-        &env.project,
-        &members,
-        manifest.flavor(),
-        manifest.julia_version.as_ref(),
-    );
-    if Some(before) != manifest.project_hash {
+    let hash_of = |p: &Project| {
+        project_hash(
+            p,
+            &members,
+            manifest.flavor(),
+            manifest.julia_version.as_ref(),
+        )
+    };
+    let new_project = Project::parse(&env.project_file, project_text)?;
+    let after = hash_of(&new_project);
+    if Some(after) == manifest.project_hash {
+        // Already right, e.g. re-run after an edit that was stopped between the Manifest
+        // (written first) and the Project.
+        return Ok(());
+    }
+    if Some(hash_of(&env.project)) != manifest.project_hash {
         actions.push(
             "left project_hash as it was: the manifest was already stale (run `Pkg.resolve()`)"
                 .into(),
         );
         return Ok(());
     }
-    let new_project = Project::parse(&env.project_file, project_text)?;
-    let hash = project_hash(
-        &new_project,
-        &members,
-        manifest.flavor(),
-        manifest.julia_version.as_ref(),
-    );
-    if Some(hash) != manifest.project_hash {
-        ed.set_project_hash(&hash);
-        actions.push(format!("updated project_hash to {hash}"));
-    }
+    ed.set_project_hash(&after);
+    actions.push(format!("updated project_hash to {after}"));
     Ok(())
 }
 

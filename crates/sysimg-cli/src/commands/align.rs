@@ -1,5 +1,6 @@
 //! `sysimg strip` and `sysimg pin`.
 
+use julia_env::edit::EnvironmentLock;
 use sysimg::align::{pin as pin_env, strip as strip_env, Alignment, PinError};
 use sysimg::plan::make_plan;
 use sysimg::spec::Policy;
@@ -27,9 +28,10 @@ fn finish(cli: &Cli, a: &Alignment, dry_run: bool) -> Result<ExitCode, Failure> 
         }
         return Ok(ExitCode::Ok);
     }
-    for f in files {
-        f.apply()?;
-    }
+    // The Manifest first: its project_hash is computed for the new Project, so an edit stopped
+    // between the two writes is repaired by running it again.
+    a.manifest.apply()?;
+    a.project.apply()?;
     if cli.json {
         super::print_json(&serde_json::json!({"dry_run": false, "actions": a.actions}));
     } else if a.actions.is_empty() {
@@ -42,7 +44,15 @@ fn finish(cli: &Cli, a: &Alignment, dry_run: bool) -> Result<ExitCode, Failure> 
     Ok(ExitCode::Ok)
 }
 
+/// The environment's lock, held from reading its files to writing them.
+fn lock_environment(cli: &Cli) -> Result<EnvironmentLock, Failure> {
+    let project_file = super::project_file(cli)?;
+    let dir = project_file.parent().unwrap_or(std::path::Path::new("."));
+    Ok(EnvironmentLock::acquire(dir)?)
+}
+
 pub fn strip(cli: &Cli, args: &StripArgs) -> Result<ExitCode, Failure> {
+    let _lock = lock_environment(cli)?;
     let env = super::load_environment(cli)?;
     let plan_args = PlanArgs {
         policy: Some("pinned".into()),
@@ -56,11 +66,21 @@ pub fn strip(cli: &Cli, args: &StripArgs) -> Result<ExitCode, Failure> {
 }
 
 pub fn pin(cli: &Cli, args: &PinArgs) -> Result<ExitCode, Failure> {
+    let _lock = lock_environment(cli)?;
     let env = super::load_environment(cli)?;
     let store = super::store().ok();
     let (_, record) = find_record(&args.image, store.as_ref())?;
     match pin_env(&env, &record, args.compat) {
-        Ok(a) => finish(cli, &a, args.dry_run),
+        Ok(a) => {
+            let code = finish(cli, &a, args.dry_run)?;
+            // The environment now uses the image: `gc` must keep it.
+            if let (false, Some(store)) = (args.dry_run, &store) {
+                if store.lookup(&record.id).is_some() {
+                    store.register(&env.project_file, &record.id)?;
+                }
+            }
+            Ok(code)
+        }
         Err(PinError::File(e)) => Err(e.into()),
         Err(ref e @ PinError::Conflicts { ref conflicts, .. }) => {
             if cli.json {
