@@ -144,3 +144,105 @@ fn build_failures_and_missing_julia() {
         err(&o)
     );
 }
+
+/// Whether a process is running (a zombie waiting for its reaper counts as ended).
+fn running(pid: i32) -> bool {
+    // SAFETY: signal 0 only asks whether the process exists.
+    let exists = unsafe { libc::kill(pid, 0) } == 0;
+    let zombie = fs::read_to_string(format!("/proc/{pid}/stat"))
+        .is_ok_and(|s| s.split(") ").nth(1).is_some_and(|r| r.starts_with('Z')));
+    exists && !zombie
+}
+
+/// Starts `sysimg build` with a fake julia that hangs while compiling (its child, `sleep`,
+/// records its pid), and waits until that child runs.
+fn hanging_build(dir: &Path, julia: &str) -> (std::process::Child, i32) {
+    let child = Command::new(env!("CARGO_BIN_EXE_sysimg"))
+        .args(["build", "--julia", julia])
+        .current_dir(dir)
+        .env_remove("JULIA_PROJECT")
+        .env("JULIA_DEPOT_PATH", dir.join("depot"))
+        .env("SYSIMG_STORE", dir.join("store"))
+        .env("FAKE_JULIA_LOG", dir.join("julia-log"))
+        .env("FAKE_JULIA_MODE", "hang")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid_file = dir.join("julia-log/child.pid");
+    for _ in 0..400 {
+        if let Some(pid) = fs::read_to_string(&pid_file)
+            .ok()
+            .and_then(|t| t.trim().parse().ok())
+        {
+            return (child, pid);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(25));
+    }
+    panic!("the fake julia never started compiling");
+}
+
+fn tmp_dirs(store: &Path) -> usize {
+    fs::read_dir(store)
+        .map(|d| {
+            d.filter_map(|e| e.ok())
+                .filter(|e| e.file_name().to_string_lossy().starts_with(".tmp-"))
+                .count()
+        })
+        .unwrap_or(0)
+}
+
+#[test]
+fn sigterm_stops_a_build_like_ctrl_c() {
+    let (t, julia) = setup();
+    let (mut child, grandchild) = hanging_build(t.path(), &julia);
+    // SAFETY: a signal to the child process we started.
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130));
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    assert!(!running(grandchild), "julia's child survived SIGTERM");
+    assert_eq!(tmp_dirs(&t.path().join("store")), 0);
+}
+
+#[test]
+fn a_killed_build_leaves_no_orphan_julia_and_gc_waits_for_its_children() {
+    let (t, julia) = setup();
+    let (mut child, grandchild) = hanging_build(t.path(), &julia);
+    let julia_pid: i32 = fs::read_dir(t.path().join("julia-log"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let pid = name
+                .strip_prefix("call-")?
+                .strip_suffix(".buildenv")?
+                .to_string();
+            let env = fs::read_to_string(e.path()).ok()?;
+            env.contains("SYSIMG_BUILD_OUTPUT=")
+                .then(|| pid.parse().ok())?
+        })
+        .next()
+        .expect("the build's julia recorded its environment");
+    child.kill().unwrap(); // SIGKILL: sysimg cannot clean up
+    child.wait().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert!(!running(julia_pid), "julia outlived a killed sysimg");
+    // What julia started still holds the build's lock: gc leaves its directory alone.
+    assert!(running(grandchild));
+    let store = t.path().join("store");
+    assert_eq!(tmp_dirs(&store), 1);
+    let o = sysimg(&["gc"], t.path(), &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    assert_eq!(
+        tmp_dirs(&store),
+        1,
+        "gc removed a build directory still in use"
+    );
+    // SAFETY: ends the test's own orphan.
+    unsafe { libc::kill(grandchild, libc::SIGKILL) };
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let o = sysimg(&["gc"], t.path(), &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    assert_eq!(tmp_dirs(&store), 0, "gc left an abandoned build");
+}

@@ -513,13 +513,15 @@ pub fn build(
     };
     let tools = ToolsEnv::new(store, req.julia, source);
     std::fs::create_dir_all(&store.root).map_err(io_err(&store.root))?;
-    let _lock = store.lock_exclusive(&record.id)?;
+    let lock = store.lock_exclusive(&record.id)?;
     if !req.force {
         if let Some(existing) = store.lookup(&record.id) {
             store.register(&req.env.project_file, &existing.id)?;
             return Ok(BuildOutcome::Reused(existing));
         }
     }
+    #[cfg(unix)]
+    lock.share_with_children().map_err(io_err(&store.root))?;
     let tmp = tempfile::Builder::new()
         .prefix(&format!(".tmp-{}-", record.id))
         .tempdir_in(&store.root)
@@ -691,6 +693,23 @@ fn run_julia(
     {
         use std::os::unix::process::CommandExt;
         cmd.process_group(0);
+    }
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::process::CommandExt;
+        // SAFETY: getpid before the fork; in the child only async-signal-safe calls (prctl,
+        // getppid). julia dies with sysimg even when sysimg is killed outright (SIGKILL).
+        let parent = unsafe { libc::getpid() };
+        unsafe {
+            cmd.pre_exec(move || {
+                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0
+                    || libc::getppid() != parent
+                {
+                    return Err(std::io::Error::other("sysimg ended before julia started"));
+                }
+                Ok(())
+            });
+        }
     }
     let mut child = cmd.spawn().map_err(|e| {
         Error::invalid(

@@ -23,6 +23,22 @@ pub struct IdLock {
 }
 
 impl IdLock {
+    /// Lets every process started from now on inherit the lock, while this one keeps it: a
+    /// build's julia and whatever it starts hold the lock as long as any of them runs, so
+    /// `gc` never removes a build directory that an orphaned julia is still writing.
+    #[cfg(unix)]
+    pub fn share_with_children(&self) -> std::io::Result<()> {
+        use std::os::fd::AsRawFd;
+        let fd = self.file.as_raw_fd();
+        // SAFETY: fcntl on a descriptor this lock owns; clearing FD_CLOEXEC has no memory
+        // effects.
+        let flags = unsafe { libc::fcntl(fd, libc::F_GETFD) };
+        if flags < 0 || unsafe { libc::fcntl(fd, libc::F_SETFD, flags & !libc::FD_CLOEXEC) } < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        Ok(())
+    }
+
     /// Lets the lock outlive an `exec`: the process that replaces this one (julia, under
     /// `sysimg run`) keeps holding it until it exits.
     #[cfg(unix)]
