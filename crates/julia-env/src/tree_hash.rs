@@ -21,8 +21,19 @@ pub fn blob_hash(content: &[u8]) -> TreeHash {
     TreeHash(h.finalize().into())
 }
 
-/// The git tree hash of `dir`. Errors name the path that could not be read.
+/// The git tree hash of `dir`. Errors name the path that could not be read; a special file
+/// (FIFO, socket, device) anywhere in the tree is an error, never read.
 pub fn tree_hash(dir: &Path) -> io::Result<TreeHash> {
+    match fs::metadata(dir) {
+        Ok(m) if !m.is_dir() => {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("{}: not a directory", dir.display()),
+            ))
+        }
+        Err(e) => return Err(with_path(dir, e)),
+        Ok(_) => {}
+    }
     let mut buf = vec![0u8; 1 << 16];
     match hash_dir(dir, &mut buf)? {
         Some(h) => Ok(h),
@@ -66,6 +77,15 @@ fn hash_dir(dir: &Path, buf: &mut [u8]) -> io::Result<Option<TreeHash>> {
                 Some(h) => ("40000", h, true),
                 None => continue,
             }
+        } else if !ft.is_file() {
+            // A FIFO, socket or device: reading it could block forever, and git stores none.
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!(
+                    "{}: a special file (FIFO, socket or device), which no package tree holds",
+                    path.display()
+                ),
+            ));
         } else {
             let mode = if is_executable(&meta) {
                 "100755"

@@ -1,5 +1,6 @@
 //! Exit codes, and the failure that carries one.
 
+use crate::output::say_err;
 use std::fmt;
 
 /// What `sysimg` exits with.
@@ -43,7 +44,7 @@ impl Failure {
             let v = serde_json::json!({"error": {"message": self.message, "exit_code": self.code as i32}});
             println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
         } else {
-            eprintln!("error: {}", self.message);
+            say_err!("error: {}", self.message);
         }
     }
 }

@@ -4,6 +4,7 @@
 mod cli;
 mod commands;
 mod exit;
+mod output;
 
 use clap::Parser;
 

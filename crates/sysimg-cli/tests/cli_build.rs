@@ -157,7 +157,7 @@ fn running(pid: i32) -> bool {
 /// Starts `sysimg build` with a fake julia that hangs while compiling (its child, `sleep`,
 /// records its pid), and waits until that child runs.
 fn hanging_build(dir: &Path, julia: &str) -> (std::process::Child, i32) {
-    let child = Command::new(env!("CARGO_BIN_EXE_sysimg"))
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sysimg"))
         .args(["build", "--julia", julia])
         .current_dir(dir)
         .env_remove("JULIA_PROJECT")
@@ -179,6 +179,8 @@ fn hanging_build(dir: &Path, julia: &str) -> (std::process::Child, i32) {
         }
         std::thread::sleep(std::time::Duration::from_millis(25));
     }
+    let _ = child.kill();
+    let _ = child.wait();
     panic!("the fake julia never started compiling");
 }
 

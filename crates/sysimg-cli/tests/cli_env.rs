@@ -303,3 +303,82 @@ fn tree_hash_agrees_with_git() {
     let o = sysimg(&["tree-hash", "/definitely/not/here", "--json"], t.path());
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn tree_hash_refuses_special_files_instead_of_hanging() {
+    let t = tempfile::tempdir().unwrap();
+    let pkg = t.path().join("pkg");
+    fs::create_dir_all(&pkg).unwrap();
+    fs::write(pkg.join("a.jl"), "x = 1\n").unwrap();
+    let fifo = pkg.join("pipe");
+    let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: mkfifo on a path we own.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0);
+    let o = Command::new(env!("CARGO_BIN_EXE_sysimg"))
+        .args(["tree-hash", pkg.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("pipe: a special file"),
+        "{}",
+        stderr(&o)
+    );
+    // A path that is not there names the real cause.
+    let o = Command::new(env!("CARGO_BIN_EXE_sysimg"))
+        .args(["tree-hash", "/nonexistent/dir"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("/nonexistent/dir: No such file"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn hostile_names_reach_the_terminal_escaped() {
+    let t = tempfile::tempdir().unwrap();
+    let name = "Evil\\u001b[2J\\u0007\\u202eLJ.txt";
+    fs::write(
+        t.path().join("Project.toml"),
+        format!("[deps]\n\"{name}\" = \"00000000-0000-0000-0000-000000000001\"\n"),
+    )
+    .unwrap();
+    fs::write(
+        t.path().join("Manifest.toml"),
+        format!(
+            "julia_version = \"1.11.2\"\nmanifest_format = \"2.0\"\n\n[[deps.\"{name}\"]]\ngit-tree-sha1 = \"{}\"\nuuid = \"00000000-0000-0000-0000-000000000001\"\nversion = \"1.0.0\"\n",
+            "ab".repeat(20)
+        ),
+    )
+    .unwrap();
+    for args in [
+        &["env", "show"][..],
+        &["env", "check", "--no-sources"][..],
+        &["plan"][..],
+        &["why", "Nope"][..],
+    ] {
+        let o = Command::new(env!("CARGO_BIN_EXE_sysimg"))
+            .arg("-p")
+            .arg(t.path())
+            .args(args)
+            .env("JULIA_DEPOT_PATH", t.path().join("depot"))
+            .output()
+            .unwrap();
+        for text in [stdout(&o), stderr(&o)] {
+            assert!(
+                !text.contains('\u{1b}') && !text.contains('\u{7}') && !text.contains('\u{202e}'),
+                "{args:?} printed a raw control character: {text:?}"
+            );
+        }
+        if args == ["env", "show"] || args == ["plan"] {
+            assert!(
+                stdout(&o).contains("Evil\\u{001b}[2J\\u{0007}\\u{202e}LJ.txt"),
+                "{args:?}: {}",
+                stdout(&o)
+            );
+        }
+    }
+}

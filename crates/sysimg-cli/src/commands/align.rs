@@ -1,5 +1,6 @@
 //! `sysimg strip` and `sysimg pin`.
 
+use crate::output::{say, say_err};
 use julia_env::edit::EnvironmentLock;
 use sysimg::align::{pin as pin_env, strip as strip_env, Alignment, PinError};
 use sysimg::plan::make_plan;
@@ -24,7 +25,10 @@ fn finish(cli: &Cli, a: &Alignment, dry_run: bool) -> Result<ExitCode, Failure> 
         for f in files.iter().filter(|f| f.changed()) {
             let name = f.path.display().to_string();
             let diff = similar::TextDiff::from_lines(&f.before, &f.after);
-            print!("{}", diff.unified_diff().header(&name, &name));
+            print!(
+                "{}",
+                crate::output::terminal_safe(&diff.unified_diff().header(&name, &name).to_string())
+            );
         }
         return Ok(ExitCode::Ok);
     }
@@ -35,10 +39,10 @@ fn finish(cli: &Cli, a: &Alignment, dry_run: bool) -> Result<ExitCode, Failure> 
     if cli.json {
         super::print_json(&serde_json::json!({"dry_run": false, "actions": a.actions}));
     } else if a.actions.is_empty() {
-        println!("nothing to change");
+        say!("nothing to change");
     } else {
         for line in &a.actions {
-            println!("{line}");
+            say!("{line}");
         }
     }
     Ok(ExitCode::Ok)
@@ -89,7 +93,7 @@ pub fn pin(cli: &Cli, args: &PinArgs) -> Result<ExitCode, Failure> {
                     "conflicts": conflicts.iter().map(|c| serde_json::json!({"package": c.name, "message": c.message})).collect::<Vec<_>>(),
                 }));
             } else {
-                eprintln!("error: {e}");
+                say_err!("error: {e}");
             }
             Ok(ExitCode::Problems)
         }

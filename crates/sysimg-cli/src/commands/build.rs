@@ -1,5 +1,6 @@
 //! `sysimg build`.
 
+use crate::output::{say, say_err};
 use std::io::IsTerminal;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -51,14 +52,14 @@ pub fn run(cli: &Cli, args: &BuildArgs) -> Result<ExitCode, Failure> {
             "record": record,
         }));
     } else if built {
-        println!(
+        say!(
             "built image {} in {} ({})",
             record.id,
             humantime::format_duration(Duration::from_secs(started.elapsed().as_secs())),
             dir.display()
         );
     } else if !args.if_stale {
-        println!("image {} is up to date ({})", record.id, dir.display());
+        say!("image {} is up to date ({})", record.id, dir.display());
     }
     Ok(ExitCode::Ok)
 }
@@ -81,8 +82,8 @@ pub fn build_showing_progress(req: &BuildRequest<'_>, show: bool) -> Result<Buil
         b
     });
     let result = build(req, &INTERRUPTED, &mut |e| match (e, &bar) {
-        (BuildEvent::Warning(w), Some(b)) => b.suspend(|| eprintln!("warning: {w}")),
-        (BuildEvent::Warning(w), None) => eprintln!("warning: {w}"),
+        (BuildEvent::Warning(w), Some(b)) => b.suspend(|| say_err!("warning: {w}")),
+        (BuildEvent::Warning(w), None) => say_err!("warning: {w}"),
         (BuildEvent::Phase(p), Some(b)) => b.set_prefix(p),
         (BuildEvent::Line(l), Some(b)) => b.set_message(l),
         (_, None) => {}
@@ -94,7 +95,7 @@ pub fn build_showing_progress(req: &BuildRequest<'_>, show: bool) -> Result<Buil
         Ok(outcome) => Ok(outcome),
         Err(BuildError::File(e)) => Err(e.into()),
         Err(BuildError::Cancelled) => {
-            eprintln!("interrupted: the build was stopped and the store is unchanged");
+            say_err!("interrupted: the build was stopped and the store is unchanged");
             std::process::exit(130);
         }
         Err(e) => Err(Failure {

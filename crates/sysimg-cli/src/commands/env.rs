@@ -1,5 +1,6 @@
 //! `sysimg env check` and `sysimg env show`.
 
+use crate::output::say;
 use std::collections::BTreeSet;
 
 use julia_env::check::{check_environment, CheckOptions};
@@ -132,9 +133,9 @@ pub fn show(cli: &Cli) -> Result<ExitCode, Failure> {
         }));
         return Ok(ExitCode::Ok);
     }
-    println!("Project  {}", env.project_file.display());
+    say!("Project  {}", env.project_file.display());
     if let Some((name, uuid)) = p.package_id() {
-        println!(
+        say!(
             "Package  {name} {uuid} {}",
             p.version
                 .as_ref()
@@ -143,8 +144,8 @@ pub fn show(cli: &Cli) -> Result<ExitCode, Failure> {
         );
     }
     match &env.manifest {
-        None => println!("Manifest {} (missing)", env.manifest_file.display()),
-        Some(m) => println!(
+        None => say!("Manifest {} (missing)", env.manifest_file.display()),
+        Some(m) => say!(
             "Manifest {} (format {}.{}, julia {}, project_hash {})",
             env.manifest_file.display(),
             m.format.major,
@@ -167,14 +168,17 @@ pub fn show(cli: &Cli) -> Result<ExitCode, Failure> {
         .max()
         .unwrap_or(7)
         .max(7);
-    println!(
+    say!(
         "{} direct dependencies, {} packages",
         p.all_deps().len(),
         pkgs.len()
     );
-    println!(
+    say!(
         "  {:name_w$}  {:ver_w$}  {:8}  {:40}  flags",
-        "name", "version", "tracking", "git-tree-sha1"
+        "name",
+        "version",
+        "tracking",
+        "git-tree-sha1"
     );
     for pkg in &pkgs {
         let mut flags = Vec::new();
@@ -189,7 +193,7 @@ pub fn show(cli: &Cli) -> Result<ExitCode, Failure> {
             .as_deref()
             .or(pkg.repo_url.as_deref())
             .unwrap_or("");
-        println!(
+        say!(
             "  {:name_w$}  {:ver_w$}  {:8}  {:40}  {} {}",
             pkg.name,
             pkg.version.as_deref().unwrap_or("-"),

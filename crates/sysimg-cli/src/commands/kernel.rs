@@ -1,5 +1,6 @@
 //! `sysimg kernel install`.
 
+use crate::output::say;
 use std::path::Path;
 
 use julia_env::depot::Depots;
@@ -37,7 +38,7 @@ pub fn install(cli: &Cli, name: Option<&str>, dir: Option<&Path>) -> Result<Exit
     if cli.json {
         super::print_json(&serde_json::json!({"kernel": file.display().to_string(), "spec": spec}));
     } else {
-        println!("installed kernel \"{display}\" in {}", file.display());
+        say!("installed kernel \"{display}\" in {}", file.display());
     }
     Ok(ExitCode::Ok)
 }

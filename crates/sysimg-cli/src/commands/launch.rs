@@ -1,6 +1,7 @@
 //! `sysimg run` and `sysimg julia-args`: start julia with the environment's image, or say why
 //! not.
 
+use crate::output::say_err;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
@@ -45,7 +46,7 @@ fn prepare(cli: &Cli, args: &LaunchArgs) -> Result<Launch, Failure> {
                 _ => None,
             },
             OnStale::Warn => {
-                eprintln!(
+                say_err!(
                     "sysimg: warning: {}; starting julia with its default sysimage",
                     why(&stale)
                 );
@@ -58,7 +59,7 @@ fn prepare(cli: &Cli, args: &LaunchArgs) -> Result<Launch, Failure> {
                 })
             }
             OnStale::Build => {
-                eprintln!("sysimg: {}; building it", why(&stale));
+                say_err!("sysimg: {}; building it", why(&stale));
                 build_for(&project_file, &spec, &julia, &store)?;
                 match decide(&project_file, &store, &host) {
                     Verdict::Fresh { id, image } => Some((image, Some(id))),
@@ -147,7 +148,7 @@ pub fn run(cli: &Cli, args: &RunArgs) -> Result<ExitCode, Failure> {
         match launch.store.try_lock_shared(id) {
             Ok(Some(l)) => lock = Some(l),
             Ok(None) => {
-                eprintln!(
+                say_err!(
                     "sysimg: warning: image {id} is being rebuilt or removed; starting julia \
                      with its default sysimage"
                 );

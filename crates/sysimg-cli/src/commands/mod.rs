@@ -11,6 +11,7 @@ mod shell;
 mod store;
 mod tree_hash;
 
+use crate::output::say;
 use std::path::PathBuf;
 
 use julia_env::depot::Depots;
@@ -115,9 +116,9 @@ pub fn print_report(
         print_json(&head);
     } else {
         for f in &report.findings {
-            println!("{f}");
+            say!("{f}");
         }
-        println!(
+        say!(
             "{subject}: {} errors, {} warnings, {} notes",
             report.count(Severity::Error),
             report.count(Severity::Warning),

@@ -1,5 +1,6 @@
 //! `sysimg plan` and `sysimg why`.
 
+use crate::output::{say, say_err};
 use julia_env::environment::Environment;
 use sysimg::plan::{make_plan, Plan, Role};
 use sysimg::spec::ImageSpec;
@@ -50,7 +51,7 @@ pub fn plan(cli: &Cli, args: &PlanArgs) -> Result<ExitCode, Failure> {
         return Ok(ExitCode::Ok);
     }
     for w in &plan.warnings {
-        eprintln!("warning: {w}");
+        say_err!("warning: {w}");
     }
     let name_w = plan
         .packages
@@ -59,19 +60,21 @@ pub fn plan(cli: &Cli, args: &PlanArgs) -> Result<ExitCode, Failure> {
         .max()
         .unwrap_or(4)
         .max(4);
-    println!(
+    say!(
         "policy: {}{}",
         plan.policy,
         plan.pinned_rule
             .map(|r| format!(" ({r:?})"))
             .unwrap_or_default()
     );
-    println!(
+    say!(
         "  {:name_w$}  {:12}  {:9}  reason",
-        "name", "version", "role"
+        "name",
+        "version",
+        "role"
     );
     for p in &plan.packages {
-        println!(
+        say!(
             "  {:name_w$}  {:12}  {:9}  {}{}",
             p.name,
             p.version.as_deref().unwrap_or("-"),
@@ -83,9 +86,9 @@ pub fn plan(cli: &Cli, args: &PlanArgs) -> Result<ExitCode, Failure> {
         );
     }
     for (pkg, ext) in &plan.extensions {
-        println!("  extension {ext} of {pkg} loads with the image");
+        say!("  extension {ext} of {pkg} loads with the image");
     }
-    println!(
+    say!(
         "{} of {} packages baked: {} public, {} internal; {} excluded, {} not baked",
         plan.baked().count(),
         plan.packages.len(),
@@ -115,9 +118,9 @@ pub fn why(cli: &Cli, package: &str, args: &PlanArgs) -> Result<ExitCode, Failur
             (false, Role::NotBaked) => "is not baked".to_string(),
             (false, role) => format!("is not baked ({role})"),
         };
-        println!("{} {} {verdict}: {}", p.name, p.uuid, p.reason);
+        say!("{} {} {verdict}: {}", p.name, p.uuid, p.reason);
         if !p.path.is_empty() {
-            println!("  {}", p.path.join(" → "));
+            say!("  {}", p.path.join(" → "));
         }
     }
     Ok(ExitCode::Ok)

@@ -1,5 +1,6 @@
 //! `sysimg ls`, `inspect`, `rm`, `verify` and `gc`.
 
+use crate::output::say;
 use std::time::Duration;
 
 use sysimg::store::find_record;
@@ -43,7 +44,7 @@ pub fn ls(cli: &Cli) -> Result<ExitCode, Failure> {
     for (dir, r) in &images {
         match r {
             Ok(r) => {
-                println!(
+                say!(
                     "{}  {}  julia {}  {}  {} packages  {}  {:.1} MiB",
                     r.id,
                     r.created,
@@ -54,14 +55,14 @@ pub fn ls(cli: &Cli) -> Result<ExitCode, Failure> {
                     size(dir, r) as f64 / (1024.0 * 1024.0)
                 );
                 for project in used_by(&r.id) {
-                    println!("    used by {project}");
+                    say!("    used by {project}");
                 }
             }
-            Err(e) => println!("{}  unreadable: {e}", dir.display()),
+            Err(e) => say!("{}  unreadable: {e}", dir.display()),
         }
     }
     if images.is_empty() {
-        println!("no images in {}", store.root.display());
+        say!("no images in {}", store.root.display());
     }
     Ok(ExitCode::Ok)
 }
@@ -72,7 +73,7 @@ pub fn inspect(cli: &Cli, image: &str) -> Result<ExitCode, Failure> {
     if cli.json {
         super::print_json(&record);
     } else {
-        println!("# {}", path.display());
+        say!("# {}", path.display());
         print!("{}", record.to_toml());
     }
     Ok(ExitCode::Ok)
@@ -85,7 +86,7 @@ pub fn rm(cli: &Cli, image: &str) -> Result<ExitCode, Failure> {
     if cli.json {
         super::print_json(&serde_json::json!({"removed": record.id}));
     } else {
-        println!("removed image {}", record.id);
+        say!("removed image {}", record.id);
     }
     Ok(ExitCode::Ok)
 }
@@ -106,8 +107,8 @@ pub fn verify(cli: &Cli, image: Option<&str>) -> Result<ExitCode, Failure> {
         results.push(serde_json::json!({"id": id, "ok": problem.is_none(), "problem": problem}));
         if !cli.json {
             match &problem {
-                None => println!("{id}  ok"),
-                Some(p) => println!("{id}  FAILED: {p}"),
+                None => say!("{id}  ok"),
+                Some(p) => say!("{id}  FAILED: {p}"),
             }
         }
     }
@@ -137,7 +138,7 @@ pub fn gc(cli: &Cli, dry_run: bool, keep_days: u64) -> Result<ExitCode, Failure>
                 (true, false) => "removed",
                 (false, _) => "kept",
             };
-            println!("{verb} {}: {}", d.id, d.reason);
+            say!("{verb} {}: {}", d.id, d.reason);
         }
     }
     Ok(ExitCode::Ok)

@@ -6,12 +6,7 @@ use crate::cli::Cli;
 use crate::exit::{ExitCode, Failure};
 
 pub fn run(cli: &Cli, dir: &Path) -> Result<ExitCode, Failure> {
-    if !dir.is_dir() {
-        return Err(Failure::bad_input(format!(
-            "{}: not a directory",
-            dir.display()
-        )));
-    }
+    // tree_hash names the real cause: missing, not a directory, unreadable, a special file.
     let hash = julia_env::tree_hash::tree_hash(dir).map_err(Failure::bad_input)?;
     if cli.json {
         super::print_json(

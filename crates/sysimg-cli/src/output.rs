@@ -1,0 +1,63 @@
+//! Human output. Text that comes from a user's files (package names, paths, messages that
+//! quote them) is shown with control and bidirectional-formatting characters escaped, so a
+//! hostile Manifest cannot move the cursor, recolour the terminal, ring the bell, split a line
+//! or reverse the text around it. JSON output is escaped by the JSON encoder instead.
+
+use std::borrow::Cow;
+use std::fmt::Write;
+
+/// Whether a character is a Unicode bidirectional formatting character (embeddings,
+/// overrides, isolates, marks), which reorders the text displayed around it.
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// `s` with every control character (but newline and tab) and every bidirectional formatting
+/// character written as `\u{XXXX}`.
+pub fn terminal_safe(s: &str) -> Cow<'_, str> {
+    let unsafe_char = |c: char| (c.is_control() && c != '\n' && c != '\t') || is_bidi_control(c);
+    if !s.chars().any(unsafe_char) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if unsafe_char(c) {
+            let _ = write!(out, "\\u{{{:04x}}}", c as u32);
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// `println!` for human output: the line is made [`terminal_safe`].
+macro_rules! say {
+    ($($arg:tt)*) => {
+        println!("{}", $crate::output::terminal_safe(&format!($($arg)*)))
+    };
+}
+
+/// `eprintln!` for human output: the line is made [`terminal_safe`].
+macro_rules! say_err {
+    ($($arg:tt)*) => {
+        eprintln!("{}", $crate::output::terminal_safe(&format!($($arg)*)))
+    };
+}
+
+pub(crate) use {say, say_err};
+
+#[cfg(test)]
+mod tests {
+    use super::terminal_safe;
+
+    #[test]
+    fn escapes_what_could_take_over_a_terminal() {
+        assert_eq!(terminal_safe("JSON"), "JSON");
+        assert_eq!(terminal_safe("a\u{1b}[31mred"), "a\\u{001b}[31mred");
+        assert_eq!(terminal_safe("bell\u{7}"), "bell\\u{0007}");
+        assert_eq!(terminal_safe("evil\u{202e}txt.jl"), "evil\\u{202e}txt.jl");
+        assert_eq!(terminal_safe("cr\rlf"), "cr\\u{000d}lf");
+        assert_eq!(terminal_safe("two\nlines\tok"), "two\nlines\tok");
+        assert_eq!(terminal_safe("日本"), "日本");
+    }
+}
