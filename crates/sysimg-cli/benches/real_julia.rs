@@ -114,6 +114,30 @@ create_sysimage([:DataStructures, :JSON]; sysimage_path = {hand:?}, project = {e
         s.as_secs_f64() / h.as_secs_f64()
     );
 
+    // What the run-time guard costs at start: the same start with it switched off.
+    let start = |guard: &str| {
+        let mut c = lab.julia();
+        c.arg("-J")
+            .arg(&ours)
+            .arg(format!("--project={}", env.display()))
+            .args(["-e", "0"])
+            .env("SYSIMG_GUARD", guard);
+        c
+    };
+    let (mut on, mut off) = (Vec::new(), Vec::new());
+    for _ in 0..LAUNCH_ROUNDS {
+        on.push(time(start("warn")));
+        off.push(time(start("off")));
+    }
+    let (on, off) = (median(on), median(off));
+    println!("the guard at start (median of {LAUNCH_ROUNDS}):");
+    println!(
+        "  on {:.2} ms, off {:.2} ms: {:+.2} ms",
+        on.as_secs_f64() * 1e3,
+        off.as_secs_f64() * 1e3,
+        (on.as_secs_f64() - off.as_secs_f64()) * 1e3
+    );
+
     // What `sysimg run` adds: the same image and project, julia exiting at once.
     let direct = || {
         let mut c = lab.julia();

@@ -202,6 +202,13 @@ function __init__()
     end
     return nothing
 end
+
+# Compiled into the image now, so the check at every start costs no compilation.
+precompile(__init__, ())
+precompile(check, ())
+precompile(mismatches, ())
+precompile(manifest_entries, ())
+precompile(parse_toml, (String,))
 "#;
 
 /// What a build script needs, all paths absolute.
