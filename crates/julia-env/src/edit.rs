@@ -11,10 +11,22 @@ use toml_edit::{DocumentMut, Item, Key, Table, Value};
 use crate::error::{Error, Location, Result};
 use crate::ids::{TreeHash, Uuid};
 
-/// Writes `contents` to `path` atomically: a temporary file in the same directory, flushed,
-/// then renamed over the target, so a crash leaves the old file or the new one, never half.
+/// Writes `contents` to `path` atomically: a temporary file in the same directory, synced,
+/// then renamed over it. A symbolic link is written through (its target is replaced, the link
+/// stays), and a file that exists keeps its form: CRLF line endings and a UTF-8 byte-order
+/// mark stay as they were.
 pub fn write_atomic(path: &Path, contents: &str) -> Result<()> {
-    let dir = path
+    let is_link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+    let target = if is_link {
+        std::fs::canonicalize(path).map_err(|e| Error::io(path, e))?
+    } else {
+        path.to_path_buf()
+    };
+    let contents = match std::fs::read(&target) {
+        Ok(original) => in_the_form_of(contents, &original),
+        Err(_) => contents.to_string(),
+    };
+    let dir = target
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
@@ -25,11 +37,30 @@ pub fn write_atomic(path: &Path, contents: &str) -> Result<()> {
     tmp.write_all(contents.as_bytes())
         .map_err(|e| Error::io(path, e))?;
     tmp.as_file().sync_all().map_err(|e| Error::io(path, e))?;
-    if let Ok(meta) = std::fs::metadata(path) {
+    if let Ok(meta) = std::fs::metadata(&target) {
         let _ = std::fs::set_permissions(tmp.path(), meta.permissions());
     }
-    tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
+    tmp.persist(&target).map_err(|e| Error::io(path, e.error))?;
     Ok(())
+}
+
+const BOM: &str = "\u{feff}";
+
+/// `text` with the line endings and byte-order mark of `original`.
+pub fn in_the_form_of(text: &str, original: &[u8]) -> String {
+    let bom = original.starts_with(BOM.as_bytes());
+    let crlf = original.windows(2).any(|w| w == b"\r\n");
+    let plain = text.strip_prefix(BOM).unwrap_or(text).replace("\r\n", "\n");
+    let body = if crlf {
+        plain.replace('\n', "\r\n")
+    } else {
+        plain
+    };
+    if bom {
+        format!("{BOM}{body}")
+    } else {
+        body
+    }
 }
 
 /// An exclusive lock on an environment's directory, held while its Project.toml and
@@ -328,16 +359,57 @@ impl ProjectEditor {
         })
     }
 
-    /// Removes a dependency from `[deps]` (and `[weakdeps]`) and its `[compat]` entry; empty
-    /// tables are dropped, as Pkg drops them. Returns whether anything was removed.
+    /// Removes a dependency from `[deps]` (and `[weakdeps]`), its `[compat]` and `[sources]`
+    /// entries, and from the lists of `[targets]` and `[extensions]` that name it (an
+    /// extension left with no trigger goes), so Pkg still accepts the project. Empty tables
+    /// are dropped, as Pkg drops them. Returns whether anything was removed.
     pub fn remove_dep(&mut self, name: &str) -> bool {
         let mut changed = false;
-        for section in ["deps", "weakdeps", "compat"] {
+        for section in ["deps", "weakdeps", "compat", "sources"] {
             if let Some(t) = self.doc.get_mut(section).and_then(Item::as_table_like_mut) {
                 changed |= t.remove(name).is_some();
                 if t.is_empty() {
                     self.doc.remove(section);
                 }
+            }
+        }
+        // An extras entry of that name stays (a test-only dependency), and so do targets
+        // naming it then.
+        let in_extras = self
+            .doc
+            .get("extras")
+            .and_then(Item::as_table_like)
+            .is_some_and(|t| t.contains_key(name));
+        for section in ["targets", "extensions"] {
+            let Some(t) = self.doc.get_mut(section).and_then(Item::as_table_like_mut) else {
+                continue;
+            };
+            if section == "targets" && in_extras {
+                continue;
+            }
+            let mut emptied = Vec::new();
+            for (key, item) in t.iter_mut() {
+                match item.as_value_mut() {
+                    Some(Value::Array(list)) => {
+                        let before = list.len();
+                        list.retain(|v| v.as_str() != Some(name));
+                        changed |= list.len() != before;
+                        if list.is_empty() && section == "extensions" {
+                            emptied.push(key.get().to_string());
+                        }
+                    }
+                    Some(Value::String(s)) if section == "extensions" && s.value() == name => {
+                        emptied.push(key.get().to_string());
+                    }
+                    _ => {}
+                }
+            }
+            for key in emptied {
+                t.remove(&key);
+                changed = true;
+            }
+            if t.is_empty() {
+                self.doc.remove(section);
             }
         }
         changed

@@ -2,6 +2,7 @@
 //! manifest belongs to it (explicit `manifest` key, workspace root, versioned names), and the
 //! workspace it is part of.
 
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
@@ -15,14 +16,16 @@ use crate::version::VersionNumber;
 /// environment in the first depot that has it; anything else is a directory or a file.
 /// With no value, `JULIA_PROJECT` is used when given, else the upward search.
 pub fn resolve_project_file(
-    flag: Option<&str>,
-    julia_project_env: Option<&str>,
+    flag: Option<&OsStr>,
+    julia_project_env: Option<&OsStr>,
     cwd: &Path,
     home: Option<&Path>,
     depots: &[PathBuf],
 ) -> Result<PathBuf> {
-    let spec = flag.or(julia_project_env).unwrap_or("@.");
-    if spec.is_empty() || spec == "@." {
+    let spec = flag.or(julia_project_env).unwrap_or(OsStr::new("@."));
+    // `@.` and `@name` are text; anything else is a path, whatever bytes it holds.
+    let text = spec.to_str();
+    if spec.is_empty() || text == Some("@.") {
         return find_project_upward(cwd, home).ok_or_else(|| {
             Error::invalid(
                 crate::error::Location::file(cwd),
@@ -33,7 +36,7 @@ pub fn resolve_project_file(
             )
         });
     }
-    if let Some(name) = spec.strip_prefix('@') {
+    if let Some(name) = text.and_then(|t| t.strip_prefix('@')) {
         let dirs: Vec<PathBuf> = depots
             .iter()
             .map(|d| d.join("environments").join(name))
@@ -45,24 +48,30 @@ pub fn resolve_project_file(
             .cloned()
             .ok_or_else(|| {
                 Error::invalid(
-                    crate::error::Location::file(spec),
+                    crate::error::Location::file(name),
                     "a named environment needs a depot",
                 )
             })?;
         return Ok(project_file_in(&dir).unwrap_or_else(|| dir.join("Project.toml")));
     }
-    let path = expand(spec, cwd, home);
+    let path = expand(Path::new(spec), cwd, home);
     if path.is_dir() {
-        Ok(project_file_in(&path).unwrap_or_else(|| path.join("Project.toml")))
-    } else {
-        Ok(path)
+        return Ok(project_file_in(&path).unwrap_or_else(|| path.join("Project.toml")));
     }
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+    if name.is_some_and(|n| n.starts_with("Manifest") || n.starts_with("JuliaManifest")) {
+        return Err(Error::invalid(
+            crate::error::Location::file(&path),
+            "a manifest, not a project file: give the project's directory or its Project.toml",
+        ));
+    }
+    Ok(path)
 }
 
-fn expand(spec: &str, cwd: &Path, home: Option<&Path>) -> PathBuf {
-    let p = match (spec.strip_prefix("~/"), home) {
-        (Some(rest), Some(h)) => h.join(rest),
-        _ => PathBuf::from(spec),
+fn expand(spec: &Path, cwd: &Path, home: Option<&Path>) -> PathBuf {
+    let p = match (spec.strip_prefix("~"), home) {
+        (Ok(rest), Some(h)) => h.join(rest),
+        _ => spec.to_path_buf(),
     };
     if p.is_absolute() {
         p
@@ -272,9 +281,12 @@ mod tests {
         let found = resolve_project_file(None, None, &root.join("a/b/c"), None, &[]).unwrap();
         assert_eq!(found, root.join("a/Project.toml"));
         fs::write(root.join("a/JuliaProject.toml"), "").unwrap();
-        let found = resolve_project_file(Some("@."), None, &root.join("a/b"), None, &[]).unwrap();
+        let found =
+            resolve_project_file(Some(OsStr::new("@.")), None, &root.join("a/b"), None, &[])
+                .unwrap();
         assert_eq!(found, root.join("a/JuliaProject.toml"));
-        let found = resolve_project_file(None, Some("b"), &root.join("a"), None, &[]).unwrap();
+        let found =
+            resolve_project_file(None, Some(OsStr::new("b")), &root.join("a"), None, &[]).unwrap();
         assert_eq!(found, root.join("a/b/Project.toml"));
         assert!(resolve_project_file(
             None,
@@ -284,8 +296,14 @@ mod tests {
             &[]
         )
         .is_err());
-        let named =
-            resolve_project_file(Some("@work"), None, root, None, &[root.join("depot")]).unwrap();
+        let named = resolve_project_file(
+            Some(OsStr::new("@work")),
+            None,
+            root,
+            None,
+            &[root.join("depot")],
+        )
+        .unwrap();
         assert_eq!(named, root.join("depot/environments/work/Project.toml"));
     }
 

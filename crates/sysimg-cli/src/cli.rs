@@ -14,7 +14,7 @@ pub struct Cli {
     /// The project: a directory or project file, `@.` to search upward, `@name` for a named
     /// environment. Default: `JULIA_PROJECT`, else the nearest Project.toml upward.
     #[arg(short = 'p', long = "project", global = true, value_name = "DIR")]
-    pub project: Option<String>,
+    pub project: Option<std::ffi::OsString>,
 
     /// Print machine-readable JSON on stdout.
     #[arg(long, global = true)]
@@ -143,6 +143,9 @@ pub struct StripArgs {
     /// The pinned policy's rule: strict, or manifest-rm.
     #[arg(long)]
     pub pinned_rule: Option<String>,
+    /// Strip even when that removes every dependency (nothing is pinned).
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// Options of `sysimg pin`.

@@ -248,3 +248,144 @@ fn a_killed_build_leaves_no_orphan_julia_and_gc_waits_for_its_children() {
     assert_eq!(o.status.code(), Some(0), "{}", err(&o));
     assert_eq!(tmp_dirs(&store), 0, "gc left an abandoned build");
 }
+
+#[test]
+fn a_present_image_needs_no_write_to_the_store() {
+    let (t, julia) = setup();
+    let dir = t.path();
+    let o = sysimg(&["build", "--julia", &julia], dir, &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    // No lock can be taken any more (as in a shared store mounted read-only; the tests run
+    // as root, whom permissions do not stop, so the lock directory is made a file instead).
+    let locks = dir.join("store/locks");
+    fs::remove_dir_all(&locks).unwrap();
+    fs::write(&locks, "not a directory").unwrap();
+    let o = sysimg(&["build", "--julia", &julia, "--if-stale"], dir, &[]);
+    assert_eq!(
+        (o.status.code(), out(&o)),
+        (Some(0), String::new()),
+        "{}",
+        err(&o)
+    );
+    let o = sysimg(&["build", "--julia", &julia], dir, &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    assert!(out(&o).contains("is up to date"), "{}", out(&o));
+    // A rebuild does need the lock, and says why it cannot have it.
+    let o = sysimg(&["build", "--julia", &julia, "--force"], dir, &[]);
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+}
+
+#[test]
+fn damaged_records_are_reported_and_collected() {
+    let (t, julia) = setup();
+    let dir = t.path();
+    let o = sysimg(&["build", "--julia", &julia, "--json"], dir, &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    let store = dir.join("store");
+    // Three damaged images: an empty record, a corrupt one, and one with none at all.
+    for (id, record) in [
+        ("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", Some("")),
+        ("bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", Some("schema = [[[")),
+        ("cccccccccccccccccccccccccccccccc", None),
+    ] {
+        fs::create_dir_all(store.join(id)).unwrap();
+        fs::write(store.join(id).join("sys.so"), "bytes").unwrap();
+        if let Some(text) = record {
+            fs::write(store.join(id).join("image.toml"), text).unwrap();
+        }
+    }
+    let o = sysimg(&["verify"], dir, &[]);
+    assert_eq!(o.status.code(), Some(1), "{}", out(&o));
+    for id in ["aaaa", "bbbb", "cccc"] {
+        assert!(
+            out(&o)
+                .lines()
+                .any(|l| l.starts_with(id) && l.contains("FAILED")),
+            "{}",
+            out(&o)
+        );
+    }
+    let o = sysimg(&["ls"], dir, &[]);
+    assert_eq!(out(&o).matches("unreadable").count(), 3, "{}", out(&o));
+    let o = sysimg(&["gc", "--json"], dir, &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let removed: Vec<&str> = v["images"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["remove"] == true)
+        .map(|d| d["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(removed.len(), 3, "{v}");
+    assert!(!store.join("cccccccccccccccccccccccccccccccc").exists());
+    // The good image is used by this environment and stays.
+    let o = sysimg(&["verify"], dir, &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+}
+
+#[test]
+fn a_damaged_index_stops_gc_instead_of_deleting() {
+    let (t, julia) = setup();
+    let dir = t.path();
+    let o = sysimg(&["build", "--julia", &julia, "--json", "--force"], dir, &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    let envs = dir.join("store/envs");
+    let entry = fs::read_dir(&envs).unwrap().next().unwrap().unwrap().path();
+    let text = fs::read_to_string(&entry).unwrap();
+    fs::write(&entry, &text[..text.len() / 2]).unwrap();
+    let o = sysimg(&["gc"], dir, &[]);
+    assert_eq!(o.status.code(), Some(2), "{}", out(&o));
+    assert!(
+        err(&o).contains("damaged entry of the store's index"),
+        "{}",
+        err(&o)
+    );
+    let o = sysimg(&["ls", "--json"], dir, &[]);
+    assert_eq!(o.status.code(), Some(2));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(v["error"]["message"].as_str().unwrap().contains("damaged"));
+    // The image is still there.
+    assert_eq!(
+        fs::read_dir(dir.join("store"))
+            .unwrap()
+            .filter(|e| e.as_ref().unwrap().file_name().len() == 32)
+            .count(),
+        1
+    );
+}
+
+#[test]
+fn environments_at_non_utf8_paths_keep_their_images() {
+    use std::os::unix::ffi::OsStrExt;
+    let (t, julia) = setup();
+    let dir = t.path();
+    let odd = dir.join(std::ffi::OsStr::from_bytes(b"env-\xff\xfe"));
+    fs::create_dir_all(&odd).unwrap();
+    for f in ["Project.toml", "Manifest.toml"] {
+        fs::copy(dir.join(f), odd.join(f)).unwrap();
+    }
+    let o = Command::new(env!("CARGO_BIN_EXE_sysimg"))
+        .arg("-p")
+        .arg(&odd)
+        .args(["build", "--julia", &julia])
+        .current_dir(dir)
+        .env_remove("JULIA_PROJECT")
+        .env("JULIA_DEPOT_PATH", dir.join("depot"))
+        .env("SYSIMG_STORE", dir.join("store"))
+        .env("FAKE_JULIA_LOG", dir.join("julia-log"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    let o = sysimg(&["gc", "--keep-days", "0", "--json"], dir, &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(
+        v["images"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|d| d["remove"] == false),
+        "gc removed the image of an environment at a non-UTF-8 path: {v}"
+    );
+}

@@ -382,3 +382,21 @@ fn hostile_names_reach_the_terminal_escaped() {
         }
     }
 }
+
+#[test]
+fn a_manifest_given_as_the_project_is_named_as_such() {
+    let t = tempfile::tempdir().unwrap();
+    fs::write(t.path().join("Manifest.toml"), "").unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_sysimg"))
+        .arg("-p")
+        .arg(t.path().join("Manifest.toml"))
+        .args(["env", "check"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("a manifest, not a project file"),
+        "{}",
+        stderr(&o)
+    );
+}

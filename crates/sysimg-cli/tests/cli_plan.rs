@@ -276,3 +276,85 @@ fn strip_stopped_between_its_two_writes_is_repaired_by_running_it_again() {
     assert_eq!(o.status.code(), Some(0), "{}", out(&o));
     assert!(!t.path().join(".sysimg-AbC123").exists());
 }
+
+#[test]
+fn strip_will_not_empty_an_environment_without_force() {
+    let t = tempfile::tempdir().unwrap();
+    world(t.path());
+    // Nothing pinned: unpin A and B.
+    let m = t.path().join("Manifest.toml");
+    let text = fs::read_to_string(&m).unwrap();
+    fs::write(&m, text.replace("pinned = true\n", "")).unwrap();
+    let before = fs::read_to_string(t.path().join("Project.toml")).unwrap();
+    let o = sysimg(&["strip"], t.path());
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        err(&o).contains("nothing in") && err(&o).contains("--force"),
+        "{}",
+        err(&o)
+    );
+    assert_eq!(
+        fs::read_to_string(t.path().join("Project.toml")).unwrap(),
+        before
+    );
+    let o = sysimg(&["strip", "--force"], t.path());
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+}
+
+#[test]
+fn strip_writes_through_symlinks_and_keeps_line_endings_and_bom() {
+    let t = tempfile::tempdir().unwrap();
+    let real = t.path().join("real");
+    fs::create_dir_all(&real).unwrap();
+    world(&real);
+    // The environment's files are links to the real ones; the Manifest has CRLF and a BOM.
+    let env = t.path().join("env");
+    fs::create_dir_all(&env).unwrap();
+    let m = real.join("Manifest.toml");
+    let text = fs::read_to_string(&m).unwrap();
+    fs::write(&m, format!("\u{feff}{}", text.replace('\n', "\r\n"))).unwrap();
+    for f in ["Project.toml", "Manifest.toml"] {
+        std::os::unix::fs::symlink(real.join(f), env.join(f)).unwrap();
+    }
+    let o = sysimg(&["strip"], &env);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    for f in ["Project.toml", "Manifest.toml"] {
+        let meta = fs::symlink_metadata(env.join(f)).unwrap();
+        assert!(meta.file_type().is_symlink(), "{f} is no longer a link");
+    }
+    let after = fs::read(&m).unwrap();
+    assert!(
+        after.starts_with("\u{feff}".as_bytes()),
+        "the BOM was dropped"
+    );
+    let after = String::from_utf8(after).unwrap();
+    assert!(after.contains("\r\n") && !after.replace("\r\n", "").contains('\n'));
+    assert!(!after.contains("[[deps.C]]"), "not stripped: {after}");
+    let o = sysimg(&["env", "check", "--no-sources"], &env);
+    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+}
+
+#[test]
+fn strip_rewrites_targets_and_sources_that_name_removed_dependencies() {
+    let t = tempfile::tempdir().unwrap();
+    world(t.path());
+    let p = t.path().join("Project.toml");
+    let text = fs::read_to_string(&p).unwrap();
+    fs::write(
+        &p,
+        format!(
+            "{text}\n[extras]\nTest = \"8dfed614-e22c-5e08-85e1-65c5234f0b40\"\n\n\
+             [sources]\nC = {{url = \"https://example.invalid/C.jl\"}}\n\n\
+             [targets]\ntest = [\"Test\", \"C\"]\n"
+        ),
+    )
+    .unwrap();
+    let o = sysimg(&["strip"], t.path());
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    let after = fs::read_to_string(&p).unwrap();
+    assert!(after.contains("test = [\"Test\"]"), "{after}");
+    assert!(!after.contains("[sources]"), "{after}");
+    // Pkg's rules (as sysimg reads them) accept the result.
+    let o = sysimg(&["env", "show"], t.path());
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+}

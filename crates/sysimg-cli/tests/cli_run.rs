@@ -556,3 +556,141 @@ fn concurrent_pins_lose_no_update_and_pin_registers_the_environment() {
         assert_eq!(registered, 1, "round {round}");
     }
 }
+
+#[test]
+fn run_refuses_julia_options_that_would_replace_its_choice() {
+    let t = T::new();
+    t.build();
+    for extra in [
+        &["--project=/elsewhere"][..],
+        &["--project"][..],
+        &["-J", "/other.so"][..],
+        &["--sysimage=/other.so"][..],
+        &["-t", "2", "--project=/x", "script.jl"][..],
+    ] {
+        let mut args = vec!["run", "--julia", &t.julia, "--"];
+        args.extend_from_slice(extra);
+        let (o, argv) = run(&t, &args, &[]);
+        assert_eq!(o.status.code(), Some(2), "{extra:?}: {}", err(&o));
+        assert!(argv.is_empty(), "julia ran with {argv:?}");
+    }
+    // The program's own arguments are the program's.
+    let (o, argv) = run(
+        &t,
+        &["run", "--julia", &t.julia, "--", "script.jl", "--project=x"],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    assert_eq!(argv.last().unwrap(), "--project=x");
+}
+
+#[test]
+fn a_relative_store_gives_absolute_image_paths() {
+    let t = T::new();
+    let o = t.sysimg(
+        &["build", "--julia", &t.julia, "--json"],
+        &[("SYSIMG_STORE", "rel-store")],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    let (o, argv) = run(
+        &t,
+        &["run", "--julia", &t.julia, "--on-stale", "fail"],
+        &[("SYSIMG_STORE", "rel-store")],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    assert_eq!(argv[0], "-J");
+    assert!(Path::new(&argv[1]).is_absolute(), "{argv:?}");
+    assert!(argv[1].starts_with(&t.dir.join("rel-store").display().to_string()));
+}
+
+#[test]
+fn julia_args_survive_paths_with_spaces_in_the_documented_form() {
+    let t = T::new();
+    let spaced = t.dir.join("my env");
+    fs::create_dir_all(&spaced).unwrap();
+    for f in ["Project.toml", "Manifest.toml"] {
+        fs::copy(t.dir.join(f), spaced.join(f)).unwrap();
+    }
+    let p = spaced.display().to_string();
+    let store = t.dir.join("a store").display().to_string();
+    let o = t.sysimg(
+        &["-p", &p, "build", "--julia", &t.julia],
+        &[("SYSIMG_STORE", &store)],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    // The README's form: eval "args=($(sysimg julia-args))"; julia "${args[@]}" script.jl
+    let script = format!(
+        "eval \"args=($('{}' -p '{p}' julia-args --julia '{}'))\"; printf '%s\\n' \"${{args[@]}}\"",
+        env!("CARGO_BIN_EXE_sysimg"),
+        t.julia
+    );
+    let o = Command::new("bash")
+        .args(["-c", &script])
+        .env("SYSIMG_STORE", &store)
+        .env("SYSIMG_HOST_CPU", HOST_CPU)
+        .env("JULIA_DEPOT_PATH", t.dir.join("depot"))
+        .env("FAKE_JULIA_LOG", t.dir.join("julia-log"))
+        .output()
+        .unwrap();
+    let lines: Vec<String> = out(&o).lines().map(str::to_string).collect();
+    assert_eq!(lines.len(), 3, "{lines:?} {}", err(&o));
+    assert_eq!(lines[0], "-J");
+    assert!(
+        lines[1].starts_with(&store) && lines[1].ends_with("sys.so"),
+        "{lines:?}"
+    );
+    assert_eq!(lines[2], format!("--project={p}"));
+}
+
+#[test]
+fn edits_to_a_baked_deved_package_make_the_image_stale() {
+    let t = T::new();
+    let uuid = "11111111-2222-3333-4444-555555555555";
+    let src = t.dir.join("dev/Dev/src");
+    fs::create_dir_all(&src).unwrap();
+    fs::write(
+        t.dir.join("dev/Dev/Project.toml"),
+        format!("name = \"Dev\"\nuuid = \"{uuid}\"\nversion = \"0.1.0\"\n"),
+    )
+    .unwrap();
+    fs::write(src.join("Dev.jl"), "module Dev\nf() = 1\nend\n").unwrap();
+    let project = fs::read_to_string(t.dir.join("Project.toml")).unwrap();
+    fs::write(
+        t.dir.join("Project.toml"),
+        project.replace("[deps]\n", &format!("[deps]\nDev = \"{uuid}\"\n")),
+    )
+    .unwrap();
+    let manifest = fs::read_to_string(t.dir.join("Manifest.toml")).unwrap();
+    let manifest: String = manifest
+        .lines()
+        .filter(|l| !l.starts_with("project_hash"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    fs::write(
+        t.dir.join("Manifest.toml"),
+        format!("{manifest}\n[[deps.Dev]]\npath = \"dev/Dev\"\nuuid = \"{uuid}\"\nversion = \"0.1.0\"\n"),
+    )
+    .unwrap();
+    // plan says the source is baked as it is.
+    let o = t.sysimg(&["plan"], &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    assert!(err(&o).contains("`Dev` is path-tracked"), "{}", err(&o));
+    let first = t.build();
+    let record = fs::read_to_string(t.dir.join("store").join(&first).join("image.toml")).unwrap();
+    assert!(record.contains("source_tree_hash"), "{record}");
+    let (o, argv) = run(&t, &["run", "--julia", &t.julia, "--on-stale", "fail"], &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    assert_eq!(argv[0], "-J");
+    // An edit: check, run and build all notice.
+    fs::write(src.join("Dev.jl"), "module Dev\nf() = 2\nend\n").unwrap();
+    let o = t.sysimg(&["check", "--julia", &t.julia], &[]);
+    assert_eq!(o.status.code(), Some(1), "{}", out(&o));
+    assert!(out(&o).contains("[path-source-changed]"), "{}", out(&o));
+    let (o, argv) = run(&t, &["run", "--julia", &t.julia, "--on-stale", "fail"], &[]);
+    assert_eq!(o.status.code(), Some(1), "{}", err(&o));
+    assert!(argv.is_empty());
+    let second = t.build();
+    assert_ne!(second, first, "the edited source is a new image");
+    let (o, _) = run(&t, &["run", "--julia", &t.julia, "--on-stale", "fail"], &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+}

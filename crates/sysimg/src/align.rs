@@ -3,7 +3,7 @@
 //! contents; writing them (or showing a diff) is the caller's choice.
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use julia_env::edit::{ManifestEditor, ProjectEditor};
 use julia_env::environment::Environment;
@@ -267,17 +267,19 @@ fn finish(
 ) -> Result<Alignment> {
     let project_after = proj.contents();
     refresh_project_hash(env, &project_after, &mut ed, &mut actions)?;
+    // The edits come out with LF endings and no byte-order mark; keep each file's own form.
+    let change = |path: &Path, after: String| -> Result<FileChange> {
+        let before = read(path)?;
+        let after = julia_env::edit::in_the_form_of(&after, before.as_bytes());
+        Ok(FileChange {
+            path: path.to_path_buf(),
+            before,
+            after,
+        })
+    };
     Ok(Alignment {
-        project: FileChange {
-            path: env.project_file.clone(),
-            before: read(&env.project_file)?,
-            after: project_after,
-        },
-        manifest: FileChange {
-            path: env.manifest_file.clone(),
-            before: read(&env.manifest_file)?,
-            after: ed.contents(),
-        },
+        project: change(&env.project_file, project_after)?,
+        manifest: change(&env.manifest_file, ed.contents())?,
         actions,
     })
 }

@@ -234,7 +234,37 @@ pub fn planned_record(req: &BuildRequest<'_>) -> Result<ImageRecord, Error> {
         },
         image_file: image_file_name(req.julia),
     };
-    Ok(ImageRecord::new(req.plan, inputs))
+    let mut record = ImageRecord::new(req.plan, inputs);
+    hash_path_sources(req.env, &mut record)?;
+    Ok(record)
+}
+
+/// Fills in the source tree hash of every baked path-tracked (`dev`ed) package, and the id
+/// that now depends on them: an edit to such a source is a new image.
+pub fn hash_path_sources(env: &Environment, record: &mut ImageRecord) -> Result<(), Error> {
+    let Some(manifest) = &env.manifest else {
+        return Ok(());
+    };
+    let base = env.manifest_file.parent().unwrap_or(Path::new("."));
+    let mut changed = false;
+    for p in &mut record.packages {
+        let Some(path) = manifest.get(&p.uuid).and_then(|e| e.path.as_deref()) else {
+            continue;
+        };
+        let dir = julia_env::depot::normalize(&base.join(path));
+        let hash = julia_env::tree_hash::tree_hash(&dir).map_err(|e| {
+            Error::invalid(
+                Location::file(&env.manifest_file),
+                format!("cannot read the source of path-tracked `{}`: {e}", p.name),
+            )
+        })?;
+        p.source_tree_hash = Some(hash.to_string());
+        changed = true;
+    }
+    if changed {
+        record.id = record.compute_id();
+    }
+    Ok(())
 }
 
 /// Writes the build workspace into `dir`: the environment to bake (stripped for the pinned
@@ -512,6 +542,14 @@ pub fn build(
         None => PackageCompilerSource::Newest,
     };
     let tools = ToolsEnv::new(store, req.julia, source);
+    if !req.force {
+        // A present image needs no write (a read-only shared store works); registering the
+        // environment is best-effort there.
+        if let Some(existing) = store.lookup(&record.id) {
+            let _ = store.register(&req.env.project_file, &existing.id);
+            return Ok(BuildOutcome::Reused(existing));
+        }
+    }
     std::fs::create_dir_all(&store.root).map_err(io_err(&store.root))?;
     let lock = store.lock_exclusive(&record.id)?;
     if !req.force {

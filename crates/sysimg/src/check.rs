@@ -370,7 +370,52 @@ fn check_cpu(record: &ImageRecord, host: &Host, f: &mut Findings) {
     );
 }
 
+/// A baked path-tracked package whose source changed since the build, or that the Manifest
+/// no longer tracks by path.
+fn check_path_sources(record: &ImageRecord, env: &Environment, f: &mut Findings) {
+    let Some(manifest) = &env.manifest else {
+        return;
+    };
+    let base = env.manifest_file.parent().unwrap_or(Path::new("."));
+    for p in record
+        .packages
+        .iter()
+        .filter(|p| p.source_tree_hash.is_some())
+    {
+        let Some(entry) = manifest.get(&p.uuid) else {
+            continue;
+        };
+        let now = match &entry.path {
+            None => Err("the Manifest no longer tracks it by path".to_string()),
+            Some(path) => {
+                let dir = julia_env::depot::normalize(&base.join(path));
+                match julia_env::tree_hash::tree_hash(&dir) {
+                    Ok(h) if Some(h.to_string()) == p.source_tree_hash => Ok(()),
+                    Ok(_) => Err(format!(
+                        "its source at {} changed since the image was built",
+                        dir.display()
+                    )),
+                    Err(e) => Err(format!("its source cannot be read: {e}")),
+                }
+            }
+        };
+        if let Err(why) = now {
+            f.add_for(
+                Severity::Error,
+                "path-source-changed",
+                format!(
+                    "`{}` is baked from its path-tracked source, and {why}; the image holds the \
+                     old code (`sysimg build` rebuilds it)",
+                    p.name
+                ),
+                &p.name,
+            );
+        }
+    }
+}
+
 fn check_packages(record: &ImageRecord, env: &Environment, f: &mut Findings) {
+    check_path_sources(record, env, f);
     let Some(manifest) = &env.manifest else {
         return;
     };

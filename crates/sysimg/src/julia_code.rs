@@ -128,12 +128,16 @@ pub fn record_module(record: &ImageRecord) -> String {
 const GUARD: &str = r#"
 const PKG_ID = Base.PkgId(Base.UUID("44cfe95a-1eb2-52ea-b672-e2afdf69b78f"), "Pkg")
 
-function parse_toml(file)
-    isdefined(Base, :parsed_toml) && return Base.parsed_toml(file)
-    pkg = get(Base.loaded_modules, PKG_ID, nothing)
-    pkg === nothing && return nothing
-    return pkg.TOML.parsefile(file)
+# The TOML reader, bound when the image is made (Base's on 1.6+, Pkg's on 1.5, which has it in
+# its default image), so that the check below compiles into the image.
+const PARSE_TOML = if isdefined(Base, :parsed_toml)
+    Base.parsed_toml
+elseif haskey(Base.loaded_modules, PKG_ID)
+    Base.loaded_modules[PKG_ID].TOML.parsefile
+else
+    nothing
 end
+parse_toml(file::String) = PARSE_TOML === nothing ? nothing : PARSE_TOML(file)
 
 function manifest_entries()
     project = Base.active_project()
@@ -209,6 +213,7 @@ precompile(check, ())
 precompile(mismatches, ())
 precompile(manifest_entries, ())
 precompile(parse_toml, (String,))
+PARSE_TOML === nothing || precompile(PARSE_TOML, (String,))
 "#;
 
 /// What a build script needs, all paths absolute.

@@ -157,9 +157,12 @@ pub fn decide(project_file: &Path, store: &Store, host: &Host) -> Verdict {
             }
         }
     };
+    // A path-tracked source can change without any file the stamp covers changing: such an
+    // image is judged at every start.
+    let volatile = record.has_path_sources();
     let image = Image::from_record(&record_file, record);
     let (verdict, env) = judge(image, entry.image.clone(), project_file, host);
-    let (Verdict::Fresh { .. }, Some(env)) = (&verdict, env) else {
+    let (Verdict::Fresh { .. }, Some(env), false) = (&verdict, env, volatile) else {
         return verdict;
     };
     let mut files = vec![&env.project_file, &env.manifest_file, &record_file];

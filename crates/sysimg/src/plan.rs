@@ -272,6 +272,7 @@ pub fn make_plan(env: &Environment, spec: &ImageSpec) -> Result<Plan, PlanError>
             names(&g, &path),
         );
     }
+    let named_excluded = excluded;
     let excluded = blocked.uuids();
     let pinned_rule = (spec.policy == Policy::Pinned).then_some(spec.pinned_rule);
     match spec.policy {
@@ -304,14 +305,32 @@ pub fn make_plan(env: &Environment, spec: &ImageSpec) -> Result<Plan, PlanError>
             continue;
         }
         let path = through_excluded.path_to(&u).unwrap_or_default();
-        let via = path.iter().find(|p| excluded.contains(p));
+        // The kept-out package nearest to `u` on its path says the most.
+        let via = path.iter().rev().find(|p| excluded.contains(p));
         match via {
-            Some(x) => builder.decide(
+            Some(x) if named_excluded.contains(x) => builder.decide(
                 u,
                 Role::NotBaked,
                 format!("reachable only through excluded `{}`", name_of(&g, x)),
                 names(&g, &path),
             ),
+            Some(x) => {
+                // `x` is kept out because it depends on an excluded package: name that one.
+                let cause = blocked
+                    .path_to(x)
+                    .and_then(|p| p.first().copied())
+                    .map(|c| name_of(&g, &c))
+                    .unwrap_or_default();
+                builder.decide(
+                    u,
+                    Role::NotBaked,
+                    format!(
+                        "reachable only through `{}`, which depends on excluded `{cause}`",
+                        name_of(&g, x)
+                    ),
+                    names(&g, &path),
+                )
+            }
             None => builder.decide(
                 u,
                 Role::NotBaked,
@@ -357,6 +376,16 @@ pub fn make_plan(env: &Environment, spec: &ImageSpec) -> Result<Plan, PlanError>
         })
         .collect();
     packages.sort_by(|a, b| a.name.cmp(&b.name).then(a.uuid.cmp(&b.uuid)));
+    for p in packages
+        .iter()
+        .filter(|p| p.baked && p.tracking == Tracking::Path)
+    {
+        warnings.push(format!(
+            "`{}` is path-tracked (dev'ed): the image bakes its source as it is now, and an edit \
+             to it makes the image stale until it is rebuilt",
+            p.name
+        ));
+    }
     let extensions = g
         .active_extensions(&baked)
         .into_iter()

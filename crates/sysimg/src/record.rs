@@ -54,6 +54,10 @@ pub struct RecordPackage {
     /// The UUID it is side-loaded under.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sideload_uuid: Option<Uuid>,
+    /// For a path-tracked (`dev`ed) package, the git tree hash of its source as it was
+    /// baked: Pkg records none, and an edit must make the image stale.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_tree_hash: Option<String>,
 }
 
 /// An artifact a baked package uses.
@@ -188,6 +192,10 @@ pub struct IdInputs<'a> {
     sysimage_build_args: &'a [String],
     #[serde(skip_serializing_if = "Vec::is_empty")]
     preferences: Vec<&'a str>,
+    /// `(UUID, source tree hash)` of path-tracked packages (absent when there are none, so
+    /// other ids are unchanged).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    path_sources: Vec<(&'a Uuid, &'a str)>,
 }
 
 /// The inputs of a record that are not in the plan.
@@ -220,6 +228,7 @@ impl ImageRecord {
                 tree_hash: p.tree_hash.clone(),
                 role: p.role,
                 sideload_uuid: p.sideload_uuid,
+                source_tree_hash: None,
             })
             .collect();
         let mut record = ImageRecord {
@@ -293,6 +302,15 @@ impl ImageRecord {
                 .iter()
                 .map(|f| f.sha256.as_str())
                 .collect(),
+            path_sources: {
+                let mut v: Vec<_> = self
+                    .packages
+                    .iter()
+                    .filter_map(|p| Some((&p.uuid, p.source_tree_hash.as_deref()?)))
+                    .collect();
+                v.sort();
+                v
+            },
         }
     }
 
@@ -332,6 +350,12 @@ impl ImageRecord {
     pub fn read(path: &Path) -> Result<ImageRecord> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
         ImageRecord::parse(path, &text)
+    }
+
+    /// Whether any baked package is path-tracked: its source can change under the image
+    /// without the Manifest changing.
+    pub fn has_path_sources(&self) -> bool {
+        self.packages.iter().any(|p| p.source_tree_hash.is_some())
     }
 
     /// The baked package with `uuid`.

@@ -57,8 +57,12 @@ impl IdLock {
 /// An environment that uses an image, as the store's index records it.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct EnvUse {
-    /// The project file.
+    /// The project file (for display; lossy when the path is not UTF-8).
     pub project: String,
+    /// The project file's bytes in hex, when the path is not UTF-8 (Unix), so that it is
+    /// found again exactly.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project_bytes: Option<String>,
     /// The image id it uses.
     pub image: String,
     /// When it was recorded (RFC 3339).
@@ -67,6 +71,43 @@ pub struct EnvUse {
     /// the image still fits and the launcher need not read the environment again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verified: Option<crate::launch::Stamp>,
+}
+
+impl EnvUse {
+    /// The project file, exactly.
+    pub fn project_path(&self) -> PathBuf {
+        #[cfg(unix)]
+        if let Some(bytes) = self
+            .project_bytes
+            .as_deref()
+            .and_then(|h| hex::decode(h).ok())
+        {
+            use std::os::unix::ffi::OsStringExt;
+            return PathBuf::from(std::ffi::OsString::from_vec(bytes));
+        }
+        PathBuf::from(&self.project)
+    }
+}
+
+/// A path's bytes (Unix) or its UTF-16-lossy text elsewhere: what keys the index.
+fn path_bytes(p: &Path) -> Vec<u8> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        p.as_os_str().as_bytes().to_vec()
+    }
+    #[cfg(not(unix))]
+    {
+        p.to_string_lossy().into_owned().into_bytes()
+    }
+}
+
+/// Whether a directory name is an image id (32 lowercase hex digits).
+pub fn is_image_id(name: &str) -> bool {
+    name.len() == 32
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 /// What `gc` did or would do with one image.
@@ -91,8 +132,9 @@ impl Store {
     /// `SYSIMG_STORE` if set, else a `sysimg` folder in the first depot.
     pub fn locate(store_env: Option<&std::ffi::OsStr>, depots: &Depots) -> Option<Store> {
         match store_env.filter(|s| !s.is_empty()) {
+            // Absolute, so the `-J` paths handed to julia do not depend on its directory.
             Some(s) => Some(Store {
-                root: PathBuf::from(s),
+                root: std::path::absolute(s).unwrap_or_else(|_| PathBuf::from(s)),
             }),
             None => depots.first().map(|d| Store {
                 root: d.join("sysimg"),
@@ -175,13 +217,20 @@ impl Store {
         let mut out: Vec<(PathBuf, Result<ImageRecord>)> = entries
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| {
-                p.join(RECORD_FILE).is_file()
-                    && !p
-                        .file_name()
-                        .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+                p.is_dir()
+                    && p.file_name()
+                        .is_some_and(|n| is_image_id(&n.to_string_lossy()))
             })
             .map(|p| {
-                let r = ImageRecord::read(&p.join(RECORD_FILE));
+                let record = p.join(RECORD_FILE);
+                let r = if record.is_file() {
+                    ImageRecord::read(&record)
+                } else {
+                    Err(Error::invalid(
+                        Location::file(&record),
+                        "missing: the image is incomplete or damaged",
+                    ))
+                };
                 (p, r)
             })
             .collect();
@@ -209,6 +258,7 @@ impl Store {
             .root
             .join(format!(".trash-{id}-{}", std::process::id()));
         std::fs::rename(&dir, &trash).map_err(self.io(&dir))?;
+        let _ = std::fs::remove_dir_all(crate::build::sideload_dir(self, id));
         std::fs::remove_dir_all(&trash).map_err(self.io(&trash))
     }
 
@@ -235,7 +285,7 @@ impl Store {
     }
 
     fn index_path(&self, project: &Path) -> PathBuf {
-        let key = hex::encode(&Sha256::digest(project.to_string_lossy().as_bytes())[..16]);
+        let key = hex::encode(&Sha256::digest(path_bytes(project))[..16]);
         self.root.join("envs").join(format!("{key}.json"))
     }
 
@@ -246,6 +296,10 @@ impl Store {
         std::fs::create_dir_all(path.parent().unwrap_or(&self.root)).map_err(self.io(&path))?;
         let entry = EnvUse {
             project: project.display().to_string(),
+            project_bytes: project
+                .to_str()
+                .is_none()
+                .then(|| hex::encode(path_bytes(&project))),
             image: id.to_string(),
             updated: humantime::format_rfc3339_seconds(SystemTime::now()).to_string(),
             verified: None,
@@ -262,6 +316,10 @@ impl Store {
         let project = std::fs::canonicalize(project).unwrap_or_else(|_| project.to_path_buf());
         let entry = EnvUse {
             project: project.display().to_string(),
+            project_bytes: project
+                .to_str()
+                .is_none()
+                .then(|| hex::encode(path_bytes(&project))),
             image: id.to_string(),
             updated: humantime::format_rfc3339_seconds(SystemTime::now()).to_string(),
             verified: Some(stamp),
@@ -279,15 +337,33 @@ impl Store {
     }
 
     /// Every index entry whose project file still exists.
-    pub fn live_registrations(&self) -> Vec<EnvUse> {
-        let Ok(entries) = std::fs::read_dir(self.root.join("envs")) else {
-            return Vec::new();
+    pub fn live_registrations(&self) -> Result<Vec<EnvUse>> {
+        let dir = self.root.join("envs");
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            return Ok(Vec::new());
         };
-        entries
-            .filter_map(|e| std::fs::read_to_string(e.ok()?.path()).ok())
-            .filter_map(|t| serde_json::from_str::<EnvUse>(&t).ok())
-            .filter(|u| Path::new(&u.project).is_file())
-            .collect()
+        let mut out = Vec::new();
+        for e in entries.flatten() {
+            let path = e.path();
+            if !path.extension().is_some_and(|x| x == "json") {
+                continue; // a write in progress (`.sysimg-*`)
+            }
+            // A damaged entry could be protecting any image: never guess.
+            let text = std::fs::read_to_string(&path).map_err(self.io(&path))?;
+            let entry: EnvUse = serde_json::from_str(&text).map_err(|e| {
+                Error::invalid(
+                    Location::file(&path),
+                    format!(
+                        "a damaged entry of the store's index ({e}): remove it, then run \
+                         `sysimg build` (or `sysimg pin`) in the environments that use images"
+                    ),
+                )
+            })?;
+            if entry.project_path().is_file() {
+                out.push(entry);
+            }
+        }
+        Ok(out)
     }
 
     /// Garbage collection: removes images that no registered environment uses, that nothing
@@ -295,7 +371,7 @@ impl Store {
     /// Leftover temporary build directories nobody is building are removed too.
     pub fn gc(&self, keep: Duration, dry_run: bool) -> Result<Vec<GcDecision>> {
         let used: std::collections::BTreeSet<String> = self
-            .live_registrations()
+            .live_registrations()?
             .into_iter()
             .map(|u| u.image)
             .collect();
@@ -314,6 +390,17 @@ impl Store {
                 .unwrap_or(Duration::MAX);
             let (remove, reason) = if used.contains(&id) {
                 (false, "used by a registered environment".to_string())
+            } else if let Err(e) = &record {
+                match self.try_lock_exclusive(&id)? {
+                    None => (false, format!("damaged ({e}), but in use")),
+                    Some(lock) => {
+                        if !dry_run {
+                            drop(lock);
+                            self.remove(&id)?;
+                        }
+                        (true, format!("damaged: {e}"))
+                    }
+                }
             } else if age < keep {
                 (
                     false,
@@ -332,6 +419,25 @@ impl Store {
                 }
             };
             out.push(GcDecision { id, remove, reason });
+        }
+        // Side-loaded sources whose image is gone (a build killed before it landed).
+        if let Ok(entries) = std::fs::read_dir(self.root.join("sideload")) {
+            for e in entries.flatten() {
+                let id = e.file_name().to_string_lossy().into_owned();
+                if !is_image_id(&id) || self.image_dir(&id).exists() {
+                    continue;
+                }
+                if let Some(_lock) = self.try_lock_exclusive(&id)? {
+                    if !dry_run {
+                        let _ = std::fs::remove_dir_all(e.path());
+                    }
+                    out.push(GcDecision {
+                        id: format!("sideload/{id}"),
+                        remove: true,
+                        reason: "side-loaded sources of an image that is gone".into(),
+                    });
+                }
+            }
         }
         if let Ok(entries) = std::fs::read_dir(&self.root) {
             for e in entries.flatten() {

@@ -58,6 +58,7 @@ fn record(names: &[&str]) -> ImageRecord {
                 tree_hash: (i % 2 == 0).then(|| "cd".repeat(20)),
                 role: if i == 0 { Role::Public } else { Role::Internal },
                 sideload_uuid: (i % 3 == 0).then(|| Uuid::from_u128(1000 + i as u128)),
+                source_tree_hash: None,
             })
             .collect(),
         artifacts: vec![RecordArtifact {

@@ -376,3 +376,29 @@ fn pinned_strict_lets_fixed_stdlibs_be_shared_with_unpinned_packages() {
         "depends on `Statistics`, which unpinned `JSON` needs (JSON → Statistics)"
     );
 }
+
+#[test]
+fn what_an_exclusion_keeps_out_names_the_excluded_package() {
+    // exclude = ["Printf"]: Dates needs Printf, so it stays out, and so does what only Dates
+    // brings in; the reason names Printf, the package the user excluded.
+    let (_t, env) = environment(
+        &[
+            Pkg("App", &["Dates"], &[]),
+            Pkg("Dates", &["Printf", "Tz"], &[]),
+            Pkg("Printf", &[], &[]),
+            Pkg("Tz", &[], &[]),
+        ],
+        &["App"],
+    );
+    let spec = ImageSpec {
+        exclude: vec!["Printf".into()],
+        ..spec(Policy::App)
+    };
+    let plan = make_plan(&env, &spec).unwrap();
+    assert_eq!(reason(&plan, "Printf"), "excluded in the image spec");
+    assert_eq!(reason(&plan, "Dates"), "depends on excluded `Printf`");
+    assert_eq!(
+        reason(&plan, "Tz"),
+        "reachable only through `Dates`, which depends on excluded `Printf`"
+    );
+}

@@ -65,6 +65,16 @@ pub fn strip(cli: &Cli, args: &StripArgs) -> Result<ExitCode, Failure> {
     let mut spec = super::plan::spec_for(&env, &plan_args)?;
     spec.policy = Policy::Pinned;
     let plan = make_plan(&env, &spec).map_err(Failure::bad_input)?;
+    if plan.baked().next().is_none() && !env.project.deps.is_empty() && !args.force {
+        return Err(Failure {
+            code: ExitCode::Problems,
+            message: format!(
+                "nothing in {} is pinned, so strip would remove every dependency; pin what the \
+                 image should hold (`Pkg.pin`), or pass --force",
+                env.project_file.display()
+            ),
+        });
+    }
     let a = strip_env(&env, &plan)?;
     finish(cli, &a, args.dry_run)
 }

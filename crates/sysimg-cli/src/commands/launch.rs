@@ -139,7 +139,58 @@ fn build_for(
     Ok(())
 }
 
+/// julia's options that take their value as the next argument (`-e CODE`, ...).
+const OPTIONS_WITH_VALUE: &[&str] = &[
+    "-e",
+    "-E",
+    "-L",
+    "-C",
+    "-t",
+    "-p",
+    "-J",
+    "-O",
+    "-g",
+    "--eval",
+    "--print",
+    "--load",
+    "--cpu-target",
+    "--threads",
+    "--procs",
+    "--machine-file",
+    "--sysimage",
+];
+
+/// Refuses julia options that would override what `run` chose: julia takes the last
+/// `--project` and `-J`, so the environment's image would run with another environment.
+fn refuse_overrides(args: &[OsString]) -> Result<(), Failure> {
+    let mut i = 0;
+    while i < args.len() {
+        let a = args[i].to_string_lossy();
+        // The program file ends julia's options; what follows is the program's.
+        if a == "--" || !a.starts_with('-') {
+            break;
+        }
+        if a == "--project" || a.starts_with("--project=") {
+            return Err(Failure::bad_input(
+                "`--project` in julia's arguments would replace the environment sysimg chose (and run its image with another environment); choose it with `sysimg -p DIR run`",
+            ));
+        }
+        if a.starts_with("-J") || a == "--sysimage" || a.starts_with("--sysimage=") {
+            return Err(Failure::bad_input(
+                "`-J`/`--sysimage` in julia's arguments would replace the image sysimg chose; name an image with `sysimg run --image ID|PATH`",
+            ));
+        }
+        i += if OPTIONS_WITH_VALUE.contains(&a.as_ref()) {
+            2
+        } else {
+            1
+        };
+    }
+    Ok(())
+}
+
 pub fn run(cli: &Cli, args: &RunArgs) -> Result<ExitCode, Failure> {
+    refuse_overrides(&args.args)?;
     let launch = prepare(cli, &args.launch)?;
     // A running image holds a shared lock on its id, so `gc` and `rm` leave it alone.
     let mut lock: Option<IdLock> = None;

@@ -60,7 +60,7 @@ pub fn project_file(cli: &Cli) -> Result<PathBuf, Failure> {
     let cwd = std::env::current_dir()
         .map_err(|e| Failure::bad_input(format!("cannot read the current directory: {e}")))?;
     let home = std::env::var_os("HOME").map(PathBuf::from);
-    let julia_project = std::env::var("JULIA_PROJECT").ok();
+    let julia_project = std::env::var_os("JULIA_PROJECT");
     let depots = Depots::from_env(None);
     let file = resolve_project_file(
         cli.project.as_deref(),

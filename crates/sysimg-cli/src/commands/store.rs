@@ -1,6 +1,6 @@
 //! `sysimg ls`, `inspect`, `rm`, `verify` and `gc`.
 
-use crate::output::say;
+use crate::output::{say, say_err};
 use std::time::Duration;
 
 use sysimg::store::find_record;
@@ -11,7 +11,7 @@ use crate::exit::{ExitCode, Failure};
 pub fn ls(cli: &Cli) -> Result<ExitCode, Failure> {
     let store = super::store()?;
     let images = store.list();
-    let users = store.live_registrations();
+    let users = store.live_registrations()?;
     let used_by = |id: &str| -> Vec<String> {
         users
             .iter()
@@ -82,6 +82,12 @@ pub fn inspect(cli: &Cli, image: &str) -> Result<ExitCode, Failure> {
 pub fn rm(cli: &Cli, image: &str) -> Result<ExitCode, Failure> {
     let store = super::store()?;
     let (_, record) = store.find(image)?;
+    if store.try_lock_exclusive(&record.id)?.is_none() {
+        say_err!(
+            "sysimg: image {} is in use (a julia session or a build); waiting for it to end",
+            record.id
+        );
+    }
     store.remove(&record.id)?;
     if cli.json {
         super::print_json(&serde_json::json!({"removed": record.id}));
@@ -93,17 +99,27 @@ pub fn rm(cli: &Cli, image: &str) -> Result<ExitCode, Failure> {
 
 pub fn verify(cli: &Cli, image: Option<&str>) -> Result<ExitCode, Failure> {
     let store = super::store()?;
-    let ids: Vec<String> = match image {
-        Some(i) => vec![store.find(i)?.1.id],
+    // Every image directory; one whose record cannot be read fails verification.
+    let entries: Vec<(String, Option<String>)> = match image {
+        Some(i) => vec![(store.find(i)?.1.id, None)],
         None => store
             .list()
             .into_iter()
-            .filter_map(|(_, r)| r.ok().map(|r| r.id))
+            .map(|(dir, r)| {
+                let id = dir
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                (id, r.err().map(|e| format!("unreadable record: {e}")))
+            })
             .collect(),
     };
     let mut results = Vec::new();
-    for id in &ids {
-        let problem = store.verify(id)?;
+    for (id, damaged) in &entries {
+        let problem = match damaged {
+            Some(d) => Some(d.clone()),
+            None => store.verify(id)?,
+        };
         results.push(serde_json::json!({"id": id, "ok": problem.is_none(), "problem": problem}));
         if !cli.json {
             match &problem {
