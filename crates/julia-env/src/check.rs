@@ -307,7 +307,17 @@ pub fn check_environment(env: &Environment, opts: &CheckOptions) -> Report {
         None if manifest.format.major >= 2 => c.add(
             Severity::Info,
             "no-project-hash",
-            "the manifest records no project_hash (written by Julia 1.7 or older), so staleness cannot be detected".into(),
+            // Julia 1.8+ writes one; an older Pkg, or a hand edit, leaves it out: say what is
+            // known, not a guess at who wrote it.
+            match &manifest.julia_version {
+                Some(v) if (v.major, v.minor) >= (1, 8) => format!(
+                    "the manifest records no project_hash (Julia {v} would have written one; was it edited by hand?), so staleness cannot be detected"
+                ),
+                Some(v) => format!(
+                    "the manifest records no project_hash (Julia {v} writes none), so staleness cannot be detected"
+                ),
+                None => "the manifest records no project_hash, so staleness cannot be detected".into(),
+            },
             at_manifest(),
             None,
         ),

@@ -10,7 +10,10 @@ use clap::Parser;
 
 fn main() {
     restore_sigpipe();
-    let args = cli::Cli::parse();
+    let args = match cli::Cli::try_parse() {
+        Ok(args) => args,
+        Err(e) => usage_error(e),
+    };
     let code = match commands::run(&args) {
         Ok(code) => code,
         Err(err) => {
@@ -19,6 +22,22 @@ fn main() {
         }
     };
     std::process::exit(code.into());
+}
+
+/// A command line clap cannot read: its own message and exit status, or with `--json`
+/// anywhere on the line, the JSON error object every command prints (exit status 2).
+fn usage_error(e: clap::Error) -> ! {
+    use clap::error::ErrorKind;
+    let wants_json = std::env::args_os().any(|a| a == "--json");
+    let is_usage = !matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion);
+    if wants_json && is_usage {
+        let message = e.render().to_string();
+        let message = message.trim().trim_start_matches("error: ");
+        let failure = exit::Failure::bad_input(message.lines().next().unwrap_or(message));
+        failure.print(true);
+        std::process::exit(failure.code.into());
+    }
+    e.exit()
 }
 
 /// Rust ignores SIGPIPE, which turns `sysimg env show | head` into a write error; restore the

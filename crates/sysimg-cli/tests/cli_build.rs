@@ -389,3 +389,56 @@ fn environments_at_non_utf8_paths_keep_their_images() {
         "gc removed the image of an environment at a non-UTF-8 path: {v}"
     );
 }
+
+#[test]
+fn messages_name_the_real_cause() {
+    let (t, julia) = setup();
+    let dir = t.path();
+    let o = sysimg(&["build", "--julia", &julia], dir, &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    // Too short a prefix says how long one must be.
+    let o = sysimg(&["inspect", "ab12"], dir, &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(err(&o).contains("at least 6 digits"), "{}", err(&o));
+    // A file that is no image.
+    let o = sysimg(&["inspect", "/etc/hostname"], dir, &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        err(&o).contains("no image.toml at /etc/image.toml"),
+        "{}",
+        err(&o)
+    );
+    // An image directory without its record is damaged, not absent.
+    let damaged = "dddddddddddddddddddddddddddddddd";
+    fs::create_dir_all(dir.join("store").join(damaged)).unwrap();
+    let o = sysimg(&["inspect", damaged], dir, &[]);
+    assert!(err(&o).contains("is damaged"), "{}", err(&o));
+    // A directory given as julia.
+    let o = sysimg(&["build", "--julia", "/tmp"], dir, &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(err(&o).contains("holds no bin/julia"), "{}", err(&o));
+    // Argument errors honour --json.
+    for args in [
+        &["--json", "plan", "--policy"][..],
+        &["frobnicate", "--json"][..],
+    ] {
+        let o = sysimg(args, dir, &[]);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout)
+            .unwrap_or_else(|e| panic!("{args:?}: {e}: {}", out(&o)));
+        assert_eq!(v["error"]["exit_code"], 2);
+    }
+    // Plain words: the rule's name, and singular counts.
+    let o = sysimg(&["plan", "--policy", "pinned"], dir, &[]);
+    assert!(
+        out(&o).starts_with("policy: pinned (strict rule)\n"),
+        "{}",
+        out(&o)
+    );
+    let o = sysimg(&["env", "check", "--no-sources"], dir, &[]);
+    assert!(
+        !out(&o).contains("1 notes") && !out(&o).contains("1 warnings"),
+        "{}",
+        out(&o)
+    );
+}

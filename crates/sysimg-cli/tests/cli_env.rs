@@ -400,3 +400,31 @@ fn a_manifest_given_as_the_project_is_named_as_such() {
         stderr(&o)
     );
 }
+
+#[test]
+fn a_missing_project_hash_is_described_without_guessing() {
+    let t = tempfile::tempdir().unwrap();
+    fs::write(
+        t.path().join("Project.toml"),
+        "[deps]\nDates = \"ade2ca70-3891-5945-98fb-dc099432e06a\"\n",
+    )
+    .unwrap();
+    fs::write(
+        t.path().join("Manifest.toml"),
+        "julia_version = \"1.11.2\"\nmanifest_format = \"2.0\"\n\n[[deps.Dates]]\ndeps = [\"Printf\"]\nuuid = \"ade2ca70-3891-5945-98fb-dc099432e06a\"\nversion = \"1.11.0\"\n\n[[deps.Printf]]\ndeps = [\"Unicode\"]\nuuid = \"de0858da-6303-5e67-8744-51eddeeeb8d7\"\nversion = \"1.11.0\"\n\n[[deps.Unicode]]\nuuid = \"4ec0a83e-493e-50e2-b9ac-8f72acf5a8f5\"\nversion = \"1.11.0\"\n",
+    )
+    .unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_sysimg"))
+        .arg("-p")
+        .arg(t.path())
+        .args(["env", "check", "--no-sources"])
+        .output()
+        .unwrap();
+    let text = stdout(&o);
+    assert!(!text.contains("1.7 or older"), "{text}");
+    assert!(
+        text.contains("Julia 1.11.2 would have written one"),
+        "{text}"
+    );
+    assert!(text.contains("0 errors, 0 warnings, 1 note\n"), "{text}");
+}

@@ -87,7 +87,8 @@ pub fn strip(env: &Environment, plan: &Plan) -> Result<Alignment> {
     let removed = ed.remove_entries(&gone);
     if removed > 0 {
         actions.push(format!(
-            "removed {removed} entries from {}",
+            "removed {removed} {} from {}",
+            if removed == 1 { "entry" } else { "entries" },
             env.manifest_file.display()
         ));
     }
@@ -236,7 +237,8 @@ pub fn pin(env: &Environment, record: &ImageRecord, compat: bool) -> Result<Alig
     }
     if pinned > 0 {
         actions.push(format!(
-            "pinned {pinned} packages in {}",
+            "pinned {pinned} {} in {}",
+            if pinned == 1 { "package" } else { "packages" },
             env.manifest_file.display()
         ));
     }

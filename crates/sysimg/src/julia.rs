@@ -63,6 +63,19 @@ pub fn find_julia(choice: &JuliaChoice<'_>) -> Result<PathBuf> {
 fn existing(p: PathBuf, from: &str) -> Result<PathBuf> {
     if p.is_file() {
         Ok(p)
+    } else if p.is_dir() {
+        // A Julia installation's directory: its `bin/julia`.
+        let exe = p
+            .join("bin")
+            .join(if cfg!(windows) { "julia.exe" } else { "julia" });
+        if exe.is_file() {
+            Ok(exe)
+        } else {
+            Err(not_found(format!(
+                "{from} names {}, a directory that holds no bin/julia, not a julia binary",
+                p.display()
+            )))
+        }
     } else if p.components().count() == 1 {
         which(&p.to_string_lossy(), std::env::var_os("PATH").as_deref()).ok_or_else(|| {
             not_found(format!(

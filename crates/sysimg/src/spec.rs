@@ -68,6 +68,15 @@ pub enum PinnedRule {
     ManifestRm,
 }
 
+impl fmt::Display for PinnedRule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            PinnedRule::Strict => "strict",
+            PinnedRule::ManifestRm => "manifest-rm",
+        })
+    }
+}
+
 impl FromStr for PinnedRule {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {

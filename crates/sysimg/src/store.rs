@@ -472,8 +472,20 @@ impl Store {
                 format!("no image `{id}` in the store"),
             )
         };
-        if id.len() < 6 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+        if is_image_id(id) && self.image_dir(id).is_dir() {
+            return Err(Error::invalid(
+                Location::file(&exact),
+                format!("image `{id}` is damaged: its record is missing (`sysimg gc` removes it)"),
+            ));
+        }
+        if !id.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err(not_found());
+        }
+        if id.len() < 6 {
+            return Err(Error::invalid(
+                Location::file(&self.root),
+                format!("`{id}` is too short to name an image: give at least 6 digits of its id"),
+            ));
         }
         let mut matches: Vec<PathBuf> = std::fs::read_dir(&self.root)
             .map_err(|_| not_found())?
@@ -510,6 +522,16 @@ pub fn find_record(arg: &str, store: Option<&Store>) -> Result<(PathBuf, ImageRe
         } else {
             path.parent().unwrap_or(Path::new(".")).join(RECORD_FILE)
         };
+        if !record.is_file() {
+            return Err(Error::invalid(
+                Location::file(path),
+                format!(
+                    "no {RECORD_FILE} at {}: not an image sysimg built, or its record is gone \
+                     (`sysimg check --image` also takes images without one)",
+                    record.display()
+                ),
+            ));
+        }
         return Ok((record.clone(), ImageRecord::read(&record)?));
     }
     match store {

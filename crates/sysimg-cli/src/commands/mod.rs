@@ -99,6 +99,11 @@ pub fn julia(flag: Option<&str>, spec: Option<&str>, store: &Store) -> Result<Ju
     Ok(probe(&julia_path, Some(&store.root.join("cache")))?)
 }
 
+/// `n` with the singular or plural noun: "1 error", "2 errors".
+pub fn counted(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// Prints a report's findings and counts (or the JSON object `head` extended with them);
 /// exit 1 when there is an error.
 pub fn print_report(
@@ -119,10 +124,10 @@ pub fn print_report(
             say!("{f}");
         }
         say!(
-            "{subject}: {} errors, {} warnings, {} notes",
-            report.count(Severity::Error),
-            report.count(Severity::Warning),
-            report.count(Severity::Info)
+            "{subject}: {}, {}, {}",
+            counted(report.count(Severity::Error), "error", "errors"),
+            counted(report.count(Severity::Warning), "warning", "warnings"),
+            counted(report.count(Severity::Info), "note", "notes")
         );
     }
     if report.has_errors() {

@@ -64,7 +64,7 @@ pub fn plan(cli: &Cli, args: &PlanArgs) -> Result<ExitCode, Failure> {
         "policy: {}{}",
         plan.policy,
         plan.pinned_rule
-            .map(|r| format!(" ({r:?})"))
+            .map(|r| format!(" ({r} rule)"))
             .unwrap_or_default()
     );
     say!(
