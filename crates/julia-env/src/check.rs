@@ -10,7 +10,7 @@ use crate::environment::Environment;
 use crate::error::Location;
 use crate::graph::PackageGraph;
 use crate::ids::Uuid;
-use crate::manifest::{ManifestEntry, Tracking};
+use crate::manifest::{Manifest, ManifestEntry, Tracking};
 use crate::project_hash::project_hash;
 use crate::stdlib;
 
@@ -390,6 +390,64 @@ fn check_sources(c: &mut Collector, env: &Environment, depots: &Depots, verify: 
     let Some(manifest) = &env.manifest else {
         return;
     };
+    let mut missing = Vec::new();
+    check_each_source(c, env, manifest, depots, verify, &mut missing);
+    report_missing_sources(c, depots, &missing);
+}
+
+/// Packages in no depot: one finding each for a few, one summary for many (an environment
+/// that was never instantiated would otherwise list hundreds).
+fn report_missing_sources(c: &mut Collector, depots: &Depots, missing: &[&ManifestEntry]) {
+    const LISTED: usize = 5;
+    let depots = depots
+        .paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let describe = |e: &ManifestEntry| match &e.version {
+        Some(v) => format!("`{}` {v}", e.name),
+        None => format!("`{}`", e.name),
+    };
+    if missing.len() <= LISTED {
+        for e in missing {
+            c.add(
+                Severity::Warning,
+                "source-missing",
+                format!(
+                    "{} is in no depot ({depots}); the environment is not instantiated",
+                    describe(e)
+                ),
+                Some(e.location.clone()),
+                Some(&e.name),
+            );
+        }
+        return;
+    }
+    let named: Vec<String> = missing.iter().take(LISTED).map(|e| describe(e)).collect();
+    c.add(
+        Severity::Warning,
+        "source-missing",
+        format!(
+            "{} packages are in no depot ({depots}): {} and {} more; the environment is not \
+             instantiated (`Pkg.instantiate()`)",
+            missing.len(),
+            named.join(", "),
+            missing.len() - LISTED
+        ),
+        Some(missing[0].location.clone()),
+        None,
+    );
+}
+
+fn check_each_source<'m>(
+    c: &mut Collector,
+    env: &Environment,
+    manifest: &'m Manifest,
+    depots: &Depots,
+    verify: bool,
+    missing: &mut Vec<&'m ManifestEntry>,
+) {
     for e in &manifest.entries {
         if e.tracking() == Tracking::Stdlib {
             continue;
@@ -408,26 +466,7 @@ fn check_sources(c: &mut Collector, env: &Environment, depots: &Depots, verify: 
                     Some(&e.name),
                 );
             } else {
-                c.add(
-                    Severity::Warning,
-                    "source-missing",
-                    format!(
-                        "`{}` {} is in no depot ({}); the environment is not instantiated",
-                        e.name,
-                        e.version
-                            .as_ref()
-                            .map(|v| v.to_string())
-                            .unwrap_or_default(),
-                        depots
-                            .paths
-                            .iter()
-                            .map(|p| p.display().to_string())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                    Some(e.location.clone()),
-                    Some(&e.name),
-                );
+                missing.push(e);
             }
             continue;
         };

@@ -428,3 +428,30 @@ fn a_missing_project_hash_is_described_without_guessing() {
     );
     assert!(text.contains("0 errors, 0 warnings, 1 note\n"), "{text}");
 }
+
+#[test]
+fn many_missing_sources_are_summarised_in_one_finding() {
+    let t = tempfile::tempdir().unwrap();
+    let mut proj = String::from("[deps]\n");
+    let mut manifest = String::from("julia_version = \"1.11.2\"\nmanifest_format = \"2.0\"\n\n");
+    for i in 0..40 {
+        let uuid = format!("00000000-0000-0000-0000-{:012x}", i + 1);
+        proj.push_str(&format!("P{i} = \"{uuid}\"\n"));
+        manifest.push_str(&format!(
+            "[[deps.P{i}]]\ngit-tree-sha1 = \"{}\"\nuuid = \"{uuid}\"\nversion = \"1.0.{i}\"\n\n",
+            "ab".repeat(20)
+        ));
+    }
+    write_env(t.path(), &proj, &manifest);
+    let o = sysimg(&["env", "check"], t.path());
+    let text = stdout(&o);
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("[source-missing]"))
+        .collect();
+    assert_eq!(lines.len(), 1, "{text}");
+    assert!(
+        lines[0].contains("40 packages are in no depot") && lines[0].contains("and 35 more"),
+        "{text}"
+    );
+}

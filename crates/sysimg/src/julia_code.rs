@@ -124,37 +124,43 @@ pub fn record_module(record: &ImageRecord) -> String {
 ///
 /// It never throws (an exception in a sysimage module's `__init__` stops julia) and does
 /// nothing in processes that generate output (image builds, precompilation workers inherit
-/// `-J`). Manifests are read with `Base.parsed_toml` (1.6+), else Pkg's TOML parser (1.5).
+/// `-J`). Manifests are read line by line, as Julia 1.5's loader reads them: no TOML parser
+/// has to be compiled at start.
 const GUARD: &str = r#"
-const PKG_ID = Base.PkgId(Base.UUID("44cfe95a-1eb2-52ea-b672-e2afdf69b78f"), "Pkg")
+# What the guard needs from a Manifest (each entry's uuid, version and git-tree-sha1), read
+# by the line rules Pkg's writer follows and Julia 1.5's own loader reads manifests by
+# (base/loading.jl): `[[Name]]` or `[[deps.Name]]` starts an entry, `key = "value"` lines fill
+# it, and a `[table]` header inside an entry (`[deps.Name.extensions]`) holds nothing of these.
+# No TOML parser: Base has none before 1.6, and calling Pkg's at every start compiles it anew.
+const ENTRY_KEY = r"^(uuid|version|git-tree-sha1)\s*=\s*\"([^\"]*)\""
 
-# The TOML reader, bound when the image is made (Base's on 1.6+, Pkg's on 1.5, which has it in
-# its default image), so that the check below compiles into the image.
-const PARSE_TOML = if isdefined(Base, :parsed_toml)
-    Base.parsed_toml
-elseif haskey(Base.loaded_modules, PKG_ID)
-    Base.loaded_modules[PKG_ID].TOML.parsefile
-else
-    nothing
+function read_manifest(file::String)
+    entries = Dict{String,Dict{String,String}}()
+    current = Dict{String,String}()
+    in_entry = false
+    for line in eachline(file)
+        s = strip(line)
+        if startswith(s, "[[")
+            haskey(current, "uuid") && (entries[lowercase(current["uuid"])] = current)
+            current = Dict{String,String}()
+            in_entry = true
+        elseif startswith(s, "[")
+            in_entry = false
+        elseif in_entry
+            m = match(ENTRY_KEY, s)
+            m === nothing || (current[String(m.captures[1])] = String(m.captures[2]))
+        end
+    end
+    haskey(current, "uuid") && (entries[lowercase(current["uuid"])] = current)
+    return entries
 end
-parse_toml(file::String) = PARSE_TOML === nothing ? nothing : PARSE_TOML(file)
 
 function manifest_entries()
     project = Base.active_project()
     project === nothing && return nothing
     manifest = Base.project_file_manifest_path(project)
     (manifest === nothing || !isfile(manifest)) && return nothing
-    raw = parse_toml(manifest)
-    raw isa Dict || return nothing
-    deps = haskey(raw, "manifest_format") ? get(raw, "deps", Dict{String,Any}()) : raw
-    entries = Dict{String,Any}()
-    for (_, infos) in deps
-        infos isa Vector || continue
-        for info in infos
-            info isa Dict && haskey(info, "uuid") && (entries[lowercase(info["uuid"])] = info)
-        end
-    end
-    return manifest, entries
+    return manifest, read_manifest(manifest)
 end
 
 function mismatches()
@@ -212,8 +218,7 @@ precompile(__init__, ())
 precompile(check, ())
 precompile(mismatches, ())
 precompile(manifest_entries, ())
-precompile(parse_toml, (String,))
-PARSE_TOML === nothing || precompile(PARSE_TOML, (String,))
+precompile(read_manifest, (String,))
 "#;
 
 /// What a build script needs, all paths absolute.

@@ -140,3 +140,88 @@ fn string_literals_round_trip_through_the_grammar() {
         assert_eq!(strings, 1, "{code}");
     }
 }
+
+/// Where a real julia is at hand (`SYSIMG_TEST_JULIA`), the generated module also runs: it
+/// holds the hostile names exactly, runs none of them, and its Manifest reader agrees with
+/// Pkg's TOML parser on every real manifest in `../shared/corpus` (formats 1.0 and 2.x).
+#[test]
+fn the_record_module_runs_on_a_real_julia() {
+    use std::io::Write;
+    let Some(julia) = std::env::var_os("SYSIMG_TEST_JULIA").filter(|j| !j.is_empty()) else {
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED the_record_module_runs_on_a_real_julia: set SYSIMG_TEST_JULIA"
+        );
+        return;
+    };
+    let t = tempfile::tempdir().unwrap();
+    let module = t.path().join("sysimage_data.jl");
+    std::fs::write(&module, record_module(&record(HOSTILE))).unwrap();
+    let manifests: Vec<std::path::PathBuf> = std::env::var_os("SYSIMG_SHARED_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared"))
+        .join("corpus/environments")
+        .read_dir()
+        .map(|d| {
+            d.filter_map(|e| e.ok())
+                .flat_map(|e| std::fs::read_dir(e.path()).into_iter().flatten())
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| {
+                    p.file_name()
+                        .is_some_and(|n| n.to_string_lossy().starts_with("Manifest"))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let list = t.path().join("manifests.txt");
+    let text: Vec<String> = manifests.iter().map(|p| p.display().to_string()).collect();
+    std::fs::write(&list, text.join("\n")).unwrap();
+    let script = t.path().join("run.jl");
+    std::fs::write(
+        &script,
+        r#"include(ARGS[1])
+for p in SysimageData.PACKAGES
+    println(bytes2hex(codeunits(p.name)))
+end
+import Pkg
+checked = 0
+for file in filter(!isempty, readlines(ARGS[2]))
+    raw = Pkg.TOML.parsefile(file)
+    deps = haskey(raw, "manifest_format") ? get(raw, "deps", Dict()) : raw
+    want = Dict{String,Dict{String,String}}()
+    for (_, infos) in deps, info in infos
+        want[lowercase(info["uuid"])] = Dict(k => info[k] for k in ("uuid", "version", "git-tree-sha1") if haskey(info, k))
+    end
+    got = SysimageData.read_manifest(file)
+    got == want || error("read_manifest disagrees with Pkg.TOML on $file")
+    global checked += 1
+end
+println("checked ", checked)
+"#,
+    )
+    .unwrap();
+    let o = std::process::Command::new(&julia)
+        .args(["--startup-file=no"])
+        .arg(&script)
+        .arg(&module)
+        .arg(&list)
+        .env("SYSIMG_GUARD", "off")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(
+        o.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let lines: Vec<&str> = stdout.lines().collect();
+    // Each name is the same bytes in Julia as in the record.
+    for (line, name) in lines.iter().zip(HOSTILE) {
+        assert_eq!(*line, hex::encode(name.as_bytes()), "{name:?}: {stdout}");
+    }
+    assert_eq!(
+        lines.last().copied(),
+        Some(format!("checked {}", manifests.len()).as_str())
+    );
+    assert!(!std::path::Path::new("/tmp/pwned").exists());
+}
