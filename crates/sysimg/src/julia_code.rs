@@ -219,6 +219,9 @@ precompile(check, ())
 precompile(mismatches, ())
 precompile(manifest_entries, ())
 precompile(read_manifest, (String,))
+# Found with `julia --trace-compile` on a built image: compiled at start without these.
+precompile(get, (Dict{String,Dict{String,String}}, String, Nothing))
+precompile(get, (Dict{String,String}, String, Nothing))
 "#;
 
 /// What a build script needs, all paths absolute.
