@@ -45,14 +45,10 @@ pub struct Finding {
     pub code: &'static str,
     /// What is wrong, in words.
     pub message: String,
-    /// Where, when a file position is known.
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "serialize_location"
-    )]
+    /// Where, when a file position is known (`null` in JSON otherwise).
+    #[serde(serialize_with = "serialize_location")]
     pub location: Option<Location>,
-    /// The package concerned, if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// The package concerned, if any (`null` in JSON otherwise).
     pub package: Option<String>,
 }
 
@@ -85,12 +81,8 @@ fn serialize_location<S: serde::Serializer>(
     };
     let mut m = s.serialize_map(Some(3))?;
     m.serialize_entry("file", &loc.path.display().to_string())?;
-    if let Some(line) = loc.line {
-        m.serialize_entry("line", &line)?;
-    }
-    if let Some(col) = loc.column {
-        m.serialize_entry("column", &col)?;
-    }
+    m.serialize_entry("line", &loc.line)?;
+    m.serialize_entry("column", &loc.column)?;
     m.end()
 }
 

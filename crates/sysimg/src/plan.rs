@@ -59,10 +59,11 @@ pub struct PlannedPackage {
     /// Why, in words.
     pub reason: String,
     /// The dependency path that explains the reason (names, from a root or to an offending
-    /// package); empty when the reason needs none.
+    /// package); empty when the reason needs none. `dependency_path` in JSON: `path` means a
+    /// file system path in every command's JSON.
+    #[serde(rename = "dependency_path")]
     pub path: Vec<String>,
-    /// The UUID it is side-loaded under (dev policy with `sideload`).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// The UUID it is side-loaded under (dev policy with `sideload`; `null` otherwise).
     pub sideload_uuid: Option<Uuid>,
     /// A standard library.
     pub stdlib: bool,
@@ -99,8 +100,7 @@ pub enum PlanError {
 pub struct Plan {
     /// The policy.
     pub policy: Policy,
-    /// The pinned rule, for the pinned policy.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// The pinned rule, for the pinned policy (`null` otherwise).
     pub pinned_rule: Option<PinnedRule>,
     /// Every manifest package, by name.
     pub packages: Vec<PlannedPackage>,
