@@ -17,7 +17,7 @@ use julia_env::{Error, Location, Result};
 use crate::cpu::{fit, CpuFacts, CpuTarget, Isa, TargetFit};
 use crate::julia::JuliaInfo;
 use crate::plan::Role;
-use crate::record::{file_sha256, ImageRecord, RECORD_FILE};
+use crate::record::{file_sha256, ImageRecord, RecordPackage, RECORD_FILE};
 use crate::spec::Policy;
 use crate::store::Store;
 
@@ -508,37 +508,15 @@ fn check_app_manifest(record: &ImageRecord, env: &Environment, f: &mut Findings)
     let planned = spec
         .ok()
         .and_then(|spec| crate::plan::make_plan(env, &spec).ok())
-        .map(|plan| {
-            let mut baked: Vec<_> = plan
-                .baked()
-                .map(|p| {
-                    (
-                        p.uuid,
-                        p.name.clone(),
-                        p.version.clone(),
-                        p.tree_hash.clone(),
-                        p.role,
-                    )
-                })
-                .collect();
-            baked.sort();
-            baked
-        });
-    let mut recorded: Vec<_> = record
-        .packages
-        .iter()
-        .map(|p| {
-            (
-                p.uuid,
-                p.name.clone(),
-                p.version.clone(),
-                p.tree_hash.clone(),
-                p.role,
-            )
-        })
-        .collect();
-    recorded.sort();
-    if planned.as_ref() != Some(&recorded) {
+        .map(|plan| RecordPackage::baked_by(&plan));
+    fn identities(
+        packages: &[RecordPackage],
+    ) -> Vec<(julia_env::ids::Uuid, &str, Option<&str>, Option<&str>, Role)> {
+        let mut ids: Vec<_> = packages.iter().map(RecordPackage::identity).collect();
+        ids.sort();
+        ids
+    }
+    if planned.as_deref().map(identities) != Some(identities(&record.packages)) {
         f.add(
             Severity::Error,
             "app-manifest-changed",

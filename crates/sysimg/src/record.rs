@@ -216,11 +216,10 @@ pub struct RecordInputs {
     pub image_file: String,
 }
 
-impl ImageRecord {
-    /// The record of an image made from `plan` (its `image.sha256` is filled after the build).
-    pub fn new(plan: &Plan, inputs: RecordInputs) -> ImageRecord {
-        let packages = plan
-            .baked()
+impl RecordPackage {
+    /// The packages a plan bakes, as a record lists them.
+    pub fn baked_by(plan: &Plan) -> Vec<RecordPackage> {
+        plan.baked()
             .map(|p| RecordPackage {
                 name: p.name.clone(),
                 uuid: p.uuid,
@@ -230,7 +229,25 @@ impl ImageRecord {
                 sideload_uuid: p.sideload_uuid,
                 source_tree_hash: None,
             })
-            .collect();
+            .collect()
+    }
+
+    /// What identifies the package in an image: UUID, name, version, tree hash, role.
+    pub fn identity(&self) -> (Uuid, &str, Option<&str>, Option<&str>, Role) {
+        (
+            self.uuid,
+            &self.name,
+            self.version.as_deref(),
+            self.tree_hash.as_deref(),
+            self.role,
+        )
+    }
+}
+
+impl ImageRecord {
+    /// The record of an image made from `plan` (its `image.sha256` is filled after the build).
+    pub fn new(plan: &Plan, inputs: RecordInputs) -> ImageRecord {
+        let packages = RecordPackage::baked_by(plan);
         let mut record = ImageRecord {
             schema: SCHEMA,
             id: String::new(),

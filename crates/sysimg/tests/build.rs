@@ -68,6 +68,23 @@ fn world(package_names: &[&str], store_dir_name: &str) -> World {
     }
 }
 
+/// A request to build `env` with the world's julia and store.
+fn request<'a>(
+    w: &'a World,
+    env: &'a Environment,
+    spec: &'a ImageSpec,
+    plan: &'a sysimg::plan::Plan,
+) -> BuildRequest<'a> {
+    BuildRequest {
+        env,
+        spec,
+        plan,
+        julia: &w.julia,
+        store: &w.store,
+        force: false,
+    }
+}
+
 fn spec() -> ImageSpec {
     ImageSpec {
         policy: Policy::App,
@@ -84,14 +101,7 @@ fn run(
     let env = Environment::load(&w.root.join("env/Project.toml"), None).unwrap();
     let spec = spec();
     let plan = make_plan(&env, &spec).unwrap();
-    let req = BuildRequest {
-        env: &env,
-        spec: &spec,
-        plan: &plan,
-        julia: &w.julia,
-        store: &w.store,
-        force: false,
-    };
+    let req = request(&w, &env, &spec, &plan);
     build(&req, cancel, &mut |e| events.push(e))
 }
 
@@ -524,14 +534,7 @@ fn preference_files_go_into_the_build_and_the_image_id() {
     let env = Environment::load(&w.root.join("env/Project.toml"), None).unwrap();
     let spec = spec();
     let plan = make_plan(&env, &spec).unwrap();
-    let req = BuildRequest {
-        env: &env,
-        spec: &spec,
-        plan: &plan,
-        julia: &w.julia,
-        store: &w.store,
-        force: false,
-    };
+    let req = request(&w, &env, &spec, &plan);
     let without = sysimg::build::planned_record(&req).unwrap().id;
     let prefs = w.root.join("env/LocalPreferences.toml");
     fs::write(&prefs, "[Example]\nmode = \"fast\"\n").unwrap();
@@ -632,14 +635,7 @@ fn builds_that_can_only_make_a_useless_image_are_refused_before_julia_runs() {
     let env = Environment::load(&w.root.join("env/Project.toml"), None).unwrap();
     let attempt = |spec: ImageSpec| -> String {
         let plan = make_plan(&env, &spec).unwrap();
-        let req = BuildRequest {
-            env: &env,
-            spec: &spec,
-            plan: &plan,
-            julia: &w.julia,
-            store: &w.store,
-            force: false,
-        };
+        let req = request(&w, &env, &spec, &plan);
         match build(&req, &AtomicBool::new(false), &mut |_| {}) {
             Err(e @ BuildError::Refused(_)) => e.to_string(),
             other => panic!("not refused: {:?}", other.map(|o| o.record().id.clone())),
@@ -669,14 +665,7 @@ fn builds_that_can_only_make_a_useless_image_are_refused_before_julia_runs() {
         ..spec()
     };
     let plan = make_plan(&env, &spec_unknown).unwrap();
-    let req = BuildRequest {
-        env: &env,
-        spec: &spec_unknown,
-        plan: &plan,
-        julia: &w.julia,
-        store: &w.store,
-        force: false,
-    };
+    let req = request(&w, &env, &spec_unknown, &plan);
     assert!(sysimg::build::refusals(&req).is_empty());
     assert_eq!(
         sysimg::build::warnings(&req),
@@ -698,14 +687,7 @@ fn builds_that_can_only_make_a_useless_image_are_refused_before_julia_runs() {
     let stale = Environment::load(&project, None).unwrap();
     let spec = spec();
     let plan = make_plan(&stale, &spec).unwrap();
-    let req = BuildRequest {
-        env: &stale,
-        spec: &spec,
-        plan: &plan,
-        julia: &w.julia,
-        store: &w.store,
-        force: false,
-    };
+    let req = request(&w, &stale, &spec, &plan);
     let err = build(&req, &AtomicBool::new(false), &mut |_| {})
         .unwrap_err()
         .to_string();
