@@ -17,7 +17,7 @@ use julia_env::{Error, Location, Result};
 use crate::cpu::{fit, CpuFacts, CpuTarget, Isa, TargetFit};
 use crate::julia::JuliaInfo;
 use crate::plan::Role;
-use crate::record::{file_sha256, ImageRecord, RecordPackage, RECORD_FILE};
+use crate::record::{file_sha256, ImageRecord, PackageIdentity, RecordPackage, RECORD_FILE};
 use crate::spec::Policy;
 use crate::store::Store;
 
@@ -509,9 +509,7 @@ fn check_app_manifest(record: &ImageRecord, env: &Environment, f: &mut Findings)
         .ok()
         .and_then(|spec| crate::plan::make_plan(env, &spec).ok())
         .map(|plan| RecordPackage::baked_by(&plan));
-    fn identities(
-        packages: &[RecordPackage],
-    ) -> Vec<(julia_env::ids::Uuid, &str, Option<&str>, Option<&str>, Role)> {
+    fn identities(packages: &[RecordPackage]) -> Vec<PackageIdentity<'_>> {
         let mut ids: Vec<_> = packages.iter().map(RecordPackage::identity).collect();
         ids.sort();
         ids

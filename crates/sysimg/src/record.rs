@@ -216,6 +216,9 @@ pub struct RecordInputs {
     pub image_file: String,
 }
 
+/// What identifies a package in an image: UUID, name, version, tree hash, role.
+pub type PackageIdentity<'a> = (Uuid, &'a str, Option<&'a str>, Option<&'a str>, Role);
+
 impl RecordPackage {
     /// The packages a plan bakes, as a record lists them.
     pub fn baked_by(plan: &Plan) -> Vec<RecordPackage> {
@@ -232,8 +235,8 @@ impl RecordPackage {
             .collect()
     }
 
-    /// What identifies the package in an image: UUID, name, version, tree hash, role.
-    pub fn identity(&self) -> (Uuid, &str, Option<&str>, Option<&str>, Role) {
+    /// What identifies the package in an image.
+    pub fn identity(&self) -> PackageIdentity<'_> {
         (
             self.uuid,
             &self.name,
