@@ -101,7 +101,7 @@ fn run(
     let env = Environment::load(&w.root.join("env/Project.toml"), None).unwrap();
     let spec = spec();
     let plan = make_plan(&env, &spec).unwrap();
-    let req = request(&w, &env, &spec, &plan);
+    let req = request(w, &env, &spec, &plan);
     build(&req, cancel, &mut |e| events.push(e))
 }
 
