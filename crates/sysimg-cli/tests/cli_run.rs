@@ -694,3 +694,68 @@ fn edits_to_a_baked_deved_package_make_the_image_stale() {
     let (o, _) = run(&t, &["run", "--julia", &t.julia, "--on-stale", "fail"], &[]);
     assert_eq!(o.status.code(), Some(0), "{}", err(&o));
 }
+
+#[test]
+fn kernels_for_ijulia_1_28_and_later_start_run_kernel_and_jupyter_accepts_them() {
+    // JuliaLang/IJulia.jl v1.28.0 deps/kspec.jl: argv ends
+    // `-i --color=yes -e "import IJulia; IJulia.run_kernel()" {connection_file}`, and
+    // `interrupt_mode` is "signal" off Windows. No IJulia source is needed for that form.
+    let t = T::new();
+    let m = t.dir.join("Manifest.toml");
+    let text = fs::read_to_string(&m).unwrap();
+    fs::write(
+        &m,
+        format!(
+            "{text}\n[[deps.IJulia]]\ngit-tree-sha1 = \"{}\"\nuuid = \"7073ff75-c697-5162-941a-fcdaad2a7d2a\"\nversion = \"1.34.4\"\n",
+            "ab".repeat(20)
+        ),
+    )
+    .unwrap();
+    let data = t.dir.join("jupyter data");
+    let data_s = data.display().to_string();
+    let o = t.sysimg(
+        &["kernel", "install", "--name", "Hello"],
+        &[("JUPYTER_DATA_DIR", &data_s)],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    let spec: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(data.join("kernels/hello/kernel.json")).unwrap())
+            .unwrap();
+    let project = t.dir.join("Project.toml").display().to_string();
+    let want = serde_json::json!([
+        env!("CARGO_BIN_EXE_sysimg"),
+        "run",
+        "-p",
+        project,
+        "--",
+        "-i",
+        "--color=yes",
+        "-e",
+        "import IJulia; IJulia.run_kernel()",
+        "{connection_file}"
+    ]);
+    assert_eq!(spec["argv"], want);
+    assert_eq!(spec["interrupt_mode"], "signal");
+    // Jupyter's own client lists it with that argv.
+    let Some(jupyter) = std::env::var_os("SYSIMG_TEST_JUPYTER").filter(|j| !j.is_empty()) else {
+        common::skipped(
+            "the jupyter kernelspec check: set SYSIMG_TEST_JUPYTER to a `jupyter` with jupyter_client (.ci/run installs one)",
+        );
+        return;
+    };
+    let o = Command::new(jupyter)
+        .args(["kernelspec", "list", "--json"])
+        .env("JUPYTER_DATA_DIR", &data)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", err(&o));
+    let listed: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        listed["kernelspecs"]["hello"]["spec"]["argv"], want,
+        "{listed}"
+    );
+    assert_eq!(
+        listed["kernelspecs"]["hello"]["spec"]["interrupt_mode"],
+        "signal"
+    );
+}

@@ -11,27 +11,91 @@ use julia_env::{Error, Location, Result};
 /// IJulia's UUID.
 pub const IJULIA_UUID: &str = "7073ff75-c697-5162-941a-fcdaad2a7d2a";
 
-/// Where Jupyter looks for user kernels: `JUPYTER_DATA_DIR`, else the platform's data
-/// directory (`~/Library/Jupyter` on macOS, `%APPDATA%\jupyter` on Windows,
-/// `$XDG_DATA_HOME/jupyter` or `~/.local/share/jupyter` elsewhere), plus `kernels/`.
-pub fn kernels_dir(env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {
-    let data = if let Some(d) = env("JUPYTER_DATA_DIR") {
+/// The operating systems whose Jupyter data directories differ.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Os {
+    /// Linux and other Unix.
+    Unix,
+    /// macOS.
+    MacOs,
+    /// Windows.
+    Windows,
+}
+
+impl Os {
+    /// This machine's.
+    pub fn this() -> Os {
+        if cfg!(target_os = "macos") {
+            Os::MacOs
+        } else if cfg!(windows) {
+            Os::Windows
+        } else {
+            Os::Unix
+        }
+    }
+}
+
+/// Where Jupyter looks for user kernels, as `jupyter_core.paths.jupyter_data_dir()` computes
+/// it, plus `kernels/`: a non-empty `JUPYTER_DATA_DIR`; else, with `JUPYTER_PLATFORM_DIRS`
+/// set (to anything but `no`, `n`, `false`, `off`, `0`, `0.0`), platformdirs'
+/// `user_data_dir("jupyter")` (`~/Library/Application Support/jupyter`,
+/// `%LOCALAPPDATA%\jupyter`, `$XDG_DATA_HOME/jupyter`); else `~/Library/Jupyter`,
+/// `%APPDATA%\jupyter` (or `<JUPYTER_CONFIG_DIR or ~/.jupyter>\data`), and
+/// `$XDG_DATA_HOME/jupyter` or `~/.local/share/jupyter`.
+pub fn kernels_dir(os: Os, env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {
+    let var = |k: &str| env(k).filter(|v| !v.is_empty());
+    let home = || {
+        var("HOME")
+            .or_else(|| var("USERPROFILE"))
+            .map(PathBuf::from)
+    };
+    let xdg = || match var("XDG_DATA_HOME") {
+        Some(x) => Some(PathBuf::from(x).join("jupyter")),
+        None => Some(home()?.join(".local/share/jupyter")),
+    };
+    let platform_dirs = env("JUPYTER_PLATFORM_DIRS").is_some_and(|v| {
+        !matches!(
+            v.to_lowercase().as_str(),
+            "no" | "n" | "false" | "off" | "0" | "0.0"
+        )
+    });
+    let data = if let Some(d) = var("JUPYTER_DATA_DIR") {
         PathBuf::from(d)
-    } else if cfg!(target_os = "macos") {
-        PathBuf::from(env("HOME")?).join("Library/Jupyter")
-    } else if cfg!(windows) {
-        PathBuf::from(env("APPDATA")?).join("jupyter")
-    } else if let Some(x) = env("XDG_DATA_HOME").filter(|x| !x.is_empty()) {
-        PathBuf::from(x).join("jupyter")
     } else {
-        PathBuf::from(env("HOME")?).join(".local/share/jupyter")
+        match (os, platform_dirs) {
+            (Os::MacOs, true) => home()?.join("Library/Application Support/jupyter"),
+            (Os::MacOs, false) => home()?.join("Library/Jupyter"),
+            (Os::Windows, true) => PathBuf::from(var("LOCALAPPDATA")?).join("jupyter"),
+            (Os::Windows, false) => match var("APPDATA") {
+                Some(a) => PathBuf::from(a).join("jupyter"),
+                None => var("JUPYTER_CONFIG_DIR")
+                    .map(PathBuf::from)
+                    .or_else(|| Some(home()?.join(".jupyter")))?
+                    .join("data"),
+            },
+            (Os::Unix, _) => xdg()?,
+        }
     };
     Some(data.join("kernels"))
 }
 
-/// IJulia's kernel script in the environment: `src/kernel.jl` of the IJulia its Manifest
-/// holds, found in the depots (or at its `path` when developed).
-pub fn ijulia_kernel_script(env: &Environment, depots: &Depots) -> Result<PathBuf> {
+/// How the kernel starts IJulia, which depends on the IJulia the environment holds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum KernelEntry {
+    /// IJulia 1.28 and later (June 2025): `-e "import IJulia; IJulia.run_kernel()"`
+    /// (JuliaLang/IJulia.jl v1.28.0 deps/kspec.jl; its `src/kernel.jl` only defines
+    /// `run_kernel` since then).
+    RunKernel,
+    /// Older IJulia: its `src/kernel.jl` script (v1.27.0 deps/kspec.jl).
+    Script(PathBuf),
+}
+
+/// The first IJulia release whose kernel starts with `IJulia.run_kernel()`.
+pub const RUN_KERNEL_SINCE: (u32, u32) = (1, 28);
+
+/// How to start the IJulia the environment's Manifest holds: by its version (for a `dev`ed
+/// IJulia, the version its checkout's Project.toml gives).
+pub fn ijulia_kernel_entry(env: &Environment, depots: &Depots) -> Result<KernelEntry> {
     let uuid: Uuid = IJULIA_UUID
         .parse()
         .map_err(|_| Error::invalid(Location::file(&env.manifest_file), "bad IJulia UUID"))?;
@@ -49,34 +113,61 @@ pub fn ijulia_kernel_script(env: &Environment, depots: &Depots) -> Result<PathBu
         .as_ref()
         .and_then(|m| m.get(&uuid))
         .ok_or_else(|| missing("the environment has no IJulia"))?;
-    let dir = julia_env::check::source_dir(entry, &env.manifest_file, depots)
-        .ok_or_else(|| missing("IJulia is not installed in any depot"))?;
+    let dir = julia_env::check::source_dir(entry, &env.manifest_file, depots);
+    let version = entry.version.clone().or_else(|| {
+        let project = julia_env::project::project_file_in(dir.as_deref()?)?;
+        julia_env::project::Project::read(&project).ok()?.version
+    });
+    if version
+        .as_ref()
+        .is_some_and(|v| (v.major, v.minor) >= RUN_KERNEL_SINCE)
+    {
+        return Ok(KernelEntry::RunKernel);
+    }
+    let dir = dir.ok_or_else(|| missing("IJulia is not installed in any depot"))?;
     let script = dir.join("src").join("kernel.jl");
     if script.is_file() {
-        Ok(script)
+        Ok(KernelEntry::Script(script))
     } else {
         Err(missing(&format!("{} is missing", script.display())))
     }
 }
 
-/// A kernel spec (`kernel.json`) whose `argv` is `sysimg run -p <project> -- -i --color=yes
-/// <kernel.jl> {connection_file}`, as IJulia's `installkernel` would write it for julia.
+/// A kernel spec (`kernel.json`) as IJulia's `installkernel` writes it, with julia replaced by
+/// `sysimg run -p <project> --`: `argv` ends `-i --color=yes` and IJulia's entry, then
+/// `{connection_file}`; `interrupt_mode` is `message` on Windows (Jupyter's signal mode does
+/// not work there) and `signal` elsewhere.
 pub fn kernel_json(
     sysimg: &Path,
     project_file: &Path,
-    kernel_script: &Path,
+    entry: &KernelEntry,
     display_name: &str,
+    os: Os,
 ) -> serde_json::Value {
     let s = |p: &Path| p.display().to_string();
+    let mut argv = vec![
+        s(sysimg),
+        "run".into(),
+        "-p".into(),
+        s(project_file),
+        "--".into(),
+        "-i".into(),
+        "--color=yes".into(),
+    ];
+    match entry {
+        KernelEntry::RunKernel => {
+            argv.push("-e".into());
+            argv.push("import IJulia; IJulia.run_kernel()".into());
+        }
+        KernelEntry::Script(script) => argv.push(s(script)),
+    }
+    argv.push("{connection_file}".into());
     serde_json::json!({
         "display_name": display_name,
-        "argv": [
-            s(sysimg), "run", "-p", s(project_file), "--",
-            "-i", "--color=yes", s(kernel_script), "{connection_file}",
-        ],
+        "argv": argv,
         "language": "julia",
         "env": {},
-        "interrupt_mode": "signal",
+        "interrupt_mode": if os == Os::Windows { "message" } else { "signal" },
     })
 }
 
@@ -125,7 +216,7 @@ mod tests {
     }
 
     #[test]
-    fn kernels_dir_follows_jupyter() {
+    fn kernels_dir_follows_jupyter_core() {
         let env = |vars: &'static [(&'static str, &'static str)]| {
             move |k: &str| {
                 vars.iter()
@@ -133,19 +224,95 @@ mod tests {
                     .map(|(_, v)| v.to_string())
             }
         };
+        let at = |os, vars| kernels_dir(os, &env(vars)).unwrap();
+        let p = PathBuf::from;
         assert_eq!(
-            kernels_dir(&env(&[("JUPYTER_DATA_DIR", "/j"), ("HOME", "/h")])),
-            Some(PathBuf::from("/j/kernels"))
+            at(Os::Unix, &[("JUPYTER_DATA_DIR", "/j"), ("HOME", "/h")]),
+            p("/j/kernels")
         );
-        if cfg!(target_os = "linux") {
-            assert_eq!(
-                kernels_dir(&env(&[("HOME", "/h")])),
-                Some(PathBuf::from("/h/.local/share/jupyter/kernels"))
-            );
-            assert_eq!(
-                kernels_dir(&env(&[("HOME", "/h"), ("XDG_DATA_HOME", "/x")])),
-                Some(PathBuf::from("/x/jupyter/kernels"))
-            );
-        }
+        // An empty JUPYTER_DATA_DIR counts as unset.
+        assert_eq!(
+            at(Os::Unix, &[("JUPYTER_DATA_DIR", ""), ("HOME", "/h")]),
+            p("/h/.local/share/jupyter/kernels")
+        );
+        assert_eq!(
+            at(Os::Unix, &[("HOME", "/h"), ("XDG_DATA_HOME", "/x")]),
+            p("/x/jupyter/kernels")
+        );
+        assert_eq!(
+            at(Os::MacOs, &[("HOME", "/h")]),
+            p("/h/Library/Jupyter/kernels")
+        );
+        assert_eq!(
+            at(Os::MacOs, &[("HOME", "/h"), ("JUPYTER_PLATFORM_DIRS", "1")]),
+            p("/h/Library/Application Support/jupyter/kernels")
+        );
+        assert_eq!(
+            at(
+                Os::MacOs,
+                &[("HOME", "/h"), ("JUPYTER_PLATFORM_DIRS", "Off")]
+            ),
+            p("/h/Library/Jupyter/kernels")
+        );
+        assert_eq!(
+            at(
+                Os::Windows,
+                &[("APPDATA", "C:/A"), ("LOCALAPPDATA", "C:/L")]
+            ),
+            p("C:/A/jupyter/kernels")
+        );
+        assert_eq!(
+            at(
+                Os::Windows,
+                &[
+                    ("APPDATA", "C:/A"),
+                    ("LOCALAPPDATA", "C:/L"),
+                    ("JUPYTER_PLATFORM_DIRS", "yes")
+                ]
+            ),
+            p("C:/L/jupyter/kernels")
+        );
+        assert_eq!(
+            at(Os::Windows, &[("USERPROFILE", "C:/U")]),
+            p("C:/U/.jupyter/data/kernels")
+        );
+    }
+
+    #[test]
+    fn kernel_specs_follow_the_ijulia_at_hand() {
+        let spec = |entry, os| {
+            kernel_json(
+                Path::new("/bin/sysimg"),
+                Path::new("/p/Project.toml"),
+                &entry,
+                "J",
+                os,
+            )
+        };
+        // JuliaLang/IJulia.jl v1.28.0 deps/kspec.jl: `-e "import IJulia; IJulia.run_kernel()"`.
+        let v = spec(KernelEntry::RunKernel, Os::Unix);
+        assert_eq!(
+            v["argv"],
+            serde_json::json!([
+                "/bin/sysimg",
+                "run",
+                "-p",
+                "/p/Project.toml",
+                "--",
+                "-i",
+                "--color=yes",
+                "-e",
+                "import IJulia; IJulia.run_kernel()",
+                "{connection_file}"
+            ])
+        );
+        assert_eq!(v["interrupt_mode"], "signal");
+        // v1.27.0 deps/kspec.jl: the kernel script's path.
+        let v = spec(
+            KernelEntry::Script(PathBuf::from("/d/IJulia/src/kernel.jl")),
+            Os::Windows,
+        );
+        assert_eq!(v["argv"][7], "/d/IJulia/src/kernel.jl");
+        assert_eq!(v["interrupt_mode"], "message");
     }
 }

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use julia_env::depot::Depots;
 use sysimg::kernel::{
-    ijulia_kernel_script, install as install_kernel, kernel_dir_name, kernel_json, kernels_dir,
+    ijulia_kernel_entry, install as install_kernel, kernel_dir_name, kernel_json, kernels_dir, Os,
 };
 
 use crate::cli::Cli;
@@ -13,7 +13,7 @@ use crate::exit::{ExitCode, Failure};
 
 pub fn install(cli: &Cli, name: Option<&str>, dir: Option<&Path>) -> Result<ExitCode, Failure> {
     let env = super::load_environment(cli)?;
-    let script = ijulia_kernel_script(&env, &Depots::from_env(None))?;
+    let entry = ijulia_kernel_entry(&env, &Depots::from_env(None))?;
     let sysimg = std::env::current_exe()
         .map_err(|e| Failure::bad_input(format!("cannot find the sysimg executable: {e}")))?;
     let env_name = env
@@ -29,11 +29,11 @@ pub fn install(cli: &Cli, name: Option<&str>, dir: Option<&Path>) -> Result<Exit
     let display = name.map_or_else(|| format!("Julia {env_name} (sysimg)"), str::to_string);
     let kernels = match dir {
         Some(d) => d.to_path_buf(),
-        None => kernels_dir(&|k| std::env::var(k).ok()).ok_or_else(|| {
+        None => kernels_dir(Os::this(), &|k| std::env::var(k).ok()).ok_or_else(|| {
             Failure::bad_input("cannot find Jupyter's data directory: set JUPYTER_DATA_DIR")
         })?,
     };
-    let spec = kernel_json(&sysimg, &env.project_file, &script, &display);
+    let spec = kernel_json(&sysimg, &env.project_file, &entry, &display, Os::this());
     let file = install_kernel(&kernels, &kernel_dir_name(&display), &spec)?;
     if cli.json {
         super::print_json(&serde_json::json!({"kernel": file.display().to_string(), "spec": spec}));
