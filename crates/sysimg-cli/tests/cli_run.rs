@@ -759,3 +759,74 @@ fn kernels_for_ijulia_1_28_and_later_start_run_kernel_and_jupyter_accepts_them()
         "signal"
     );
 }
+
+/// What `jl_get_cpu_features()` gives on a Haswell host, as the probe keeps it (the `+`
+/// features). Julia's src/processor_x86.cpp returns LLVM's `sys::getHostCPUFeatures()` there;
+/// LLVM's lib/TargetParser/Host.cpp (llvm/lib/Support/Host.cpp before LLVM 16) always sets the
+/// baseline `64bit`, `cmov`, `cx8`, `fxsr`, `mmx`, `sse`, `sse2`, and newer LLVMs add `crc32`
+/// (LLVM 17, with SSE4.2) and `evex512` (LLVM 18, with AVX-512F). Julia 1.10 ships LLVM 15,
+/// 1.11 LLVM 16, 1.12 LLVM 18.
+fn haswell_features(julia: &str) -> Vec<&'static str> {
+    let mut f = vec![
+        "64bit", "cmov", "cx8", "fxsr", "mmx", "sse", "sse2", "sse3", "ssse3", "sse4.1", "sse4.2",
+        "popcnt", "cx16", "sahf", "movbe", "aes", "pclmul", "xsave", "xsaveopt", "avx", "avx2",
+        "fma", "f16c", "bmi", "bmi2", "lzcnt", "rdrnd", "fsgsbase", "invpcid",
+    ];
+    if julia == "1.12.1" {
+        f.push("crc32");
+    }
+    f
+}
+
+fn toml_list(features: &[&str]) -> String {
+    features
+        .iter()
+        .map(|f| format!("\"{f}\""))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[test]
+fn native_images_fit_the_machine_that_built_them_on_modern_julia() {
+    for julia_version in ["1.10.5", "1.11.2", "1.12.1"] {
+        let t = T::new();
+        // Two julia binaries of the same release: the build machine's, and one on a host that
+        // lacks AVX2 (probes are cached per binary).
+        let same = haswell_features(julia_version);
+        let fewer: Vec<&str> = same.iter().copied().filter(|f| *f != "avx2").collect();
+        let lacking = t.dir.join("julia-no-avx2");
+        fs::copy(&t.julia, &lacking).unwrap();
+        let vars = |features: &[&str]| {
+            vec![
+                ("FAKE_JULIA_VERSION", julia_version.to_string()),
+                ("FAKE_JULIA_CPU_FEATURES", toml_list(features)),
+            ]
+        };
+        let build_vars = vars(&same);
+        let refs: Vec<(&str, &str)> = build_vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let o = t.sysimg(&["build", "--julia", &t.julia, "--json"], &refs);
+        assert_eq!(o.status.code(), Some(0), "{julia_version}: {}", err(&o));
+        // The same machine and julia: clean.
+        let o = t.sysimg(&["check", "--julia", &t.julia, "--json"], &refs);
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(v["errors"], 0, "{julia_version}: {v}");
+        let (o, argv) = run(
+            &t,
+            &["run", "--julia", &t.julia, "--on-stale", "fail"],
+            &refs,
+        );
+        assert_eq!(o.status.code(), Some(0), "{julia_version}: {}", err(&o));
+        assert_eq!(argv[0], "-J");
+        // A host lacking one of the image's features: refused, naming it.
+        let host_vars = vars(&fewer);
+        let refs: Vec<(&str, &str)> = host_vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let lacking_s = lacking.display().to_string();
+        let o = t.sysimg(&["check", "--julia", &lacking_s], &refs);
+        assert_eq!(o.status.code(), Some(1), "{julia_version}: {}", out(&o));
+        assert!(
+            out(&o).contains("[cpu-native]") && out(&o).contains("needs avx2"),
+            "{julia_version}: {}",
+            out(&o)
+        );
+    }
+}

@@ -309,7 +309,27 @@ fn check_cpu(record: &ImageRecord, host: &Host, f: &mut Findings) {
         );
         return;
     };
-    let fits = fit(isa, &target, &host.cpu, record.build_cpu.as_ref());
+    let fits = match &record.build_cpu {
+        // `native` is compared like with like (see `native_comparison`); named targets with
+        // sysimg's tables and detection.
+        Some(build) if target.uses_native() => {
+            let host_julia = host.julia.as_ref().map(|j| CpuFacts {
+                name: j.cpu_name.clone(),
+                features: j.cpu_features.iter().cloned().collect(),
+            });
+            let (build, native_host) =
+                crate::cpu::native_comparison(isa, build, &host.cpu, host_julia.as_ref());
+            let named = fit(isa, &target, &host.cpu, Some(&build));
+            let native = fit(isa, &target, &native_host, Some(&build));
+            target
+                .targets
+                .iter()
+                .zip(named.into_iter().zip(native))
+                .map(|(t, (n, v))| if t.name == "native" { v } else { n })
+                .collect()
+        }
+        _ => fit(isa, &target, &host.cpu, record.build_cpu.as_ref()),
+    };
     let runnable: Vec<String> = fits
         .iter()
         .enumerate()

@@ -429,6 +429,50 @@ fn table(isa: Isa) -> &'static [(&'static str, &'static str, &'static [&'static 
     }
 }
 
+/// Every feature name sysimg's CPU tables use for an architecture: the names its own host
+/// detection reports and compares.
+pub fn known_features(isa: Isa) -> BTreeSet<&'static str> {
+    table(isa)
+        .iter()
+        .flat_map(|(_, _, own)| own.iter().copied())
+        .collect()
+}
+
+/// The host features to compare a `native` image's build machine with, like with like.
+///
+/// A `native` image records the build machine's features as its julia's probe reported them:
+/// on Julia 1.10+ LLVM's whole host feature list (`jl_get_cpu_features`, which
+/// JuliaLang/julia src/processor_x86.cpp and processor_arm.cpp return as LLVM's
+/// `sys::getHostCPUFeatures()`, every feature with `+`), including baseline features sysimg's
+/// detection never names (`64bit`, `cmov`, `cx8`, `fxsr`, `mmx`, `sse`, `sse2`, and on newer
+/// LLVMs `crc32`, `evex512`; `neon`, `fp-armv8` on AArch64). So the host's features come from
+/// the same source: the probe of the julia that would run the image (the same Julia, so the
+/// same LLVM and names). Without it (no julia at hand, or one older than 1.10), both sides are
+/// cut down to the features sysimg detects itself: `(build, host)`.
+pub fn native_comparison(
+    isa: Isa,
+    build: &CpuFacts,
+    detected: &CpuFacts,
+    host_julia: Option<&CpuFacts>,
+) -> (CpuFacts, CpuFacts) {
+    match host_julia.filter(|j| !j.features.is_empty()) {
+        Some(julia) => (build.clone(), julia.clone()),
+        None => {
+            let known = known_features(isa);
+            let build = CpuFacts {
+                name: build.name.clone(),
+                features: build
+                    .features
+                    .iter()
+                    .filter(|f| known.contains(f.as_str()))
+                    .cloned()
+                    .collect(),
+            };
+            (build, detected.clone())
+        }
+    }
+}
+
 /// The features a CPU name implies, or `None` for a name outside Julia's tables.
 pub fn cpu_features(isa: Isa, name: &str) -> Option<BTreeSet<String>> {
     let name = match (isa, name) {
@@ -880,5 +924,25 @@ mod tests {
             );
         }
         assert!(!host.name.is_empty());
+    }
+
+    #[test]
+    fn native_is_compared_like_with_like() {
+        let llvm = |names: &[&str]| CpuFacts {
+            name: "haswell".into(),
+            features: names.iter().map(|s| s.to_string()).collect(),
+        };
+        // Built on Julia 1.12: LLVM's list, baseline and `crc32` included.
+        let build = llvm(&["64bit", "cmov", "sse2", "crc32", "avx2", "fma"]);
+        let detected = llvm(&["sse2", "avx2", "fma"]);
+        // With the host julia's own list: that list, whole.
+        let host_julia = llvm(&["64bit", "cmov", "sse2", "crc32", "avx2"]);
+        let (b, h) = native_comparison(Isa::X86_64, &build, &detected, Some(&host_julia));
+        assert_eq!((&b, &h), (&build, &host_julia));
+        // Without one: both sides as sysimg detects them; LLVM-only names drop out.
+        let (b, h) = native_comparison(Isa::X86_64, &build, &detected, None);
+        assert_eq!(h, detected);
+        assert!(b.features.contains("avx2") && b.features.contains("fma"));
+        assert!(!b.features.contains("64bit") && !b.features.contains("crc32"));
     }
 }
