@@ -758,7 +758,7 @@ fn run_julia(
             });
         }
     }
-    let mut child = cmd.spawn().map_err(|e| {
+    let mut child = crate::julia::spawn(&mut cmd).map_err(|e| {
         Error::invalid(
             Location::file(julia),
             format!("could not start julia: {e}; {}", crate::julia::INSTALL_HINT),

@@ -363,6 +363,35 @@ pub fn probe(julia: &Path, cache_dir: Option<&Path>) -> Result<JuliaInfo> {
     Ok(info)
 }
 
+/// Starts a julia, trying again for a moment when the binary is busy being written
+/// (`ETXTBSY`: another process forked while it was open for writing, as when juliaup or a test
+/// has just installed it).
+pub fn spawn(cmd: &mut Command) -> std::io::Result<std::process::Child> {
+    let mut tries = 0;
+    loop {
+        match cmd.spawn() {
+            Err(e) if is_busy(&e) && tries < 50 => {
+                tries += 1;
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            other => return other,
+        }
+    }
+}
+
+/// Whether an error is `ETXTBSY` (a program file still open for writing somewhere).
+pub fn is_busy(e: &std::io::Error) -> bool {
+    #[cfg(unix)]
+    {
+        e.raw_os_error() == Some(libc::ETXTBSY)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = e;
+        false
+    }
+}
+
 /// Refuses a julia older than [`MIN_JULIA`], naming its version.
 pub fn check_supported(info: &JuliaInfo) -> Result<()> {
     let mut parts = info.version.split(['.', '-', '+']);
@@ -390,21 +419,20 @@ fn run_probe(
     let out_path = dir.join("probe.out");
     let err_path = dir.join("probe.err");
     let create = |p: &Path| std::fs::File::create(p).map_err(|e| Error::io(p, e));
-    let mut child = Command::new(julia)
-        .args(["--startup-file=no", "--history-file=no"])
+    let mut cmd = Command::new(julia);
+    cmd.args(["--startup-file=no", "--history-file=no"])
         .arg(script)
         .env_remove("SYSIMG_BUILD_OUTPUT")
         .env_remove("JULIA_PROJECT")
         .stdin(std::process::Stdio::null())
         .stdout(create(&out_path)?)
-        .stderr(create(&err_path)?)
-        .spawn()
-        .map_err(|e| {
-            Error::invalid(
-                Location::file(julia),
-                format!("could not run julia: {e}; {INSTALL_HINT}"),
-            )
-        })?;
+        .stderr(create(&err_path)?);
+    let mut child = spawn(&mut cmd).map_err(|e| {
+        Error::invalid(
+            Location::file(julia),
+            format!("could not run julia: {e}; {INSTALL_HINT}"),
+        )
+    })?;
     let deadline = std::time::Instant::now() + timeout;
     let status = loop {
         match child.try_wait().map_err(|e| Error::io(julia, e))? {

@@ -224,7 +224,16 @@ fn exec(julia: &Path, argv: &[OsString], lock: Option<IdLock>) -> Result<ExitCod
         if let Some(lock) = lock {
             let _ = lock.keep_across_exec();
         }
-        let err = cmd.exec();
+        // exec returns only on failure; a julia binary still open for writing somewhere
+        // (just installed) is worth a few more tries.
+        let mut err = cmd.exec();
+        for _ in 0..50 {
+            if !sysimg::julia::is_busy(&err) {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+            err = cmd.exec();
+        }
         Err(Failure::bad_input(format!(
             "cannot start {}: {err}",
             julia.display()
