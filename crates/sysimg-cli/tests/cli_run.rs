@@ -796,10 +796,12 @@ fn native_images_fit_the_machine_that_built_them_on_modern_julia() {
         let fewer: Vec<&str> = same.iter().copied().filter(|f| *f != "avx2").collect();
         let lacking = t.dir.join("julia-no-avx2");
         fs::copy(&t.julia, &lacking).unwrap();
+        // The host as its julia reports it: no SYSIMG_HOST_CPU describing another machine.
         let vars = |features: &[&str]| {
             vec![
                 ("FAKE_JULIA_VERSION", julia_version.to_string()),
                 ("FAKE_JULIA_CPU_FEATURES", toml_list(features)),
+                ("SYSIMG_HOST_CPU", String::new()),
             ]
         };
         let build_vars = vars(&same);

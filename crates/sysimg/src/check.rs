@@ -69,8 +69,12 @@ impl Image {
 pub struct Host {
     /// The julia that would run the image, if one was found.
     pub julia: Option<JuliaInfo>,
-    /// The host CPU.
+    /// The host CPU, as sysimg detects it (or `SYSIMG_HOST_CPU` says).
     pub cpu: CpuFacts,
+    /// The host CPU as the julia that would run the image reports it (LLVM's feature list,
+    /// Julia 1.10+), to compare `native` images with; `None` without one, or when
+    /// `SYSIMG_HOST_CPU` describes another machine.
+    pub julia_cpu: Option<CpuFacts>,
     /// The host's architecture (from the julia when known, else sysimg's own).
     pub arch: String,
     /// The depots in which package sources and artifacts are looked for.
@@ -313,12 +317,8 @@ fn check_cpu(record: &ImageRecord, host: &Host, f: &mut Findings) {
         // `native` is compared like with like (see `native_comparison`); named targets with
         // sysimg's tables and detection.
         Some(build) if target.uses_native() => {
-            let host_julia = host.julia.as_ref().map(|j| CpuFacts {
-                name: j.cpu_name.clone(),
-                features: j.cpu_features.iter().cloned().collect(),
-            });
             let (build, native_host) =
-                crate::cpu::native_comparison(isa, build, &host.cpu, host_julia.as_ref());
+                crate::cpu::native_comparison(isa, build, &host.cpu, host.julia_cpu.as_ref());
             let named = fit(isa, &target, &host.cpu, Some(&build));
             let native = fit(isa, &target, &native_host, Some(&build));
             target
@@ -597,12 +597,20 @@ pub fn this_host(julia: Option<JuliaInfo>) -> Host {
         }
         _ => Depots::from_env(None),
     };
+    let overridden = std::env::var_os("SYSIMG_HOST_CPU").is_some_and(|v| !v.is_empty());
     Host {
         arch: julia
             .as_ref()
             .map(|j| j.arch.clone())
             .unwrap_or_else(|| std::env::consts::ARCH.to_string()),
         cpu: crate::cpu::host_cpu(),
+        julia_cpu: julia
+            .as_ref()
+            .filter(|j| !overridden && !j.cpu_features.is_empty())
+            .map(|j| CpuFacts {
+                name: j.cpu_name.clone(),
+                features: j.cpu_features.iter().cloned().collect(),
+            }),
         julia,
         depots,
     }

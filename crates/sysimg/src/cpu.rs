@@ -593,7 +593,7 @@ pub fn fit(
 /// AArch64). `SYSIMG_HOST_CPU="name:feat,feat,..."` overrides it (for tests and for checking
 /// an image against another machine).
 pub fn host_cpu() -> CpuFacts {
-    if let Some(spec) = std::env::var_os("SYSIMG_HOST_CPU") {
+    if let Some(spec) = std::env::var_os("SYSIMG_HOST_CPU").filter(|v| !v.is_empty()) {
         let spec = spec.to_string_lossy();
         let (name, features) = spec.split_once(':').unwrap_or((&spec, ""));
         return CpuFacts {

@@ -150,6 +150,7 @@ fn host(w: &World) -> Host {
     Host {
         julia: Some(julia("1.11.2", "5e9a32e7af2", "x86_64-linux-gnu")),
         cpu: cpu("haswell"),
+        julia_cpu: None,
         arch: "x86_64".into(),
         depots: Depots::new(vec![w.depot()]),
     }
