@@ -415,6 +415,54 @@ impl ProjectEditor {
         changed
     }
 
+    /// Makes the project's relative paths absolute against `base` (its original directory),
+    /// for a copy that lives elsewhere: `[sources]` entries' `path`, and `[workspace]`
+    /// `projects`. Returns whether anything changed.
+    pub fn absolutize_paths(&mut self, base: &Path) -> bool {
+        let abs = |p: &str| -> Option<String> {
+            let path = Path::new(p);
+            (!path.is_absolute()).then(|| {
+                crate::depot::normalize(&base.join(path))
+                    .to_string_lossy()
+                    .into_owned()
+            })
+        };
+        let mut changed = false;
+        if let Some(sources) = self
+            .doc
+            .get_mut("sources")
+            .and_then(Item::as_table_like_mut)
+        {
+            for (_, entry) in sources.iter_mut() {
+                let Some(t) = entry.as_table_like_mut() else {
+                    continue;
+                };
+                let Some(new) = t.get("path").and_then(Item::as_str).and_then(abs) else {
+                    continue;
+                };
+                if let Some(v) = t.get_mut("path") {
+                    *v = toml_edit::value(new);
+                    changed = true;
+                }
+            }
+        }
+        if let Some(projects) = self
+            .doc
+            .get_mut("workspace")
+            .and_then(Item::as_table_like_mut)
+            .and_then(|w| w.get_mut("projects"))
+            .and_then(Item::as_array_mut)
+        {
+            for v in projects.iter_mut() {
+                if let Some(new) = v.as_str().and_then(abs) {
+                    *v = new.into();
+                    changed = true;
+                }
+            }
+        }
+        changed
+    }
+
     /// Points every `[deps]`/`[weakdeps]`/`[extras]` entry with UUID `old` at `new`, and the
     /// project's own `uuid` too when it is `old`. Returns whether anything changed.
     pub fn change_uuid(&mut self, old: &Uuid, new: &Uuid) -> bool {

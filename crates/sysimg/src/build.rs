@@ -291,6 +291,19 @@ pub fn write_workspace(
     let manifest = env_dir.join("Manifest.toml");
     std::fs::copy(&req.env.project_file, &project).map_err(io_err(&project))?;
     std::fs::copy(&req.env.manifest_file, &manifest).map_err(io_err(&manifest))?;
+    // The copy lives elsewhere: relative `[sources]` paths and workspace members are made
+    // absolute, and a project that is itself a package brings its `src/`.
+    {
+        use julia_env::edit::ProjectEditor;
+        let mut ed = ProjectEditor::open(&project)?;
+        if ed.absolutize_paths(req.env.dir()) {
+            ed.write()?;
+        }
+    }
+    let own_src = req.env.dir().join("src");
+    if req.env.project.name.is_some() && req.env.project.uuid.is_some() && own_src.is_dir() {
+        copy_tree(&own_src, &env_dir.join("src"))?;
+    }
     let copy = Environment::load(&project, None)?;
     if req.plan.policy == Policy::Pinned {
         let stripped = crate::align::strip(&copy, req.plan)?;
@@ -461,6 +474,25 @@ fn copy_tree(src: &Path, dst: &Path) -> Result<(), Error> {
 /// environment `sysimg env check` finds errors in. Empty when the build may go ahead.
 pub fn refusals(req: &BuildRequest<'_>) -> Vec<String> {
     let mut out = Vec::new();
+    // create_sysimage loads the packages it is given from the project: they must be direct
+    // dependencies (PackageCompiler 2.x refuses others; 1.x fails to `import` them).
+    let direct: std::collections::BTreeSet<_> = req.env.project.deps.values().collect();
+    let indirect: Vec<&str> = req
+        .plan
+        .packages
+        .iter()
+        .filter(|p| p.role == Role::Public && !p.stdlib && !direct.contains(&p.uuid))
+        .map(|p| p.name.as_str())
+        .collect();
+    if !indirect.is_empty() {
+        out.push(format!(
+            "PackageCompiler bakes only direct dependencies, and {} {} not (add {} to the \
+             project, or name direct dependencies in `public`/`packages`)",
+            indirect.join(", "),
+            if indirect.len() == 1 { "is" } else { "are" },
+            if indirect.len() == 1 { "it" } else { "them" }
+        ));
+    }
     if req.spec.filter_stdlibs && req.spec.incremental {
         out.push(
             "`filter_stdlibs = true` needs `incremental = false` (PackageCompiler rejects the pair)"

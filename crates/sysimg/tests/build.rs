@@ -699,3 +699,86 @@ fn builds_that_can_only_make_a_useless_image_are_refused_before_julia_runs() {
     assert_eq!(count_lines(&w.log.join("tools")), 0);
     assert_eq!(count_lines(&w.log.join("builds")), 0);
 }
+
+#[test]
+fn the_copied_environment_keeps_its_paths_and_its_own_sources() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let w = world(&["Example"], "store");
+    let dir = w.root.join("env");
+    // The project is itself a package, with a relative [sources] path and workspace member.
+    let project = fs::read_to_string(dir.join("Project.toml")).unwrap();
+    fs::write(
+        dir.join("Project.toml"),
+        format!(
+            "name = \"MyApp\"\nuuid = \"99999999-0000-0000-0000-000000000001\"\n{project}\n\
+             [sources]\nExample = {{path = \"../vendor/Example\"}}\n\n\
+             [workspace]\nprojects = [\"test\"]\n"
+        ),
+    )
+    .unwrap();
+    fs::create_dir_all(dir.join("src")).unwrap();
+    fs::write(dir.join("src/MyApp.jl"), "module MyApp end\n").unwrap();
+    fs::create_dir_all(dir.join("test")).unwrap();
+    fs::write(dir.join("test/Project.toml"), "[deps]\n").unwrap();
+    run(&w, &AtomicBool::new(false), &mut Vec::new()).unwrap();
+    let ws = fs::read_dir(&w.log)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .find(|e| e.file_name().to_string_lossy().starts_with("workspace-"))
+        .unwrap()
+        .path();
+    let copied = fs::read_to_string(ws.join("environment/Project.toml")).unwrap();
+    let vendor = julia_env::depot::normalize(&w.root.join("vendor/Example"));
+    assert!(
+        copied.contains(&format!("path = \"{}\"", vendor.display())),
+        "{copied}"
+    );
+    assert!(
+        copied.contains(&format!("\"{}\"", dir.join("test").display())),
+        "{copied}"
+    );
+    assert_eq!(
+        fs::read_to_string(ws.join("environment/src/MyApp.jl")).unwrap(),
+        "module MyApp end\n"
+    );
+}
+
+#[test]
+fn public_packages_must_be_direct_dependencies() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let w = world(&["Example", "Tables"], "store");
+    // Tables becomes an indirect dependency (of Example), named public by the dev spec.
+    let dir = w.root.join("env");
+    let project = fs::read_to_string(dir.join("Project.toml")).unwrap();
+    let project: String = project
+        .lines()
+        .filter(|l| !l.starts_with("\"Tables\""))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    fs::write(dir.join("Project.toml"), project).unwrap();
+    let manifest = fs::read_to_string(dir.join("Manifest.toml")).unwrap();
+    fs::write(
+        dir.join("Manifest.toml"),
+        manifest.replacen(
+            "[[deps.\"Example\"]]\n",
+            "[[deps.\"Example\"]]\ndeps = [\"Tables\"]\n",
+            1,
+        ),
+    )
+    .unwrap();
+    let env = Environment::load(&dir.join("Project.toml"), None).unwrap();
+    let spec = ImageSpec {
+        policy: Policy::Dev,
+        public: vec!["Tables".into()],
+        ..ImageSpec::new()
+    };
+    let plan = make_plan(&env, &spec).unwrap();
+    let req = request(&w, &env, &spec, &plan);
+    let err = build(&req, &AtomicBool::new(false), &mut |_| {})
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("PackageCompiler bakes only direct dependencies, and Tables is not"),
+        "{err}"
+    );
+}
