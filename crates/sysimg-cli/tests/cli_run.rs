@@ -832,3 +832,84 @@ fn native_images_fit_the_machine_that_built_them_on_modern_julia() {
         );
     }
 }
+
+#[test]
+fn juliaups_launcher_is_seen_through_to_the_channels_julia() {
+    // A juliaup install (JuliaLang/juliaup src/config_file.rs, src/bin/julialauncher.rs): the
+    // `julia` on PATH is the launcher, `juliaup` beside it; `juliaup.json` in
+    // $JULIAUP_DEPOT_PATH/juliaup names the channels. Running the launcher here would fail.
+    let t = T::new();
+    let bin = t.dir.join("juliaup-bin");
+    fs::create_dir_all(&bin).unwrap();
+    let script = "#!/bin/sh\necho 'the launcher ran' >&2\nexit 99\n";
+    for name in ["julia", "juliaup"] {
+        fs::write(bin.join(name), script).unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(bin.join(name), fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let home = t.dir.join("ju-depot/juliaup");
+    let install = |rel: &str| {
+        let p = home.join(rel);
+        fs::create_dir_all(p.parent().unwrap()).unwrap();
+        fs::copy(&t.julia, &p).unwrap();
+        p
+    };
+    install("julia-1.11.2/bin/julia");
+    let app = install("julia-1.11.3/Julia-1.11.app/Contents/Resources/julia/bin/julia");
+    let linked = install("elsewhere/bin/julia");
+    let cwd = t.dir.canonicalize().unwrap();
+    fs::write(
+        home.join("juliaup.json"),
+        serde_json::json!({
+            "Default": "release",
+            "InstalledVersions": {
+                "1.11.2+0.x64.linux.gnu": {"Path": "./julia-1.11.2"},
+                "1.11.3+0.x64.apple.darwin14": {
+                    "Path": "./julia-1.11.3",
+                    "BinaryPath": "./julia-1.11.3/Julia-1.11.app/Contents/Resources/julia/bin/julia"
+                }
+            },
+            "InstalledChannels": {
+                "release": {"Version": "1.11.2+0.x64.linux.gnu"},
+                "app": {"Version": "1.11.3+0.x64.apple.darwin14"},
+                "mine": {"Command": linked.display().to_string(), "Args": ["--threads=2"]},
+                "dev": {"Target": "mine", "Args": ["-O1"]}
+            },
+            "Overrides": [{"Path": cwd.join("not-here").display().to_string(), "Channel": "app"}]
+        })
+        .to_string(),
+    )
+    .unwrap();
+    let path = format!("{}:/usr/bin:/bin", bin.display());
+    let depot = t.dir.join("ju-depot").display().to_string();
+    let base = [
+        ("PATH", path.as_str()),
+        ("JULIAUP_DEPOT_PATH", depot.as_str()),
+    ];
+    // The default channel's julia builds and runs, never the launcher.
+    let o = t.sysimg(&["build", "--json"], &base);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    let (o, argv) = run(&t, &["run", "--on-stale", "fail"], &base);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    assert_eq!(argv[0], "-J", "{argv:?}");
+    // JULIAUP_CHANNEL: an alias of a linked channel, both channels' Args first, as juliaup
+    // passes them (alias Args, then the linked channel's).
+    let mut env = base.to_vec();
+    env.push(("JULIAUP_CHANNEL", "dev"));
+    let (o, argv) = run(&t, &["run", "--on-stale", "ignore"], &env);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    assert_eq!(&argv[..2], ["-O1", "--threads=2"], "{argv:?}");
+    // A directory override covering the current directory wins over the default.
+    let json = fs::read_to_string(home.join("juliaup.json")).unwrap();
+    fs::write(
+        home.join("juliaup.json"),
+        json.replace(
+            &cwd.join("not-here").display().to_string(),
+            &cwd.display().to_string(),
+        ),
+    )
+    .unwrap();
+    let o = t.sysimg(&["julia-args", "--json", "--on-stale", "ignore"], &base);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["julia"], app.display().to_string(), "{v}");
+}

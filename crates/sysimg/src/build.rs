@@ -11,7 +11,7 @@
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -637,7 +637,7 @@ pub fn build(
     let build_jl = write_workspace(req, &record, &tools, &workspace)?;
     let output = tmp.path().join(&record.image.file);
     let status = run_julia(
-        &req.julia.path,
+        &req.julia.command(),
         &build_jl,
         Some(&output),
         &mut log,
@@ -707,7 +707,7 @@ fn install_packagecompiler(
     let script = workspace.join("tools.jl");
     std::fs::write(&script, tools.install_script()).map_err(io_err(&script))?;
     let (mut version, mut unavailable) = (None, None);
-    let status = run_julia(&req.julia.path, &script, None, log, cancel, &mut |e| {
+    let status = run_julia(&req.julia.command(), &script, None, log, cancel, &mut |e| {
         if let BuildEvent::Line(line) = &e {
             if let Some(v) = line.strip_prefix(VERSION_LINE) {
                 version = Some(v.trim().to_string());
@@ -748,14 +748,14 @@ enum JuliaExit {
 /// `Pkg.instantiate` (the script precompiles once). The depots are the caller's, so what the
 /// build installs is where the image's users find it.
 fn run_julia(
-    julia: &Path,
+    julia: &crate::julia::JuliaCommand,
     script: &Path,
     output: Option<&Path>,
     log: &mut std::fs::File,
     cancel: &AtomicBool,
     on_event: &mut dyn FnMut(BuildEvent),
 ) -> Result<JuliaExit, Error> {
-    let mut cmd = Command::new(julia);
+    let mut cmd = julia.command();
     cmd.args(["--startup-file=no", "--history-file=no"])
         .arg(script)
         .env_remove("SYSIMG_BUILD_OUTPUT")
@@ -792,7 +792,7 @@ fn run_julia(
     }
     let mut child = crate::julia::spawn(&mut cmd).map_err(|e| {
         Error::invalid(
-            Location::file(julia),
+            Location::file(&julia.path),
             format!("could not start julia: {e}; {}", crate::julia::INSTALL_HINT),
         )
     })?;
@@ -854,7 +854,7 @@ fn run_julia(
             stop_group(&mut child);
             return Ok(JuliaExit::Cancelled);
         }
-        match child.try_wait().map_err(io_err(julia))? {
+        match child.try_wait().map_err(io_err(&julia.path))? {
             Some(s) => break s,
             None => std::thread::sleep(Duration::from_millis(20)),
         }

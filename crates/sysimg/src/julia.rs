@@ -27,6 +27,38 @@ pub struct JuliaChoice<'a> {
     pub path: Option<&'a OsStr>,
     /// juliaup's home (`$JULIAUP_DEPOT_PATH/juliaup`, else `~/.julia/juliaup`).
     pub juliaup_home: Option<PathBuf>,
+    /// `JULIAUP_CHANNEL`, which juliaup's launcher obeys before directory overrides.
+    pub juliaup_channel: Option<String>,
+    /// The directory julia will run in (juliaup's directory overrides match it).
+    pub cwd: Option<PathBuf>,
+}
+
+/// A julia to run: its binary, and the arguments that go before any of sysimg's (a linked
+/// or aliased juliaup channel's `Args`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct JuliaCommand {
+    /// The binary.
+    pub path: PathBuf,
+    /// Arguments it always takes first.
+    #[serde(default)]
+    pub args: Vec<String>,
+}
+
+impl JuliaCommand {
+    /// A plain binary.
+    pub fn binary(path: PathBuf) -> JuliaCommand {
+        JuliaCommand {
+            path,
+            args: Vec::new(),
+        }
+    }
+
+    /// A `Command` for it, its own arguments given.
+    pub fn command(&self) -> Command {
+        let mut c = Command::new(&self.path);
+        c.args(&self.args);
+        c
+    }
 }
 
 impl JuliaChoice<'_> {
@@ -43,21 +75,77 @@ fn not_found(what: String) -> Error {
     Error::invalid(Location::file("julia"), format!("{what}; {INSTALL_HINT}"))
 }
 
-/// Resolves the julia binary to use.
-pub fn find_julia(choice: &JuliaChoice<'_>) -> Result<PathBuf> {
+/// Resolves the julia to use. juliaup's launcher is seen through: the channel it would pick
+/// (see [`launcher_channel`]) is resolved to its real binary, so that the probe's cache, the
+/// build and `run` all use the Julia the image is for, and a `juliaup update` shows as a new
+/// binary.
+pub fn find_julia(choice: &JuliaChoice<'_>) -> Result<JuliaCommand> {
     if let Some(flag) = choice.flag {
         return match flag.strip_prefix('+') {
             Some(channel) => juliaup_channel(choice, channel),
-            None => existing(PathBuf::from(flag), "--julia"),
+            None => through_launcher(choice, existing(PathBuf::from(flag), "--julia")?),
         };
     }
     if let Some(env) = choice.env.filter(|e| !e.is_empty()) {
-        return existing(PathBuf::from(env), "JULIA");
+        return through_launcher(choice, existing(PathBuf::from(env), "JULIA")?);
     }
     if let Some(spec) = choice.spec {
         return juliaup_channel(choice, spec.trim_start_matches('+'));
     }
-    which("julia", choice.path).ok_or_else(|| not_found("no `julia` on PATH".into()))
+    let found =
+        which("julia", choice.path).ok_or_else(|| not_found("no `julia` on PATH".into()))?;
+    through_launcher(choice, found)
+}
+
+/// Whether a julia binary is juliaup's launcher (`julialauncher`, or any `julia` with
+/// `juliaup` beside it).
+pub fn is_juliaup_launcher(path: &Path) -> bool {
+    let real = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let exe = |name: &str| format!("{name}{}", std::env::consts::EXE_SUFFIX);
+    real.file_name()
+        .is_some_and(|n| n == exe("julialauncher").as_str())
+        || [path, real.as_path()]
+            .iter()
+            .any(|p| p.parent().is_some_and(|d| d.join(exe("juliaup")).is_file()))
+}
+
+fn through_launcher(choice: &JuliaChoice<'_>, path: PathBuf) -> Result<JuliaCommand> {
+    if !is_juliaup_launcher(&path) {
+        return Ok(JuliaCommand::binary(path));
+    }
+    let config = read_juliaup_config(choice)?;
+    let channel = launcher_channel(choice, &config).ok_or_else(|| {
+        not_found(format!(
+            "{} is juliaup's launcher, and juliaup has no default channel",
+            path.display()
+        ))
+    })?;
+    resolve_channel(choice, &config, &channel)
+}
+
+/// The channel juliaup's launcher picks when no `+channel` is given (JuliaLang/juliaup
+/// src/bin/julialauncher.rs, `run_app`): `JULIAUP_CHANNEL`, else the longest directory
+/// override containing the current directory (`Overrides`), else `Default`. (The launcher's
+/// optional Manifest-based choice, `ManifestVersionDetect`, is not followed: name the channel
+/// with `--julia +CHANNEL` when it is on.)
+pub fn launcher_channel(choice: &JuliaChoice<'_>, config: &serde_json::Value) -> Option<String> {
+    if let Some(c) = choice.juliaup_channel.as_ref().filter(|c| !c.is_empty()) {
+        return Some(c.clone());
+    }
+    let cwd = choice
+        .cwd
+        .as_ref()
+        .map(|d| std::fs::canonicalize(d).unwrap_or_else(|_| d.clone()));
+    let chosen = cwd.and_then(|cwd| {
+        config["Overrides"]
+            .as_array()?
+            .iter()
+            .filter_map(|o| Some((o["Path"].as_str()?, o["Channel"].as_str()?)))
+            .filter(|(p, _)| cwd.starts_with(p))
+            .max_by_key(|(p, _)| p.len())
+            .map(|(_, c)| c.to_string())
+    });
+    chosen.or_else(|| config["Default"].as_str().map(str::to_string))
 }
 
 fn existing(p: PathBuf, from: &str) -> Result<PathBuf> {
@@ -111,28 +199,59 @@ fn is_executable(p: &Path) -> bool {
     }
 }
 
-/// A juliaup channel's julia, read from juliaup's `juliaup.json` (installed versions,
-/// linked, direct-download and alias channels).
-pub fn juliaup_channel(choice: &JuliaChoice<'_>, channel: &str) -> Result<PathBuf> {
+fn read_juliaup_config(choice: &JuliaChoice<'_>) -> Result<serde_json::Value> {
     let home = choice.juliaup_home.clone().ok_or_else(|| {
-        not_found(format!(
-            "juliaup channel `{channel}` asked for, but no home directory is known"
-        ))
+        not_found("juliaup is in use, but no home directory is known".to_string())
     })?;
     let config_file = home.join("juliaup.json");
     let text = std::fs::read_to_string(&config_file).map_err(|_| {
         not_found(format!(
-            "juliaup channel `{channel}` asked for, but {} does not exist",
+            "juliaup is in use, but {} does not exist",
             config_file.display()
         ))
     })?;
-    let config: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+    serde_json::from_str(&text).map_err(|e| {
         Error::invalid(
             Location::file(&config_file),
             format!("not valid juliaup configuration: {e}"),
         )
-    })?;
+    })
+}
+
+/// A juliaup channel's julia, read from juliaup's `juliaup.json`.
+pub fn juliaup_channel(choice: &JuliaChoice<'_>, channel: &str) -> Result<JuliaCommand> {
+    let config = read_juliaup_config(choice)?;
+    resolve_channel(choice, &config, channel)
+}
+
+/// A channel's binary and arguments as juliaup's launcher resolves them
+/// (`get_julia_path_from_channel`): an alias channel's `Target` (its `Args` first), a linked
+/// channel's `Command` and `Args`, an installed version's or a direct-download channel's
+/// `BinaryPath` (macOS `.app` installs) relative to juliaup's home, else `<Path>/bin/julia`.
+fn resolve_channel(
+    choice: &JuliaChoice<'_>,
+    config: &serde_json::Value,
+    channel: &str,
+) -> Result<JuliaCommand> {
+    let home = choice.juliaup_home.clone().unwrap_or_default();
+    let exe = if cfg!(windows) { "julia.exe" } else { "julia" };
+    let binary = |entry: &serde_json::Value, dir: &str| -> PathBuf {
+        match entry["BinaryPath"].as_str() {
+            Some(bp) => julia_env::depot::normalize(&home.join(bp)),
+            None => julia_env::depot::normalize(&home.join(dir).join("bin").join(exe)),
+        }
+    };
     let mut name = channel.to_string();
+    let mut args: Vec<String> = Vec::new();
+    let strings = |v: &serde_json::Value| -> Vec<String> {
+        v.as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
     for _ in 0..8 {
         let Some(ch) = config["InstalledChannels"].get(&name) else {
             let installed: Vec<&str> = config["InstalledChannels"]
@@ -149,29 +268,32 @@ pub fn juliaup_channel(choice: &JuliaChoice<'_>, channel: &str) -> Result<PathBu
             )));
         };
         if let Some(target) = ch["Target"].as_str() {
+            args.extend(strings(&ch["Args"]));
             name = target.to_string();
             continue;
         }
         if let Some(cmd) = ch["Command"].as_str() {
-            return existing(PathBuf::from(cmd), "a linked juliaup channel");
+            args.extend(strings(&ch["Args"]));
+            let path = existing(PathBuf::from(cmd), "a linked juliaup channel")?;
+            return Ok(JuliaCommand { path, args });
         }
-        let dir = match (ch["Path"].as_str(), ch["Version"].as_str()) {
-            (Some(p), _) => p.to_string(),
-            (None, Some(v)) => config["InstalledVersions"][v]["Path"]
-                .as_str()
-                .ok_or_else(|| {
+        let path = match (ch["Path"].as_str(), ch["Version"].as_str()) {
+            (Some(p), _) => binary(ch, p),
+            (None, Some(v)) => {
+                let version = &config["InstalledVersions"][v];
+                let dir = version["Path"].as_str().ok_or_else(|| {
                     not_found(format!(
                         "juliaup channel `{name}` names version {v}, which is not installed"
                     ))
-                })?
-                .to_string(),
+                })?;
+                binary(version, dir)
+            }
             _ => return Err(not_found(format!("juliaup channel `{name}` has no path"))),
         };
-        let exe = if cfg!(windows) { "julia.exe" } else { "julia" };
-        return existing(
-            julia_env::depot::normalize(&home.join(dir).join("bin").join(exe)),
-            "juliaup",
-        );
+        return Ok(JuliaCommand {
+            path: existing(path, "juliaup")?,
+            args,
+        });
     }
     Err(not_found(format!(
         "juliaup channel `{channel}` is an alias loop"
@@ -183,6 +305,9 @@ pub fn juliaup_channel(choice: &JuliaChoice<'_>, channel: &str) -> Result<PathBu
 pub struct JuliaInfo {
     /// The binary.
     pub path: PathBuf,
+    /// Arguments it always takes first (a linked or aliased juliaup channel's).
+    #[serde(default)]
+    pub args: Vec<String>,
     /// `VERSION`.
     pub version: String,
     /// The git commit it was built from.
@@ -209,6 +334,16 @@ pub struct JuliaInfo {
 
 /// The oldest Julia sysimg supports (PackageCompiler 1.4.1 runs on 1.5).
 pub const MIN_JULIA: (u64, u64) = (1, 5);
+
+impl JuliaInfo {
+    /// The command that runs this julia.
+    pub fn command(&self) -> JuliaCommand {
+        JuliaCommand {
+            path: self.path.clone(),
+            args: self.args.clone(),
+        }
+    }
+}
 
 /// The probe julia runs: it prints the facts as TOML on stdout. Nothing is interpolated.
 ///
@@ -273,7 +408,8 @@ println("default_image = ", sysimg_toml_string(unsafe_string(Base.JLOptions().im
 /// How long the probe may take before the julia is given up on.
 pub const PROBE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
 
-fn cache_key(julia: &Path) -> Option<String> {
+fn cache_key(cmd: &JuliaCommand) -> Option<String> {
+    let julia = cmd.path.as_path();
     let meta = std::fs::metadata(julia).ok()?;
     let mtime = meta
         .modified()
@@ -282,7 +418,12 @@ fn cache_key(julia: &Path) -> Option<String> {
         .ok()?
         .as_nanos();
     let canonical = std::fs::canonicalize(julia).unwrap_or_else(|_| julia.to_path_buf());
-    let input = format!("{}\n{}\n{mtime}\n", canonical.display(), meta.len());
+    let input = format!(
+        "{}\n{}\n{mtime}\n{}\n",
+        canonical.display(),
+        meta.len(),
+        cmd.args.join("\u{0}")
+    );
     Some(hex::encode(&Sha256::digest(input.as_bytes())[..16]))
 }
 
@@ -308,6 +449,7 @@ pub fn parse_probe_output(julia: &Path, text: &str) -> Result<JuliaInfo> {
     let list = |k: &str| root.get(k).and_then(string_array).unwrap_or_default();
     Ok(JuliaInfo {
         path: julia.to_path_buf(),
+        args: Vec::new(),
         version: s("version")?,
         commit: s("commit")?,
         os: s("os")?,
@@ -324,7 +466,7 @@ pub fn parse_probe_output(julia: &Path, text: &str) -> Result<JuliaInfo> {
 
 /// Learns a julia's facts, from the cache in `cache_dir` when the binary is unchanged, else
 /// by running the probe (`julia --startup-file=no --history-file=no probe.jl`).
-pub fn probe(julia: &Path, cache_dir: Option<&Path>) -> Result<JuliaInfo> {
+pub fn probe(julia: &JuliaCommand, cache_dir: Option<&Path>) -> Result<JuliaInfo> {
     let key = cache_key(julia);
     let cached = match (cache_dir, &key) {
         (Some(dir), Some(k)) => Some(dir.join(format!("{k}.json"))),
@@ -341,15 +483,16 @@ pub fn probe(julia: &Path, cache_dir: Option<&Path>) -> Result<JuliaInfo> {
     let script = dir.path().join("probe.jl");
     std::fs::write(&script, PROBE_SOURCE).map_err(|e| Error::io(&script, e))?;
     let (stdout, stderr) = run_probe(julia, &script, dir.path(), PROBE_TIMEOUT)?;
-    let info = parse_probe_output(julia, &stdout).map_err(|e| {
+    let mut info = parse_probe_output(&julia.path, &stdout).map_err(|e| {
         Error::invalid(
-            Location::file(julia),
+            Location::file(&julia.path),
             format!(
                 "the julia probe printed something sysimg cannot read ({e}); its last error line: {}",
                 stderr.lines().last().unwrap_or("")
             ),
         )
     })?;
+    info.args = julia.args.clone();
     check_supported(&info)?;
     if let Some(c) = &cached {
         if let Some(parent) = c.parent() {
@@ -411,7 +554,7 @@ pub fn check_supported(info: &JuliaInfo) -> Result<()> {
 
 /// Runs the probe with its output in files (no pipe can fill up), giving up after `timeout`.
 fn run_probe(
-    julia: &Path,
+    julia: &JuliaCommand,
     script: &Path,
     dir: &Path,
     timeout: std::time::Duration,
@@ -419,7 +562,7 @@ fn run_probe(
     let out_path = dir.join("probe.out");
     let err_path = dir.join("probe.err");
     let create = |p: &Path| std::fs::File::create(p).map_err(|e| Error::io(p, e));
-    let mut cmd = Command::new(julia);
+    let mut cmd = julia.command();
     cmd.args(["--startup-file=no", "--history-file=no"])
         .arg(script)
         .env_remove("SYSIMG_BUILD_OUTPUT")
@@ -429,19 +572,19 @@ fn run_probe(
         .stderr(create(&err_path)?);
     let mut child = spawn(&mut cmd).map_err(|e| {
         Error::invalid(
-            Location::file(julia),
+            Location::file(&julia.path),
             format!("could not run julia: {e}; {INSTALL_HINT}"),
         )
     })?;
     let deadline = std::time::Instant::now() + timeout;
     let status = loop {
-        match child.try_wait().map_err(|e| Error::io(julia, e))? {
+        match child.try_wait().map_err(|e| Error::io(&julia.path, e))? {
             Some(status) => break status,
             None if std::time::Instant::now() >= deadline => {
                 let _ = child.kill();
                 let _ = child.wait();
                 return Err(Error::invalid(
-                    Location::file(julia),
+                    Location::file(&julia.path),
                     format!(
                         "the julia probe did not finish within {} s; is this really julia?",
                         timeout.as_secs()
@@ -456,7 +599,7 @@ fn run_probe(
     let (stdout, stderr) = (read(&out_path), read(&err_path));
     if !status.success() {
         return Err(Error::invalid(
-            Location::file(julia),
+            Location::file(&julia.path),
             format!(
                 "the julia probe failed ({status}): {}",
                 stderr.lines().last().unwrap_or("")

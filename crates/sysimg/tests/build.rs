@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use julia_env::environment::Environment;
 use sysimg::build::{build, BuildError, BuildEvent, BuildOutcome, BuildRequest};
-use sysimg::julia::{probe, JuliaInfo};
+use sysimg::julia::{probe, JuliaCommand, JuliaInfo};
 use sysimg::plan::make_plan;
 use sysimg::spec::{ImageSpec, Policy};
 use sysimg::store::Store;
@@ -58,7 +58,11 @@ fn world(package_names: &[&str], store_dir_name: &str) -> World {
     let store = Store {
         root: root.join(store_dir_name),
     };
-    let julia = probe(&julia_path, Some(&store.root.join("cache"))).unwrap();
+    let julia = probe(
+        &JuliaCommand::binary(julia_path),
+        Some(&store.root.join("cache")),
+    )
+    .unwrap();
     World {
         _t: t,
         root,
@@ -136,7 +140,7 @@ fn a_build_runs_julia_as_documented_and_fills_the_store() {
     let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let w = world(&["Example", "CSV"], "store");
     // The probe ran once and was cached: probing again runs no julia.
-    probe(&w.julia.path, Some(&w.store.root.join("cache"))).unwrap();
+    probe(&w.julia.command(), Some(&w.store.root.join("cache"))).unwrap();
     assert_eq!(count_lines(&w.log.join("probes")), 1);
     assert_eq!(w.julia.version, "1.11.2");
     assert_eq!(w.julia.cpu_features.len(), 9);
@@ -403,7 +407,7 @@ fn dev_images_side_load_internal_packages_under_derived_uuids() {
     let w = world(&["Unused"], "store");
     let depot = w.root.join("depot");
     std::env::set_var("FAKE_JULIA_DEPOT", &depot);
-    let julia = probe(&w.julia.path, None).unwrap();
+    let julia = probe(&w.julia.command(), None).unwrap();
     assert_eq!(julia.depot_path, [depot.display().to_string()]);
     let df: Uuid = "a93c6f00-e57d-5684-b7b6-d8193f3e46c0".parse().unwrap();
     let tables: Uuid = "bd369af6-aec1-5ad0-b16a-f7cc5008161c".parse().unwrap();
@@ -569,7 +573,7 @@ fn a_julia_older_than_1_5_is_refused_by_name() {
     std::env::set_var("FAKE_JULIA_LOG", t.path().join("log"));
     std::env::set_var("FAKE_JULIA_VERSION", "1.4.2");
     let julia = common::fake_julia(t.path());
-    let result = probe(&julia, None);
+    let result = probe(&JuliaCommand::binary(julia), None);
     std::env::remove_var("FAKE_JULIA_VERSION");
     let err = result.unwrap_err().to_string();
     assert!(

@@ -124,6 +124,7 @@ impl World {
 
 fn julia(version: &str, commit: &str, triplet: &str) -> JuliaInfo {
     JuliaInfo {
+        args: Vec::new(),
         path: PathBuf::from("/opt/julia/bin/julia"),
         version: version.into(),
         commit: commit.into(),

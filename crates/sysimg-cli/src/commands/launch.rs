@@ -208,7 +208,9 @@ pub fn run(cli: &Cli, args: &RunArgs) -> Result<ExitCode, Failure> {
             Err(_) => {} // An unwritable store does not stop julia.
         }
     }
-    let mut argv: Vec<OsString> = image_args(image, &launch.project_file);
+    // A linked or aliased juliaup channel's own arguments come first, as juliaup puts them.
+    let mut argv: Vec<OsString> = launch.julia.args.iter().map(OsString::from).collect();
+    argv.extend(image_args(image, &launch.project_file));
     argv.extend(args.args.iter().cloned());
     exec(&launch.julia.path, &argv, lock)
 }

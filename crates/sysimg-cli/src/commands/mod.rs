@@ -94,9 +94,11 @@ pub fn julia(flag: Option<&str>, spec: Option<&str>, store: &Store) -> Result<Ju
         spec,
         path: path.as_deref(),
         juliaup_home: JuliaChoice::juliaup_home_from_env(),
+        juliaup_channel: std::env::var("JULIAUP_CHANNEL").ok(),
+        cwd: std::env::current_dir().ok(),
     };
-    let julia_path = find_julia(&choice)?;
-    Ok(probe(&julia_path, Some(&store.root.join("cache")))?)
+    let julia = find_julia(&choice)?;
+    Ok(probe(&julia, Some(&store.root.join("cache")))?)
 }
 
 /// `n` with the singular or plural noun: "1 error", "2 errors".
