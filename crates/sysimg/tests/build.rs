@@ -109,6 +109,16 @@ fn run(
     build(&req, cancel, &mut |e| events.push(e))
 }
 
+/// The copy of the build workspace the fake julia kept (the real one is deleted).
+fn workspace_copy(w: &World) -> PathBuf {
+    fs::read_dir(&w.log)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .find(|e| e.file_name().to_string_lossy().starts_with("workspace-"))
+        .unwrap()
+        .path()
+}
+
 fn count_lines(p: &Path) -> usize {
     fs::read_to_string(p)
         .map(|s| s.lines().count())
@@ -223,12 +233,7 @@ fn a_build_runs_julia_as_documented_and_fills_the_store() {
         record.id
     );
     // The workspace julia saw: generated Julia parses, the environment was copied.
-    let ws = fs::read_dir(&w.log)
-        .unwrap()
-        .filter_map(|e| e.ok())
-        .find(|e| e.file_name().to_string_lossy().starts_with("workspace-"))
-        .unwrap()
-        .path();
+    let ws = workspace_copy(&w);
     let build_jl = fs::read_to_string(ws.join("build.jl")).unwrap();
     common::assert_clean_julia(&build_jl);
     assert!(
@@ -352,12 +357,7 @@ fn hostile_names_and_paths_do_not_change_the_generated_code() {
     ];
     let w = world(&names, "st\"o$(re)\\x");
     let outcome = run(&w, &AtomicBool::new(false), &mut Vec::new()).unwrap();
-    let ws = fs::read_dir(&w.log)
-        .unwrap()
-        .filter_map(|e| e.ok())
-        .find(|e| e.file_name().to_string_lossy().starts_with("workspace-"))
-        .unwrap()
-        .path();
+    let ws = workspace_copy(&w);
     let build_jl = fs::read_to_string(ws.join("build.jl")).unwrap();
     common::assert_clean_julia(&build_jl);
     let data = fs::read_to_string(ws.join("sysimage_data.jl")).unwrap();
@@ -476,12 +476,7 @@ fn dev_images_side_load_internal_packages_under_derived_uuids() {
         Some(derived)
     );
     // The workspace julia saw: Tables under its derived UUID, tracked at a rewritten copy.
-    let ws = fs::read_dir(&w.log)
-        .unwrap()
-        .filter_map(|e| e.ok())
-        .find(|e| e.file_name().to_string_lossy().starts_with("workspace-"))
-        .unwrap()
-        .path();
+    let ws = workspace_copy(&w);
     let m = Manifest::read(&ws.join("environment/Manifest.toml")).unwrap_or_else(|e| panic!("{e}"));
     let t = m.by_name("Tables").next().unwrap();
     assert_eq!(t.uuid, derived);
@@ -554,12 +549,7 @@ fn preference_files_go_into_the_build_and_the_image_id() {
         .record()
         .clone();
     assert_eq!(record.id, changed);
-    let ws = fs::read_dir(&w.log)
-        .unwrap()
-        .filter_map(|e| e.ok())
-        .find(|e| e.file_name().to_string_lossy().starts_with("workspace-"))
-        .unwrap()
-        .path();
+    let ws = workspace_copy(&w);
     assert_eq!(
         fs::read_to_string(ws.join("environment/LocalPreferences.toml")).unwrap(),
         "[Example]\nmode = \"slow\"\n"
@@ -725,12 +715,7 @@ fn the_copied_environment_keeps_its_paths_and_its_own_sources() {
     fs::create_dir_all(dir.join("test")).unwrap();
     fs::write(dir.join("test/Project.toml"), "[deps]\n").unwrap();
     run(&w, &AtomicBool::new(false), &mut Vec::new()).unwrap();
-    let ws = fs::read_dir(&w.log)
-        .unwrap()
-        .filter_map(|e| e.ok())
-        .find(|e| e.file_name().to_string_lossy().starts_with("workspace-"))
-        .unwrap()
-        .path();
+    let ws = workspace_copy(&w);
     let copied = fs::read_to_string(ws.join("environment/Project.toml")).unwrap();
     let vendor = julia_env::depot::normalize(&w.root.join("vendor/Example"));
     assert!(
