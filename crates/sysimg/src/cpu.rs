@@ -192,7 +192,8 @@ const X86_CPUS: &[(&str, &str, &[&str])] = &[
     ("nocona", "", &["sse3", "cx16"]),
     ("penryn", "nocona", &["ssse3", "sse4.1", "sahf"]),
     ("nehalem", "penryn", &["sse4.2", "popcnt"]),
-    ("westmere", "nehalem", &["aes", "pclmul"]),
+    // Julia's westmere has no `aes`: it first comes with skylake (processor_x86.cpp).
+    ("westmere", "nehalem", &["pclmul"]),
     ("sandybridge", "westmere", &["avx", "xsave", "xsaveopt"]),
     ("ivybridge", "sandybridge", &["rdrnd", "f16c", "fsgsbase"]),
     (
@@ -204,7 +205,7 @@ const X86_CPUS: &[(&str, &str, &[&str])] = &[
     (
         "skylake",
         "broadwell",
-        &["rtm", "xsavec", "xsaves", "clflushopt"],
+        &["aes", "xsavec", "xsaves", "clflushopt"],
     ),
     (
         "skylake-avx512",
@@ -214,10 +215,21 @@ const X86_CPUS: &[(&str, &str, &[&str])] = &[
         ],
     ),
     ("cascadelake", "skylake-avx512", &["avx512vnni"]),
+    // Julia's cannonlake builds on skylake, not skylake-avx512: no `clwb`.
     (
         "cannonlake",
-        "skylake-avx512",
-        &["avx512vbmi", "avx512ifma", "sha"],
+        "skylake",
+        &[
+            "avx512f",
+            "avx512cd",
+            "avx512dq",
+            "avx512bw",
+            "avx512vl",
+            "pku",
+            "avx512vbmi",
+            "avx512ifma",
+            "sha",
+        ],
     ),
     (
         "icelake-client",
@@ -227,10 +239,10 @@ const X86_CPUS: &[(&str, &str, &[&str])] = &[
             "vaes",
             "avx512vbmi2",
             "vpclmulqdq",
-            "avx512vnni",
             "gfni",
             "rdpid",
             "avx512vpopcntdq",
+            "clwb",
         ],
     ),
     ("icelake-server", "icelake-client", &["pconfig", "wbnoinvd"]),
@@ -287,7 +299,7 @@ const X86_CPUS: &[(&str, &str, &[&str])] = &[
     (
         "silvermont",
         "bonnell",
-        &["sse4.1", "sse4.2", "popcnt", "pclmul", "aes", "prfchw"],
+        &["sse4.1", "sse4.2", "popcnt", "pclmul", "prfchw"],
     ),
     (
         "goldmont",
@@ -301,6 +313,8 @@ const X86_CPUS: &[(&str, &str, &[&str])] = &[
             "xsavec",
             "xsaves",
             "clflushopt",
+            "fsgsbase",
+            "aes",
         ],
     ),
     ("k8-sse3", "", &["sse3", "cx16"]),
@@ -319,12 +333,11 @@ const X86_CPUS: &[(&str, &str, &[&str])] = &[
         "amdfam10",
         &[
             "xop", "fma4", "avx", "ssse3", "sse4.1", "sse4.2", "aes", "prfchw", "pclmul", "xsave",
-            "lwp",
         ],
     ),
     ("bdver2", "bdver1", &["f16c", "bmi", "tbm", "fma"]),
     ("bdver3", "bdver2", &["xsaveopt", "fsgsbase"]),
-    ("bdver4", "bdver3", &["avx2", "bmi2", "mwaitx"]),
+    ("bdver4", "bdver3", &["avx2", "bmi2", "mwaitx", "movbe"]),
     (
         "znver1",
         "haswell",
@@ -338,9 +351,10 @@ const X86_CPUS: &[(&str, &str, &[&str])] = &[
             "sha",
             "sse4a",
             "xsavec",
-            "xsaves",
+            "aes",
         ],
     ),
+    // No `xsaves` on Zen 1-3 (julia#50186, for AMD erratum 1386); znver4 has it.
     ("znver2", "znver1", &["clwb", "rdpid", "wbnoinvd"]),
     ("znver3", "znver2", &["shstk", "pku", "vaes", "vpclmulqdq"]),
     (
@@ -360,6 +374,7 @@ const X86_CPUS: &[(&str, &str, &[&str])] = &[
             "avx512vpopcntdq",
             "avx512bf16",
             "gfni",
+            "xsaves",
         ],
     ),
 ];
@@ -443,7 +458,8 @@ pub fn known_features(isa: Isa) -> BTreeSet<&'static str> {
 /// A `native` image records the build machine's features as its julia's probe reported them:
 /// on Julia 1.10+ LLVM's whole host feature list (`jl_get_cpu_features`, which
 /// JuliaLang/julia src/processor_x86.cpp and processor_arm.cpp return as LLVM's
-/// `sys::getHostCPUFeatures()`, every feature with `+`), including baseline features sysimg's
+/// `sys::getHostCPUFeatures()`, `+feat` and `-feat`; the probe keeps the `+` ones), including
+/// baseline features sysimg's
 /// detection never names (`64bit`, `cmov`, `cx8`, `fxsr`, `mmx`, `sse`, `sse2`, and on newer
 /// LLVMs `crc32`, `evex512`; `neon`, `fp-armv8` on AArch64). So the host's features come from
 /// the same source: the probe of the julia that would run the image (the same Julia, so the
@@ -555,8 +571,19 @@ pub fn target_features(
     };
     set.extend(target.enable.iter().cloned());
     apply_dependencies(isa, &mut set, &target.disable);
+    if isa == Isa::X86_64 {
+        // Julia masks these out of every target before it builds or loads an image
+        // (processor_x86.cpp `arg_target_data`: "Mask our rdrand/rdseed/rtm/xsaveopt
+        // features"), so no image needs them: a VM without TSX runs skylake images.
+        for f in NEVER_REQUIRED_X86 {
+            set.remove(*f);
+        }
+    }
     Some(set)
 }
+
+/// x86 features Julia never requires of a host (1.10–1.13).
+const NEVER_REQUIRED_X86: &[&str] = &["rdrnd", "rdseed", "rtm", "xsaveopt"];
 
 /// How each target of `cpu_target` fits the host.
 pub fn fit(
@@ -851,12 +878,55 @@ mod tests {
     #[test]
     fn cpu_tables_follow_julia() {
         let h = cpu_features(Isa::X86_64, "haswell").unwrap();
-        for f in [
-            "cx16", "sse4.2", "avx", "avx2", "fma", "bmi2", "movbe", "aes",
-        ] {
+        for f in ["cx16", "sse4.2", "avx", "avx2", "fma", "bmi2", "movbe"] {
             assert!(h.contains(f), "{f}");
         }
         assert!(!h.contains("avx512f"));
+        // As Julia 1.10–1.13's src/processor_x86.cpp resolves them (the same in each):
+        // `aes` first comes with skylake (not westmere, not silvermont); no `rtm` on skylake;
+        // no `xsaves` on Zen 1–3 (julia#50186) but on znver4; no `avx512vnni` on icelake;
+        // no `clwb` on cannonlake; `movbe` on bdver4; `fsgsbase` on goldmont; no `lwp`.
+        let x86 = |n: &str| cpu_features(Isa::X86_64, n).unwrap();
+        assert!(!h.contains("aes") && !x86("westmere").contains("aes"));
+        assert!(!x86("silvermont").contains("aes") && x86("goldmont").contains("aes"));
+        assert!(x86("skylake").contains("aes") && !x86("skylake").contains("rtm"));
+        for zen in ["znver1", "znver2", "znver3"] {
+            assert!(
+                !x86(zen).contains("xsaves") && x86(zen).contains("aes"),
+                "{zen}"
+            );
+        }
+        assert!(x86("znver4").contains("xsaves"));
+        for ice in [
+            "icelake-client",
+            "icelake-server",
+            "tigerlake",
+            "sapphirerapids",
+        ] {
+            assert!(
+                !x86(ice).contains("avx512vnni") && x86(ice).contains("clwb"),
+                "{ice}"
+            );
+        }
+        assert!(x86("cascadelake").contains("avx512vnni"));
+        assert!(!x86("cannonlake").contains("clwb"));
+        assert!(x86("bdver4").contains("movbe") && !x86("bdver1").contains("lwp"));
+        assert!(x86("goldmont").contains("fsgsbase"));
+        // Julia masks rdrnd/rdseed/rtm/xsaveopt out of every target (`arg_target_data`):
+        // a skylake image runs on a host (a VM) without TSX or RDRAND.
+        let skylake = CpuTarget::parse("skylake").unwrap();
+        let mut host = x86("skylake");
+        for f in ["rtm", "rdrnd", "rdseed", "xsaveopt"] {
+            host.remove(f);
+        }
+        let host = CpuFacts {
+            name: "skylake".into(),
+            features: host,
+        };
+        assert_eq!(
+            fit(Isa::X86_64, &skylake, &host, None)[0].1,
+            TargetFit::Runs
+        );
         assert!(cpu_features(Isa::X86_64, "znver4")
             .unwrap()
             .contains("avx512f"));
