@@ -211,13 +211,18 @@ fn the_guard_warns_errors_and_keeps_quiet_as_asked() {
     assert!(o.status.success());
     assert!(!err(&o).contains("sysimg"), "{}", err(&o));
     // A process that generates output (here the precompilation worker julia starts with the
-    // same -J) stays quiet: only the parent warns.
+    // same -J) stays quiet: only the parent warns. The cache it writes goes to a depot of its
+    // own: a cache of a baked package compiled on the image would make Julia 1.5's loader
+    // recurse without end when another image loads the package from the shared depot.
+    let scratch = lab.root.join("scratch-depot");
+    let depots = std::env::join_paths([scratch.as_path(), lab.depot.as_path()]).unwrap();
     let o = lab
         .on_image(
             &app.image,
             &env,
             "Base.compilecache(Base.PkgId(Base.UUID(\"69de0a69-1ddd-5017-9359-2bf0b02dc9f0\"), \"Parsers\"))",
         )
+        .env("JULIA_DEPOT_PATH", depots)
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", err(&o));
