@@ -388,19 +388,17 @@ impl Store {
                 .and_then(|r| humantime::parse_rfc3339(&r.created).ok())
                 .and_then(|t| now.duration_since(t).ok())
                 .unwrap_or(Duration::MAX);
+            // What a removal or a refusal to remove would say: damaged records, or unused.
+            // (A damaged record has no age: it is never too young to go.)
+            let (removed, kept) = match &record {
+                Err(e) => (
+                    format!("damaged: {e}"),
+                    format!("damaged ({e}), but in use"),
+                ),
+                Ok(_) => ("unused".into(), "in use (running or being built)".into()),
+            };
             let (remove, reason) = if used.contains(&id) {
                 (false, "used by a registered environment".to_string())
-            } else if let Err(e) = &record {
-                match self.try_lock_exclusive(&id)? {
-                    None => (false, format!("damaged ({e}), but in use")),
-                    Some(lock) => {
-                        if !dry_run {
-                            drop(lock);
-                            self.remove(&id)?;
-                        }
-                        (true, format!("damaged: {e}"))
-                    }
-                }
             } else if age < keep {
                 (
                     false,
@@ -408,53 +406,48 @@ impl Store {
                 )
             } else {
                 match self.try_lock_exclusive(&id)? {
-                    None => (false, "in use (running or being built)".to_string()),
+                    None => (false, kept),
                     Some(lock) => {
                         if !dry_run {
                             drop(lock);
                             self.remove(&id)?;
                         }
-                        (true, "unused".to_string())
+                        (true, removed)
                     }
                 }
             };
             out.push(GcDecision { id, remove, reason });
         }
-        // Side-loaded sources whose image is gone (a build killed before it landed).
-        if let Ok(entries) = std::fs::read_dir(self.root.join("sideload")) {
-            for e in entries.flatten() {
-                let id = e.file_name().to_string_lossy().into_owned();
-                if !is_image_id(&id) || self.image_dir(&id).exists() {
-                    continue;
-                }
-                if let Some(_lock) = self.try_lock_exclusive(&id)? {
-                    if !dry_run {
-                        let _ = std::fs::remove_dir_all(e.path());
-                    }
-                    out.push(GcDecision {
-                        id: format!("sideload/{id}"),
-                        remove: true,
-                        reason: "side-loaded sources of an image that is gone".into(),
-                    });
-                }
+        // Directories that belong to no image, each removed unless its id's lock is held:
+        // side-loaded sources whose image is gone (a build killed before it landed), and
+        // temporary build directories nobody is building.
+        let mut abandoned: Vec<(PathBuf, String, String, &str)> = Vec::new();
+        let entries = |dir: &Path| std::fs::read_dir(dir).into_iter().flatten().flatten();
+        for e in entries(&self.root.join("sideload")) {
+            let id = e.file_name().to_string_lossy().into_owned();
+            if is_image_id(&id) && !self.image_dir(&id).exists() {
+                let label = format!("sideload/{id}");
+                let why = "side-loaded sources of an image that is gone";
+                abandoned.push((e.path(), id, label, why));
             }
         }
-        if let Ok(entries) = std::fs::read_dir(&self.root) {
-            for e in entries.flatten() {
-                let name = e.file_name().to_string_lossy().into_owned();
-                let Some(id) = name.strip_prefix(".tmp-").and_then(|r| r.split('-').next()) else {
-                    continue;
-                };
-                if let Some(_lock) = self.try_lock_exclusive(id)? {
-                    if !dry_run {
-                        let _ = std::fs::remove_dir_all(e.path());
-                    }
-                    out.push(GcDecision {
-                        id: name,
-                        remove: true,
-                        reason: "an abandoned build".into(),
-                    });
+        for e in entries(&self.root) {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if let Some(id) = name.strip_prefix(".tmp-").and_then(|r| r.split('-').next()) {
+                let id = id.to_string();
+                abandoned.push((e.path(), id, name, "an abandoned build"));
+            }
+        }
+        for (path, id, label, reason) in abandoned {
+            if let Some(_lock) = self.try_lock_exclusive(&id)? {
+                if !dry_run {
+                    let _ = std::fs::remove_dir_all(path);
                 }
+                out.push(GcDecision {
+                    id: label,
+                    remove: true,
+                    reason: reason.into(),
+                });
             }
         }
         Ok(out)
