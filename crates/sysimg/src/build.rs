@@ -212,16 +212,13 @@ pub fn planned_record(req: &BuildRequest<'_>) -> Result<ImageRecord, Error> {
             .unwrap_or_else(|| "native".into()),
         // The build machine's features as the build's julia reports them (LLVM's list, Julia
         // 1.10+), else as sysimg detects them: what `check` compares like with like.
-        build_cpu: Some(if req.julia.cpu_features.is_empty() {
-            CpuFacts {
-                name: req.julia.cpu_name.clone(),
-                features: crate::cpu::host_cpu().features,
-            }
-        } else {
-            CpuFacts {
-                name: req.julia.cpu_name.clone(),
-                features: req.julia.cpu_features.iter().cloned().collect(),
-            }
+        build_cpu: Some(CpuFacts {
+            name: req.julia.cpu_name.clone(),
+            features: if req.julia.cpu_features.is_empty() {
+                crate::cpu::host_cpu().features
+            } else {
+                req.julia.cpu_features.iter().cloned().collect()
+            },
         }),
         source: SourceEnvironment {
             manifest_sha256,

@@ -71,6 +71,9 @@ impl JuliaChoice<'_> {
     }
 }
 
+/// julia's executable name on this platform.
+const JULIA_EXE: &str = if cfg!(windows) { "julia.exe" } else { "julia" };
+
 fn not_found(what: String) -> Error {
     Error::invalid(Location::file("julia"), format!("{what}; {INSTALL_HINT}"))
 }
@@ -153,9 +156,7 @@ fn existing(p: PathBuf, from: &str) -> Result<PathBuf> {
         Ok(p)
     } else if p.is_dir() {
         // A Julia installation's directory: its `bin/julia`.
-        let exe = p
-            .join("bin")
-            .join(if cfg!(windows) { "julia.exe" } else { "julia" });
+        let exe = p.join("bin").join(JULIA_EXE);
         if exe.is_file() {
             Ok(exe)
         } else {
@@ -234,11 +235,10 @@ fn resolve_channel(
     channel: &str,
 ) -> Result<JuliaCommand> {
     let home = choice.juliaup_home.clone().unwrap_or_default();
-    let exe = if cfg!(windows) { "julia.exe" } else { "julia" };
     let binary = |entry: &serde_json::Value, dir: &str| -> PathBuf {
         match entry["BinaryPath"].as_str() {
             Some(bp) => julia_env::depot::normalize(&home.join(bp)),
-            None => julia_env::depot::normalize(&home.join(dir).join("bin").join(exe)),
+            None => julia_env::depot::normalize(&home.join(dir).join("bin").join(JULIA_EXE)),
         }
     };
     let mut name = channel.to_string();

@@ -193,7 +193,7 @@ fn decide_unregistered(project_file: &Path, store: &Store, host: &Host) -> Verdi
         return missing();
     };
     match environment_image(&env, &spec, store, host.julia.as_ref()) {
-        Some((id, image)) => judge(image, id, project_file, host).0,
+        Some((id, image)) => judge_loaded(image, id, &env, host),
         None => missing(),
     }
 }
@@ -222,13 +222,19 @@ pub fn judge(
             return (verdict, None);
         }
     };
-    let report = check_image(&image, Some(&env), host, Thoroughness::LAUNCH);
+    let verdict = judge_loaded(image, id, &env, host);
+    (verdict, Some(env))
+}
+
+/// The verdict on one image for an environment already read.
+fn judge_loaded(image: Image, id: String, env: &Environment, host: &Host) -> Verdict {
+    let report = check_image(&image, Some(env), host, Thoroughness::LAUNCH);
     let reasons: Vec<Finding> = report
         .findings
         .into_iter()
         .filter(|f| f.severity == Severity::Error)
         .collect();
-    let verdict = match reasons.is_empty() {
+    match reasons.is_empty() {
         true => Verdict::Fresh {
             id,
             image: image.file,
@@ -238,8 +244,7 @@ pub fn judge(
             image: image.file,
             reasons,
         },
-    };
-    (verdict, Some(env))
+    }
 }
 
 /// The image file beside a record, read cheaply: the record names it, but the default
