@@ -36,19 +36,12 @@ fn time(mut c: Command) -> Duration {
 }
 
 fn main() {
-    let Some(julia) = std::env::var_os("SYSIMG_TEST_JULIA").filter(|j| !j.is_empty()) else {
-        println!("SKIPPED real_julia benchmark: set SYSIMG_TEST_JULIA to a julia");
+    let Some(lab) = Lab::from_env() else {
+        println!(
+            "SKIPPED real_julia benchmark: set SYSIMG_TEST_JULIA to a julia and provide ../shared/julia/pkgserver"
+        );
         return;
     };
-    let Some(pkgserver) = common::shared_dir()
-        .map(|d| d.join("julia/pkgserver"))
-        .filter(|d| d.is_dir())
-    else {
-        println!("SKIPPED real_julia benchmark: no ../shared/julia/pkgserver");
-        return;
-    };
-    let lab = Lab::new(PathBuf::from(julia), &pkgserver);
-    lab.pkg(&lab.base_env, r#"Pkg.add(["DataStructures", "JSON"])"#);
     let env = lab.env_copy("bench");
     std::fs::write(env.join("precompile.jl"), WORKLOAD).unwrap();
     std::fs::write(

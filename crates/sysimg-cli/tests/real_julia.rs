@@ -26,16 +26,7 @@ static APP_IMAGE: OnceLock<AppImage> = OnceLock::new();
 /// Takes the lab (setting it up on first use), or says why the test is skipped.
 fn lab(test: &str) -> Option<(&'static Lab, MutexGuard<'static, ()>)> {
     let guard = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let lab = LAB.get_or_init(|| {
-        let julia = std::env::var_os("SYSIMG_TEST_JULIA").filter(|j| !j.is_empty())?;
-        let pkgserver = common::shared_dir()?.join("julia/pkgserver");
-        if !pkgserver.join("registries").is_file() {
-            return None;
-        }
-        let lab = Lab::new(PathBuf::from(julia), &pkgserver);
-        lab.pkg(&lab.base_env, r#"Pkg.add(["DataStructures", "JSON"])"#);
-        Some(lab)
-    });
+    let lab = LAB.get_or_init(Lab::from_env);
     match lab {
         Some(lab) => Some((lab, guard)),
         None => {

@@ -40,6 +40,19 @@ pub fn serve(dir: &Path) -> String {
 }
 
 impl Lab {
+    /// The lab of `SYSIMG_TEST_JULIA` and `../shared/julia/pkgserver`, with DataStructures and
+    /// JSON added by real Pkg to its base environment; `None` when either is missing.
+    pub fn from_env() -> Option<Lab> {
+        let julia = std::env::var_os("SYSIMG_TEST_JULIA").filter(|j| !j.is_empty())?;
+        let pkgserver = super::shared_dir()?.join("julia/pkgserver");
+        if !pkgserver.join("registries").is_file() {
+            return None;
+        }
+        let lab = Lab::new(PathBuf::from(julia), &pkgserver);
+        lab.pkg(&lab.base_env, r#"Pkg.add(["DataStructures", "JSON"])"#);
+        Some(lab)
+    }
+
     pub fn new(julia: PathBuf, pkgserver: &Path) -> Lab {
         let root = tempfile::Builder::new()
             .prefix("sysimg-real-julia-")
