@@ -24,7 +24,6 @@ use julia_env::ids::TreeHash;
 use julia_env::platform::Platform;
 use julia_env::{Error, Location};
 
-use crate::cpu::CpuFacts;
 use crate::julia::JuliaInfo;
 use crate::julia_code::{build_script, record_module, BuildScript};
 use crate::plan::{Plan, Role};
@@ -212,13 +211,12 @@ pub fn planned_record(req: &BuildRequest<'_>) -> Result<ImageRecord, Error> {
             .unwrap_or_else(|| "native".into()),
         // The build machine's features as the build's julia reports them (LLVM's list, Julia
         // 1.10+), else as sysimg detects them: what `check` compares like with like.
-        build_cpu: Some(CpuFacts {
-            name: req.julia.cpu_name.clone(),
-            features: if req.julia.cpu_features.is_empty() {
-                crate::cpu::host_cpu().features
-            } else {
-                req.julia.cpu_features.iter().cloned().collect()
-            },
+        build_cpu: Some({
+            let mut cpu = req.julia.cpu();
+            if cpu.features.is_empty() {
+                cpu.features = crate::cpu::host_cpu().features;
+            }
+            cpu
         }),
         source: SourceEnvironment {
             manifest_sha256,
@@ -245,20 +243,30 @@ pub fn planned_record(req: &BuildRequest<'_>) -> Result<ImageRecord, Error> {
     Ok(record)
 }
 
+/// The source directory of a path-tracked Manifest entry (its `path`, relative to the
+/// Manifest), and that source's git tree hash.
+pub fn path_source_hash(
+    env: &Environment,
+    path: &str,
+) -> (PathBuf, std::io::Result<julia_env::ids::TreeHash>) {
+    let base = env.manifest_file.parent().unwrap_or(Path::new("."));
+    let dir = julia_env::depot::normalize(&base.join(path));
+    let hash = julia_env::tree_hash::tree_hash(&dir);
+    (dir, hash)
+}
+
 /// Fills in the source tree hash of every baked path-tracked (`dev`ed) package, and the id
 /// that now depends on them: an edit to such a source is a new image.
 pub fn hash_path_sources(env: &Environment, record: &mut ImageRecord) -> Result<(), Error> {
     let Some(manifest) = &env.manifest else {
         return Ok(());
     };
-    let base = env.manifest_file.parent().unwrap_or(Path::new("."));
     let mut changed = false;
     for p in &mut record.packages {
         let Some(path) = manifest.get(&p.uuid).and_then(|e| e.path.as_deref()) else {
             continue;
         };
-        let dir = julia_env::depot::normalize(&base.join(path));
-        let hash = julia_env::tree_hash::tree_hash(&dir).map_err(|e| {
+        let hash = path_source_hash(env, path).1.map_err(|e| {
             Error::invalid(
                 Location::file(&env.manifest_file),
                 format!("cannot read the source of path-tracked `{}`: {e}", p.name),

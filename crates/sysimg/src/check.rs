@@ -396,7 +396,6 @@ fn check_path_sources(record: &ImageRecord, env: &Environment, f: &mut Findings)
     let Some(manifest) = &env.manifest else {
         return;
     };
-    let base = env.manifest_file.parent().unwrap_or(Path::new("."));
     for p in record
         .packages
         .iter()
@@ -407,17 +406,14 @@ fn check_path_sources(record: &ImageRecord, env: &Environment, f: &mut Findings)
         };
         let now = match &entry.path {
             None => Err("the Manifest no longer tracks it by path".to_string()),
-            Some(path) => {
-                let dir = julia_env::depot::normalize(&base.join(path));
-                match julia_env::tree_hash::tree_hash(&dir) {
-                    Ok(h) if Some(h.to_string()) == p.source_tree_hash => Ok(()),
-                    Ok(_) => Err(format!(
-                        "its source at {} changed since the image was built",
-                        dir.display()
-                    )),
-                    Err(e) => Err(format!("its source cannot be read: {e}")),
-                }
-            }
+            Some(path) => match crate::build::path_source_hash(env, path) {
+                (_, Ok(h)) if Some(h.to_string()) == p.source_tree_hash => Ok(()),
+                (dir, Ok(_)) => Err(format!(
+                    "its source at {} changed since the image was built",
+                    dir.display()
+                )),
+                (_, Err(e)) => Err(format!("its source cannot be read: {e}")),
+            },
         };
         if let Err(why) = now {
             f.add_for(
@@ -607,10 +603,7 @@ pub fn this_host(julia: Option<JuliaInfo>) -> Host {
         julia_cpu: julia
             .as_ref()
             .filter(|j| !overridden && !j.cpu_features.is_empty())
-            .map(|j| CpuFacts {
-                name: j.cpu_name.clone(),
-                features: j.cpu_features.iter().cloned().collect(),
-            }),
+            .map(JuliaInfo::cpu),
         julia,
         depots,
     }

@@ -336,6 +336,14 @@ pub struct JuliaInfo {
 pub const MIN_JULIA: (u64, u64) = (1, 5);
 
 impl JuliaInfo {
+    /// The host CPU as this julia reports it (no features before Julia 1.10).
+    pub fn cpu(&self) -> crate::cpu::CpuFacts {
+        crate::cpu::CpuFacts {
+            name: self.cpu_name.clone(),
+            features: self.cpu_features.iter().cloned().collect(),
+        }
+    }
+
     /// The command that runs this julia.
     pub fn command(&self) -> JuliaCommand {
         JuliaCommand {
