@@ -333,7 +333,7 @@ pub struct JuliaInfo {
 }
 
 /// The oldest Julia sysimg supports (PackageCompiler 1.4.1 runs on 1.5).
-pub const MIN_JULIA: (u64, u64) = (1, 5);
+pub const MIN_JULIA: (u32, u32) = (1, 5);
 
 impl JuliaInfo {
     /// The host CPU as this julia reports it (no features before Julia 1.10).
@@ -545,10 +545,16 @@ pub fn is_busy(e: &std::io::Error) -> bool {
 
 /// Refuses a julia older than [`MIN_JULIA`], naming its version.
 pub fn check_supported(info: &JuliaInfo) -> Result<()> {
-    let mut parts = info.version.split(['.', '-', '+']);
-    let major: u64 = parts.next().and_then(|p| p.parse().ok()).unwrap_or(0);
-    let minor: u64 = parts.next().and_then(|p| p.parse().ok()).unwrap_or(0);
-    if (major, minor) < MIN_JULIA {
+    let version = julia_env::version::VersionNumber::parse(&info.version).map_err(|_| {
+        Error::invalid(
+            Location::file(&info.path),
+            format!(
+                "julia reports `{}`, which is no Julia version",
+                info.version
+            ),
+        )
+    })?;
+    if (version.major, version.minor) < MIN_JULIA {
         return Err(Error::invalid(
             Location::file(&info.path),
             format!(
