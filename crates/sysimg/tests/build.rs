@@ -570,6 +570,14 @@ fn a_julia_older_than_1_5_is_refused_by_name() {
         err.contains("julia 1.4.2 is too old") && err.contains("1.5 and newer"),
         "{err}"
     );
+    // A "julia" that reports no version is no julia.
+    let other = t.path().join("other");
+    fs::create_dir_all(&other).unwrap();
+    std::env::set_var("FAKE_JULIA_VERSION", "banana");
+    let result = probe(&JuliaCommand::binary(common::fake_julia(&other)), None);
+    std::env::remove_var("FAKE_JULIA_VERSION");
+    let err = result.unwrap_err().to_string();
+    assert!(err.contains("`banana`, which is no Julia version"), "{err}");
 }
 
 #[test]
