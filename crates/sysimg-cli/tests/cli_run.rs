@@ -912,4 +912,17 @@ fn juliaups_launcher_is_seen_through_to_the_channels_julia() {
     let o = t.sysimg(&["julia-args", "--json", "--on-stale", "ignore"], &base);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["julia"], app.display().to_string(), "{v}");
+    // Without a default channel or an override, the launcher cannot pick: say so.
+    let json = fs::read_to_string(home.join("juliaup.json")).unwrap();
+    let mut config: serde_json::Value = serde_json::from_str(&json).unwrap();
+    config.as_object_mut().unwrap().remove("Default");
+    config["Overrides"] = serde_json::json!([]);
+    fs::write(home.join("juliaup.json"), config.to_string()).unwrap();
+    let o = t.sysimg(&["build"], &base);
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(
+        err(&o).contains("is juliaup's launcher, and juliaup has no default channel"),
+        "{}",
+        err(&o)
+    );
 }
