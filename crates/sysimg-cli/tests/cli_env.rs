@@ -314,10 +314,7 @@ fn tree_hash_refuses_special_files_instead_of_hanging() {
     let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
     // SAFETY: mkfifo on a path we own.
     assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0);
-    let o = Command::new(env!("CARGO_BIN_EXE_sysimg"))
-        .args(["tree-hash", pkg.to_str().unwrap()])
-        .output()
-        .unwrap();
+    let o = sysimg(&["tree-hash", pkg.to_str().unwrap()], t.path());
     assert_eq!(o.status.code(), Some(2));
     assert!(
         stderr(&o).contains("pipe: a special file"),
@@ -325,10 +322,7 @@ fn tree_hash_refuses_special_files_instead_of_hanging() {
         stderr(&o)
     );
     // A path that is not there names the real cause.
-    let o = Command::new(env!("CARGO_BIN_EXE_sysimg"))
-        .args(["tree-hash", "/nonexistent/dir"])
-        .output()
-        .unwrap();
+    let o = sysimg(&["tree-hash", "/nonexistent/dir"], t.path());
     assert_eq!(o.status.code(), Some(2));
     assert!(
         stderr(&o).contains("/nonexistent/dir: No such file"),
@@ -360,13 +354,7 @@ fn hostile_names_reach_the_terminal_escaped() {
         &["plan"][..],
         &["why", "Nope"][..],
     ] {
-        let o = Command::new(env!("CARGO_BIN_EXE_sysimg"))
-            .arg("-p")
-            .arg(t.path())
-            .args(args)
-            .env("JULIA_DEPOT_PATH", t.path().join("depot"))
-            .output()
-            .unwrap();
+        let o = sysimg(args, t.path());
         for text in [stdout(&o), stderr(&o)] {
             assert!(
                 !text.contains('\u{1b}') && !text.contains('\u{7}') && !text.contains('\u{202e}'),
@@ -387,12 +375,7 @@ fn hostile_names_reach_the_terminal_escaped() {
 fn a_manifest_given_as_the_project_is_named_as_such() {
     let t = tempfile::tempdir().unwrap();
     fs::write(t.path().join("Manifest.toml"), "").unwrap();
-    let o = Command::new(env!("CARGO_BIN_EXE_sysimg"))
-        .arg("-p")
-        .arg(t.path().join("Manifest.toml"))
-        .args(["env", "check"])
-        .output()
-        .unwrap();
+    let o = sysimg(&["-p", "Manifest.toml", "env", "check"], t.path());
     assert_eq!(o.status.code(), Some(2));
     assert!(
         stderr(&o).contains("a manifest, not a project file"),
@@ -414,12 +397,7 @@ fn a_missing_project_hash_is_described_without_guessing() {
         "julia_version = \"1.11.2\"\nmanifest_format = \"2.0\"\n\n[[deps.Dates]]\ndeps = [\"Printf\"]\nuuid = \"ade2ca70-3891-5945-98fb-dc099432e06a\"\nversion = \"1.11.0\"\n\n[[deps.Printf]]\ndeps = [\"Unicode\"]\nuuid = \"de0858da-6303-5e67-8744-51eddeeeb8d7\"\nversion = \"1.11.0\"\n\n[[deps.Unicode]]\nuuid = \"4ec0a83e-493e-50e2-b9ac-8f72acf5a8f5\"\nversion = \"1.11.0\"\n",
     )
     .unwrap();
-    let o = Command::new(env!("CARGO_BIN_EXE_sysimg"))
-        .arg("-p")
-        .arg(t.path())
-        .args(["env", "check", "--no-sources"])
-        .output()
-        .unwrap();
+    let o = sysimg(&["env", "check", "--no-sources"], t.path());
     let text = stdout(&o);
     assert!(!text.contains("1.7 or older"), "{text}");
     assert!(
