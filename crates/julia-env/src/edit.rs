@@ -137,6 +137,15 @@ fn insert_sorted(table: &mut Table, key: &str, item: Item, order: impl Fn(&str, 
     }
 }
 
+/// Keeps the keys of a table (standard or inline) for which `keep` says so, in one pass.
+fn retain_keys(item: Option<&mut Item>, mut keep: impl FnMut(&str) -> bool) {
+    match item {
+        Some(Item::Table(t)) => t.retain(|k, _| keep(k)),
+        Some(Item::Value(Value::InlineTable(t))) => t.retain(|k, _| keep(k)),
+        _ => {}
+    }
+}
+
 fn bytes(a: &str, b: &str) -> Ordering {
     a.as_bytes().cmp(b.as_bytes())
 }
@@ -286,9 +295,8 @@ impl ManifestEditor {
                 }
             }
         }
-        for name in empty {
-            root.remove(&name);
-        }
+        let empty: BTreeSet<String> = empty.into_iter().collect();
+        root.retain(|name, _| !empty.contains(name));
         removed
     }
 
@@ -364,53 +372,70 @@ impl ProjectEditor {
     /// extension left with no trigger goes), so Pkg still accepts the project. Empty tables
     /// are dropped, as Pkg drops them. Returns whether anything was removed.
     pub fn remove_dep(&mut self, name: &str) -> bool {
-        let mut changed = false;
-        for section in ["deps", "weakdeps", "compat", "sources"] {
-            if let Some(t) = self.doc.get_mut(section).and_then(Item::as_table_like_mut) {
-                changed |= t.remove(name).is_some();
-                if t.is_empty() {
-                    self.doc.remove(section);
-                }
+        !self.remove_deps(&[name.to_string()].into()).is_empty()
+    }
+
+    /// [`ProjectEditor::remove_dep`] for many names in one pass over each section (removing
+    /// them one at a time costs the table's length per name). Returns the names whose
+    /// removal changed something.
+    pub fn remove_deps(&mut self, names: &BTreeSet<String>) -> BTreeSet<String> {
+        let mut changed = BTreeSet::new();
+        let drop_section = |doc: &mut DocumentMut, section: &str| {
+            if doc
+                .get(section)
+                .and_then(Item::as_table_like)
+                .is_some_and(|t| t.is_empty())
+            {
+                doc.remove(section);
             }
+        };
+        for section in ["deps", "weakdeps", "compat", "sources"] {
+            retain_keys(self.doc.get_mut(section), |k| {
+                let gone = names.contains(k);
+                if gone {
+                    changed.insert(k.to_string());
+                }
+                !gone
+            });
+            drop_section(&mut self.doc, section);
         }
-        // An extras entry of that name stays (a test-only dependency), and so do targets
-        // naming it then.
-        let in_extras = self
+        // An extras entry of a removed name stays (a test-only dependency), and so do
+        // targets naming it then.
+        let extras: BTreeSet<String> = self
             .doc
             .get("extras")
             .and_then(Item::as_table_like)
-            .is_some_and(|t| t.contains_key(name));
+            .map(|t| t.iter().map(|(k, _)| k.to_string()).collect())
+            .unwrap_or_default();
         for section in ["targets", "extensions"] {
             let Some(t) = self.doc.get_mut(section).and_then(Item::as_table_like_mut) else {
                 continue;
             };
-            if section == "targets" && in_extras {
-                continue;
-            }
-            let mut emptied = Vec::new();
+            let gone = |n: &str| names.contains(n) && (section != "targets" || !extras.contains(n));
+            let mut emptied = BTreeSet::new();
             for (key, item) in t.iter_mut() {
                 match item.as_value_mut() {
                     Some(Value::Array(list)) => {
-                        let before = list.len();
-                        list.retain(|v| v.as_str() != Some(name));
-                        changed |= list.len() != before;
+                        list.retain(|v| match v.as_str() {
+                            Some(n) if gone(n) => {
+                                changed.insert(n.to_string());
+                                false
+                            }
+                            _ => true,
+                        });
                         if list.is_empty() && section == "extensions" {
-                            emptied.push(key.get().to_string());
+                            emptied.insert(key.get().to_string());
                         }
                     }
-                    Some(Value::String(s)) if section == "extensions" && s.value() == name => {
-                        emptied.push(key.get().to_string());
+                    Some(Value::String(s)) if section == "extensions" && gone(s.value()) => {
+                        changed.insert(s.value().to_string());
+                        emptied.insert(key.get().to_string());
                     }
                     _ => {}
                 }
             }
-            for key in emptied {
-                t.remove(&key);
-                changed = true;
-            }
-            if t.is_empty() {
-                self.doc.remove(section);
-            }
+            retain_keys(self.doc.get_mut(section), |k| !emptied.contains(k));
+            drop_section(&mut self.doc, section);
         }
         changed
     }

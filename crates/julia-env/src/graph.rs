@@ -19,28 +19,151 @@ pub enum Direction {
 /// (`None` for the starting packages), so that shortest paths can be read back.
 #[derive(Clone, Debug, Default)]
 pub struct Reached {
-    parent: HashMap<Uuid, Option<Uuid>>,
+    /// Per package: the package it was reached from, its depth (0 for a start), and its
+    /// ancestor at depth `PathSummary::KEEP - 1` (itself when shallower), so that a path's
+    /// head is found without walking the whole path.
+    step: HashMap<Uuid, Step>,
+    /// The packages in the order they were reached: depths never decrease along it.
+    order: Vec<Uuid>,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Step {
+    parent: Option<Uuid>,
+    depth: usize,
+    head_anchor: Uuid,
+}
+
+/// A path between two packages, with its middle left out when it is long: the first and last
+/// [`PathSummary::KEEP`] packages, and how many lie between them. Reading a summary costs the
+/// same however deep the graph is, where a whole path per package costs its depth.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PathSummary {
+    /// The path's start (the whole path when nothing is left out).
+    pub head: Vec<Uuid>,
+    /// How many packages are left out between `head` and `tail`.
+    pub elided: usize,
+    /// The path's end (empty when nothing is left out).
+    pub tail: Vec<Uuid>,
+}
+
+impl PathSummary {
+    /// How many packages a summary keeps at each end.
+    pub const KEEP: usize = 8;
+
+    /// The first package of the path.
+    pub fn first(&self) -> Option<Uuid> {
+        self.head.first().copied()
+    }
+
+    /// The last package of the path.
+    pub fn last(&self) -> Option<Uuid> {
+        self.tail.last().or(self.head.last()).copied()
+    }
+
+    /// The number of packages on the whole path.
+    pub fn len(&self) -> usize {
+        self.head.len() + self.elided + self.tail.len()
+    }
+
+    /// Whether the path is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The same path, end to start.
+    pub fn reversed(mut self) -> PathSummary {
+        if self.tail.is_empty() {
+            self.head.reverse();
+            return self;
+        }
+        self.head.reverse();
+        self.tail.reverse();
+        PathSummary {
+            head: self.tail,
+            elided: self.elided,
+            tail: self.head,
+        }
+    }
+
+    /// The path without its first and last package (a summary of the packages between).
+    pub fn inner(&self) -> PathSummary {
+        let mut s = self.clone();
+        if s.tail.is_empty() {
+            if !s.head.is_empty() {
+                s.head.remove(0);
+                s.head.pop();
+            }
+        } else {
+            s.head.remove(0);
+            s.tail.pop();
+        }
+        s
+    }
 }
 
 impl Reached {
+    fn start(&mut self, u: Uuid) {
+        self.step.insert(
+            u,
+            Step {
+                parent: None,
+                depth: 0,
+                head_anchor: u,
+            },
+        );
+        self.order.push(u);
+    }
+
+    fn reach(&mut self, u: Uuid, from: Uuid) {
+        let p = self.step[&from];
+        let depth = p.depth + 1;
+        let head_anchor = if depth < PathSummary::KEEP {
+            u
+        } else {
+            p.head_anchor
+        };
+        self.step.insert(
+            u,
+            Step {
+                parent: Some(from),
+                depth,
+                head_anchor,
+            },
+        );
+        self.order.push(u);
+    }
+
     /// Whether `uuid` was reached.
     pub fn contains(&self, uuid: &Uuid) -> bool {
-        self.parent.contains_key(uuid)
+        self.step.contains_key(uuid)
     }
 
     /// The package `uuid` was reached from (`None` for a start or an unreached package).
     pub fn parent(&self, uuid: &Uuid) -> Option<Uuid> {
-        self.parent.get(uuid).copied().flatten()
+        self.step.get(uuid).and_then(|s| s.parent)
     }
 
-    /// The path from a starting package to `uuid`, both included.
+    /// How many steps from a start `uuid` was reached (0 for a start).
+    pub fn depth(&self, uuid: &Uuid) -> Option<usize> {
+        self.step.get(uuid).map(|s| s.depth)
+    }
+
+    /// The path from a starting package to `uuid`, both included. It costs the path's length:
+    /// for every package of a deep graph, use [`Reached::path_summary`].
     pub fn path_to(&self, uuid: &Uuid) -> Option<Vec<Uuid>> {
+        self.up_from(uuid, usize::MAX)
+    }
+
+    /// `uuid` and up to `limit - 1` of its ancestors, start first.
+    fn up_from(&self, uuid: &Uuid, limit: usize) -> Option<Vec<Uuid>> {
         if !self.contains(uuid) {
             return None;
         }
         let mut path = vec![*uuid];
         let mut cur = *uuid;
-        while let Some(p) = self.parent(&cur) {
+        while path.len() < limit {
+            let Some(p) = self.parent(&cur) else { break };
             path.push(p);
             cur = p;
         }
@@ -48,9 +171,33 @@ impl Reached {
         Some(path)
     }
 
+    /// The path from a starting package to `uuid`, with its middle left out when it is longer
+    /// than twice [`PathSummary::KEEP`]. Costs at most that, however deep `uuid` is.
+    pub fn path_summary(&self, uuid: &Uuid) -> Option<PathSummary> {
+        let step = self.step.get(uuid)?;
+        let len = step.depth + 1;
+        if len <= 2 * PathSummary::KEEP {
+            return Some(PathSummary {
+                head: self.up_from(uuid, len)?,
+                elided: 0,
+                tail: Vec::new(),
+            });
+        }
+        Some(PathSummary {
+            head: self.up_from(&step.head_anchor, PathSummary::KEEP)?,
+            elided: len - 2 * PathSummary::KEEP,
+            tail: self.up_from(uuid, PathSummary::KEEP)?,
+        })
+    }
+
     /// Every package reached.
     pub fn uuids(&self) -> BTreeSet<Uuid> {
-        self.parent.keys().copied().collect()
+        self.step.keys().copied().collect()
+    }
+
+    /// Every package reached, in the order the walk reached them (nearest first).
+    pub fn in_order(&self) -> &[Uuid] {
+        &self.order
     }
 }
 
@@ -173,12 +320,12 @@ impl<'m> PackageGraph<'m> {
         direction: Direction,
         avoid: &BTreeSet<Uuid>,
     ) -> Reached {
-        let mut parent: HashMap<Uuid, Option<Uuid>> = HashMap::new();
+        let mut reached = Reached::default();
         let mut queue = VecDeque::new();
         for u in starts {
             if let Some(&n) = self.index.get(&u) {
-                if !avoid.contains(&u) && !parent.contains_key(&u) {
-                    parent.insert(u, None);
+                if !avoid.contains(&u) && !reached.contains(&u) {
+                    reached.start(u);
                     queue.push_back(n);
                 }
             }
@@ -191,13 +338,13 @@ impl<'m> PackageGraph<'m> {
             };
             for &m in next {
                 let u = self.entry_of(m).uuid;
-                if !avoid.contains(&u) && !parent.contains_key(&u) {
-                    parent.insert(u, Some(from));
+                if !avoid.contains(&u) && !reached.contains(&u) {
+                    reached.reach(u, from);
                     queue.push_back(m);
                 }
             }
         }
-        Reached { parent }
+        reached
     }
 
     /// The roots and everything they need through strong dependencies.
@@ -405,6 +552,38 @@ mod tests {
             g.active_extensions(&loaded),
             vec![(u(2), "BFExt".to_string())]
         );
+    }
+
+    #[test]
+    fn long_paths_are_summarised_at_both_ends() {
+        // A chain of 30: 0 -> 1 -> ... -> 29.
+        let mut text = String::from("manifest_format = \"2.0\"\n");
+        for i in 0..30u8 {
+            text += &format!("[[deps.P{i}]]\nuuid = \"{}\"\n", u(i + 1));
+            if i < 29 {
+                text += &format!("deps = [\"P{}\"]\n", i + 1);
+            }
+        }
+        let m = manifest(&text);
+        let g = PackageGraph::new(&m);
+        let r = g.walk_from([u(1)], Direction::Dependencies, &BTreeSet::new());
+        assert_eq!(r.in_order().len(), 30);
+        assert_eq!(r.depth(&u(30)), Some(29));
+        let whole = r.path_to(&u(30)).unwrap();
+        let s = r.path_summary(&u(30)).unwrap();
+        assert_eq!(s.len(), 30);
+        assert_eq!(s.head, whole[..8]);
+        assert_eq!(s.tail, whole[22..]);
+        assert_eq!(s.elided, 14);
+        assert_eq!((s.first(), s.last()), (Some(u(1)), Some(u(30))));
+        let back = s.clone().reversed();
+        assert_eq!(back.first(), Some(u(30)));
+        assert_eq!(back.last(), Some(u(1)));
+        assert_eq!(s.inner().len(), 28);
+        // Sixteen or fewer: whole.
+        let s = r.path_summary(&u(16)).unwrap();
+        assert_eq!((s.head.len(), s.elided), (16, 0));
+        assert_eq!(s.inner().head, r.path_to(&u(16)).unwrap()[1..15]);
     }
 
     #[test]

@@ -172,6 +172,15 @@ pub struct Manifest {
     /// Top-level keys Pkg does not interpret (kept and written back, including format 2.1's
     /// `[registries]`).
     pub other: Table,
+    /// Where each UUID's entry is, built on the first lookup (see [`Manifest::get`]).
+    index: std::sync::OnceLock<EntryIndex>,
+}
+
+/// The position of each UUID's last entry, for the `entries` it was built from.
+#[derive(Clone, Debug)]
+struct EntryIndex {
+    len: usize,
+    position: std::collections::HashMap<Uuid, usize>,
 }
 
 /// A graph problem in a manifest: what Pkg's `validate_manifest` refuses.
@@ -192,6 +201,7 @@ impl Default for Manifest {
             project_hash: None,
             entries: Vec::new(),
             other: Table::new(),
+            index: std::sync::OnceLock::new(),
         }
     }
 }
@@ -399,14 +409,39 @@ impl Manifest {
         out
     }
 
-    /// The entry with `uuid` (the last one, if the file lists it twice, as in Pkg).
+    /// The entry with `uuid` (the last one, if the file lists it twice, as in Pkg), in
+    /// constant time: an index is built on the first lookup. `entries` is public, so the index
+    /// is trusted only while the entry count is unchanged and the entry it points at still has
+    /// that UUID; otherwise this falls back to a scan (code that edits `entries` in place after
+    /// a lookup gets correct answers, just not fast ones).
     pub fn get(&self, uuid: &Uuid) -> Option<&ManifestEntry> {
-        self.entries.iter().rev().find(|e| e.uuid == *uuid)
+        self.position(uuid).map(|i| &self.entries[i])
     }
 
     /// A mutable reference to the entry with `uuid`.
     pub fn get_mut(&mut self, uuid: &Uuid) -> Option<&mut ManifestEntry> {
-        self.entries.iter_mut().rev().find(|e| e.uuid == *uuid)
+        let i = self.position(uuid)?;
+        self.entries.get_mut(i)
+    }
+
+    fn position(&self, uuid: &Uuid) -> Option<usize> {
+        let index = self.index.get_or_init(|| EntryIndex {
+            len: self.entries.len(),
+            position: self
+                .entries
+                .iter()
+                .enumerate()
+                .map(|(i, e)| (e.uuid, i))
+                .collect(),
+        });
+        if index.len == self.entries.len() {
+            match index.position.get(uuid) {
+                Some(&i) if self.entries[i].uuid == *uuid => return Some(i),
+                None => return None,
+                Some(_) => {}
+            }
+        }
+        self.entries.iter().rposition(|e| e.uuid == *uuid)
     }
 
     /// The entries named `name`.
@@ -802,6 +837,23 @@ version = "1.11.0"
             e.to_string(),
             "Manifest.toml:29:1: `TOML=fa267f1f-6049-4f14-aa54-33bafae1ed76` depends on `Dates`, but no such entry exists in the manifest."
         );
+    }
+
+    #[test]
+    fn lookups_stay_right_when_entries_change_after_one() {
+        let mut m = parse(&SIMPLE.replace("deps = [\"Dates\"]\n", "")).unwrap();
+        let sha: Uuid = "ea8e919c-243c-51af-8825-aaa63cd721ce".parse().unwrap();
+        assert_eq!(m.get(&sha).unwrap().name, "SHA");
+        assert!(m.get(&Uuid::nil()).is_none());
+        // A later entry with the same UUID wins, as in Pkg, though the index was built.
+        let mut twin = ManifestEntry::new("SHA2", sha);
+        twin.version = Some(VersionNumber::new(1, 0, 0));
+        m.entries.push(twin);
+        assert_eq!(m.get(&sha).unwrap().name, "SHA2");
+        m.get_mut(&sha).unwrap().name = "Renamed".into();
+        assert_eq!(m.entries.last().unwrap().name, "Renamed");
+        m.entries.remove(0);
+        assert_eq!(m.get(&sha).unwrap().name, "Renamed");
     }
 
     #[test]

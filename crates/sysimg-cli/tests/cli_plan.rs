@@ -358,3 +358,64 @@ fn strip_rewrites_targets_and_sources_that_name_removed_dependencies() {
     let o = sysimg(&["env", "show"], t.path());
     assert_eq!(o.status.code(), Some(0), "{}", err(&o));
 }
+
+/// A pinned chain `C0 → C1 → ... → C39`: `plan` summarises the long dependency paths (its
+/// output grows with the packages, not with their square), `why` prints the whole path.
+#[test]
+fn deep_paths_are_summarised_in_plan_and_whole_in_why() {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path();
+    let project = format!("[deps]\nC0 = \"{}\"\n", id(100));
+    fs::write(dir.join("Project.toml"), &project).unwrap();
+    let p = Project::parse(&dir.join("Project.toml"), &project).unwrap();
+    let hash = project_hash(&p, &[], PkgFlavor::V1_11, None);
+    let mut manifest = format!(
+        "julia_version = \"1.11.2\"\nmanifest_format = \"2.0\"\nproject_hash = \"{hash}\"\n"
+    );
+    for i in 0..40u8 {
+        let deps = if i < 39 {
+            format!("deps = [\"C{}\"]\n", i + 1)
+        } else {
+            String::new()
+        };
+        manifest += &format!(
+            "\n[[deps.C{i}]]\n{deps}git-tree-sha1 = \"{}\"\n{}uuid = \"{}\"\nversion = \"1.0.0\"\n",
+            "ab".repeat(20),
+            if i == 0 { "pinned = true\n" } else { "" },
+            id(100 + i)
+        );
+    }
+    fs::write(dir.join("Manifest.toml"), manifest).unwrap();
+    let o = sysimg(&["plan", "--policy", "pinned", "--json"], dir);
+    assert!(o.status.success(), "{}", err(&o));
+    let v: serde_json::Value = serde_json::from_str(&out(&o)).unwrap();
+    let path_of = |v: &serde_json::Value, name: &str| -> Vec<String> {
+        let p = v["packages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name)
+            .unwrap();
+        serde_json::from_value(p["dependency_path"].clone()).unwrap()
+    };
+    // 16 packages or fewer: whole.
+    let short = path_of(&v, "C15");
+    assert_eq!(short.len(), 16);
+    assert_eq!(short[0], "C0");
+    // Longer: the first and last 8, `…` between.
+    let long = path_of(&v, "C39");
+    let want: Vec<String> = (0..8)
+        .map(|i| format!("C{i}"))
+        .chain(["…".to_string()])
+        .chain((32..40).map(|i| format!("C{i}")))
+        .collect();
+    assert_eq!(long, want);
+    let o = sysimg(&["why", "C39", "--policy", "pinned", "--json"], dir);
+    assert!(o.status.success(), "{}", err(&o));
+    let v: serde_json::Value = serde_json::from_str(&out(&o)).unwrap();
+    let whole: Vec<String> = serde_json::from_value(v[0]["dependency_path"].clone()).unwrap();
+    assert_eq!(whole, (0..40).map(|i| format!("C{i}")).collect::<Vec<_>>());
+    let o = sysimg(&["why", "C39", "--policy", "pinned"], dir);
+    assert!(out(&o).contains("C0 → C1 → C2"), "{}", out(&o));
+    assert!(out(&o).contains("C37 → C38 → C39"), "{}", out(&o));
+}

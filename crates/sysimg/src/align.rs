@@ -69,8 +69,16 @@ pub fn strip(env: &Environment, plan: &Plan) -> Result<Alignment> {
     let baked = plan.baked_uuids();
     let mut actions = Vec::new();
     let mut proj = ProjectEditor::open(&env.project_file)?;
-    for (name, uuid) in env.project.all_deps() {
-        if !baked.contains(&uuid) && proj.remove_dep(&name) {
+    let leaving: BTreeSet<String> = env
+        .project
+        .all_deps()
+        .into_iter()
+        .filter(|(_, uuid)| !baked.contains(uuid))
+        .map(|(name, _)| name)
+        .collect();
+    let removed_deps = proj.remove_deps(&leaving);
+    for (name, _) in env.project.all_deps() {
+        if removed_deps.contains(&name) {
             actions.push(format!(
                 "removed direct dependency `{name}` from {}",
                 env.project_file.display()

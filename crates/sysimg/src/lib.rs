@@ -4,6 +4,7 @@ pub mod align;
 pub mod build;
 pub mod check;
 pub mod cpu;
+pub mod diff;
 pub mod julia;
 pub mod julia_code;
 pub mod kernel;

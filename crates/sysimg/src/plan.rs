@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use julia_env::environment::Environment;
-use julia_env::graph::{Direction, PackageGraph, Reached};
+use julia_env::graph::{Direction, PackageGraph, PathSummary, Reached};
 use julia_env::ids::Uuid;
 use julia_env::manifest::{Manifest, ManifestEntry, Tracking};
 use julia_env::version::VersionNumber;
@@ -59,7 +59,8 @@ pub struct PlannedPackage {
     /// Why, in words.
     pub reason: String,
     /// The dependency path that explains the reason (names, from a root or to an offending
-    /// package); empty when the reason needs none. `dependency_path` in JSON: `path` means a
+    /// package); empty when the reason needs none. A path longer than 16 keeps its first and
+    /// last 8 names with `…` between them (`sysimg why` prints it whole). `dependency_path` in JSON: `path` means a
     /// file system path in every command's JSON.
     #[serde(rename = "dependency_path")]
     pub path: Vec<String>,
@@ -204,6 +205,17 @@ fn resolve_names(
 
 /// Makes the plan of `env` under `spec`.
 pub fn make_plan(env: &Environment, spec: &ImageSpec) -> Result<Plan, PlanError> {
+    plan_explaining(env, spec, None)
+}
+
+/// Makes the plan of `env` under `spec`, keeping the whole dependency path of the packages
+/// named `explain` (other packages' long paths are summarised; see
+/// [`PlannedPackage::path`]).
+pub fn plan_explaining(
+    env: &Environment,
+    spec: &ImageSpec,
+    explain: Option<&str>,
+) -> Result<Plan, PlanError> {
     let manifest = env
         .manifest
         .as_ref()
@@ -252,6 +264,9 @@ pub fn make_plan(env: &Environment, spec: &ImageSpec) -> Result<Plan, PlanError>
     let mut builder = Builder {
         g: &g,
         decided: BTreeMap::new(),
+        whole_paths: explain
+            .map(|name| manifest.by_name(name).map(|e| e.uuid).collect())
+            .unwrap_or_default(),
     };
     for u in excluded.iter() {
         builder.decide(
@@ -261,10 +276,9 @@ pub fn make_plan(env: &Environment, spec: &ImageSpec) -> Result<Plan, PlanError>
             Vec::new(),
         );
     }
-    for u in blocked.uuids() {
-        let mut path = blocked.path_to(&u).unwrap_or_default();
-        path.reverse();
-        let x = path.last().map(|p| name_of(&g, p)).unwrap_or_default();
+    for &u in blocked.in_order() {
+        let path = builder.summary(&blocked, &u).reversed();
+        let x = path.last().map(|p| name_of(&g, &p)).unwrap_or_default();
         builder.decide(
             u,
             Role::NotBaked,
@@ -300,13 +314,27 @@ pub fn make_plan(env: &Environment, spec: &ImageSpec) -> Result<Plan, PlanError>
         Direction::Dependencies,
         &BTreeSet::new(),
     );
+    // The kept-out package nearest to each package on its path says the most; in walk
+    // order, a package's parent is always settled before it.
+    let mut nearest_kept_out: std::collections::HashMap<Uuid, Uuid> = Default::default();
+    for &u in through_excluded.in_order() {
+        let near = if excluded.contains(&u) {
+            Some(u)
+        } else {
+            through_excluded
+                .parent(&u)
+                .and_then(|p| nearest_kept_out.get(&p).copied())
+        };
+        if let Some(x) = near {
+            nearest_kept_out.insert(u, x);
+        }
+    }
     for u in g.uuids().collect::<Vec<_>>() {
         if builder.decided.contains_key(&u) {
             continue;
         }
-        let path = through_excluded.path_to(&u).unwrap_or_default();
-        // The kept-out package nearest to `u` on its path says the most.
-        let via = path.iter().rev().find(|p| excluded.contains(p));
+        let path = builder.summary(&through_excluded, &u);
+        let via = nearest_kept_out.get(&u);
         match via {
             Some(x) if named_excluded.contains(x) => builder.decide(
                 u,
@@ -316,9 +344,9 @@ pub fn make_plan(env: &Environment, spec: &ImageSpec) -> Result<Plan, PlanError>
             ),
             Some(x) => {
                 // `x` is kept out because it depends on an excluded package: name that one.
-                let cause = blocked
-                    .path_to(x)
-                    .and_then(|p| p.first().copied())
+                let cause = builder
+                    .summary(&blocked, x)
+                    .first()
                     .map(|c| name_of(&g, &c))
                     .unwrap_or_default();
                 builder.decide(
@@ -420,8 +448,17 @@ fn sideload_key(manifest: &Manifest, baked: &BTreeSet<Uuid>) -> String {
     format!("sysimg-sideload:{}", hex::encode(h.finalize()))
 }
 
-fn names(g: &PackageGraph<'_>, path: &[Uuid]) -> Vec<String> {
-    path.iter().map(|u| name_of(g, u)).collect()
+/// The mark that stands for the packages a [`PathSummary`] leaves out.
+const ELIDED: &str = "…";
+
+/// A path summary's names, with [`ELIDED`] standing for the packages left out.
+fn names(g: &PackageGraph<'_>, path: &PathSummary) -> Vec<String> {
+    let mut out: Vec<String> = path.head.iter().map(|u| name_of(g, u)).collect();
+    if path.elided > 0 {
+        out.push(ELIDED.to_string());
+    }
+    out.extend(path.tail.iter().map(|u| name_of(g, u)));
+    out
 }
 
 type Decision = (Role, String, Vec<String>);
@@ -429,9 +466,30 @@ type Decision = (Role, String, Vec<String>);
 struct Builder<'g, 'm> {
     g: &'g PackageGraph<'m>,
     decided: BTreeMap<Uuid, Decision>,
+    /// Packages whose dependency path is kept whole, however long.
+    whole_paths: BTreeSet<Uuid>,
 }
 
 impl Builder<'_, '_> {
+    /// The path a walk took to `u` (empty when it did not reach `u`): whole for the packages
+    /// asked about, a summary for the others.
+    fn summary(&self, reached: &Reached, u: &Uuid) -> PathSummary {
+        let whole = if self.whole_paths.contains(u) {
+            reached.path_to(u).map(|head| PathSummary {
+                head,
+                elided: 0,
+                tail: Vec::new(),
+            })
+        } else {
+            reached.path_summary(u)
+        };
+        whole.unwrap_or(PathSummary {
+            head: Vec::new(),
+            elided: 0,
+            tail: Vec::new(),
+        })
+    }
+
     fn decide(&mut self, u: Uuid, role: Role, reason: String, path: Vec<String>) {
         self.decided.entry(u).or_insert((role, reason, path));
     }
@@ -445,17 +503,15 @@ impl Builder<'_, '_> {
     }
 
     fn record_reached(&mut self, reached: &Reached, roots: &BTreeSet<Uuid>, root_reason: &str) {
-        let mut order: Vec<Uuid> = reached.uuids().into_iter().collect();
-        order.sort_by_key(|u| reached.path_to(u).map_or(0, |p| p.len()));
-        for u in order {
+        // Nearest first, so that a package gets its shortest path's reason.
+        for &u in reached.in_order() {
             if roots.contains(&u) {
                 self.decide(u, Role::Public, root_reason.to_string(), Vec::new());
             } else {
-                let path = reached.path_to(&u).unwrap_or_default();
-                let by = path
-                    .len()
-                    .checked_sub(2)
-                    .map(|i| name_of(self.g, &path[i]))
+                let path = self.summary(reached, &u);
+                let by = reached
+                    .parent(&u)
+                    .map(|p| name_of(self.g, &p))
                     .unwrap_or_default();
                 self.decide(
                     u,
@@ -510,9 +566,9 @@ impl Builder<'_, '_> {
                     .filter(|u| g.entry(u).is_some_and(|e| is_fixed(e, julia)))
                     .collect();
                 let needed = g.walk_from(unpinned.iter().copied(), Direction::Dependencies, &fixed);
-                for u in needed.uuids() {
-                    let path = needed.path_to(&u).unwrap_or_default();
-                    let owner = path.first().map(|p| name_of(g, p)).unwrap_or_default();
+                for &u in needed.in_order() {
+                    let path = self.summary(&needed, &u);
+                    let owner = path.first().map(|p| name_of(g, &p)).unwrap_or_default();
                     self.decide(
                         u,
                         Role::NotBaked,
@@ -521,16 +577,15 @@ impl Builder<'_, '_> {
                     );
                 }
                 let reaching = g.walk_from(needed.uuids(), Direction::Dependents, &none);
-                for u in reaching.uuids() {
+                for &u in reaching.in_order() {
                     // The path runs from the R member to u; reversed, it is u's way into R.
-                    let mut path = reaching.path_to(&u).unwrap_or_default();
-                    path.reverse();
-                    let target = *path.last().unwrap_or(&u);
-                    let owner_path = needed.path_to(&target).unwrap_or_default();
-                    let owner = owner_path.first().copied().unwrap_or(target);
-                    let via: Vec<String> = path[1..path.len().saturating_sub(1).max(1)]
-                        .iter()
-                        .map(|p| format!("`{}`", name_of(g, p)))
+                    let path = self.summary(&reaching, &u).reversed();
+                    let target = path.last().unwrap_or(u);
+                    let owner_path = self.summary(&needed, &target);
+                    let owner = owner_path.first().unwrap_or(target);
+                    let via: Vec<String> = names(g, &path.inner())
+                        .into_iter()
+                        .map(|n| if n == ELIDED { n } else { format!("`{n}`") })
                         .collect();
                     let via = if via.is_empty() {
                         String::new()
@@ -560,10 +615,9 @@ impl Builder<'_, '_> {
             }
             PinnedRule::ManifestRm => {
                 let removed = g.walk_from(unpinned.iter().copied(), Direction::Dependents, &none);
-                for u in removed.uuids() {
-                    let mut path = removed.path_to(&u).unwrap_or_default();
-                    path.reverse();
-                    let owner = path.last().map(|p| name_of(g, p)).unwrap_or_default();
+                for &u in removed.in_order() {
+                    let path = self.summary(&removed, &u).reversed();
+                    let owner = path.last().map(|p| name_of(g, &p)).unwrap_or_default();
                     self.decide(
                         u,
                         Role::NotBaked,

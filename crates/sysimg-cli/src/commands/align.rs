@@ -24,10 +24,11 @@ fn finish(cli: &Cli, a: &Alignment, dry_run: bool) -> Result<ExitCode, Failure> 
         }
         for f in files.iter().filter(|f| f.changed()) {
             let name = f.path.display().to_string();
-            let diff = similar::TextDiff::from_lines(&f.before, &f.after);
             print!(
                 "{}",
-                crate::output::terminal_safe(&diff.unified_diff().header(&name, &name).to_string())
+                crate::output::terminal_safe(&sysimg::diff::unified_diff(
+                    &name, &f.before, &f.after
+                ))
             );
         }
         return Ok(ExitCode::Ok);

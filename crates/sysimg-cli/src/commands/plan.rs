@@ -2,7 +2,7 @@
 
 use crate::output::{say, say_err};
 use julia_env::environment::Environment;
-use sysimg::plan::{make_plan, Plan, Role};
+use sysimg::plan::{plan_explaining, Plan, Role};
 use sysimg::spec::ImageSpec;
 
 use crate::cli::{Cli, PlanArgs};
@@ -26,16 +26,21 @@ pub fn spec_for(env: &Environment, args: &PlanArgs) -> Result<ImageSpec, Failure
     Ok(spec)
 }
 
-/// The plan of the environment `cli` names.
-pub fn plan_for(cli: &Cli, args: &PlanArgs) -> Result<(Environment, Plan), Failure> {
+/// The plan of the environment `cli` names, with the whole dependency path of the packages
+/// named `explain`.
+fn plan_for(
+    cli: &Cli,
+    args: &PlanArgs,
+    explain: Option<&str>,
+) -> Result<(Environment, Plan), Failure> {
     let env = super::load_environment(cli)?;
     let spec = spec_for(&env, args)?;
-    let plan = make_plan(&env, &spec).map_err(Failure::bad_input)?;
+    let plan = plan_explaining(&env, &spec, explain).map_err(Failure::bad_input)?;
     Ok((env, plan))
 }
 
 pub fn plan(cli: &Cli, args: &PlanArgs) -> Result<ExitCode, Failure> {
-    let (_env, plan) = plan_for(cli, args)?;
+    let (_env, plan) = plan_for(cli, args, None)?;
     let count = |r: Role| plan.packages.iter().filter(|p| p.role == r).count();
     if cli.json {
         let mut v = serde_json::to_value(&plan).map_err(Failure::bad_input)?;
@@ -101,7 +106,7 @@ pub fn plan(cli: &Cli, args: &PlanArgs) -> Result<ExitCode, Failure> {
 }
 
 pub fn why(cli: &Cli, package: &str, args: &PlanArgs) -> Result<ExitCode, Failure> {
-    let (_env, plan) = plan_for(cli, args)?;
+    let (_env, plan) = plan_for(cli, args, Some(package))?;
     let found: Vec<_> = plan.by_name(package).collect();
     if found.is_empty() {
         return Err(Failure::bad_input(format!(
