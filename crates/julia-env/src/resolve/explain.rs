@@ -140,42 +140,68 @@ impl<I: PackageIndex + ?Sized> Provider<'_, I> {
                         });
                     }
                     Node::Package(from_uuid) => {
-                        let written = self
-                            .written
-                            .borrow()
-                            .get(&(*to_uuid, to_set.clone()))
-                            .cloned();
                         out.extend(self.unknown(to_uuid));
                         if let Ok(u) = self.universe(to_uuid) {
-                            if let Kind::Stdlib { .. } = u.kind {
-                                out.push(Fact::Stdlib {
+                            match u.kind {
+                                Kind::Stdlib { .. } => out.push(Fact::Stdlib {
                                     package: self.package_ref(to_uuid),
                                     version: u.versions[0].clone(),
-                                });
+                                }),
+                                Kind::Julia => {
+                                    if let Some(version) = u.versions.first() {
+                                        out.push(Fact::Julia {
+                                            version: version.clone(),
+                                        })
+                                    }
+                                }
+                                _ => {}
                             }
                         }
                         let package = self.package_ref(from_uuid);
-                        let versions = self.runs(from_uuid, from_set);
-                        if *to_uuid == super::JULIA_UUID {
-                            out.push(Fact::NeedsJulia {
-                                package,
-                                versions,
-                                spec: written,
-                            });
-                        } else {
-                            out.push(Fact::Depends {
-                                package,
-                                versions,
-                                dependency: self.package_ref(to_uuid),
-                                spec: written,
-                                matching: self.runs(to_uuid, to_set),
-                            });
+                        for (indices, spec) in self.by_written_spec(from_uuid, from_set, to_uuid) {
+                            let versions = self.runs(from_uuid, &IndexSet::of(indices));
+                            if *to_uuid == super::JULIA_UUID {
+                                out.push(Fact::NeedsJulia {
+                                    package: package.clone(),
+                                    versions,
+                                    spec,
+                                });
+                            } else {
+                                out.push(Fact::Depends {
+                                    package: package.clone(),
+                                    versions,
+                                    dependency: self.package_ref(to_uuid),
+                                    spec,
+                                    matching: self.runs(to_uuid, to_set),
+                                });
+                            }
                         }
                     }
                 }
             }
         }
         out
+    }
+
+    /// The versions of `from` in `set`, grouped by the spec their dependency on `to` was
+    /// written with (consecutive versions with the same spec together).
+    fn by_written_spec(
+        &self,
+        from: &Uuid,
+        set: &IndexSet,
+        to: &Uuid,
+    ) -> Vec<(Vec<u32>, Option<crate::version_spec::VersionSpec>)> {
+        let n = self.universe(from).map(|u| u.n()).unwrap_or(0);
+        let written = self.written.borrow();
+        let mut groups: Vec<(Vec<u32>, Option<crate::version_spec::VersionSpec>)> = Vec::new();
+        for i in set.members(n) {
+            let spec = written.get(&(*from, i, *to)).cloned();
+            match groups.last_mut() {
+                Some((indices, s)) if *s == spec => indices.push(i),
+                _ => groups.push((vec![i], spec)),
+            }
+        }
+        groups
     }
 
     /// A fact saying `uuid` is unknown, if it is.

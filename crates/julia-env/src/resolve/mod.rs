@@ -610,3 +610,6 @@ impl fmt::Display for Conflict {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests;

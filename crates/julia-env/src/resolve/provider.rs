@@ -131,8 +131,10 @@ pub(crate) struct Provider<'a, I: PackageIndex + ?Sized> {
     universes: RefCell<HashMap<Uuid, Rc<Universe>>>,
     /// Spec → index set, per package.
     sets: RefCell<HashMap<(Uuid, VersionSpec), IndexSet>>,
-    /// The spec a dependency was written with, for explanations.
-    pub(crate) written: RefCell<HashMap<(Uuid, IndexSet), VersionSpec>>,
+    /// The spec each dependency was written with, by (dependent, its version index,
+    /// dependency), for explanations; pubgrub merges the versions of a dependent whose
+    /// dependency allows the same set, even when they spell it differently.
+    pub(crate) written: RefCell<HashMap<(Uuid, u32, Uuid), VersionSpec>>,
     /// Names used by dependents, for packages the index does not know.
     names: RefCell<HashMap<Uuid, String>>,
 }
@@ -286,12 +288,13 @@ impl<'a, I: PackageIndex + ?Sized> Provider<'a, I> {
     /// The pubgrub constraints of a list of dependencies.
     fn constraints(
         &self,
-        owner: Option<&Uuid>,
+        owner: &Uuid,
+        index: u32,
         deps: &[Dependency],
     ) -> Result<DependencyConstraints<Node, IndexSet>> {
         let mut out: Vec<(Node, IndexSet)> = Vec::with_capacity(deps.len());
         for d in deps {
-            if owner == Some(&d.uuid) {
+            if *owner == d.uuid {
                 return Err(Error::invalid(
                     Location::file(self.name(&d.uuid)),
                     format!("Package {} has a dependency with itself", d.name),
@@ -321,8 +324,7 @@ impl<'a, I: PackageIndex + ?Sized> Provider<'a, I> {
             }
             self.written
                 .borrow_mut()
-                .entry((d.uuid, set.clone()))
-                .or_insert_with(|| d.spec.clone());
+                .insert((*owner, index, d.uuid), d.spec.clone());
             let node = Node::Package(d.uuid);
             match out.iter_mut().find(|(n, _)| *n == node) {
                 // Pkg intersects two entries for one dependency.
@@ -435,10 +437,6 @@ impl<I: PackageIndex + ?Sized> DependencyProvider for Provider<'_, I> {
                 } else {
                     self.spec_set(uuid, &u, spec)
                 };
-                self.written
-                    .borrow_mut()
-                    .entry((*uuid, set.clone()))
-                    .or_insert_with(|| spec.clone());
                 Ok(single(uuid, set))
             }
             Node::Package(uuid) => {
@@ -457,7 +455,7 @@ impl<I: PackageIndex + ?Sized> DependencyProvider for Provider<'_, I> {
                     Kind::Stdlib { .. } | Kind::Julia | Kind::Unknown => Vec::new(),
                 };
                 Ok(Dependencies::Available(
-                    self.constraints(Some(uuid), &deps)?,
+                    self.constraints(uuid, *version, &deps)?,
                 ))
             }
         }
