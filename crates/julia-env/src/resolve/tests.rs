@@ -28,8 +28,11 @@ fn dep(name: &str, range: &str, weak: bool) -> Dependency {
     }
 }
 
-/// An index from `(package, version, [(dependency, range, weak)])` rows.
-fn index(rows: &[(&str, &str, &[(&str, &str, bool)])]) -> MemoryIndex {
+/// `(dependency, range, weak)`.
+type DepRow<'a> = (&'a str, &'a str, bool);
+
+/// An index from `(package, version, dependencies)` rows.
+fn index(rows: &[(&str, &str, &[DepRow])]) -> MemoryIndex {
     let mut ix = MemoryIndex::new();
     for (name, version, deps) in rows {
         ix.add_version(id(name), name, v(version));
