@@ -388,3 +388,67 @@ fn newest_fit_agrees_with_trying_each_version() {
     }
     eprintln!("newest_fit: {checked} (case, package) pairs agree with trying each version");
 }
+
+/// Every corpus environment, against the General snapshot: with every Manifest package fixed at
+/// its version and every direct dependency required, the resolve succeeds and installs exactly
+/// the Manifest's packages at the Manifest's versions.
+///
+/// The snapshot (April 2024) is older than most of these Manifests, so many of their versions
+/// are not in it. Such a package is fixed with the dependencies its Manifest entry lists (at
+/// any version), like a package tracked by path or repository; the packages whose versions
+/// the snapshot has are fixed with the registry's own dependencies and compat, which the
+/// resolve then checks against every other package's version.
+#[test]
+fn corpus_manifests_resolve_to_themselves_against_general() {
+    use julia_env::registry::Registry;
+    use julia_env::resolve::RegistryIndex;
+    use julia_env::stdlib;
+
+    let Some(shared) = common::shared_dir("corpus_manifests_resolve_to_themselves_against_general")
+    else {
+        return;
+    };
+    let general = Registry::open_compressed(&shared.join("registries/General.toml"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let index = RegistryIndex::new(vec![general]);
+    let (mut envs, mut resolved, mut skipped) = (0, 0, 0);
+    let mut total = common::FixedCounts::default();
+    for env in common::corpus_environments(&shared) {
+        let label = env.file_name().unwrap().to_string_lossy().into_owned();
+        let Some((request, want, counts)) = common::manifest_request(&index, &env) else {
+            eprintln!("{label}: no Julia version with a stdlib table, skipped");
+            skipped += 1;
+            continue;
+        };
+        envs += 1;
+        total.from_registry += counts.from_registry;
+        total.from_manifest += counts.from_manifest;
+        total.tracked += counts.tracked;
+        total.stdlibs += counts.stdlibs;
+        let julia = request.julia_version.clone().unwrap();
+        match resolve(&index, &request).unwrap_or_else(|e| panic!("{label}: {e}")) {
+            Resolution::Solved(s) => {
+                let got: BTreeMap<Uuid, VersionNumber> = s
+                    .versions()
+                    .into_iter()
+                    .filter(|(u, _)| !stdlib::is_fixed_stdlib(u, &julia))
+                    .collect();
+                assert_eq!(got, want, "{label}: the solution is the Manifest");
+                resolved += 1;
+            }
+            Resolution::Unsatisfiable(c) => panic!("{label}: unsatisfiable:\n{c}"),
+        }
+    }
+    eprintln!(
+        "General snapshot: {resolved}/{envs} corpus environments resolve to their Manifests \
+         ({skipped} skipped); fixed with registry data: {} packages, with Manifest data \
+         (version newer than the snapshot): {}, tracked by path or repository: {}; stdlib \
+         entries left to the resolver: {}",
+        total.from_registry, total.from_manifest, total.tracked, total.stdlibs
+    );
+    assert_eq!(resolved, envs);
+    assert!(
+        envs >= 30 && total.from_registry > 1000,
+        "{envs} environments, {total:?}"
+    );
+}
