@@ -21,6 +21,7 @@ pub mod platform;
 pub mod project;
 pub mod project_hash;
 pub mod registry;
+pub mod resolve;
 pub mod stdlib;
 pub mod toml_source;
 pub mod tree_hash;

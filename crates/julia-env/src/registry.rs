@@ -40,6 +40,36 @@ pub struct RegisteredVersion {
     pub yanked: bool,
 }
 
+/// Everything a registry records about one package ([`Registry::package_info`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PackageInfo {
+    /// Its UUID.
+    pub uuid: Uuid,
+    /// Its name.
+    pub name: String,
+    /// Every registered version, ascending, yanked ones included.
+    pub versions: Vec<VersionInfo>,
+}
+
+/// One registered version with its expanded dependency data.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VersionInfo {
+    /// The version.
+    pub version: VersionNumber,
+    /// Its source tree hash.
+    pub tree_hash: TreeHash,
+    /// Yanked versions are never chosen by the resolver.
+    pub yanked: bool,
+    /// `Deps.toml`: name → UUID.
+    pub deps: BTreeMap<String, Uuid>,
+    /// `Compat.toml`: name → spec (registry range syntax), `julia` included.
+    pub compat: BTreeMap<String, VersionSpec>,
+    /// `WeakDeps.toml`: name → UUID.
+    pub weak_deps: BTreeMap<String, Uuid>,
+    /// `WeakCompat.toml`: name → spec.
+    pub weak_compat: BTreeMap<String, VersionSpec>,
+}
+
 /// An open registry.
 #[derive(Debug)]
 pub struct Registry {
@@ -232,13 +262,10 @@ impl Registry {
     /// The dependencies (`Deps.toml`, name → UUID) of one version, expanded from the
     /// compressed ranges as Pkg's `uncompress` does.
     pub fn deps(&self, uuid: &Uuid, version: &VersionNumber) -> Result<BTreeMap<String, Uuid>> {
-        let mut out = BTreeMap::new();
-        for (name, value) in self.expanded(uuid, version, "Deps.toml")? {
-            if let Some(u) = value.as_str().and_then(parse_uuid) {
-                out.insert(name, u);
-            }
-        }
-        Ok(out)
+        Ok(self
+            .version_info(uuid, version)?
+            .map(|v| v.deps)
+            .unwrap_or_default())
     }
 
     /// The compat (`Compat.toml`, registry range syntax) of one version; `julia` included.
@@ -247,64 +274,84 @@ impl Registry {
         uuid: &Uuid,
         version: &VersionNumber,
     ) -> Result<BTreeMap<String, VersionSpec>> {
-        let mut out = BTreeMap::new();
-        for (name, value) in self.expanded(uuid, version, "Compat.toml")? {
-            let spec = if let Some(s) = value.as_str() {
-                VersionSpec::parse_range(s)
-            } else if let Some(a) = value.as_array() {
-                VersionSpec::parse_ranges(a.iter().filter_map(|v| v.as_str()))
-            } else {
-                Err(format!("malformed compat for `{name}`"))
-            };
-            out.insert(name, spec.map_err(|e| invalid(&self.source, e))?);
-        }
-        Ok(out)
+        Ok(self
+            .version_info(uuid, version)?
+            .map(|v| v.compat)
+            .unwrap_or_default())
     }
 
-    /// The `name = value` pairs of every block of `file` whose range holds `version`.
-    /// Pkg applies a block to every registered version between the first and last version it
-    /// contains; for a registered version that is the same as membership.
-    fn expanded(
+    /// The weak dependencies (`WeakDeps.toml`, name → UUID) of one version.
+    pub fn weak_deps(
         &self,
         uuid: &Uuid,
         version: &VersionNumber,
-        file: &str,
-    ) -> Result<Vec<(String, toml_edit::Value)>> {
-        let Some(src) = self.package_toml(uuid, file)? else {
-            return Ok(Vec::new());
+    ) -> Result<BTreeMap<String, Uuid>> {
+        Ok(self
+            .version_info(uuid, version)?
+            .map(|v| v.weak_deps)
+            .unwrap_or_default())
+    }
+
+    /// The compat of one version's weak dependencies (`WeakCompat.toml`).
+    pub fn weak_compat(
+        &self,
+        uuid: &Uuid,
+        version: &VersionNumber,
+    ) -> Result<BTreeMap<String, VersionSpec>> {
+        Ok(self
+            .version_info(uuid, version)?
+            .map(|v| v.weak_compat)
+            .unwrap_or_default())
+    }
+
+    fn version_info(&self, uuid: &Uuid, version: &VersionNumber) -> Result<Option<VersionInfo>> {
+        Ok(self
+            .package_info(uuid)?
+            .and_then(|p| p.versions.into_iter().find(|v| &v.version == version)))
+    }
+
+    /// Everything the registry records about one package: its versions (`Versions.toml`) and,
+    /// for each, the data of `Deps.toml`, `Compat.toml`, `WeakDeps.toml` and `WeakCompat.toml`,
+    /// each file read once and expanded for every version in one pass. `None` when the registry
+    /// does not list the package.
+    ///
+    /// The expansion is Pkg's `uncompress`: a block applies to every registered version between
+    /// the first and the last version its range contains (for registered versions that is the
+    /// same as membership), and two blocks giving the same name to one version are an error.
+    pub fn package_info(&self, uuid: &Uuid) -> Result<Option<PackageInfo>> {
+        let Some(pkg) = self.packages.get(uuid) else {
+            return Ok(None);
         };
-        let versions: Vec<VersionNumber> = self.versions(uuid)?.into_keys().collect();
-        let mut out: Vec<(String, toml_edit::Value)> = Vec::new();
-        for (range, block) in src.root().iter() {
-            let r = VersionRange::parse(range)
-                .map_err(|e| src.error(src.locate_key(src.root(), range), e))?;
-            let first = versions.iter().position(|v| r.contains(v));
-            let last = versions.iter().rposition(|v| r.contains(v));
-            let (Some(first), Some(last)) = (first, last) else {
+        let mut versions: Vec<VersionInfo> = self
+            .versions(uuid)?
+            .into_iter()
+            .map(|(version, r)| VersionInfo {
+                version,
+                tree_hash: r.tree_hash,
+                yanked: r.yanked,
+                deps: BTreeMap::new(),
+                compat: BTreeMap::new(),
+                weak_deps: BTreeMap::new(),
+                weak_compat: BTreeMap::new(),
+            })
+            .collect();
+        let numbers: Vec<VersionNumber> = versions.iter().map(|v| v.version.clone()).collect();
+        for (file, kind) in [
+            ("Deps.toml", FileKind::Deps),
+            ("Compat.toml", FileKind::Compat),
+            ("WeakDeps.toml", FileKind::WeakDeps),
+            ("WeakCompat.toml", FileKind::WeakCompat),
+        ] {
+            let Some(src) = self.package_toml(uuid, file)? else {
                 continue;
             };
-            let Some(i) = versions.iter().position(|v| v == version) else {
-                continue;
-            };
-            if i < first || i > last {
-                continue;
-            }
-            let Some(t) = block.as_table_like() else {
-                continue;
-            };
-            for (name, v) in t.iter() {
-                if out.iter().any(|(n, _)| n == name) {
-                    return Err(src.error(
-                        src.locate_key(src.root(), range),
-                        format!("Overlapping ranges for {name} for version {version} in registry."),
-                    ));
-                }
-                if let Some(v) = v.as_value() {
-                    out.push((name.to_string(), v.clone()));
-                }
-            }
+            expand_file(&src, &numbers, kind, &mut versions)?;
         }
-        Ok(out)
+        Ok(Some(PackageInfo {
+            uuid: *uuid,
+            name: pkg.name.clone(),
+            versions,
+        }))
     }
 
     /// For the compressed form: the git tree hash of the tarball's contents, which Pkg checks
@@ -321,6 +368,103 @@ impl Registry {
             ))),
         }
     }
+}
+
+/// Which per-version table a registry file fills.
+#[derive(Clone, Copy)]
+enum FileKind {
+    Deps,
+    Compat,
+    WeakDeps,
+    WeakCompat,
+}
+
+/// Applies every `"<range>" = { name = value }` block of `src` to the versions it covers
+/// (Pkg's `uncompress`; see [`Registry::package_info`]). Each value is parsed once per block.
+fn expand_file(
+    src: &TomlSource,
+    numbers: &[VersionNumber],
+    kind: FileKind,
+    out: &mut [VersionInfo],
+) -> Result<()> {
+    let root = src.root();
+    for (range, block) in root.iter() {
+        let r =
+            VersionRange::parse(range).map_err(|e| src.error(src.locate_key(root, range), e))?;
+        let (Some(first), Some(last)) = (
+            numbers.iter().position(|v| r.contains(v)),
+            numbers.iter().rposition(|v| r.contains(v)),
+        ) else {
+            continue;
+        };
+        let Some(t) = block.as_table_like() else {
+            return Err(src.error(
+                src.locate_key(root, range),
+                format!("`{range}` is not a table"),
+            ));
+        };
+        for (name, item) in t.iter() {
+            let here = src.locate_item(item).or(&src.locate_key(root, range));
+            let value = match kind {
+                FileKind::Deps | FileKind::WeakDeps => {
+                    let u = item.as_str().and_then(parse_uuid).ok_or_else(|| {
+                        Error::invalid(here.clone(), format!("`{name}` is not a UUID"))
+                    })?;
+                    if matches!(kind, FileKind::Deps) {
+                        Parsed::Dep(u)
+                    } else {
+                        Parsed::WeakDep(u)
+                    }
+                }
+                FileKind::Compat | FileKind::WeakCompat => {
+                    let spec = if let Some(s) = item.as_str() {
+                        VersionSpec::parse_range(s)
+                    } else if let Some(a) = item.as_array() {
+                        let strings: Option<Vec<&str>> = a.iter().map(|v| v.as_str()).collect();
+                        match strings {
+                            Some(strings) => VersionSpec::parse_ranges(strings),
+                            None => Err(format!("malformed compat for `{name}`")),
+                        }
+                    } else {
+                        Err(format!("malformed compat for `{name}`"))
+                    };
+                    let spec = spec.map_err(|e| Error::invalid(here.clone(), e))?;
+                    if matches!(kind, FileKind::Compat) {
+                        Parsed::Compat(spec)
+                    } else {
+                        Parsed::WeakCompat(spec)
+                    }
+                }
+            };
+            for info in &mut out[first..=last] {
+                let key = name.to_string();
+                let clash = match &value {
+                    Parsed::Dep(u) => info.deps.insert(key, *u).is_some(),
+                    Parsed::WeakDep(u) => info.weak_deps.insert(key, *u).is_some(),
+                    Parsed::Compat(s) => info.compat.insert(key, s.clone()).is_some(),
+                    Parsed::WeakCompat(s) => info.weak_compat.insert(key, s.clone()).is_some(),
+                };
+                if clash {
+                    return Err(src.error(
+                        src.locate_key(root, range),
+                        format!(
+                            "Overlapping ranges for {name} for version {} in registry.",
+                            info.version
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A parsed value of a registry block, by the file it came from.
+enum Parsed {
+    Dep(Uuid),
+    WeakDep(Uuid),
+    Compat(VersionSpec),
+    WeakCompat(VersionSpec),
 }
 
 fn read_tarball(path: &Path) -> Result<HashMap<String, (&'static str, Vec<u8>)>> {
@@ -454,6 +598,57 @@ mod tests {
         fs::write(reg.join("E/Example/Deps.toml"), "[\"0.5-0\"]\nTest = \"8dfed614-e22c-5e08-85e1-65c5234f0b40\"\n[\"0.5.3\"]\nTest = \"8dfed614-e22c-5e08-85e1-65c5234f0b40\"\n").unwrap();
         let e = r.deps(&ex, &VersionNumber::new(0, 5, 3)).unwrap_err();
         assert!(e.to_string().contains("Overlapping ranges for Test"), "{e}");
+    }
+
+    #[test]
+    fn package_info_expands_every_file_once() {
+        let t = tempfile::tempdir().unwrap();
+        let reg = t.path().join("Test");
+        fs::create_dir_all(reg.join("E/Example")).unwrap();
+        fs::write(
+            reg.join("Registry.toml"),
+            "name = \"Test\"\nuuid = \"23338594-aafe-5451-b93e-139f81909106\"\n[packages]\n7876af07-990d-54b4-ab0e-23690620f79a = { name = \"Example\", path = \"E/Example\" }\n",
+        )
+        .unwrap();
+        let h = "git-tree-sha1 = \"1111111111111111111111111111111111111111\"";
+        fs::write(
+            reg.join("E/Example/Versions.toml"),
+            format!("[\"0.1.0\"]\n{h}\n[\"0.2.0\"]\n{h}\nyanked = true\n[\"0.3.0\"]\n{h}\n"),
+        )
+        .unwrap();
+        fs::write(
+            reg.join("E/Example/WeakDeps.toml"),
+            "[\"0.2-0\"]\nTest = \"8dfed614-e22c-5e08-85e1-65c5234f0b40\"\n",
+        )
+        .unwrap();
+        fs::write(
+            reg.join("E/Example/WeakCompat.toml"),
+            "[\"0.3-0\"]\nTest = \"1.6.0-1\"\n",
+        )
+        .unwrap();
+        let r = Registry::open_dir(&reg).unwrap();
+        let ex = parse_uuid("7876af07-990d-54b4-ab0e-23690620f79a").unwrap();
+        let info = r.package_info(&ex).unwrap().unwrap();
+        assert_eq!(info.name, "Example");
+        assert_eq!(info.versions.len(), 3);
+        assert!(info.versions[1].yanked);
+        assert!(info.versions[0].weak_deps.is_empty());
+        assert!(info.versions[1].weak_deps.contains_key("Test"));
+        assert!(info.versions[1].weak_compat.is_empty());
+        let v3 = VersionNumber::new(0, 3, 0);
+        assert!(r.weak_deps(&ex, &v3).unwrap().contains_key("Test"));
+        assert!(r.weak_compat(&ex, &v3).unwrap()["Test"].contains(&VersionNumber::new(1, 10, 0)));
+        assert!(r.package_info(&Uuid::nil()).unwrap().is_none());
+
+        fs::write(
+            reg.join("E/Example/WeakCompat.toml"),
+            "[\"0.3-0\"]\nTest = \"1.6.0-1\"\n[\"0.1\"]\nTest = \"a.b\"\n",
+        )
+        .unwrap();
+        let e = r.package_info(&ex).unwrap_err();
+        let shown = e.to_string();
+        assert!(shown.contains("WeakCompat.toml:4:"), "{shown}");
+        assert!(shown.contains("a.b"), "{shown}");
     }
 
     #[test]

@@ -1,0 +1,216 @@
+//! From pubgrub's proof of unsatisfiability to [`Fact`]s a person can follow.
+//!
+//! The proof is a tree whose leaves are the incompatibilities the problem started from (a
+//! dependency, a fixed version, a requirement, Julia's version, an unusable version) and whose
+//! inner nodes are what the solver concluded from them. The leaves are the facts; read
+//! depth-first, left to right, they come in the order the conclusion uses them.
+
+use pubgrub::{DerivationTree, External};
+
+use crate::ids::Uuid;
+
+use super::provider::{Kind, Node, Provider, Unavailable};
+use super::set::IndexSet;
+use super::{Conflict, Fact, PackageIndex, PackageRef, PackageVersion, VersionRuns};
+
+impl<I: PackageIndex + ?Sized> Provider<'_, I> {
+    /// The conflict `tree` proves.
+    pub(crate) fn explain(&self, tree: &DerivationTree<Node, IndexSet, Unavailable>) -> Conflict {
+        let mut facts: Vec<Fact> = Vec::new();
+        let mut blocked_by: Vec<PackageVersion> = Vec::new();
+        let mut stack = vec![tree];
+        while let Some(t) = stack.pop() {
+            match t {
+                DerivationTree::Derived(d) => {
+                    stack.push(&d.cause2);
+                    stack.push(&d.cause1);
+                }
+                DerivationTree::External(e) => {
+                    for f in self.facts_of(e, &mut blocked_by) {
+                        if !facts.contains(&f) {
+                            facts.push(f);
+                        }
+                    }
+                }
+            }
+        }
+        Conflict { facts, blocked_by }
+    }
+
+    fn package_ref(&self, uuid: &Uuid) -> PackageRef {
+        PackageRef {
+            uuid: *uuid,
+            name: self.name(uuid),
+        }
+    }
+
+    /// The versions of `uuid` in `set`.
+    fn runs(&self, uuid: &Uuid, set: &IndexSet) -> VersionRuns {
+        let Ok(u) = self.universe(uuid) else {
+            return VersionRuns::default();
+        };
+        let mut runs: Vec<(crate::version::VersionNumber, crate::version::VersionNumber)> =
+            Vec::new();
+        let mut last: Option<u32> = None;
+        let mut count = 0;
+        for i in set.members(u.n()) {
+            let Some(v) = u.version(i) else { continue };
+            count += 1;
+            match (last, runs.last_mut()) {
+                (Some(l), Some(run)) if l + 1 == i => run.1 = v.clone(),
+                _ => runs.push((v.clone(), v.clone())),
+            }
+            last = Some(i);
+        }
+        VersionRuns {
+            every: count > 0 && count == u.n() as usize,
+            runs,
+            uninstalled: pubgrub::VersionSet::contains(set, &0),
+        }
+    }
+
+    fn facts_of(
+        &self,
+        e: &External<Node, IndexSet, Unavailable>,
+        blocked_by: &mut Vec<PackageVersion>,
+    ) -> Vec<Fact> {
+        let mut out = Vec::new();
+        match e {
+            External::NotRoot(..) => {}
+            External::NoVersions(node, set) => {
+                if let Node::Package(u) = node {
+                    out.extend(self.unknown(u));
+                    out.push(Fact::NoVersions {
+                        package: self.package_ref(u),
+                        within: self.runs(u, set),
+                    });
+                }
+            }
+            External::Custom(node, _, reason) => {
+                if let Node::Fixed(i) = node {
+                    let f = &self.request.fixed[*i as usize];
+                    let package = self.package_ref(&f.uuid);
+                    blocked_by.push(PackageVersion {
+                        uuid: f.uuid,
+                        name: package.name.clone(),
+                        version: f.version.clone(),
+                    });
+                    out.push(Fact::Unavailable {
+                        package,
+                        version: f.version.clone(),
+                        yanked: *reason == Unavailable::Yanked,
+                    });
+                }
+            }
+            External::FromDependencyOf(from, from_set, to, to_set) => {
+                let Node::Package(to_uuid) = to else {
+                    return out;
+                };
+                match from {
+                    Node::Root => {
+                        if let Some(version) = &self.request.julia_version {
+                            out.push(Fact::Julia {
+                                version: version.clone(),
+                            });
+                        }
+                    }
+                    Node::Fixed(i) => {
+                        let f = &self.request.fixed[*i as usize];
+                        let package = self.package_ref(&f.uuid);
+                        let pv = PackageVersion {
+                            uuid: f.uuid,
+                            name: package.name.clone(),
+                            version: f.version.clone(),
+                        };
+                        if !blocked_by.contains(&pv) {
+                            blocked_by.push(pv);
+                        }
+                        out.push(Fact::Fixed {
+                            package,
+                            version: f.version.clone(),
+                        });
+                    }
+                    Node::Requirement(i) => {
+                        let (uuid, spec) = &self.request.requirements[*i as usize];
+                        out.extend(self.unknown(uuid));
+                        out.push(Fact::Required {
+                            package: self.package_ref(uuid),
+                            spec: spec.clone(),
+                            matching: self.runs(uuid, to_set),
+                        });
+                    }
+                    Node::Package(from_uuid) => {
+                        out.extend(self.unknown(to_uuid));
+                        if let Ok(u) = self.universe(to_uuid) {
+                            match u.kind {
+                                Kind::Stdlib { .. } => out.push(Fact::Stdlib {
+                                    package: self.package_ref(to_uuid),
+                                    version: u.versions[0].clone(),
+                                }),
+                                Kind::Julia => {
+                                    if let Some(version) = u.versions.first() {
+                                        out.push(Fact::Julia {
+                                            version: version.clone(),
+                                        })
+                                    }
+                                }
+                                _ => {}
+                            }
+                        }
+                        let package = self.package_ref(from_uuid);
+                        for (indices, spec) in self.by_written_spec(from_uuid, from_set, to_uuid) {
+                            let versions = self.runs(from_uuid, &IndexSet::of(indices));
+                            if *to_uuid == super::JULIA_UUID {
+                                out.push(Fact::NeedsJulia {
+                                    package: package.clone(),
+                                    versions,
+                                    spec,
+                                });
+                            } else {
+                                out.push(Fact::Depends {
+                                    package: package.clone(),
+                                    versions,
+                                    dependency: self.package_ref(to_uuid),
+                                    spec,
+                                    matching: self.runs(to_uuid, to_set),
+                                });
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// The versions of `from` in `set`, grouped by the spec their dependency on `to` was
+    /// written with (consecutive versions with the same spec together).
+    fn by_written_spec(
+        &self,
+        from: &Uuid,
+        set: &IndexSet,
+        to: &Uuid,
+    ) -> Vec<(Vec<u32>, Option<crate::version_spec::VersionSpec>)> {
+        let n = self.universe(from).map(|u| u.n()).unwrap_or(0);
+        let written = self.written.borrow();
+        let mut groups: Vec<(Vec<u32>, Option<crate::version_spec::VersionSpec>)> = Vec::new();
+        for i in set.members(n) {
+            let spec = written.get(&(*from, i, *to)).cloned();
+            match groups.last_mut() {
+                Some((indices, s)) if *s == spec => indices.push(i),
+                _ => groups.push((vec![i], spec)),
+            }
+        }
+        groups
+    }
+
+    /// A fact saying `uuid` is unknown, if it is.
+    fn unknown(&self, uuid: &Uuid) -> Option<Fact> {
+        match self.universe(uuid) {
+            Ok(u) if u.kind == Kind::Unknown => Some(Fact::UnknownPackage {
+                package: self.package_ref(uuid),
+            }),
+            _ => None,
+        }
+    }
+}
