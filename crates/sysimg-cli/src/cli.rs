@@ -90,6 +90,26 @@ pub enum Command {
         /// The shell.
         shell: clap_complete::Shell,
     },
+    /// Can these packages still be added with the image's (or the pins') versions held? Exit 1
+    /// when not, with why and what would fit.
+    CanAdd {
+        /// The packages: `Name` or `Name@VERSION` (`Makie@0.21`).
+        #[arg(required = true, value_name = "PKG[@VERSION]")]
+        packages: Vec<String>,
+        #[command(flatten)]
+        hold: HoldArgs,
+    },
+    /// How extendable the environment is: which of many packages can still be added.
+    Extendability {
+        /// Ask about the N packages the registry's packages most depend on.
+        #[arg(long, value_name = "N", conflicts_with = "from")]
+        top: Option<usize>,
+        /// Ask about the packages named in FILE (one per line; `#` comments).
+        #[arg(long, value_name = "FILE")]
+        from: Option<PathBuf>,
+        #[command(flatten)]
+        hold: HoldArgs,
+    },
     /// Print the git-tree-sha1 of a directory, as Pkg computes it.
     TreeHash {
         /// The directory.
@@ -132,6 +152,28 @@ pub struct PlanArgs {
     /// The pinned policy's rule: strict, or manifest-rm (julia_pod's 2021 rule).
     #[arg(long)]
     pub pinned_rule: Option<String>,
+}
+
+/// What `can-add` and `extendability` hold fixed, and where packages come from.
+#[derive(Debug, Args)]
+pub struct HoldArgs {
+    /// The image whose packages are held: an id, an image.toml or its directory. Default: the
+    /// environment's image.
+    #[arg(long, value_name = "ID|PATH")]
+    pub image: Option<String>,
+    /// What is held at its exact version: `baked` (the image's packages; the default when
+    /// there is an image), `pinned` (the Manifest's pins; the default without one) or `all`
+    /// (every Manifest package).
+    #[arg(long, value_name = "baked|pinned|all")]
+    pub fix: Option<String>,
+    /// The Julia version to resolve for. Default: the image's, else the Manifest's
+    /// `julia_version`.
+    #[arg(long, value_name = "VERSION")]
+    pub julia_version: Option<String>,
+    /// A registry (a directory with Registry.toml, or Pkg's compressed `<Name>.toml`);
+    /// repeatable. Default: every registry in the depots.
+    #[arg(long = "registry", value_name = "PATH")]
+    pub registries: Vec<PathBuf>,
 }
 
 /// Options of `sysimg strip`.

@@ -5,6 +5,7 @@ pub mod build;
 pub mod check;
 pub mod cpu;
 pub mod diff;
+pub mod extend;
 pub mod julia;
 pub mod julia_code;
 pub mod kernel;

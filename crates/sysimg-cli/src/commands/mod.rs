@@ -4,6 +4,7 @@ mod align;
 mod build;
 mod check;
 mod env;
+mod extend;
 mod kernel;
 mod launch;
 mod plan;
@@ -51,6 +52,10 @@ pub fn run(cli: &Cli) -> Result<ExitCode, Failure> {
         Command::ShellInit { shell } => shell::init(*shell),
         Command::Completions { shell } => shell::completions(*shell),
         Command::TreeHash { dir } => tree_hash::run(cli, dir),
+        Command::CanAdd { packages, hold } => extend::can_add(cli, packages, hold),
+        Command::Extendability { top, from, hold } => {
+            extend::extendability(cli, *top, from.as_deref(), hold)
+        }
     }
 }
 
