@@ -137,6 +137,7 @@ fn julia(version: &str, commit: &str, triplet: &str) -> JuliaInfo {
         depot_path: vec![],
         bindir: "/opt/julia/bin".into(),
         default_image: "/opt/julia/lib/julia/sys.so".into(),
+        sysimage_target: String::new(),
     }
 }
 
