@@ -735,3 +735,31 @@ fn aarch64_hosts_are_read_as_julia_reads_them() {
     assert_eq!(host.name, "cortex-a55");
     assert!(host.features.contains("v8_2a") && host.features.contains("ssbs"));
 }
+
+#[test]
+fn macos_hosts_are_the_apple_chip_julia_names() {
+    // src/processor_arm.cpp (v1.12.0) `_get_host_cpu` for `_OS_DARWIN_`: "M1", "M2", "M3",
+    // "M4" in machdep.cpu.brand_string pick apple_m1 ... apple_m4, anything else apple_m1;
+    // the host's features are that table entry's.
+    let m2 = detect::aarch64::from_darwin_brand("Apple M2 Pro");
+    assert_eq!(m2.name, "apple-m2");
+    assert!(m2.features.contains("i8mm") && m2.features.contains("v8_5a"));
+    assert_eq!(
+        detect::aarch64::from_darwin_brand("Apple M4 Max").name,
+        "apple-m4"
+    );
+    assert_eq!(detect::aarch64::from_darwin_brand("").name, "apple-m1");
+    let m1 = detect::aarch64::from_darwin_brand("Apple M1");
+    assert!(!m1.features.contains("i8mm"));
+    let cpus = JuliaCpus::new(Isa::Aarch64, JuliaRelease::new(1, 11, 0));
+    let fits = cpus.fit(&target("apple-m1;apple-m2"), &m1, None);
+    assert_eq!(fits[0].1, TargetFit::Runs);
+    assert_eq!(
+        fits[1].1,
+        TargetFit::Lacks(vec!["bf16".into(), "i8mm".into()])
+    );
+    assert!(cpus
+        .fit(&target("apple-m2"), &m2, None)
+        .iter()
+        .all(|(_, f)| *f == TargetFit::Runs));
+}

@@ -10,6 +10,7 @@ use super::CpuFacts;
 
 /// x86-64: CPUID answers to Julia's features (JuliaLang/julia `src/features_x86.h`, every
 /// release 1.5–1.13, and `_get_host_cpu` in `src/processor_x86.cpp`).
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
 pub(crate) mod x86 {
     use super::BTreeSet;
 
@@ -226,7 +227,7 @@ pub(crate) mod x86 {
 /// AArch64 Linux: `/proc/cpuinfo` to Julia's features (JuliaLang/julia
 /// `src/features_aarch64.h`, 1.7–1.13 names, and `_get_host_cpu`, `get_cpuinfo`,
 /// `get_cpu_name` in `src/processor_arm.cpp` at v1.12.0).
-#[cfg_attr(not(target_arch = "aarch64"), allow(dead_code))]
+#[allow(dead_code)] // Each platform reads the host with one part of it; the tests use all.
 pub(crate) mod aarch64 {
     use super::{BTreeSet, CpuFacts};
     use crate::cpu::Isa;
@@ -384,6 +385,31 @@ pub(crate) mod aarch64 {
         (0x61, 0x059, None, "apple-m4"),
     ];
 
+    /// macOS: Julia takes the Apple chip from `machdep.cpu.brand_string` and uses its table
+    /// features as the host's, nothing else (`_get_host_cpu` for `_OS_DARWIN_`, v1.12.0: "M1",
+    /// "M2", "M3", "M4" in the brand, anything else apple-m1).
+    pub fn from_darwin_brand(brand: &str) -> CpuFacts {
+        let name = ["M1", "M2", "M3", "M4"]
+            .iter()
+            .find(|m| brand.contains(*m))
+            .map_or("apple-m1", |m| match *m {
+                "M2" => "apple-m2",
+                "M3" => "apple-m3",
+                "M4" => "apple-m4",
+                _ => "apple-m1",
+            });
+        let features = julia::tables(Isa::Aarch64)
+            .raw_cpu_features(JuliaRelease::NEWEST.key(), name)
+            .unwrap_or_default()
+            .into_iter()
+            .map(str::to_string)
+            .collect();
+        CpuFacts {
+            name: name.to_string(),
+            features,
+        }
+    }
+
     /// The `cpus[]` name of a core, if Julia knows it.
     pub fn core_name(implementer: u8, part: u16, variant: u8) -> Option<&'static str> {
         CORES
@@ -529,7 +555,33 @@ fn x86_name(vendor: u32, eax1: u32) -> &'static str {
     }
 }
 
-#[cfg(target_arch = "aarch64")]
+#[cfg(all(target_arch = "aarch64", target_os = "macos"))]
+pub(crate) fn host() -> CpuFacts {
+    let mut buf = [0u8; 128];
+    let mut len: libc::size_t = buf.len();
+    // SAFETY: a NUL-terminated name, a buffer of `len` bytes and its length.
+    let rc = unsafe {
+        libc::sysctlbyname(
+            c"machdep.cpu.brand_string".as_ptr(),
+            buf.as_mut_ptr().cast(),
+            &mut len,
+            std::ptr::null_mut(),
+            0,
+        )
+    };
+    let brand = if rc == 0 {
+        let end = buf[..len.min(buf.len())]
+            .iter()
+            .position(|b| *b == 0)
+            .unwrap_or(len.min(buf.len()));
+        String::from_utf8_lossy(&buf[..end]).into_owned()
+    } else {
+        String::new()
+    };
+    aarch64::from_darwin_brand(&brand)
+}
+
+#[cfg(all(target_arch = "aarch64", not(target_os = "macos")))]
 pub(crate) fn host() -> CpuFacts {
     match std::fs::read_to_string("/proc/cpuinfo") {
         Ok(text) if text.contains("Features") => aarch64::from_cpuinfo(&text),
@@ -537,10 +589,9 @@ pub(crate) fn host() -> CpuFacts {
     }
 }
 
-/// Without `/proc/cpuinfo` (macOS, the BSDs): what the standard library detects, under
-/// Julia's names; no architecture levels (Julia's macOS detection names the Apple chip
-/// instead, which sysimg does not do).
-#[cfg(target_arch = "aarch64")]
+/// Without `/proc/cpuinfo` (Windows, the BSDs): what the standard library detects, under
+/// Julia's names; no architecture levels.
+#[cfg(all(target_arch = "aarch64", not(target_os = "macos")))]
 fn aarch64_from_std() -> CpuFacts {
     use std::arch::is_aarch64_feature_detected as has;
     let mut features = BTreeSet::new();
