@@ -204,11 +204,7 @@ pub fn planned_record(req: &BuildRequest<'_>) -> Result<ImageRecord, Error> {
             commit: req.julia.commit.clone(),
         },
         platform: req.julia.triplet.clone(),
-        cpu_target: req
-            .spec
-            .cpu_target
-            .clone()
-            .unwrap_or_else(|| "native".into()),
+        cpu_target: cpu_target(req),
         // The build machine's features as the build's julia reports them (LLVM's list, Julia
         // 1.10+), else as sysimg detects them: what `check` compares like with like.
         build_cpu: Some({
@@ -547,21 +543,58 @@ pub fn warnings(req: &BuildRequest<'_>) -> Vec<String> {
             ));
         }
     }
-    let target = req.spec.cpu_target.as_deref().unwrap_or("native");
+    let target = cpu_target(req);
+    let release = crate::cpu::JuliaRelease::parse(&req.julia.version)
+        .unwrap_or(crate::cpu::JuliaRelease::NEWEST);
+    let unexpanded = crate::cpu::sysimage_keyword(&target, release).is_some();
     if let (Ok(t), Some(isa)) = (
-        crate::cpu::CpuTarget::parse(target),
+        crate::cpu::CpuTarget::parse(&target),
         crate::cpu::Isa::from_arch(&req.julia.arch),
     ) {
-        for name in t.targets.iter().map(|t| t.name.as_str()) {
-            let special = matches!(name, "native" | "generic" | "sysimage");
-            if !special && crate::cpu::cpu_features(isa, name).is_none() {
+        let cpus = crate::cpu::JuliaCpus::new(isa, release);
+        for (i, name) in cpus.unknown_names(&t).iter().enumerate() {
+            if i == 0 && unexpanded && name == "sysimage" {
+                continue; // Julia expands it itself; this julia did not say to what.
+            }
+            let later = crate::cpu::first_release_knowing(isa, name)
+                .filter(|r| *r > release)
+                .map(|r| format!(" (Julia {r} and later do)"))
+                .unwrap_or_default();
+            out.push(format!(
+                "cpu_target names `{name}`, a CPU Julia {} does not know{later}: Julia records \
+                 no CPU features for that target, so nothing checks that a CPU can run it \
+                 (check the spelling)",
+                req.julia.version
+            ));
+        }
+        for t in &t.targets {
+            let unchecked = cpus.unchecked_features(t);
+            if !unchecked.is_empty() {
                 out.push(format!(
-                    "cpu_target names `{name}`, a CPU sysimg does not know: check the spelling (julia may refuse it)"
+                    "cpu_target gives `{}` {}, which Julia {} does not know as features: it \
+                     passes them to LLVM unchecked",
+                    t.name,
+                    unchecked.join(", "),
+                    req.julia.version
                 ));
             }
         }
     }
     out
+}
+
+/// The `cpu_target` a request builds: the spec's (`native` by default), with Julia 1.13's
+/// `sysimage` keyword replaced by the target of the julia's default sysimage, as that julia
+/// would replace it (PackageCompiler builds from the default sysimage). Left as it is when
+/// the julia did not say what its sysimage was built for.
+pub fn cpu_target(req: &BuildRequest<'_>) -> String {
+    let target = req.spec.cpu_target.as_deref().unwrap_or("native");
+    let release = crate::cpu::JuliaRelease::parse(&req.julia.version)
+        .unwrap_or(crate::cpu::JuliaRelease::NEWEST);
+    if req.julia.sysimage_target.is_empty() {
+        return target.to_string();
+    }
+    crate::cpu::expand_sysimage_keyword(target, release, &req.julia.sysimage_target)
 }
 
 /// Builds the image of a request into the store, or reuses the one it holds.

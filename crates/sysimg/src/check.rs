@@ -14,7 +14,10 @@ use julia_env::ids::TreeHash;
 use julia_env::platform::Platform;
 use julia_env::{Error, Location, Result};
 
-use crate::cpu::{fit, CpuFacts, CpuTarget, Isa, TargetFit};
+use crate::cpu::{
+    expand_sysimage_keyword, first_release_knowing, sysimage_keyword, CpuFacts, CpuTarget, Isa,
+    JuliaCpus, JuliaRelease, TargetFit,
+};
 use crate::julia::JuliaInfo;
 use crate::plan::Role;
 use crate::record::{file_sha256, ImageRecord, PackageIdentity, RecordPackage, RECORD_FILE};
@@ -298,7 +301,40 @@ fn rust_os() -> &'static str {
 }
 
 fn check_cpu(record: &ImageRecord, host: &Host, f: &mut Findings) {
-    let target = match CpuTarget::parse(&record.cpu_target) {
+    // The image's own Julia decides which CPU names and features count.
+    let release = JuliaRelease::parse(&record.julia.version).unwrap_or(JuliaRelease::NEWEST);
+    // Julia 1.13's `sysimage` keyword stands for the target stored in the sysimage the build
+    // ran with: sysimg expands it when it builds; a record that still holds it is read with
+    // the host julia's default sysimage when that julia is the image's own.
+    let mut cpu_target = record.cpu_target.clone();
+    if sysimage_keyword(&cpu_target, release).is_some() {
+        let same_julia = host.julia.as_ref().filter(|j| {
+            j.version == record.julia.version
+                && (j.commit.is_empty()
+                    || record.julia.commit.is_empty()
+                    || j.commit == record.julia.commit)
+                && !j.sysimage_target.is_empty()
+        });
+        match same_julia {
+            Some(j) => {
+                cpu_target = expand_sysimage_keyword(&cpu_target, release, &j.sysimage_target)
+            }
+            None => {
+                f.add(
+                    Severity::Warning,
+                    "cpu-unknown",
+                    format!(
+                        "`{}` starts with Julia 1.13's `sysimage` keyword, the CPU target of the \
+                         sysimage Julia {} built the image with, which sysimg could not read \
+                         (no such julia here): its CPU targets were not checked",
+                        record.cpu_target, record.julia.version
+                    ),
+                );
+                return;
+            }
+        }
+    }
+    let target = match CpuTarget::parse(&cpu_target) {
         Ok(t) => t,
         Err(e) => {
             f.add(Severity::Error, "cpu-target-invalid", e.to_string());
@@ -313,14 +349,22 @@ fn check_cpu(record: &ImageRecord, host: &Host, f: &mut Findings) {
         );
         return;
     };
+    let cpus = JuliaCpus::new(isa, release);
+    // How the target string is shown: with its expansion when it used the keyword.
+    let shown = if cpu_target == record.cpu_target {
+        cpu_target.clone()
+    } else {
+        format!("{}` = `{cpu_target}", record.cpu_target)
+    };
+    let unknown = |name: &str| unknown_cpu_reason(isa, name, &record.julia.version, release);
     let fits = match &record.build_cpu {
         // `native` is compared like with like (see `native_comparison`); named targets with
         // sysimg's tables and detection.
         Some(build) if target.uses_native() => {
             let (build, native_host) =
                 crate::cpu::native_comparison(isa, build, &host.cpu, host.julia_cpu.as_ref());
-            let named = fit(isa, &target, &host.cpu, Some(&build));
-            let native = fit(isa, &target, &native_host, Some(&build));
+            let named = cpus.fit(&target, &host.cpu, Some(&build));
+            let native = cpus.fit(&target, &native_host, Some(&build));
             target
                 .targets
                 .iter()
@@ -328,7 +372,7 @@ fn check_cpu(record: &ImageRecord, host: &Host, f: &mut Findings) {
                 .map(|(t, (n, v))| if t.name == "native" { v } else { n })
                 .collect()
         }
-        _ => fit(isa, &target, &host.cpu, record.build_cpu.as_ref()),
+        _ => cpus.fit(&target, &host.cpu, record.build_cpu.as_ref()),
     };
     let runnable: Vec<String> = fits
         .iter()
@@ -344,9 +388,26 @@ fn check_cpu(record: &ImageRecord, host: &Host, f: &mut Findings) {
                 "the host CPU ({}) can run target {} of `{}`; Julia picks the best of them",
                 host.cpu.name,
                 runnable.join(", "),
-                record.cpu_target
+                shown
             ),
         );
+        // The names Julia does not know load anywhere, unchecked: say so.
+        let names = cpus.unknown_names(&target);
+        if !names.is_empty() {
+            f.add(
+                Severity::Warning,
+                "cpu-unknown",
+                format!(
+                    "`{}`: {}",
+                    shown,
+                    names
+                        .iter()
+                        .map(|n| unknown(n))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                ),
+            );
+        }
         return;
     }
     let why: Vec<String> = fits
@@ -356,13 +417,13 @@ fn check_cpu(record: &ImageRecord, host: &Host, f: &mut Findings) {
             TargetFit::Unknown if name == "native" => {
                 "`native`: the build machine's CPU was not recorded".to_string()
             }
-            TargetFit::Unknown => format!("`{name}` is a CPU sysimg does not know"),
+            TargetFit::Unknown => unknown(name),
             TargetFit::Runs => String::new(), // none: a runnable target returned above
         })
         .collect();
-    let unknown = fits.iter().any(|(_, fit)| *fit == TargetFit::Unknown);
+    let any_unknown = fits.iter().any(|(_, fit)| *fit == TargetFit::Unknown);
     let native = target.uses_native() && record.build_cpu.is_some();
-    let (severity, code) = if unknown {
+    let (severity, code) = if any_unknown {
         (Severity::Warning, "cpu-unknown")
     } else if native {
         (Severity::Error, "cpu-native")
@@ -379,15 +440,29 @@ fn check_cpu(record: &ImageRecord, host: &Host, f: &mut Findings) {
         format!(
             "the host CPU ({}) may not run any target of `{}`{built_on}: {}{}",
             host.cpu.name,
-            record.cpu_target,
+            shown,
             why.join("; "),
-            if unknown {
+            if any_unknown {
                 ""
             } else {
                 ". Julia would stop with \"Unable to find compatible target in system image\""
             }
         ),
     );
+}
+
+/// Why sysimg cannot check a target named `name`: the Julia of the image does not know it
+/// (Julia then records no CPU features for the target, `JL_TARGET_UNKNOWN_NAME`, so nothing
+/// checks that the host can run its code), perhaps a later one does.
+fn unknown_cpu_reason(isa: Isa, name: &str, version: &str, release: JuliaRelease) -> String {
+    let later = first_release_knowing(isa, name)
+        .filter(|r| *r > release)
+        .map(|r| format!(" (Julia {r} and later do)"))
+        .unwrap_or_default();
+    format!(
+        "`{name}` is not a CPU Julia {version} knows{later}: Julia records no CPU features for \
+         that target, so nothing checks that this CPU can run its code"
+    )
 }
 
 /// A baked path-tracked package whose source changed since the build, or that the Manifest

@@ -330,6 +330,11 @@ pub struct JuliaInfo {
     pub bindir: String,
     /// The default sysimage.
     pub default_image: String,
+    /// The CPU target string stored in the default sysimage (`Sys.sysimage_target()`, Julia
+    /// 1.13+; `"native"` when the image stored none): what Julia 1.13's `sysimage` keyword
+    /// in a `cpu_target` stands for. Empty before 1.13.
+    #[serde(default)]
+    pub sysimage_target: String,
 }
 
 /// The oldest Julia sysimg supports (PackageCompiler 1.4.1 runs on 1.5).
@@ -384,6 +389,8 @@ function sysimg_features_1_10()
     return [String(f[2:end]) for f in split(String(feats), ',') if startswith(f, "+")]
 end
 sysimg_features() = VERSION >= v"1.10.0-" ? sysimg_features_1_10() : String[]
+# Julia 1.13+: the CPU target the default sysimage was built with (julia#58970).
+sysimg_sysimage_target() = isdefined(Base.Sys, :sysimage_target) ? Base.Sys.sysimage_target() : ""
 sysimg_triplet_1_6() = Base.BinaryPlatforms.triplet(Base.BinaryPlatforms.HostPlatform())
 function sysimg_triplet_1_5()
     Pkg = Base.require(Base.PkgId(Base.UUID("44cfe95a-1eb2-52ea-b672-e2afdf69b78f"), "Pkg"))
@@ -411,6 +418,7 @@ println("cpu_features = [", join(sysimg_toml_string.(sysimg_features()), ", "), 
 println("depot_path = [", join(sysimg_toml_string.(DEPOT_PATH), ", "), "]")
 println("bindir = ", sysimg_toml_string(Sys.BINDIR))
 println("default_image = ", sysimg_toml_string(unsafe_string(Base.JLOptions().image_file)))
+println("sysimage_target = ", sysimg_toml_string(sysimg_sysimage_target()))
 "#;
 
 /// How long the probe may take before the julia is given up on.
@@ -426,8 +434,9 @@ fn cache_key(cmd: &JuliaCommand) -> Option<String> {
         .ok()?
         .as_nanos();
     let canonical = std::fs::canonicalize(julia).unwrap_or_else(|_| julia.to_path_buf());
+    // The probe's own text is part of the key: a newer probe (more facts) probes again.
     let input = format!(
-        "{}\n{}\n{mtime}\n{}\n",
+        "{}\n{}\n{mtime}\n{}\n{PROBE_SOURCE}",
         canonical.display(),
         meta.len(),
         cmd.args.join("\u{0}")
@@ -469,6 +478,7 @@ pub fn parse_probe_output(julia: &Path, text: &str) -> Result<JuliaInfo> {
         depot_path: list("depot_path"),
         bindir: s("bindir").unwrap_or_default(),
         default_image: s("default_image").unwrap_or_default(),
+        sysimage_target: s("sysimage_target").unwrap_or_default(),
     })
 }
 

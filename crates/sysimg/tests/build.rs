@@ -661,9 +661,12 @@ fn builds_that_can_only_make_a_useless_image_are_refused_before_julia_runs() {
             "{err}"
         );
     }
-    // A CPU name sysimg does not know is a warning (its tables may trail Julia's).
+    // A CPU name the julia (the fake: 1.11.2) does not know is a warning: Julia records no
+    // features for it. `znver5` comes with 1.12 (v1.12.0 src/processor_x86.cpp
+    // {"znver5", ...}); `+avx512fp16` is a 1.11 feature, `+sha512` a 1.12 one
+    // (features_x86.h), which 1.11 hands to LLVM unchecked.
     let spec_unknown = ImageSpec {
-        cpu_target: Some("notacpu".into()),
+        cpu_target: Some("notacpu;znver5;haswell,+avx512fp16,+sha512".into()),
         ..spec()
     };
     let plan = make_plan(&env, &spec_unknown).unwrap();
@@ -671,7 +674,59 @@ fn builds_that_can_only_make_a_useless_image_are_refused_before_julia_runs() {
     assert!(sysimg::build::refusals(&req).is_empty());
     assert_eq!(
         sysimg::build::warnings(&req),
-        ["cpu_target names `notacpu`, a CPU sysimg does not know: check the spelling (julia may refuse it)"]
+        [
+            "cpu_target names `notacpu`, a CPU Julia 1.11.2 does not know: Julia records no CPU \
+             features for that target, so nothing checks that a CPU can run it (check the \
+             spelling)",
+            "cpu_target names `znver5`, a CPU Julia 1.11.2 does not know (Julia 1.12.0 and later \
+             do): Julia records no CPU features for that target, so nothing checks that a CPU \
+             can run it (check the spelling)",
+            "cpu_target gives `haswell` +sha512, which Julia 1.11.2 does not know as features: \
+             it passes them to LLVM unchecked"
+        ]
+    );
+    let newer = JuliaInfo {
+        version: "1.12.0".into(),
+        ..w.julia.clone()
+    };
+    let req = BuildRequest {
+        julia: &newer,
+        ..request(&w, &env, &spec_unknown, &plan)
+    };
+    let w12 = sysimg::build::warnings(&req);
+    let cpu: Vec<&String> = w12.iter().filter(|w| w.starts_with("cpu_target")).collect();
+    assert_eq!(cpu.len(), 1, "only notacpu: {w12:?}");
+    assert!(cpu[0].contains("`notacpu`, a CPU Julia 1.12.0 does not know"));
+    // Julia 1.13's `sysimage` keyword is the default sysimage's target (JuliaLang/julia
+    // src/processor.cpp at the 1.13 branch point abd8457ca8, parse_cmdline, julia#58970; the
+    // probe reads it with `Sys.sysimage_target()`): the build and its record get the
+    // expansion; before 1.13 it is an unknown CPU name.
+    let stored = "generic;sandybridge,-xsaveopt,clone_all;haswell,-rdrnd,base(1)";
+    let v1_13 = JuliaInfo {
+        version: "1.13.0".into(),
+        sysimage_target: stored.into(),
+        ..w.julia.clone()
+    };
+    let spec_keyword = ImageSpec {
+        cpu_target: Some("sysimage;znver4,clone_all".into()),
+        ..spec()
+    };
+    let plan = make_plan(&env, &spec_keyword).unwrap();
+    let req = BuildRequest {
+        julia: &v1_13,
+        ..request(&w, &env, &spec_keyword, &plan)
+    };
+    assert!(sysimg::build::warnings(&req)
+        .iter()
+        .all(|w| !w.contains("sysimage")));
+    let record = sysimg::build::planned_record(&req).unwrap();
+    assert_eq!(record.cpu_target, format!("{stored};znver4,clone_all"));
+    let req = request(&w, &env, &spec_keyword, &plan);
+    assert!(sysimg::build::warnings(&req)[0]
+        .starts_with("cpu_target names `sysimage`, a CPU Julia 1.11.2 does not know"));
+    assert_eq!(
+        sysimg::build::planned_record(&req).unwrap().cpu_target,
+        "sysimage;znver4,clone_all"
     );
     let err = attempt(ImageSpec {
         exclude: vec!["Example".into()],

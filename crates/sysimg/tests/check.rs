@@ -9,7 +9,7 @@ use julia_env::depot::{version_slug, Depots};
 use julia_env::environment::Environment;
 use julia_env::ids::{TreeHash, Uuid};
 use sysimg::check::{check_image, Host, Image, Thoroughness};
-use sysimg::cpu::{cpu_features, CpuFacts, Isa};
+use sysimg::cpu::{cpu_features, CpuFacts, Isa, JuliaCpus, JuliaRelease};
 use sysimg::julia::JuliaInfo;
 use sysimg::launch::{decide, julia_args, Verdict};
 use sysimg::plan::make_plan;
@@ -137,6 +137,7 @@ fn julia(version: &str, commit: &str, triplet: &str) -> JuliaInfo {
         depot_path: vec![],
         bindir: "/opt/julia/bin".into(),
         default_image: "/opt/julia/lib/julia/sys.so".into(),
+        sysimage_target: String::new(),
     }
 }
 
@@ -280,6 +281,125 @@ fn cpu_targets_the_host_cannot_run() {
     let image = w.image(false, |r| r.cpu_target = "generic;haswell,base(3)".into());
     let r = check_image(&image, None, &h, Thoroughness::LAUNCH);
     assert_eq!(errors(&r), ["cpu-target-invalid"]);
+}
+
+/// The host and record of one Julia version (so only the CPU check speaks).
+fn at_version(w: &World, version: &str, edit: impl FnOnce(&mut ImageRecord)) -> (Image, Host) {
+    let image = w.image(false, |r| {
+        r.julia.version = version.into();
+        edit(r)
+    });
+    let mut h = host(w);
+    h.julia.as_mut().unwrap().version = version.into();
+    (image, h)
+}
+
+fn facts_of(release: JuliaRelease, isa: Isa, name: &str) -> CpuFacts {
+    CpuFacts {
+        name: name.into(),
+        features: JuliaCpus::new(isa, release).cpu_features(name).unwrap(),
+    }
+}
+
+#[test]
+fn cpu_targets_are_read_with_the_images_julia() {
+    let w = World::new();
+    // JuliaLang/julia release-1.9 08bda040b7 "Remove xsaves from Zen cpuspec (#50186)", first
+    // in v1.9.2: a znver1 image of 1.9.1 needs `xsaves` (`znver1 = haswell |
+    // get_feature_masks(..., xsavec, xsaves)`), one of 1.9.2 does not.
+    let zen = facts_of(JuliaRelease::new(1, 9, 2), Isa::X86_64, "znver1");
+    assert!(!zen.features.contains("xsaves"));
+    let (image, mut h) = at_version(&w, "1.9.1", |r| r.cpu_target = "znver1".into());
+    h.cpu = zen.clone();
+    let r = check_image(&image, None, &h, Thoroughness::LAUNCH);
+    assert_eq!(errors(&r), ["cpu-incompatible"]);
+    assert!(message(&r, "cpu-incompatible").contains("`znver1` needs xsaves"));
+    let (image, mut h) = at_version(&w, "1.9.2", |r| r.cpu_target = "znver1".into());
+    h.cpu = zen;
+    let r = check_image(&image, None, &h, Thoroughness::LAUNCH);
+    assert!(errors(&r).is_empty(), "{:?}", codes(&r));
+    // v1.11.0 adds {"znver4", ...} (julia#52944): to 1.10 it is an unknown name, which Julia
+    // loads unchecked; sysimg says so rather than guess.
+    let (image, mut h) = at_version(&w, "1.10.4", |r| r.cpu_target = "znver4".into());
+    h.cpu = facts_of(JuliaRelease::new(1, 11, 0), Isa::X86_64, "znver4");
+    let r = check_image(&image, None, &h, Thoroughness::LAUNCH);
+    assert_eq!(codes(&r), [(Severity::Warning, "cpu-unknown")]);
+    assert_eq!(
+        message(&r, "cpu-unknown"),
+        "the host CPU (znver4) may not run any target of `znver4`: `znver4` is not a CPU Julia \
+         1.10.4 knows (Julia 1.11.0 and later do): Julia records no CPU features for that \
+         target, so nothing checks that this CPU can run its code"
+    );
+    let (image, h) = at_version(&w, "1.11.0", |r| r.cpu_target = "znver4".into());
+    let r = check_image(&image, None, &h, Thoroughness::LAUNCH);
+    assert!(message(&r, "cpu-incompatible").contains("`znver4` needs "));
+    // A name no Julia 1.5-1.13 knows beside one that runs: the image loads, and the unknown
+    // target is named.
+    let (image, h) = at_version(&w, "1.12.2", |r| r.cpu_target = "generic;x86-64-v3".into());
+    let r = check_image(&image, None, &h, Thoroughness::LAUNCH);
+    assert!(errors(&r).is_empty());
+    assert!(message(&r, "cpu-target").contains("can run target 0 (`generic`)"));
+    assert!(message(&r, "cpu-unknown")
+        .starts_with("`generic;x86-64-v3`: `x86-64-v3` is not a CPU Julia 1.12.2 knows:"));
+    // Aliases are Julia's: `core-avx2` is haswell (normalize_cpu_name).
+    let (image, h) = at_version(&w, "1.12.2", |r| r.cpu_target = "core-avx2".into());
+    let r = check_image(&image, None, &h, Thoroughness::LAUNCH);
+    assert_eq!(codes(&r), [(Severity::Info, "cpu-target")]);
+}
+
+#[test]
+fn aarch64_images_are_checked_with_julias_tables() {
+    // v1.10.0 src/processor_arm.cpp: `cavium_thunderx2t99 = armv8_1a_crypto`, `arm_neoverse_n1
+    // = armv8_2a | get_feature_masks(dotprod, rcpc, fullfp16, ssbs)`: a ThunderX2 (v8.1 with
+    // aes/sha2) cannot run a neoverse-n1 target; the host from Julia's table runs its own.
+    let w = World::new();
+    let v = JuliaRelease::new(1, 10, 0);
+    let (image, mut h) = at_version(&w, "1.10.0", |r| {
+        r.platform = "aarch64-linux-gnu".into();
+        r.cpu_target = "neoverse-n1;thunderx2t99".into();
+    });
+    h.arch = "aarch64".into();
+    h.julia.as_mut().unwrap().arch = "aarch64".into();
+    h.julia.as_mut().unwrap().triplet = "aarch64-linux-gnu".into();
+    h.cpu = facts_of(v, Isa::Aarch64, "thunderx2t99");
+    let r = check_image(&image, None, &h, Thoroughness::LAUNCH);
+    assert!(errors(&r).is_empty(), "{:?}", codes(&r));
+    assert!(message(&r, "cpu-target").contains("can run target 1 (`thunderx2t99`)"));
+    let (image, _) = at_version(&w, "1.10.0", |r| {
+        r.platform = "aarch64-linux-gnu".into();
+        r.cpu_target = "neoverse-n1".into();
+    });
+    let r = check_image(&image, None, &h, Thoroughness::LAUNCH);
+    let m = message(&r, "cpu-incompatible");
+    assert!(
+        m.contains("`neoverse-n1` needs ccpp, dotprod, fullfp16, rcpc, ssbs, v8_2a"),
+        "{m}"
+    );
+}
+
+#[test]
+fn the_sysimage_keyword_is_the_default_images_target() {
+    // JuliaLang/julia src/processor.cpp at abd8457ca8 (1.13), parse_cmdline: a cpu_target
+    // starting with `sysimage` is the stored target of the sysimage in use (julia#58970).
+    // sysimg expands it at build time; a record holding it is read with the host julia's
+    // `Sys.sysimage_target()` when that julia is the image's own.
+    let w = World::new();
+    let (image, mut h) = at_version(&w, "1.13.0", |r| r.cpu_target = "sysimage;skylake".into());
+    h.cpu = cpu("haswell");
+    h.julia.as_mut().unwrap().sysimage_target = "generic;haswell,clone_all".into();
+    let r = check_image(&image, None, &h, Thoroughness::LAUNCH);
+    assert_eq!(codes(&r), [(Severity::Info, "cpu-target")]);
+    assert!(message(&r, "cpu-target").contains(
+        "can run target 0 (`generic`), 1 (`haswell`) of `sysimage;skylake` = \
+         `generic;haswell,clone_all;skylake`"
+    ));
+    h.julia.as_mut().unwrap().sysimage_target = String::new();
+    let r = check_image(&image, None, &h, Thoroughness::LAUNCH);
+    assert_eq!(codes(&r), [(Severity::Warning, "cpu-unknown")]);
+    // Before 1.13 `sysimage` is just a name Julia does not know.
+    let (image, h) = at_version(&w, "1.12.2", |r| r.cpu_target = "sysimage".into());
+    let r = check_image(&image, None, &h, Thoroughness::LAUNCH);
+    assert!(message(&r, "cpu-unknown").contains("`sysimage` is not a CPU Julia 1.12.2 knows"));
 }
 
 #[test]

@@ -1,0 +1,650 @@
+//! The host CPU as Julia sees it: the same CPUID bits (x86-64) or hardware capabilities and
+//! core ids (AArch64 Linux) Julia's `_get_host_cpu` reads, under Julia's feature names.
+//!
+//! The decoding is kept apart from the reading so it can be tested on any machine: `x86`
+//! turns CPUID answers into features, `aarch64` turns `/proc/cpuinfo` into features.
+
+use std::collections::BTreeSet;
+
+use super::CpuFacts;
+
+/// x86-64: CPUID answers to Julia's features (JuliaLang/julia `src/features_x86.h`, every
+/// release 1.5–1.13, and `_get_host_cpu` in `src/processor_x86.cpp`).
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+pub(crate) mod x86 {
+    use super::BTreeSet;
+
+    /// A CPUID register.
+    #[derive(Clone, Copy, PartialEq, Eq, Debug)]
+    pub enum Reg {
+        Eax,
+        Ebx,
+        Ecx,
+        Edx,
+    }
+
+    /// (feature, leaf, subleaf, register, bit), as `features_x86.h` numbers them: one row for
+    /// every feature any release 1.5–1.13 defines. Julia reads leaf 7 subleaf 1 `EAX` and
+    /// `EBX` (`features[9]`, `features[10]`), so `avxvnniint8`, `avxneconvert`, `amx-complex`,
+    /// `avxvnniint16`, `prefetchi` and `usermsr` are read from `EBX` as Julia reads them (the
+    /// Intel manual puts them in `EDX`): what matters is what Julia will find.
+    pub const BITS: &[(&str, u32, u32, Reg, u32)] = &[
+        ("sse3", 1, 0, Reg::Ecx, 0),
+        ("pclmul", 1, 0, Reg::Ecx, 1),
+        ("ssse3", 1, 0, Reg::Ecx, 9),
+        ("fma", 1, 0, Reg::Ecx, 12),
+        ("cx16", 1, 0, Reg::Ecx, 13),
+        ("sse4.1", 1, 0, Reg::Ecx, 19),
+        ("sse4.2", 1, 0, Reg::Ecx, 20),
+        ("movbe", 1, 0, Reg::Ecx, 22),
+        ("popcnt", 1, 0, Reg::Ecx, 23),
+        ("aes", 1, 0, Reg::Ecx, 25),
+        ("xsave", 1, 0, Reg::Ecx, 26),
+        ("avx", 1, 0, Reg::Ecx, 28),
+        ("f16c", 1, 0, Reg::Ecx, 29),
+        ("rdrnd", 1, 0, Reg::Ecx, 30),
+        ("fsgsbase", 7, 0, Reg::Ebx, 0),
+        ("bmi", 7, 0, Reg::Ebx, 3),
+        ("avx2", 7, 0, Reg::Ebx, 5),
+        ("bmi2", 7, 0, Reg::Ebx, 8),
+        ("rtm", 7, 0, Reg::Ebx, 11),
+        ("mpx", 7, 0, Reg::Ebx, 14),
+        ("avx512f", 7, 0, Reg::Ebx, 16),
+        ("avx512dq", 7, 0, Reg::Ebx, 17),
+        ("rdseed", 7, 0, Reg::Ebx, 18),
+        ("adx", 7, 0, Reg::Ebx, 19),
+        ("avx512ifma", 7, 0, Reg::Ebx, 21),
+        ("clflushopt", 7, 0, Reg::Ebx, 23),
+        ("clwb", 7, 0, Reg::Ebx, 24),
+        ("avx512pf", 7, 0, Reg::Ebx, 26),
+        ("avx512er", 7, 0, Reg::Ebx, 27),
+        ("avx512cd", 7, 0, Reg::Ebx, 28),
+        ("sha", 7, 0, Reg::Ebx, 29),
+        ("avx512bw", 7, 0, Reg::Ebx, 30),
+        ("avx512vl", 7, 0, Reg::Ebx, 31),
+        ("prefetchwt1", 7, 0, Reg::Ecx, 0),
+        ("avx512vbmi", 7, 0, Reg::Ecx, 1),
+        ("pku", 7, 0, Reg::Ecx, 4),
+        ("waitpkg", 7, 0, Reg::Ecx, 5),
+        ("avx512vbmi2", 7, 0, Reg::Ecx, 6),
+        ("shstk", 7, 0, Reg::Ecx, 7),
+        ("gfni", 7, 0, Reg::Ecx, 8),
+        ("vaes", 7, 0, Reg::Ecx, 9),
+        ("vpclmulqdq", 7, 0, Reg::Ecx, 10),
+        ("avx512vnni", 7, 0, Reg::Ecx, 11),
+        ("avx512bitalg", 7, 0, Reg::Ecx, 12),
+        ("avx512vpopcntdq", 7, 0, Reg::Ecx, 14),
+        ("rdpid", 7, 0, Reg::Ecx, 22),
+        ("cldemote", 7, 0, Reg::Ecx, 25),
+        ("movdiri", 7, 0, Reg::Ecx, 27),
+        ("movdir64b", 7, 0, Reg::Ecx, 28),
+        ("enqcmd", 7, 0, Reg::Ecx, 29),
+        ("uintr", 7, 0, Reg::Edx, 5),
+        ("avx512vp2intersect", 7, 0, Reg::Edx, 8),
+        ("serialize", 7, 0, Reg::Edx, 14),
+        ("tsxldtrk", 7, 0, Reg::Edx, 16),
+        ("pconfig", 7, 0, Reg::Edx, 18),
+        ("amx-bf16", 7, 0, Reg::Edx, 22),
+        ("avx512fp16", 7, 0, Reg::Edx, 23),
+        ("amx-tile", 7, 0, Reg::Edx, 24),
+        ("amx-int8", 7, 0, Reg::Edx, 25),
+        ("sahf", 0x8000_0001, 0, Reg::Ecx, 0),
+        ("lzcnt", 0x8000_0001, 0, Reg::Ecx, 5),
+        ("sse4a", 0x8000_0001, 0, Reg::Ecx, 6),
+        ("prfchw", 0x8000_0001, 0, Reg::Ecx, 8),
+        ("xop", 0x8000_0001, 0, Reg::Ecx, 11),
+        ("lwp", 0x8000_0001, 0, Reg::Ecx, 15),
+        ("fma4", 0x8000_0001, 0, Reg::Ecx, 16),
+        ("tbm", 0x8000_0001, 0, Reg::Ecx, 21),
+        ("mwaitx", 0x8000_0001, 0, Reg::Ecx, 29),
+        ("xsaveopt", 0xd, 1, Reg::Eax, 0),
+        ("xsavec", 0xd, 1, Reg::Eax, 1),
+        ("xsaves", 0xd, 1, Reg::Eax, 3),
+        ("clzero", 0x8000_0008, 0, Reg::Ebx, 0),
+        ("wbnoinvd", 0x8000_0008, 0, Reg::Ebx, 9),
+        ("sha512", 7, 1, Reg::Eax, 0),
+        ("sm3", 7, 1, Reg::Eax, 1),
+        ("sm4", 7, 1, Reg::Eax, 2),
+        ("raoint", 7, 1, Reg::Eax, 3),
+        ("avxvnni", 7, 1, Reg::Eax, 4),
+        ("avx512bf16", 7, 1, Reg::Eax, 5),
+        ("cmpccxadd", 7, 1, Reg::Eax, 7),
+        ("amx-fp16", 7, 1, Reg::Eax, 21),
+        ("hreset", 7, 1, Reg::Eax, 22),
+        ("avxifma", 7, 1, Reg::Eax, 23),
+        ("avxvnniint8", 7, 1, Reg::Ebx, 4),
+        ("avxneconvert", 7, 1, Reg::Ebx, 5),
+        ("amx-complex", 7, 1, Reg::Ebx, 8),
+        ("avxvnniint16", 7, 1, Reg::Ebx, 10),
+        ("prefetchi", 7, 1, Reg::Ebx, 14),
+        ("usermsr", 7, 1, Reg::Ebx, 15),
+        ("ptwrite", 0x14, 0, Reg::Ebx, 4),
+    ];
+
+    /// `features_disable_avx`: unusable without the OS saving the AVX state.
+    const NEED_AVX_STATE: &[&str] = &[
+        "avx",
+        "fma",
+        "f16c",
+        "xsave",
+        "avx2",
+        "xop",
+        "fma4",
+        "xsaveopt",
+        "xsavec",
+        "xsaves",
+        "vaes",
+        "vpclmulqdq",
+    ];
+
+    /// `features_disable_avx512` (1.5.1–1.11's list, which still had `avx512pf`/`avx512er`).
+    const NEED_AVX512_STATE: &[&str] = &[
+        "avx512f",
+        "avx512dq",
+        "avx512ifma",
+        "avx512pf",
+        "avx512er",
+        "avx512cd",
+        "avx512bw",
+        "avx512vl",
+        "avx512vbmi",
+        "avx512vpopcntdq",
+        "avx512vbmi2",
+        "avx512vnni",
+        "avx512bitalg",
+        "avx512vp2intersect",
+        "avx512bf16",
+    ];
+
+    /// `features_disable_amx` (`amx-fp16`/`amx-complex` need `amx-tile`, so they go too).
+    const NEED_AMX_STATE: &[&str] = &[
+        "amx-bf16",
+        "amx-tile",
+        "amx-int8",
+        "amx-fp16",
+        "amx-complex",
+    ];
+
+    /// Julia's host features from CPUID: `cpuid(leaf, subleaf)` answers `[eax, ebx, ecx,
+    /// edx]`, `xcr0` is `XGETBV(0)` (read only when CPUID says the OS enabled `XSAVE`),
+    /// `lazy_avx512` is macOS ("Darwin lazily saves the AVX512 context on first use").
+    pub fn features(
+        cpuid: &dyn Fn(u32, u32) -> [u32; 4],
+        xcr0: &dyn Fn() -> u64,
+        lazy_avx512: bool,
+    ) -> BTreeSet<String> {
+        let mut out = BTreeSet::new();
+        let max = cpuid(0, 0)[0];
+        if max < 1 {
+            return out;
+        }
+        let max_ext = cpuid(0x8000_0000, 0)[0];
+        let available = |leaf: u32| {
+            if leaf >= 0x8000_0000 {
+                max_ext >= leaf
+            } else {
+                max >= leaf
+            }
+        };
+        for (name, leaf, sub, reg, bit) in BITS {
+            if !available(*leaf) {
+                continue;
+            }
+            let r = cpuid(*leaf, *sub);
+            let value = match reg {
+                Reg::Eax => r[0],
+                Reg::Ebx => r[1],
+                Reg::Ecx => r[2],
+                Reg::Edx => r[3],
+            };
+            if value & (1 << bit) != 0 {
+                out.insert(name.to_string());
+            }
+        }
+        // "Fix up AVX bits to account for OS support and match LLVM model"
+        let ecx1 = cpuid(1, 0)[2];
+        let osxsave = ecx1 & (1 << 27) != 0;
+        let xcr0 = if osxsave { xcr0() } else { 0 };
+        let has_xsave = osxsave && xcr0 & 0x6 == 0x6;
+        let has_avx = has_xsave && ecx1 & (1 << 28) != 0;
+        let has_avx512 = has_avx && (lazy_avx512 || xcr0 & 0xe0 == 0xe0);
+        let has_amx = has_xsave && xcr0 & ((1 << 17) | (1 << 18)) == (1 << 17) | (1 << 18);
+        for (ok, list) in [
+            (has_avx, NEED_AVX_STATE),
+            (has_avx512, NEED_AVX512_STATE),
+            (has_amx, NEED_AMX_STATE),
+        ] {
+            if !ok {
+                for f in list {
+                    out.remove(*f);
+                }
+            }
+        }
+        out
+    }
+}
+
+/// AArch64 Linux: `/proc/cpuinfo` to Julia's features (JuliaLang/julia
+/// `src/features_aarch64.h`, 1.7–1.13 names, and `_get_host_cpu`, `get_cpuinfo`,
+/// `get_cpu_name` in `src/processor_arm.cpp` at v1.12.0).
+#[allow(dead_code)] // Each platform reads the host with one part of it; the tests use all.
+pub(crate) mod aarch64 {
+    use super::{BTreeSet, CpuFacts};
+    use crate::cpu::Isa;
+    use crate::cpu::{julia, JuliaRelease};
+
+    /// The kernel's hwcap names (`Features:` in `/proc/cpuinfo`) for the bits Julia's
+    /// features are (`features_aarch64.h` numbers them by `HWCAP_*`/`HWCAP2_*` bit): the
+    /// kernel name and Julia's.
+    pub const HWCAPS: &[(&str, &str)] = &[
+        ("pmull", "aes"),
+        ("sha2", "sha2"),
+        ("crc32", "crc"),
+        ("atomics", "lse"),
+        ("fphp", "fullfp16"),
+        ("asimdrdm", "rdm"),
+        ("jscvt", "jsconv"),
+        ("fcma", "complxnum"),
+        ("lrcpc", "rcpc"),
+        ("dcpop", "ccpp"),
+        ("sha3", "sha3"),
+        ("sm4", "sm4"),
+        ("asimddp", "dotprod"),
+        ("sve", "sve"),
+        ("asimdfhm", "fp16fml"),
+        ("dit", "dit"),
+        ("ilrcpc", "rcpc-immo"),
+        ("flagm", "flagm"),
+        ("ssbs", "ssbs"),
+        ("sb", "sb"),
+        ("paca", "pauth"),
+        ("pacg", "pauth"),
+        ("dcpodp", "ccdp"),
+        ("sve2", "sve2"),
+        ("svepmull", "sve2-aes"),
+        ("svebitperm", "sve2-bitperm"),
+        ("svesha3", "sve2-sha3"),
+        ("svesm4", "sve2-sm4"),
+        ("flagm2", "altnzcv"),
+        ("frint", "fptoint"),
+        ("svef32mm", "f32mm"),
+        ("svef64mm", "f64mm"),
+        ("i8mm", "i8mm"),
+        ("bf16", "bf16"),
+        ("rng", "rand"),
+        ("bti", "bti"),
+        ("mte", "mte"),
+    ];
+
+    /// `get_cpu_name`: (implementer, part, variant or `None` for any) to the `cpus[]` name,
+    /// for the AArch64 cores of Julia's table.
+    const CORES: &[(u8, u16, Option<u8>, &str)] = &[
+        (0x41, 0xd02, None, "cortex-a34"),
+        (0x41, 0xd03, None, "cortex-a53"),
+        (0x41, 0xd04, None, "cortex-a35"),
+        (0x41, 0xd05, None, "cortex-a55"),
+        (0x41, 0xd06, None, "cortex-a65"),
+        (0x41, 0xd07, None, "cortex-a57"),
+        (0x41, 0xd08, None, "cortex-a72"),
+        (0x41, 0xd09, None, "cortex-a73"),
+        (0x41, 0xd0a, None, "cortex-a75"),
+        (0x41, 0xd0b, None, "cortex-a76"),
+        (0x41, 0xd0c, None, "neoverse-n1"),
+        (0x41, 0xd0d, None, "cortex-a77"),
+        (0x41, 0xd0e, None, "cortex-a76ae"),
+        (0x41, 0xd40, None, "neoverse-v1"),
+        (0x41, 0xd41, None, "cortex-a78"),
+        (0x41, 0xd43, None, "cortex-a65ae"),
+        (0x41, 0xd44, None, "cortex-x1"),
+        (0x41, 0xd49, None, "neoverse-n2"),
+        (0x41, 0xd4a, None, "neoverse-e1"),
+        (0x42, 0x516, None, "thunderx2t99p1"),
+        (0x43, 0x0a0, None, "thunderx"),
+        (0x43, 0x0a1, Some(0), "thunderxt88p1"),
+        (0x43, 0x0a1, None, "thunderxt88"),
+        (0x43, 0x0a2, None, "thunderxt81"),
+        (0x43, 0x0a3, None, "thunderxt83"),
+        (0x43, 0x0af, None, "thunderx2t99"),
+        (0x43, 0x0b0, None, "octeontx2"),
+        (0x43, 0x0b1, None, "octeontx2t98"),
+        (0x43, 0x0b2, None, "octeontx2t96"),
+        (0x43, 0x0b3, None, "octeontx2f95"),
+        (0x43, 0x0b4, None, "octeontx2f95n"),
+        (0x43, 0x0b5, None, "octeontx2f95mm"),
+        (0x43, 0x0b8, None, "thunderx3t110"),
+        (0x46, 0x001, None, "a64fx"),
+        (0x48, 0xd01, None, "tsv110"),
+        (0x48, 0xd40, None, "cortex-a76"),
+        (0x4e, 0x000, None, "denver1"),
+        (0x4e, 0x003, None, "denver2"),
+        (0x4e, 0x004, None, "carmel"),
+        (0x50, 0x000, None, "xgene1"),
+        (0x51, 0x201, None, "kyro"),
+        (0x51, 0x205, None, "kyro"),
+        (0x51, 0x211, None, "kyro"),
+        (0x51, 0x800, None, "cortex-a73"),
+        (0x51, 0x801, None, "cortex-a53"),
+        (0x51, 0x802, None, "cortex-a75"),
+        (0x51, 0x803, None, "cortex-a55"),
+        (0x51, 0x804, None, "cortex-a76"),
+        (0x51, 0x805, None, "cortex-a55"),
+        (0x51, 0xc00, None, "falkor"),
+        (0x51, 0xc01, None, "saphira"),
+        (0x53, 0x001, Some(4), "exynos-m2"),
+        (0x53, 0x001, None, "exynos-m1"),
+        (0x53, 0x002, Some(1), "exynos-m3"),
+        (0x53, 0x003, Some(1), "exynos-m4"),
+        (0x53, 0x004, Some(1), "exynos-m5"),
+        (0x61, 0x001, None, "apple-a7"),
+        (0x61, 0x002, None, "apple-a8"),
+        (0x61, 0x003, None, "apple-a8"),
+        (0x61, 0x004, None, "apple-a9"),
+        (0x61, 0x005, None, "apple-a9"),
+        (0x61, 0x006, None, "apple-a10"),
+        (0x61, 0x007, None, "apple-a10"),
+        (0x61, 0x008, None, "apple-a11"),
+        (0x61, 0x009, None, "apple-a11"),
+        (0x61, 0x00b, None, "apple-a12"),
+        (0x61, 0x00c, None, "apple-a12"),
+        (0x61, 0x010, None, "apple-a12"),
+        (0x61, 0x011, None, "apple-a12"),
+        (0x61, 0x00f, None, "apple-s4"),
+        (0x61, 0x012, None, "apple-a13"),
+        (0x61, 0x013, None, "apple-a13"),
+        (0x61, 0x020, None, "apple-a14"),
+        (0x61, 0x021, None, "apple-a14"),
+        (0x61, 0x022, None, "apple-m1"),
+        (0x61, 0x023, None, "apple-m1"),
+        (0x61, 0x024, None, "apple-m1"),
+        (0x61, 0x025, None, "apple-m1"),
+        (0x61, 0x028, None, "apple-m1"),
+        (0x61, 0x029, None, "apple-m1"),
+        (0x61, 0x030, None, "apple-a15"),
+        (0x61, 0x031, None, "apple-a15"),
+        (0x61, 0x032, None, "apple-m2"),
+        (0x61, 0x033, None, "apple-m2"),
+        (0x61, 0x034, None, "apple-m2"),
+        (0x61, 0x035, None, "apple-m2"),
+        (0x61, 0x038, None, "apple-m2"),
+        (0x61, 0x039, None, "apple-m2"),
+        (0x61, 0x040, None, "apple-a16"),
+        (0x61, 0x041, None, "apple-a16"),
+        (0x61, 0x042, None, "apple-m3"),
+        (0x61, 0x043, None, "apple-m3"),
+        (0x61, 0x044, None, "apple-m3"),
+        (0x61, 0x045, None, "apple-m3"),
+        (0x61, 0x048, None, "apple-m3"),
+        (0x61, 0x049, None, "apple-m3"),
+        (0x61, 0x050, None, "apple-a17"),
+        (0x61, 0x051, None, "apple-a17"),
+        (0x61, 0x052, None, "apple-m4"),
+        (0x61, 0x053, None, "apple-m4"),
+        (0x61, 0x054, None, "apple-m4"),
+        (0x61, 0x055, None, "apple-m4"),
+        (0x61, 0x058, None, "apple-m4"),
+        (0x61, 0x059, None, "apple-m4"),
+    ];
+
+    /// macOS: Julia takes the Apple chip from `machdep.cpu.brand_string` and uses its table
+    /// features as the host's, nothing else (`_get_host_cpu` for `_OS_DARWIN_`, v1.12.0: "M1",
+    /// "M2", "M3", "M4" in the brand, anything else apple-m1).
+    pub fn from_darwin_brand(brand: &str) -> CpuFacts {
+        let name = ["M1", "M2", "M3", "M4"]
+            .iter()
+            .find(|m| brand.contains(*m))
+            .map_or("apple-m1", |m| match *m {
+                "M2" => "apple-m2",
+                "M3" => "apple-m3",
+                "M4" => "apple-m4",
+                _ => "apple-m1",
+            });
+        let features = julia::tables(Isa::Aarch64)
+            .raw_cpu_features(JuliaRelease::NEWEST.key(), name)
+            .unwrap_or_default()
+            .into_iter()
+            .map(str::to_string)
+            .collect();
+        CpuFacts {
+            name: name.to_string(),
+            features,
+        }
+    }
+
+    /// The `cpus[]` name of a core, if Julia knows it.
+    pub fn core_name(implementer: u8, part: u16, variant: u8) -> Option<&'static str> {
+        CORES
+            .iter()
+            .find(|(i, p, v, _)| {
+                *i == implementer && *p == part && v.map_or(true, |v| v == variant)
+            })
+            .map(|(_, _, _, name)| *name)
+    }
+
+    /// Julia's host CPU from `/proc/cpuinfo`: the kernel's hwcaps (the features every core
+    /// lists), plus, as `_get_host_cpu` does ("we try to get a more complete feature list
+    /// from the CPU name"), the table features of the cores: their intersection when every
+    /// distinct core is one Julia knows, nothing when one is not. The architecture levels
+    /// (`v8_1a`...) come only from there, as in Julia. The name is the first known core's.
+    pub fn from_cpuinfo(cpuinfo: &str) -> CpuFacts {
+        let mut hwcaps: Option<BTreeSet<&str>> = None;
+        let mut cores: Vec<(u8, u16, u8)> = Vec::new();
+        for block in cpuinfo.split("\n\n") {
+            let field = |key: &str| {
+                block.lines().find_map(|l| {
+                    let (k, v) = l.split_once(':')?;
+                    (k.trim() == key).then(|| v.trim())
+                })
+            };
+            if let Some(f) = field("Features") {
+                let these: BTreeSet<&str> = f.split_whitespace().collect();
+                hwcaps = Some(match hwcaps {
+                    None => these,
+                    Some(h) => h.intersection(&these).copied().collect(),
+                });
+            }
+            let num = |key: &str| {
+                field(key).and_then(|v| {
+                    let v = v.trim_start_matches("0x");
+                    u32::from_str_radix(v, 16).ok()
+                })
+            };
+            if let (Some(i), Some(p)) = (num("CPU implementer"), num("CPU part")) {
+                let core = (i as u8, p as u16, num("CPU variant").unwrap_or(0) as u8);
+                if !cores.contains(&core) {
+                    cores.push(core);
+                }
+            }
+        }
+        let mut features: BTreeSet<String> = BTreeSet::new();
+        for cap in hwcaps.unwrap_or_default() {
+            if let Some((_, julia)) = HWCAPS.iter().find(|(k, _)| *k == cap) {
+                features.insert(julia.to_string());
+            }
+        }
+        let tables = julia::tables(Isa::Aarch64);
+        let v = JuliaRelease::NEWEST.key();
+        let mut extra: Option<BTreeSet<&str>> = None;
+        let mut name = None;
+        for (i, p, var) in cores {
+            let core =
+                core_name(i, p, var).and_then(|n| tables.raw_cpu_features(v, n).map(|f| (n, f)));
+            match core {
+                Some((n, f)) => {
+                    name.get_or_insert(n);
+                    extra = Some(match extra {
+                        None => f,
+                        Some(e) => e.intersection(&f).copied().collect(),
+                    });
+                }
+                None => extra = Some(BTreeSet::new()),
+            }
+        }
+        features.extend(extra.unwrap_or_default().into_iter().map(str::to_string));
+        CpuFacts {
+            name: name.unwrap_or("generic").to_string(),
+            features,
+        }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[allow(unused_unsafe)] // CPUID intrinsics are safe functions on newer toolchains only.
+pub(crate) fn host() -> CpuFacts {
+    use std::arch::x86_64::{__cpuid, __cpuid_count, _xgetbv};
+    // SAFETY: CPUID exists on every x86-64 processor.
+    let cpuid = |leaf: u32, sub: u32| {
+        let r = unsafe { __cpuid_count(leaf, sub) };
+        [r.eax, r.ebx, r.ecx, r.edx]
+    };
+    #[target_feature(enable = "xsave")]
+    unsafe fn xgetbv0() -> u64 {
+        unsafe { _xgetbv(0) }
+    }
+    // SAFETY: called only when CPUID.1:ECX.OSXSAVE says XGETBV is enabled.
+    let xcr0 = || unsafe { xgetbv0() };
+    let features = x86::features(&cpuid, &xcr0, cfg!(target_os = "macos"));
+    // SAFETY: as above.
+    let (l0, l1) = unsafe { (__cpuid(0), __cpuid(1)) };
+    CpuFacts {
+        name: x86_name(l0.ebx, l1.eax).to_string(),
+        features,
+    }
+}
+
+/// The CPU name from CPUID's vendor, family and model, as Julia's `get_host_cpu` names the
+/// common ones; anything else is `generic` (features still decide what runs).
+#[cfg(target_arch = "x86_64")]
+fn x86_name(vendor: u32, eax1: u32) -> &'static str {
+    let mut family = (eax1 >> 8) & 0xf;
+    let mut model = (eax1 >> 4) & 0xf;
+    if family == 6 || family == 0xf {
+        if family == 0xf {
+            family += (eax1 >> 20) & 0xff;
+        }
+        model += ((eax1 >> 16) & 0xf) << 4;
+    }
+    match (vendor, family) {
+        (0x756e_6547, 6) => match model {
+            0x1a | 0x1e | 0x1f | 0x2e => "nehalem",
+            0x25 | 0x2c | 0x2f => "westmere",
+            0x2a | 0x2d => "sandybridge",
+            0x3a | 0x3e => "ivybridge",
+            0x3c | 0x3f | 0x45 | 0x46 => "haswell",
+            0x3d | 0x47 | 0x4f | 0x56 => "broadwell",
+            0x4e | 0x5e | 0x8e | 0x9e | 0xa5 | 0xa6 => "skylake",
+            0x55 => "skylake-avx512",
+            0x66 => "cannonlake",
+            0x7d | 0x7e => "icelake-client",
+            0x6a | 0x6c => "icelake-server",
+            0x8c | 0x8d => "tigerlake",
+            0x97 | 0x9a | 0xb7 | 0xba | 0xbf => "alderlake",
+            0x8f | 0xcf => "sapphirerapids",
+            _ => "generic",
+        },
+        (0x6874_7541, 0x15) if model >= 0x50 => "bdver4",
+        (0x6874_7541, 0x15) if model >= 0x30 => "bdver3",
+        (0x6874_7541, 0x15) if model >= 0x10 => "bdver2",
+        (0x6874_7541, 0x15) => "bdver1",
+        (0x6874_7541, 0x16) => "btver2",
+        (0x6874_7541, 0x17) if model >= 0x30 => "znver2",
+        (0x6874_7541, 0x17) => "znver1",
+        (0x6874_7541, 0x19) if (0x10..=0x1f).contains(&model) || model >= 0x60 => "znver4",
+        (0x6874_7541, 0x19) => "znver3",
+        (0x6874_7541, 0x1a) => "znver5",
+        _ => "generic",
+    }
+}
+
+#[cfg(all(target_arch = "aarch64", target_os = "macos"))]
+pub(crate) fn host() -> CpuFacts {
+    let mut buf = [0u8; 128];
+    let mut len: libc::size_t = buf.len();
+    // SAFETY: a NUL-terminated name, a buffer of `len` bytes and its length.
+    let rc = unsafe {
+        libc::sysctlbyname(
+            c"machdep.cpu.brand_string".as_ptr(),
+            buf.as_mut_ptr().cast(),
+            &mut len,
+            std::ptr::null_mut(),
+            0,
+        )
+    };
+    let brand = if rc == 0 {
+        let end = buf[..len.min(buf.len())]
+            .iter()
+            .position(|b| *b == 0)
+            .unwrap_or(len.min(buf.len()));
+        String::from_utf8_lossy(&buf[..end]).into_owned()
+    } else {
+        String::new()
+    };
+    aarch64::from_darwin_brand(&brand)
+}
+
+#[cfg(all(target_arch = "aarch64", not(target_os = "macos")))]
+pub(crate) fn host() -> CpuFacts {
+    match std::fs::read_to_string("/proc/cpuinfo") {
+        Ok(text) if text.contains("Features") => aarch64::from_cpuinfo(&text),
+        _ => aarch64_from_std(),
+    }
+}
+
+/// Without `/proc/cpuinfo` (Windows, the BSDs): what the standard library detects, under
+/// Julia's names; no architecture levels.
+#[cfg(all(target_arch = "aarch64", not(target_os = "macos")))]
+fn aarch64_from_std() -> CpuFacts {
+    use std::arch::is_aarch64_feature_detected as has;
+    let mut features = BTreeSet::new();
+    let mut add = |name: &str, present: bool| {
+        if present {
+            features.insert(name.to_string());
+        }
+    };
+    add("aes", has!("aes"));
+    add("sha2", has!("sha2"));
+    add("crc", has!("crc"));
+    add("lse", has!("lse"));
+    add("fullfp16", has!("fp16"));
+    add("rdm", has!("rdm"));
+    add("jsconv", has!("jsconv"));
+    add("complxnum", has!("fcma"));
+    add("rcpc", has!("rcpc"));
+    add("ccpp", has!("dpb"));
+    add("sha3", has!("sha3"));
+    add("sm4", has!("sm4"));
+    add("dotprod", has!("dotprod"));
+    add("sve", has!("sve"));
+    add("fp16fml", has!("fhm"));
+    add("dit", has!("dit"));
+    add("rcpc-immo", has!("rcpc2"));
+    add("flagm", has!("flagm"));
+    add("ssbs", has!("ssbs"));
+    add("sb", has!("sb"));
+    add("pauth", has!("paca"));
+    add("ccdp", has!("dpb2"));
+    add("sve2", has!("sve2"));
+    add("sve2-aes", has!("sve2-aes"));
+    add("sve2-bitperm", has!("sve2-bitperm"));
+    add("sve2-sha3", has!("sve2-sha3"));
+    add("sve2-sm4", has!("sve2-sm4"));
+    add("fptoint", has!("frintts"));
+    add("f32mm", has!("f32mm"));
+    add("f64mm", has!("f64mm"));
+    add("i8mm", has!("i8mm"));
+    add("bf16", has!("bf16"));
+    add("rand", has!("rand"));
+    add("bti", has!("bti"));
+    add("mte", has!("mte"));
+    CpuFacts {
+        name: "generic".into(),
+        features,
+    }
+}
+
+#[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+pub(crate) fn host() -> CpuFacts {
+    CpuFacts {
+        name: "generic".into(),
+        features: BTreeSet::new(),
+    }
+}
