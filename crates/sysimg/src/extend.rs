@@ -488,6 +488,24 @@ pub struct CanAdd {
     pub release_to_fit: Vec<String>,
     /// What the registries lack (held packages they do not list).
     pub notes: Vec<String>,
+    /// Added packages that fit only at an older version than their newest: why the newest
+    /// does not (when `ok`; Pkg would install the older one without a word).
+    pub held_back: Vec<HeldBack>,
+}
+
+/// An added package that fits, but not at its newest version.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct HeldBack {
+    /// The package.
+    pub name: String,
+    /// The version it would get.
+    pub version: String,
+    /// Its newest usable version.
+    pub newest: String,
+    /// The held packages that keep the newest out.
+    pub blocked_by: Vec<Blocker>,
+    /// Why the newest does not fit, one step per line.
+    pub explanation: Vec<String>,
 }
 
 /// Answers whether `additions` can join the environment `holding` describes.
@@ -526,6 +544,7 @@ pub fn can_add(
         newest_fit: BTreeMap::new(),
         release_to_fit: Vec::new(),
         notes,
+        held_back: Vec::new(),
     };
     match resolve::resolve(index, &request)? {
         Resolution::Solved(solution) => {
@@ -553,9 +572,20 @@ pub fn can_add(
                     None => out.new_dependencies.push(v),
                 }
             }
-            for (n, _) in additions {
-                let v = solution.version(&n.uuid).map(ToString::to_string);
-                out.newest_fit.insert(n.name.clone(), v);
+            for (n, a) in additions {
+                let chosen = solution.version(&n.uuid).cloned();
+                out.newest_fit
+                    .insert(n.name.clone(), chosen.as_ref().map(ToString::to_string));
+                let newest = index
+                    .versions(&n.uuid)?
+                    .into_iter()
+                    .rfind(|v| a.spec.contains(v));
+                if let (Some(chosen), Some(newest)) = (chosen, newest) {
+                    if chosen < newest {
+                        out.held_back
+                            .push(held_back(index, holding, &request, n, chosen, newest)?);
+                    }
+                }
             }
         }
         Resolution::Unsatisfiable(conflict) => {
@@ -583,6 +613,32 @@ pub fn can_add(
         }
     }
     Ok(out)
+}
+
+/// Why `named` cannot have its newest version in `request` (which it can join at `chosen`).
+fn held_back(
+    index: &RegistryIndex,
+    holding: &Holding,
+    request: &Request,
+    named: &Named,
+    chosen: VersionNumber,
+    newest: VersionNumber,
+) -> Result<HeldBack, ExtendError> {
+    let mut r = request.clone();
+    r.requirements
+        .insert(0, (named.uuid, VersionSpec::exact(&newest)));
+    let (blocked_by, explanation) = match resolve::resolve(index, &r)? {
+        Resolution::Unsatisfiable(c) => (blockers(holding, &c), explain(holding, &c)),
+        // Only when the greedy choice missed it; then nothing holds it back.
+        Resolution::Solved(_) => (Vec::new(), Vec::new()),
+    };
+    Ok(HeldBack {
+        name: named.name.clone(),
+        version: chosen.to_string(),
+        newest: newest.to_string(),
+        blocked_by,
+        explanation,
+    })
 }
 
 /// The held packages of a conflict; if releasing them (letting them move, preferring their
@@ -687,6 +743,8 @@ pub struct Candidate {
     pub blocked_by: Vec<String>,
     /// The first line of the explanation, when not `ok`.
     pub reason: Option<String>,
+    /// When `ok` at an older version: its newest version, which does not fit.
+    pub newest: Option<String>,
 }
 
 /// The `n` packages of the registries that most registered packages depend on (in their
@@ -748,6 +806,7 @@ pub fn extendability(
             version: None,
             blocked_by: Vec::new(),
             reason: None,
+            newest: None,
         };
         if c.present {
             c.version = holding
@@ -770,6 +829,14 @@ pub fn extendability(
                         .map(|b| format!("{} {}", b.name, b.version))
                         .collect();
                     c.reason = answer.explanation.last().cloned();
+                    if let Some(h) = answer.held_back.first() {
+                        c.newest = Some(h.newest.clone());
+                        c.blocked_by = h
+                            .blocked_by
+                            .iter()
+                            .map(|b| format!("{} {}", b.name, b.version))
+                            .collect();
+                    }
                 }
                 // A package with no usable version for this Julia, or broken registry data:
                 // it cannot be added, and the error says why.

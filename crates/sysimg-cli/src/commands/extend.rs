@@ -128,6 +128,12 @@ pub fn can_add(cli: &Cli, packages: &[String], hold: &HoldArgs) -> Result<ExitCo
     if answer.ok {
         for a in &answer.added {
             say!("ok: {} {} can be added", a.name, a.version);
+            for h in answer.held_back.iter().filter(|h| h.name == a.name) {
+                say!("  not its newest: {} {} does not fit:", h.name, h.newest);
+                for line in &h.explanation {
+                    say!("    {line}");
+                }
+            }
         }
         say!(
             "  (julia {julia}; {held} held: {})",
@@ -274,7 +280,14 @@ pub fn extendability(
 fn row(c: &Candidate) -> String {
     let verdict = match (c.ok, c.present) {
         (true, true) => format!("present ({})", c.version.as_deref().unwrap_or("?")),
-        (true, false) => format!("ok ({})", c.version.as_deref().unwrap_or("?")),
+        (true, false) => match &c.newest {
+            Some(newest) => format!(
+                "ok ({}; newest {newest} held back by {})",
+                c.version.as_deref().unwrap_or("?"),
+                c.blocked_by.join(", ")
+            ),
+            None => format!("ok ({})", c.version.as_deref().unwrap_or("?")),
+        },
         (false, _) if !c.blocked_by.is_empty() => {
             format!("blocked by {}", c.blocked_by.join(", "))
         }
