@@ -324,3 +324,34 @@ fn general_registry_answers_for_a_corpus_environment() {
 }
 
 use std::str::FromStr;
+
+/// An environment whose own compat the registry cannot meet (a registry older than its
+/// Manifest) is said to be so, not blamed on the package asked about.
+#[test]
+fn an_environment_that_does_not_resolve_by_itself_is_said_so() {
+    let t = tempfile::tempdir().unwrap();
+    let reg = registry(t.path());
+    let env = t.path().join("env");
+    environment(&env, false);
+    let project = fs::read_to_string(env.join("Project.toml")).unwrap();
+    fs::write(
+        env.join("Project.toml"),
+        project + "\n[compat]\nObs = \"0.9\"\n",
+    )
+    .unwrap();
+    let o = sysimg(&env, &reg, &["can-add", "Mak"]);
+    assert_eq!(o.status.code(), Some(1), "{}{}", out(&o), err(&o));
+    assert!(
+        out(&o).contains("the environment itself does not resolve"),
+        "{}",
+        out(&o)
+    );
+    let o = sysimg(&env, &reg, &["extendability", "--top", "3"]);
+    assert_eq!(o.status.code(), Some(1), "{}{}", out(&o), err(&o));
+    assert!(
+        err(&o).contains("the environment itself does not resolve"),
+        "{}",
+        err(&o)
+    );
+    assert!(err(&o).contains("Obs"), "{}", err(&o));
+}

@@ -525,6 +525,24 @@ pub fn can_add(
         }
     }
     let (base, notes) = holding.request_for(index);
+    if let Some((c, explanation)) = unresolvable_request(index, holding, &base)? {
+        // Nothing can be added to an environment that does not resolve by itself.
+        return Ok(CanAdd {
+            ok: false,
+            julia_version: holding.julia_version.as_ref().map(ToString::to_string),
+            fix: holding.mode,
+            fixed: holding.held.clone(),
+            added: Vec::new(),
+            changed: Vec::new(),
+            new_dependencies: Vec::new(),
+            blocked_by: blockers(holding, &c),
+            explanation,
+            newest_fit: BTreeMap::new(),
+            release_to_fit: Vec::new(),
+            notes,
+            held_back: Vec::new(),
+        });
+    }
     let mut request = base.clone();
     let asked: Vec<(Uuid, VersionSpec)> = additions
         .iter()
@@ -613,6 +631,35 @@ pub fn can_add(
         }
     }
     Ok(out)
+}
+
+/// When the environment does not resolve by itself against `index` (registries older than
+/// its Manifest, compat it cannot meet), why, one step per line.
+pub fn unresolvable(
+    index: &RegistryIndex,
+    holding: &Holding,
+) -> Result<Option<Vec<String>>, ExtendError> {
+    let (base, _) = holding.request_for(index);
+    Ok(unresolvable_request(index, holding, &base)?.map(|(_, lines)| lines))
+}
+
+fn unresolvable_request(
+    index: &RegistryIndex,
+    holding: &Holding,
+    base: &Request,
+) -> Result<Option<(Conflict, Vec<String>)>, ExtendError> {
+    Ok(match resolve::resolve(index, base)? {
+        Resolution::Solved(_) => None,
+        Resolution::Unsatisfiable(c) => {
+            let mut lines = vec![
+                "the environment itself does not resolve against these registries (are they \
+                 older than its Manifest? `Pkg.Registry.update()`):"
+                    .to_string(),
+            ];
+            lines.extend(explain(holding, &c));
+            Some((c, lines))
+        }
+    })
 }
 
 /// Why `named` cannot have its newest version in `request` (which it can join at `chosen`).
@@ -828,7 +875,7 @@ pub fn extendability(
                         .iter()
                         .map(|b| format!("{} {}", b.name, b.version))
                         .collect();
-                    c.reason = answer.explanation.last().cloned();
+                    c.reason = answer.explanation.first().cloned();
                     if let Some(h) = answer.held_back.first() {
                         c.newest = Some(h.newest.clone());
                         c.blocked_by = h

@@ -228,6 +228,12 @@ pub fn extendability(
 ) -> Result<ExitCode, Failure> {
     let holding = holding(cli, hold)?;
     let index = registries(&hold.registries)?;
+    if let Some(lines) = extend::unresolvable(&index, &holding).map_err(failure)? {
+        return Err(Failure {
+            code: ExitCode::Problems,
+            message: lines.join("\n  "),
+        });
+    }
     let candidates: Vec<(Named, Option<usize>)> = match from {
         Some(path) => names_from(path)?
             .iter()
