@@ -3,7 +3,9 @@
 //! The proof is a tree whose leaves are the incompatibilities the problem started from (a
 //! dependency, a fixed version, a requirement, Julia's version, an unusable version) and whose
 //! inner nodes are what the solver concluded from them. The leaves are the facts; read
-//! depth-first, left to right, they come in the order the conclusion uses them.
+//! depth-first, left to right, they come in the order the conclusion uses them. Leaves about
+//! one dependency of one package (same dependency, same spec) are merged into one fact over
+//! all the dependent's versions they cover.
 
 use pubgrub::{DerivationTree, External};
 
@@ -12,11 +14,25 @@ use crate::ids::Uuid;
 use super::provider::{Kind, Node, Provider, Unavailable};
 use super::set::IndexSet;
 use super::{Conflict, Fact, PackageIndex, PackageRef, PackageVersion, VersionRuns};
+use crate::version_spec::VersionSpec;
+
+/// A fact before a dependency's versions are rendered.
+enum Item {
+    Done(Fact),
+    /// Versions `versions` of `from` allow `allowed` of `to`, written `spec`.
+    Dependency {
+        from: Uuid,
+        to: Uuid,
+        spec: Option<VersionSpec>,
+        allowed: IndexSet,
+        versions: IndexSet,
+    },
+}
 
 impl<I: PackageIndex + ?Sized> Provider<'_, I> {
     /// The conflict `tree` proves.
     pub(crate) fn explain(&self, tree: &DerivationTree<Node, IndexSet, Unavailable>) -> Conflict {
-        let mut facts: Vec<Fact> = Vec::new();
+        let mut items: Vec<Item> = Vec::new();
         let mut blocked_by: Vec<PackageVersion> = Vec::new();
         let mut stack = vec![tree];
         while let Some(t) = stack.pop() {
@@ -26,14 +42,43 @@ impl<I: PackageIndex + ?Sized> Provider<'_, I> {
                     stack.push(&d.cause1);
                 }
                 DerivationTree::External(e) => {
-                    for f in self.facts_of(e, &mut blocked_by) {
-                        if !facts.contains(&f) {
-                            facts.push(f);
-                        }
+                    for item in self.facts_of(e, &mut blocked_by) {
+                        merge(&mut items, item);
                     }
                 }
             }
         }
+        let facts = items
+            .into_iter()
+            .map(|item| match item {
+                Item::Done(f) => f,
+                Item::Dependency {
+                    from,
+                    to,
+                    spec,
+                    allowed,
+                    versions,
+                } => {
+                    let package = self.package_ref(&from);
+                    let versions = self.runs(&from, &versions);
+                    if to == super::JULIA_UUID {
+                        Fact::NeedsJulia {
+                            package,
+                            versions,
+                            spec,
+                        }
+                    } else {
+                        Fact::Depends {
+                            package,
+                            versions,
+                            dependency: self.package_ref(&to),
+                            spec,
+                            matching: self.runs(&to, &allowed),
+                        }
+                    }
+                }
+            })
+            .collect();
         Conflict { facts, blocked_by }
     }
 
@@ -73,8 +118,9 @@ impl<I: PackageIndex + ?Sized> Provider<'_, I> {
         &self,
         e: &External<Node, IndexSet, Unavailable>,
         blocked_by: &mut Vec<PackageVersion>,
-    ) -> Vec<Fact> {
-        let mut out = Vec::new();
+    ) -> Vec<Item> {
+        let mut out: Vec<Fact> = Vec::new();
+        let mut deps: Vec<Item> = Vec::new();
         match e {
             External::NotRoot(..) => {}
             External::NoVersions(node, set) => {
@@ -104,7 +150,7 @@ impl<I: PackageIndex + ?Sized> Provider<'_, I> {
             }
             External::FromDependencyOf(from, from_set, to, to_set) => {
                 let Node::Package(to_uuid) = to else {
-                    return out;
+                    return Vec::new();
                 };
                 match from {
                     Node::Root => {
@@ -154,33 +200,43 @@ impl<I: PackageIndex + ?Sized> Provider<'_, I> {
                                         })
                                     }
                                 }
+                                // Its one version is all the solver knows of it, so the
+                                // incompatibility does not name the fixed node: name it here.
+                                Kind::Given(i) => {
+                                    let f = &self.request.fixed[i];
+                                    if !pubgrub::VersionSet::contains(to_set, &1) {
+                                        let package = self.package_ref(to_uuid);
+                                        let pv = PackageVersion {
+                                            uuid: f.uuid,
+                                            name: package.name.clone(),
+                                            version: f.version.clone(),
+                                        };
+                                        if !blocked_by.contains(&pv) {
+                                            blocked_by.push(pv);
+                                        }
+                                        out.push(Fact::Fixed {
+                                            package,
+                                            version: f.version.clone(),
+                                        });
+                                    }
+                                }
                                 _ => {}
                             }
                         }
-                        let package = self.package_ref(from_uuid);
                         for (indices, spec) in self.by_written_spec(from_uuid, from_set, to_uuid) {
-                            let versions = self.runs(from_uuid, &IndexSet::of(indices));
-                            if *to_uuid == super::JULIA_UUID {
-                                out.push(Fact::NeedsJulia {
-                                    package: package.clone(),
-                                    versions,
-                                    spec,
-                                });
-                            } else {
-                                out.push(Fact::Depends {
-                                    package: package.clone(),
-                                    versions,
-                                    dependency: self.package_ref(to_uuid),
-                                    spec,
-                                    matching: self.runs(to_uuid, to_set),
-                                });
-                            }
+                            deps.push(Item::Dependency {
+                                from: *from_uuid,
+                                to: *to_uuid,
+                                spec,
+                                allowed: to_set.clone(),
+                                versions: IndexSet::of(indices),
+                            });
                         }
                     }
                 }
             }
         }
-        out
+        out.into_iter().map(Item::Done).chain(deps).collect()
     }
 
     /// The versions of `from` in `set`, grouped by the spec their dependency on `to` was
@@ -211,6 +267,47 @@ impl<I: PackageIndex + ?Sized> Provider<'_, I> {
                 package: self.package_ref(uuid),
             }),
             _ => None,
+        }
+    }
+}
+
+/// Adds `item` to `items`: a fact once, a dependency merged with one about the same dependency.
+fn merge(items: &mut Vec<Item>, item: Item) {
+    match item {
+        Item::Done(f) => {
+            if !items.iter().any(|i| matches!(i, Item::Done(g) if *g == f)) {
+                items.push(Item::Done(f));
+            }
+        }
+        Item::Dependency {
+            from,
+            to,
+            spec,
+            allowed,
+            versions,
+        } => {
+            for i in items.iter_mut() {
+                if let Item::Dependency {
+                    from: f,
+                    to: t,
+                    spec: s,
+                    allowed: a,
+                    versions: v,
+                } = i
+                {
+                    if *f == from && *t == to && *s == spec && *a == allowed {
+                        *v = pubgrub::VersionSet::union(v, &versions);
+                        return;
+                    }
+                }
+            }
+            items.push(Item::Dependency {
+                from,
+                to,
+                spec,
+                allowed,
+                versions,
+            });
         }
     }
 }

@@ -539,7 +539,7 @@ impl fmt::Display for Fact {
                     write!(f, "{package} {spec} is required")?;
                 }
                 if matching.is_empty() {
-                    write!(f, ", but no version of {package} matches")?;
+                    write!(f, ", but no available version of {package} matches")?;
                 }
                 Ok(())
             }
@@ -565,7 +565,7 @@ impl fmt::Display for Fact {
                     write!(f, "{subject} depends on {allowed}")?;
                 }
                 if matching.is_empty() && !matching.uninstalled {
-                    write!(f, ", which no version of {dependency} matches")?;
+                    write!(f, ", which no available version of {dependency} matches")?;
                 }
                 Ok(())
             }
