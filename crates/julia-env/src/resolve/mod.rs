@@ -331,6 +331,9 @@ fn check_request<I: PackageIndex + ?Sized>(p: &Provider<'_, I>) -> Result<()> {
     let fixed = p.request.fixed.iter().map(|f| (&f.uuid, true));
     let required = p.request.requirements.iter().map(|(u, _)| (u, false));
     for (uuid, is_fixed) in fixed.chain(required) {
+        if p.always_there(uuid) {
+            continue;
+        }
         let u = p.universe(uuid)?;
         let problem = match u.kind {
             Kind::Unknown => Some("is not in any registry"),
@@ -366,6 +369,9 @@ pub enum Fit {
 /// The newest version of `uuid` within `spec` that can be installed together with everything
 /// `request` asks for, with a solution that installs it.
 ///
+/// Errors as [`resolve`] does, and for an unregistered standard library when the request has
+/// no Julia version (it has no version to choose then).
+///
 /// One resolve: the package is put first among the requirements, without a preferred version.
 /// PubGrub decides it before anything that is not forced and takes its highest candidate;
 /// a candidate is only ever removed by an incompatibility derived from the request itself, so
@@ -386,8 +392,17 @@ pub fn newest_fit<I: PackageIndex + ?Sized>(
                 version: v.clone(),
                 solution,
             },
-            // Only possible for an unregistered stdlib without a Julia version: always there.
-            None => Fit::None(Conflict::default()),
+            // Only for an unregistered stdlib without a Julia version: always there, with no
+            // version to choose.
+            None => {
+                return Err(Error::invalid(
+                    Location::file("<resolve request>"),
+                    format!(
+                        "{} is a standard library: without a Julia version it has no version",
+                        crate::stdlib::stdlib_name(uuid).unwrap_or("the package")
+                    ),
+                ))
+            }
         },
         Resolution::Unsatisfiable(c) => Fit::None(c),
     })

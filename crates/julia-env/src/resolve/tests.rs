@@ -313,6 +313,12 @@ fn standard_libraries_are_packages_of_one_version() {
         solved(resolve(&ix, &request).unwrap()),
         map(&[("S", "1.0.0")])
     );
+    request.requirements.push((test, spec("1.12")));
+    assert_eq!(
+        solved(resolve(&ix, &request).unwrap()),
+        map(&[("S", "1.0.0")])
+    );
+    assert!(newest_fit(&ix, &request, &test, &VersionSpec::any()).is_err());
     // A requirement on a stdlib floats (Pkg's `unbind_stdlibs`).
     let mut request = Request {
         requirements: vec![(linear_algebra, spec("0.1"))],
