@@ -7,8 +7,11 @@
 //! - warm: the same resolve again with the registry open and the index's caches filled
 //!   (goal: under 100 ms).
 //!
-//! Also a fresh resolve of the environment's direct dependencies (nothing fixed), and
-//! `newest_fit` for each added package. Uses `../shared` beside the repository
+//! Most of that environment's versions are newer than the snapshot, so they are fixed with the
+//! dependencies their Manifest lists. For the same workload on registry data only, the bench
+//! also resolves the environment's direct dependencies afresh against the snapshot, fixes that
+//! solution (every package with the registry's own compat) and adds each package to it, cold
+//! and warm. Also `newest_fit` for each added package. Uses `../shared` beside the repository
 //! (`SYSIMG_SHARED_DIR` overrides) and skips, saying so, without it.
 
 #[path = "../tests/common/mod.rs"]
@@ -18,7 +21,9 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use julia_env::registry::Registry;
-use julia_env::resolve::{newest_fit, resolve, Fit, RegistryIndex, Request, Resolution};
+use julia_env::resolve::{
+    newest_fit, resolve, Fit, FixedPackage, RegistryIndex, Request, Resolution,
+};
 use julia_env::version_spec::VersionSpec;
 
 /// Packages to add, none of them in the environment.
@@ -123,22 +128,73 @@ fn main() {
     }
 
     // A fresh resolve of the direct dependencies alone, as `Pkg.resolve` on an empty Manifest
-    // would do: a much larger search than the fixed case.
+    // would do, with a fresh index (every package parsed on the way).
     let fresh = Request {
         julia_version: Some(julia_env::version::VersionNumber::new(1, 10, 2)),
         requirements: base.requirements.clone(),
         ..Request::default()
     };
+    let cold_index = RegistryIndex::new(vec![Registry::open_compressed(&general).unwrap()]);
     let t = Instant::now();
-    let r = resolve(&index, &fresh).unwrap();
+    let r = resolve(&cold_index, &fresh).unwrap();
     let first = t.elapsed();
     let t = Instant::now();
-    let _ = resolve(&index, &fresh).unwrap();
+    let _ = resolve(&cold_index, &fresh).unwrap();
     println!(
-        "fresh resolve of the {} direct dependencies for julia 1.10.2: {} (first), {} (again): {}",
+        "fresh resolve of its {} direct dependencies for julia 1.10.2, registry open: {} \
+         (index cold), {} (warm): {}",
         fresh.requirements.len(),
         ms(first),
         ms(t.elapsed()),
         outcome(&r)
     );
+
+    // The same environment as the snapshot would have it: that solution, every package fixed
+    // with the registry's own compat, plus one added package.
+    let Resolution::Solved(solution) = r else {
+        return;
+    };
+    let mut snapshot_env = Request {
+        julia_version: fresh.julia_version.clone(),
+        requirements: fresh.requirements.clone(),
+        ..Request::default()
+    };
+    for p in solution.packages.values() {
+        if !julia_env::stdlib::is_fixed_stdlib(
+            &p.uuid,
+            snapshot_env.julia_version.as_ref().unwrap(),
+        ) {
+            snapshot_env
+                .fixed
+                .push(FixedPackage::registered(p.uuid, p.version.clone()));
+        }
+    }
+    println!(
+        "that solution fixed ({} packages, all with registry data), plus one package:",
+        snapshot_env.fixed.len()
+    );
+    println!("  {:12} {:>10} {:>10}   outcome", "added", "cold", "warm");
+    for name in ADDED {
+        let t = Instant::now();
+        let cold_index = RegistryIndex::new(vec![Registry::open_compressed(&general).unwrap()]);
+        let request = with_added(&cold_index, &snapshot_env, name);
+        let r = resolve(&cold_index, &request).unwrap();
+        let cold = t.elapsed();
+        let warm = median(
+            (0..15)
+                .map(|_| {
+                    let t = Instant::now();
+                    std::hint::black_box(resolve(&cold_index, &request).unwrap());
+                    t.elapsed()
+                })
+                .collect(),
+        );
+        println!(
+            "  {:12} {:>10} {:>10}   {}",
+            name,
+            ms(cold),
+            ms(warm),
+            outcome(&r)
+        );
+    }
 }

@@ -10,11 +10,12 @@
 use pubgrub::{DerivationTree, External};
 
 use crate::ids::Uuid;
+use crate::version::VersionNumber;
+use crate::version_spec::VersionSpec;
 
 use super::provider::{Kind, Node, Provider, Unavailable};
 use super::set::IndexSet;
 use super::{Conflict, Fact, PackageIndex, PackageRef, PackageVersion, VersionRuns};
-use crate::version_spec::VersionSpec;
 
 /// A fact before a dependency's versions are rendered.
 enum Item {
@@ -94,8 +95,7 @@ impl<I: PackageIndex + ?Sized> Provider<'_, I> {
         let Ok(u) = self.universe(uuid) else {
             return VersionRuns::default();
         };
-        let mut runs: Vec<(crate::version::VersionNumber, crate::version::VersionNumber)> =
-            Vec::new();
+        let mut runs: Vec<(VersionNumber, VersionNumber)> = Vec::new();
         let mut last: Option<u32> = None;
         let mut count = 0;
         for i in set.members(u.n()) {
@@ -246,10 +246,10 @@ impl<I: PackageIndex + ?Sized> Provider<'_, I> {
         from: &Uuid,
         set: &IndexSet,
         to: &Uuid,
-    ) -> Vec<(Vec<u32>, Option<crate::version_spec::VersionSpec>)> {
+    ) -> Vec<(Vec<u32>, Option<VersionSpec>)> {
         let n = self.universe(from).map(|u| u.n()).unwrap_or(0);
         let written = self.written.borrow();
-        let mut groups: Vec<(Vec<u32>, Option<crate::version_spec::VersionSpec>)> = Vec::new();
+        let mut groups: Vec<(Vec<u32>, Option<VersionSpec>)> = Vec::new();
         for i in set.members(n) {
             let spec = written.get(&(*from, i, *to)).cloned();
             match groups.last_mut() {

@@ -17,6 +17,7 @@ use std::rc::Rc;
 
 use pubgrub::{
     Dependencies, DependencyConstraints, DependencyProvider, PackageResolutionStatistics,
+    VersionSet as _,
 };
 
 use crate::error::{Error, Location, Result};
@@ -343,8 +344,6 @@ impl<'a, I: PackageIndex + ?Sized> Provider<'a, I> {
         Ok(out.into_iter().collect())
     }
 }
-
-use pubgrub::VersionSet as _;
 
 impl<I: PackageIndex + ?Sized> DependencyProvider for Provider<'_, I> {
     type P = Node;
