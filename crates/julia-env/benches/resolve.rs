@@ -67,6 +67,35 @@ fn with_added(index: &RegistryIndex, base: &Request, name: &str) -> Request {
     r
 }
 
+/// Adds each of [`ADDED`] to `base`, cold (a fresh registry and index, as a new process would
+/// have) and warm (the same index again, median of 15), and prints the times.
+fn add_each(general: &Path, base: &Request) {
+    println!("  {:12} {:>10} {:>10}   outcome", "added", "cold", "warm");
+    for name in ADDED {
+        let t = Instant::now();
+        let index = RegistryIndex::new(vec![Registry::open_compressed(general).unwrap()]);
+        let request = with_added(&index, base, name);
+        let r = resolve(&index, &request).unwrap();
+        let cold = t.elapsed();
+        let warm = median(
+            (0..15)
+                .map(|_| {
+                    let t = Instant::now();
+                    std::hint::black_box(resolve(&index, &request).unwrap());
+                    t.elapsed()
+                })
+                .collect(),
+        );
+        println!(
+            "  {:12} {:>10} {:>10}   {}",
+            name,
+            ms(cold),
+            ms(warm),
+            outcome(&r)
+        );
+    }
+}
+
 fn main() {
     let Some(shared) = common::shared_dir("resolve bench") else {
         return;
@@ -87,31 +116,7 @@ fn main() {
         base.requirements.len()
     );
     println!("opening General.tar.gz alone: {}", ms(open));
-    println!("  {:12} {:>10} {:>10}   outcome", "added", "cold", "warm");
-    for name in ADDED {
-        // Cold: a fresh registry and index, as a new process would have.
-        let t = Instant::now();
-        let cold_index = RegistryIndex::new(vec![Registry::open_compressed(&general).unwrap()]);
-        let request = with_added(&cold_index, &base, name);
-        let r = resolve(&cold_index, &request).unwrap();
-        let cold = t.elapsed();
-        let warm = median(
-            (0..15)
-                .map(|_| {
-                    let t = Instant::now();
-                    std::hint::black_box(resolve(&cold_index, &request).unwrap());
-                    t.elapsed()
-                })
-                .collect(),
-        );
-        println!(
-            "  {:12} {:>10} {:>10}   {}",
-            name,
-            ms(cold),
-            ms(warm),
-            outcome(&r)
-        );
-    }
+    add_each(&general, &base);
 
     println!("newest_fit with the environment fixed (warm index):");
     for name in ADDED {
@@ -173,28 +178,5 @@ fn main() {
         "that solution fixed ({} packages, all with registry data), plus one package:",
         snapshot_env.fixed.len()
     );
-    println!("  {:12} {:>10} {:>10}   outcome", "added", "cold", "warm");
-    for name in ADDED {
-        let t = Instant::now();
-        let cold_index = RegistryIndex::new(vec![Registry::open_compressed(&general).unwrap()]);
-        let request = with_added(&cold_index, &snapshot_env, name);
-        let r = resolve(&cold_index, &request).unwrap();
-        let cold = t.elapsed();
-        let warm = median(
-            (0..15)
-                .map(|_| {
-                    let t = Instant::now();
-                    std::hint::black_box(resolve(&cold_index, &request).unwrap());
-                    t.elapsed()
-                })
-                .collect(),
-        );
-        println!(
-            "  {:12} {:>10} {:>10}   {}",
-            name,
-            ms(cold),
-            ms(warm),
-            outcome(&r)
-        );
-    }
+    add_each(&general, &snapshot_env);
 }

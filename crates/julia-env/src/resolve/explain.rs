@@ -134,16 +134,10 @@ impl<I: PackageIndex + ?Sized> Provider<'_, I> {
             }
             External::Custom(node, _, reason) => {
                 if let Node::Fixed(i) = node {
-                    let f = &self.request.fixed[*i as usize];
-                    let package = self.package_ref(&f.uuid);
-                    blocked_by.push(PackageVersion {
-                        uuid: f.uuid,
-                        name: package.name.clone(),
-                        version: f.version.clone(),
-                    });
+                    let (package, version) = self.in_the_way(*i as usize, blocked_by);
                     out.push(Fact::Unavailable {
                         package,
-                        version: f.version.clone(),
+                        version,
                         yanked: *reason == Unavailable::Yanked,
                     });
                 }
@@ -161,20 +155,8 @@ impl<I: PackageIndex + ?Sized> Provider<'_, I> {
                         }
                     }
                     Node::Fixed(i) => {
-                        let f = &self.request.fixed[*i as usize];
-                        let package = self.package_ref(&f.uuid);
-                        let pv = PackageVersion {
-                            uuid: f.uuid,
-                            name: package.name.clone(),
-                            version: f.version.clone(),
-                        };
-                        if !blocked_by.contains(&pv) {
-                            blocked_by.push(pv);
-                        }
-                        out.push(Fact::Fixed {
-                            package,
-                            version: f.version.clone(),
-                        });
+                        let (package, version) = self.in_the_way(*i as usize, blocked_by);
+                        out.push(Fact::Fixed { package, version });
                     }
                     Node::Requirement(i) => {
                         let (uuid, spec) = &self.request.requirements[*i as usize];
@@ -202,23 +184,9 @@ impl<I: PackageIndex + ?Sized> Provider<'_, I> {
                                 }
                                 // Its one version is all the solver knows of it, so the
                                 // incompatibility does not name the fixed node: name it here.
-                                Kind::Given(i) => {
-                                    let f = &self.request.fixed[i];
-                                    if !pubgrub::VersionSet::contains(to_set, &1) {
-                                        let package = self.package_ref(to_uuid);
-                                        let pv = PackageVersion {
-                                            uuid: f.uuid,
-                                            name: package.name.clone(),
-                                            version: f.version.clone(),
-                                        };
-                                        if !blocked_by.contains(&pv) {
-                                            blocked_by.push(pv);
-                                        }
-                                        out.push(Fact::Fixed {
-                                            package,
-                                            version: f.version.clone(),
-                                        });
-                                    }
+                                Kind::Given(i) if !pubgrub::VersionSet::contains(to_set, &1) => {
+                                    let (package, version) = self.in_the_way(i, blocked_by);
+                                    out.push(Fact::Fixed { package, version });
                                 }
                                 _ => {}
                             }
@@ -258,6 +226,25 @@ impl<I: PackageIndex + ?Sized> Provider<'_, I> {
             }
         }
         groups
+    }
+
+    /// The fixed entry `i`, noted among the packages in the way.
+    fn in_the_way(
+        &self,
+        i: usize,
+        blocked_by: &mut Vec<PackageVersion>,
+    ) -> (PackageRef, VersionNumber) {
+        let f = &self.request.fixed[i];
+        let package = self.package_ref(&f.uuid);
+        let pv = PackageVersion {
+            uuid: f.uuid,
+            name: package.name.clone(),
+            version: f.version.clone(),
+        };
+        if !blocked_by.contains(&pv) {
+            blocked_by.push(pv);
+        }
+        (package, f.version.clone())
     }
 
     /// A fact saying `uuid` is unknown, if it is.

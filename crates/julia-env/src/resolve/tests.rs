@@ -391,6 +391,31 @@ fn fixed_packages_with_dependencies_of_their_own() {
         solved(resolve(&ix, &request).unwrap()),
         map(&[("A", "1.0.0"), ("MyProject", "0.0.0"), ("W", "1.0.0")])
     );
+    request.requirements.push((id("A"), spec("2")));
+    let c = conflict(resolve(&ix, &request).unwrap());
+    assert_eq!(c.blocked_by.len(), 1);
+    assert_eq!(c.blocked_by[0].to_string(), "MyProject 0.0.0");
+
+    // A registered package needing another version of a package fixed with its own
+    // dependencies (one the registry may not even have): the fixed package is in the way.
+    let ix = index(&[("Makie", "0.21.0", &[("Observables", "0.5", false)])]);
+    let request = Request {
+        fixed: vec![FixedPackage::with_dependencies(
+            id("Observables"),
+            "Observables",
+            v("0.4.0"),
+            Vec::new(),
+        )],
+        requirements: vec![(id("Makie"), VersionSpec::any())],
+        ..Request::default()
+    };
+    let c = conflict(resolve(&ix, &request).unwrap());
+    let text = lines(&c);
+    assert!(
+        text.contains(&"Observables is fixed at 0.4.0".to_string()),
+        "{text:?}"
+    );
+    assert_eq!(c.blocked_by[0].to_string(), "Observables 0.4.0");
 }
 
 #[test]
