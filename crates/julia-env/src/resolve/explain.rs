@@ -20,14 +20,18 @@ use super::{Conflict, Fact, PackageIndex, PackageRef, PackageVersion, VersionRun
 /// A fact before a dependency's versions are rendered.
 enum Item {
     Done(Fact),
-    /// Versions `versions` of `from` allow `allowed` of `to`, written `spec`.
-    Dependency {
-        from: Uuid,
-        to: Uuid,
-        spec: Option<VersionSpec>,
-        allowed: IndexSet,
-        versions: IndexSet,
-    },
+    /// These versions of the dependent have this dependency.
+    Dependency(DependencyKey, IndexSet),
+}
+
+/// One dependency, whichever versions of the dependent have it: `from` allows `allowed` of
+/// `to`, written `spec`.
+#[derive(PartialEq)]
+struct DependencyKey {
+    from: Uuid,
+    to: Uuid,
+    spec: Option<VersionSpec>,
+    allowed: IndexSet,
 }
 
 impl<I: PackageIndex + ?Sized> Provider<'_, I> {
@@ -53,13 +57,15 @@ impl<I: PackageIndex + ?Sized> Provider<'_, I> {
             .into_iter()
             .map(|item| match item {
                 Item::Done(f) => f,
-                Item::Dependency {
-                    from,
-                    to,
-                    spec,
-                    allowed,
+                Item::Dependency(
+                    DependencyKey {
+                        from,
+                        to,
+                        spec,
+                        allowed,
+                    },
                     versions,
-                } => {
+                ) => {
                     let package = self.package_ref(&from);
                     let versions = self.runs(&from, &versions);
                     if to == super::JULIA_UUID {
@@ -192,13 +198,13 @@ impl<I: PackageIndex + ?Sized> Provider<'_, I> {
                             }
                         }
                         for (indices, spec) in self.by_written_spec(from_uuid, from_set, to_uuid) {
-                            deps.push(Item::Dependency {
+                            let key = DependencyKey {
                                 from: *from_uuid,
                                 to: *to_uuid,
                                 spec,
                                 allowed: to_set.clone(),
-                                versions: IndexSet::of(indices),
-                            });
+                            };
+                            deps.push(Item::Dependency(key, IndexSet::of(indices)));
                         }
                     }
                 }
@@ -266,35 +272,16 @@ fn merge(items: &mut Vec<Item>, item: Item) {
                 items.push(Item::Done(f));
             }
         }
-        Item::Dependency {
-            from,
-            to,
-            spec,
-            allowed,
-            versions,
-        } => {
+        Item::Dependency(key, versions) => {
             for i in items.iter_mut() {
-                if let Item::Dependency {
-                    from: f,
-                    to: t,
-                    spec: s,
-                    allowed: a,
-                    versions: v,
-                } = i
-                {
-                    if *f == from && *t == to && *s == spec && *a == allowed {
+                if let Item::Dependency(k, v) = i {
+                    if *k == key {
                         *v = pubgrub::VersionSet::union(v, &versions);
                         return;
                     }
                 }
             }
-            items.push(Item::Dependency {
-                from,
-                to,
-                spec,
-                allowed,
-                versions,
-            });
+            items.push(Item::Dependency(key, versions));
         }
     }
 }
