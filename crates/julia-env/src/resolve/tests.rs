@@ -429,3 +429,87 @@ fn versions_that_can_never_be_installed() {
     assert_eq!(bad.len(), 1);
     assert_eq!(bad[0].to_string(), "A 1.0.0");
 }
+
+/// A registry directory `name` under `root` with one package, `Example`, whose files are given.
+fn registry_dir(
+    root: &std::path::Path,
+    name: &str,
+    files: &[(&str, &str)],
+) -> crate::registry::Registry {
+    let dir = root.join(name);
+    std::fs::create_dir_all(dir.join("E/Example")).unwrap();
+    std::fs::write(
+        dir.join("Registry.toml"),
+        format!(
+            "name = \"{name}\"\nuuid = \"{}\"\n[packages]\n{} = {{ name = \"Example\", path = \"E/Example\" }}\n",
+            Uuid::new_v5(&Uuid::NAMESPACE_OID, name.as_bytes()),
+            id("Example")
+        ),
+    )
+    .unwrap();
+    for (file, text) in files {
+        std::fs::write(dir.join("E/Example").join(file), text).unwrap();
+    }
+    crate::registry::Registry::open_dir(&dir).unwrap()
+}
+
+#[test]
+fn registry_index_merges_registries_and_reports_malformed_data() {
+    let t = tempfile::tempdir().unwrap();
+    let h = "git-tree-sha1 = \"1111111111111111111111111111111111111111\"";
+    let a = id("A").to_string();
+    let b = id("B").to_string();
+    let first = registry_dir(
+        t.path(),
+        "First",
+        &[
+            (
+                "Versions.toml",
+                &format!("[\"0.1.0\"]\n{h}\n[\"0.2.0\"]\n{h}\nyanked = true\n"),
+            ),
+            ("Deps.toml", &format!("[\"0\"]\nA = \"{a}\"\n")),
+            ("Compat.toml", "[\"0\"]\nA = \"1\"\njulia = \"1.6-1\"\n"),
+        ],
+    );
+    let second = registry_dir(
+        t.path(),
+        "Second",
+        &[
+            ("Versions.toml", &format!("[\"0.2.0\"]\n{h}\n")),
+            ("WeakDeps.toml", &format!("[\"0\"]\nB = \"{b}\"\n")),
+            ("WeakCompat.toml", "[\"0\"]\nB = \"2\"\n"),
+        ],
+    );
+    let index = RegistryIndex::new(vec![first, second]);
+    let ex = id("Example");
+    assert_eq!(index.uuids_named("Example"), [ex]);
+    // 0.2.0 is yanked in the first registry only: usable, with the second's dependencies.
+    assert_eq!(index.versions(&ex).unwrap(), [v("0.1.0"), v("0.2.0")]);
+    assert!(!index.is_yanked(&ex, &v("0.2.0")));
+    assert_eq!(
+        index.dependencies(&ex, &v("0.2.0")).unwrap(),
+        [Dependency {
+            uuid: id("B"),
+            name: "B".into(),
+            spec: spec("2"),
+            weak: true,
+        }]
+    );
+    let deps = index.dependencies(&ex, &v("0.1.0")).unwrap();
+    assert!(deps.contains(&dep("A", "1", false)), "{deps:?}");
+    assert!(deps.contains(&dep("julia", "1.6-1", false)), "{deps:?}");
+
+    let broken = registry_dir(
+        t.path(),
+        "Broken",
+        &[
+            ("Versions.toml", &format!("[\"0.1.0\"]\n{h}\n")),
+            ("Deps.toml", &format!("[\"0\"]\nA = \"{a}\"\n")),
+            ("Compat.toml", "[\"0\"]\nA = \"one\"\n"),
+        ],
+    );
+    let index = RegistryIndex::new(vec![broken]);
+    let e = resolve(&index, &require(&[("Example", "*")])).unwrap_err();
+    let shown = e.to_string();
+    assert!(shown.contains("E/Example/Compat.toml:2:"), "{shown}");
+}
