@@ -12,6 +12,43 @@
 //! Packages come from a [`PackageIndex`]: [`RegistryIndex`] reads registries as Pkg does,
 //! [`MemoryIndex`] holds a graph built in memory.
 //!
+//! ```
+//! use julia_env::resolve::{
+//!     resolve, Dependency, FixedPackage, MemoryIndex, Request, Resolution,
+//! };
+//! use julia_env::version::VersionNumber;
+//! use julia_env::version_spec::VersionSpec;
+//! # use julia_env::ids::Uuid;
+//! # let (makie, observables) = (Uuid::from_u128(1), Uuid::from_u128(2));
+//! let v = |s| VersionNumber::parse(s).unwrap();
+//! let mut index = MemoryIndex::new();
+//! index.add_version(observables, "Observables", v("0.4.0"));
+//! index.add_version(observables, "Observables", v("0.5.0"));
+//! index.add_version(makie, "Makie", v("0.21.0"));
+//! index.add_dependency(makie, &v("0.21.0"), Dependency {
+//!     uuid: observables,
+//!     name: "Observables".into(),
+//!     spec: VersionSpec::parse_range("0.5").unwrap(),
+//!     weak: false,
+//! });
+//! // Can Makie be added to an image with Observables 0.4.0 baked in?
+//! let request = Request {
+//!     fixed: vec![FixedPackage::registered(observables, v("0.4.0"))],
+//!     requirements: vec![(makie, VersionSpec::any())],
+//!     ..Request::default()
+//! };
+//! let Resolution::Unsatisfiable(conflict) = resolve(&index, &request)? else { panic!() };
+//! assert_eq!(conflict.blocked_by[0].to_string(), "Observables 0.4.0");
+//! assert_eq!(
+//!     conflict.to_string(),
+//!     "every version of Makie depends on Observables 0.5\n\
+//!      Makie is required\n\
+//!      Observables is fixed at 0.4.0\n\
+//!      blocked by: Observables 0.4.0\n"
+//! );
+//! # Ok::<(), julia_env::Error>(())
+//! ```
+//!
 //! # Semantics, following Pkg (`src/Operations.jl`, `src/Resolve/`)
 //! - Packages are identified by UUID; names are for display. Yanked versions are never chosen.
 //! - Julia is a package fixed at [`Request::julia_version`]; each version's `julia` compat is a
