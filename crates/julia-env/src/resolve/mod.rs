@@ -73,17 +73,19 @@
 //! (the sum of the versions of the required packages, then of all others), while PubGrub
 //! decides one package at a time and keeps the first solution it finds. The decisions here
 //! follow Pkg's priorities as far as a greedy search can: packages with one candidate first,
-//! then the required packages in request order, each at its highest possible version (so the
-//! first requirement gets exactly the newest version that can be part of any solution, which is
-//! what [`newest_fit`] relies on), then the others, each at its preferred or highest remaining
-//! version. A greedy choice can miss Pkg's optimum where taking a lower version of one package
-//! lets several others be higher; the conformance test lists the known cases.
+//! then the required packages in request order, then the others; each takes its preferred
+//! version if that is still possible, else its highest possible version. (So a first
+//! requirement without a preferred version gets exactly the newest version that can be part of
+//! any solution, which is what [`newest_fit`] relies on.) A greedy choice can miss Pkg's
+//! optimum where taking a lower version of one package lets several others be higher; the
+//! conformance test lists the known cases. Packages needed only weakly are decided last, as
+//! not installed.
 //!
-//! Preferred versions are kept whenever the rest allows, package by package. Pkg's
-//! `PRESERVE_TIERED` instead tries all-or-nothing tiers (every Manifest version, then the direct
-//! dependencies', then their semver ranges, then nothing); when a tier fails, Pkg re-resolves
-//! the freed packages to their highest versions, where this resolver moves only the packages it
-//! must.
+//! Preferred versions are kept package by package, unless the decisions taken before rule them
+//! out; the number of packages that move is not minimised globally. Pkg's `PRESERVE_TIERED`
+//! instead tries all-or-nothing tiers (every Manifest version, then the direct dependencies',
+//! then their semver ranges, then nothing); when a tier fails, Pkg re-resolves every freed
+//! package to its highest version, where this resolver keeps what it can.
 
 mod explain;
 mod index;
@@ -158,7 +160,8 @@ pub struct Request {
     /// Packages that must be at exactly one version.
     pub fixed: Vec<FixedPackage>,
     /// Packages that must be installed, each within a spec. A package may appear more than
-    /// once (the specs intersect). Earlier requirements get their highest versions first.
+    /// once (the specs intersect). Earlier requirements are decided first, each at its
+    /// preferred version if that still fits, else at its highest possible version.
     pub requirements: Vec<(Uuid, VersionSpec)>,
     /// Versions to keep when possible (a Manifest's). Other packages get their highest
     /// possible versions.
