@@ -3,8 +3,8 @@
 //! The crate follows Pkg's own vocabulary: [`project::Project`] and [`manifest::Manifest`] are
 //! the two environment files, [`version`], [`version_spec`] and [`compat`] the version
 //! algebra, [`project_hash`] the staleness hash, [`graph`] the dependency graph, [`depot`],
-//! [`registry`] and [`artifacts`] what lives in a depot, and [`tree_hash`] the content hash
-//! that ties a Manifest to the sources on disk.
+//! [`registry`] and [`artifacts`] what lives in a depot, [`resolve`] Pkg's choice of versions,
+//! and [`tree_hash`] the content hash that ties a Manifest to the sources on disk.
 pub mod artifacts;
 pub mod check;
 pub mod compat;

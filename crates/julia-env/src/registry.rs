@@ -262,10 +262,7 @@ impl Registry {
     /// The dependencies (`Deps.toml`, name → UUID) of one version, expanded from the
     /// compressed ranges as Pkg's `uncompress` does.
     pub fn deps(&self, uuid: &Uuid, version: &VersionNumber) -> Result<BTreeMap<String, Uuid>> {
-        Ok(self
-            .version_info(uuid, version)?
-            .map(|v| v.deps)
-            .unwrap_or_default())
+        self.of_version(uuid, version, |v| v.deps)
     }
 
     /// The compat (`Compat.toml`, registry range syntax) of one version; `julia` included.
@@ -274,10 +271,7 @@ impl Registry {
         uuid: &Uuid,
         version: &VersionNumber,
     ) -> Result<BTreeMap<String, VersionSpec>> {
-        Ok(self
-            .version_info(uuid, version)?
-            .map(|v| v.compat)
-            .unwrap_or_default())
+        self.of_version(uuid, version, |v| v.compat)
     }
 
     /// The weak dependencies (`WeakDeps.toml`, name → UUID) of one version.
@@ -286,10 +280,7 @@ impl Registry {
         uuid: &Uuid,
         version: &VersionNumber,
     ) -> Result<BTreeMap<String, Uuid>> {
-        Ok(self
-            .version_info(uuid, version)?
-            .map(|v| v.weak_deps)
-            .unwrap_or_default())
+        self.of_version(uuid, version, |v| v.weak_deps)
     }
 
     /// The compat of one version's weak dependencies (`WeakCompat.toml`).
@@ -298,16 +289,21 @@ impl Registry {
         uuid: &Uuid,
         version: &VersionNumber,
     ) -> Result<BTreeMap<String, VersionSpec>> {
-        Ok(self
-            .version_info(uuid, version)?
-            .map(|v| v.weak_compat)
-            .unwrap_or_default())
+        self.of_version(uuid, version, |v| v.weak_compat)
     }
 
-    fn version_info(&self, uuid: &Uuid, version: &VersionNumber) -> Result<Option<VersionInfo>> {
+    /// One part of one version's [`VersionInfo`], empty when the version is not registered.
+    fn of_version<T: Default>(
+        &self,
+        uuid: &Uuid,
+        version: &VersionNumber,
+        part: impl FnOnce(VersionInfo) -> T,
+    ) -> Result<T> {
         Ok(self
             .package_info(uuid)?
-            .and_then(|p| p.versions.into_iter().find(|v| &v.version == version)))
+            .and_then(|p| p.versions.into_iter().find(|v| &v.version == version))
+            .map(part)
+            .unwrap_or_default())
     }
 
     /// Everything the registry records about one package: its versions (`Versions.toml`) and,

@@ -12,6 +12,43 @@
 //! Packages come from a [`PackageIndex`]: [`RegistryIndex`] reads registries as Pkg does,
 //! [`MemoryIndex`] holds a graph built in memory.
 //!
+//! ```
+//! use julia_env::resolve::{
+//!     resolve, Dependency, FixedPackage, MemoryIndex, Request, Resolution,
+//! };
+//! use julia_env::version::VersionNumber;
+//! use julia_env::version_spec::VersionSpec;
+//! # use julia_env::ids::Uuid;
+//! # let (makie, observables) = (Uuid::from_u128(1), Uuid::from_u128(2));
+//! let v = |s| VersionNumber::parse(s).unwrap();
+//! let mut index = MemoryIndex::new();
+//! index.add_version(observables, "Observables", v("0.4.0"));
+//! index.add_version(observables, "Observables", v("0.5.0"));
+//! index.add_version(makie, "Makie", v("0.21.0"));
+//! index.add_dependency(makie, &v("0.21.0"), Dependency {
+//!     uuid: observables,
+//!     name: "Observables".into(),
+//!     spec: VersionSpec::parse_range("0.5").unwrap(),
+//!     weak: false,
+//! });
+//! // Can Makie be added to an image with Observables 0.4.0 baked in?
+//! let request = Request {
+//!     fixed: vec![FixedPackage::registered(observables, v("0.4.0"))],
+//!     requirements: vec![(makie, VersionSpec::any())],
+//!     ..Request::default()
+//! };
+//! let Resolution::Unsatisfiable(conflict) = resolve(&index, &request)? else { panic!() };
+//! assert_eq!(conflict.blocked_by[0].to_string(), "Observables 0.4.0");
+//! assert_eq!(
+//!     conflict.to_string(),
+//!     "every version of Makie depends on Observables 0.5\n\
+//!      Makie is required\n\
+//!      Observables is fixed at 0.4.0\n\
+//!      blocked by: Observables 0.4.0\n"
+//! );
+//! # Ok::<(), julia_env::Error>(())
+//! ```
+//!
 //! # Semantics, following Pkg (`src/Operations.jl`, `src/Resolve/`)
 //! - Packages are identified by UUID; names are for display. Yanked versions are never chosen.
 //! - Julia is a package fixed at [`Request::julia_version`]; each version's `julia` compat is a
@@ -36,17 +73,19 @@
 //! (the sum of the versions of the required packages, then of all others), while PubGrub
 //! decides one package at a time and keeps the first solution it finds. The decisions here
 //! follow Pkg's priorities as far as a greedy search can: packages with one candidate first,
-//! then the required packages in request order, each at its highest possible version (so the
-//! first requirement gets exactly the newest version that can be part of any solution, which is
-//! what [`newest_fit`] relies on), then the others, each at its preferred or highest remaining
-//! version. A greedy choice can miss Pkg's optimum where taking a lower version of one package
-//! lets several others be higher; the conformance test lists the known cases.
+//! then the required packages in request order, then the others; each takes its preferred
+//! version if that is still possible, else its highest possible version. (So a first
+//! requirement without a preferred version gets exactly the newest version that can be part of
+//! any solution, which is what [`newest_fit`] relies on.) A greedy choice can miss Pkg's
+//! optimum where taking a lower version of one package lets several others be higher; the
+//! conformance test lists the known cases. Packages needed only weakly are decided last, as
+//! not installed.
 //!
-//! Preferred versions are kept whenever the rest allows, package by package. Pkg's
-//! `PRESERVE_TIERED` instead tries all-or-nothing tiers (every Manifest version, then the direct
-//! dependencies', then their semver ranges, then nothing); when a tier fails, Pkg re-resolves
-//! the freed packages to their highest versions, where this resolver moves only the packages it
-//! must.
+//! Preferred versions are kept package by package, unless the decisions taken before rule them
+//! out; the number of packages that move is not minimised globally. Pkg's `PRESERVE_TIERED`
+//! instead tries all-or-nothing tiers (every Manifest version, then the direct dependencies',
+//! then their semver ranges, then nothing); when a tier fails, Pkg re-resolves every freed
+//! package to its highest version, where this resolver keeps what it can.
 
 mod explain;
 mod index;
@@ -121,7 +160,8 @@ pub struct Request {
     /// Packages that must be at exactly one version.
     pub fixed: Vec<FixedPackage>,
     /// Packages that must be installed, each within a spec. A package may appear more than
-    /// once (the specs intersect). Earlier requirements get their highest versions first.
+    /// once (the specs intersect). Earlier requirements are decided first, each at its
+    /// preferred version if that still fits, else at its highest possible version.
     pub requirements: Vec<(Uuid, VersionSpec)>,
     /// Versions to keep when possible (a Manifest's). Other packages get their highest
     /// possible versions.
@@ -331,6 +371,9 @@ fn check_request<I: PackageIndex + ?Sized>(p: &Provider<'_, I>) -> Result<()> {
     let fixed = p.request.fixed.iter().map(|f| (&f.uuid, true));
     let required = p.request.requirements.iter().map(|(u, _)| (u, false));
     for (uuid, is_fixed) in fixed.chain(required) {
+        if p.always_there(uuid) {
+            continue;
+        }
         let u = p.universe(uuid)?;
         let problem = match u.kind {
             Kind::Unknown => Some("is not in any registry"),
@@ -366,6 +409,9 @@ pub enum Fit {
 /// The newest version of `uuid` within `spec` that can be installed together with everything
 /// `request` asks for, with a solution that installs it.
 ///
+/// Errors as [`resolve`] does, and for an unregistered standard library when the request has
+/// no Julia version (it has no version to choose then).
+///
 /// One resolve: the package is put first among the requirements, without a preferred version.
 /// PubGrub decides it before anything that is not forced and takes its highest candidate;
 /// a candidate is only ever removed by an incompatibility derived from the request itself, so
@@ -386,8 +432,17 @@ pub fn newest_fit<I: PackageIndex + ?Sized>(
                 version: v.clone(),
                 solution,
             },
-            // Only possible for an unregistered stdlib without a Julia version: always there.
-            None => Fit::None(Conflict::default()),
+            // Only for an unregistered stdlib without a Julia version: always there, with no
+            // version to choose.
+            None => {
+                return Err(Error::invalid(
+                    Location::file("<resolve request>"),
+                    format!(
+                        "{} is a standard library: without a Julia version it has no version",
+                        crate::stdlib::stdlib_name(uuid).unwrap_or("the package")
+                    ),
+                ))
+            }
         },
         Resolution::Unsatisfiable(c) => Fit::None(c),
     })
@@ -539,7 +594,7 @@ impl fmt::Display for Fact {
                     write!(f, "{package} {spec} is required")?;
                 }
                 if matching.is_empty() {
-                    write!(f, ", but no version of {package} matches")?;
+                    write!(f, ", but no available version of {package} matches")?;
                 }
                 Ok(())
             }
@@ -565,7 +620,7 @@ impl fmt::Display for Fact {
                     write!(f, "{subject} depends on {allowed}")?;
                 }
                 if matching.is_empty() && !matching.uninstalled {
-                    write!(f, ", which no version of {dependency} matches")?;
+                    write!(f, ", which no available version of {dependency} matches")?;
                 }
                 Ok(())
             }

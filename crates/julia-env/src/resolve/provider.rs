@@ -17,6 +17,7 @@ use std::rc::Rc;
 
 use pubgrub::{
     Dependencies, DependencyConstraints, DependencyProvider, PackageResolutionStatistics,
+    VersionSet as _,
 };
 
 use crate::error::{Error, Location, Result};
@@ -190,6 +191,15 @@ impl<'a, I: PackageIndex + ?Sized> Provider<'a, I> {
         }
     }
 
+    /// Whether `uuid` needs no resolving because it is always there: without a Julia version,
+    /// a standard library no registry has (Pkg's `UNREGISTERED_STDLIBS` for
+    /// `julia_version = nothing`).
+    pub(crate) fn always_there(&self, uuid: &Uuid) -> bool {
+        self.request.julia_version.is_none()
+            && stdlib::is_known_stdlib(uuid)
+            && self.index.name(uuid).is_none()
+    }
+
     /// A package's versions, loaded on first use.
     pub(crate) fn universe(&self, uuid: &Uuid) -> Result<Rc<Universe>> {
         if let Some(u) = self.universes.borrow().get(uuid) {
@@ -300,12 +310,11 @@ impl<'a, I: PackageIndex + ?Sized> Provider<'a, I> {
                     format!("Package {} has a dependency with itself", d.name),
                 ));
             }
-            if self.request.julia_version.is_none()
-                && (d.uuid == JULIA_UUID
-                    || (stdlib::is_known_stdlib(&d.uuid) && self.index.name(&d.uuid).is_none()))
-            {
-                // Without a Julia version there is no Julia to check, and an unregistered
-                // standard library is always there.
+            if self.request.julia_version.is_none() && d.uuid == JULIA_UUID {
+                // Without a Julia version there is no Julia to check.
+                continue;
+            }
+            if self.always_there(&d.uuid) {
                 continue;
             }
             self.names
@@ -335,8 +344,6 @@ impl<'a, I: PackageIndex + ?Sized> Provider<'a, I> {
         Ok(out.into_iter().collect())
     }
 }
-
-use pubgrub::VersionSet as _;
 
 impl<I: PackageIndex + ?Sized> DependencyProvider for Provider<'_, I> {
     type P = Node;
@@ -418,6 +425,9 @@ impl<I: PackageIndex + ?Sized> DependencyProvider for Provider<'_, I> {
             }
             Node::Fixed(i) => {
                 let f = &req.fixed[*i as usize];
+                if f.dependencies.is_none() && self.always_there(&f.uuid) {
+                    return Ok(Dependencies::Available(Default::default()));
+                }
                 let u = self.universe(&f.uuid)?;
                 match u.index_of(&f.version) {
                     Some(idx) => Ok(single(&f.uuid, IndexSet::of([idx]))),
@@ -429,6 +439,9 @@ impl<I: PackageIndex + ?Sized> DependencyProvider for Provider<'_, I> {
             }
             Node::Requirement(i) => {
                 let (uuid, spec) = &req.requirements[*i as usize];
+                if self.always_there(uuid) {
+                    return Ok(Dependencies::Available(Default::default()));
+                }
                 let u = self.universe(uuid)?;
                 // Pkg lets a standard library's version float ("unbind_stdlibs"): it has
                 // exactly one version anyway.

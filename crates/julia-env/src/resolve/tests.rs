@@ -313,6 +313,12 @@ fn standard_libraries_are_packages_of_one_version() {
         solved(resolve(&ix, &request).unwrap()),
         map(&[("S", "1.0.0")])
     );
+    request.requirements.push((test, spec("1.12")));
+    assert_eq!(
+        solved(resolve(&ix, &request).unwrap()),
+        map(&[("S", "1.0.0")])
+    );
+    assert!(newest_fit(&ix, &request, &test, &VersionSpec::any()).is_err());
     // A requirement on a stdlib floats (Pkg's `unbind_stdlibs`).
     let mut request = Request {
         requirements: vec![(linear_algebra, spec("0.1"))],
@@ -385,6 +391,31 @@ fn fixed_packages_with_dependencies_of_their_own() {
         solved(resolve(&ix, &request).unwrap()),
         map(&[("A", "1.0.0"), ("MyProject", "0.0.0"), ("W", "1.0.0")])
     );
+    request.requirements.push((id("A"), spec("2")));
+    let c = conflict(resolve(&ix, &request).unwrap());
+    assert_eq!(c.blocked_by.len(), 1);
+    assert_eq!(c.blocked_by[0].to_string(), "MyProject 0.0.0");
+
+    // A registered package needing another version of a package fixed with its own
+    // dependencies (one the registry may not even have): the fixed package is in the way.
+    let ix = index(&[("Makie", "0.21.0", &[("Observables", "0.5", false)])]);
+    let request = Request {
+        fixed: vec![FixedPackage::with_dependencies(
+            id("Observables"),
+            "Observables",
+            v("0.4.0"),
+            Vec::new(),
+        )],
+        requirements: vec![(id("Makie"), VersionSpec::any())],
+        ..Request::default()
+    };
+    let c = conflict(resolve(&ix, &request).unwrap());
+    let text = lines(&c);
+    assert!(
+        text.contains(&"Observables is fixed at 0.4.0".to_string()),
+        "{text:?}"
+    );
+    assert_eq!(c.blocked_by[0].to_string(), "Observables 0.4.0");
 }
 
 #[test]
@@ -397,4 +428,88 @@ fn versions_that_can_never_be_installed() {
     let bad = never_installable(&ix, None, &[id("A")]).unwrap();
     assert_eq!(bad.len(), 1);
     assert_eq!(bad[0].to_string(), "A 1.0.0");
+}
+
+/// A registry directory `name` under `root` with one package, `Example`, whose files are given.
+fn registry_dir(
+    root: &std::path::Path,
+    name: &str,
+    files: &[(&str, &str)],
+) -> crate::registry::Registry {
+    let dir = root.join(name);
+    std::fs::create_dir_all(dir.join("E/Example")).unwrap();
+    std::fs::write(
+        dir.join("Registry.toml"),
+        format!(
+            "name = \"{name}\"\nuuid = \"{}\"\n[packages]\n{} = {{ name = \"Example\", path = \"E/Example\" }}\n",
+            Uuid::new_v5(&Uuid::NAMESPACE_OID, name.as_bytes()),
+            id("Example")
+        ),
+    )
+    .unwrap();
+    for (file, text) in files {
+        std::fs::write(dir.join("E/Example").join(file), text).unwrap();
+    }
+    crate::registry::Registry::open_dir(&dir).unwrap()
+}
+
+#[test]
+fn registry_index_merges_registries_and_reports_malformed_data() {
+    let t = tempfile::tempdir().unwrap();
+    let h = "git-tree-sha1 = \"1111111111111111111111111111111111111111\"";
+    let a = id("A").to_string();
+    let b = id("B").to_string();
+    let first = registry_dir(
+        t.path(),
+        "First",
+        &[
+            (
+                "Versions.toml",
+                &format!("[\"0.1.0\"]\n{h}\n[\"0.2.0\"]\n{h}\nyanked = true\n"),
+            ),
+            ("Deps.toml", &format!("[\"0\"]\nA = \"{a}\"\n")),
+            ("Compat.toml", "[\"0\"]\nA = \"1\"\njulia = \"1.6-1\"\n"),
+        ],
+    );
+    let second = registry_dir(
+        t.path(),
+        "Second",
+        &[
+            ("Versions.toml", &format!("[\"0.2.0\"]\n{h}\n")),
+            ("WeakDeps.toml", &format!("[\"0\"]\nB = \"{b}\"\n")),
+            ("WeakCompat.toml", "[\"0\"]\nB = \"2\"\n"),
+        ],
+    );
+    let index = RegistryIndex::new(vec![first, second]);
+    let ex = id("Example");
+    assert_eq!(index.uuids_named("Example"), [ex]);
+    // 0.2.0 is yanked in the first registry only: usable, with the second's dependencies.
+    assert_eq!(index.versions(&ex).unwrap(), [v("0.1.0"), v("0.2.0")]);
+    assert!(!index.is_yanked(&ex, &v("0.2.0")));
+    assert_eq!(
+        index.dependencies(&ex, &v("0.2.0")).unwrap(),
+        [Dependency {
+            uuid: id("B"),
+            name: "B".into(),
+            spec: spec("2"),
+            weak: true,
+        }]
+    );
+    let deps = index.dependencies(&ex, &v("0.1.0")).unwrap();
+    assert!(deps.contains(&dep("A", "1", false)), "{deps:?}");
+    assert!(deps.contains(&dep("julia", "1.6-1", false)), "{deps:?}");
+
+    let broken = registry_dir(
+        t.path(),
+        "Broken",
+        &[
+            ("Versions.toml", &format!("[\"0.1.0\"]\n{h}\n")),
+            ("Deps.toml", &format!("[\"0\"]\nA = \"{a}\"\n")),
+            ("Compat.toml", "[\"0\"]\nA = \"one\"\n"),
+        ],
+    );
+    let index = RegistryIndex::new(vec![broken]);
+    let e = resolve(&index, &require(&[("Example", "*")])).unwrap_err();
+    let shown = e.to_string();
+    assert!(shown.contains("E/Example/Compat.toml:2:"), "{shown}");
 }
