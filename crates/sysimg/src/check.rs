@@ -48,7 +48,7 @@ impl Image {
     /// beside it).
     pub fn locate(arg: &str, store: Option<&Store>) -> Result<Image> {
         let path = Path::new(arg);
-        let is_image_file = path.is_file() && !path.extension().is_some_and(|e| e == "toml");
+        let is_image_file = path.is_file() && path.extension().is_none_or(|e| e != "toml");
         if is_image_file {
             let record_file = path.parent().unwrap_or(Path::new(".")).join(RECORD_FILE);
             let record = match record_file.is_file() {

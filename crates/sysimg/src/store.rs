@@ -345,7 +345,7 @@ impl Store {
         let mut out = Vec::new();
         for e in entries.flatten() {
             let path = e.path();
-            if !path.extension().is_some_and(|x| x == "json") {
+            if path.extension().is_none_or(|x| x != "json") {
                 continue; // a write in progress (`.sysimg-*`)
             }
             // A damaged entry could be protecting any image: never guess.

@@ -415,7 +415,7 @@ pub(crate) mod aarch64 {
         CORES
             .iter()
             .find(|(i, p, v, _)| {
-                *i == implementer && *p == part && v.map_or(true, |v| v == variant)
+                *i == implementer && *p == part && v.is_none_or(|v| v == variant)
             })
             .map(|(_, _, _, name)| *name)
     }
