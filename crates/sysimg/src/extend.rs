@@ -508,6 +508,27 @@ pub struct HeldBack {
     pub explanation: Vec<String>,
 }
 
+impl CanAdd {
+    /// An answer with nothing found yet.
+    fn not_yet(holding: &Holding, notes: Vec<String>) -> CanAdd {
+        CanAdd {
+            ok: false,
+            julia_version: holding.julia_version.as_ref().map(ToString::to_string),
+            fix: holding.mode,
+            fixed: holding.held.clone(),
+            added: Vec::new(),
+            changed: Vec::new(),
+            new_dependencies: Vec::new(),
+            blocked_by: Vec::new(),
+            explanation: Vec::new(),
+            newest_fit: BTreeMap::new(),
+            release_to_fit: Vec::new(),
+            notes,
+            held_back: Vec::new(),
+        }
+    }
+}
+
 /// Answers whether `additions` can join the environment `holding` describes.
 pub fn can_add(
     index: &RegistryIndex,
@@ -528,19 +549,9 @@ pub fn can_add(
     if let Some((c, explanation)) = unresolvable_request(index, holding, &base)? {
         // Nothing can be added to an environment that does not resolve by itself.
         return Ok(CanAdd {
-            ok: false,
-            julia_version: holding.julia_version.as_ref().map(ToString::to_string),
-            fix: holding.mode,
-            fixed: holding.held.clone(),
-            added: Vec::new(),
-            changed: Vec::new(),
-            new_dependencies: Vec::new(),
             blocked_by: blockers(holding, &c),
             explanation,
-            newest_fit: BTreeMap::new(),
-            release_to_fit: Vec::new(),
-            notes,
-            held_back: Vec::new(),
+            ..CanAdd::not_yet(holding, notes)
         });
     }
     let mut request = base.clone();
@@ -549,21 +560,7 @@ pub fn can_add(
         .map(|(n, a)| (n.uuid, a.spec.clone()))
         .collect();
     request.requirements.splice(0..0, asked.iter().cloned());
-    let mut out = CanAdd {
-        ok: false,
-        julia_version: holding.julia_version.as_ref().map(ToString::to_string),
-        fix: holding.mode,
-        fixed: holding.held.clone(),
-        added: Vec::new(),
-        changed: Vec::new(),
-        new_dependencies: Vec::new(),
-        blocked_by: Vec::new(),
-        explanation: Vec::new(),
-        newest_fit: BTreeMap::new(),
-        release_to_fit: Vec::new(),
-        notes,
-        held_back: Vec::new(),
-    };
+    let mut out = CanAdd::not_yet(holding, notes);
     match resolve::resolve(index, &request)? {
         Resolution::Solved(solution) => {
             out.ok = true;

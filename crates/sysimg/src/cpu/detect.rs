@@ -414,9 +414,7 @@ pub(crate) mod aarch64 {
     pub fn core_name(implementer: u8, part: u16, variant: u8) -> Option<&'static str> {
         CORES
             .iter()
-            .find(|(i, p, v, _)| {
-                *i == implementer && *p == part && v.is_none_or(|v| v == variant)
-            })
+            .find(|(i, p, v, _)| *i == implementer && *p == part && v.is_none_or(|v| v == variant))
             .map(|(_, _, _, name)| *name)
     }
 
