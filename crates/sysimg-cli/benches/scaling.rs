@@ -310,16 +310,22 @@ fn main() {
         }
         for (k, (label, _, _)) in steps.iter().enumerate() {
             let v = &per_size[k];
+            // Per-package growth over the whole range, and between each pair of sizes.
+            let per = |m: &Measured, n: usize| m.wall.as_secs_f64() / n as f64;
+            let steps: Vec<String> = v
+                .windows(2)
+                .map(|w| format!("{:.2}x", per(&w[1].1, w[1].0) / per(&w[0].1, w[0].0)))
+                .collect();
             if let (Some((n0, a)), Some((n1, b))) = (v.first(), v.last()) {
                 if n1 > n0 {
-                    let per = |m: &Measured, n: usize| m.wall.as_secs_f64() / n as f64;
                     println!(
-                        "  {:8} {:20} growth per package {}→{}: {:.2}x (goal ≤ 1.3x)",
+                        "  {:8} {:20} growth per package {}→{}: {:.2}x (steps {}; goal ≤ 1.3x)",
                         shape.name(),
                         label,
                         n0,
                         n1,
-                        per(b, *n1) / per(a, *n0)
+                        per(b, *n1) / per(a, *n0),
+                        steps.join(", ")
                     );
                 }
             }
