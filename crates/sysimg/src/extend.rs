@@ -163,6 +163,10 @@ pub enum ExtendError {
     /// The environment has no manifest.
     #[error("{0}: no manifest; instantiate the environment first")]
     NoManifest(String),
+    /// The environment does not resolve by itself, so nothing can be added to it: why, one
+    /// step per line.
+    #[error("{}", .0.join("\n  "))]
+    Unresolvable(Vec<String>),
     /// The resolver's own error (unknown Julia version, malformed registry data, ...).
     #[error("{0}")]
     Resolve(#[from] julia_env::Error),
@@ -180,8 +184,6 @@ fn suggestion(near: &[String]) -> String {
 /// preferred.
 #[derive(Clone, Debug)]
 pub struct Holding {
-    /// The Julia version resolved for.
-    pub julia_version: Option<VersionNumber>,
     /// Which packages are held.
     pub mode: FixMode,
     /// The held packages, by name.
@@ -293,7 +295,6 @@ impl Holding {
             .map(|e| (e.uuid, (e.name.clone(), e.version.clone())))
             .collect();
         Ok(Holding {
-            julia_version: request.julia_version.clone(),
             mode,
             held,
             request,
@@ -355,6 +356,11 @@ impl Holding {
         });
         r.fixed.extend(held);
         (r, notes)
+    }
+
+    /// The Julia version resolved for.
+    pub fn julia_version(&self) -> Option<&VersionNumber> {
+        self.request.julia_version.as_ref()
     }
 
     /// Whether the environment already has `uuid`.
@@ -513,7 +519,7 @@ impl CanAdd {
     fn not_yet(holding: &Holding, notes: Vec<String>) -> CanAdd {
         CanAdd {
             ok: false,
-            julia_version: holding.julia_version.as_ref().map(ToString::to_string),
+            julia_version: holding.julia_version().map(ToString::to_string),
             fix: holding.mode,
             fixed: holding.held.clone(),
             added: Vec::new(),
@@ -535,6 +541,24 @@ pub fn can_add(
     holding: &Holding,
     additions: &[(Named, Addition)],
 ) -> Result<CanAdd, ExtendError> {
+    check_versions(index, additions)?;
+    let (base, notes) = holding.request_for(index);
+    if let Some((c, explanation)) = unresolvable_request(index, holding, &base)? {
+        // Nothing can be added to an environment that does not resolve by itself.
+        return Ok(CanAdd {
+            blocked_by: blockers(holding, &c),
+            explanation,
+            ..CanAdd::not_yet(holding, notes)
+        });
+    }
+    answer(index, holding, &base, notes, additions)
+}
+
+/// Each addition must have a usable version within its spec.
+fn check_versions(
+    index: &RegistryIndex,
+    additions: &[(Named, Addition)],
+) -> Result<(), ExtendError> {
     for (named, add) in additions {
         let versions = index.versions(&named.uuid)?;
         if !versions.iter().any(|v| add.spec.contains(v)) {
@@ -545,15 +569,17 @@ pub fn can_add(
             });
         }
     }
-    let (base, notes) = holding.request_for(index);
-    if let Some((c, explanation)) = unresolvable_request(index, holding, &base)? {
-        // Nothing can be added to an environment that does not resolve by itself.
-        return Ok(CanAdd {
-            blocked_by: blockers(holding, &c),
-            explanation,
-            ..CanAdd::not_yet(holding, notes)
-        });
-    }
+    Ok(())
+}
+
+/// [`can_add`] against `base`, the environment's own request, which resolves.
+fn answer(
+    index: &RegistryIndex,
+    holding: &Holding,
+    base: &Request,
+    notes: Vec<String>,
+    additions: &[(Named, Addition)],
+) -> Result<CanAdd, ExtendError> {
     let mut request = base.clone();
     let asked: Vec<(Uuid, VersionSpec)> = additions
         .iter()
@@ -609,13 +635,13 @@ pub fn can_add(
             for (n, a) in additions {
                 // The newest version of this one that fits with everything else held (the
                 // other additions left out: each is answered on its own).
-                let fit = resolve::newest_fit(index, &base, &n.uuid, &a.spec)?;
+                let fit = resolve::newest_fit(index, base, &n.uuid, &a.spec)?;
                 let fit = match fit {
                     resolve::Fit::Newest { version, .. } => Some(version.to_string()),
                     resolve::Fit::None(_) => match a.spec.is_any() {
                         true => None,
                         false => {
-                            match resolve::newest_fit(index, &base, &n.uuid, &VersionSpec::any())? {
+                            match resolve::newest_fit(index, base, &n.uuid, &VersionSpec::any())? {
                                 resolve::Fit::Newest { version, .. } => Some(version.to_string()),
                                 resolve::Fit::None(_) => None,
                             }
@@ -631,15 +657,7 @@ pub fn can_add(
 }
 
 /// When the environment does not resolve by itself against `index` (registries older than
-/// its Manifest, compat it cannot meet), why, one step per line.
-pub fn unresolvable(
-    index: &RegistryIndex,
-    holding: &Holding,
-) -> Result<Option<Vec<String>>, ExtendError> {
-    let (base, _) = holding.request_for(index);
-    Ok(unresolvable_request(index, holding, &base)?.map(|(_, lines)| lines))
-}
-
+/// its Manifest, compat it cannot meet): the conflict, and why, one step per line.
 fn unresolvable_request(
     index: &RegistryIndex,
     holding: &Holding,
@@ -719,6 +737,12 @@ fn release_to_fit(
         }
         Resolution::Unsatisfiable(_) => Vec::new(),
     })
+}
+
+impl fmt::Display for Blocker {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.name, self.version)
+    }
 }
 
 fn blockers(holding: &Holding, conflict: &Conflict) -> Vec<Blocker> {
@@ -833,12 +857,18 @@ pub fn most_depended_upon(
     Ok(ranked)
 }
 
-/// Asks [`can_add`] for each candidate on its own.
+/// Asks [`can_add`] for each candidate on its own. The environment's own request is made and
+/// resolved once; when it does not resolve, that is the error.
 pub fn extendability(
     index: &RegistryIndex,
     holding: &Holding,
     candidates: &[(Named, Option<usize>)],
 ) -> Result<Vec<Candidate>, ExtendError> {
+    let (base, notes) = holding.request_for(index);
+    if let Some((_, lines)) = unresolvable_request(index, holding, &base)? {
+        return Err(ExtendError::Unresolvable(lines));
+    }
+    let names = |bs: &[Blocker]| bs.iter().map(ToString::to_string).collect();
     let mut out = Vec::new();
     for (named, dependents) in candidates {
         let mut c = Candidate {
@@ -858,28 +888,25 @@ pub fn extendability(
                 .get(&named.uuid)
                 .and_then(|(_, v)| v.as_ref().map(ToString::to_string));
         } else {
-            let add = Addition {
-                name: named.name.clone(),
-                spec: VersionSpec::any(),
-                spec_text: "*".into(),
-            };
-            match can_add(index, holding, &[(named.clone(), add)]) {
+            let add = [(
+                named.clone(),
+                Addition {
+                    name: named.name.clone(),
+                    spec: VersionSpec::any(),
+                    spec_text: "*".into(),
+                },
+            )];
+            let answered = check_versions(index, &add)
+                .and_then(|()| answer(index, holding, &base, notes.clone(), &add));
+            match answered {
                 Ok(answer) => {
                     c.ok = answer.ok;
                     c.version = answer.added.first().map(|a| a.version.clone());
-                    c.blocked_by = answer
-                        .blocked_by
-                        .iter()
-                        .map(|b| format!("{} {}", b.name, b.version))
-                        .collect();
+                    c.blocked_by = names(&answer.blocked_by);
                     c.reason = answer.explanation.first().cloned();
                     if let Some(h) = answer.held_back.first() {
                         c.newest = Some(h.newest.clone());
-                        c.blocked_by = h
-                            .blocked_by
-                            .iter()
-                            .map(|b| format!("{} {}", b.name, b.version))
-                            .collect();
+                        c.blocked_by = names(&h.blocked_by);
                     }
                 }
                 // A package with no usable version for this Julia, or broken registry data:

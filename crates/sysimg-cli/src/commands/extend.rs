@@ -15,8 +15,16 @@ use sysimg::spec::ImageSpec;
 use crate::cli::{Cli, HoldArgs};
 use crate::exit::{ExitCode, Failure};
 
+/// An environment that does not resolve by itself is a finding (exit 1); the other errors
+/// are bad input (exit 2).
 fn failure(e: extend::ExtendError) -> Failure {
-    Failure::bad_input(e)
+    match e {
+        extend::ExtendError::Unresolvable(_) => Failure {
+            code: ExitCode::Problems,
+            message: e.to_string(),
+        },
+        e => Failure::bad_input(e),
+    }
 }
 
 /// The registries `--registry` names, else those in the depots.
@@ -174,7 +182,7 @@ pub fn can_add(cli: &Cli, packages: &[String], hold: &HoldArgs) -> Result<ExitCo
                 answer
                     .blocked_by
                     .iter()
-                    .map(|b| format!("{} {}", b.name, b.version))
+                    .map(ToString::to_string)
                     .collect::<Vec<_>>()
                     .join(", ")
             );
@@ -228,12 +236,6 @@ pub fn extendability(
 ) -> Result<ExitCode, Failure> {
     let holding = holding(cli, hold)?;
     let index = registries(&hold.registries)?;
-    if let Some(lines) = extend::unresolvable(&index, &holding).map_err(failure)? {
-        return Err(Failure {
-            code: ExitCode::Problems,
-            message: lines.join("\n  "),
-        });
-    }
     let candidates: Vec<(Named, Option<usize>)> = match from {
         Some(path) => names_from(path)?
             .iter()
@@ -255,7 +257,7 @@ pub fn extendability(
     let score = format!("{fit} of {} can be added", table.len());
     if cli.json {
         super::print_json(&serde_json::json!({
-            "julia_version": holding.julia_version.as_ref().map(ToString::to_string),
+            "julia_version": holding.julia_version().map(ToString::to_string),
             "fix": holding.mode,
             "fixed": holding.held.len(),
             "can_add": fit,
@@ -269,8 +271,7 @@ pub fn extendability(
         say!(
             "{score} (julia {}; {} held: {})",
             holding
-                .julia_version
-                .as_ref()
+                .julia_version()
                 .map_or("any".to_string(), ToString::to_string),
             super::counted(holding.held.len(), "package", "packages"),
             holding_words(&holding)
