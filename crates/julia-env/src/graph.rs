@@ -37,7 +37,7 @@ struct Step {
 /// A path between two packages, with its middle left out when it is long: the first and last
 /// [`PathSummary::KEEP`] packages, and how many lie between them. Reading a summary costs the
 /// same however deep the graph is, where a whole path per package costs its depth.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PathSummary {
     /// The path's start (the whole path when nothing is left out).
     pub head: Vec<Uuid>,
@@ -50,6 +50,15 @@ pub struct PathSummary {
 impl PathSummary {
     /// How many packages a summary keeps at each end.
     pub const KEEP: usize = 8;
+
+    /// A whole path, nothing left out.
+    pub fn whole(path: Vec<Uuid>) -> PathSummary {
+        PathSummary {
+            head: path,
+            elided: 0,
+            tail: Vec::new(),
+        }
+    }
 
     /// The first package of the path.
     pub fn first(&self) -> Option<Uuid> {
@@ -177,11 +186,7 @@ impl Reached {
         let step = self.step.get(uuid)?;
         let len = step.depth + 1;
         if len <= 2 * PathSummary::KEEP {
-            return Some(PathSummary {
-                head: self.up_from(uuid, len)?,
-                elided: 0,
-                tail: Vec::new(),
-            });
+            return self.up_from(uuid, len).map(PathSummary::whole);
         }
         Some(PathSummary {
             head: self.up_from(&step.head_anchor, PathSummary::KEEP)?,

@@ -474,20 +474,12 @@ impl Builder<'_, '_> {
     /// The path a walk took to `u` (empty when it did not reach `u`): whole for the packages
     /// asked about, a summary for the others.
     fn summary(&self, reached: &Reached, u: &Uuid) -> PathSummary {
-        let whole = if self.whole_paths.contains(u) {
-            reached.path_to(u).map(|head| PathSummary {
-                head,
-                elided: 0,
-                tail: Vec::new(),
-            })
+        let path = if self.whole_paths.contains(u) {
+            reached.path_to(u).map(PathSummary::whole)
         } else {
             reached.path_summary(u)
         };
-        whole.unwrap_or(PathSummary {
-            head: Vec::new(),
-            elided: 0,
-            tail: Vec::new(),
-        })
+        path.unwrap_or_default()
     }
 
     fn decide(&mut self, u: Uuid, role: Role, reason: String, path: Vec<String>) {
