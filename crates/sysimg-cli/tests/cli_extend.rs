@@ -220,6 +220,21 @@ fn bad_questions_are_clear_errors() {
     let o = sysimg(&env, &t.path().join("nowhere"), &["can-add", "Mak"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(err(&o).contains("no such registry"), "{}", err(&o));
+    let o = sysimg(
+        &env,
+        &reg,
+        &["can-add", "Mak", "--julia-version", "one.ten"],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(err(&o).contains("--julia-version `one.ten`"), "{}", err(&o));
+    let missing = t.path().join("no-list.txt");
+    let o = sysimg(
+        &env,
+        &reg,
+        &["extendability", "--from", missing.to_str().unwrap()],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(err(&o).contains("no-list.txt"), "{}", err(&o));
     let o = sysimg(&env, &reg, &["can-add", "Mak", "--json", "--fix", "some"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(json(&o)["error"]["message"]
