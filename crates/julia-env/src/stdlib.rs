@@ -96,7 +96,7 @@ fn leak(s: &str) -> &'static str {
 }
 
 /// The stdlib set of `julia` (the newest set whose first release is not newer, comparing
-/// `major.minor.patch` only, so `1.13.0-DEV` uses 1.13.0's set). `None` before Julia 1.6.
+/// `major.minor.patch` only, so `1.13.0-DEV` uses 1.13.0's set). `None` before Julia 1.5.
 pub fn stdlibs_for(julia: &VersionNumber) -> Option<&'static StdlibSet> {
     table()
         .releases
@@ -171,7 +171,9 @@ mod tests {
         let jsh = parse_uuid("ac6e5ff7-fb65-4e79-a425-ec3bc9c03011").unwrap();
         assert!(stdlibs_for(&v("1.11.5")).unwrap().get(&jsh).is_none());
         assert!(stdlibs_for(&v("1.12.0-rc1")).unwrap().get(&jsh).is_some());
-        assert!(stdlibs_for(&v("1.5.0")).is_none());
+        assert!(stdlibs_for(&v("1.4.2")).is_none());
+        assert!(stdlibs_for(&v("1.5.3")).unwrap().get(&dates).is_some());
+        assert!(stdlibs_for(&v("1.5.3")).unwrap().get(&jsh).is_none());
         assert!(stdlibs_for(&v("1.6.0")).is_some());
         assert_eq!(stdlib_name(&dates), Some("Dates"));
         assert!(is_known_stdlib(&dates));

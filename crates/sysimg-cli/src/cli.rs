@@ -31,7 +31,12 @@ pub enum Command {
     #[command(subcommand)]
     Env(EnvCommand),
     /// Show every package of the environment with its role in the image, and why.
-    Plan(PlanArgs),
+    Plan {
+        #[command(flatten)]
+        plan: PlanArgs,
+        #[command(flatten)]
+        outlook: OutlookArgs,
+    },
     /// Show the dependency path that brings a package into the image, or keeps it out.
     Why {
         /// The package name.
@@ -236,6 +241,17 @@ pub struct ImageCheckArgs {
     /// The julia that would run the image: a path, `+CHANNEL` for a juliaup channel.
     #[arg(long, value_name = "PATH|+CHANNEL")]
     pub julia: Option<String>,
+    #[command(flatten)]
+    pub outlook: OutlookArgs,
+}
+
+/// The extendability note of `check` and `plan`.
+#[derive(Debug, Args)]
+pub struct OutlookArgs {
+    /// How many of the depots' registries' most depended-upon packages the extendability note
+    /// tries to add (0: no note).
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub extendability: usize,
 }
 
 /// What `run` and `julia-args` share.

@@ -370,3 +370,149 @@ fn an_environment_that_does_not_resolve_by_itself_is_said_so() {
     );
     assert!(err(&o).contains("Obs"), "{}", err(&o));
 }
+
+/// `sysimg` with the small registry installed in the environment's depot, as Pkg installs a
+/// registry (`<depot>/registries/Tiny`), and the fake julia of the library's tests.
+fn sysimg_in_depot(dir: &Path, args: &[&str], julia_version: &str) -> Output {
+    if !dir.join("depot/registries/Tiny").is_dir() {
+        registry(&dir.join("depot/registries"));
+    }
+    let julia = common::fake_julia(dir);
+    Command::new(env!("CARGO_BIN_EXE_sysimg"))
+        .arg("-p")
+        .arg(dir)
+        .args(args)
+        .env("SYSIMG_STORE", dir.join("store"))
+        .env("JULIA_DEPOT_PATH", dir.join("depot"))
+        .env("JULIA", &julia)
+        .env("FAKE_JULIA_LOG", dir.join("fake-julia.log"))
+        .env("FAKE_JULIA_VERSION", julia_version)
+        .env_remove("JULIA_PROJECT")
+        .env_remove("JULIA_PKG_SERVER")
+        .output()
+        .unwrap()
+}
+
+/// `plan` for the pinned policy says, in a line, whether the pins still let the environment
+/// grow: here New needs julia 1.10 and the Manifest is julia 1.9's.
+#[test]
+fn plan_for_the_pinned_policy_says_what_can_still_be_added() {
+    let t = tempfile::tempdir().unwrap();
+    let env = t.path().join("env");
+    environment(&env, true);
+    let manifest = fs::read_to_string(env.join("Manifest.toml")).unwrap();
+    fs::write(
+        env.join("Manifest.toml"),
+        manifest.replace("1.10.4", "1.9.4"),
+    )
+    .unwrap();
+    let o = sysimg_in_depot(&env, &["plan", "--policy", "pinned"], "1.9.4");
+    assert!(o.status.success(), "{}{}", out(&o), err(&o));
+    assert!(
+        out(&o).contains(
+            "with these pins, 1 of the registry's 2 most depended-upon packages can still be \
+             added (not: New)"
+        ),
+        "{}",
+        out(&o)
+    );
+    let v = json(&sysimg_in_depot(
+        &env,
+        &["plan", "--policy", "pinned", "--json"],
+        "1.9.4",
+    ));
+    assert_eq!(v["extendability"]["fix"], "pinned", "{v}");
+    assert_eq!(v["extendability"]["asked"], 2, "{v}");
+    assert_eq!(v["extendability"]["cannot"][0]["name"], "New", "{v}");
+    // The ranking is remembered in the store's cache, keyed by the registry's state.
+    let cached: Vec<_> = fs::read_dir(env.join("store/cache"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with("depended-upon-")
+        })
+        .collect();
+    assert_eq!(cached.len(), 1);
+    // A registry that changes is ranked again, and the old ranking goes.
+    fs::write(
+        env.join("depot/registries/Tiny/Registry.toml"),
+        fs::read_to_string(env.join("depot/registries/Tiny/Registry.toml")).unwrap() + "\n",
+    )
+    .unwrap();
+    let o = sysimg_in_depot(&env, &["plan", "--policy", "pinned"], "1.9.4");
+    assert!(out(&o).contains("(not: New)"), "{}", out(&o));
+    let now: Vec<_> = fs::read_dir(env.join("store/cache"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with("depended-upon-")
+        })
+        .map(|e| e.file_name())
+        .collect();
+    assert_eq!(now.len(), 1);
+    assert_ne!(now[0], cached[0].file_name());
+    // Other policies hold no pins: no line; `--extendability 0` turns it off.
+    let v = json(&sysimg_in_depot(&env, &["plan", "--json"], "1.9.4"));
+    assert!(v["extendability"].is_null(), "{v}");
+    let o = sysimg_in_depot(
+        &env,
+        &["plan", "--policy", "pinned", "--extendability", "0"],
+        "1.9.4",
+    );
+    assert!(!out(&o).contains("can still be added"), "{}", out(&o));
+}
+
+/// `check` notes what can still be added with the image's versions held, for the Julia the
+/// image was built with (here 1.9.4, on which New cannot be installed; on 1.11 it can).
+#[test]
+fn check_notes_what_can_still_be_added_with_the_image() {
+    for (julia, can_add, note) in [
+        (
+            "1.9.4",
+            1,
+            "1 of the registry's 2 most depended-upon packages can still be added (not: New)",
+        ),
+        (
+            "1.11.2",
+            2,
+            "2 of the registry's 2 most depended-upon packages can still be added",
+        ),
+    ] {
+        let t = tempfile::tempdir().unwrap();
+        let env = t.path().join("env");
+        environment(&env, false);
+        let o = sysimg_in_depot(&env, &["build"], julia);
+        assert!(o.status.success(), "{}{}", out(&o), err(&o));
+        let o = sysimg_in_depot(&env, &["check"], julia);
+        assert!(
+            out(&o).contains(&format!("info: with the image's versions held, {note}")),
+            "{}{}",
+            out(&o),
+            err(&o)
+        );
+        let v = json(&sysimg_in_depot(&env, &["check", "--json"], julia));
+        assert_eq!(v["extendability"]["fix"], "baked", "{v}");
+        assert_eq!(v["extendability"]["julia_version"], julia, "{v}");
+        assert_eq!(v["extendability"]["can_add"], can_add, "{v}");
+        assert_eq!(v["extendability"]["fixed"], 1, "{v}");
+    }
+}
+
+/// Without an image or `--julia-version`, the julia sysimg would run decides the Julia version,
+/// before the Manifest's `julia_version` (1.10.4 here, on which New could be added).
+#[test]
+fn can_add_resolves_for_the_julia_that_would_run() {
+    let t = tempfile::tempdir().unwrap();
+    let env = t.path().join("env");
+    environment(&env, true);
+    let o = sysimg_in_depot(&env, &["can-add", "New", "--json"], "1.9.4");
+    assert_eq!(o.status.code(), Some(1), "{}{}", out(&o), err(&o));
+    assert_eq!(json(&o)["julia_version"], "1.9.4");
+    let o = sysimg_in_depot(&env, &["can-add", "New", "--json"], "1.11.2");
+    assert_eq!(o.status.code(), Some(0), "{}{}", out(&o), err(&o));
+    assert_eq!(json(&o)["julia_version"], "1.11.2");
+}

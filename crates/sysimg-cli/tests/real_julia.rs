@@ -147,6 +147,19 @@ end"#;
         (&0.into(), &0.into()),
         "{v}"
     );
+    // Its note says what can still be added with the image's versions held, resolved for
+    // Julia 1.5.3 against the registry Pkg installed from the local Pkg server.
+    let outlook = &v["extendability"];
+    assert_eq!(outlook["fix"], "baked", "{v}");
+    assert_eq!(outlook["julia_version"], "1.5.3", "{v}");
+    assert_eq!(outlook["asked"], 20, "{v}");
+    let can_add = outlook["can_add"].as_u64().unwrap();
+    assert_eq!(
+        can_add as usize + outlook["cannot"].as_array().unwrap().len(),
+        20,
+        "{v}"
+    );
+    eprintln!("extendability of the app image on Julia 1.5.3: {outlook}");
     let o = lab.sysimg(&app.env, &["verify", &app.id]).output().unwrap();
     assert!(o.status.success(), "{}{}", out(&o), err(&o));
 }
@@ -471,4 +484,43 @@ fn packagecompiler_that_cannot_be_had_is_a_clear_error() {
             == 32),
         "no image may appear"
     );
+}
+
+/// The tools environment's upgrade, on the real Pkg: asked to upgrade PackageCompiler 1.4.1 to
+/// 1.5.0 (which needs Julia 1.6, so Pkg 1.5.3's resolver refuses it), the script says it could
+/// not, leaves the environment's files as they were, and still reports 1.4.1. (The version
+/// sysimg asks for is the newest that fits the julia: for 1.5.3 that is 1.4.1 itself, so the
+/// app image's build above asked for no upgrade.)
+#[test]
+fn a_tools_upgrade_that_fails_keeps_the_installed_packagecompiler() {
+    use sysimg::tools::{NOT_UPGRADED_LINE, VERSION_LINE};
+    let Some((lab, _serial)) =
+        lab("a_tools_upgrade_that_fails_keeps_the_installed_packagecompiler")
+    else {
+        return;
+    };
+    let app = app_image(lab);
+    assert_eq!(app.record["build"]["packagecompiler"], "1.4.1");
+    let tools = lab.store.join("tools/julia-1.5");
+    let before: Vec<Vec<u8>> = ["Project.toml", "Manifest.toml"]
+        .iter()
+        .map(|f| std::fs::read(tools.join(f)).unwrap())
+        .collect();
+    let env = sysimg::tools::ToolsEnv {
+        dir: tools.clone(),
+        source: sysimg::tools::PackageCompilerSource::Newest,
+        upgrade_to: Some(julia_env::version::VersionNumber::parse("1.5.0").unwrap()),
+    };
+    let script = lab.root.join("tools-upgrade.jl");
+    std::fs::write(&script, env.install_script()).unwrap();
+    let o = lab.julia().arg(&script).output().unwrap();
+    assert!(o.status.success(), "{}{}", out(&o), err(&o));
+    let text = out(&o);
+    assert!(text.contains(NOT_UPGRADED_LINE), "{text}");
+    assert!(text.contains(&format!("{VERSION_LINE}1.4.1")), "{text}");
+    let after: Vec<Vec<u8>> = ["Project.toml", "Manifest.toml"]
+        .iter()
+        .map(|f| std::fs::read(tools.join(f)).unwrap())
+        .collect();
+    assert!(before == after, "the tools environment changed");
 }

@@ -33,7 +33,10 @@ use crate::record::{
 };
 use crate::spec::{ImageSpec, Policy};
 use crate::store::{Store, LOG_FILE};
-use crate::tools::{PackageCompilerSource, ToolsEnv, UNAVAILABLE_LINE, VERSION_LINE};
+use crate::tools::{
+    PackageCompilerSource, ToolsEnv, NOT_UPGRADED_LINE, UNAVAILABLE_LINE, UPGRADED_LINE,
+    VERSION_LINE,
+};
 
 /// A phase of a build, as reported to the caller.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -637,6 +640,10 @@ pub fn build(
             return Ok(BuildOutcome::Reused(existing));
         }
     }
+    let mut tools = tools;
+    if tools.source == PackageCompilerSource::Newest {
+        tools.upgrade_to = crate::tools::newest_compatible(req.julia);
+    }
     #[cfg(unix)]
     lock.share_with_children().map_err(io_err(&store.root))?;
     let tmp = tempfile::Builder::new()
@@ -751,6 +758,17 @@ fn install_packagecompiler(
                 version = Some(v.trim().to_string());
             } else if let Some(why) = line.strip_prefix(UNAVAILABLE_LINE) {
                 unavailable = Some(why.trim().to_string());
+            } else if let Some(change) = line.strip_prefix(UPGRADED_LINE) {
+                on_event(BuildEvent::Warning(format!(
+                    "PackageCompiler upgraded in the tools environment: {}",
+                    change.trim()
+                )));
+            } else if let Some(why) = line.strip_prefix(NOT_UPGRADED_LINE) {
+                on_event(BuildEvent::Warning(format!(
+                    "a newer PackageCompiler fits this julia but could not be installed; \
+                     building with the one installed ({})",
+                    why.trim()
+                )));
             }
         }
         on_event(e)

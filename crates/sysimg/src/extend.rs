@@ -374,7 +374,7 @@ impl Holding {
 }
 
 /// A registered package found by name.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Named {
     /// Its name.
     pub name: String,
@@ -920,4 +920,138 @@ pub fn extendability(
         out.push(c);
     }
     Ok(out)
+}
+
+/// How many packages the ranking cache keeps: any `n` up to this is answered from it.
+const RANKING_CACHE_SIZE: usize = 500;
+
+/// A key that changes whenever a registry of `index` may have changed: a compressed registry's
+/// recorded tree hash, a directory registry's `Registry.toml` size and modification time.
+fn registries_key(index: &RegistryIndex) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for r in index.registries() {
+        h.update(r.uuid.to_string());
+        h.update(r.source.to_string_lossy().as_bytes());
+        match &r.recorded_tree_hash {
+            Some(t) => h.update(t.to_string()),
+            None => {
+                let meta = std::fs::metadata(r.source.join("Registry.toml")).ok();
+                let mtime = meta
+                    .as_ref()
+                    .and_then(|m| m.modified().ok())
+                    .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                    .map(|d| d.as_nanos());
+                h.update(format!("{:?}/{:?}", meta.map(|m| m.len()), mtime));
+            }
+        }
+        h.update([0]);
+    }
+    hex::encode(&h.finalize()[..12])
+}
+
+/// [`most_depended_upon`], remembered in `cache_dir` for as long as the registries do not
+/// change (ranking reads every package of the registry: about 1.5 s for General).
+pub fn most_depended_upon_cached(
+    index: &RegistryIndex,
+    n: usize,
+    cache_dir: Option<&std::path::Path>,
+) -> Result<Vec<(Named, usize)>, ExtendError> {
+    let Some(dir) = cache_dir.filter(|_| n <= RANKING_CACHE_SIZE) else {
+        return most_depended_upon(index, n);
+    };
+    let file = dir.join(format!("depended-upon-{}.json", registries_key(index)));
+    let cached: Option<Vec<(Named, usize)>> = std::fs::read(&file)
+        .ok()
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok());
+    let mut ranked = match cached {
+        Some(r) => r,
+        None => {
+            let r = most_depended_upon(index, RANKING_CACHE_SIZE)?;
+            if let Ok(text) = serde_json::to_string(&r) {
+                // A cache that cannot be written is only slower next time. It keeps one
+                // ranking: those of registries as they were are dropped.
+                let _ = std::fs::create_dir_all(dir);
+                if julia_env::edit::write_atomic(&file, &text).is_ok() {
+                    for old in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+                        let name = old.file_name();
+                        let name = name.to_string_lossy();
+                        if name.starts_with("depended-upon-") && old.path() != file {
+                            let _ = std::fs::remove_file(old.path());
+                        }
+                    }
+                }
+            }
+            r
+        }
+    };
+    ranked.truncate(n);
+    Ok(ranked)
+}
+
+/// The extendability of an environment in brief, for `sysimg check` and `sysimg plan`: how
+/// many of the registry's most depended-upon packages can still be added, and which cannot.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Outlook {
+    /// What was held.
+    pub fix: FixMode,
+    /// How many held packages.
+    pub fixed: usize,
+    /// The Julia version resolved for.
+    pub julia_version: Option<String>,
+    /// How many packages were tried.
+    pub asked: usize,
+    /// How many of them can be added.
+    pub can_add: usize,
+    /// The ones that cannot, with what blocks them.
+    pub cannot: Vec<Candidate>,
+}
+
+impl Outlook {
+    /// Tries the `n` most depended-upon packages of the registries (ranking cached in
+    /// `cache_dir`).
+    pub fn of(
+        index: &RegistryIndex,
+        holding: &Holding,
+        n: usize,
+        cache_dir: Option<&std::path::Path>,
+    ) -> Result<Outlook, ExtendError> {
+        let candidates: Vec<(Named, Option<usize>)> =
+            most_depended_upon_cached(index, n, cache_dir)?
+                .into_iter()
+                .map(|(named, count)| (named, Some(count)))
+                .collect();
+        let table = extendability(index, holding, &candidates)?;
+        Ok(Outlook {
+            fix: holding.mode,
+            fixed: holding.held.len(),
+            julia_version: holding.julia_version().map(ToString::to_string),
+            asked: table.len(),
+            can_add: table.iter().filter(|c| c.ok).count(),
+            cannot: table.into_iter().filter(|c| !c.ok).collect(),
+        })
+    }
+}
+
+impl fmt::Display for Outlook {
+    /// "18 of 20 most depended-upon packages can still be added (not: A, blocked by X; B)".
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} of the registry's {} most depended-upon packages can still be added",
+            self.can_add, self.asked
+        )?;
+        if !self.cannot.is_empty() {
+            let not: Vec<String> = self
+                .cannot
+                .iter()
+                .map(|c| match c.blocked_by.as_slice() {
+                    [] => c.name.clone(),
+                    by => format!("{}, blocked by {}", c.name, by.join(" and ")),
+                })
+                .collect();
+            write!(f, " (not: {})", not.join("; "))?;
+        }
+        Ok(())
+    }
 }

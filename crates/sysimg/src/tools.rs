@@ -11,6 +11,9 @@
 
 use std::path::{Path, PathBuf};
 
+use julia_env::resolve::{PackageIndex, RegistryIndex, Request, Resolution};
+use julia_env::version::VersionNumber;
+use julia_env::version_spec::VersionSpec;
 use julia_env::{Error, Location};
 use sha2::{Digest, Sha256};
 
@@ -79,6 +82,44 @@ impl PackageCompilerSource {
     }
 }
 
+/// PackageCompiler's UUID.
+pub const PACKAGECOMPILER_UUID: &str = "9b87118b-4619-50d2-8e1e-99f35a4d4d9d";
+
+/// The newest PackageCompiler that Pkg would add for `julia` from the registries of its
+/// depots: PackageCompiler resolved alone for that Julia version (its own `julia` compat and
+/// its dependencies'), as `Pkg.add` in a fresh environment resolves it. `None` when no
+/// registry is there or none has a version that fits.
+pub fn newest_compatible(julia: &JuliaInfo) -> Option<VersionNumber> {
+    let julia_version = VersionNumber::parse(&julia.version).ok()?;
+    let tarballs = julia_env::registry::tarballs_enabled(
+        std::env::var("JULIA_PKG_SERVER").ok().as_deref(),
+        std::env::var("JULIA_PKG_UNPACK_REGISTRY").ok().as_deref(),
+    );
+    let depots: Vec<PathBuf> = julia.depot_path.iter().map(PathBuf::from).collect();
+    let registries: Vec<_> = julia_env::registry::reachable_registries(&depots, tarballs)
+        .into_iter()
+        .filter_map(Result::ok)
+        .collect();
+    newest_in(&RegistryIndex::new(registries), &julia_version)
+}
+
+/// [`newest_compatible`] in an index.
+pub fn newest_in(
+    index: &impl PackageIndex,
+    julia_version: &VersionNumber,
+) -> Option<VersionNumber> {
+    let uuid = julia_env::ids::parse_uuid(PACKAGECOMPILER_UUID)?;
+    let request = Request {
+        julia_version: Some(julia_version.clone()),
+        requirements: vec![(uuid, VersionSpec::any())],
+        ..Request::default()
+    };
+    match julia_env::resolve::resolve(index, &request).ok()? {
+        Resolution::Solved(solution) => solution.version(&uuid).cloned(),
+        Resolution::Unsatisfiable(_) => None,
+    }
+}
+
 /// A tools environment that holds (or will hold) PackageCompiler.
 #[derive(Clone, Debug)]
 pub struct ToolsEnv {
@@ -86,12 +127,19 @@ pub struct ToolsEnv {
     pub dir: PathBuf,
     /// Where PackageCompiler comes from.
     pub source: PackageCompilerSource,
+    /// For [`PackageCompilerSource::Newest`]: the newest release that fits the julia; an
+    /// environment holding an older one is upgraded to it (and kept as it is when that fails).
+    pub upgrade_to: Option<VersionNumber>,
 }
 
 /// The line the tools script prints with PackageCompiler's version.
 pub const VERSION_LINE: &str = "[sysimg] packagecompiler: ";
 /// The line the tools script prints when PackageCompiler cannot be had.
 pub const UNAVAILABLE_LINE: &str = "[sysimg] packagecompiler unavailable: ";
+/// The line the tools script prints when it upgraded PackageCompiler (`old -> new`).
+pub const UPGRADED_LINE: &str = "[sysimg] packagecompiler upgraded: ";
+/// The line the tools script prints when an upgrade failed and the installed one stays.
+pub const NOT_UPGRADED_LINE: &str = "[sysimg] packagecompiler not upgraded: ";
 
 impl ToolsEnv {
     /// The tools environment for a source and julia in a store.
@@ -99,6 +147,7 @@ impl ToolsEnv {
         ToolsEnv {
             dir: store.root.join("tools").join(source.dir_name(julia)),
             source,
+            upgrade_to: None,
         }
     }
 
@@ -109,9 +158,15 @@ impl ToolsEnv {
     }
 
     /// The Julia script that installs PackageCompiler into the environment (or instantiates
-    /// it again) and prints [`VERSION_LINE`] and the version; on failure it prints
-    /// [`UNAVAILABLE_LINE`] with Pkg's error and exits with status 3.
+    /// it again, or upgrades it to [`ToolsEnv::upgrade_to`]) and prints [`VERSION_LINE`] and
+    /// the version; on failure it prints [`UNAVAILABLE_LINE`] with Pkg's error and exits with
+    /// status 3. A failed upgrade restores the environment's files and prints
+    /// [`NOT_UPGRADED_LINE`] with the reason.
     pub fn install_script(&self) -> String {
+        let newest = match (&self.source, &self.upgrade_to) {
+            (PackageCompilerSource::Newest, Some(v)) => string_literal(&v.to_string()),
+            _ => "nothing".to_string(),
+        };
         let (path, version) = match &self.source {
             PackageCompilerSource::Newest => ("nothing".to_string(), "nothing".to_string()),
             PackageCompilerSource::Version(v) => ("nothing".to_string(), string_literal(v)),
@@ -125,11 +180,28 @@ import Pkg
 const SYSIMG_TOOLS = {dir}
 const SYSIMG_PC_PATH = {path}
 const SYSIMG_PC_VERSION = {version}
-const SYSIMG_PC_UUID = Base.UUID("9b87118b-4619-50d2-8e1e-99f35a4d4d9d")
+const SYSIMG_PC_NEWEST = {newest}
+const SYSIMG_PC_UUID = Base.UUID({uuid})
 println(stdout, "[sysimg] phase: tools"); flush(stdout)
 try
     Pkg.activate(SYSIMG_TOOLS)
-    if haskey(Pkg.project().dependencies, "PackageCompiler")
+    installed = get(Pkg.project().dependencies, "PackageCompiler", nothing) === nothing ? nothing :
+        Pkg.dependencies()[SYSIMG_PC_UUID].version
+    if installed !== nothing && SYSIMG_PC_NEWEST !== nothing && installed < VersionNumber(SYSIMG_PC_NEWEST)
+        files = filter(isfile, [joinpath(SYSIMG_TOOLS, f) for f in ("Project.toml", "Manifest.toml")])
+        saved = Dict(f => read(f) for f in files)
+        try
+            Pkg.add(Pkg.PackageSpec(name = "PackageCompiler", uuid = SYSIMG_PC_UUID, version = SYSIMG_PC_NEWEST))
+            println(stdout, {upgraded_line}, installed, " -> ", SYSIMG_PC_NEWEST)
+        catch err
+            for (f, bytes) in saved
+                write(f, bytes)
+            end
+            println(stdout, {not_upgraded_line}, replace(sprint(showerror, err), '\n' => ' '))
+            Pkg.activate(SYSIMG_TOOLS)
+            Pkg.instantiate()
+        end
+    elseif installed !== nothing
         Pkg.instantiate()
     elseif SYSIMG_PC_PATH !== nothing
         Pkg.develop(Pkg.PackageSpec(path = SYSIMG_PC_PATH))
@@ -148,6 +220,9 @@ end
             dir = string_literal(&self.dir.to_string_lossy()),
             version_line = string_literal(VERSION_LINE),
             unavailable_line = string_literal(UNAVAILABLE_LINE),
+            uuid = string_literal(PACKAGECOMPILER_UUID),
+            upgraded_line = string_literal(UPGRADED_LINE),
+            not_upgraded_line = string_literal(NOT_UPGRADED_LINE),
         )
     }
 }

@@ -147,7 +147,7 @@ impl<'a, I: PackageIndex + ?Sized> Provider<'a, I> {
             Some(v) => Some(stdlib::stdlibs_for(v).ok_or_else(|| {
                 Error::invalid(
                     Location::file("<resolve request>"),
-                    format!("no standard-library table for Julia {v} (known: 1.6 and later)"),
+                    format!("no standard-library table for Julia {v} (known: 1.5 and later)"),
                 )
             })?),
         };

@@ -3,6 +3,7 @@
 use julia_env::check::{Finding, Report, Severity};
 use julia_env::environment::Environment;
 use sysimg::check::{check_image, this_host, Image, Thoroughness};
+use sysimg::extend::FixMode;
 use sysimg::launch::{environment_image, julia_version};
 use sysimg::spec::ImageSpec;
 
@@ -24,12 +25,13 @@ pub fn run(cli: &Cli, args: &ImageCheckArgs) -> Result<ExitCode, Failure> {
         Some(arg) => Some(Image::locate(arg, Some(&store))?),
         None => environment_image(&env, &spec, &store, host.julia.as_ref()).map(|(_, i)| i),
     };
-    let head = serde_json::json!({
+    let mut head = serde_json::json!({
         "project": env.project_file.display().to_string(),
         "image": image.as_ref().map(|i| i.file.display().to_string()),
         "id": image.as_ref().and_then(|i| i.record.as_ref()).map(|r| r.id.clone()),
         "julia": host.julia.as_ref().map(|j| j.path.display().to_string()),
         "host_cpu": host.cpu,
+        "extendability": null,
     });
     let mut report = match &image {
         Some(image) => check_image(image, Some(&env), &host, Thoroughness::FULL),
@@ -41,6 +43,34 @@ pub fn run(cli: &Cli, args: &ImageCheckArgs) -> Result<ExitCode, Failure> {
             )],
         },
     };
+    if let Some(record) = image.as_ref().and_then(|i| i.record.as_ref()) {
+        let outlook = super::extend::outlook(
+            &env,
+            Some(record),
+            FixMode::Baked,
+            host.julia.as_ref(),
+            args.outlook.extendability,
+            Some(&store),
+        );
+        match outlook {
+            Some(Ok(o)) => {
+                head["extendability"] = serde_json::to_value(&o).unwrap_or_default();
+                report.findings.push(Finding::new(
+                    Severity::Info,
+                    "extendability",
+                    format!(
+                        "with the image's versions held, {o} (`sysimg extendability` for more)"
+                    ),
+                ));
+            }
+            Some(Err(e)) => report.findings.push(Finding::new(
+                Severity::Info,
+                "extendability",
+                format!("cannot tell what can still be added: {e}"),
+            )),
+            None => {}
+        }
+    }
     if let Some(message) = julia_error {
         report
             .findings

@@ -4,13 +4,17 @@ use std::path::Path;
 
 use crate::output::{say, say_err};
 use julia_env::depot::Depots;
+use julia_env::environment::Environment;
 use julia_env::registry::{reachable_registries, tarballs_enabled, Registry};
 use julia_env::resolve::RegistryIndex;
 use julia_env::version::VersionNumber;
 use sysimg::check::Image;
-use sysimg::extend::{self, Addition, Candidate, Holding, Named};
+use sysimg::extend::{self, Addition, Candidate, FixMode, Holding, Named, Outlook};
+use sysimg::julia::JuliaInfo;
 use sysimg::launch::environment_image;
+use sysimg::record::ImageRecord;
 use sysimg::spec::ImageSpec;
+use sysimg::store::Store;
 
 use crate::cli::{Cli, HoldArgs};
 use crate::exit::{ExitCode, Failure};
@@ -27,22 +31,32 @@ fn failure(e: extend::ExtendError) -> Failure {
     }
 }
 
+/// The registries in the depots, with a warning for each one that could not be read.
+fn depot_registries() -> (Vec<Registry>, Vec<String>, Depots) {
+    let depots = Depots::from_env(None);
+    let tarballs = tarballs_enabled(
+        std::env::var("JULIA_PKG_SERVER").ok().as_deref(),
+        std::env::var("JULIA_PKG_UNPACK_REGISTRY").ok().as_deref(),
+    );
+    let (mut found, mut warnings) = (Vec::new(), Vec::new());
+    for r in reachable_registries(&depots.paths, tarballs) {
+        match r {
+            Ok(r) => found.push(r),
+            Err(e) => warnings.push(format!("skipping a registry: {e}")),
+        }
+    }
+    (found, warnings, depots)
+}
+
 /// The registries `--registry` names, else those in the depots.
 fn registries(paths: &[std::path::PathBuf]) -> Result<RegistryIndex, Failure> {
     let mut out = Vec::new();
     if paths.is_empty() {
-        let depots = Depots::from_env(None);
-        let tarballs = tarballs_enabled(
-            std::env::var("JULIA_PKG_SERVER").ok().as_deref(),
-            std::env::var("JULIA_PKG_UNPACK_REGISTRY").ok().as_deref(),
-        );
-        for r in reachable_registries(&depots.paths, tarballs) {
-            match r {
-                Ok(r) => out.push(r),
-                Err(e) => say_err!("warning: skipping a registry: {e}"),
-            }
+        let (found, warnings, depots) = depot_registries();
+        for w in warnings {
+            say_err!("warning: {w}");
         }
-        if out.is_empty() {
+        if found.is_empty() {
             return Err(Failure::bad_input(format!(
                 "no registry in the depots ({}); pass --registry PATH",
                 depots
@@ -53,6 +67,7 @@ fn registries(paths: &[std::path::PathBuf]) -> Result<RegistryIndex, Failure> {
                     .join(", ")
             )));
         }
+        out = found;
     }
     for p in paths {
         let r = if p.is_dir() {
@@ -69,6 +84,52 @@ fn registries(paths: &[std::path::PathBuf]) -> Result<RegistryIndex, Failure> {
         out.push(r?);
     }
     Ok(RegistryIndex::new(out))
+}
+
+/// The extendability note of `check` and `plan`: how many of the `n` most depended-upon
+/// packages of the depots' registries can still be added with `mode`'s packages held. `None`
+/// when `n` is 0 or the depots hold no registry; the error's text when it cannot be told.
+pub fn outlook(
+    env: &Environment,
+    image: Option<&ImageRecord>,
+    mode: FixMode,
+    julia: Option<&JuliaInfo>,
+    n: usize,
+    store: Option<&Store>,
+) -> Option<Result<Outlook, String>> {
+    if n == 0 {
+        return None;
+    }
+    let (found, _, _) = depot_registries();
+    if found.is_empty() {
+        return None;
+    }
+    let index = RegistryIndex::new(found);
+    let julia_version = resolve_julia_version(env, image, julia);
+    let outlook = Holding::new(env, image, Some(mode), julia_version)
+        .and_then(|holding| {
+            Outlook::of(
+                &index,
+                &holding,
+                n,
+                store.map(|s| s.root.join("cache")).as_deref(),
+            )
+        })
+        .map_err(|e| e.to_string());
+    Some(outlook)
+}
+
+/// The Julia version to resolve for, without `--julia-version`: the image's (it runs on
+/// nothing else), else the julia sysimg would run, else the Manifest's `julia_version`.
+fn resolve_julia_version(
+    env: &Environment,
+    image: Option<&ImageRecord>,
+    julia: Option<&JuliaInfo>,
+) -> Option<VersionNumber> {
+    image
+        .and_then(|r| VersionNumber::parse(&r.julia.version).ok())
+        .or_else(|| julia.and_then(|j| VersionNumber::parse(&j.version).ok()))
+        .or_else(|| env.manifest.as_ref().and_then(|m| m.julia_version.clone()))
 }
 
 /// The environment with what `hold` says is held.
@@ -103,10 +164,17 @@ fn holding(cli: &Cli, hold: &HoldArgs) -> Result<Holding, Failure> {
             VersionNumber::parse(v)
                 .map_err(|e| Failure::bad_input(format!("--julia-version `{v}`: {e}")))?,
         ),
-        None => image
-            .as_ref()
-            .and_then(|r| VersionNumber::parse(&r.julia.version).ok())
-            .or_else(|| env.manifest.as_ref().and_then(|m| m.julia_version.clone())),
+        None => {
+            // The julia is only asked when neither the image nor `--julia-version` says.
+            let julia = match image {
+                Some(_) => None,
+                None => super::store().ok().and_then(|store| {
+                    let spec = ImageSpec::for_project_dir(env.dir()).ok()?;
+                    super::julia(None, spec.julia.as_deref(), &store).ok()
+                }),
+            };
+            resolve_julia_version(&env, image.as_ref(), julia.as_ref())
+        }
     };
     Holding::new(&env, image.as_ref(), mode, julia_version).map_err(failure)
 }

@@ -30,7 +30,10 @@ pub fn run(cli: &Cli) -> Result<ExitCode, Failure> {
     match &cli.command {
         Command::Env(EnvCommand::Check(args)) => env::check(cli, args),
         Command::Env(EnvCommand::Show) => env::show(cli),
-        Command::Plan(args) => plan::plan(cli, args),
+        Command::Plan {
+            plan: args,
+            outlook,
+        } => plan::plan(cli, args, outlook),
         Command::Why {
             package,
             plan: args,

@@ -5,8 +5,10 @@ use julia_env::environment::Environment;
 use sysimg::plan::{plan_explaining, Plan, Role};
 use sysimg::spec::ImageSpec;
 
-use crate::cli::{Cli, PlanArgs};
+use crate::cli::{Cli, OutlookArgs, PlanArgs};
 use crate::exit::{ExitCode, Failure};
+use sysimg::extend::FixMode;
+use sysimg::spec::Policy;
 
 /// The environment's spec with the command-line overrides applied.
 pub fn spec_for(env: &Environment, args: &PlanArgs) -> Result<ImageSpec, Failure> {
@@ -39,9 +41,21 @@ fn plan_for(
     Ok((env, plan))
 }
 
-pub fn plan(cli: &Cli, args: &PlanArgs) -> Result<ExitCode, Failure> {
-    let (_env, plan) = plan_for(cli, args, None)?;
+pub fn plan(cli: &Cli, args: &PlanArgs, outlook: &OutlookArgs) -> Result<ExitCode, Failure> {
+    let (env, plan) = plan_for(cli, args, None)?;
     let count = |r: Role| plan.packages.iter().filter(|p| p.role == r).count();
+    // The pinned policy holds the pins: say whether the environment can still grow.
+    let outlook = match plan.policy {
+        Policy::Pinned => super::extend::outlook(
+            &env,
+            None,
+            FixMode::Pinned,
+            None,
+            outlook.extendability,
+            super::store().ok().as_ref(),
+        ),
+        _ => None,
+    };
     if cli.json {
         let mut v = serde_json::to_value(&plan).map_err(Failure::bad_input)?;
         v["summary"] = serde_json::json!({
@@ -52,6 +66,11 @@ pub fn plan(cli: &Cli, args: &PlanArgs) -> Result<ExitCode, Failure> {
             "excluded": count(Role::Excluded),
             "not_baked": count(Role::NotBaked),
         });
+        v["extendability"] = match &outlook {
+            Some(Ok(o)) => serde_json::to_value(o).unwrap_or_default(),
+            Some(Err(e)) => serde_json::json!({ "error": e }),
+            None => serde_json::Value::Null,
+        };
         super::print_json(&v);
         return Ok(ExitCode::Ok);
     }
@@ -102,6 +121,11 @@ pub fn plan(cli: &Cli, args: &PlanArgs) -> Result<ExitCode, Failure> {
         count(Role::Excluded),
         count(Role::NotBaked)
     );
+    match &outlook {
+        Some(Ok(o)) => say!("with these pins, {o}"),
+        Some(Err(e)) => say!("cannot tell what can still be added with these pins: {e}"),
+        None => {}
+    }
     Ok(ExitCode::Ok)
 }
 
