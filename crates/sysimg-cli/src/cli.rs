@@ -115,11 +115,24 @@ pub enum Command {
         #[command(flatten)]
         hold: HoldArgs,
     },
+    /// Every registered environment: its image, fresh or stale and why, what it learned, and
+    /// any background build running or failed.
+    Status,
+    /// What sysimg learned from the environment's sessions.
+    #[command(subcommand)]
+    Learn(LearnCommand),
     /// Print the git-tree-sha1 of a directory, as Pkg computes it.
     TreeHash {
         /// The directory.
         dir: PathBuf,
     },
+}
+
+/// `sysimg learn ...`.
+#[derive(Debug, Subcommand)]
+pub enum LearnCommand {
+    /// Sessions and statements learned, how many the current image holds, how many are new.
+    Show,
 }
 
 /// `sysimg env ...`.
@@ -224,6 +237,14 @@ pub struct BuildArgs {
     /// Do nothing (and say nothing) when the store already holds the image.
     #[arg(long)]
     pub if_stale: bool,
+    /// Build the image of every registered environment (see `sysimg status`), not only the
+    /// current one; with `--if-stale`, exactly the stale ones.
+    #[arg(long)]
+    pub all: bool,
+    /// Run as the background build `run --on-stale background` starts: one per environment
+    /// at a time, its outcome left for the next start.
+    #[arg(long, hide = true)]
+    pub background: bool,
     /// The PackageCompiler to build with: a version (`1.4.1`) or a local checkout's path.
     /// Default: `SYSIMG_PACKAGECOMPILER`, the spec's `packagecompiler`, else the newest release
     /// Pkg can install for the julia.
@@ -276,6 +297,10 @@ pub struct LaunchArgs {
 pub struct RunArgs {
     #[command(flatten)]
     pub launch: LaunchArgs,
+    /// Learn from this session: julia writes what it compiles to a trace in the store
+    /// (also `learn = true` in Sysimage.toml, or SYSIMG_LEARN=1), and later builds bake it.
+    #[arg(long)]
+    pub learn: bool,
     /// Arguments for julia (after `--`).
     #[arg(last = true, value_name = "ARGS")]
     pub args: Vec<std::ffi::OsString>,

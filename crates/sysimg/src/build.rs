@@ -9,6 +9,7 @@
 //! place only when whole, under an exclusive per-id lock: a second build of the same id waits
 //! and reuses the first one's image.
 
+use std::collections::HashSet;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -22,6 +23,8 @@ use julia_env::edit::ManifestEditor;
 use julia_env::environment::Environment;
 use julia_env::ids::TreeHash;
 use julia_env::platform::Platform;
+use julia_env::version::VersionNumber;
+use sha2::{Digest, Sha256};
 use julia_env::{Error, Location};
 
 use crate::julia::JuliaInfo;
@@ -186,8 +189,52 @@ pub fn sideload_dir(store: &Store, id: &str) -> PathBuf {
     store.root.join("sideload").join(id)
 }
 
+/// The learned statements a build of this request bakes, when the environment has compile
+/// traces: the traces merged ([`crate::learn::merge`], filtered to the baked packages, Base,
+/// Core and the julia's standard libraries, capped by `learn_max_statements`). While they hold
+/// fewer than `learn_rebuild_after` statements the registered image lacks, that image's own
+/// `learned.jl` is used again, so the id (and the image) stays until learning is worth a
+/// rebuild.
+pub fn learned_input(req: &BuildRequest<'_>) -> Option<String> {
+    let traces = crate::learn::Traces::of(req.store, &req.env.project_file);
+    let files: Vec<PathBuf> = traces.sessions().into_iter().map(|(p, _)| p).collect();
+    if files.is_empty() {
+        return None;
+    }
+    let mut modules: HashSet<String> = req.plan.baked().map(|p| p.name.clone()).collect();
+    if let Some(stdlibs) = VersionNumber::parse(&req.julia.version)
+        .ok()
+        .and_then(|v| julia_env::stdlib::stdlibs_for(&v))
+    {
+        modules.extend(stdlibs.iter().map(|s| s.name.to_string()));
+    }
+    let fresh = crate::learn::merge(&files, &modules, req.spec.learn_max_statements);
+    let previous = req
+        .store
+        .registered(&req.env.project_file)
+        .map(|e| req.store.image_dir(&e.image).join(crate::learn::LEARNED_FILE))
+        .and_then(|f| std::fs::read_to_string(f).ok());
+    if let Some(previous) = previous {
+        let held: HashSet<&str> = previous.lines().collect();
+        let new = fresh
+            .statements
+            .iter()
+            .filter(|(s, _)| !held.contains(s.as_str()))
+            .count();
+        if new < req.spec.learn_rebuild_after.max(1) {
+            return Some(previous);
+        }
+    }
+    (!fresh.statements.is_empty()).then(|| fresh.text())
+}
+
 /// The record a build of this request produces (its id decides where the image lives).
 pub fn planned_record(req: &BuildRequest<'_>) -> Result<ImageRecord, Error> {
+    planned_record_with(req, learned_input(req).as_deref())
+}
+
+/// [`planned_record`] with the learned statements already read.
+fn planned_record_with(req: &BuildRequest<'_>, learned: Option<&str>) -> Result<ImageRecord, Error> {
     let dir = req.env.dir();
     let hash_files = |files: &[String]| -> Result<Vec<InputFile>, Error> {
         files
@@ -233,6 +280,10 @@ pub fn planned_record(req: &BuildRequest<'_>) -> Result<ImageRecord, Error> {
             precompile_execution_files: hash_files(&req.spec.precompile_execution_files)?,
             precompile_statements_files: hash_files(&req.spec.precompile_statements_files)?,
             preferences: hash_files(&preference_files(dir))?,
+            learned: learned.map(|text| InputFile {
+                path: crate::learn::LEARNED_FILE.into(),
+                sha256: hex::encode(Sha256::digest(text.as_bytes())),
+            }),
             packagecompiler: None,
         },
         image_file: image_file_name(req.julia),
@@ -354,12 +405,16 @@ pub fn write_workspace(
         .iter()
         .map(abs)
         .collect();
-    let statements: Vec<String> = req
+    let mut statements: Vec<String> = req
         .spec
         .precompile_statements_files
         .iter()
         .map(abs)
         .collect();
+    let learned = dir.join(crate::learn::LEARNED_FILE);
+    if record.build.learned.is_some() && learned.is_file() {
+        statements.push(learned.to_string_lossy().into_owned());
+    }
     let script = build_script(&BuildScript {
         image_id: &record.id,
         tools_env: &tools.dir.to_string_lossy(),
@@ -617,7 +672,8 @@ pub fn build(
     for w in warnings(req) {
         on_event(BuildEvent::Warning(w));
     }
-    let mut record = planned_record(req)?;
+    let learned = learned_input(req);
+    let mut record = planned_record_with(req, learned.as_deref())?;
     let store = req.store;
     let source = match &req.spec.packagecompiler {
         Some(v) => PackageCompilerSource::parse(v, req.env.dir())?,
@@ -679,6 +735,13 @@ pub fn build(
     // Side-loaded sources live outside the temporary directory: remove them unless the
     // image lands.
     let sideload_guard = RemoveOnDrop(Some(sideloaded.clone()));
+    if let Some(text) = &learned {
+        // Beside the image too: what it holds, for `learn show` and the next build.
+        for dir in [workspace.as_path(), tmp.path()] {
+            let file = dir.join(crate::learn::LEARNED_FILE);
+            std::fs::write(&file, text).map_err(io_err(&file))?;
+        }
+    }
     let build_jl = write_workspace(req, &record, &tools, &workspace)?;
     let output = tmp.path().join(&record.image.file);
     let status = run_julia(

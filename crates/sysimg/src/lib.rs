@@ -9,6 +9,7 @@ pub mod extend;
 pub mod julia;
 pub mod julia_code;
 pub mod kernel;
+pub mod learn;
 pub mod launch;
 pub mod plan;
 pub mod record;

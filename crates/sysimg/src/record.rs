@@ -103,6 +103,10 @@ pub struct BuildOptions {
     /// `JuliaLocalPreferences.toml`), copied into the build.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub preferences: Vec<InputFile>,
+    /// The statements learned from compile traces (`learned.jl` beside the image), when the
+    /// environment has traces.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub learned: Option<InputFile>,
     /// The PackageCompiler version that built the image (not an id input: it is known only
     /// once julia has installed it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -196,6 +200,9 @@ pub struct IdInputs<'a> {
     /// other ids are unchanged).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     path_sources: Vec<(&'a Uuid, &'a str)>,
+    /// The learned statements' SHA-256 (absent without, so other ids are unchanged).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    learned: Option<&'a str>,
 }
 
 /// The inputs of a record that are not in the plan.
@@ -322,6 +329,7 @@ impl ImageRecord {
                 .iter()
                 .map(|f| f.sha256.as_str())
                 .collect(),
+            learned: self.build.learned.as_ref().map(|f| f.sha256.as_str()),
             path_sources: {
                 let mut v: Vec<_> = self
                     .packages

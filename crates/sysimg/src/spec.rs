@@ -103,6 +103,9 @@ pub enum OnStale {
     Build,
     /// Run with the stale image anyway.
     Ignore,
+    /// Start a detached, low-priority build and run now with the best image that is still
+    /// correct (else the default one); the next start uses the new image.
+    Background,
 }
 
 impl FromStr for OnStale {
@@ -113,8 +116,9 @@ impl FromStr for OnStale {
             "fail" => Ok(OnStale::Fail),
             "build" => Ok(OnStale::Build),
             "ignore" => Ok(OnStale::Ignore),
+            "background" => Ok(OnStale::Background),
             other => Err(format!(
-                "unknown on_stale `{other}` (expected warn, fail, build or ignore)"
+                "unknown on_stale `{other}` (expected warn, fail, build, background or ignore)"
             )),
         }
     }
@@ -156,7 +160,20 @@ pub struct ImageSpec {
     /// `packagecompiler`: the PackageCompiler to build with: a version (`"1.4.1"`) or the path
     /// of a local checkout; default: the newest release Pkg can install for the julia.
     pub packagecompiler: Option<String>,
+    /// `learn`: `sysimg run` records what julia compiles, and builds bake it.
+    pub learn: bool,
+    /// `learn_max_statements`: the most learned statements a build bakes (most frequent first).
+    pub learn_max_statements: usize,
+    /// `learn_rebuild_after`: how many new learned statements make the image worth rebuilding
+    /// (a background rebuild with `on_stale = "background"`; `build` bakes them when there
+    /// are at least this many).
+    pub learn_rebuild_after: usize,
 }
+
+/// The default of `learn_max_statements`.
+pub const LEARN_MAX_STATEMENTS: usize = 20_000;
+/// The default of `learn_rebuild_after`.
+pub const LEARN_REBUILD_AFTER: usize = 50;
 
 const KEYS: &[&str] = &[
     "policy",
@@ -174,6 +191,9 @@ const KEYS: &[&str] = &[
     "sysimage_build_args",
     "on_stale",
     "packagecompiler",
+    "learn",
+    "learn_max_statements",
+    "learn_rebuild_after",
 ];
 
 impl ImageSpec {
@@ -181,6 +201,8 @@ impl ImageSpec {
     pub fn new() -> ImageSpec {
         ImageSpec {
             incremental: true,
+            learn_max_statements: LEARN_MAX_STATEMENTS,
+            learn_rebuild_after: LEARN_REBUILD_AFTER,
             ..ImageSpec::default()
         }
     }
@@ -240,6 +262,13 @@ impl ImageSpec {
                     .ok_or_else(|| Error::invalid(at(), format!("`{key}` must be true or false")))
             };
             let parsed = |e: String| Error::invalid(at(), e);
+            let count = || {
+                item.as_integer()
+                    .and_then(|n| usize::try_from(n).ok())
+                    .ok_or_else(|| {
+                        Error::invalid(at(), format!("`{key}` must be a whole number, 0 or more"))
+                    })
+            };
             match key {
                 "policy" => spec.policy = string()?.parse().map_err(parsed)?,
                 "packages" => spec.packages = Some(list()?),
@@ -256,6 +285,9 @@ impl ImageSpec {
                 "sysimage_build_args" => spec.sysimage_build_args = list()?,
                 "on_stale" => spec.on_stale = string()?.parse().map_err(parsed)?,
                 "packagecompiler" => spec.packagecompiler = Some(string()?.to_string()),
+                "learn" => spec.learn = flag()?,
+                "learn_max_statements" => spec.learn_max_statements = count()?,
+                "learn_rebuild_after" => spec.learn_rebuild_after = count()?,
                 _ => unreachable!("every key in KEYS is handled"),
             }
         }

@@ -289,6 +289,13 @@ impl Store {
         self.root.join("envs").join(format!("{key}.json"))
     }
 
+    /// The key of an environment in the store (its index entry is `envs/<key>.json`, its
+    /// compile traces `learn/<key>/`): a hash of the project file's canonical path.
+    pub fn env_key(&self, project: &Path) -> String {
+        let project = std::fs::canonicalize(project).unwrap_or_else(|_| project.to_path_buf());
+        hex::encode(&Sha256::digest(path_bytes(&project))[..16])
+    }
+
     /// Records that the environment of `project` uses image `id`.
     pub fn register(&self, project: &Path, id: &str) -> Result<()> {
         let project = std::fs::canonicalize(project).unwrap_or_else(|_| project.to_path_buf());

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use julia_env::environment::Environment;
 use sysimg::build::{build, BuildError, BuildEvent, BuildOutcome, BuildRequest};
 use sysimg::plan::make_plan;
+use sysimg::learn::{BackgroundOutcome, Traces};
 use sysimg::spec::ImageSpec;
 
 use crate::cli::{BuildArgs, Cli};
@@ -17,13 +18,77 @@ use crate::exit::{ExitCode, Failure};
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
 pub fn run(cli: &Cli, args: &BuildArgs) -> Result<ExitCode, Failure> {
-    // The julia first: its version picks the manifest it will use (`Manifest-v1.X.toml`), the
-    // same one `run` and `check` read.
-    let project_file = super::project_file(cli)?;
-    let project_dir = project_file.parent().unwrap_or(std::path::Path::new("."));
+    if !args.all {
+        return build_one(cli, args, &super::project_file(cli)?);
+    }
+    // Every registered environment, one after another; a failure does not stop the others.
     let store = super::store()?;
+    let mut code = ExitCode::Ok;
+    for entry in store.live_registrations()? {
+        let project_file = entry.project_path();
+        if let Err(f) = build_one(cli, args, &project_file) {
+            say_err!("error: {}: {}", project_file.display(), f.message);
+            code = ExitCode::Problems;
+        }
+    }
+    Ok(code)
+}
+
+/// Builds one environment's image; as the background build of `run`, under the
+/// environment's background lock and leaving its outcome for the next start.
+fn build_one(
+    cli: &Cli,
+    args: &BuildArgs,
+    project_file: &std::path::Path,
+) -> Result<ExitCode, Failure> {
+    let store = super::store()?;
+    let _background = match args.background {
+        true => {
+            let key = format!("background-{}", store.env_key(project_file));
+            match store.try_lock_exclusive(&key)? {
+                Some(lock) => Some(lock),
+                None => return Ok(ExitCode::Ok), // another one is at it
+            }
+        }
+        false => None,
+    };
+    let result = build_inner(cli, args, project_file, &store);
+    if args.background {
+        let outcome = BackgroundOutcome {
+            status: match &result {
+                Ok((_, true)) => "built",
+                Ok((_, false)) => "reused",
+                Err(_) => "failed",
+            }
+            .into(),
+            id: result.as_ref().ok().map(|(id, _)| id.clone()),
+            log: result.as_ref().err().map(|_| {
+                store
+                    .root
+                    .join("logs")
+                    .join(format!("background-{}.log", store.env_key(project_file)))
+                    .display()
+                    .to_string()
+            }),
+            manifest_sha256: super::launch::manifest_sha256(project_file),
+            reported: false,
+        };
+        let _ = outcome.write(&Traces::of(&store, project_file).background_file());
+    }
+    result.map(|_| ExitCode::Ok)
+}
+
+/// The build itself: the image id, and whether it was built (not reused).
+fn build_inner(
+    cli: &Cli,
+    args: &BuildArgs,
+    project_file: &std::path::Path,
+    store: &sysimg::store::Store,
+) -> Result<(String, bool), Failure> {
+    let project_file = project_file.to_path_buf();
+    let project_dir = project_file.parent().unwrap_or(std::path::Path::new("."));
     let julia_key = ImageSpec::for_project_dir(project_dir)?.julia;
-    let julia = super::julia(args.julia.as_deref(), julia_key.as_deref(), &store)?;
+    let julia = super::julia(args.julia.as_deref(), julia_key.as_deref(), store)?;
     let version = julia_env::version::VersionNumber::parse(&julia.version).ok();
     let env = Environment::load(&project_file, version.as_ref())?;
     let mut spec = super::plan::spec_for(&env, &args.plan)?;
@@ -37,7 +102,7 @@ pub fn run(cli: &Cli, args: &BuildArgs) -> Result<ExitCode, Failure> {
         spec: &spec,
         plan: &plan,
         julia: &julia,
-        store: &store,
+        store,
         force: args.force,
     };
     let outcome = build_showing_progress(&req, !cli.json)?;
@@ -61,7 +126,7 @@ pub fn run(cli: &Cli, args: &BuildArgs) -> Result<ExitCode, Failure> {
     } else if !args.if_stale {
         say!("image {} is up to date ({})", record.id, dir.display());
     }
-    Ok(ExitCode::Ok)
+    Ok((record.id.clone(), built))
 }
 
 /// Builds (or reuses) an image, with a progress display on a terminal's stderr when `show`.

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use sysimg::check::{this_host, Host, Image};
 use sysimg::julia::JuliaInfo;
 use sysimg::launch::{decide, judge, julia_args as image_args, Verdict};
+use sysimg::learn::{modules_of, summarize, BackgroundOutcome, Traces};
 use sysimg::spec::{ImageSpec, OnStale};
 use sysimg::store::{IdLock, Store};
 
@@ -18,6 +19,8 @@ use crate::exit::{ExitCode, Failure};
 struct Launch {
     julia: JuliaInfo,
     project_file: PathBuf,
+    /// The spec's `learn`.
+    learn: bool,
     /// The image and its id (`None`: julia's default sysimage).
     image: Option<(PathBuf, Option<String>)>,
     store: Store,
@@ -33,14 +36,31 @@ fn prepare(cli: &Cli, args: &LaunchArgs) -> Result<Launch, Failure> {
     };
     let store = super::store()?;
     let julia = super::julia(args.julia.as_deref(), spec.julia.as_deref(), &store)?;
+    if on_stale == OnStale::Background {
+        report_background_failure(&store, &project_file);
+    }
     let host = this_host(Some(julia.clone()));
     let verdict = match &args.image {
         Some(arg) => verdict_for(arg, &project_file, &store, &host)?,
         None => decide(&project_file, &store, &host),
     };
     let image = match verdict {
-        Verdict::Fresh { id, image } => Some((image, Some(id))),
+        Verdict::Fresh { id, image } => {
+            if on_stale == OnStale::Background && learning_on(spec.learn, false) {
+                rebuild_if_learned_enough(&store, &project_file, &spec, &id, &julia);
+            }
+            Some((image, Some(id)))
+        }
         stale => match on_stale {
+            OnStale::Background => {
+                let started = start_background_build(&store, &project_file, &julia);
+                say_err!(
+                    "sysimg: warning: {}; {}; starting julia with its default sysimage",
+                    why(&stale),
+                    started
+                );
+                None
+            }
             OnStale::Ignore => match stale {
                 Verdict::Stale { id, image, .. } if image.is_file() => Some((image, Some(id))),
                 _ => None,
@@ -76,9 +96,143 @@ fn prepare(cli: &Cli, args: &LaunchArgs) -> Result<Launch, Failure> {
     Ok(Launch {
         julia,
         project_file,
+        learn: spec.learn,
         image,
         store,
     })
+}
+
+/// Whether this session is traced: `--learn`, `SYSIMG_LEARN=1`, or the spec's `learn`
+/// (`SYSIMG_LEARN=0` turns the spec's off).
+fn learning_on(spec_learn: bool, flag: bool) -> bool {
+    match std::env::var("SYSIMG_LEARN").ok().as_deref() {
+        _ if flag => true,
+        Some("1") | Some("true") => true,
+        Some("0") | Some("false") => false,
+        _ => spec_learn,
+    }
+}
+
+/// When sessions have been traced since the last count, counts the learned statements the
+/// image `id` lacks, and starts a background rebuild when there are `learn_rebuild_after` of
+/// them. (The traces are merged once per new session, not at every start.)
+fn rebuild_if_learned_enough(
+    store: &Store,
+    project_file: &Path,
+    spec: &ImageSpec,
+    id: &str,
+    julia: &JuliaInfo,
+) {
+    let traces = Traces::of(store, project_file);
+    let stamp = traces.checked_stamp();
+    if traces.sessions_since(&stamp).is_empty() {
+        return;
+    }
+    let dir = store.image_dir(id);
+    let record_file = dir.join(sysimg::record::RECORD_FILE);
+    let Ok(record) = sysimg::record::ImageRecord::read(&record_file) else {
+        return;
+    };
+    let summary = summarize(&traces, Some(&dir), &modules_of(&record));
+    let _ = std::fs::create_dir_all(&traces.dir);
+    let _ = std::fs::write(&stamp, b"");
+    if summary.new >= spec.learn_rebuild_after.max(1) {
+        let started = start_background_build(store, project_file, julia);
+        say_err!("sysimg: learned {} new statements; {started}", summary.new);
+    }
+}
+
+/// Tells, once, that the last background build failed, and where its log is.
+fn report_background_failure(store: &Store, project_file: &Path) {
+    let file = Traces::of(store, project_file).background_file();
+    if let Some(mut outcome) = BackgroundOutcome::read(&file) {
+        if outcome.status == "failed" && !outcome.reported {
+            say_err!(
+                "sysimg: warning: the background build of image {} failed; its log: {}",
+                outcome.id.as_deref().unwrap_or("?"),
+                outcome.log.as_deref().unwrap_or("?")
+            );
+            outcome.reported = true;
+            let _ = outcome.write(&file);
+        }
+    }
+}
+
+/// Starts `sysimg build --if-stale --background` for the environment, detached (its own
+/// session, `nice`d, its output in `<store>/logs/background-<key>.log`), unless one is
+/// running or the last one failed on this same Manifest. Says what it did.
+fn start_background_build(store: &Store, project_file: &Path, julia: &JuliaInfo) -> String {
+    let key = store.env_key(project_file);
+    match store.try_lock_exclusive(&format!("background-{key}")) {
+        Ok(Some(_free)) => {} // released at once: the build takes it
+        Ok(None) => return "a background build is already running".into(),
+        Err(e) => return format!("no background build ({e})"),
+    }
+    let traces = Traces::of(store, project_file);
+    if let Some(o) = BackgroundOutcome::read(&traces.background_file()) {
+        if o.status == "failed" && o.manifest_sha256 == manifest_sha256(project_file) {
+            return format!(
+                "the last background build failed and the Manifest has not changed since, so it \
+                 is not retried (log: {}; `sysimg build` retries)",
+                o.log.as_deref().unwrap_or("?")
+            );
+        }
+    }
+    let logs = store.root.join("logs");
+    let log = logs.join(format!("background-{key}.log"));
+    let spawned = std::fs::create_dir_all(&logs)
+        .and_then(|()| std::fs::File::create(&log))
+        .and_then(|out| {
+            let exe = std::env::current_exe()?;
+            let mut cmd = std::process::Command::new(exe);
+            cmd.arg("-p")
+                .arg(project_file)
+                .args(["build", "--if-stale", "--background", "--julia"])
+                .arg(&julia.path)
+                .stdin(std::process::Stdio::null())
+                .stdout(out.try_clone()?)
+                .stderr(out);
+            detach(&mut cmd);
+            // The process spawned exits at once, leaving the build to its own child.
+            cmd.spawn()?.wait()
+        });
+    match spawned {
+        Ok(_) => format!("rebuilding it in the background (log: {})", log.display()),
+        Err(e) => format!("could not start a background build: {e}"),
+    }
+}
+
+/// The SHA-256 of the environment's Manifest (a failed background build is retried only
+/// when it changes).
+pub fn manifest_sha256(project_file: &Path) -> Option<String> {
+    let env = julia_env::environment::Environment::load(project_file, None).ok()?;
+    sysimg::record::file_sha256(&env.manifest_file).ok()
+}
+
+/// Makes `cmd` a daemon: forked twice (so julia, which this process becomes, never has it
+/// as a child to reap), in a session of its own (no terminal signals reach it), at low
+/// priority.
+fn detach(cmd: &mut std::process::Command) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        // SAFETY: only async-signal-safe calls (fork, _exit, setsid, nice) run between
+        // fork and exec.
+        unsafe {
+            cmd.pre_exec(|| {
+                match libc::fork() {
+                    -1 => return Err(std::io::Error::last_os_error()),
+                    0 => {}
+                    _ => libc::_exit(0),
+                }
+                libc::setsid();
+                libc::nice(10);
+                Ok(())
+            });
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = cmd;
 }
 
 /// The verdict on an image given with `--image`: judged like the registered one, but never
@@ -211,6 +365,17 @@ pub fn run(cli: &Cli, args: &RunArgs) -> Result<ExitCode, Failure> {
     // A linked or aliased juliaup channel's own arguments come first, as juliaup puts them.
     let mut argv: Vec<OsString> = launch.julia.args.iter().map(OsString::from).collect();
     argv.extend(image_args(image, &launch.project_file));
+    if learning_on(launch.learn, args.learn) {
+        // julia writes the trace itself; sysimg only names the file.
+        match Traces::of(&launch.store, &launch.project_file).new_session() {
+            Ok(trace) => {
+                let mut arg = OsString::from("--trace-compile=");
+                arg.push(trace);
+                argv.push(arg);
+            }
+            Err(e) => say_err!("sysimg: warning: not learning from this session: {e}"),
+        }
+    }
     argv.extend(args.args.iter().cloned());
     exec(&launch.julia.path, &argv, lock)
 }

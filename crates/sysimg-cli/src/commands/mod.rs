@@ -6,6 +6,7 @@ mod check;
 mod env;
 mod extend;
 mod kernel;
+mod learn;
 mod launch;
 mod plan;
 mod shell;
@@ -22,7 +23,7 @@ use julia_env::check::{Report, Severity};
 use sysimg::julia::{find_julia, probe, JuliaChoice, JuliaInfo};
 use sysimg::store::Store;
 
-use crate::cli::{Cli, Command, EnvCommand, KernelCommand};
+use crate::cli::{Cli, Command, EnvCommand, KernelCommand, LearnCommand};
 use crate::exit::{ExitCode, Failure};
 
 /// Runs the parsed command line.
@@ -55,6 +56,8 @@ pub fn run(cli: &Cli) -> Result<ExitCode, Failure> {
         Command::ShellInit { shell } => shell::init(*shell),
         Command::Completions { shell } => shell::completions(*shell),
         Command::TreeHash { dir } => tree_hash::run(cli, dir),
+        Command::Status => learn::status(cli),
+        Command::Learn(LearnCommand::Show) => learn::show(cli),
         Command::CanAdd { packages, hold } => extend::can_add(cli, packages, hold),
         Command::Extendability { top, from, hold } => {
             extend::extendability(cli, *top, from.as_deref(), hold)

@@ -145,9 +145,18 @@ pub fn gc(cli: &Cli, dry_run: bool, keep_days: u64) -> Result<ExitCode, Failure>
         Duration::from_secs(keep_days.saturating_mul(86_400)),
         dry_run,
     )?;
+    let traces = sysimg::learn::orphaned_traces(&store, dry_run);
     if cli.json {
-        super::print_json(&serde_json::json!({"dry_run": dry_run, "images": decisions}));
+        super::print_json(&serde_json::json!({
+            "dry_run": dry_run,
+            "images": decisions,
+            "traces": traces.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
+        }));
     } else {
+        for t in &traces {
+            let verb = if dry_run { "would remove" } else { "removed" };
+            say!("{verb} the compile traces of an environment that is gone: {}", t.display());
+        }
         for d in &decisions {
             let verb = match (d.remove, dry_run) {
                 (true, true) => "would remove",

@@ -1,0 +1,146 @@
+//! `sysimg learn show` and `sysimg status`: what sessions taught, and the state of every
+//! registered environment's image.
+
+use std::path::{Path, PathBuf};
+
+use crate::output::say;
+use sysimg::check::this_host;
+use sysimg::launch::{decide, Verdict};
+use sysimg::learn::{modules_of, summarize, BackgroundOutcome, Summary, Traces};
+use sysimg::record::ImageRecord;
+use sysimg::spec::ImageSpec;
+use sysimg::record::RECORD_FILE;
+use sysimg::store::Store;
+
+use crate::cli::Cli;
+use crate::exit::{ExitCode, Failure};
+
+/// The learning summary of an environment against the image registered for it.
+fn learned(store: &Store, project_file: &Path) -> (Summary, Option<String>) {
+    let traces = Traces::of(store, project_file);
+    let image = store.registered(project_file).map(|e| e.image);
+    let dir = image.as_ref().map(|id| store.image_dir(id));
+    let record = dir
+        .as_ref()
+        .and_then(|d| ImageRecord::read(&d.join(RECORD_FILE)).ok());
+    let modules = record.as_ref().map(modules_of).unwrap_or_default();
+    (summarize(&traces, dir.as_deref(), &modules), image)
+}
+
+pub fn show(cli: &Cli) -> Result<ExitCode, Failure> {
+    let project_file = super::project_file(cli)?;
+    let store = super::store()?;
+    let (s, image) = learned(&store, &project_file);
+    let traces = Traces::of(&store, &project_file);
+    if cli.json {
+        super::print_json(&serde_json::json!({
+            "project": project_file.display().to_string(),
+            "traces": traces.dir.display().to_string(),
+            "image": image,
+            "sessions": s.sessions,
+            "statements": s.statements,
+            "dropped": s.dropped,
+            "held": s.held,
+            "new": s.new,
+        }));
+        return Ok(ExitCode::Ok);
+    }
+    say!(
+        "{} learned from {}: {} ({} dropped: Main, closures or modules the image lacks)",
+        project_file.display(),
+        super::counted(s.sessions, "session", "sessions"),
+        super::counted(s.statements, "statement", "statements"),
+        s.dropped
+    );
+    match image {
+        Some(id) => say!("image {id} holds {} of them; {} are new", s.held, s.new),
+        None => say!("no image is registered for this environment; all {} are new", s.new),
+    }
+    Ok(ExitCode::Ok)
+}
+
+/// The background build of an environment: running, failed (with its log), or nothing.
+fn background(store: &Store, project_file: &Path) -> (Option<&'static str>, Option<String>) {
+    let key = format!("background-{}", store.env_key(project_file));
+    if let Ok(None) = store.try_lock_exclusive(&key) {
+        return (Some("running"), None);
+    }
+    let outcome = BackgroundOutcome::read(&Traces::of(store, project_file).background_file());
+    match outcome {
+        Some(o) if o.status == "failed" => (Some("failed"), o.log),
+        _ => (None, None),
+    }
+}
+
+pub fn status(cli: &Cli) -> Result<ExitCode, Failure> {
+    let store = super::store()?;
+    let mut rows = Vec::new();
+    for entry in store.live_registrations()? {
+        let project_file: PathBuf = entry.project_path();
+        let dir = project_file.parent().unwrap_or(Path::new("."));
+        let spec = ImageSpec::for_project_dir(dir).ok();
+        let julia = super::julia(None, spec.as_ref().and_then(|s| s.julia.as_deref()), &store);
+        let host = this_host(julia.ok());
+        let (fresh, why) = match decide(&project_file, &store, &host) {
+            Verdict::Fresh { .. } => (true, Vec::new()),
+            Verdict::Stale { reasons, .. } => {
+                (false, reasons.into_iter().map(|r| r.message).collect())
+            }
+            Verdict::Missing { reason } => (false, vec![reason]),
+        };
+        let (learned, _) = learned(&store, &project_file);
+        let (build, log) = background(&store, &project_file);
+        rows.push(serde_json::json!({
+            "project": project_file.display().to_string(),
+            "image": entry.image,
+            "fresh": fresh,
+            "why": why,
+            "learned": learned,
+            "background": build,
+            "background_log": log,
+        }));
+    }
+    let stale = rows.iter().filter(|r| r["fresh"] == false).count();
+    if cli.json {
+        super::print_json(&serde_json::json!({ "environments": rows, "stale": stale }));
+    } else {
+        for r in &rows {
+            say!(
+                "{}  {}  {}",
+                r["project"].as_str().unwrap_or_default(),
+                r["image"].as_str().unwrap_or_default(),
+                if r["fresh"] == true { "fresh" } else { "stale" }
+            );
+            for w in r["why"].as_array().into_iter().flatten() {
+                say!("    {}", w.as_str().unwrap_or_default());
+            }
+            let l = &r["learned"];
+            if l["sessions"].as_u64().unwrap_or(0) > 0 {
+                say!(
+                    "    learned: {} sessions, {} statements, {} new",
+                    l["sessions"],
+                    l["statements"],
+                    l["new"]
+                );
+            }
+            match (r["background"].as_str(), r["background_log"].as_str()) {
+                (Some("running"), _) => say!("    a background build is running"),
+                (Some("failed"), log) => say!(
+                    "    the last background build failed (log: {})",
+                    log.unwrap_or("?")
+                ),
+                _ => {}
+            }
+        }
+        say!(
+            "{} registered, {} stale",
+            super::counted(rows.len(), "environment", "environments"),
+            stale
+        );
+    }
+    Ok(if stale == 0 {
+        ExitCode::Ok
+    } else {
+        ExitCode::Problems
+    })
+}

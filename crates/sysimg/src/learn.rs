@@ -1,0 +1,407 @@
+//! Learning from use: the compile traces julia writes itself (`--trace-compile=FILE`, one file
+//! per `sysimg run` session, kept in the store under the environment's key), merged into the
+//! precompile statements a build bakes into the image.
+//!
+//! ```text
+//! <store>/learn/<env key>/sessions/<nanos>-<pid>.jl   one session's trace (julia writes it)
+//! <store>/learn/<env key>/checked                     when the launcher last counted new statements
+//! <store>/learn/<env key>/background.json             the last background build's outcome
+//! <store>/<id>/learned.jl                             the statements an image was built with
+//! ```
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use regex::Regex;
+use sha2::{Digest, Sha256};
+
+use julia_env::version::VersionNumber;
+
+use crate::record::ImageRecord;
+use crate::store::Store;
+
+/// The sessions kept per environment; older traces are removed when a new session starts.
+pub const MAX_SESSIONS: usize = 100;
+/// The bytes of traces kept per environment (the newest sessions that fit).
+pub const MAX_TRACE_BYTES: u64 = 64 << 20;
+/// The file, in an image's directory, of the statements it was built with.
+pub const LEARNED_FILE: &str = "learned.jl";
+
+/// The traces of one environment.
+#[derive(Clone, Debug)]
+pub struct Traces {
+    /// `<store>/learn/<env key>`.
+    pub dir: PathBuf,
+}
+
+impl Traces {
+    /// The traces of the environment whose project file is `project`.
+    pub fn of(store: &Store, project: &Path) -> Traces {
+        Traces {
+            dir: store.root.join("learn").join(store.env_key(project)),
+        }
+    }
+
+    fn sessions_dir(&self) -> PathBuf {
+        self.dir.join("sessions")
+    }
+
+    /// The trace file for a new session (julia creates it), after making room: the oldest
+    /// sessions beyond [`MAX_SESSIONS`] or [`MAX_TRACE_BYTES`] are removed.
+    pub fn new_session(&self) -> std::io::Result<PathBuf> {
+        let dir = self.sessions_dir();
+        std::fs::create_dir_all(&dir)?;
+        let mut kept = self.sessions();
+        kept.reverse(); // newest first
+        let mut bytes = 0;
+        for (i, (path, len)) in kept.iter().enumerate() {
+            bytes += len;
+            if i + 1 >= MAX_SESSIONS || bytes > MAX_TRACE_BYTES {
+                let _ = std::fs::remove_file(path);
+            }
+        }
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0);
+        Ok(dir.join(format!("{nanos:024}-{}.jl", std::process::id())))
+    }
+
+    /// Every session's trace with its size, oldest first (names sort by start time).
+    pub fn sessions(&self) -> Vec<(PathBuf, u64)> {
+        let mut out: Vec<(PathBuf, u64)> = std::fs::read_dir(self.sessions_dir())
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter(|e| e.path().extension().is_some_and(|x| x == "jl"))
+            .map(|e| (e.path(), e.metadata().map(|m| m.len()).unwrap_or(0)))
+            .collect();
+        out.sort();
+        out
+    }
+
+    /// The sessions that started after `since` (a file's modification time; all of them when
+    /// it does not exist).
+    pub fn sessions_since(&self, since: &Path) -> Vec<PathBuf> {
+        let since = std::fs::metadata(since).and_then(|m| m.modified()).ok();
+        self.sessions()
+            .into_iter()
+            .map(|(p, _)| p)
+            .filter(|p| {
+                let modified = std::fs::metadata(p).and_then(|m| m.modified()).ok();
+                match (since, modified) {
+                    (Some(s), Some(m)) => m > s,
+                    _ => true,
+                }
+            })
+            .collect()
+    }
+
+    /// The stamp the launcher touches when it has counted the new statements.
+    pub fn checked_stamp(&self) -> PathBuf {
+        self.dir.join("checked")
+    }
+
+    /// The last background build's outcome.
+    pub fn background_file(&self) -> PathBuf {
+        self.dir.join("background.json")
+    }
+}
+
+/// Statements merged from traces: deduplicated, counted, filtered and capped.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Learned {
+    /// The sessions read.
+    pub sessions: usize,
+    /// The statements kept, most frequent first (ties in text order), with their counts.
+    pub statements: Vec<(String, usize)>,
+    /// Distinct statements dropped: they name `Main`, a closure or generated name, or a module
+    /// that is not Base, Core, a standard library or a baked package.
+    pub dropped: usize,
+    /// Distinct statements beyond the cap.
+    pub over_cap: usize,
+}
+
+impl Learned {
+    /// The file a build bakes: one statement a line, most frequent first.
+    pub fn text(&self) -> String {
+        let mut s = String::from("# Learned by sysimg from compile traces: most frequent first.\n");
+        for (statement, _) in &self.statements {
+            s.push_str(statement);
+            s.push('\n');
+        }
+        s
+    }
+
+    /// The SHA-256 of [`Learned::text`].
+    pub fn sha256(&self) -> String {
+        hex::encode(Sha256::digest(self.text().as_bytes()))
+    }
+}
+
+/// The statements of trace files, merged: counted over `files`, kept when
+/// [`statement_allowed`] with `modules`, most frequent first, at most `cap`.
+pub fn merge(files: &[PathBuf], modules: &HashSet<String>, cap: usize) -> Learned {
+    let mut counts: HashMap<String, usize> = HashMap::new();
+    let mut sessions = 0;
+    for f in files {
+        let Ok(text) = std::fs::read(f) else {
+            continue;
+        };
+        sessions += 1;
+        for line in String::from_utf8_lossy(&text).lines() {
+            let line = line.trim();
+            if line.starts_with("precompile(") && line.ends_with(')') {
+                *counts.entry(line.to_string()).or_default() += 1;
+            }
+        }
+    }
+    let (mut kept, mut dropped) = (Vec::new(), 0);
+    for (statement, count) in counts {
+        if statement_allowed(&statement, modules) {
+            kept.push((statement, count));
+        } else {
+            dropped += 1;
+        }
+    }
+    kept.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    let over_cap = kept.len().saturating_sub(cap);
+    kept.truncate(cap);
+    Learned {
+        sessions,
+        statements: kept,
+        dropped,
+        over_cap,
+    }
+}
+
+/// The statements of a learned file (an image's `learned.jl`).
+pub fn statements_of(file: &Path) -> BTreeSet<String> {
+    std::fs::read_to_string(file)
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| l.starts_with("precompile("))
+        .map(str::to_string)
+        .collect()
+}
+
+/// Whether a traced statement can be evaluated inside the image: every module it names at
+/// the top (`JSON` in `JSON.Parser.parse`) is Base, Core, or in `modules`, and it names no
+/// closure or generated function (`Symbol("#...")` on Julia 1.5, `var"#..."` later) and
+/// nothing of `Main`.
+///
+/// A regex over the statement's text, not a Julia parser: trace lines are Julia's own
+/// `repr` of a signature, and a statement this misreads is only dropped (or fails to
+/// precompile in the build, which PackageCompiler skips), never run.
+pub fn statement_allowed(statement: &str, modules: &HashSet<String>) -> bool {
+    static QUALIFIED: OnceLock<Regex> = OnceLock::new();
+    let re = QUALIFIED.get_or_init(|| {
+        Regex::new(r"(?:^|[^A-Za-z0-9_.!@])([A-Za-z_][A-Za-z0-9_!]*)\.[A-Za-z_#@(]")
+            .expect("valid regex")
+    });
+    if statement.contains("Symbol(\"#") || statement.contains("var\"#") {
+        return false;
+    }
+    re.captures_iter(statement).all(|c| {
+        let m = &c[1];
+        m == "Base" || m == "Core" || modules.contains(m)
+    })
+}
+
+/// The outcome of a background build, as the build leaves it for the next start.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct BackgroundOutcome {
+    /// `built`, `reused` or `failed`.
+    pub status: String,
+    /// The image id built (or that failed).
+    pub id: Option<String>,
+    /// The log to read when it failed.
+    pub log: Option<String>,
+    /// The Manifest's SHA-256 at the time: a failed build is not retried until it changes.
+    pub manifest_sha256: Option<String>,
+    /// Whether a start has told the user of the failure.
+    pub reported: bool,
+}
+
+impl BackgroundOutcome {
+    /// Reads the outcome the last background build left, if any.
+    pub fn read(path: &Path) -> Option<BackgroundOutcome> {
+        serde_json::from_slice(&std::fs::read(path).ok()?).ok()
+    }
+
+    /// Writes it (atomically).
+    pub fn write(&self, path: &Path) -> std::io::Result<()> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let text = serde_json::to_string_pretty(self).unwrap_or_default();
+        julia_env::edit::write_atomic(path, &text).map_err(std::io::Error::other)
+    }
+}
+
+/// The trace directories of environments that are gone (no index entry, or its project file
+/// no longer exists); removed unless `dry_run`.
+pub fn orphaned_traces(store: &Store, dry_run: bool) -> Vec<PathBuf> {
+    // A damaged index could be protecting any environment: then nothing is removed.
+    let Ok(registrations) = store.live_registrations() else {
+        return Vec::new();
+    };
+    let live: HashSet<String> = registrations
+        .iter()
+        .map(|e| store.env_key(&e.project_path()))
+        .collect();
+    let mut gone = Vec::new();
+    for e in std::fs::read_dir(store.root.join("learn")).into_iter().flatten().flatten() {
+        let key = e.file_name().to_string_lossy().into_owned();
+        if !live.contains(&key) {
+            if !dry_run {
+                let _ = std::fs::remove_dir_all(e.path());
+            }
+            gone.push(e.path());
+        }
+    }
+    gone.sort();
+    gone
+}
+
+/// The modules a learned statement of an image may name besides Base and Core: its baked
+/// packages and its Julia's standard libraries.
+pub fn modules_of(record: &ImageRecord) -> HashSet<String> {
+    let mut modules: HashSet<String> = record.packages.iter().map(|p| p.name.clone()).collect();
+    if let Some(stdlibs) = VersionNumber::parse(&record.julia.version)
+        .ok()
+        .and_then(|v| julia_env::stdlib::stdlibs_for(&v))
+    {
+        modules.extend(stdlibs.iter().map(|s| s.name.to_string()));
+    }
+    modules
+}
+
+/// What learning holds for an environment, against its image.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Summary {
+    /// Sessions traced.
+    pub sessions: usize,
+    /// Distinct statements the image could bake (filtered, before the cap).
+    pub statements: usize,
+    /// Distinct statements dropped by the filter.
+    pub dropped: usize,
+    /// How many of `statements` the image already holds.
+    pub held: usize,
+    /// How many it does not.
+    pub new: usize,
+}
+
+/// Merges the environment's traces and compares them with what the image in `image_dir`
+/// holds (its [`LEARNED_FILE`]).
+pub fn summarize(traces: &Traces, image_dir: Option<&Path>, modules: &HashSet<String>) -> Summary {
+    let files: Vec<PathBuf> = traces.sessions().into_iter().map(|(p, _)| p).collect();
+    let learned = merge(&files, modules, usize::MAX);
+    let held_set = image_dir
+        .map(|d| statements_of(&d.join(LEARNED_FILE)))
+        .unwrap_or_default();
+    let held = learned
+        .statements
+        .iter()
+        .filter(|(s, _)| held_set.contains(s))
+        .count();
+    Summary {
+        sessions: learned.sessions,
+        statements: learned.statements.len(),
+        dropped: learned.dropped,
+        held,
+        new: learned.statements.len() - held,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn modules(names: &[&str]) -> HashSet<String> {
+        names.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn statements_naming_only_known_modules_are_kept() {
+        // As Julia 1.5.3's --trace-compile writes them.
+        let m = modules(&["JSON", "DataStructures", "Dates"]);
+        for ok in [
+            "precompile(Tuple{typeof(JSON.Parser.parse), String})",
+            "precompile(Tuple{Type{DataStructures.OrderedDict{String, Int64}}})",
+            "precompile(Tuple{typeof(Base.getindex), Array{Float64, 1}, Int64})",
+            "precompile(Tuple{typeof(Dates.now)})",
+            "precompile(Tuple{typeof(Base.:(+)), Int64, Float64})",
+            "precompile(Tuple{typeof(Core.Compiler.eltype), Type{Array{Int64, 1}}})",
+            "precompile(Tuple{typeof(Base.show), Base.GenericIOBuffer{Array{UInt8, 1}}, Float64})",
+        ] {
+            assert!(statement_allowed(ok, &m), "{ok}");
+        }
+        for no in [
+            "precompile(Tuple{typeof(Main.work)})",
+            "precompile(Tuple{typeof(Base.map), Main.Foo, Array{Int64, 1}})",
+            "precompile(Tuple{getfield(JSON.Writer, Symbol(\"#show_json##kw\")), Int64})",
+            "precompile(Tuple{var\"#3#4\", Int64})",
+            "precompile(Tuple{typeof(Plots.plot), Int64})",
+            "precompile(Tuple{typeof(JSON.Parser.parse), Revise.Tracked})",
+        ] {
+            assert!(!statement_allowed(no, &m), "{no}");
+        }
+    }
+
+    #[test]
+    fn merging_counts_deduplicates_filters_and_caps() {
+        let t = tempfile::tempdir().unwrap();
+        let write = |name: &str, text: &str| {
+            let p = t.path().join(name);
+            std::fs::write(&p, text).unwrap();
+            p
+        };
+        let a = "precompile(Tuple{typeof(JSON.json), Int64})";
+        let b = "precompile(Tuple{typeof(Base.sum), Array{Int64, 1}})";
+        let c = "precompile(Tuple{typeof(Main.f)})";
+        let files = vec![
+            write("1.jl", &format!("{a}\n{b}\n{c}\n")),
+            write("2.jl", &format!("{b}\n")),
+            write("3.jl", &format!("{b}\n{a}\nnot a statement\n")),
+            t.path().join("missing.jl"),
+        ];
+        let m = modules(&["JSON"]);
+        let learned = merge(&files, &m, 10);
+        assert_eq!(learned.sessions, 3);
+        assert_eq!(
+            learned.statements,
+            vec![(b.to_string(), 3), (a.to_string(), 2)]
+        );
+        assert_eq!(learned.dropped, 1);
+        let capped = merge(&files, &m, 1);
+        assert_eq!(capped.statements, vec![(b.to_string(), 3)]);
+        assert_eq!(capped.over_cap, 1);
+        // The file a build bakes, and what an image's file holds.
+        let file = write("learned.jl", &learned.text());
+        assert_eq!(
+            statements_of(&file),
+            [a.to_string(), b.to_string()].into_iter().collect()
+        );
+        assert_eq!(learned.sha256().len(), 64);
+    }
+
+    #[test]
+    fn sessions_rotate() {
+        let t = tempfile::tempdir().unwrap();
+        let traces = Traces {
+            dir: t.path().to_path_buf(),
+        };
+        for i in 0..MAX_SESSIONS + 5 {
+            let f = traces.new_session().unwrap();
+            std::fs::write(&f, format!("precompile(Tuple{{typeof(Base.sum), Val{{{i}}}}})\n"))
+                .unwrap();
+        }
+        let kept = traces.sessions();
+        assert_eq!(kept.len(), MAX_SESSIONS);
+        // The newest is kept.
+        let newest = std::fs::read_to_string(&kept.last().unwrap().0).unwrap();
+        assert!(newest.contains(&format!("Val{{{}}}", MAX_SESSIONS + 4)), "{newest}");
+    }
+}
