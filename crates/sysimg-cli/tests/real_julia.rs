@@ -524,3 +524,50 @@ fn a_tools_upgrade_that_fails_keeps_the_installed_packagecompiler() {
         .collect();
     assert!(before == after, "the tools environment changed");
 }
+
+/// Learning on the real julia: three `sysimg run --learn` sessions of the DataStructures +
+/// JSON workload leave Julia 1.5.3's own `--trace-compile` traces in the store; `learn show`
+/// counts them; the learned build bakes them (the image's `learned.jl`, and an id of its own)
+/// and the image runs the workload.
+#[test]
+fn sessions_teach_the_image_what_they_compile() {
+    let Some((lab, _serial)) = lab("sessions_teach_the_image_what_they_compile") else {
+        return;
+    };
+    let env = lab.env_copy("learning");
+    std::fs::write(env.join("Sysimage.toml"), "learn = true\nlearn_rebuild_after = 1\n").unwrap();
+    let script = env.join("work.jl");
+    std::fs::write(&script, WORKLOAD).unwrap();
+    for _ in 0..3 {
+        let o = lab
+            .sysimg(&env, &["run", "--", script.to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}{}", out(&o), err(&o));
+    }
+    let o = lab.sysimg(&env, &["learn", "show", "--json"]).output().unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["sessions"], 3, "{v}");
+    // No image yet: every statement is new, and the filter (which needs the image's packages)
+    // keeps only Base, Core and standard-library ones; the build's filter knows the plan.
+    assert!(v["new"].as_u64().unwrap() > 0, "{v}");
+    let built = lab.build(&env, &[]);
+    let id = built["id"].as_str().unwrap();
+    assert_eq!(built["record"]["build"]["learned"]["path"], "learned.jl");
+    let learned = std::fs::read_to_string(lab.store.join(id).join("learned.jl")).unwrap();
+    let statements: Vec<&str> = learned.lines().filter(|l| l.starts_with("precompile(")).collect();
+    assert!(
+        statements.iter().any(|s| s.contains("JSON.")),
+        "no JSON statement learned:\n{learned}"
+    );
+    assert!(statements.iter().all(|s| !s.contains("Main.")), "{learned}");
+    eprintln!("learned {} statements from 3 sessions", statements.len());
+    let o = lab.sysimg(&env, &["learn", "show", "--json"]).output().unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["held"].as_u64().unwrap() as usize, statements.len(), "{v}");
+    let o = lab
+        .sysimg(&env, &["run", "--", script.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}{}", out(&o), err(&o));
+}

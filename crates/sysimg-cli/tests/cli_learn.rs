@@ -1,0 +1,260 @@
+//! Learning from use and background rebuilds, with the fake julia (which writes
+//! `FAKE_JULIA_TRACE` to the `--trace-compile` file, as julia writes its trace): `run --learn`,
+//! `learn show`, learned builds, `on_stale = "background"`, `status`, `build --all --if-stale`
+//! and `gc` of traces. The real julia's side is in `real_julia.rs`.
+
+mod common;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+use common::{err, fake_julia, out};
+
+const HOST_CPU: &str = "haswell:sse2,sse3,ssse3,sse4.1,sse4.2,popcnt,cx16,avx,avx2";
+const EXAMPLE: &str = "precompile(Tuple{typeof(Example.hello), String})";
+const DATES: &str = "precompile(Tuple{typeof(Dates.now)})";
+const MAIN: &str = "precompile(Tuple{typeof(Main.work)})";
+
+struct T {
+    _t: tempfile::TempDir,
+    dir: PathBuf,
+    julia: PathBuf,
+}
+
+impl T {
+    fn new(spec: &str) -> T {
+        let t = tempfile::tempdir().unwrap();
+        let dir = t.path().canonicalize().unwrap().join("env");
+        fs::create_dir_all(&dir).unwrap();
+        let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/hello");
+        for f in ["Project.toml", "Manifest.toml"] {
+            fs::copy(examples.join(f), dir.join(f)).unwrap();
+        }
+        fs::write(dir.join("Sysimage.toml"), spec).unwrap();
+        let julia = fake_julia(t.path());
+        T {
+            dir,
+            julia,
+            _t: t,
+        }
+    }
+
+    fn sysimg(&self, args: &[&str], extra: &[(&str, &str)]) -> Output {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_sysimg"));
+        cmd.arg("-p")
+            .arg(&self.dir)
+            .args(args)
+            .env_remove("JULIA_PROJECT")
+            .env_remove("SYSIMG_LEARN")
+            .env("JULIA", &self.julia)
+            .env("JULIA_DEPOT_PATH", self.dir.join("depot"))
+            .env("SYSIMG_STORE", self.store())
+            .env("SYSIMG_HOST_CPU", HOST_CPU)
+            .env("FAKE_JULIA_LOG", self.dir.join("julia-log"));
+        for (k, v) in extra {
+            cmd.env(k, v);
+        }
+        cmd.output().expect("sysimg runs")
+    }
+
+    fn store(&self) -> PathBuf {
+        self.dir.join("store")
+    }
+
+    fn json(&self, args: &[&str]) -> serde_json::Value {
+        let o = self.sysimg(args, &[]);
+        serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}{}", out(&o), err(&o)))
+    }
+
+    fn build(&self) -> serde_json::Value {
+        let o = self.sysimg(&["build", "--json"], &[]);
+        assert!(o.status.success(), "{}", err(&o));
+        serde_json::from_slice(&o.stdout).unwrap()
+    }
+
+    /// The argv of the newest `run` of the fake julia.
+    fn last_run_argv(&self) -> Vec<String> {
+        let log = self.dir.join("julia-log");
+        let mut runs: Vec<(std::time::SystemTime, PathBuf)> = fs::read_dir(&log)
+            .unwrap()
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".fullenv"))
+            .map(|e| (e.metadata().unwrap().modified().unwrap(), e.path()))
+            .collect();
+        runs.sort();
+        let argv = runs.last().unwrap().1.with_extension("argv");
+        fs::read_to_string(argv).unwrap().lines().map(String::from).collect()
+    }
+
+    fn run(&self, trace: &str, extra: &[(&str, &str)]) -> Output {
+        let mut env = vec![("FAKE_JULIA_TRACE", trace)];
+        env.extend_from_slice(extra);
+        self.sysimg(&["run", "--learn"], &env)
+    }
+}
+
+#[test]
+fn learned_statements_are_traced_counted_filtered_and_baked() {
+    let t = T::new("learn_rebuild_after = 1\n");
+    let first = t.build();
+    assert!(first["record"]["build"]["learned"].is_null());
+    // A session with learning: julia is told where to write its trace, in the store.
+    let o = t.run(&format!("{EXAMPLE}\n{MAIN}\n{DATES}\n"), &[]);
+    assert!(o.status.success(), "{}", err(&o));
+    let argv = t.last_run_argv();
+    let trace = argv
+        .iter()
+        .find_map(|a| a.strip_prefix("--trace-compile="))
+        .unwrap_or_else(|| panic!("{argv:?}"));
+    assert!(trace.starts_with(&t.store().join("learn").display().to_string()), "{trace}");
+    assert!(fs::read_to_string(trace).unwrap().contains(EXAMPLE));
+    // Without --learn, no trace.
+    t.sysimg(&["run"], &[]);
+    assert!(!t.last_run_argv().iter().any(|a| a.starts_with("--trace-compile")));
+    t.run(&format!("{EXAMPLE}\n"), &[]);
+    let v = t.json(&["learn", "show", "--json"]);
+    assert_eq!(v["sessions"], 2, "{v}");
+    assert_eq!(v["statements"], 2, "{v}");
+    assert_eq!(v["dropped"], 1, "{v}");
+    assert_eq!((&v["held"], &v["new"]), (&0.into(), &2.into()), "{v}");
+    // The build bakes them: a new id, the statements beside the image and in build.jl.
+    let second = t.build();
+    assert_ne!(first["id"], second["id"]);
+    assert_eq!(second["record"]["build"]["learned"]["path"], "learned.jl");
+    let learned = fs::read_to_string(
+        t.store()
+            .join(second["id"].as_str().unwrap())
+            .join("learned.jl"),
+    )
+    .unwrap();
+    // Most frequent first; Main's statement dropped.
+    let lines: Vec<&str> = learned.lines().filter(|l| l.starts_with("precompile")).collect();
+    assert_eq!(lines, [EXAMPLE, DATES], "{learned}");
+    let v = t.json(&["learn", "show", "--json"]);
+    assert_eq!((&v["held"], &v["new"]), (&2.into(), &0.into()), "{v}");
+    // Below the threshold, learning does not change the image.
+    fs::write(t.dir.join("Sysimage.toml"), "learn_rebuild_after = 5\n").unwrap();
+    t.run("precompile(Tuple{typeof(Example.hello), Int64})\n", &[]);
+    assert_eq!(t.build()["id"], second["id"]);
+}
+
+/// Waits for the background build's outcome file.
+fn background_outcome(t: &T) -> serde_json::Value {
+    let learn = t.store().join("learn");
+    let start = Instant::now();
+    loop {
+        let found = fs::read_dir(&learn)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path().join("background.json"))
+            .find(|p| p.is_file());
+        if let Some(p) = found {
+            if let Ok(v) = serde_json::from_slice::<serde_json::Value>(&fs::read(&p).unwrap()) {
+                return v;
+            }
+        }
+        assert!(start.elapsed() < Duration::from_secs(60), "no background build finished");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn a_stale_image_is_rebuilt_in_the_background_and_used_next_time() {
+    let t = T::new("on_stale = \"background\"\n");
+    // No image yet: julia starts at once with its default image, and a build starts.
+    let o = t.sysimg(&["run"], &[]);
+    assert!(o.status.success(), "{}", err(&o));
+    assert!(err(&o).contains("rebuilding it in the background"), "{}", err(&o));
+    assert!(!t.last_run_argv().iter().any(|a| a == "-J"), "{:?}", t.last_run_argv());
+    let outcome = background_outcome(&t);
+    assert_eq!(outcome["status"], "built", "{outcome}");
+    // The next start uses the new image.
+    let o = t.sysimg(&["run"], &[]);
+    assert!(o.status.success(), "{}", err(&o));
+    assert!(t.last_run_argv().iter().any(|a| a == "-J"), "{:?}", t.last_run_argv());
+    let v = t.json(&["status", "--json"]);
+    assert_eq!(v["environments"][0]["fresh"], true, "{v}");
+    assert_eq!(v["stale"], 0, "{v}");
+}
+
+#[test]
+fn a_failed_background_build_is_reported_once_and_not_retried() {
+    let t = T::new("on_stale = \"background\"\n");
+    let fail = [("FAKE_JULIA_MODE", "fail")];
+    let o = t.sysimg(&["run"], &fail);
+    assert!(o.status.success(), "{}", err(&o));
+    let outcome = background_outcome(&t);
+    assert_eq!(outcome["status"], "failed", "{outcome}");
+    // The log is the background build's own output, which names julia's log.
+    let log = outcome["log"].as_str().unwrap().to_string();
+    let text = fs::read_to_string(&log).unwrap();
+    let julia_log = text
+        .split_whitespace()
+        .find(|w| w.contains("-failed.log"))
+        .unwrap_or_else(|| panic!("{text}"));
+    let julia_log = julia_log.trim_matches(|c: char| c == '(' || c == ')' || c == ',');
+    assert!(fs::read_to_string(julia_log).unwrap().contains("boom"), "{text}");
+    // Reported at the next start, with its log; not retried on the same Manifest.
+    let o = t.sysimg(&["run"], &fail);
+    assert!(err(&o).contains("background build of image"), "{}", err(&o));
+    assert!(err(&o).contains(&log), "{}", err(&o));
+    assert!(err(&o).contains("not retried"), "{}", err(&o));
+    let o = t.sysimg(&["run"], &fail);
+    assert!(!err(&o).contains("background build of image"), "{}", err(&o));
+    let v = t.json(&["status", "--json"]);
+    assert_eq!(v["environments"].as_array().map(Vec::len), Some(0), "{v}");
+}
+
+#[test]
+fn status_and_build_all_rebuild_exactly_the_stale_environments() {
+    let a = T::new("");
+    let b = T::new("");
+    a.build();
+    // Both environments in one store: b's store is a's.
+    let store = a.store();
+    let build_b = Command::new(env!("CARGO_BIN_EXE_sysimg"))
+        .arg("-p")
+        .arg(&b.dir)
+        .args(["build", "--json"])
+        .env("JULIA", &b.julia)
+        .env("JULIA_DEPOT_PATH", b.dir.join("depot"))
+        .env("SYSIMG_STORE", &store)
+        .env("SYSIMG_HOST_CPU", HOST_CPU)
+        .env("FAKE_JULIA_LOG", b.dir.join("julia-log"))
+        .output()
+        .unwrap();
+    assert!(build_b.status.success(), "{}", err(&build_b));
+    let v = a.json(&["status", "--json"]);
+    assert_eq!(v["environments"].as_array().unwrap().len(), 2, "{v}");
+    assert_eq!(v["stale"], 0, "{v}");
+    // b's Manifest changes: it alone is stale, and build --all --if-stale rebuilds it alone.
+    let manifest = b.dir.join("Manifest.toml");
+    let text = fs::read_to_string(&manifest).unwrap();
+    assert!(text.contains("version = \"0.5.3\""));
+    fs::write(&manifest, text.replace("version = \"0.5.3\"", "version = \"0.5.4\"")).unwrap();
+    let o = a.sysimg(&["status"], &[]);
+    assert_eq!(o.status.code(), Some(1), "{}", out(&o));
+    assert!(out(&o).contains("2 environments registered, 1 stale"), "{}", out(&o));
+    let builds = |t: &T| {
+        fs::read_to_string(t.dir.join("julia-log/builds"))
+            .map(|s| s.lines().count())
+            .unwrap_or(0)
+    };
+    let (a_before, b_before) = (builds(&a), builds(&b));
+    let o = a.sysimg(&["build", "--all", "--if-stale"], &[("FAKE_JULIA_LOG", b.dir.join("julia-log").to_str().unwrap())]);
+    assert!(o.status.success(), "{}", err(&o));
+    assert_eq!(builds(&a), a_before);
+    assert_eq!(builds(&b), b_before + 1);
+    assert_eq!(a.json(&["status", "--json"])["stale"], 0);
+    // Traces of an environment that is gone are collected.
+    b.sysimg(&["run", "--learn"], &[("SYSIMG_STORE", store.to_str().unwrap())]);
+    fs::remove_file(b.dir.join("Project.toml")).unwrap();
+    let v = a.json(&["gc", "--dry-run", "--json"]);
+    assert_eq!(v["traces"].as_array().unwrap().len(), 1, "{v}");
+    let v = a.json(&["gc", "--json"]);
+    assert_eq!(v["traces"].as_array().unwrap().len(), 1, "{v}");
+    assert_eq!(fs::read_dir(store.join("learn")).unwrap().count(), 0);
+}
