@@ -34,11 +34,7 @@ impl T {
         }
         fs::write(dir.join("Sysimage.toml"), spec).unwrap();
         let julia = fake_julia(t.path());
-        T {
-            dir,
-            julia,
-            _t: t,
-        }
+        T { dir, julia, _t: t }
     }
 
     fn sysimg(&self, args: &[&str], extra: &[(&str, &str)]) -> Output {
@@ -85,7 +81,11 @@ impl T {
             .collect();
         runs.sort();
         let argv = runs.last().unwrap().1.with_extension("argv");
-        fs::read_to_string(argv).unwrap().lines().map(String::from).collect()
+        fs::read_to_string(argv)
+            .unwrap()
+            .lines()
+            .map(String::from)
+            .collect()
     }
 
     fn run(&self, trace: &str, extra: &[(&str, &str)]) -> Output {
@@ -108,11 +108,17 @@ fn learned_statements_are_traced_counted_filtered_and_baked() {
         .iter()
         .find_map(|a| a.strip_prefix("--trace-compile="))
         .unwrap_or_else(|| panic!("{argv:?}"));
-    assert!(trace.starts_with(&t.store().join("learn").display().to_string()), "{trace}");
+    assert!(
+        trace.starts_with(&t.store().join("learn").display().to_string()),
+        "{trace}"
+    );
     assert!(fs::read_to_string(trace).unwrap().contains(EXAMPLE));
     // Without --learn, no trace.
     t.sysimg(&["run"], &[]);
-    assert!(!t.last_run_argv().iter().any(|a| a.starts_with("--trace-compile")));
+    assert!(!t
+        .last_run_argv()
+        .iter()
+        .any(|a| a.starts_with("--trace-compile")));
     t.run(&format!("{EXAMPLE}\n"), &[]);
     let v = t.json(&["learn", "show", "--json"]);
     assert_eq!(v["sessions"], 2, "{v}");
@@ -130,7 +136,10 @@ fn learned_statements_are_traced_counted_filtered_and_baked() {
     )
     .unwrap();
     // Most frequent first; Main's statement dropped.
-    let lines: Vec<&str> = learned.lines().filter(|l| l.starts_with("precompile")).collect();
+    let lines: Vec<&str> = learned
+        .lines()
+        .filter(|l| l.starts_with("precompile"))
+        .collect();
     assert_eq!(lines, [EXAMPLE, DATES], "{learned}");
     let v = t.json(&["learn", "show", "--json"]);
     assert_eq!((&v["held"], &v["new"]), (&2.into(), &0.into()), "{v}");
@@ -156,7 +165,10 @@ fn background_outcome(t: &T) -> serde_json::Value {
                 return v;
             }
         }
-        assert!(start.elapsed() < Duration::from_secs(60), "no background build finished");
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "no background build finished"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
 }
@@ -167,14 +179,26 @@ fn a_stale_image_is_rebuilt_in_the_background_and_used_next_time() {
     // No image yet: julia starts at once with its default image, and a build starts.
     let o = t.sysimg(&["run"], &[]);
     assert!(o.status.success(), "{}", err(&o));
-    assert!(err(&o).contains("rebuilding it in the background"), "{}", err(&o));
-    assert!(!t.last_run_argv().iter().any(|a| a == "-J"), "{:?}", t.last_run_argv());
+    assert!(
+        err(&o).contains("rebuilding it in the background"),
+        "{}",
+        err(&o)
+    );
+    assert!(
+        !t.last_run_argv().iter().any(|a| a == "-J"),
+        "{:?}",
+        t.last_run_argv()
+    );
     let outcome = background_outcome(&t);
     assert_eq!(outcome["status"], "built", "{outcome}");
     // The next start uses the new image.
     let o = t.sysimg(&["run"], &[]);
     assert!(o.status.success(), "{}", err(&o));
-    assert!(t.last_run_argv().iter().any(|a| a == "-J"), "{:?}", t.last_run_argv());
+    assert!(
+        t.last_run_argv().iter().any(|a| a == "-J"),
+        "{:?}",
+        t.last_run_argv()
+    );
     let v = t.json(&["status", "--json"]);
     assert_eq!(v["environments"][0]["fresh"], true, "{v}");
     assert_eq!(v["stale"], 0, "{v}");
@@ -196,14 +220,21 @@ fn a_failed_background_build_is_reported_once_and_not_retried() {
         .find(|w| w.contains("-failed.log"))
         .unwrap_or_else(|| panic!("{text}"));
     let julia_log = julia_log.trim_matches(|c: char| c == '(' || c == ')' || c == ',');
-    assert!(fs::read_to_string(julia_log).unwrap().contains("boom"), "{text}");
+    assert!(
+        fs::read_to_string(julia_log).unwrap().contains("boom"),
+        "{text}"
+    );
     // Reported at the next start, with its log; not retried on the same Manifest.
     let o = t.sysimg(&["run"], &fail);
     assert!(err(&o).contains("background build of image"), "{}", err(&o));
     assert!(err(&o).contains(&log), "{}", err(&o));
     assert!(err(&o).contains("not retried"), "{}", err(&o));
     let o = t.sysimg(&["run"], &fail);
-    assert!(!err(&o).contains("background build of image"), "{}", err(&o));
+    assert!(
+        !err(&o).contains("background build of image"),
+        "{}",
+        err(&o)
+    );
     let v = t.json(&["status", "--json"]);
     assert_eq!(v["environments"].as_array().map(Vec::len), Some(0), "{v}");
 }
@@ -234,23 +265,37 @@ fn status_and_build_all_rebuild_exactly_the_stale_environments() {
     let manifest = b.dir.join("Manifest.toml");
     let text = fs::read_to_string(&manifest).unwrap();
     assert!(text.contains("version = \"0.5.3\""));
-    fs::write(&manifest, text.replace("version = \"0.5.3\"", "version = \"0.5.4\"")).unwrap();
+    fs::write(
+        &manifest,
+        text.replace("version = \"0.5.3\"", "version = \"0.5.4\""),
+    )
+    .unwrap();
     let o = a.sysimg(&["status"], &[]);
     assert_eq!(o.status.code(), Some(1), "{}", out(&o));
-    assert!(out(&o).contains("2 environments registered, 1 stale"), "{}", out(&o));
+    assert!(
+        out(&o).contains("2 environments registered, 1 stale"),
+        "{}",
+        out(&o)
+    );
     let builds = |t: &T| {
         fs::read_to_string(t.dir.join("julia-log/builds"))
             .map(|s| s.lines().count())
             .unwrap_or(0)
     };
     let (a_before, b_before) = (builds(&a), builds(&b));
-    let o = a.sysimg(&["build", "--all", "--if-stale"], &[("FAKE_JULIA_LOG", b.dir.join("julia-log").to_str().unwrap())]);
+    let o = a.sysimg(
+        &["build", "--all", "--if-stale"],
+        &[("FAKE_JULIA_LOG", b.dir.join("julia-log").to_str().unwrap())],
+    );
     assert!(o.status.success(), "{}", err(&o));
     assert_eq!(builds(&a), a_before);
     assert_eq!(builds(&b), b_before + 1);
     assert_eq!(a.json(&["status", "--json"])["stale"], 0);
     // Traces of an environment that is gone are collected.
-    b.sysimg(&["run", "--learn"], &[("SYSIMG_STORE", store.to_str().unwrap())]);
+    b.sysimg(
+        &["run", "--learn"],
+        &[("SYSIMG_STORE", store.to_str().unwrap())],
+    );
     fs::remove_file(b.dir.join("Project.toml")).unwrap();
     let v = a.json(&["gc", "--dry-run", "--json"]);
     assert_eq!(v["traces"].as_array().unwrap().len(), 1, "{v}");

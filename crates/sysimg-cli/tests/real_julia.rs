@@ -535,7 +535,11 @@ fn sessions_teach_the_image_what_they_compile() {
         return;
     };
     let env = lab.env_copy("learning");
-    std::fs::write(env.join("Sysimage.toml"), "learn = true\nlearn_rebuild_after = 1\n").unwrap();
+    std::fs::write(
+        env.join("Sysimage.toml"),
+        "learn = true\nlearn_rebuild_after = 1\n",
+    )
+    .unwrap();
     let script = env.join("work.jl");
     std::fs::write(&script, WORKLOAD).unwrap();
     for _ in 0..3 {
@@ -545,7 +549,10 @@ fn sessions_teach_the_image_what_they_compile() {
             .unwrap();
         assert!(o.status.success(), "{}{}", out(&o), err(&o));
     }
-    let o = lab.sysimg(&env, &["learn", "show", "--json"]).output().unwrap();
+    let o = lab
+        .sysimg(&env, &["learn", "show", "--json"])
+        .output()
+        .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["sessions"], 3, "{v}");
     // No image yet: every statement is new, and the filter (which needs the image's packages)
@@ -555,16 +562,26 @@ fn sessions_teach_the_image_what_they_compile() {
     let id = built["id"].as_str().unwrap();
     assert_eq!(built["record"]["build"]["learned"]["path"], "learned.jl");
     let learned = std::fs::read_to_string(lab.store.join(id).join("learned.jl")).unwrap();
-    let statements: Vec<&str> = learned.lines().filter(|l| l.starts_with("precompile(")).collect();
+    let statements: Vec<&str> = learned
+        .lines()
+        .filter(|l| l.starts_with("precompile("))
+        .collect();
     assert!(
         statements.iter().any(|s| s.contains("JSON.")),
         "no JSON statement learned:\n{learned}"
     );
     assert!(statements.iter().all(|s| !s.contains("Main.")), "{learned}");
     eprintln!("learned {} statements from 3 sessions", statements.len());
-    let o = lab.sysimg(&env, &["learn", "show", "--json"]).output().unwrap();
+    let o = lab
+        .sysimg(&env, &["learn", "show", "--json"])
+        .output()
+        .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!(v["held"].as_u64().unwrap() as usize, statements.len(), "{v}");
+    assert_eq!(
+        v["held"].as_u64().unwrap() as usize,
+        statements.len(),
+        "{v}"
+    );
     let o = lab
         .sysimg(&env, &["run", "--", script.to_str().unwrap()])
         .output()

@@ -24,8 +24,8 @@ use julia_env::environment::Environment;
 use julia_env::ids::TreeHash;
 use julia_env::platform::Platform;
 use julia_env::version::VersionNumber;
-use sha2::{Digest, Sha256};
 use julia_env::{Error, Location};
+use sha2::{Digest, Sha256};
 
 use crate::julia::JuliaInfo;
 use crate::julia_code::{build_script, record_module, BuildScript};
@@ -212,7 +212,11 @@ pub fn learned_input(req: &BuildRequest<'_>) -> Option<String> {
     let previous = req
         .store
         .registered(&req.env.project_file)
-        .map(|e| req.store.image_dir(&e.image).join(crate::learn::LEARNED_FILE))
+        .map(|e| {
+            req.store
+                .image_dir(&e.image)
+                .join(crate::learn::LEARNED_FILE)
+        })
         .and_then(|f| std::fs::read_to_string(f).ok());
     if let Some(previous) = previous {
         let held: HashSet<&str> = previous.lines().collect();
@@ -234,7 +238,10 @@ pub fn planned_record(req: &BuildRequest<'_>) -> Result<ImageRecord, Error> {
 }
 
 /// [`planned_record`] with the learned statements already read.
-fn planned_record_with(req: &BuildRequest<'_>, learned: Option<&str>) -> Result<ImageRecord, Error> {
+fn planned_record_with(
+    req: &BuildRequest<'_>,
+    learned: Option<&str>,
+) -> Result<ImageRecord, Error> {
     let dir = req.env.dir();
     let hash_files = |files: &[String]| -> Result<Vec<InputFile>, Error> {
         files

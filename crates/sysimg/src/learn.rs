@@ -252,7 +252,11 @@ pub fn orphaned_traces(store: &Store, dry_run: bool) -> Vec<PathBuf> {
         .map(|e| store.env_key(&e.project_path()))
         .collect();
     let mut gone = Vec::new();
-    for e in std::fs::read_dir(store.root.join("learn")).into_iter().flatten().flatten() {
+    for e in std::fs::read_dir(store.root.join("learn"))
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
         let key = e.file_name().to_string_lossy().into_owned();
         if !live.contains(&key) {
             if !dry_run {
@@ -395,13 +399,19 @@ mod tests {
         };
         for i in 0..MAX_SESSIONS + 5 {
             let f = traces.new_session().unwrap();
-            std::fs::write(&f, format!("precompile(Tuple{{typeof(Base.sum), Val{{{i}}}}})\n"))
-                .unwrap();
+            std::fs::write(
+                &f,
+                format!("precompile(Tuple{{typeof(Base.sum), Val{{{i}}}}})\n"),
+            )
+            .unwrap();
         }
         let kept = traces.sessions();
         assert_eq!(kept.len(), MAX_SESSIONS);
         // The newest is kept.
         let newest = std::fs::read_to_string(&kept.last().unwrap().0).unwrap();
-        assert!(newest.contains(&format!("Val{{{}}}", MAX_SESSIONS + 4)), "{newest}");
+        assert!(
+            newest.contains(&format!("Val{{{}}}", MAX_SESSIONS + 4)),
+            "{newest}"
+        );
     }
 }

@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 
 use julia_env::environment::Environment;
 use sysimg::build::{build, BuildError, BuildEvent, BuildOutcome, BuildRequest};
-use sysimg::plan::make_plan;
 use sysimg::learn::{BackgroundOutcome, Traces};
+use sysimg::plan::make_plan;
 use sysimg::spec::ImageSpec;
 
 use crate::cli::{BuildArgs, Cli};

@@ -8,8 +8,8 @@ use sysimg::check::this_host;
 use sysimg::launch::{decide, Verdict};
 use sysimg::learn::{modules_of, summarize, BackgroundOutcome, Summary, Traces};
 use sysimg::record::ImageRecord;
-use sysimg::spec::ImageSpec;
 use sysimg::record::RECORD_FILE;
+use sysimg::spec::ImageSpec;
 use sysimg::store::Store;
 
 use crate::cli::Cli;
@@ -54,7 +54,10 @@ pub fn show(cli: &Cli) -> Result<ExitCode, Failure> {
     );
     match image {
         Some(id) => say!("image {id} holds {} of them; {} are new", s.held, s.new),
-        None => say!("no image is registered for this environment; all {} are new", s.new),
+        None => say!(
+            "no image is registered for this environment; all {} are new",
+            s.new
+        ),
     }
     Ok(ExitCode::Ok)
 }

@@ -155,7 +155,10 @@ pub fn gc(cli: &Cli, dry_run: bool, keep_days: u64) -> Result<ExitCode, Failure>
     } else {
         for t in &traces {
             let verb = if dry_run { "would remove" } else { "removed" };
-            say!("{verb} the compile traces of an environment that is gone: {}", t.display());
+            say!(
+                "{verb} the compile traces of an environment that is gone: {}",
+                t.display()
+            );
         }
         for d in &decisions {
             let verb = match (d.remove, dry_run) {
