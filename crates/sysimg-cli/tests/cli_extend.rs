@@ -425,15 +425,15 @@ fn plan_for_the_pinned_policy_says_what_can_still_be_added() {
     assert_eq!(v["extendability"]["asked"], 2, "{v}");
     assert_eq!(v["extendability"]["cannot"][0]["name"], "New", "{v}");
     // The ranking is remembered in the store's cache, keyed by the registry's state.
-    let cached: Vec<_> = fs::read_dir(env.join("store/cache"))
-        .unwrap()
-        .filter_map(|e| e.ok())
-        .filter(|e| {
-            e.file_name()
-                .to_string_lossy()
-                .starts_with("depended-upon-")
-        })
-        .collect();
+    let rankings = || -> Vec<std::ffi::OsString> {
+        fs::read_dir(env.join("store/cache"))
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name())
+            .filter(|n| n.to_string_lossy().starts_with("depended-upon-"))
+            .collect()
+    };
+    let cached = rankings();
     assert_eq!(cached.len(), 1);
     // A registry that changes is ranked again, and the old ranking goes.
     fs::write(
@@ -443,18 +443,9 @@ fn plan_for_the_pinned_policy_says_what_can_still_be_added() {
     .unwrap();
     let o = sysimg_in_depot(&env, &["plan", "--policy", "pinned"], "1.9.4");
     assert!(out(&o).contains("(not: New)"), "{}", out(&o));
-    let now: Vec<_> = fs::read_dir(env.join("store/cache"))
-        .unwrap()
-        .filter_map(|e| e.ok())
-        .filter(|e| {
-            e.file_name()
-                .to_string_lossy()
-                .starts_with("depended-upon-")
-        })
-        .map(|e| e.file_name())
-        .collect();
+    let now = rankings();
     assert_eq!(now.len(), 1);
-    assert_ne!(now[0], cached[0].file_name());
+    assert_ne!(now[0], cached[0]);
     // Other policies hold no pins: no line; `--extendability 0` turns it off.
     let v = json(&sysimg_in_depot(&env, &["plan", "--json"], "1.9.4"));
     assert!(v["extendability"].is_null(), "{v}");
