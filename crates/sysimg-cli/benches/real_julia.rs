@@ -81,6 +81,32 @@ create_sysimage([:DataStructures, :JSON]; sysimage_path = {hand:?}, project = {e
         started.elapsed().as_secs_f64()
     );
 
+    // Issue 12: an image with the packages and no statements, and one that learned them from
+    // three `sysimg run --learn` sessions of the workload.
+    let bare_env = lab.env_copy("bench-bare");
+    let bare = PathBuf::from(lab.build(&bare_env, &[])["image"].as_str().unwrap());
+    let learn_env = lab.env_copy("bench-learned");
+    std::fs::write(
+        learn_env.join("Sysimage.toml"),
+        "learn = true\nlearn_rebuild_after = 1\n",
+    )
+    .unwrap();
+    let work = learn_env.join("work.jl");
+    std::fs::write(&work, WORKLOAD).unwrap();
+    for _ in 0..3 {
+        let o = lab
+            .sysimg(&learn_env, &["run", "--", work.to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    let learned_build = lab.build(&learn_env, &[]);
+    let learned = PathBuf::from(learned_build["image"].as_str().unwrap());
+    let learned_count = std::fs::read_to_string(learned.with_file_name("learned.jl"))
+        .map(|t| t.lines().filter(|l| l.starts_with("precompile(")).count())
+        .unwrap_or(0);
+    println!("learned {learned_count} statements from 3 sessions");
+
     // Time to a first result: start julia, run the workload, exit.
     let first_result = |image: Option<&Path>| {
         let mut c = lab.julia();
@@ -92,12 +118,23 @@ create_sysimage([:DataStructures, :JSON]; sysimage_path = {hand:?}, project = {e
         c
     };
     let (mut default, mut sysimg, mut handwritten) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut no_statements, mut learned_times) = (Vec::new(), Vec::new());
     for _ in 0..ROUNDS {
         default.push(time(first_result(None)));
         sysimg.push(time(first_result(Some(&ours))));
         handwritten.push(time(first_result(Some(&hand))));
+        no_statements.push(time(first_result(Some(&bare))));
+        learned_times.push(time(first_result(Some(&learned))));
     }
     let (d, s, h) = (median(default), median(sysimg), median(handwritten));
+    let (n, l) = (median(no_statements), median(learned_times));
+    println!("learning (median of {ROUNDS}):");
+    println!("  image without statements {:>8.3} s", n.as_secs_f64());
+    println!("  learned image            {:>8.3} s", l.as_secs_f64());
+    println!(
+        "  learned / hand-written   {:>8.3}   (goal <= 1.2)",
+        l.as_secs_f64() / h.as_secs_f64()
+    );
     println!("time to first result (median of {ROUNDS}):");
     println!("  default image           {:>8.3} s", d.as_secs_f64());
     println!("  sysimg build's image    {:>8.3} s", s.as_secs_f64());
