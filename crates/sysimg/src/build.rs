@@ -23,7 +23,6 @@ use julia_env::edit::ManifestEditor;
 use julia_env::environment::Environment;
 use julia_env::ids::TreeHash;
 use julia_env::platform::Platform;
-use julia_env::version::VersionNumber;
 use julia_env::{Error, Location};
 use sha2::{Digest, Sha256};
 
@@ -197,17 +196,12 @@ pub fn sideload_dir(store: &Store, id: &str) -> PathBuf {
 /// rebuild.
 pub fn learned_input(req: &BuildRequest<'_>) -> Option<String> {
     let traces = crate::learn::Traces::of(req.store, &req.env.project_file);
-    let files: Vec<PathBuf> = traces.sessions().into_iter().map(|(p, _)| p).collect();
+    let files = traces.session_files();
     if files.is_empty() {
         return None;
     }
-    let mut modules: HashSet<String> = req.plan.baked().map(|p| p.name.clone()).collect();
-    if let Some(stdlibs) = VersionNumber::parse(&req.julia.version)
-        .ok()
-        .and_then(|v| julia_env::stdlib::stdlibs_for(&v))
-    {
-        modules.extend(stdlibs.iter().map(|s| s.name.to_string()));
-    }
+    let modules =
+        crate::learn::modules(req.plan.baked().map(|p| p.name.clone()), &req.julia.version);
     let fresh = crate::learn::merge(&files, &modules, req.spec.learn_max_statements);
     let previous = req
         .store

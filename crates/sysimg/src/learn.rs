@@ -81,13 +81,17 @@ impl Traces {
         out
     }
 
+    /// Every session's trace file, oldest first.
+    pub fn session_files(&self) -> Vec<PathBuf> {
+        self.sessions().into_iter().map(|(p, _)| p).collect()
+    }
+
     /// The sessions that started after `since` (a file's modification time; all of them when
     /// it does not exist).
     pub fn sessions_since(&self, since: &Path) -> Vec<PathBuf> {
         let since = std::fs::metadata(since).and_then(|m| m.modified()).ok();
-        self.sessions()
+        self.session_files()
             .into_iter()
-            .map(|(p, _)| p)
             .filter(|p| {
                 let modified = std::fs::metadata(p).and_then(|m| m.modified()).ok();
                 match (since, modified) {
@@ -269,17 +273,38 @@ pub fn orphaned_traces(store: &Store, dry_run: bool) -> Vec<PathBuf> {
     gone
 }
 
-/// The modules a learned statement of an image may name besides Base and Core: its baked
-/// packages and its Julia's standard libraries.
-pub fn modules_of(record: &ImageRecord) -> HashSet<String> {
-    let mut modules: HashSet<String> = record.packages.iter().map(|p| p.name.clone()).collect();
-    if let Some(stdlibs) = VersionNumber::parse(&record.julia.version)
+/// The modules a learned statement may name besides Base and Core: the baked packages and
+/// the standard libraries of the Julia version.
+pub fn modules(baked: impl IntoIterator<Item = String>, julia_version: &str) -> HashSet<String> {
+    let mut modules: HashSet<String> = baked.into_iter().collect();
+    if let Some(stdlibs) = VersionNumber::parse(julia_version)
         .ok()
         .and_then(|v| julia_env::stdlib::stdlibs_for(&v))
     {
         modules.extend(stdlibs.iter().map(|s| s.name.to_string()));
     }
     modules
+}
+
+/// [`modules`] of an image, from its record.
+pub fn modules_of(record: &ImageRecord) -> HashSet<String> {
+    modules(
+        record.packages.iter().map(|p| p.name.clone()),
+        &record.julia.version,
+    )
+}
+
+/// [`summarize`] for the environment of `project` against image `id` of the store (its
+/// record gives the modules; without an image, or with a record that cannot be read, only
+/// Base and Core statements count).
+pub fn summary_for(store: &Store, project: &Path, id: Option<&str>) -> Summary {
+    let dir = id.map(|id| store.image_dir(id));
+    let modules = dir
+        .as_ref()
+        .and_then(|d| ImageRecord::read(&d.join(crate::record::RECORD_FILE)).ok())
+        .map(|r| modules_of(&r))
+        .unwrap_or_default();
+    summarize(&Traces::of(store, project), dir.as_deref(), &modules)
 }
 
 /// What learning holds for an environment, against its image.
@@ -300,8 +325,7 @@ pub struct Summary {
 /// Merges the environment's traces and compares them with what the image in `image_dir`
 /// holds (its [`LEARNED_FILE`]).
 pub fn summarize(traces: &Traces, image_dir: Option<&Path>, modules: &HashSet<String>) -> Summary {
-    let files: Vec<PathBuf> = traces.sessions().into_iter().map(|(p, _)| p).collect();
-    let learned = merge(&files, modules, usize::MAX);
+    let learned = merge(&traces.session_files(), modules, usize::MAX);
     let held_set = image_dir
         .map(|d| statements_of(&d.join(LEARNED_FILE)))
         .unwrap_or_default();

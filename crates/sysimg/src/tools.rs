@@ -91,10 +91,7 @@ pub const PACKAGECOMPILER_UUID: &str = "9b87118b-4619-50d2-8e1e-99f35a4d4d9d";
 /// registry is there or none has a version that fits.
 pub fn newest_compatible(julia: &JuliaInfo) -> Option<VersionNumber> {
     let julia_version = VersionNumber::parse(&julia.version).ok()?;
-    let tarballs = julia_env::registry::tarballs_enabled(
-        std::env::var("JULIA_PKG_SERVER").ok().as_deref(),
-        std::env::var("JULIA_PKG_UNPACK_REGISTRY").ok().as_deref(),
-    );
+    let tarballs = julia_env::registry::tarballs_enabled_by_env();
     let depots: Vec<PathBuf> = julia.depot_path.iter().map(PathBuf::from).collect();
     let registries: Vec<_> = julia_env::registry::reachable_registries(&depots, tarballs)
         .into_iter()

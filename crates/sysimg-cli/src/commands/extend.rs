@@ -5,7 +5,7 @@ use std::path::Path;
 use crate::output::{say, say_err};
 use julia_env::depot::Depots;
 use julia_env::environment::Environment;
-use julia_env::registry::{reachable_registries, tarballs_enabled, Registry};
+use julia_env::registry::{reachable_registries, tarballs_enabled_by_env, Registry};
 use julia_env::resolve::RegistryIndex;
 use julia_env::version::VersionNumber;
 use sysimg::check::Image;
@@ -34,12 +34,8 @@ fn failure(e: extend::ExtendError) -> Failure {
 /// The registries in the depots, with a warning for each one that could not be read.
 fn depot_registries() -> (Vec<Registry>, Vec<String>, Depots) {
     let depots = Depots::from_env(None);
-    let tarballs = tarballs_enabled(
-        std::env::var("JULIA_PKG_SERVER").ok().as_deref(),
-        std::env::var("JULIA_PKG_UNPACK_REGISTRY").ok().as_deref(),
-    );
     let (mut found, mut warnings) = (Vec::new(), Vec::new());
-    for r in reachable_registries(&depots.paths, tarballs) {
+    for r in reachable_registries(&depots.paths, tarballs_enabled_by_env()) {
         match r {
             Ok(r) => found.push(r),
             Err(e) => warnings.push(format!("skipping a registry: {e}")),

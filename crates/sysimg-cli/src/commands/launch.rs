@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use sysimg::check::{this_host, Host, Image};
 use sysimg::julia::JuliaInfo;
 use sysimg::launch::{decide, judge, julia_args as image_args, Verdict};
-use sysimg::learn::{modules_of, summarize, BackgroundOutcome, Traces};
+use sysimg::learn::{summary_for, BackgroundOutcome, Traces};
 use sysimg::spec::{ImageSpec, OnStale};
 use sysimg::store::{IdLock, Store};
 
@@ -128,12 +128,7 @@ fn rebuild_if_learned_enough(
     if traces.sessions_since(&stamp).is_empty() {
         return;
     }
-    let dir = store.image_dir(id);
-    let record_file = dir.join(sysimg::record::RECORD_FILE);
-    let Ok(record) = sysimg::record::ImageRecord::read(&record_file) else {
-        return;
-    };
-    let summary = summarize(&traces, Some(&dir), &modules_of(&record));
+    let summary = summary_for(store, project_file, Some(id));
     let _ = std::fs::create_dir_all(&traces.dir);
     let _ = std::fs::write(&stamp, b"");
     if summary.new >= spec.learn_rebuild_after.max(1) {

@@ -6,9 +6,7 @@ use std::path::{Path, PathBuf};
 use crate::output::say;
 use sysimg::check::this_host;
 use sysimg::launch::{decide, Verdict};
-use sysimg::learn::{modules_of, summarize, BackgroundOutcome, Summary, Traces};
-use sysimg::record::ImageRecord;
-use sysimg::record::RECORD_FILE;
+use sysimg::learn::{summary_for, BackgroundOutcome, Summary, Traces};
 use sysimg::spec::ImageSpec;
 use sysimg::store::Store;
 
@@ -17,14 +15,8 @@ use crate::exit::{ExitCode, Failure};
 
 /// The learning summary of an environment against the image registered for it.
 fn learned(store: &Store, project_file: &Path) -> (Summary, Option<String>) {
-    let traces = Traces::of(store, project_file);
     let image = store.registered(project_file).map(|e| e.image);
-    let dir = image.as_ref().map(|id| store.image_dir(id));
-    let record = dir
-        .as_ref()
-        .and_then(|d| ImageRecord::read(&d.join(RECORD_FILE)).ok());
-    let modules = record.as_ref().map(modules_of).unwrap_or_default();
-    (summarize(&traces, dir.as_deref(), &modules), image)
+    (summary_for(store, project_file, image.as_deref()), image)
 }
 
 pub fn show(cli: &Cli) -> Result<ExitCode, Failure> {
