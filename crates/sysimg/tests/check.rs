@@ -1,6 +1,8 @@
 //! Checking images against environments and hosts: every finding, on hand-made environments,
 //! images and fake hosts.
 
+mod common;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -123,22 +125,7 @@ impl World {
 }
 
 fn julia(version: &str, commit: &str, triplet: &str) -> JuliaInfo {
-    JuliaInfo {
-        args: Vec::new(),
-        path: PathBuf::from("/opt/julia/bin/julia"),
-        version: version.into(),
-        commit: commit.into(),
-        os: "linux".into(),
-        arch: "x86_64".into(),
-        libc: "glibc".into(),
-        triplet: triplet.into(),
-        cpu_name: "haswell".into(),
-        cpu_features: vec![],
-        depot_path: vec![],
-        bindir: "/opt/julia/bin".into(),
-        default_image: "/opt/julia/lib/julia/sys.so".into(),
-        sysimage_target: String::new(),
-    }
+    common::julia_info(version, commit, triplet)
 }
 
 fn cpu(name: &str) -> CpuFacts {

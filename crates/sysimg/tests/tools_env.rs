@@ -14,7 +14,6 @@ use std::path::Path;
 use julia_env::registry::Registry;
 use julia_env::resolve::RegistryIndex;
 use julia_env::version::VersionNumber;
-use sysimg::julia::JuliaInfo;
 use sysimg::tools::{newest_in, PackageCompilerSource, ToolsEnv};
 
 #[test]
@@ -49,22 +48,7 @@ fn the_tools_script_upgrades_only_the_newest_source() {
     let store = sysimg::store::Store {
         root: std::path::PathBuf::from("/tmp/store \"$x\\"),
     };
-    let julia = JuliaInfo {
-        args: Vec::new(),
-        path: "/opt/julia/bin/julia".into(),
-        version: "1.10.4".into(),
-        commit: "48d4fd4843".into(),
-        os: "linux".into(),
-        arch: "x86_64".into(),
-        libc: "glibc".into(),
-        triplet: "x86_64-linux-gnu".into(),
-        cpu_name: "haswell".into(),
-        cpu_features: vec![],
-        depot_path: vec![],
-        bindir: "/opt/julia/bin".into(),
-        default_image: "/opt/julia/lib/julia/sys.so".into(),
-        sysimage_target: String::new(),
-    };
+    let julia = common::julia_info("1.10.4", "48d4fd4843", "x86_64-linux-gnu");
     let mut tools = ToolsEnv::new(&store, &julia, PackageCompilerSource::Newest);
     tools.upgrade_to = Some(VersionNumber::parse("2.1.17").unwrap());
     let script = tools.install_script();

@@ -61,3 +61,23 @@ pub fn assert_clean_julia(code: &str) {
         );
     }
 }
+
+/// The facts of a Linux x86_64 julia at `/opt/julia`, as the probe would report them.
+pub fn julia_info(version: &str, commit: &str, triplet: &str) -> sysimg::julia::JuliaInfo {
+    sysimg::julia::JuliaInfo {
+        args: Vec::new(),
+        path: PathBuf::from("/opt/julia/bin/julia"),
+        version: version.into(),
+        commit: commit.into(),
+        os: "linux".into(),
+        arch: "x86_64".into(),
+        libc: "glibc".into(),
+        triplet: triplet.into(),
+        cpu_name: "haswell".into(),
+        cpu_features: vec![],
+        depot_path: vec![],
+        bindir: "/opt/julia/bin".into(),
+        default_image: "/opt/julia/lib/julia/sys.so".into(),
+        sysimage_target: String::new(),
+    }
+}
