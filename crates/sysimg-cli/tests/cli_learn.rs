@@ -303,3 +303,41 @@ fn status_and_build_all_rebuild_exactly_the_stale_environments() {
     assert_eq!(v["traces"].as_array().unwrap().len(), 1, "{v}");
     assert_eq!(fs::read_dir(store.join("learn")).unwrap().count(), 0);
 }
+
+/// `build --all` goes on past an environment that cannot be built, names it, and exits 1.
+#[test]
+fn build_all_names_the_environment_that_fails_and_builds_the_others() {
+    let a = T::new("");
+    let b = T::new("");
+    a.build();
+    let store = a.store();
+    let o = b.sysimg(&["build"], &[("SYSIMG_STORE", store.to_str().unwrap())]);
+    assert!(o.status.success(), "{}", err(&o));
+    fs::write(b.dir.join("Manifest.toml"), "[[deps.Example]\n").unwrap();
+    let manifest = a.dir.join("Manifest.toml");
+    let text = fs::read_to_string(&manifest).unwrap();
+    fs::write(
+        &manifest,
+        text.replace("version = \"0.5.3\"", "version = \"0.5.4\""),
+    )
+    .unwrap();
+    let o = a.sysimg(&["build", "--all", "--if-stale"], &[]);
+    assert_eq!(o.status.code(), Some(1), "{}{}", out(&o), err(&o));
+    let bad = b.dir.join("Project.toml").display().to_string();
+    assert!(err(&o).contains(&format!("error: {bad}: ")), "{}", err(&o));
+    assert!(err(&o).contains("Manifest.toml"), "{}", err(&o));
+    // a was stale and is built regardless; b stays stale.
+    let v = a.json(&["status", "--json"]);
+    let fresh = |dir: &Path| {
+        let project = dir.join("Project.toml").display().to_string();
+        v["environments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["project"] == project.as_str())
+            .unwrap_or_else(|| panic!("{project} not in {v}"))["fresh"]
+            .clone()
+    };
+    assert_eq!(fresh(&a.dir), true, "{v}");
+    assert_eq!(fresh(&b.dir), false, "{v}");
+}

@@ -379,6 +379,39 @@ on_stale = "build"
         assert!(e.to_string().contains("unknown policy `fast`"), "{e}");
         let e = ImageSpec::parse(Path::new("Sysimage.toml"), "exclude = \"X\"\n").unwrap_err();
         assert!(e.to_string().contains("must be a list of strings"), "{e}");
+        for bad in ["learn_max_statements = -1", "learn_rebuild_after = \"10\""] {
+            let e = ImageSpec::parse(
+                Path::new("Sysimage.toml"),
+                &format!("learn = true\n{bad}\n"),
+            )
+            .unwrap_err();
+            assert!(
+                e.to_string().starts_with("Sysimage.toml:2:1: `learn_")
+                    && e.to_string().contains("must be a whole number, 0 or more"),
+                "{e}"
+            );
+        }
+        let e = ImageSpec::parse(Path::new("Sysimage.toml"), "on_stale = \"later\"\n").unwrap_err();
+        assert!(e.to_string().contains("build, background or ignore"), "{e}");
+    }
+
+    #[test]
+    fn learning_keys_and_their_defaults() {
+        let spec = ImageSpec::parse(Path::new("Sysimage.toml"), "").unwrap();
+        assert!(!spec.learn);
+        assert_eq!(spec.learn_max_statements, LEARN_MAX_STATEMENTS);
+        assert_eq!(spec.learn_rebuild_after, LEARN_REBUILD_AFTER);
+        let spec = ImageSpec::parse(
+            Path::new("Sysimage.toml"),
+            "learn = true\nlearn_max_statements = 7\nlearn_rebuild_after = 0\non_stale = \"background\"\n",
+        )
+        .unwrap();
+        assert!(spec.learn);
+        assert_eq!(
+            (spec.learn_max_statements, spec.learn_rebuild_after),
+            (7, 0)
+        );
+        assert_eq!(spec.on_stale, OnStale::Background);
     }
 
     #[test]
