@@ -496,7 +496,11 @@ fn gc_dry_run_writes_nothing() {
     );
     let o = sysimg(&["gc", "--dry-run", "--json"], dir, &[]);
     assert_eq!(o.status.code(), Some(0), "{}", err(&o));
-    assert_eq!(tree_snapshot(&store), before, "gc --dry-run changed the store");
+    assert_eq!(
+        tree_snapshot(&store),
+        before,
+        "gc --dry-run changed the store"
+    );
     // The real thing removes what the dry run named.
     let o = sysimg(&["gc"], dir, &[]);
     assert_eq!(out(&o).matches("removed").count(), 5, "{}", out(&o));

@@ -122,8 +122,7 @@ fn the_summary_reads_the_header_and_counts_packages() {
     let (head, list) = text.split_once("\n[[packages]]\n").unwrap();
     let (list, artifacts) = list.split_once("\n[[artifacts]]\n").unwrap();
     let (top, tables) = head.split_once("\n[").unwrap();
-    let reordered =
-        format!("{top}\n[[packages]]\n{list}\n[{tables}\n[[artifacts]]\n{artifacts}");
+    let reordered = format!("{top}\n[[packages]]\n{list}\n[{tables}\n[[artifacts]]\n{artifacts}");
     assert!(ImageRecord::parse(path, &reordered).is_ok());
     assert_eq!(
         RecordSummary::parse(path, &reordered).unwrap(),
