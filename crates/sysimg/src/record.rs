@@ -440,8 +440,9 @@ impl RecordSummary {
     /// does not read as one (damaged, or not written by sysimg) is parsed whole, so that it
     /// fails with [`ImageRecord::parse`]'s own error.
     pub fn parse(path: &Path, text: &str) -> Result<RecordSummary> {
-        let (head, list) = match text.find(&format!("\n{PACKAGE_HEADER}\n")) {
-            Some(at) => text.split_at(at + 1),
+        let marker = format!("\n{PACKAGE_HEADER}\n");
+        let (head, list) = match text.find(&marker) {
+            Some(at) => (&text[..at + 1], &text[at..]),
             None => (text, ""),
         };
         let header = toml_edit::de::from_str::<RecordSummary>(head)
@@ -450,11 +451,8 @@ impl RecordSummary {
         match header {
             Some(mut summary) => {
                 // Artifacts, when there are any, follow the packages.
-                summary.packages = list
-                    .lines()
-                    .take_while(|l| *l != "[[artifacts]]")
-                    .filter(|l| *l == PACKAGE_HEADER)
-                    .count();
+                let end = list.find("\n[[artifacts]]\n").unwrap_or(list.len());
+                summary.packages = list[..end].matches(&marker).count();
                 Ok(summary)
             }
             None => ImageRecord::parse(path, text).map(|r| RecordSummary::of(&r)),
