@@ -48,7 +48,7 @@ fn main() {
     );
     writeln!(
         out,
-        "static RELEASES: [((u32, u32, u32), &[(usize, &str)]); {}] = [",
+        "static RELEASES: [(Release, &[(usize, &str)]); {}] = [",
         rows.len()
     )
     .unwrap();

@@ -9,6 +9,9 @@ use std::sync::OnceLock;
 use crate::ids::Uuid;
 use crate::version::VersionNumber;
 
+/// A release's `(major, minor, patch)`.
+type Release = (u32, u32, u32);
+
 // `STDLIBS` and `RELEASES`, generated from `data/stdlibs.toml` by the build script.
 include!(concat!(env!("OUT_DIR"), "/stdlibs.rs"));
 

@@ -196,13 +196,11 @@ impl VersionNumber {
             None => (s, None),
         };
         let mut parts = [0u32; 3];
-        let mut count = 0;
-        for part in numbers.split('.') {
-            if count == 3 || part.is_empty() || !part.bytes().all(|b| b.is_ascii_digit()) {
+        for (i, part) in numbers.split('.').enumerate() {
+            if i == 3 || part.is_empty() || !part.bytes().all(|b| b.is_ascii_digit()) {
                 return None;
             }
-            parts[count] = part.parse().ok()?;
-            count += 1;
+            parts[i] = part.parse().ok()?;
         }
         let build = match build {
             None => Vec::new(),
