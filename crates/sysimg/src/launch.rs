@@ -173,13 +173,20 @@ pub fn decide(project_file: &Path, store: &Store, host: &Host) -> Verdict {
         return decide_unregistered(project_file, store, host);
     };
     let julia = host.julia.as_ref().map(|j| j.path.as_path());
-    let raw = crate::cpu::host_fingerprint();
-    let same_cpu =
-        |s: &Stamp| (!s.cpu_raw.is_empty() && s.cpu_raw == raw) || s.cpu == cpu_key(&host.cpu);
+    // `host.cpu` decides here; the raw fingerprint stands for it only when it is this
+    // machine's CPU (not one a caller describes), so only then is it stamped.
+    let raw = match host.cpu == crate::cpu::host_cpu() {
+        true => crate::cpu::host_fingerprint(),
+        false => String::new(),
+    };
+    let same_cpu = |s: &Stamp| s.cpu == cpu_key(&host.cpu);
     if let Some(fresh) = fresh_by_stamp(store, entry.clone(), julia, same_cpu) {
-        // A stamp from before raw fingerprints (or from another core's answers): add this
-        // one, so that the next start need not decode the CPU.
-        if let Some(mut stamp) = entry.verified.filter(|s| s.cpu_raw != raw) {
+        // A stamp from before raw fingerprints: add this one, so that the next start need
+        // not decode the CPU.
+        if let Some(mut stamp) = entry
+            .verified
+            .filter(|s| !raw.is_empty() && s.cpu_raw != raw)
+        {
             stamp.cpu_raw = raw;
             store.mark_verified(project_file, &entry.image, stamp);
         }
