@@ -536,8 +536,9 @@ fn images_without_a_record_are_checked_as_far_as_possible() {
         .contains("Julia version and commit, platform, CPU target and packages are unknown"));
 }
 
-#[test]
-fn the_launchers_shortcut_needs_this_cpu_this_julia_and_unchanged_files() {
+/// A world for the launcher: its store, project file, host, and a julia binary (the stamp
+/// covers it, so it must exist).
+fn launcher_world() -> (World, Store, PathBuf, Host, PathBuf) {
     let w = World::new();
     let store = Store {
         root: w.root.join("store"),
@@ -547,6 +548,12 @@ fn the_launchers_shortcut_needs_this_cpu_this_julia_and_unchanged_files() {
     let julia_bin = w.root.join("julia");
     fs::write(&julia_bin, "").unwrap();
     h.julia.as_mut().unwrap().path = julia_bin.clone();
+    (w, store, project, h, julia_bin)
+}
+
+#[test]
+fn the_launchers_shortcut_needs_this_cpu_this_julia_and_unchanged_files() {
+    let (w, store, project, mut h, julia_bin) = launcher_world();
     w.image(false, |r| {
         r.id = "img".into();
         r.cpu_target = "generic".into();
@@ -580,16 +587,7 @@ fn the_launchers_shortcut_needs_this_cpu_this_julia_and_unchanged_files() {
 
 #[test]
 fn the_launcher_decides_from_the_index_and_remembers_fresh_verdicts() {
-    let w = World::new();
-    let store = Store {
-        root: w.root.join("store"),
-    };
-    let project = w.env_dir.join("Project.toml");
-    let mut h = host(&w);
-    // The stamp covers the julia binary, so it must exist.
-    let julia_bin = w.root.join("julia");
-    fs::write(&julia_bin, "").unwrap();
-    h.julia.as_mut().unwrap().path = julia_bin.clone();
+    let (w, store, project, h, _) = launcher_world();
     assert!(matches!(
         decide(&project, &store, &h),
         Verdict::Missing { .. }
