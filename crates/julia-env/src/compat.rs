@@ -78,20 +78,21 @@ pub fn semver_spec(s: &str) -> Result<VersionSpec, CompatParseError> {
         input: s.to_string(),
         detail,
     };
-    let g = grammar();
     let mut ranges = Vec::new();
     for element in s.trim().split(',').map(str::trim) {
-        let range = if let Some(c) = g.caret_tilde.captures(element) {
+        let range = if let Some((prefix, nums)) = common_element(element) {
+            caret_or_tilde(prefix, &nums).map_err(|e| fail(Some(e)))?
+        } else if let Some(c) = grammar().caret_tilde.captures(element) {
             let nums = numbers(&c, 2).map_err(|e| fail(Some(e)))?;
             caret_or_tilde(c.get(1).map_or("", |m| m.as_str()), &nums).map_err(|e| fail(Some(e)))?
-        } else if let Some(c) = g.inequality.captures(element) {
+        } else if let Some(c) = grammar().inequality.captures(element) {
             let nums = numbers(&c, 2).map_err(|e| fail(Some(e)))?;
             inequality(
                 c[1].trim_end_matches(|ch: char| ch.is_ascii_whitespace()),
                 &nums,
             )
             .map_err(|e| fail(Some(e)))?
-        } else if let Some(c) = g.hyphen.captures(element) {
+        } else if let Some(c) = grammar().hyphen.captures(element) {
             let lo = numbers(&c, 1).map_err(|e| fail(Some(e)))?;
             let hi = numbers(&c, 4).map_err(|e| fail(Some(e)))?;
             VersionRange::new(VersionBound::new(&lo), VersionBound::new(&hi))
@@ -101,6 +102,25 @@ pub fn semver_spec(s: &str) -> Result<VersionSpec, CompatParseError> {
         ranges.push(range);
     }
     Ok(VersionSpec::from_ranges(ranges))
+}
+
+/// The common compat elements, without the regexes: `1.2.3`, `^0.5`, `~1.2` (an optional
+/// `^` or `~`, then 1 to 3 numbers), as `caret_tilde` reads them. `None` for anything else (a
+/// `v`, an inequality, a range, a number too large, ...): the grammar decides. Compiling it
+/// costs more than reading a whole environment's compat by hand.
+fn common_element(element: &str) -> Option<(&str, Vec<u32>)> {
+    let (prefix, rest) = match element.as_bytes().first() {
+        Some(b'^' | b'~') => element.split_at(1),
+        _ => ("", element),
+    };
+    let mut nums = Vec::with_capacity(3);
+    for part in rest.split('.') {
+        if nums.len() == 3 || part.is_empty() || !part.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        nums.push(part.parse().ok()?);
+    }
+    Some((prefix, nums))
 }
 
 /// The 1 to 3 numeric captures starting at group `first`.
@@ -179,6 +199,48 @@ mod tests {
 
     fn spec(s: &str) -> String {
         semver_spec(s).unwrap().to_string()
+    }
+
+    #[test]
+    fn common_elements_read_as_the_grammar_reads_them() {
+        for e in [
+            "1",
+            "1.2",
+            "1.2.3",
+            "^0.5",
+            "~1.2",
+            "~1",
+            "^0.0.3",
+            "0.0.0",
+            "0",
+            "^0",
+            "01.2",
+            "99999999999",
+            "v1.2",
+            "1.2.3.4",
+            "1.",
+            "^",
+            "~~1",
+            ">=1",
+        ] {
+            let by_grammar = grammar().caret_tilde.captures(e).map(|c| {
+                let nums = numbers(&c, 2);
+                let prefix = c.get(1).map_or("", |m| m.as_str()).to_string();
+                (prefix, nums)
+            });
+            match common_element(e) {
+                Some((prefix, nums)) => {
+                    let (p, n) = by_grammar.clone().unwrap();
+                    assert_eq!((prefix.to_string(), Ok(nums.clone())), (p, n), "{e}");
+                }
+                // Not read by hand: the grammar reads it, or it is an error either way.
+                None => assert!(
+                    by_grammar.is_none_or(|(_, n)| n.is_err()) || e.starts_with('v'),
+                    "{e}"
+                ),
+            }
+        }
+        assert!(common_element("^1.2").is_some() && common_element(">= 1").is_none());
     }
 
     #[test]

@@ -6,10 +6,14 @@
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
-use crate::ids::{parse_uuid, Uuid};
+use crate::ids::Uuid;
 use crate::version::VersionNumber;
 
-const DATA: &str = include_str!("../data/stdlibs.toml");
+/// A release's `(major, minor, patch)`.
+type Release = (u32, u32, u32);
+
+// `STDLIBS` and `RELEASES`, generated from `data/stdlibs.toml` by the build script.
+include!(concat!(env!("OUT_DIR"), "/stdlibs.rs"));
 
 /// One standard library as shipped with a Julia release.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -40,83 +44,53 @@ impl StdlibSet {
     pub fn iter(&self) -> impl Iterator<Item = &Stdlib> {
         self.by_uuid.values()
     }
-}
 
-struct Table {
-    uuids: BTreeMap<&'static str, Uuid>,
-    releases: Vec<StdlibSet>,
-}
-
-fn table() -> &'static Table {
-    static T: OnceLock<Table> = OnceLock::new();
-    T.get_or_init(|| {
-        let doc: toml_edit::Document<&'static str> =
-            toml_edit::Document::parse(DATA).expect("stdlib table is valid TOML");
-        let root = doc.as_table();
-        let mut uuids = BTreeMap::new();
-        for (name, v) in root["uuids"].as_table().expect("[uuids]").iter() {
-            let name: &'static str = leak(name);
-            uuids.insert(
-                name,
-                parse_uuid(v.as_str().expect("uuid string")).expect("valid uuid"),
-            );
-        }
-        let mut releases = Vec::new();
-        for (release, v) in root["releases"].as_table().expect("[releases]").iter() {
-            let mut by_uuid = BTreeMap::new();
-            for (name, ver) in v.as_inline_table().expect("inline table").iter() {
-                let name: &'static str = leak(name);
-                let uuid = uuids[name];
-                let ver = ver.as_str().expect("version string");
-                let version =
-                    (!ver.is_empty()).then(|| VersionNumber::parse(ver).expect("valid version"));
-                by_uuid.insert(
+    /// The set of `RELEASES[i]`, built from the generated table.
+    fn of_release(i: usize) -> StdlibSet {
+        let ((major, minor, patch), stdlibs) = RELEASES[i];
+        let by_uuid = stdlibs
+            .iter()
+            .map(|&(index, version)| {
+                let (name, uuid) = STDLIBS[index];
+                let version = (!version.is_empty())
+                    .then(|| VersionNumber::parse(version).expect("the build script checked it"));
+                (
                     uuid,
                     Stdlib {
                         name,
                         uuid,
                         version,
                     },
-                );
-            }
-            releases.push(StdlibSet {
-                first_release: VersionNumber::parse(release).expect("valid release"),
-                by_uuid,
-            });
+                )
+            })
+            .collect();
+        StdlibSet {
+            first_release: VersionNumber::new(major, minor, patch),
+            by_uuid,
         }
-        releases.sort_by(|a, b| a.first_release.cmp(&b.first_release));
-        Table { uuids, releases }
-    })
-}
-
-/// Names in the embedded table live for the program's life; interning them once is cheaper
-/// than carrying owned strings through every lookup.
-fn leak(s: &str) -> &'static str {
-    Box::leak(s.to_string().into_boxed_str())
+    }
 }
 
 /// The stdlib set of `julia` (the newest set whose first release is not newer, comparing
 /// `major.minor.patch` only, so `1.13.0-DEV` uses 1.13.0's set). `None` before Julia 1.5.
+/// Each release's set is built once, when first asked for.
 pub fn stdlibs_for(julia: &VersionNumber) -> Option<&'static StdlibSet> {
-    table()
-        .releases
+    static SETS: [OnceLock<StdlibSet>; RELEASES.len()] =
+        [const { OnceLock::new() }; RELEASES.len()];
+    let i = RELEASES
         .iter()
-        .rev()
-        .find(|s| s.first_release.triple() <= julia.triple())
+        .rposition(|(first, _)| *first <= julia.triple())?;
+    Some(SETS[i].get_or_init(|| StdlibSet::of_release(i)))
 }
 
 /// Whether `uuid` is a standard library of any known Julia release.
 pub fn is_known_stdlib(uuid: &Uuid) -> bool {
-    table().uuids.values().any(|u| u == uuid)
+    STDLIBS.iter().any(|(_, u)| u == uuid)
 }
 
 /// The name of a known standard library.
 pub fn stdlib_name(uuid: &Uuid) -> Option<&'static str> {
-    table()
-        .uuids
-        .iter()
-        .find(|(_, u)| *u == uuid)
-        .map(|(n, _)| *n)
+    STDLIBS.iter().find(|(_, u)| u == uuid).map(|(n, _)| *n)
 }
 
 /// Stdlibs that Pkg resolves from the registry like ordinary packages in `julia`
@@ -141,6 +115,39 @@ pub fn is_fixed_stdlib(uuid: &Uuid, julia: &VersionNumber) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ids::parse_uuid;
+
+    #[test]
+    fn the_generated_table_is_the_data_file() {
+        // Read `data/stdlibs.toml` as the build script does, and compare with every set.
+        let text = include_str!("../data/stdlibs.toml");
+        let doc: toml_edit::DocumentMut = text.parse().unwrap();
+        let uuids = doc["uuids"].as_table().unwrap();
+        assert_eq!(uuids.len(), STDLIBS.len());
+        for (name, u) in uuids.iter() {
+            let uuid = parse_uuid(u.as_str().unwrap()).unwrap();
+            assert_eq!(stdlib_name(&uuid), Some(name));
+        }
+        let releases = doc["releases"].as_table().unwrap();
+        assert_eq!(releases.len(), RELEASES.len());
+        for (release, set) in releases.iter() {
+            let set = set.as_inline_table().unwrap();
+            let got = stdlibs_for(&v(release)).unwrap();
+            assert_eq!(got.first_release, v(release));
+            assert_eq!(got.iter().count(), set.len(), "{release}");
+            for (name, version) in set.iter() {
+                let uuid = parse_uuid(uuids[name].as_str().unwrap()).unwrap();
+                let s = got.get(&uuid).unwrap();
+                assert_eq!(s.name, name);
+                let version = version.as_str().unwrap();
+                assert_eq!(
+                    s.version,
+                    (!version.is_empty()).then(|| v(version)),
+                    "{name}"
+                );
+            }
+        }
+    }
 
     fn v(s: &str) -> VersionNumber {
         VersionNumber::parse(s).unwrap()

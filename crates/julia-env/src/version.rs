@@ -127,10 +127,6 @@ impl VersionNumber {
     /// Parses Julia's version syntax (`v"..."`): optional `v`, 1 to 3 numbers, optional
     /// pre-release and build parts. `"1"` is `1.0.0`; `"0.5.3.3.5"` is an error.
     pub fn parse(s: &str) -> Result<Self, VersionParseError> {
-        let err = |detail: Option<String>| VersionParseError {
-            input: s.to_string(),
-            detail,
-        };
         if s == "∞" {
             return Ok(VersionNumber {
                 major: u32::MAX,
@@ -140,6 +136,18 @@ impl VersionNumber {
                 build: vec![Ident::Str(String::new())],
             });
         }
+        match VersionNumber::parse_common(s) {
+            Some(v) => Ok(v),
+            None => VersionNumber::parse_by_grammar(s),
+        }
+    }
+
+    /// [`VersionNumber::parse`] by Julia's `VERSION_REGEX`.
+    fn parse_by_grammar(s: &str) -> Result<Self, VersionParseError> {
+        let err = |detail: Option<String>| VersionParseError {
+            input: s.to_string(),
+            detail,
+        };
         let caps = version_regex().captures(s).ok_or_else(|| err(None))?;
         let number = |i: usize| -> Result<u32, VersionParseError> {
             match caps.get(i) {
@@ -174,6 +182,40 @@ impl VersionNumber {
             patch,
             prerelease,
             build,
+        })
+    }
+
+    /// The common forms, without the regex: 1 to 3 numbers and an optional build part
+    /// (`1.2.3`, `1.10`, `0.3.6+1`), as the regex reads them. `None` for anything else
+    /// (a `v`, a pre-release part, a number too large, ...): the regex decides, and says why.
+    /// Julia's grammar is a regex; compiling it costs more than reading a whole Manifest's
+    /// versions by hand, and every Manifest version has one of these forms.
+    fn parse_common(s: &str) -> Option<VersionNumber> {
+        let (numbers, build) = match s.split_once('+') {
+            Some((n, b)) => (n, Some(b)),
+            None => (s, None),
+        };
+        let mut parts = [0u32; 3];
+        for (i, part) in numbers.split('.').enumerate() {
+            if i == 3 || part.is_empty() || !part.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
+            }
+            parts[i] = part.parse().ok()?;
+        }
+        let build = match build {
+            None => Vec::new(),
+            Some(b) => b
+                .split('.')
+                .map(|id| {
+                    let ok = !id.is_empty()
+                        && id.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-');
+                    ok.then(|| Ident::parse(id).ok()).flatten()
+                })
+                .collect::<Option<Vec<Ident>>>()?,
+        };
+        Some(VersionNumber {
+            build,
+            ..VersionNumber::new(parts[0], parts[1], parts[2])
         })
     }
 
@@ -274,6 +316,42 @@ mod tests {
 
     fn v(s: &str) -> VersionNumber {
         VersionNumber::parse(s).unwrap()
+    }
+
+    #[test]
+    fn the_common_forms_read_as_the_grammar_reads_them() {
+        for s in [
+            "1",
+            "1.2",
+            "1.2.3",
+            "0.3.6+1",
+            "17.4.0+2",
+            "1.2.3+a-b.7",
+            "01.002.3",
+            "1.2.3+",
+            "1.2.3.4",
+            "1..2",
+            "1.2.",
+            ".1",
+            "v1.2",
+            "1.2-rc1",
+            "1.2.3-DEV.1+7",
+            "1.2.3+0.x",
+            "99999999999",
+            "1.2.3+99999999999999999999",
+            "1.2.3+a_b",
+            "",
+            "+1",
+            "1+",
+        ] {
+            if let Some(v) = VersionNumber::parse_common(s) {
+                assert_eq!(Ok(v), VersionNumber::parse_by_grammar(s), "{s}");
+            }
+            let by_grammar = VersionNumber::parse_by_grammar(s);
+            assert_eq!(VersionNumber::parse(s), by_grammar, "{s}");
+        }
+        assert!(VersionNumber::parse_common("0.3.6+1").is_some());
+        assert!(VersionNumber::parse_common("1.2-rc1").is_none());
     }
 
     #[test]

@@ -1,158 +1,187 @@
-//! Benchmark of issue 5 (`cargo bench -p sysimg-cli`): the time `sysimg run` adds before julia
-//! starts, on the largest corpus environment `build` accepts (sciml-StiffODE, 442 packages;
-//! sciml-Symbolics, 468, is stale and `build` refuses it), against starting
-//! the same fake julia directly with the same arguments. Goal: under 2 ms median. Uses
-//! `../shared` (`SYSIMG_SHARED_DIR` overrides); skips, saying so, without it.
+//! Benchmark of issues 5 and 14 (`cargo bench -p sysimg-cli --bench run_overhead`): the time
+//! `sysimg run` adds before julia starts, on the largest corpus environment `build` accepts
+//! (sciml-StiffODE, 442 packages; sciml-Symbolics, 468, is stale and `build` refuses it),
+//! against starting the same julia directly with the same arguments, and against juliaup's
+//! launcher starting it (juliaup installed from crates.io into the target directory, a channel
+//! `juliaup link`ed to that julia in a depot of its own; nothing is downloaded by juliaup).
+//! The julia is as fast as a program can be (`support/fast_julia.rs`, compiled here), so the
+//! differences are the launchers' own. The three are started in turn, 300 times each. Goal
+//! (issue 14): `sysimg run` under 1.0 ms median over julia alone, and below juliaup's
+//! launcher. Uses `../shared` (`SYSIMG_SHARED_DIR` overrides); skips, saying so, without it.
+
+mod support;
 
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::path::Path;
+use std::process::Command;
 
-const RUNS: usize = 200;
+use support::{installed_tool, medians, ms, shared_dir};
+
+const RUNS: usize = 300;
 const HOST_CPU: &str = "haswell:sse2,sse3,ssse3,sse4.1,sse4.2,popcnt,cx16,avx,avx2";
 
 fn main() {
     if std::env::args().any(|a| a == "--list") {
         return;
     }
-    let shared = std::env::var_os("SYSIMG_SHARED_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"));
-    let corpus = shared.join("corpus/environments/sciml-StiffODE");
+    let corpus = shared_dir().join("corpus/environments/sciml-StiffODE");
     if !corpus.join("Project.toml").is_file() {
         println!(
             "SKIPPED run benchmark: no shared data at {}",
-            shared.display()
+            shared_dir().display()
         );
         return;
     }
     let t = tempfile::tempdir().unwrap();
-    let dir = t.path().join("env");
+    let root = t.path().to_path_buf();
+    let dir = root.join("env");
     fs::create_dir_all(&dir).unwrap();
     for f in ["Project.toml", "Manifest.toml"] {
         fs::copy(corpus.join(f), dir.join(f)).unwrap();
     }
-    let julia = t.path().join("julia");
+    let script = root.join("fake-julia.sh");
     fs::write(
-        &julia,
+        &script,
         include_str!("../../sysimg/tests/fixtures/fake-julia.sh"),
     )
     .unwrap();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        fs::set_permissions(&julia, fs::Permissions::from_mode(0o755)).unwrap();
-    }
-    let root = t.path().to_path_buf();
-    let env_dir = dir.clone();
-    let sysimg = move |args: &[&str]| {
+    let julia = root.join("julia");
+    compile_fast_julia(&julia);
+    let jl = julia.display().to_string();
+    // The host's own CPU, as a user's `sysimg run` reads it, unless it cannot run the
+    // image (built for the fake julia's haswell).
+    let mut host_cpu: Option<&str> = None;
+    let sysimg = |args: &[&str], host_cpu: Option<&str>| {
         let mut c = Command::new(env!("CARGO_BIN_EXE_sysimg"));
         c.arg("-p")
-            .arg(&env_dir)
+            .arg(&dir)
             .args(args)
             .env("SYSIMG_STORE", root.join("store"))
             .env("JULIA_DEPOT_PATH", root.join("depot"))
             .env("FAKE_JULIA_LOG", root.join("log"))
-            .env("SYSIMG_HOST_CPU", HOST_CPU)
+            .env("FAST_JULIA_SCRIPT", &script)
             .env_remove("JULIA_PROJECT");
+        match host_cpu {
+            Some(cpu) => c.env("SYSIMG_HOST_CPU", cpu),
+            None => c.env_remove("SYSIMG_HOST_CPU"),
+        };
         c
     };
-    let jl = julia.display().to_string();
-    let o = sysimg(&["build", "--julia", &jl, "--json"])
+    let o = sysimg(&["build", "--julia", &jl, "--json"], Some(HOST_CPU))
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let image = v["image"].as_str().unwrap().to_string();
-    let run = || sysimg(&["run", "--julia", &jl, "--", "-e", "0"]);
-    let log = t.path().join("log");
+    let run_args = ["run", "--julia", &jl, "--", "-e", "0"];
+    // `run` really starts julia with the image, silently (the first start stamps it fresh).
+    let o = sysimg(&run_args, None).output().unwrap();
+    if !o.stderr.is_empty() {
+        println!("  (this CPU cannot run a haswell image: SYSIMG_HOST_CPU={HOST_CPU})");
+        host_cpu = Some(HOST_CPU);
+    }
+    let o = sysimg(&run_args, host_cpu).output().unwrap();
+    assert!(o.status.success() && o.stderr.is_empty(), "{o:?}");
+    let run = || sysimg(&run_args, host_cpu);
     let project_arg = format!("--project={}", dir.display());
+    let julia_args = ["-J", &image, &project_arg, "-e", "0"];
     let direct = || {
         let mut c = Command::new(&julia);
-        c.args(["-J", &image, &project_arg, "-e", "0"])
-            .env("FAKE_JULIA_LOG", &log);
+        c.args(julia_args);
         c
     };
-    // `run` really starts julia with the image, silently.
-    let o = run().output().unwrap();
-    assert_eq!(String::from_utf8_lossy(&o.stdout), "fake julia running\n");
-    assert!(
-        o.stderr.is_empty(),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    let juliaup = juliaup_launcher(&root, &julia);
+    let via_juliaup = |launcher: &Path| {
+        let mut c = Command::new(launcher);
+        c.args(julia_args)
+            .env("JULIAUP_DEPOT_PATH", root.join("juliaup-depot"));
+        c
+    };
 
-    let (base, warm) = medians(&direct, &run);
+    println!("sysimg run on sciml-StiffODE (442 packages), median of {RUNS} starts each, in turn:");
+    let (base, warm, peer) = match &juliaup {
+        Ok(launcher) => {
+            let peer = || via_juliaup(launcher);
+            let m = medians(RUNS, &[&direct, &run, &peer], &[0]);
+            (m[0], m[1], Some(m[2]))
+        }
+        Err(_) => {
+            let m = medians(RUNS, &[&direct, &run], &[0]);
+            (m[0], m[1], None)
+        }
+    };
     // A changed Manifest (new mtime) forces the full decision: read it and compare.
     let manifest = dir.join("Manifest.toml");
-    let touch = || {
+    let touch_then_run = || {
         let f = fs::File::options().append(true).open(&manifest).unwrap();
         f.set_modified(std::time::SystemTime::now()).unwrap();
+        run()
     };
-    let cold = median(&run, &touch);
-    let ms = |d: Duration| d.as_secs_f64() * 1e3;
-    println!("sysimg run on sciml-StiffODE (442 packages), median of {RUNS} starts:");
-    println!("  fake julia directly                 {:7.2} ms", ms(base));
+    let cold = medians(RUNS / 3, &[&touch_then_run], &[0])[0];
+    println!("  julia directly                      {:7.3} ms", ms(base));
     println!(
-        "  sysimg run, unchanged environment   {:7.2} ms  (+{:.2} ms; goal < 2 ms)",
+        "  sysimg run, unchanged environment   {:7.3} ms  (+{:.3} ms; goal < 1.0 ms and below juliaup)",
         ms(warm),
         ms(warm) - ms(base)
     );
+    match (&juliaup, peer) {
+        (Ok(_), Some(p)) => println!(
+            "  juliaup's launcher (linked channel) {:7.3} ms  (+{:.3} ms)",
+            ms(p),
+            ms(p) - ms(base)
+        ),
+        (Err(e), _) => println!("  juliaup's launcher: not measured ({e})"),
+        _ => {}
+    }
     println!(
-        "  sysimg run, Manifest just changed   {:7.2} ms  (+{:.2} ms: reads and checks it)",
+        "  sysimg run, Manifest just changed   {:7.3} ms  (+{:.3} ms: reads and checks it)",
         ms(cold),
         ms(cold) - ms(base)
     );
-    match which("julialauncher").or_else(|| which("juliaup")) {
-        Some(p) => println!("  juliaup is at {} but not measured here", p.display()),
-        None => println!("  juliaup: not installed on this machine, not measured"),
+}
+
+/// Compiles `support/fast_julia.rs` to `out` (static, like the launcher under test).
+fn compile_fast_julia(out: &Path) {
+    let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/support/fast_julia.rs");
+    let mut c = Command::new(rustc);
+    c.args(["-O", "--edition", "2021", "-o"]).arg(out).arg(&src);
+    if cfg!(all(target_os = "linux", target_env = "gnu")) {
+        c.args([
+            "-C",
+            "target-feature=+crt-static",
+            "-C",
+            "relocation-model=static",
+        ]);
     }
+    let o = c.output().expect("rustc runs");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
 }
 
-/// The median wall time of starting `make()` and waiting for it, `before` running untimed
-/// ahead of each start.
-fn median(make: &dyn Fn() -> Command, before: &dyn Fn()) -> Duration {
-    let mut times: Vec<Duration> = (0..RUNS)
-        .map(|_| {
-            before();
-            time_one(make)
-        })
-        .collect();
-    times.sort();
-    times[RUNS / 2]
-}
-
-/// The medians of two commands' wall times, started alternately so that the machine's load
-/// drifts over both alike.
-fn medians(a: &dyn Fn() -> Command, b: &dyn Fn() -> Command) -> (Duration, Duration) {
-    let mut ta = Vec::with_capacity(RUNS);
-    let mut tb = Vec::with_capacity(RUNS);
-    for _ in 0..RUNS {
-        ta.push(time_one(a));
-        tb.push(time_one(b));
+/// juliaup's launcher (`julia` beside `juliaup`) with a depot of its own in which the
+/// default channel is `julia`, linked; no version database updates (no network).
+fn juliaup_launcher(root: &Path, julia: &Path) -> Result<std::path::PathBuf, String> {
+    let juliaup = installed_tool("juliaup", "juliaup")?;
+    let launcher = juliaup.with_file_name(format!("julia{}", std::env::consts::EXE_SUFFIX));
+    let depot = root.join("juliaup-depot");
+    for args in [
+        &["link", "fast"][..],
+        &["default", "fast"],
+        &["config", "versionsdbupdateinterval", "0"],
+    ] {
+        let mut c = Command::new(&juliaup);
+        c.args(args).env("JULIAUP_DEPOT_PATH", &depot);
+        if args[0] == "link" {
+            c.arg(julia);
+        }
+        let o = c.output().map_err(|e| format!("cannot run juliaup: {e}"))?;
+        if !o.status.success() {
+            return Err(format!(
+                "`juliaup {}` failed: {}",
+                args.join(" "),
+                String::from_utf8_lossy(&o.stderr).trim()
+            ));
+        }
     }
-    ta.sort();
-    tb.sort();
-    (ta[RUNS / 2], tb[RUNS / 2])
-}
-
-/// One start, output discarded (both sides alike: the launcher's cost, not pipe reading).
-fn time_one(make: &dyn Fn() -> Command) -> Duration {
-    let mut c = make();
-    // cargo points the dynamic loader at its build directories; a user's shell does not.
-    c.env_remove("LD_LIBRARY_PATH")
-        .env_remove("DYLD_FALLBACK_LIBRARY_PATH");
-    c.stdout(Stdio::null()).stderr(Stdio::null());
-    let start = Instant::now();
-    let status = c.status().unwrap();
-    let d = start.elapsed();
-    assert!(status.success());
-    d
-}
-
-fn which(name: &str) -> Option<PathBuf> {
-    std::env::split_paths(&std::env::var_os("PATH")?)
-        .map(|d| d.join(name))
-        .find(|p| Path::new(p).is_file())
+    Ok(launcher)
 }

@@ -24,6 +24,59 @@ pub struct Cli {
     pub command: Command,
 }
 
+impl Cli {
+    /// The command line of `sysimg run` in its plain forms, read without building clap's
+    /// parser for every command (`run` is on every start of Julia, and that is a good part of
+    /// its time): `[-p DIR] [--json] run [--julia J] [--image I] [--on-stale A] [--learn]
+    /// [-- ARGS...]`, options as separate words, each at most once. `None` for anything else
+    /// (`--opt=value`, help, a repeated option, an unknown word, a value that is empty, not
+    /// UTF-8 or starts with `-`): clap reads it, and says what is wrong. The tests check that
+    /// both read every plain form alike.
+    pub fn parse_run_quickly(argv: &[std::ffi::OsString]) -> Option<Cli> {
+        let mut words = argv.iter().skip(1);
+        let mut cli = Cli {
+            project: None,
+            json: false,
+            command: Command::Ls,
+        };
+        let mut run: Option<RunArgs> = None;
+        fn once<T>(slot: &mut Option<T>, value: T) -> Option<()> {
+            slot.is_none().then(|| *slot = Some(value))
+        }
+        while let Some(word) = words.next() {
+            let mut value = || {
+                let v = words.next()?.to_str()?;
+                (!v.is_empty() && !v.starts_with('-')).then(|| v.to_string())
+            };
+            match (word.to_str()?, run.as_mut()) {
+                ("-p" | "--project", _) => once(&mut cli.project, value()?.into())?,
+                ("--json", _) if !cli.json => cli.json = true,
+                ("run", None) => {
+                    run = Some(RunArgs {
+                        launch: LaunchArgs {
+                            image: None,
+                            on_stale: None,
+                            julia: None,
+                        },
+                        learn: false,
+                        args: Vec::new(),
+                    })
+                }
+                ("--julia", Some(r)) => once(&mut r.launch.julia, value()?)?,
+                ("--image", Some(r)) => once(&mut r.launch.image, value()?)?,
+                ("--on-stale", Some(r)) => once(&mut r.launch.on_stale, value()?)?,
+                ("--learn", Some(r)) if !r.learn => r.learn = true,
+                ("--", Some(r)) => {
+                    r.args = words.by_ref().cloned().collect();
+                }
+                _ => return None,
+            }
+        }
+        cli.command = Command::Run(run?);
+        Some(cli)
+    }
+}
+
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -319,4 +372,70 @@ pub enum KernelCommand {
         #[arg(long, value_name = "DIR")]
         kernels_dir: Option<PathBuf>,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Cli;
+    use clap::Parser;
+
+    #[test]
+    fn run_is_read_quickly_as_clap_reads_it() {
+        let lines: &[&[&str]] = &[
+            &["run"],
+            &["run", "--", "-e", "0"],
+            &[
+                "-p",
+                "env",
+                "run",
+                "--julia",
+                "/j",
+                "--",
+                "script.jl",
+                "--",
+                "-x",
+            ],
+            &[
+                "run",
+                "-p",
+                "env",
+                "--image",
+                "abc123",
+                "--on-stale",
+                "fail",
+                "--learn",
+            ],
+            &["--json", "run", "--julia", "+release", "--", "--project=x"],
+            &["--project", "a b", "run", "--"],
+        ];
+        for line in lines {
+            let argv: Vec<std::ffi::OsString> = std::iter::once("sysimg")
+                .chain(line.iter().copied())
+                .map(Into::into)
+                .collect();
+            let quick = Cli::parse_run_quickly(&argv).unwrap_or_else(|| panic!("{line:?}"));
+            let clap = Cli::try_parse_from(&argv).unwrap();
+            assert_eq!(format!("{quick:?}"), format!("{clap:?}"), "{line:?}");
+        }
+        // Anything else is clap's.
+        let not_plain: &[&[&str]] = &[
+            &["run", "--julia=/j"],
+            &["run", "--julia"],
+            &["run", "--julia", "-x"],
+            &["run", "--learn", "--learn"],
+            &["-p", "a", "run", "-p", "b"],
+            &["run", "script.jl"],
+            &["run", "--help"],
+            &["plan"],
+            &["run", "run"],
+            &[],
+        ];
+        for line in not_plain {
+            let argv: Vec<std::ffi::OsString> = std::iter::once("sysimg")
+                .chain(line.iter().copied())
+                .map(Into::into)
+                .collect();
+            assert!(Cli::parse_run_quickly(&argv).is_none(), "{line:?}");
+        }
+    }
 }

@@ -10,7 +10,9 @@ use clap::Parser;
 
 fn main() {
     restore_sigpipe();
-    let args = match cli::Cli::try_parse() {
+    let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let quick = cli::Cli::parse_run_quickly(&argv);
+    let args = match quick.map_or_else(|| cli::Cli::try_parse_from(argv), Ok) {
         Ok(args) => args,
         Err(e) => usage_error(e),
     };

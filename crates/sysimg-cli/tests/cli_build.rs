@@ -442,3 +442,67 @@ fn messages_name_the_real_cause() {
         out(&o)
     );
 }
+
+/// Every path under `dir` with its kind, size and modification time.
+fn tree_snapshot(dir: &Path) -> Vec<(String, bool, u64, std::time::SystemTime)> {
+    let mut out = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for e in fs::read_dir(&d).unwrap().flatten() {
+            let meta = fs::symlink_metadata(e.path()).unwrap();
+            if meta.is_dir() {
+                todo.push(e.path());
+            }
+            let rel = e.path().strip_prefix(dir).unwrap().display().to_string();
+            out.push((rel, meta.is_dir(), meta.len(), meta.modified().unwrap()));
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn gc_dry_run_writes_nothing() {
+    let (t, julia) = setup();
+    let dir = t.path();
+    let o = sysimg(&["build", "--julia", &julia, "--json"], dir, &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let id = v["id"].as_str().unwrap();
+    let store = dir.join("store");
+    // What gc would remove: an image nobody uses (never locked), a damaged one, an abandoned
+    // build, side-loaded sources of a gone image, and the traces of a gone environment.
+    let unused = "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee";
+    fs::create_dir_all(store.join(unused)).unwrap();
+    let record = fs::read_to_string(store.join(id).join("image.toml")).unwrap();
+    fs::write(
+        store.join(unused).join("image.toml"),
+        record.replace(id, unused),
+    )
+    .unwrap();
+    fs::write(store.join(unused).join("sys.so"), "bytes").unwrap();
+    fs::create_dir_all(store.join("ffffffffffffffffffffffffffffffff")).unwrap();
+    fs::create_dir_all(store.join(".tmp-abababababababababababababababab-1")).unwrap();
+    fs::create_dir_all(store.join("sideload/cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd/X")).unwrap();
+    fs::create_dir_all(store.join("learn/0123456789abcdef0123456789abcdef")).unwrap();
+    let before = tree_snapshot(&store);
+    let o = sysimg(&["gc", "--dry-run"], dir, &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    assert_eq!(out(&o).matches("would remove").count(), 5, "{}", out(&o));
+    assert!(
+        out(&o).contains(&format!("kept {id}: used by a registered environment")),
+        "{}",
+        out(&o)
+    );
+    let o = sysimg(&["gc", "--dry-run", "--json"], dir, &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    assert_eq!(
+        tree_snapshot(&store),
+        before,
+        "gc --dry-run changed the store"
+    );
+    // The real thing removes what the dry run named.
+    let o = sysimg(&["gc"], dir, &[]);
+    assert_eq!(out(&o).matches("removed").count(), 5, "{}", out(&o));
+    assert!(!store.join(unused).exists() && store.join(id).exists());
+}

@@ -547,6 +547,17 @@ pub fn host_cpu() -> CpuFacts {
     detect::host()
 }
 
+/// What identifies the host CPU for the launcher's stamp, without decoding it: on x86-64 the
+/// raw CPUID answers (read once per process, shared with [`host_cpu`]), elsewhere the decoded
+/// name and features. Equal fingerprints mean the same [`host_cpu`]; with
+/// `SYSIMG_HOST_CPU` set, it is that override.
+pub fn host_fingerprint() -> String {
+    match std::env::var_os("SYSIMG_HOST_CPU").filter(|v| !v.is_empty()) {
+        Some(spec) => format!("override:{}", spec.to_string_lossy()),
+        None => detect::fingerprint(),
+    }
+}
+
 /// The architecture sysimg itself runs on.
 pub fn host_isa() -> Option<Isa> {
     Isa::from_arch(std::env::consts::ARCH)

@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use crate::check::{check_image, Host, Image, Thoroughness};
 use crate::cpu::CpuFacts;
 use crate::record::{ImageRecord, RECORD_FILE};
-use crate::store::Store;
+use crate::store::{EnvUse, Store};
 
 /// The size and modification time of one file.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -60,6 +60,10 @@ pub struct Stamp {
     pub files: Vec<FileStamp>,
     /// The host CPU's name and features.
     pub cpu: String,
+    /// The host CPU's raw identification ([`crate::cpu::host_fingerprint`]): while it is the
+    /// same, so is `cpu`, and the launcher need not decode the CPU at all.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub cpu_raw: String,
 }
 
 fn cpu_key(cpu: &CpuFacts) -> String {
@@ -129,23 +133,67 @@ pub fn julia_version(host: &Host) -> Option<VersionNumber> {
         .and_then(|j| VersionNumber::parse(&j.version).ok())
 }
 
+/// [`decide`]'s shortcut, taken before anything else is known about the host: the registered
+/// image is fresh when the stamp of its last fresh verdict still holds (no file it covers
+/// changed, the CPU's raw fingerprint is the same, `julia` is the one stamped). `None`: call
+/// [`decide`].
+pub fn decide_by_stamp(project_file: &Path, store: &Store, julia: &Path) -> Option<Verdict> {
+    let entry = store.registered(project_file)?;
+    let raw = crate::cpu::host_fingerprint();
+    fresh_by_stamp(store, entry, Some(julia), |stamp| stamp.cpu_raw == raw)
+}
+
+/// The registered image, fresh if `entry`'s stamp holds: the same CPU (`same_cpu`), the
+/// julia that would run among the files stamped, and none of them changed.
+fn fresh_by_stamp(
+    store: &Store,
+    entry: EnvUse,
+    julia: Option<&Path>,
+    same_cpu: impl Fn(&Stamp) -> bool,
+) -> Option<Verdict> {
+    let stamp = entry.verified.as_ref()?;
+    let stamped = |p: &Path| stamp.files.iter().any(|f| Path::new(&f.path) == p);
+    if !same_cpu(stamp)
+        || !julia.is_none_or(stamped)
+        || !stamp.files.iter().all(FileStamp::unchanged)
+    {
+        return None;
+    }
+    let dir = store.image_dir(&entry.image);
+    let image = image_file_of(&dir, &dir.join(RECORD_FILE))?;
+    Some(Verdict::Fresh {
+        id: entry.image,
+        image,
+    })
+}
+
 /// Decides whether the image the store holds for `project_file` fits it and `host`.
 pub fn decide(project_file: &Path, store: &Store, host: &Host) -> Verdict {
     let Some(entry) = store.registered(project_file) else {
         return decide_unregistered(project_file, store, host);
     };
+    let julia = host.julia.as_ref().map(|j| j.path.as_path());
+    // `host.cpu` decides here; the raw fingerprint stands for it only when it is this
+    // machine's CPU (not one a caller describes), so only then is it stamped.
+    let raw = match host.cpu == crate::cpu::host_cpu() {
+        true => crate::cpu::host_fingerprint(),
+        false => String::new(),
+    };
+    let same_cpu = |s: &Stamp| s.cpu == cpu_key(&host.cpu);
+    if let Some(fresh) = fresh_by_stamp(store, entry.clone(), julia, same_cpu) {
+        // A stamp from before raw fingerprints: add this one, so that the next start need
+        // not decode the CPU.
+        if let Some(mut stamp) = entry
+            .verified
+            .filter(|s| !raw.is_empty() && s.cpu_raw != raw)
+        {
+            stamp.cpu_raw = raw;
+            store.mark_verified(project_file, &entry.image, stamp);
+        }
+        return fresh;
+    }
     let dir = store.image_dir(&entry.image);
     let record_file = dir.join(RECORD_FILE);
-    if let Some(stamp) = &entry.verified {
-        if stamp.cpu == cpu_key(&host.cpu) && stamp.files.iter().all(FileStamp::unchanged) {
-            if let Some(image) = image_file_of(&dir, &record_file) {
-                return Verdict::Fresh {
-                    id: entry.image,
-                    image,
-                };
-            }
-        }
-    }
     let record = match ImageRecord::read(&record_file) {
         Ok(r) => r,
         Err(_) => {
@@ -174,6 +222,7 @@ pub fn decide(project_file: &Path, store: &Store, host: &Host) -> Verdict {
         let stamp = Stamp {
             files,
             cpu: cpu_key(&host.cpu),
+            cpu_raw: raw,
         };
         store.mark_verified(project_file, &entry.image, stamp);
     }

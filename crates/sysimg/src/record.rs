@@ -392,6 +392,80 @@ impl ImageRecord {
     }
 }
 
+/// What `ls` and `gc` show of an image: the record's header (everything before its package
+/// list) and the number of packages it bakes. A real record is about 80 KB for 468 packages
+/// and parsing it whole is most of what listing a store costs; the header is a few hundred
+/// bytes.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+pub struct RecordSummary {
+    /// [`SCHEMA`].
+    pub schema: u32,
+    /// The image id.
+    pub id: String,
+    /// When it was made (RFC 3339, UTC).
+    pub created: String,
+    /// The Julia it is for.
+    pub julia: JuliaFacts,
+    /// The platform triplet.
+    pub platform: String,
+    /// The policy that chose its packages.
+    pub policy: Policy,
+    /// The image file.
+    pub image: ImageFile,
+    /// How many packages it bakes.
+    #[serde(skip)]
+    pub packages: usize,
+}
+
+/// The line that starts each baked package in `image.toml` (the package list follows every
+/// other field, as [`ImageRecord::to_toml`] writes it).
+const PACKAGE_HEADER: &str = "[[packages]]";
+
+impl RecordSummary {
+    /// The summary of a whole record.
+    pub fn of(record: &ImageRecord) -> RecordSummary {
+        RecordSummary {
+            schema: record.schema,
+            id: record.id.clone(),
+            created: record.created.clone(),
+            julia: record.julia.clone(),
+            platform: record.platform.clone(),
+            policy: record.policy,
+            image: record.image.clone(),
+            packages: record.packages.len(),
+        }
+    }
+
+    /// Reads the header of `image.toml` text and counts its packages. A record whose header
+    /// does not read as one (damaged, or not written by sysimg) is parsed whole, so that it
+    /// fails with [`ImageRecord::parse`]'s own error.
+    pub fn parse(path: &Path, text: &str) -> Result<RecordSummary> {
+        let marker = format!("\n{PACKAGE_HEADER}\n");
+        let (head, list) = match text.find(&marker) {
+            Some(at) => (&text[..at + 1], &text[at..]),
+            None => (text, ""),
+        };
+        let header = toml_edit::de::from_str::<RecordSummary>(head)
+            .ok()
+            .filter(|h| h.schema == SCHEMA);
+        match header {
+            Some(mut summary) => {
+                // Artifacts, when there are any, follow the packages.
+                let end = list.find("\n[[artifacts]]\n").unwrap_or(list.len());
+                summary.packages = list[..end].matches(&marker).count();
+                Ok(summary)
+            }
+            None => ImageRecord::parse(path, text).map(|r| RecordSummary::of(&r)),
+        }
+    }
+
+    /// Reads the summary of `image.toml`.
+    pub fn read(path: &Path) -> Result<RecordSummary> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        RecordSummary::parse(path, &text)
+    }
+}
+
 /// The SHA-256 of a file, in hex.
 pub fn file_sha256(path: &Path) -> Result<String> {
     use std::io::Read;

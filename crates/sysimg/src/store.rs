@@ -10,7 +10,7 @@ use julia_env::depot::Depots;
 use julia_env::{Error, Location, Result};
 use sha2::{Digest, Sha256};
 
-use crate::record::{file_sha256, ImageRecord, RECORD_FILE};
+use crate::record::{file_sha256, ImageRecord, RecordSummary, RECORD_FILE};
 
 /// The build log beside an image.
 pub const LOG_FILE: &str = "build.log";
@@ -183,6 +183,26 @@ impl Store {
         }
     }
 
+    /// Whether nobody holds an id's lock (no build, removal or running session), found
+    /// without writing anything when `read_only` (`gc --dry-run`): an id that never had a
+    /// lock file is free, and an existing one is tried and released at once.
+    fn free_to_remove(&self, id: &str, read_only: bool) -> Result<bool> {
+        if !read_only {
+            return Ok(self.try_lock_exclusive(id)?.is_some());
+        }
+        let path = self.root.join("locks").join(format!("{id}.lock"));
+        let f = match File::open(&path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(true),
+            Err(e) => return Err(Error::io(&path, e)),
+        };
+        match FileExt::try_lock_exclusive(&f) {
+            Ok(free) => Ok(free),
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => Ok(false),
+            Err(e) => Err(Error::io(&path, e)),
+        }
+    }
+
     /// Takes a shared lock of an id if no build or removal holds it.
     pub fn try_lock_shared(&self, id: &str) -> Result<Option<IdLock>> {
         let f = self.lock_file(id)?;
@@ -209,12 +229,13 @@ impl Store {
         dir.join(&record.image.file).is_file().then_some(record)
     }
 
-    /// Every image in the store, sorted by creation time (newest last).
-    pub fn list(&self) -> Vec<(PathBuf, Result<ImageRecord>)> {
+    /// Every image in the store, sorted by creation time (newest last): each record's
+    /// [`RecordSummary`] (its header and package count; the whole record is not read).
+    pub fn list(&self) -> Vec<(PathBuf, Result<RecordSummary>)> {
         let Ok(entries) = std::fs::read_dir(&self.root) else {
             return Vec::new();
         };
-        let mut out: Vec<(PathBuf, Result<ImageRecord>)> = entries
+        let mut out: Vec<(PathBuf, Result<RecordSummary>)> = entries
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| {
                 p.is_dir()
@@ -224,7 +245,7 @@ impl Store {
             .map(|p| {
                 let record = p.join(RECORD_FILE);
                 let r = if record.is_file() {
-                    ImageRecord::read(&record)
+                    RecordSummary::read(&record)
                 } else {
                     Err(Error::invalid(
                         Location::file(&record),
@@ -235,7 +256,7 @@ impl Store {
             })
             .collect();
         out.sort_by(|a, b| {
-            let key = |x: &(PathBuf, Result<ImageRecord>)| {
+            let key = |x: &(PathBuf, Result<RecordSummary>)| {
                 x.1.as_ref().map(|r| r.created.clone()).unwrap_or_default()
             };
             key(a).cmp(&key(b)).then(a.0.cmp(&b.0))
@@ -412,11 +433,10 @@ impl Store {
                     format!("younger than {} days", keep.as_secs() / 86_400),
                 )
             } else {
-                match self.try_lock_exclusive(&id)? {
-                    None => (false, kept),
-                    Some(lock) => {
+                match self.free_to_remove(&id, dry_run)? {
+                    false => (false, kept),
+                    true => {
                         if !dry_run {
-                            drop(lock);
                             self.remove(&id)?;
                         }
                         (true, removed)
@@ -446,10 +466,18 @@ impl Store {
             }
         }
         for (path, id, label, reason) in abandoned {
-            if let Some(_lock) = self.try_lock_exclusive(&id)? {
-                if !dry_run {
-                    let _ = std::fs::remove_dir_all(path);
-                }
+            let free = match dry_run {
+                true => self.free_to_remove(&id, true)?,
+                // Removed under the id's lock: nobody starts building it meanwhile.
+                false => match self.try_lock_exclusive(&id)? {
+                    Some(_lock) => {
+                        let _ = std::fs::remove_dir_all(path);
+                        true
+                    }
+                    None => false,
+                },
+            };
+            if free {
                 out.push(GcDecision {
                     id: label,
                     remove: true,

@@ -13,7 +13,7 @@ use julia_env::ids::{TreeHash, Uuid};
 use sysimg::check::{check_image, Host, Image, Thoroughness};
 use sysimg::cpu::{cpu_features, CpuFacts, Isa, JuliaCpus, JuliaRelease};
 use sysimg::julia::JuliaInfo;
-use sysimg::launch::{decide, julia_args, Verdict};
+use sysimg::launch::{decide, decide_by_stamp, julia_args, Verdict};
 use sysimg::plan::make_plan;
 use sysimg::record::{
     file_sha256, BuildOptions, ImageRecord, JuliaFacts, RecordArtifact, RecordInputs,
@@ -523,18 +523,58 @@ fn images_without_a_record_are_checked_as_far_as_possible() {
         .contains("Julia version and commit, platform, CPU target and packages are unknown"));
 }
 
-#[test]
-fn the_launcher_decides_from_the_index_and_remembers_fresh_verdicts() {
+/// A world for the launcher: its store, project file, host, and a julia binary (the stamp
+/// covers it, so it must exist).
+fn launcher_world() -> (World, Store, PathBuf, Host, PathBuf) {
     let w = World::new();
     let store = Store {
         root: w.root.join("store"),
     };
     let project = w.env_dir.join("Project.toml");
     let mut h = host(&w);
-    // The stamp covers the julia binary, so it must exist.
     let julia_bin = w.root.join("julia");
     fs::write(&julia_bin, "").unwrap();
     h.julia.as_mut().unwrap().path = julia_bin.clone();
+    (w, store, project, h, julia_bin)
+}
+
+#[test]
+fn the_launchers_shortcut_needs_this_cpu_this_julia_and_unchanged_files() {
+    let (w, store, project, mut h, julia_bin) = launcher_world();
+    w.image(false, |r| {
+        r.id = "img".into();
+        r.cpu_target = "generic".into();
+    });
+    store.register(&project, "img").unwrap();
+    // Another CPU than this machine's (as a caller describes it): fresh, but no raw
+    // fingerprint is stamped, so the shortcut does not take it.
+    assert!(matches!(
+        decide(&project, &store, &h),
+        Verdict::Fresh { .. }
+    ));
+    let stamp = store.registered(&project).unwrap().verified.unwrap();
+    assert!(stamp.cpu_raw.is_empty() || h.cpu == sysimg::cpu::host_cpu());
+    // This machine's CPU: stamped with its fingerprint, and the shortcut decides.
+    h.cpu = sysimg::cpu::host_cpu();
+    assert!(matches!(
+        decide(&project, &store, &h),
+        Verdict::Fresh { .. }
+    ));
+    let stamp = store.registered(&project).unwrap().verified.unwrap();
+    assert_eq!(stamp.cpu_raw, sysimg::cpu::host_fingerprint());
+    assert!(matches!(
+        decide_by_stamp(&project, &store, &julia_bin),
+        Some(Verdict::Fresh { .. })
+    ));
+    // Another julia than the one stamped, or a changed Manifest: decide fully.
+    assert!(decide_by_stamp(&project, &store, &w.root.join("other-julia")).is_none());
+    write_env(&w.env_dir, "2.0.1", true);
+    assert!(decide_by_stamp(&project, &store, &julia_bin).is_none());
+}
+
+#[test]
+fn the_launcher_decides_from_the_index_and_remembers_fresh_verdicts() {
+    let (w, store, project, h, _) = launcher_world();
     assert!(matches!(
         decide(&project, &store, &h),
         Verdict::Missing { .. }

@@ -86,3 +86,46 @@ fn bad_records_are_refused() {
     let e = ImageRecord::parse(Path::new("image.toml"), &text).unwrap_err();
     assert!(e.to_string().contains("schema 99 is not supported"), "{e}");
 }
+
+#[test]
+fn the_summary_reads_the_header_and_counts_packages() {
+    use sysimg::record::{RecordArtifact, RecordSummary};
+    let mut record = ImageRecord::new(&example_plan(), inputs("1.11.2"));
+    // Artifacts follow the packages in the file; they are not packages.
+    record.artifacts = vec![RecordArtifact {
+        package: "JSON".into(),
+        name: "data".into(),
+        tree_hash: "22".repeat(20),
+        lazy: true,
+    }];
+    let text = record.to_toml();
+    assert!(text.contains("[[artifacts]]"), "{text}");
+    let path = Path::new("image.toml");
+    let summary = RecordSummary::parse(path, &text).unwrap();
+    assert_eq!(summary, RecordSummary::of(&record));
+    assert!(summary.packages > 1, "{summary:?}");
+    // A record that does not read is reported as reading it whole reports it.
+    for bad in [
+        "",
+        "schema = [[[",
+        "schema = 2\n",
+        &text.replace("schema = 1", "schema = 7"),
+    ] {
+        assert_eq!(
+            RecordSummary::parse(path, bad).unwrap_err().to_string(),
+            ImageRecord::parse(path, bad).unwrap_err().to_string(),
+            "{bad:.40}"
+        );
+    }
+    // One whose tables come after its packages (written by hand) is read whole, and
+    // summarized alike.
+    let (head, list) = text.split_once("\n[[packages]]\n").unwrap();
+    let (list, artifacts) = list.split_once("\n[[artifacts]]\n").unwrap();
+    let (top, tables) = head.split_once("\n[").unwrap();
+    let reordered = format!("{top}\n[[packages]]\n{list}\n[{tables}\n[[artifacts]]\n{artifacts}");
+    assert!(ImageRecord::parse(path, &reordered).is_ok());
+    assert_eq!(
+        RecordSummary::parse(path, &reordered).unwrap(),
+        RecordSummary::of(&record)
+    );
+}

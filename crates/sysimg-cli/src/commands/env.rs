@@ -33,12 +33,9 @@ pub fn check(cli: &Cli, args: &CheckArgs) -> Result<ExitCode, Failure> {
         "project": env.project_file.display().to_string(),
         "manifest": env.manifest_file.display().to_string(),
     });
-    Ok(super::print_report(
-        cli,
-        &env.project_file.display().to_string(),
-        head,
-        &report,
-    ))
+    let code = super::print_report(cli, &env.project_file.display().to_string(), head, &report);
+    super::leave_for_exit((env, report));
+    Ok(code)
 }
 
 /// One package of `env show`.

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use sysimg::check::{this_host, Host, Image};
 use sysimg::julia::JuliaInfo;
-use sysimg::launch::{decide, judge, julia_args as image_args, Verdict};
+use sysimg::launch::{decide, decide_by_stamp, judge, julia_args as image_args, Verdict};
 use sysimg::learn::{summary_for, BackgroundOutcome, Traces};
 use sysimg::spec::{ImageSpec, OnStale};
 use sysimg::store::{IdLock, Store};
@@ -39,10 +39,14 @@ fn prepare(cli: &Cli, args: &LaunchArgs) -> Result<Launch, Failure> {
     if on_stale == OnStale::Background {
         report_background_failure(&store, &project_file);
     }
-    let host = this_host(Some(julia.clone()));
+    // The host is read only when the stamp of the last fresh verdict does not settle it.
+    let host = || this_host(Some(julia.clone()));
     let verdict = match &args.image {
-        Some(arg) => verdict_for(arg, &project_file, &store, &host)?,
-        None => decide(&project_file, &store, &host),
+        Some(arg) => verdict_for(arg, &project_file, &store, &host())?,
+        None => match decide_by_stamp(&project_file, &store, &julia.path) {
+            Some(fresh) => fresh,
+            None => decide(&project_file, &store, &host()),
+        },
     };
     let image = match verdict {
         Verdict::Fresh { id, image } => {
@@ -81,7 +85,7 @@ fn prepare(cli: &Cli, args: &LaunchArgs) -> Result<Launch, Failure> {
             OnStale::Build => {
                 say_err!("sysimg: {}; building it", why(&stale));
                 build_for(&project_file, &spec, &julia, &store)?;
-                match decide(&project_file, &store, &host) {
+                match decide(&project_file, &store, &host()) {
                     Verdict::Fresh { id, image } => Some((image, Some(id))),
                     still => {
                         return Err(Failure {

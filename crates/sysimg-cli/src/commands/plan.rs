@@ -72,6 +72,7 @@ pub fn plan(cli: &Cli, args: &PlanArgs, outlook: &OutlookArgs) -> Result<ExitCod
             None => serde_json::Value::Null,
         };
         super::print_json(&v);
+        super::leave_for_exit((env, plan, v));
         return Ok(ExitCode::Ok);
     }
     for w in &plan.warnings {

@@ -19,7 +19,7 @@ pub fn ls(cli: &Cli) -> Result<ExitCode, Failure> {
             .map(|u| u.project.clone())
             .collect()
     };
-    let size = |dir: &std::path::Path, r: &sysimg::record::ImageRecord| {
+    let size = |dir: &std::path::Path, r: &sysimg::record::RecordSummary| {
         std::fs::metadata(dir.join(&r.image.file))
             .map(|m| m.len())
             .unwrap_or(0)
@@ -30,7 +30,7 @@ pub fn ls(cli: &Cli) -> Result<ExitCode, Failure> {
             .map(|(dir, r)| match r {
                 Ok(r) => serde_json::json!({
                     "id": r.id, "created": r.created, "julia": r.julia.version, "platform": r.platform,
-                    "policy": r.policy, "packages": r.packages.len(), "dir": dir.display().to_string(),
+                    "policy": r.policy, "packages": r.packages, "dir": dir.display().to_string(),
                     "size": size(dir, r), "used_by": used_by(&r.id),
                 }),
                 Err(e) => serde_json::json!({"dir": dir.display().to_string(), "error": e.to_string()}),
@@ -50,7 +50,7 @@ pub fn ls(cli: &Cli) -> Result<ExitCode, Failure> {
                     r.created,
                     r.julia.version,
                     r.policy,
-                    r.packages.len(),
+                    r.packages,
                     r.platform,
                     size(dir, r) as f64 / (1024.0 * 1024.0)
                 );

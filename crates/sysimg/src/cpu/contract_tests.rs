@@ -666,6 +666,54 @@ fn x86_host_features_are_read_as_julia_reads_cpuid() {
     assert!(!f.contains("avx") && !f.contains("avx2") && f.contains("aes"));
 }
 
+#[test]
+fn x86_leaves_are_read_once_and_decode_as_cpuid_does() {
+    use std::cell::RefCell;
+    use std::collections::BTreeSet;
+    // Every leaf a feature is read from is among those read in the one pass.
+    for (name, leaf, sub, _, _) in detect::x86::BITS {
+        assert!(
+            detect::x86::LEAVES.contains(&(*leaf, *sub)),
+            "{name}: leaf {leaf:#x}.{sub}"
+        );
+    }
+    let answers = |apic: u32, avx2: bool| {
+        move |leaf: u32, sub: u32| -> [u32; 4] {
+            match (leaf, sub) {
+                (0, _) => [0x20, 0x756e_6547, 0, 0],
+                (1, _) => [0x306c3, apic << 24, (1 << 27) | (1 << 28) | (1 << 23), 0],
+                (7, 0) => [0, if avx2 { 1 << 5 } else { 0 }, 0, 0],
+                (0x8000_0000, _) => [0x8000_0008, 0, 0, 0],
+                (0x8000_0001, _) => [0, 0, 1 << 5, 0],
+                _ => [0; 4],
+            }
+        }
+    };
+    let calls = RefCell::new(Vec::new());
+    let counted = |leaf: u32, sub: u32| {
+        calls.borrow_mut().push((leaf, sub));
+        answers(0, true)(leaf, sub)
+    };
+    let leaves = detect::x86::Leaves::read(&counted, &|| 0xe7);
+    let read = calls.borrow().clone();
+    let distinct: BTreeSet<_> = read.iter().collect();
+    assert_eq!(read.len(), distinct.len(), "a leaf read twice: {read:?}");
+    assert!(read.len() <= detect::x86::LEAVES.len() + 2);
+    // Decoding the answers read gives what asking CPUID bit by bit gives.
+    assert_eq!(
+        leaves.features(false),
+        detect::x86::features(&answers(0, true), &|| 0xe7, false)
+    );
+    assert!(leaves.features(false).contains("avx2"));
+    // The fingerprint ignores the core (APIC id) but not a feature bit or XCR0.
+    let fingerprint = |apic, avx2, xcr0: u64| {
+        detect::x86::Leaves::read(&answers(apic, avx2), &move || xcr0).fingerprint()
+    };
+    assert_eq!(fingerprint(0, true, 0xe7), fingerprint(5, true, 0xe7));
+    assert_ne!(fingerprint(0, true, 0xe7), fingerprint(0, false, 0xe7));
+    assert_ne!(fingerprint(0, true, 0xe7), fingerprint(0, true, 0x7));
+}
+
 /// `/proc/cpuinfo` of an AWS Graviton2 (Neoverse N1), as Linux prints it.
 const GRAVITON2: &str = "processor\t: 0
 BogoMIPS\t: 243.75

@@ -121,6 +121,84 @@ pub(crate) mod x86 {
         ("ptwrite", 0x14, 0, Reg::Ebx, 4),
     ];
 
+    /// The CPUID leaves `(leaf, subleaf)` that [`BITS`] and the CPU name are read from,
+    /// besides leaves 0 and 0x8000_0000 (which say which of them exist).
+    pub const LEAVES: &[(u32, u32)] = &[
+        (1, 0),
+        (7, 0),
+        (7, 1),
+        (0xd, 1),
+        (0x14, 0),
+        (0x8000_0001, 0),
+        (0x8000_0008, 0),
+    ];
+
+    /// CPUID's answers to every leaf the host's features and name come from, and XCR0, read
+    /// in one pass: in a virtual machine each CPUID traps to the hypervisor (microseconds
+    /// apiece), and the launcher reads them at every start of Julia.
+    #[derive(Clone, Debug, PartialEq, Eq)]
+    pub struct Leaves {
+        answers: Vec<((u32, u32), [u32; 4])>,
+        xcr0: u64,
+    }
+
+    impl Leaves {
+        /// Reads every leaf of [`LEAVES`] the CPU has (and XCR0 when CPUID says the OS
+        /// enabled `XSAVE`), each once.
+        pub fn read(cpuid: &dyn Fn(u32, u32) -> [u32; 4], xcr0: &dyn Fn() -> u64) -> Leaves {
+            let basic = cpuid(0, 0);
+            let extended = cpuid(0x8000_0000, 0);
+            let mut answers = vec![((0, 0), basic), ((0x8000_0000, 0), extended)];
+            for &(leaf, sub) in LEAVES {
+                let max = if leaf >= 0x8000_0000 {
+                    extended[0]
+                } else {
+                    basic[0]
+                };
+                if basic[0] >= 1 && max >= leaf {
+                    answers.push(((leaf, sub), cpuid(leaf, sub)));
+                }
+            }
+            let mut leaves = Leaves { answers, xcr0: 0 };
+            if leaves.cpuid(1, 0)[2] & (1 << 27) != 0 {
+                leaves.xcr0 = xcr0();
+            }
+            leaves
+        }
+
+        /// The answer to one leaf as read (zeros for one not read).
+        pub fn cpuid(&self, leaf: u32, sub: u32) -> [u32; 4] {
+            self.answers
+                .iter()
+                .find(|(k, _)| *k == (leaf, sub))
+                .map_or([0; 4], |(_, r)| *r)
+        }
+
+        /// The answers as one string: equal strings decode to the same CPU. Leaf 1's `EBX`
+        /// (the APIC id, which differs from core to core) is left out.
+        pub fn fingerprint(&self) -> String {
+            let mut out = String::with_capacity(self.answers.len() * 40 + 16);
+            for ((leaf, sub), r) in &self.answers {
+                let r = if (*leaf, *sub) == (1, 0) {
+                    [r[0], 0, r[2], r[3]]
+                } else {
+                    *r
+                };
+                out.push_str(&format!(
+                    "{leaf:x}.{sub:x}:{:08x}{:08x}{:08x}{:08x};",
+                    r[0], r[1], r[2], r[3]
+                ));
+            }
+            out.push_str(&format!("xcr0:{:x}", self.xcr0));
+            out
+        }
+
+        /// Julia's features from these answers ([`features`]).
+        pub fn features(&self, lazy_avx512: bool) -> BTreeSet<String> {
+            features(&|l, s| self.cpuid(l, s), &|| self.xcr0, lazy_avx512)
+        }
+    }
+
     /// `features_disable_avx`: unusable without the OS saving the AVX state.
     const NEED_AVX_STATE: &[&str] = &[
         "avx",
@@ -485,28 +563,50 @@ pub(crate) mod aarch64 {
     }
 }
 
+/// The host's CPUID answers, read once per process.
 #[cfg(target_arch = "x86_64")]
 #[allow(unused_unsafe)] // CPUID intrinsics are safe functions on newer toolchains only.
+fn host_leaves() -> &'static x86::Leaves {
+    use std::arch::x86_64::{__cpuid_count, _xgetbv};
+    static LEAVES: std::sync::OnceLock<x86::Leaves> = std::sync::OnceLock::new();
+    LEAVES.get_or_init(|| {
+        // SAFETY: CPUID exists on every x86-64 processor.
+        let cpuid = |leaf: u32, sub: u32| {
+            let r = unsafe { __cpuid_count(leaf, sub) };
+            [r.eax, r.ebx, r.ecx, r.edx]
+        };
+        #[target_feature(enable = "xsave")]
+        unsafe fn xgetbv0() -> u64 {
+            unsafe { _xgetbv(0) }
+        }
+        // SAFETY: `Leaves::read` calls it only when CPUID.1:ECX.OSXSAVE says XGETBV is
+        // enabled.
+        let xcr0 = || unsafe { xgetbv0() };
+        x86::Leaves::read(&cpuid, &xcr0)
+    })
+}
+
+#[cfg(target_arch = "x86_64")]
 pub(crate) fn host() -> CpuFacts {
-    use std::arch::x86_64::{__cpuid, __cpuid_count, _xgetbv};
-    // SAFETY: CPUID exists on every x86-64 processor.
-    let cpuid = |leaf: u32, sub: u32| {
-        let r = unsafe { __cpuid_count(leaf, sub) };
-        [r.eax, r.ebx, r.ecx, r.edx]
-    };
-    #[target_feature(enable = "xsave")]
-    unsafe fn xgetbv0() -> u64 {
-        unsafe { _xgetbv(0) }
-    }
-    // SAFETY: called only when CPUID.1:ECX.OSXSAVE says XGETBV is enabled.
-    let xcr0 = || unsafe { xgetbv0() };
-    let features = x86::features(&cpuid, &xcr0, cfg!(target_os = "macos"));
-    // SAFETY: as above.
-    let (l0, l1) = unsafe { (__cpuid(0), __cpuid(1)) };
+    let leaves = host_leaves();
     CpuFacts {
-        name: x86_name(l0.ebx, l1.eax).to_string(),
-        features,
+        name: x86_name(leaves.cpuid(0, 0)[1], leaves.cpuid(1, 0)[0]).to_string(),
+        features: leaves.features(cfg!(target_os = "macos")),
     }
+}
+
+/// What identifies the host CPU, cheaply: the raw CPUID answers its facts are decoded from.
+#[cfg(target_arch = "x86_64")]
+pub(crate) fn fingerprint() -> String {
+    host_leaves().fingerprint()
+}
+
+/// What identifies the host CPU: its decoded facts (reading them is cheap here).
+#[cfg(not(target_arch = "x86_64"))]
+pub(crate) fn fingerprint() -> String {
+    let cpu = host();
+    let features: Vec<&str> = cpu.features.iter().map(String::as_str).collect();
+    format!("{}:{}", cpu.name, features.join(","))
 }
 
 /// The CPU name from CPUID's vendor, family and model, as Julia's `get_host_cpu` names the
