@@ -12,6 +12,7 @@ pub mod kernel;
 pub mod launch;
 pub mod plan;
 pub mod record;
+pub mod share;
 pub mod spec;
 pub mod store;
 pub mod tools;
