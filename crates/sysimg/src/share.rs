@@ -448,7 +448,9 @@ fn classify(registry: &str, e: OciDistributionError, what: &str) -> ShareError {
             registry,
             reason: format!("the connection broke: {io}"),
         },
-        OciDistributionError::AuthenticationFailure(reason) => ShareError::Auth { registry, reason },
+        OciDistributionError::AuthenticationFailure(reason) => {
+            ShareError::Auth { registry, reason }
+        }
         OciDistributionError::UnauthorizedError { url } => ShareError::Auth {
             registry,
             reason: format!("not authorized for {url}"),
@@ -880,9 +882,8 @@ impl PullOutcome {
 
 /// The manifest of a sysimg artifact, checked to be one.
 fn read_manifest(bytes: &[u8], what: &str) -> Result<OciImageManifest, ShareError> {
-    let manifest: OciImageManifest = serde_json::from_slice(bytes).map_err(|e| {
-        ShareError::Invalid(format!("{what} is not an OCI image manifest: {e}"))
-    })?;
+    let manifest: OciImageManifest = serde_json::from_slice(bytes)
+        .map_err(|e| ShareError::Invalid(format!("{what} is not an OCI image manifest: {e}")))?;
     if manifest.config.media_type != CONFIG_MEDIA_TYPE {
         return Err(ShareError::Invalid(format!(
             "{what} is not a sysimg image (its config is `{}`, not `{CONFIG_MEDIA_TYPE}`)",
@@ -975,11 +976,9 @@ pub fn pull(
                     )))
                 }
             },
-            other => {
-                return Err(ShareError::Invalid(format!(
-                    "{what} has a layer of an unknown media type `{other}` (made by a newer sysimg?)"
-                )))
-            }
+            other => return Err(ShareError::Invalid(format!(
+                "{what} has a layer of an unknown media type `{other}` (made by a newer sysimg?)"
+            ))),
         };
         let size = u64::try_from(layer.size).unwrap_or(0);
         on_event(ShareEvent::Blob {

@@ -156,6 +156,9 @@ pub struct ImageSpec {
     /// `packagecompiler`: the PackageCompiler to build with: a version (`"1.4.1"`) or the path
     /// of a local checkout; default: the newest release Pkg can install for the julia.
     pub packagecompiler: Option<String>,
+    /// `remote`: an OCI registry repository (`registry.example.com/team/sysimages`) that
+    /// `build` looks the image up in before building, and `build --push` pushes to.
+    pub remote: Option<String>,
 }
 
 const KEYS: &[&str] = &[
@@ -174,6 +177,7 @@ const KEYS: &[&str] = &[
     "sysimage_build_args",
     "on_stale",
     "packagecompiler",
+    "remote",
 ];
 
 impl ImageSpec {
@@ -256,6 +260,7 @@ impl ImageSpec {
                 "sysimage_build_args" => spec.sysimage_build_args = list()?,
                 "on_stale" => spec.on_stale = string()?.parse().map_err(parsed)?,
                 "packagecompiler" => spec.packagecompiler = Some(string()?.to_string()),
+                "remote" => spec.remote = Some(string()?.to_string()),
                 _ => unreachable!("every key in KEYS is handled"),
             }
         }
@@ -320,6 +325,7 @@ precompile_statements_files = []
 julia = "1.10"
 pinned_rule = "manifest-rm"
 on_stale = "build"
+remote = "registry.example.com/team/sysimages"
 "#,
         )
         .unwrap();
@@ -329,6 +335,10 @@ on_stale = "build"
         assert_eq!(spec.pinned_rule, PinnedRule::ManifestRm);
         assert_eq!(spec.on_stale, OnStale::Build);
         assert_eq!(spec.julia.as_deref(), Some("1.10"));
+        assert_eq!(
+            spec.remote.as_deref(),
+            Some("registry.example.com/team/sysimages")
+        );
     }
 
     #[test]
