@@ -398,9 +398,13 @@ impl Connection {
             .enable_all()
             .build()
             .map_err(|e| Error::io(Path::new("tokio runtime"), e))?;
+        let auth = access.auth(&remote.registry);
+        // Every request (blob HEADs too) then carries the credentials, or the bearer token
+        // they are exchanged for.
+        runtime.block_on(client.store_auth_if_needed(&remote.registry, &auth));
         Ok(Connection {
             client,
-            auth: access.auth(&remote.registry),
+            auth,
             registry: remote.registry.clone(),
             runtime,
         })
@@ -432,18 +436,26 @@ fn classify(registry: &str, e: OciDistributionError, what: &str) -> ShareError {
         reference: what.to_string(),
     };
     match e {
-        OciDistributionError::RequestError(r) if r.is_connect() || r.is_timeout() => {
-            ShareError::Unreachable {
+        OciDistributionError::RequestError(r) => match r.status().map(|s| s.as_u16()) {
+            Some(401 | 403) => ShareError::Auth {
                 registry,
                 reason: error_chain(&r),
-            }
-        }
-        OciDistributionError::RequestError(r) if r.is_body() || r.is_decode() => {
-            ShareError::Unreachable {
+            },
+            Some(404) => not_found(),
+            Some(_) => ShareError::Registry {
+                registry,
+                reason: error_chain(&r),
+            },
+            // No answer at all: no connection, or it broke.
+            None if r.is_connect() || r.is_timeout() => ShareError::Unreachable {
+                registry,
+                reason: error_chain(&r),
+            },
+            None => ShareError::Unreachable {
                 registry,
                 reason: format!("the connection broke: {}", error_chain(&r)),
-            }
-        }
+            },
+        },
         OciDistributionError::IoError(io) => ShareError::Unreachable {
             registry,
             reason: format!("the connection broke: {io}"),
@@ -976,9 +988,11 @@ pub fn pull(
                     )))
                 }
             },
-            other => return Err(ShareError::Invalid(format!(
+            other => {
+                return Err(ShareError::Invalid(format!(
                 "{what} has a layer of an unknown media type `{other}` (made by a newer sysimg?)"
-            ))),
+            )))
+            }
         };
         let size = u64::try_from(layer.size).unwrap_or(0);
         on_event(ShareEvent::Blob {
