@@ -594,7 +594,7 @@ fn registry_killed_mid_push_or_mid_pull_leaves_nothing_behind() {
         return;
     };
     let t = T::new();
-    let id = t.build("a", &[("FAKE_JULIA_IMAGE_MB", "300")]);
+    let id = t.build("a", &[("FAKE_JULIA_IMAGE_MB", "120")]);
     let repo = format!("{}/team/killed", reg.addr);
     let push = |t: &T| {
         t.cmd("a", &["push", &id, &repo, "--insecure", "--json"], &[])
