@@ -67,7 +67,13 @@ fn main() {
     let build = || {
         let built = sysimg(
             "store",
-            &["build", "--julia", julia.to_str().unwrap(), "--force", "--json"],
+            &[
+                "build",
+                "--julia",
+                julia.to_str().unwrap(),
+                "--force",
+                "--json",
+            ],
         );
         let v: serde_json::Value = serde_json::from_str(&built).unwrap();
         v["id"].as_str().unwrap().to_string()

@@ -177,7 +177,7 @@ fn push_then_pull_into_an_empty_store() {
         (Some(id.as_str()), Some("pulled"))
     );
     same_files(&t.store("a").join(&id), &t.store("b").join(&id));
-    assert_eq!(t.entries("b"), [id.clone()]);
+    assert_eq!(t.entries("b"), std::slice::from_ref(&id));
     // Pulling again downloads nothing.
     let o = t.sysimg("b", &["pull", &id, "--remote", &repo, "--insecure"], &[]);
     assert_eq!(
