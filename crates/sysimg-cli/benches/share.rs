@@ -10,7 +10,6 @@
 #[path = "../tests/common/mod.rs"]
 mod common;
 
-use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -35,11 +34,7 @@ fn main() {
     };
     let t = tempfile::tempdir().unwrap();
     let dir = t.path();
-    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/hello");
-    for f in ["Project.toml", "Manifest.toml"] {
-        std::fs::copy(examples.join(f), dir.join(f)).unwrap();
-    }
-    let julia = common::fake_julia(dir);
+    let julia = common::hello_project(dir);
     let sysimg = |store: &str, args: &[&str]| {
         let o = Command::new(env!("CARGO_BIN_EXE_sysimg"))
             .args(args)

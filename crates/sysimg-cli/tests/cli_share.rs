@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use common::registry::{free_port, on_path, Registry, Security};
-use common::{err, fake_julia, out};
+use common::{err, hello_project, out};
 
 const HOST_CPU: &str = "haswell:sse2,sse3,ssse3,sse4.1,sse4.2,popcnt,cx16,avx,avx2";
 
@@ -45,12 +45,8 @@ impl T {
     fn new() -> T {
         let t = tempfile::tempdir().unwrap();
         let dir = t.path().canonicalize().unwrap();
-        let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/hello");
-        for f in ["Project.toml", "Manifest.toml"] {
-            fs::copy(examples.join(f), dir.join(f)).unwrap();
-        }
         fs::create_dir_all(dir.join("docker")).unwrap();
-        let julia = fake_julia(&dir).display().to_string();
+        let julia = hello_project(&dir).display().to_string();
         T { _t: t, dir, julia }
     }
 

@@ -37,7 +37,8 @@ use oci_client::secrets::RegistryAuth;
 use oci_client::{Client, Reference};
 use sha2::{Digest, Sha256};
 
-use crate::record::{ImageRecord, RECORD_FILE};
+use crate::build::RemoveOnDrop;
+use crate::record::{file_sha256, ImageRecord, RECORD_FILE};
 use crate::store::{is_image_id, Store, LOG_FILE};
 
 /// The manifest's `artifactType`: a sysimg image.
@@ -576,7 +577,10 @@ struct LayerFile {
 
 impl LayerFile {
     fn new(name: &str, media_type: &'static str, path: PathBuf) -> Result<LayerFile, Error> {
-        let (digest, size) = sha256_of(&path)?;
+        let digest = file_sha256(&path)?;
+        let size = std::fs::metadata(&path)
+            .map_err(|e| Error::io(&path, e))?
+            .len();
         Ok(LayerFile {
             name: name.to_string(),
             media_type,
@@ -594,23 +598,6 @@ impl LayerFile {
             "annotations": {ANNOTATION_TITLE: self.name},
         })
     }
-}
-
-/// The SHA-256 (hex) and size of a file.
-fn sha256_of(path: &Path) -> Result<(String, u64), Error> {
-    let mut f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    let mut h = Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
-    let mut size = 0u64;
-    loop {
-        let n = f.read(&mut buf).map_err(|e| Error::io(path, e))?;
-        if n == 0 {
-            break;
-        }
-        size += n as u64;
-        h.update(&buf[..n]);
-    }
-    Ok((hex::encode(h.finalize()), size))
 }
 
 /// The manifest annotations of an image.
@@ -905,14 +892,18 @@ fn read_manifest(bytes: &[u8], what: &str) -> Result<OciImageManifest, ShareErro
     Ok(manifest)
 }
 
+/// An annotation's value (empty when absent).
+fn annotation(annotations: &Option<BTreeMap<String, String>>, key: &str) -> String {
+    annotations
+        .as_ref()
+        .and_then(|a| a.get(key))
+        .cloned()
+        .unwrap_or_default()
+}
+
 /// The image id a manifest's annotations give, checked to be one.
 fn manifest_id(manifest: &OciImageManifest, what: &str) -> Result<String, ShareError> {
-    let id = manifest
-        .annotations
-        .as_ref()
-        .and_then(|a| a.get(ANNOTATION_ID))
-        .cloned()
-        .unwrap_or_default();
+    let id = annotation(&manifest.annotations, ANNOTATION_ID);
     if !is_image_id(&id) {
         return Err(ShareError::Invalid(format!(
             "{what} has no valid `{ANNOTATION_ID}` annotation"
@@ -970,12 +961,7 @@ pub fn pull(
     let mut blobs = Vec::new();
     let mut sideload_tar = None;
     for layer in order {
-        let title = layer
-            .annotations
-            .as_ref()
-            .and_then(|a| a.get(ANNOTATION_TITLE))
-            .cloned()
-            .unwrap_or_default();
+        let title = annotation(&layer.annotations, ANNOTATION_TITLE);
         let name = match layer.media_type.as_str() {
             RECORD_MEDIA_TYPE => RECORD_FILE.to_string(),
             LOG_MEDIA_TYPE => LOG_FILE.to_string(),
@@ -1069,17 +1055,6 @@ pub fn pull(
         g.0 = None;
     }
     Ok(PullOutcome::Pulled { record, blobs })
-}
-
-/// Removes a directory when dropped, unless disarmed.
-struct RemoveOnDrop(Option<PathBuf>);
-
-impl Drop for RemoveOnDrop {
-    fn drop(&mut self) {
-        if let Some(dir) = self.0.take() {
-            let _ = std::fs::remove_dir_all(dir);
-        }
-    }
 }
 
 /// Downloads a blob into `dest`, checking its size and digest; returns its SHA-256 (hex).
@@ -1206,8 +1181,8 @@ pub fn list(remote: &Remote, access: &Access) -> Result<Vec<RemoteImage>, ShareE
             others.push((tag.clone(), digest));
             continue;
         }
-        let a = manifest.annotations.clone().unwrap_or_default();
-        let get = |k: &str| a.get(k).cloned().unwrap_or_default();
+        let a = &manifest.annotations;
+        let get = |k: &str| annotation(a, k);
         images.push(RemoteImage {
             id: tag.clone(),
             digest,
@@ -1216,9 +1191,10 @@ pub fn list(remote: &Remote, access: &Access) -> Result<Vec<RemoteImage>, ShareE
             platform: get(ANNOTATION_PLATFORM),
             cpu_target: get(ANNOTATION_CPU_TARGET),
             policy: get(ANNOTATION_POLICY),
-            packages: a
-                .get(ANNOTATION_PACKAGES)
-                .map_or(0, |p| p.split(',').filter(|s| !s.is_empty()).count()),
+            packages: get(ANNOTATION_PACKAGES)
+                .split(',')
+                .filter(|s| !s.is_empty())
+                .count(),
             created: get("org.opencontainers.image.created"),
             size: manifest
                 .layers

@@ -21,6 +21,16 @@ pub fn fake_julia(dir: &Path) -> PathBuf {
     path
 }
 
+/// Copies the example environment (`examples/hello`) into `dir` and writes the fake julia
+/// beside it; returns the julia's path.
+pub fn hello_project(dir: &Path) -> PathBuf {
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/hello");
+    for f in ["Project.toml", "Manifest.toml"] {
+        std::fs::copy(examples.join(f), dir.join(f)).unwrap();
+    }
+    fake_julia(dir)
+}
+
 /// The shared real-world data beside the repository (`SYSIMG_SHARED_DIR` overrides), if there.
 pub fn shared_dir() -> Option<PathBuf> {
     let dir = std::env::var_os("SYSIMG_SHARED_DIR")
