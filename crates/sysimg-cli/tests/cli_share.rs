@@ -420,13 +420,20 @@ fn faults_are_clear_errors_with_their_exit_codes() {
     let o = t.sysimg("b", &["pull", &id, "--remote", &repo, "--insecure"], &[]);
     assert_eq!(o.status.code(), Some(0), "{}{}", out(&o), err(&o));
 
-    // A pushed image whose file no longer matches its record is refused before any upload.
+    // An image whose file no longer matches its record is refused, and the registry never
+    // commits the blob.
     fs::write(t.store("a").join(&id).join("sys.so"), "tampered").unwrap();
-    let uploads = reg.blob_uploads("team/faults");
-    let o = t.sysimg("a", &["push", &id, &repo, "--insecure"], &[]);
+    let fresh = format!("{}/team/faults-tampered", reg.addr);
+    let o = t.sysimg("a", &["push", &id, &fresh, "--insecure"], &[]);
     assert_eq!(o.status.code(), Some(6), "{}{}", out(&o), err(&o));
-    assert!(err(&o).contains("refusing to push it"), "{}", err(&o));
-    assert_eq!(reg.blob_uploads("team/faults"), uploads);
+    assert!(
+        err(&o).contains("has digest sha256:") && err(&o).contains("refusing to push it"),
+        "{}",
+        err(&o)
+    );
+    assert_eq!(reg.blob_uploads("team/faults-tampered"), 0);
+    let o = t.sysimg("b", &["pull", &format!("{fresh}:{id}"), "--insecure"], &[]);
+    assert_eq!(o.status.code(), Some(5), "{}{}", out(&o), err(&o));
 }
 
 #[test]

@@ -573,11 +573,26 @@ struct LayerFile {
     path: PathBuf,
     digest: String,
     size: u64,
+    /// The digest is the one the record states, not yet checked: the upload hashes the file
+    /// as it reads it and abandons the upload (before the registry commits it) on a mismatch.
+    unchecked: bool,
 }
 
 impl LayerFile {
     fn new(name: &str, media_type: &'static str, path: PathBuf) -> Result<LayerFile, Error> {
         let digest = file_sha256(&path)?;
+        LayerFile::with_digest(name, media_type, path, &digest, false)
+    }
+
+    /// A file whose SHA-256 is known already (the image file: its record holds it). Hashing
+    /// hundreds of megabytes before the upload would double the time the push reads the file.
+    fn with_digest(
+        name: &str,
+        media_type: &'static str,
+        path: PathBuf,
+        sha256: &str,
+        unchecked: bool,
+    ) -> Result<LayerFile, Error> {
         let size = std::fs::metadata(&path)
             .map_err(|e| Error::io(&path, e))?
             .len();
@@ -585,8 +600,9 @@ impl LayerFile {
             name: name.to_string(),
             media_type,
             path,
-            digest: format!("sha256:{digest}"),
+            digest: format!("sha256:{sha256}"),
             size,
+            unchecked,
         })
     }
 
@@ -686,21 +702,14 @@ pub fn push(
             return Err(ShareError::Invalid(format!("`{t}` is not a valid tag")));
         }
     }
-    // Never push an image that does not match its record.
-    let image_path = image_dir.join(&record.image.file);
-    let mut layers = vec![LayerFile::new(
+    // Never push an image that does not match its record: checked while it is uploaded.
+    let mut layers = vec![LayerFile::with_digest(
         &record.image.file,
         IMAGE_MEDIA_TYPE,
-        image_path.clone(),
+        image_dir.join(&record.image.file),
+        &record.image.sha256,
+        true,
     )?];
-    if layers[0].digest != format!("sha256:{}", record.image.sha256) {
-        return Err(ShareError::Corrupt(format!(
-            "{} has SHA-256 {}, its record says {}: refusing to push it",
-            image_path.display(),
-            layers[0].digest.trim_start_matches("sha256:"),
-            record.image.sha256
-        )));
-    }
     layers.push(LayerFile::new(RECORD_FILE, RECORD_MEDIA_TYPE, record_path)?);
     let log = image_dir.join(LOG_FILE);
     if log.is_file() {
@@ -766,8 +775,7 @@ pub fn push(
             action,
         });
         if !present {
-            upload(&conn, &target, layer, on_event)
-                .map_err(|e| conn.error(e, &remote.repository_ref()))?;
+            upload(&conn, &target, layer, on_event)?;
             uploaded_bytes += layer.size;
         }
         blobs.push(BlobReport {
@@ -802,20 +810,28 @@ fn reqwest_header(value: &'static str) -> http::HeaderValue {
     http::HeaderValue::from_static(value)
 }
 
-/// Uploads one file as a chunked blob upload, reporting progress every 100 ms.
+/// Uploads one file as a chunked blob upload, reporting progress every 100 ms. A file whose
+/// digest is [`LayerFile::unchecked`] is hashed as it is read; when it does not match, the
+/// stream fails before its end, so the registry never commits the blob.
 fn upload(
     conn: &Connection,
     target: &Reference,
     layer: &LayerFile,
     on_event: &mut dyn FnMut(ShareEvent),
-) -> Result<(), OciDistributionError> {
+) -> Result<(), ShareError> {
     let sent = Arc::new(AtomicU64::new(0));
-    let file = std::fs::File::open(&layer.path)?;
+    let mismatch: Arc<std::sync::Mutex<Option<String>>> = Arc::default();
+    let file = std::fs::File::open(&layer.path).map_err(|e| Error::io(&layer.path, e))?;
     let counter = sent.clone();
-    let stream = futures_util::stream::unfold(Some(file), move |file| {
+    let found = mismatch.clone();
+    let check = layer
+        .unchecked
+        .then(|| (Sha256::new(), layer.digest.clone()));
+    let stream = futures_util::stream::unfold(Some((file, check)), move |state| {
         let counter = counter.clone();
+        let found = found.clone();
         async move {
-            let mut file = file?;
+            let (mut file, mut check) = state?;
             let mut buf = vec![0u8; CHUNK];
             let mut filled = 0;
             while filled < CHUNK {
@@ -827,15 +843,25 @@ fn upload(
                 }
             }
             if filled == 0 {
-                return None;
+                let (hasher, expected) = check.take()?;
+                let actual = format!("sha256:{}", hex::encode(hasher.finalize()));
+                if actual == expected {
+                    return None;
+                }
+                let why = format!("has digest {actual}, its record says {expected}");
+                *found.lock().unwrap_or_else(|p| p.into_inner()) = Some(why.clone());
+                return Some((Err(OciDistributionError::GenericError(Some(why))), None));
             }
             buf.truncate(filled);
+            if let Some((hasher, _)) = check.as_mut() {
+                hasher.update(&buf);
+            }
             counter.fetch_add(filled as u64, Ordering::Relaxed);
-            Some((Ok(bytes::Bytes::from(buf)), Some(file)))
+            Some((Ok(bytes::Bytes::from(buf)), Some((file, check))))
         }
     });
     let size = layer.size;
-    conn.runtime.block_on(async {
+    let result = conn.runtime.block_on(async {
         let push = conn
             .client
             .push_blob_stream(target, stream, &layer.digest, Some(size));
@@ -853,7 +879,16 @@ fn upload(
                 }),
             }
         }
-    })
+    });
+    let mismatch = mismatch.lock().unwrap_or_else(|p| p.into_inner()).take();
+    match (result, mismatch) {
+        (_, Some(why)) => Err(ShareError::Corrupt(format!(
+            "{} {why}: refusing to push it",
+            layer.path.display()
+        ))),
+        (Ok(()), None) => Ok(()),
+        (Err(e), None) => Err(conn.error(e, &target.whole())),
+    }
 }
 
 /// What a pull did.
