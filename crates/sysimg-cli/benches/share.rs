@@ -2,7 +2,8 @@
 //! `sysimg pull` of a 200 MB image over loopback to a real Distribution registry
 //! (`docker-registry`, plain HTTP on 127.0.0.1), against `skopeo copy` of the same artifact
 //! between an OCI layout directory (`oci:`) and the registry. Goal: within 1.5x of skopeo's
-//! time. Each round rebuilds the image (new bytes, same id) and pushes it with sysimg to one
+//! time. sysimg pushes twice, as chunked uploads (the default) and as one streamed PUT per
+//! blob (`SYSIMG_PUSH_MONOLITHIC=1`). Each round rebuilds the image (new bytes, same id) and pushes it with sysimg to one
 //! registry and with skopeo to another, so every blob is really uploaded (skopeo would
 //! otherwise mount the blob sysimg pushed); pulls go into empty stores and directories. Skips,
 //! saying so, without `docker-registry` or `skopeo`.
@@ -35,7 +36,7 @@ fn main() {
     let t = tempfile::tempdir().unwrap();
     let dir = t.path();
     let julia = common::hello_project(dir);
-    let sysimg = |store: &str, args: &[&str]| {
+    let sysimg_with = |store: &str, args: &[&str], monolithic: bool| {
         let o = Command::new(env!("CARGO_BIN_EXE_sysimg"))
             .args(args)
             .current_dir(dir)
@@ -46,11 +47,13 @@ fn main() {
             .env("SYSIMG_STORE", dir.join(store))
             .env("FAKE_JULIA_LOG", dir.join("julia-log"))
             .env("FAKE_JULIA_IMAGE_MB", IMAGE_MB.to_string())
+            .env("SYSIMG_PUSH_MONOLITHIC", if monolithic { "1" } else { "0" })
             .output()
             .unwrap();
         assert!(o.status.success(), "sysimg {args:?}: {}", common::err(&o));
         common::out(&o)
     };
+    let sysimg = |store: &str, args: &[&str]| sysimg_with(store, args, false);
     let skopeo = |args: &[&str]| {
         let o = Command::new("skopeo")
             .arg("copy")
@@ -84,10 +87,12 @@ fn main() {
         f();
         start.elapsed()
     };
-    let (mut push, mut pull, mut s_push, mut s_pull) = (vec![], vec![], vec![], vec![]);
+    let (mut push, mut mono, mut pull) = (vec![], vec![], vec![]);
+    let (mut s_push, mut s_pull) = (vec![], vec![]);
     for round in 0..ROUNDS {
         let ours = format!("{}/bench/sysimg-{round}", reg.addr);
         let theirs = format!("{}/bench/skopeo-{round}", other.addr);
+        let ours_mono = format!("{}/bench/monolithic-{round}", reg.addr);
         if round > 0 {
             assert_eq!(build(), id);
         }
@@ -96,16 +101,20 @@ fn main() {
         push.push(time(&mut || {
             sysimg("store", &["push", &id, &ours, "--insecure"]);
         }));
+        assert_eq!(build(), id);
+        mono.push(time(&mut || {
+            sysimg_with("store", &["push", &id, &ours_mono, "--insecure"], true);
+        }));
         pull.push(time(&mut || {
             sysimg(
                 &format!("pulled-{round}"),
-                &["pull", &format!("{ours}:{id}"), "--insecure"],
+                &["pull", &format!("{ours_mono}:{id}"), "--insecure"],
             );
         }));
         s_pull.push(time(&mut || {
             skopeo(&[
                 "--src-tls-verify=false",
-                &format!("docker://{ours}:{id}"),
+                &format!("docker://{ours_mono}:{id}"),
                 &layout_ref,
             ])
         }));
@@ -130,8 +139,10 @@ fn main() {
          docker-registry {})",
         reg.addr
     );
+    let skopeo_push = median(&mut s_push);
     for (what, ours, theirs) in [
-        ("push", median(&mut push), median(&mut s_push)),
+        ("push (chunked)", median(&mut push), skopeo_push),
+        ("push (monolithic)", median(&mut mono), skopeo_push),
         ("pull", median(&mut pull), median(&mut s_pull)),
     ] {
         println!(

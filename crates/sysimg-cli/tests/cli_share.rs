@@ -151,6 +151,26 @@ fn push_then_pull_into_an_empty_store() {
     // Piped: no progress on stderr.
     assert!(err(&o).is_empty(), "{}", err(&o));
 
+    // One streamed PUT per blob instead of chunks: the same artifact (the same manifest).
+    let mono = format!("{}/team/roundtrip-monolithic", reg.addr);
+    let o = t.sysimg(
+        "a",
+        &["push", &id, &mono, "--insecure", "--json"],
+        &[("SYSIMG_PUSH_MONOLITHIC", "1")],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}{}", out(&o), err(&o));
+    assert_eq!(json(&o)["digest"], v["digest"]);
+    assert_eq!(reg.blob_uploads("team/roundtrip-monolithic"), 4);
+    let patches = |repo: &str| {
+        let prefix = format!("PATCH /v2/{repo}/blobs/uploads/");
+        reg.requests()
+            .iter()
+            .filter(|r| r.starts_with(&prefix))
+            .count()
+    };
+    assert_eq!(patches("team/roundtrip-monolithic"), 0);
+    assert!(patches("team/roundtrip") >= 4);
+
     // A second push of the same id uploads no blob again (the registry saw no new upload).
     let o = t.sysimg("a", &["push", &id, &repo, "--insecure"], &[]);
     assert_eq!(o.status.code(), Some(0), "{}{}", out(&o), err(&o));

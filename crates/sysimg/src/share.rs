@@ -281,6 +281,10 @@ pub struct Access {
     /// A PEM file of extra CA certificates to trust (`SYSIMG_REGISTRY_CA`, else
     /// `SSL_CERT_FILE`).
     pub ca_file: Option<PathBuf>,
+    /// Upload each blob as one streamed PUT instead of a chunked upload of 4 MiB PATCHes
+    /// (`SYSIMG_PUSH_MONOLITHIC=1`): for registries that refuse small chunks, and faster on a
+    /// fast link (one request instead of one per chunk).
+    pub monolithic: bool,
 }
 
 impl Access {
@@ -313,6 +317,7 @@ impl Access {
             ca_file: var("SYSIMG_REGISTRY_CA")
                 .or_else(|| var("SSL_CERT_FILE"))
                 .map(PathBuf::from),
+            monolithic: var("SYSIMG_PUSH_MONOLITHIC").is_some_and(|v| v != "0"),
         }
     }
 
@@ -381,6 +386,7 @@ impl Connection {
                 ClientProtocol::Https
             },
             connect_timeout: Some(Duration::from_secs(30)),
+            use_monolithic_push: access.monolithic,
             read_timeout: Some(Duration::from_secs(300)),
             ..ClientConfig::default()
         };
@@ -810,7 +816,8 @@ fn reqwest_header(value: &'static str) -> http::HeaderValue {
     http::HeaderValue::from_static(value)
 }
 
-/// Uploads one file as a chunked blob upload, reporting progress every 100 ms. A file whose
+/// Uploads one file as a chunked blob upload (or one streamed PUT, with
+/// [`Access::monolithic`]), reporting progress every 100 ms. A file whose
 /// digest is [`LayerFile::unchecked`] is hashed as it is read; when it does not match, the
 /// stream fails before its end, so the registry never commits the blob.
 fn upload(
@@ -822,43 +829,17 @@ fn upload(
     let sent = Arc::new(AtomicU64::new(0));
     let mismatch: Arc<std::sync::Mutex<Option<String>>> = Arc::default();
     let file = std::fs::File::open(&layer.path).map_err(|e| Error::io(&layer.path, e))?;
-    let counter = sent.clone();
-    let found = mismatch.clone();
-    let check = layer
-        .unchecked
-        .then(|| (Sha256::new(), layer.digest.clone()));
-    let stream = futures_util::stream::unfold(Some((file, check)), move |state| {
-        let counter = counter.clone();
-        let found = found.clone();
-        async move {
-            let (mut file, mut check) = state?;
-            let mut buf = vec![0u8; CHUNK];
-            let mut filled = 0;
-            while filled < CHUNK {
-                match file.read(&mut buf[filled..]) {
-                    Ok(0) => break,
-                    Ok(n) => filled += n,
-                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                    Err(e) => return Some((Err(OciDistributionError::IoError(e)), None)),
-                }
-            }
-            if filled == 0 {
-                let (hasher, expected) = check.take()?;
-                let actual = format!("sha256:{}", hex::encode(hasher.finalize()));
-                if actual == expected {
-                    return None;
-                }
-                let why = format!("has digest {actual}, its record says {expected}");
-                *found.lock().unwrap_or_else(|p| p.into_inner()) = Some(why.clone());
-                return Some((Err(OciDistributionError::GenericError(Some(why))), None));
-            }
-            buf.truncate(filled);
-            if let Some((hasher, _)) = check.as_mut() {
-                hasher.update(&buf);
-            }
-            counter.fetch_add(filled as u64, Ordering::Relaxed);
-            Some((Ok(bytes::Bytes::from(buf)), Some((file, check))))
-        }
+    // A thread reads (and hashes) the file while the runtime sends what it read before: the
+    // two overlap instead of taking turns.
+    let (tx, rx) = tokio::sync::mpsc::channel(2);
+    let reader = {
+        let sent = sent.clone();
+        let mismatch = mismatch.clone();
+        let expected = layer.unchecked.then(|| layer.digest.clone());
+        std::thread::spawn(move || read_chunks(file, expected, &sent, &mismatch, &tx))
+    };
+    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|item| (item, rx))
     });
     let size = layer.size;
     let result = conn.runtime.block_on(async {
@@ -880,6 +861,7 @@ fn upload(
             }
         }
     });
+    let _ = reader.join();
     let mismatch = mismatch.lock().unwrap_or_else(|p| p.into_inner()).take();
     match (result, mismatch) {
         (_, Some(why)) => Err(ShareError::Corrupt(format!(
@@ -888,6 +870,55 @@ fn upload(
         ))),
         (Ok(()), None) => Ok(()),
         (Err(e), None) => Err(conn.error(e, &target.whole())),
+    }
+}
+
+/// One chunk of a file being uploaded, as the client's stream takes it.
+type Chunk = Result<bytes::Bytes, OciDistributionError>;
+
+/// Reads a file in [`CHUNK`]s into `tx`, counting them in `sent`. With `expected`, hashes them
+/// too and, when the file does not have that digest, says why in `mismatch` and ends with an
+/// error instead of the end of the file.
+fn read_chunks(
+    mut file: std::fs::File,
+    expected: Option<String>,
+    sent: &AtomicU64,
+    mismatch: &std::sync::Mutex<Option<String>>,
+    tx: &tokio::sync::mpsc::Sender<Chunk>,
+) {
+    let mut hasher = Sha256::new();
+    loop {
+        let mut buf = vec![0u8; CHUNK];
+        let mut filled = 0;
+        while filled < CHUNK {
+            match file.read(&mut buf[filled..]) {
+                Ok(0) => break,
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    let _ = tx.blocking_send(Err(OciDistributionError::IoError(e)));
+                    return;
+                }
+            }
+        }
+        if filled == 0 {
+            break;
+        }
+        buf.truncate(filled);
+        if expected.is_some() {
+            hasher.update(&buf);
+        }
+        sent.fetch_add(filled as u64, Ordering::Relaxed);
+        if tx.blocking_send(Ok(bytes::Bytes::from(buf))).is_err() {
+            return; // the upload stopped
+        }
+    }
+    let Some(expected) = expected else { return };
+    let actual = format!("sha256:{}", hex::encode(hasher.finalize()));
+    if actual != expected {
+        let why = format!("has digest {actual}, its record says {expected}");
+        *mismatch.lock().unwrap_or_else(|p| p.into_inner()) = Some(why.clone());
+        let _ = tx.blocking_send(Err(OciDistributionError::GenericError(Some(why))));
     }
 }
 
