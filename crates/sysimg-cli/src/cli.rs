@@ -37,7 +37,7 @@ impl Cli {
         let mut cli = Cli {
             project: None,
             json: false,
-            command: Command::Ls,
+            command: Command::Ls(LsArgs::default()),
         };
         let mut run: Option<RunArgs> = None;
         fn once<T>(slot: &mut Option<T>, value: T) -> Option<()> {
@@ -103,8 +103,9 @@ pub enum Command {
     Pin(PinArgs),
     /// Build the environment's image with PackageCompiler, or reuse the one the store holds.
     Build(BuildArgs),
-    /// List the images in the store.
-    Ls,
+    /// List the images in the store (with `--remote`, those a registry holds for this
+    /// platform).
+    Ls(LsArgs),
     /// Show an image's record.
     Inspect {
         /// The image id (or a unique prefix), or a path.
@@ -129,6 +130,10 @@ pub enum Command {
         #[arg(long, default_value_t = 0)]
         keep_days: u64,
     },
+    /// Upload an image to an OCI registry, tagged with its id (and any `--tag`).
+    Push(PushArgs),
+    /// Download an image from an OCI registry into the store, verified.
+    Pull(PullArgs),
     /// Check an image against the environment and this host (exit 1 when there is an error).
     Check(ImageCheckArgs),
     /// Start julia with the environment's image: `julia -J <image> --project=<env> ARGS...`.
@@ -303,6 +308,55 @@ pub struct BuildArgs {
     /// Pkg can install for the julia.
     #[arg(long, value_name = "VERSION|PATH")]
     pub packagecompiler: Option<String>,
+    /// Push the image to the remote (`SYSIMG_REMOTE`, else the spec's `remote`) once built.
+    #[arg(long)]
+    pub push: bool,
+}
+
+/// Options of `sysimg ls`.
+#[derive(Debug, Default, Args)]
+pub struct LsArgs {
+    /// List the images a registry repository holds for this platform instead: REF, else
+    /// `SYSIMG_REMOTE`, else the spec's `remote`.
+    #[arg(long, value_name = "REF")]
+    pub remote: Option<Option<String>>,
+    /// Reach the registry over plain HTTP (localhost, 127.0.0.1, or a registry named in
+    /// `SYSIMG_INSECURE_REGISTRIES` only).
+    #[arg(long, requires = "remote")]
+    pub insecure: bool,
+}
+
+/// Options of `sysimg push`.
+#[derive(Debug, Args)]
+pub struct PushArgs {
+    /// The image: an id in the store (or a unique prefix), an image.toml or its directory.
+    #[arg(value_name = "ID|PATH")]
+    pub image: String,
+    /// The repository: REGISTRY/REPOSITORY[:TAG] (`registry.example.com/team/sysimages`).
+    #[arg(value_name = "REF")]
+    pub reference: String,
+    /// Another tag to set besides the image id (repeatable).
+    #[arg(long = "tag", value_name = "TAG")]
+    pub tags: Vec<String>,
+    /// Reach the registry over plain HTTP (localhost, 127.0.0.1, or a registry named in
+    /// `SYSIMG_INSECURE_REGISTRIES` only).
+    #[arg(long)]
+    pub insecure: bool,
+}
+
+/// Options of `sysimg pull`.
+#[derive(Debug, Args)]
+pub struct PullArgs {
+    /// REGISTRY/REPOSITORY:TAG (or @DIGEST), or an image id to look up in the remote.
+    #[arg(value_name = "REF|ID")]
+    pub reference: String,
+    /// The repository to look an id up in. Default: `SYSIMG_REMOTE`, else the spec's `remote`.
+    #[arg(long, value_name = "REF")]
+    pub remote: Option<String>,
+    /// Reach the registry over plain HTTP (localhost, 127.0.0.1, or a registry named in
+    /// `SYSIMG_INSECURE_REGISTRIES` only).
+    #[arg(long)]
+    pub insecure: bool,
 }
 
 /// Options of `sysimg check`.

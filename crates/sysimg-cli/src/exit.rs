@@ -12,6 +12,14 @@ pub enum ExitCode {
     Problems = 1,
     /// Bad invocation, or input that could not be read or understood.
     BadInput = 2,
+    /// A registry could not be reached (connection refused, DNS, TLS), or the connection broke.
+    Unreachable = 3,
+    /// A registry refused the credentials.
+    Unauthorized = 4,
+    /// A registry does not hold the tag, digest or repository asked for.
+    NotInRegistry = 5,
+    /// Content from a registry did not match its digest (or its record): nothing was stored.
+    Corrupt = 6,
 }
 
 impl From<ExitCode> for i32 {

@@ -789,8 +789,9 @@ pub fn build(
     Ok(BuildOutcome::Built(record))
 }
 
-/// Removes a directory when dropped (a build that did not land leaves no side-loaded sources).
-struct RemoveOnDrop(Option<PathBuf>);
+/// Removes a directory when dropped (a build or pull that did not land leaves no side-loaded
+/// sources); `.0 = None` disarms it.
+pub(crate) struct RemoveOnDrop(pub(crate) Option<PathBuf>);
 
 impl Drop for RemoveOnDrop {
     fn drop(&mut self) {

@@ -13,6 +13,7 @@ pub mod launch;
 pub mod learn;
 pub mod plan;
 pub mod record;
+pub mod share;
 pub mod spec;
 pub mod store;
 pub mod tools;

@@ -168,6 +168,9 @@ pub struct ImageSpec {
     /// (a background rebuild with `on_stale = "background"`; `build` bakes them when there
     /// are at least this many).
     pub learn_rebuild_after: usize,
+    /// `remote`: an OCI registry repository (`registry.example.com/team/sysimages`) that
+    /// `build` looks the image up in before building, and `build --push` pushes to.
+    pub remote: Option<String>,
 }
 
 /// The default of `learn_max_statements`.
@@ -194,6 +197,7 @@ const KEYS: &[&str] = &[
     "learn",
     "learn_max_statements",
     "learn_rebuild_after",
+    "remote",
 ];
 
 impl ImageSpec {
@@ -288,6 +292,7 @@ impl ImageSpec {
                 "learn" => spec.learn = flag()?,
                 "learn_max_statements" => spec.learn_max_statements = count()?,
                 "learn_rebuild_after" => spec.learn_rebuild_after = count()?,
+                "remote" => spec.remote = Some(string()?.to_string()),
                 _ => unreachable!("every key in KEYS is handled"),
             }
         }
@@ -352,6 +357,7 @@ precompile_statements_files = []
 julia = "1.10"
 pinned_rule = "manifest-rm"
 on_stale = "build"
+remote = "registry.example.com/team/sysimages"
 "#,
         )
         .unwrap();
@@ -361,6 +367,10 @@ on_stale = "build"
         assert_eq!(spec.pinned_rule, PinnedRule::ManifestRm);
         assert_eq!(spec.on_stale, OnStale::Build);
         assert_eq!(spec.julia.as_deref(), Some("1.10"));
+        assert_eq!(
+            spec.remote.as_deref(),
+            Some("registry.example.com/team/sysimages")
+        );
     }
 
     #[test]

@@ -105,17 +105,46 @@ fn build_inner(
         store,
         force: args.force,
     };
+    let pulled = match args.force {
+        true => None,
+        false => super::share::pull_before_build(&req, !cli.json)?,
+    };
     let outcome = build_showing_progress(&req, !cli.json)?;
     let record = outcome.record();
     let dir = store.image_dir(&record.id);
     let built = matches!(outcome, BuildOutcome::Built(_));
+    let pushed = match args.push {
+        true => Some(super::share::push_after_build(
+            &spec, store, &record.id, !cli.json,
+        )?),
+        false => None,
+    };
     if cli.json {
-        super::print_json(&serde_json::json!({
+        let mut v = serde_json::json!({
             "id": record.id,
-            "outcome": if built { "built" } else { "reused" },
+            "outcome": match (built, &pulled) {
+                (true, _) => "built",
+                (false, Some(_)) => "pulled",
+                (false, None) => "reused",
+            },
             "image": dir.join(&record.image.file).display().to_string(),
             "record": record,
-        }));
+        });
+        if let Some(p) = &pushed {
+            v["pushed"] = serde_json::to_value(p).unwrap_or_default();
+        }
+        super::print_json(&v);
+        return Ok((record.id.clone(), built));
+    }
+    if let Some(p) = &pushed {
+        say!("pushed image {} to {}", record.id, p.repository);
+    }
+    if let (false, Some(remote)) = (built, &pulled) {
+        say!(
+            "pulled image {} from {remote} ({})",
+            record.id,
+            dir.display()
+        );
     } else if built {
         say!(
             "built image {} in {} ({})",

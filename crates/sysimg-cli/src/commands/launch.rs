@@ -288,6 +288,7 @@ fn build_for(
         store,
         force: false,
     };
+    super::share::pull_before_build(&req, true)?;
     super::build::build_showing_progress(&req, true)?;
     Ok(())
 }

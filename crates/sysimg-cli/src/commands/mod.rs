@@ -9,6 +9,7 @@ mod kernel;
 mod launch;
 mod learn;
 mod plan;
+mod share;
 mod shell;
 mod store;
 mod tree_hash;
@@ -42,7 +43,12 @@ pub fn run(cli: &Cli) -> Result<ExitCode, Failure> {
         Command::Strip(args) => align::strip(cli, args),
         Command::Pin(args) => align::pin(cli, args),
         Command::Build(args) => build::run(cli, args),
-        Command::Ls => store::ls(cli),
+        Command::Ls(args) => match &args.remote {
+            Some(remote) => share::ls_remote(cli, remote.as_deref(), args.insecure),
+            None => store::ls(cli),
+        },
+        Command::Push(args) => share::push(cli, args),
+        Command::Pull(args) => share::pull(cli, args),
         Command::Inspect { image } => store::inspect(cli, image),
         Command::Rm { image } => store::rm(cli, image),
         Command::Verify { image } => store::verify(cli, image.as_deref()),

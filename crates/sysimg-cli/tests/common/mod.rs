@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod lab;
+pub mod registry;
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -18,6 +19,16 @@ pub fn fake_julia(dir: &Path) -> PathBuf {
     .unwrap();
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
     path
+}
+
+/// Copies the example environment (`examples/hello`) into `dir` and writes the fake julia
+/// beside it; returns the julia's path.
+pub fn hello_project(dir: &Path) -> PathBuf {
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/hello");
+    for f in ["Project.toml", "Manifest.toml"] {
+        std::fs::copy(examples.join(f), dir.join(f)).unwrap();
+    }
+    fake_julia(dir)
 }
 
 /// The shared real-world data beside the repository (`SYSIMG_SHARED_DIR` overrides), if there.

@@ -1,0 +1,330 @@
+//! `sysimg push`, `sysimg pull`, `sysimg ls --remote`, and the remote look-up of `build`.
+
+use crate::output::{say, say_err};
+use std::io::IsTerminal;
+
+use sysimg::build::BuildRequest;
+use sysimg::share::{self, Access, BlobAction, PullOutcome, Remote, ShareError, ShareEvent};
+use sysimg::spec::ImageSpec;
+use sysimg::store::{find_record, is_image_id, Store};
+
+use crate::cli::{Cli, PullArgs, PushArgs};
+use crate::exit::{ExitCode, Failure};
+
+/// The failure a sharing error is, with its exit status.
+pub fn failure(e: ShareError) -> Failure {
+    let code = match &e {
+        ShareError::Invalid(_) | ShareError::File(_) => ExitCode::BadInput,
+        ShareError::Unreachable { .. } => ExitCode::Unreachable,
+        ShareError::Auth { .. } => ExitCode::Unauthorized,
+        ShareError::NotFound { .. } => ExitCode::NotInRegistry,
+        ShareError::Corrupt(_) => ExitCode::Corrupt,
+        ShareError::Registry { .. } => ExitCode::Problems,
+    };
+    Failure {
+        code,
+        message: e.to_string(),
+    }
+}
+
+fn access(insecure: bool) -> Access {
+    Access::from_vars(insecure, |k| std::env::var(k).ok())
+}
+
+/// The remote: `flag`, else `SYSIMG_REMOTE`, else the spec's `remote` (`None`: none set).
+pub fn configured_remote(flag: Option<&str>, spec: Option<&ImageSpec>) -> Option<String> {
+    flag.map(str::to_string)
+        .or_else(|| {
+            std::env::var("SYSIMG_REMOTE")
+                .ok()
+                .filter(|r| !r.is_empty())
+        })
+        .or_else(|| spec.and_then(|s| s.remote.clone()))
+}
+
+/// The remote for commands without an environment of their own: `flag`, `SYSIMG_REMOTE`, or
+/// the spec of the project `-p` (or the current directory) names, if there is one.
+fn remote_for(cli: &Cli, flag: Option<&str>) -> Result<Remote, Failure> {
+    let spec = super::project_file(cli)
+        .ok()
+        .and_then(|f| ImageSpec::for_project_dir(f.parent()?).ok());
+    let text = configured_remote(flag, spec.as_ref()).ok_or_else(|| {
+        Failure::bad_input(
+            "no remote: give one (--remote REF), set SYSIMG_REMOTE, or add `remote = \"...\"` \
+             to Sysimage.toml",
+        )
+    })?;
+    Remote::parse(&text).map_err(failure)
+}
+
+/// Progress bars on a terminal's stderr, one per blob transferred; nothing when piped.
+struct Bars {
+    show: bool,
+    bar: Option<indicatif::ProgressBar>,
+}
+
+impl Bars {
+    fn new(show: bool) -> Bars {
+        Bars {
+            show: show && std::io::stderr().is_terminal(),
+            bar: None,
+        }
+    }
+
+    fn event(&mut self, e: ShareEvent) {
+        if !self.show {
+            return;
+        }
+        match e {
+            ShareEvent::Blob {
+                name,
+                size,
+                action: BlobAction::Present,
+                ..
+            } => say_err!("{name}: already in the registry ({})", mib(size)),
+            ShareEvent::Blob {
+                name, size, action, ..
+            } => {
+                if let Some(b) = self.bar.take() {
+                    b.finish();
+                }
+                let b = indicatif::ProgressBar::new(size);
+                b.set_style(
+                    indicatif::ProgressStyle::with_template(
+                        "{prefix:.bold} {bar:30} {bytes}/{total_bytes} {binary_bytes_per_sec} {eta}",
+                    )
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+                );
+                let verb = if action == BlobAction::Upload {
+                    "push"
+                } else {
+                    "pull"
+                };
+                b.set_prefix(format!("{verb} {name}"));
+                self.bar = Some(b);
+            }
+            ShareEvent::Progress { done, .. } => {
+                if let Some(b) = &self.bar {
+                    b.set_position(done);
+                }
+            }
+            ShareEvent::Waiting { id } => {
+                say_err!("sysimg: image {id} is being pulled or built by another process; waiting")
+            }
+        }
+    }
+
+    fn finish(&mut self) {
+        if let Some(b) = self.bar.take() {
+            b.finish();
+        }
+    }
+}
+
+fn mib(bytes: u64) -> String {
+    format!("{:.1} MiB", bytes as f64 / (1024.0 * 1024.0))
+}
+
+/// `sysimg push ID|PATH REF [--tag T]... [--insecure]`.
+pub fn push(cli: &Cli, args: &PushArgs) -> Result<ExitCode, Failure> {
+    let store = super::store().ok();
+    let (record_path, record) = find_record(&args.image, store.as_ref())?;
+    let dir = record_path.parent().unwrap_or(std::path::Path::new("."));
+    let remote = Remote::parse(&args.reference).map_err(failure)?;
+    let mut bars = Bars::new(!cli.json);
+    let report = share::push(
+        store.as_ref(),
+        dir,
+        &remote,
+        &args.tags,
+        &access(args.insecure),
+        &mut |e| bars.event(e),
+    );
+    bars.finish();
+    let report = report.map_err(failure)?;
+    if cli.json {
+        super::print_json(&report);
+    } else {
+        let uploaded = report
+            .blobs
+            .iter()
+            .filter(|b| b.action == BlobAction::Upload)
+            .count();
+        say!(
+            "pushed image {} to {} (tags: {}): {} uploaded ({}), {} already there",
+            record.id,
+            report.repository,
+            report.tags.join(", "),
+            super::counted(uploaded, "blob", "blobs"),
+            mib(report.uploaded_bytes),
+            report.blobs.len() - uploaded
+        );
+    }
+    Ok(ExitCode::Ok)
+}
+
+/// `sysimg pull REF|ID [--remote REF] [--insecure]`.
+pub fn pull(cli: &Cli, args: &PullArgs) -> Result<ExitCode, Failure> {
+    let store = super::store()?;
+    let remote = if is_image_id(&args.reference) {
+        remote_for(cli, args.remote.as_deref())?.with_tag(&args.reference)
+    } else {
+        let r = Remote::parse(&args.reference).map_err(failure)?;
+        if r.tag.is_none() && r.digest.is_none() {
+            return Err(Failure::bad_input(format!(
+                "`{}` names no image: add `:TAG` (an image id, or a tag given to `sysimg push`) \
+                 or `@sha256:DIGEST`",
+                args.reference
+            )));
+        }
+        r
+    };
+    let mut bars = Bars::new(!cli.json);
+    let outcome = share::pull(&store, &remote, &access(args.insecure), &mut |e| {
+        bars.event(e)
+    });
+    bars.finish();
+    let outcome = outcome.map_err(failure)?;
+    print_pulled(cli, &store, &remote, &outcome);
+    Ok(ExitCode::Ok)
+}
+
+fn print_pulled(cli: &Cli, store: &Store, remote: &Remote, outcome: &PullOutcome) {
+    let record = outcome.record();
+    let dir = store.image_dir(&record.id);
+    if cli.json {
+        let (status, blobs) = match outcome {
+            PullOutcome::Pulled { blobs, .. } => ("pulled", blobs.clone()),
+            PullOutcome::Present(_) => ("present", Vec::new()),
+        };
+        super::print_json(&serde_json::json!({
+            "id": record.id,
+            "outcome": status,
+            "reference": remote.to_string(),
+            "dir": dir.display().to_string(),
+            "blobs": blobs,
+        }));
+    } else {
+        match outcome {
+            PullOutcome::Pulled { blobs, .. } => say!(
+                "pulled image {} from {remote} ({}) into {}",
+                record.id,
+                mib(blobs.iter().map(|b| b.size).sum()),
+                dir.display()
+            ),
+            PullOutcome::Present(_) => say!(
+                "image {} is already in the store ({})",
+                record.id,
+                dir.display()
+            ),
+        }
+    }
+}
+
+/// `sysimg ls --remote [REF]`.
+pub fn ls_remote(cli: &Cli, flag: Option<&str>, insecure: bool) -> Result<ExitCode, Failure> {
+    let remote = remote_for(cli, flag)?;
+    let all = share::list(&remote, &access(insecure)).map_err(failure)?;
+    let (here, elsewhere): (Vec<_>, Vec<_>) = all
+        .into_iter()
+        .partition(|i| share::for_this_platform(&i.platform));
+    if cli.json {
+        super::print_json(&serde_json::json!({
+            "remote": remote.repository_ref(),
+            "images": here,
+            "other_platforms": elsewhere.len(),
+        }));
+        return Ok(ExitCode::Ok);
+    }
+    for i in &here {
+        say!(
+            "{}  {}  julia {}  {}  {} packages  {}  {}",
+            i.id,
+            i.created,
+            i.julia,
+            i.policy,
+            i.packages,
+            i.platform,
+            mib(i.size)
+        );
+        let others: Vec<&String> = i.tags.iter().filter(|t| **t != i.id).collect();
+        if !others.is_empty() {
+            say!(
+                "    tags: {}",
+                others
+                    .iter()
+                    .map(|t| t.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+    }
+    if here.is_empty() {
+        say!("no images for this platform in {}", remote.repository_ref());
+    }
+    if !elsewhere.is_empty() {
+        say!(
+            "({} for other platforms not shown)",
+            super::counted(elsewhere.len(), "image", "images")
+        );
+    }
+    Ok(ExitCode::Ok)
+}
+
+/// Before a build: when a remote is configured and the store lacks the image the request
+/// would build, pulls it from the remote if the remote has it. A remote that cannot be used
+/// is a warning: the image is built here instead. `Some(remote)` when the image was pulled.
+pub fn pull_before_build(req: &BuildRequest<'_>, show: bool) -> Result<Option<String>, Failure> {
+    let Some(text) = configured_remote(None, Some(req.spec)) else {
+        return Ok(None);
+    };
+    let id = sysimg::build::planned_record(req)?.id;
+    if req.store.lookup(&id).is_some() {
+        return Ok(None);
+    }
+    let remote = Remote::parse(&text).map_err(failure)?;
+    let mut bars = Bars::new(show);
+    let outcome = share::pull_if_present(req.store, &remote, &id, &access(false), &mut |e| {
+        bars.event(e)
+    });
+    bars.finish();
+    match outcome {
+        Ok(Some(_)) => {
+            if show {
+                say_err!("sysimg: pulled image {id} from {remote}");
+            }
+            Ok(Some(remote.to_string()))
+        }
+        Ok(None) => Ok(None),
+        Err(e) => {
+            say_err!("warning: the remote {remote} could not be used ({e}); building here");
+            Ok(None)
+        }
+    }
+}
+
+/// After `build --push`: pushes the image to the configured remote.
+pub fn push_after_build(
+    spec: &ImageSpec,
+    store: &Store,
+    id: &str,
+    show: bool,
+) -> Result<share::PushReport, Failure> {
+    let text = configured_remote(None, Some(spec)).ok_or_else(|| {
+        Failure::bad_input(
+            "--push needs a remote: set SYSIMG_REMOTE or add `remote = \"...\"` to Sysimage.toml",
+        )
+    })?;
+    let remote = Remote::parse(&text).map_err(failure)?;
+    let mut bars = Bars::new(show);
+    let report = share::push(
+        Some(store),
+        &store.image_dir(id),
+        &remote,
+        &[],
+        &access(false),
+        &mut |e| bars.event(e),
+    );
+    bars.finish();
+    report.map_err(failure)
+}
