@@ -4,12 +4,10 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use toml_edit::{Item, Table as EditTable};
-
 use crate::error::{Location, Result};
 use crate::ids::TreeHash;
 use crate::platform::{select_platform, Platform};
-use crate::toml_source::TomlSource;
+use crate::toml_source::{entries, Item, Table, TomlSource, Value as _};
 
 /// Artifact file names at a package root, in Pkg's order of preference.
 pub const ARTIFACTS_NAMES: [&str; 2] = ["JuliaArtifacts.toml", "Artifacts.toml"];
@@ -77,40 +75,41 @@ impl ArtifactsFile {
             path: src.path().to_path_buf(),
             ..ArtifactsFile::default()
         };
-        for (name, item) in src.root().iter() {
-            let tables: Vec<&EditTable> = match item {
-                Item::Table(t) => vec![t],
-                Item::ArrayOfTables(a) => a.iter().collect(),
-                _ => {
-                    return Err(src.error(
-                        src.locate_key(src.root(), name),
-                        format!("Invalid artifacts file: artifact '{name}' malformed, must be array or dict!"),
-                    ))
-                }
+        for (name, item) in entries(src.root()) {
+            let malformed = || {
+                src.error(
+                    src.locate_key(src.root(), name),
+                    format!("Invalid artifacts file: artifact '{name}' malformed, must be array or dict!"),
+                )
             };
-            let platform_specific = matches!(item, Item::ArrayOfTables(_));
-            let mut entries = Vec::new();
-            for t in tables {
-                let location = src.locate(t.span());
+            let platform_specific = item.as_array().is_some();
+            let tables: Vec<&Item<'_>> = match (item.as_table(), item.as_array()) {
+                (Some(_), _) => vec![item],
+                (_, Some(a)) if a.iter().all(|t| t.as_table().is_some()) => a.iter().collect(),
+                _ => return Err(malformed()),
+            };
+            let mut found = Vec::new();
+            for entry in tables {
+                let location = src.locate_item(entry);
+                let t = entry.as_table().ok_or_else(malformed)?;
                 let hash = t
                     .get("git-tree-sha1")
-                    .and_then(Item::as_str)
+                    .and_then(|i| i.as_str())
                     .and_then(TreeHash::parse)
                     .ok_or_else(|| {
                         src.error(location.clone(), format!("Invalid artifacts file: artifact '{name}' contains no valid `git-tree-sha1`!"))
                     })?;
-                let lazy = t.get("lazy").and_then(Item::as_bool).unwrap_or(false);
+                let lazy = t.get("lazy").and_then(|i| i.as_bool()).unwrap_or(false);
                 let downloads = read_downloads(src, t, name)?;
                 let platform = if platform_specific {
                     let (Some(os), Some(arch)) = (
-                        t.get("os").and_then(Item::as_str),
-                        t.get("arch").and_then(Item::as_str),
+                        t.get("os").and_then(|i| i.as_str()),
+                        t.get("arch").and_then(|i| i.as_str()),
                     ) else {
                         out.skipped.push((location, format!("platform-specific artifact entry '{name}' is missing its 'os' or 'arch' key")));
                         continue;
                     };
-                    let tags = t
-                        .iter()
+                    let tags = entries(t)
                         .filter(|(k, _)| !matches!(*k, "os" | "arch" | "git-tree-sha1"))
                         .filter_map(|(k, v)| v.as_str().map(|s| (k.to_string(), s.to_string())));
                     Some(
@@ -120,7 +119,7 @@ impl ArtifactsFile {
                 } else {
                     None
                 };
-                entries.push(Artifact {
+                found.push(Artifact {
                     name: name.to_string(),
                     tree_hash: hash,
                     lazy,
@@ -129,7 +128,7 @@ impl ArtifactsFile {
                     location,
                 });
             }
-            out.artifacts.insert(name.to_string(), entries);
+            out.artifacts.insert(name.to_string(), found);
         }
         Ok(out)
     }
@@ -158,7 +157,7 @@ impl ArtifactsFile {
     }
 }
 
-fn read_downloads(src: &TomlSource, t: &EditTable, name: &str) -> Result<Vec<Download>> {
+fn read_downloads(src: &TomlSource, t: &Table<'_>, name: &str) -> Result<Vec<Download>> {
     let Some(item) = t.get("download") else {
         return Ok(Vec::new());
     };
@@ -169,21 +168,10 @@ fn read_downloads(src: &TomlSource, t: &EditTable, name: &str) -> Result<Vec<Dow
         )
     };
     let mut out = Vec::new();
-    let tables: Vec<&dyn toml_edit::TableLike> = match item {
-        Item::ArrayOfTables(a) => a.iter().map(|t| t as &dyn toml_edit::TableLike).collect(),
-        Item::Value(toml_edit::Value::Array(a)) => a
-            .iter()
-            .map(|v| {
-                v.as_inline_table()
-                    .map(|t| t as &dyn toml_edit::TableLike)
-                    .ok_or_else(bad)
-            })
-            .collect::<Result<_>>()?,
-        _ => return Err(bad()),
-    };
-    for d in tables {
-        let url = d.get("url").and_then(Item::as_str).ok_or_else(bad)?;
-        let sha256 = d.get("sha256").and_then(Item::as_str).ok_or_else(bad)?;
+    for d in item.as_array().ok_or_else(bad)? {
+        let d = d.as_table().ok_or_else(bad)?;
+        let url = d.get("url").and_then(|i| i.as_str()).ok_or_else(bad)?;
+        let sha256 = d.get("sha256").and_then(|i| i.as_str()).ok_or_else(bad)?;
         out.push(Download {
             url: url.to_string(),
             sha256: sha256.to_string(),

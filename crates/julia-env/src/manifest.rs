@@ -5,13 +5,11 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use toml_edit::Table as EditTable;
-
 use crate::error::{Error, Location, Result};
 use crate::flavor::PkgFlavor;
 use crate::ids::{parse_uuid, TreeHash, Uuid};
 use crate::pkg_toml::{self, Table, Value};
-use crate::toml_source::{one_or_many_strings, TomlSource};
+use crate::toml_source::{self, entries, one_or_many_strings, Item, TomlSource, Value as _};
 use crate::version::VersionNumber;
 
 /// The first line Pkg writes.
@@ -237,22 +235,22 @@ impl Manifest {
             path: Some(src.path().to_path_buf()),
             ..Manifest::default()
         };
-        let deps_table: Option<&EditTable> = if v1 {
+        let deps_table: Option<&toml_source::Table<'_>> = if v1 {
             if !root.is_empty() {
                 m.format = VersionNumber::new(1, 0, 0);
             }
             Some(root)
         } else {
-            let fmt_item = &root["manifest_format"];
-            let fmt = fmt_item.as_str().ok_or_else(|| {
-                src.error(
-                    src.locate_item(fmt_item),
-                    "Expected `manifest_format` to be a string",
-                )
-            })?;
+            let fmt_at = src.locate_key(root, "manifest_format");
+            let fmt = root
+                .get("manifest_format")
+                .and_then(|i| i.as_str())
+                .ok_or_else(|| {
+                    src.error(fmt_at.clone(), "Expected `manifest_format` to be a string")
+                })?;
             m.format = VersionNumber::parse(fmt).map_err(|_| {
                 src.error(
-                    src.locate_item(fmt_item),
+                    fmt_at,
                     format!("Could not parse `manifest_format` {fmt:?} as a version"),
                 )
             })?;
@@ -279,14 +277,12 @@ impl Manifest {
                         )
                     })?);
             }
-            for (k, v) in root.iter() {
+            for (k, v) in entries(root) {
                 if !matches!(
                     k,
                     "julia_version" | "manifest_format" | "project_hash" | "deps"
                 ) {
-                    if let Some(v) = pkg_toml::from_item(v) {
-                        m.other.set(k, v);
-                    }
+                    m.other.set(k, pkg_toml::from_item(v));
                 }
             }
             match root.get("deps") {
@@ -301,11 +297,14 @@ impl Manifest {
         };
         let with_registries = m.format >= VersionNumber::new(2, 1, 0);
         if let Some(deps) = deps_table {
-            for (name, item) in deps.iter() {
-                let entries = item.as_array_of_tables().ok_or_else(|| {
-                    src.error(src.locate_key(deps, name), format!("Expected `{name}` to be an array of package entries (`[[deps.{name}]]`)"))
-                })?;
-                for table in entries.iter() {
+            for (name, item) in entries(deps) {
+                let tables = item
+                    .as_array()
+                    .filter(|a| a.iter().all(|t| t.as_table().is_some()))
+                    .ok_or_else(|| {
+                        src.error(src.locate_key(deps, name), format!("Expected `{name}` to be an array of package entries (`[[deps.{name}]]`)"))
+                    })?;
+                for table in tables {
                     m.entries
                         .push(read_entry(src, name, table, with_registries)?);
                 }
@@ -582,20 +581,23 @@ impl Manifest {
 }
 
 /// Julia's `Base.is_v1_format_manifest`.
-fn is_v1_format(root: &EditTable) -> bool {
+fn is_v1_format(root: &toml_source::Table<'_>) -> bool {
     match root.get("manifest_format") {
         None => true,
-        Some(item) => item.as_table_like().is_some_and(|t| t.contains_key("uuid")),
+        Some(item) => item.as_table().is_some_and(|t| t.contains_key("uuid")),
     }
 }
 
 fn read_entry(
     src: &TomlSource,
     name: &str,
-    table: &EditTable,
+    entry: &Item<'_>,
     with_registries: bool,
 ) -> Result<ManifestEntry> {
-    let location = src.locate(table.span());
+    let location = src.locate_item(entry);
+    let Some(table) = entry.as_table() else {
+        return Err(src.error(location, format!("Expected `{name}` entries to be tables")));
+    };
     let at = |key: &str| src.locate_key(table, key).or(&location);
     let string_field = |key: &str| -> Result<Option<&str>> {
         match table.get(key) {
@@ -647,13 +649,13 @@ fn read_entry(
     let weakdeps = read_deps(src, table, "weakdeps", &at)?;
     let mut extensions = BTreeMap::new();
     if let Some(item) = table.get("extensions") {
-        let t = item.as_table_like().ok_or_else(|| {
+        let t = item.as_table().ok_or_else(|| {
             src.error(
                 at("extensions"),
                 "Expected `extensions` field to be a table.",
             )
         })?;
-        for (ext, v) in t.iter() {
+        for (ext, v) in entries(t) {
             let (mut names, single) = one_or_many_strings(v).ok_or_else(|| {
                 src.error(
                     at("extensions"),
@@ -682,7 +684,7 @@ fn read_entry(
                 .0
         }
     };
-    let is_table = |k: &str| table.get(k).is_some_and(|i| i.is_table_like());
+    let is_table = |k: &str| table.get(k).is_some_and(|i| i.as_table().is_some());
     // Keys the writer regenerates from the fields need no copy; everything else is kept.
     let regenerated = |k: &str| {
         matches!(
@@ -701,10 +703,9 @@ fn read_entry(
         ) || (k == "extensions" && !extensions.is_empty())
             || (k == "registries" && with_registries)
     };
-    let raw = table
-        .iter()
+    let raw = entries(table)
         .filter(|(k, _)| !regenerated(k))
-        .filter_map(|(k, v)| pkg_toml::from_item(v).map(|v| (k.to_string(), v)))
+        .map(|(k, v)| (k.to_string(), pkg_toml::from_item(v)))
         .collect();
     Ok(ManifestEntry {
         name: name.to_string(),
@@ -729,7 +730,7 @@ fn read_entry(
 
 fn read_deps(
     src: &TomlSource,
-    table: &EditTable,
+    table: &toml_source::Table<'_>,
     key: &str,
     at: &dyn Fn(&str) -> Location,
 ) -> Result<Vec<Dep>> {
@@ -749,9 +750,8 @@ fn read_deps(
             })
             .collect();
     }
-    if let Some(t) = item.as_table_like() {
-        return t
-            .iter()
+    if let Some(t) = item.as_table() {
+        return entries(t)
             .map(|(name, v)| {
                 let uuid = v
                     .as_str()

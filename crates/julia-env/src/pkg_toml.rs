@@ -7,7 +7,9 @@
 use std::cmp::Ordering;
 use std::fmt::Write;
 
-use toml_edit::{Item, Value as EditValue};
+use toml::de::DeValue;
+
+use crate::toml_source::{entries, Item, Value as _};
 
 /// A TOML value as Julia's `TOML.parsefile` returns it (a `Dict` does not remember whether
 /// it was written inline).
@@ -109,42 +111,31 @@ impl From<String> for Value {
     }
 }
 
-/// Converts a parsed `toml_edit` item into the plain tree.
-pub fn from_item(item: &Item) -> Option<Value> {
-    match item {
-        Item::None => None,
-        Item::Value(v) => Some(from_value(v)),
-        Item::Table(t) => Some(Value::Table(
-            t.iter()
-                .filter_map(|(k, v)| from_item(v).map(|v| (k.to_string(), v)))
-                .collect(),
-        )),
-        Item::ArrayOfTables(a) => Some(Value::Array(
-            a.iter()
-                .map(|t| {
-                    Value::Table(
-                        t.iter()
-                            .filter_map(|(k, v)| from_item(v).map(|v| (k.to_string(), v)))
-                            .collect(),
-                    )
+/// Converts a value as read into the plain tree.
+pub fn from_item(item: &Item<'_>) -> Value {
+    match item.get_ref() {
+        DeValue::String(s) => Value::String(s.to_string()),
+        // Julia reads integers beyond Int64 as Int128 or BigInt and prints their digits: kept
+        // as text, like a float.
+        DeValue::Integer(i) => item.as_integer().map_or_else(
+            || {
+                Value::Float(match i128::from_str_radix(i.as_str(), i.radix()) {
+                    Ok(big) => big.to_string(),
+                    Err(_) => i.to_string(),
                 })
-                .collect(),
-        )),
-    }
-}
-
-/// Converts a parsed `toml_edit` value into the plain tree.
-pub fn from_value(v: &EditValue) -> Value {
-    match v {
-        EditValue::String(s) => Value::String(s.value().clone()),
-        EditValue::Integer(i) => Value::Integer(*i.value()),
-        EditValue::Float(f) => Value::Float(julia_float(*f.value())),
-        EditValue::Boolean(b) => Value::Bool(*b.value()),
-        EditValue::Datetime(d) => Value::Datetime(d.value().to_string()),
-        EditValue::Array(a) => Value::Array(a.iter().map(from_value).collect()),
-        EditValue::InlineTable(t) => Value::Table(
-            t.iter()
-                .map(|(k, v)| (k.to_string(), from_value(v)))
+            },
+            Value::Integer,
+        ),
+        DeValue::Float(f) => Value::Float(julia_float(match f.as_str() {
+            nan if nan.contains("nan") => f64::NAN,
+            text => text.parse().unwrap_or(f64::NAN),
+        })),
+        DeValue::Boolean(b) => Value::Bool(*b),
+        DeValue::Datetime(d) => Value::Datetime(d.to_string()),
+        DeValue::Array(a) => Value::Array(a.iter().map(from_item).collect()),
+        DeValue::Table(t) => Value::Table(
+            entries(t)
+                .map(|(k, v)| (k.to_string(), from_item(v)))
                 .collect(),
         ),
     }

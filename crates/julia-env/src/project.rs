@@ -5,14 +5,12 @@ use std::cmp::Ordering;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use toml_edit::{Item, Table as EditTable};
-
 use crate::compat::Compat;
 use crate::error::Result;
 use crate::flavor::PkgFlavor;
 use crate::ids::{parse_uuid, Uuid};
 use crate::pkg_toml::{self, Table, Value};
-use crate::toml_source::{one_or_many_strings, string_array, TomlSource};
+use crate::toml_source::{self, one_or_many_strings, string_array, Item, TomlSource, Value as _};
 use crate::version::VersionNumber;
 
 /// Project file names, in Julia's order of preference (`Base.project_names`).
@@ -430,17 +428,23 @@ pub(crate) fn project_key_ranks(flavor: PkgFlavor) -> &'static [&'static str] {
 }
 
 /// The whole document as a plain table.
-pub(crate) fn root_table(root: &EditTable) -> Table {
-    root.iter()
-        .filter_map(|(k, v)| pkg_toml::from_item(v).map(|v| (k.to_string(), v)))
+pub(crate) fn root_table(root: &toml_source::Table<'_>) -> Table {
+    toml_source::entries(root)
+        .map(|(k, v)| (k.to_string(), pkg_toml::from_item(v)))
         .collect()
 }
 
-fn table_of<'a>(root: &'a EditTable, key: &str) -> &'a EditTable {
-    root.get(key).and_then(Item::as_table).unwrap_or(root)
+fn table_of<'a, 'i>(root: &'a toml_source::Table<'i>, key: &str) -> &'a toml_source::Table<'i> {
+    root.get(key)
+        .and_then(|t| t.get_ref().as_table())
+        .unwrap_or(root)
 }
 
-fn optional_string(src: &TomlSource, table: &EditTable, key: &str) -> Result<Option<String>> {
+fn optional_string(
+    src: &TomlSource,
+    table: &toml_source::Table<'_>,
+    key: &str,
+) -> Result<Option<String>> {
     match table.get(key) {
         None => Ok(None),
         Some(item) => item.as_str().map(|s| Some(s.to_string())).ok_or_else(|| {
@@ -454,32 +458,29 @@ fn optional_string(src: &TomlSource, table: &EditTable, key: &str) -> Result<Opt
 
 /// Iterates a table-like item (a `[table]` or an inline `{...}` table) with each entry's
 /// location.
-fn entries<'a>(
+fn located_entries<'a, 'i>(
     src: &'a TomlSource,
-    item: &'a Item,
-) -> Option<impl Iterator<Item = (&'a str, &'a Item, crate::error::Location)> + 'a> {
-    let t = item.as_table_like()?;
-    Some(t.iter().map(move |(k, v)| {
-        let span = t
-            .get_key_value(k)
-            .and_then(|(key, _)| key.span())
-            .or_else(|| v.span());
-        (k, v, src.locate(span))
-    }))
+    item: &'a Item<'i>,
+) -> Option<impl Iterator<Item = (&'a str, &'a Item<'i>, crate::error::Location)> + 'a> {
+    let t = item.get_ref().as_table()?;
+    Some(
+        t.iter()
+            .map(move |(k, v)| (k.get_ref().as_ref(), v, src.locate(Some(k.span())))),
+    )
 }
 
 /// Reads a `[section]` of `name = value` entries (a table or an inline table), parsing each
 /// value with `parse`; a missing section is empty, a non-table one is Pkg's error.
 fn read_section<T>(
     src: &TomlSource,
-    root: &EditTable,
+    root: &toml_source::Table<'_>,
     section: &str,
-    mut parse: impl FnMut(&str, &Item, crate::error::Location) -> Result<T>,
+    mut parse: impl FnMut(&str, &Item<'_>, crate::error::Location) -> Result<T>,
 ) -> Result<BTreeMap<String, T>> {
     let Some(item) = root.get(section) else {
         return Ok(BTreeMap::new());
     };
-    let it = entries(src, item).ok_or_else(|| {
+    let it = located_entries(src, item).ok_or_else(|| {
         src.error(
             src.locate_item(item),
             format!("Expected `{section}` section to be a key-value list"),
@@ -492,7 +493,11 @@ fn read_section<T>(
     Ok(out)
 }
 
-fn read_deps(src: &TomlSource, root: &EditTable, section: &str) -> Result<BTreeMap<String, Uuid>> {
+fn read_deps(
+    src: &TomlSource,
+    root: &toml_source::Table<'_>,
+    section: &str,
+) -> Result<BTreeMap<String, Uuid>> {
     read_section(src, root, section, |name, value, loc| {
         value.as_str().and_then(parse_uuid).ok_or_else(|| {
             src.error(
@@ -503,7 +508,10 @@ fn read_deps(src: &TomlSource, root: &EditTable, section: &str) -> Result<BTreeM
     })
 }
 
-fn read_extensions(src: &TomlSource, root: &EditTable) -> Result<BTreeMap<String, Vec<String>>> {
+fn read_extensions(
+    src: &TomlSource,
+    root: &toml_source::Table<'_>,
+) -> Result<BTreeMap<String, Vec<String>>> {
     read_section(src, root, "extensions", |name, value, loc| {
         one_or_many_strings(value)
             .map(|(names, _)| names)
@@ -516,7 +524,10 @@ fn read_extensions(src: &TomlSource, root: &EditTable) -> Result<BTreeMap<String
     })
 }
 
-fn read_compat(src: &TomlSource, root: &EditTable) -> Result<BTreeMap<String, Compat>> {
+fn read_compat(
+    src: &TomlSource,
+    root: &toml_source::Table<'_>,
+) -> Result<BTreeMap<String, Compat>> {
     read_section(src, root, "compat", |name, value, loc| {
         let text = value.as_str().ok_or_else(|| {
             src.error(
@@ -526,14 +537,17 @@ fn read_compat(src: &TomlSource, root: &EditTable) -> Result<BTreeMap<String, Co
         })?;
         Compat::parse(text).map_err(|e| {
             src.error(
-                src.locate(value.span()).or(&loc),
+                src.locate_item(value).or(&loc),
                 format!("Could not parse compatibility version spec {text:?} for dependency `{name}`: {e}"),
             )
         })
     })
 }
 
-fn read_targets(src: &TomlSource, root: &EditTable) -> Result<BTreeMap<String, Vec<String>>> {
+fn read_targets(
+    src: &TomlSource,
+    root: &toml_source::Table<'_>,
+) -> Result<BTreeMap<String, Vec<String>>> {
     read_section(src, root, "targets", |name, value, loc| {
         string_array(value).ok_or_else(|| {
             src.error(
@@ -544,13 +558,16 @@ fn read_targets(src: &TomlSource, root: &EditTable) -> Result<BTreeMap<String, V
     })
 }
 
-fn read_sources(src: &TomlSource, root: &EditTable) -> Result<BTreeMap<String, Source>> {
+fn read_sources(
+    src: &TomlSource,
+    root: &toml_source::Table<'_>,
+) -> Result<BTreeMap<String, Source>> {
     read_section(src, root, "sources", |name, value, loc| {
         let table = value
-            .as_table_like()
+            .as_table()
             .ok_or_else(|| src.error(loc.clone(), "Expected `source` section to be a table"))?;
         let mut source = Source::default();
-        for (key, v) in table.iter() {
+        for (key, v) in toml_source::entries(table) {
             let slot = match key {
                 "path" => &mut source.path,
                 "url" => &mut source.url,
@@ -578,11 +595,11 @@ fn read_sources(src: &TomlSource, root: &EditTable) -> Result<BTreeMap<String, S
     })
 }
 
-fn read_workspace(src: &TomlSource, root: &EditTable) -> Result<Option<Vec<String>>> {
+fn read_workspace(src: &TomlSource, root: &toml_source::Table<'_>) -> Result<Option<Vec<String>>> {
     let Some(item) = root.get("workspace") else {
         return Ok(None);
     };
-    let it = entries(src, item).ok_or_else(|| {
+    let it = located_entries(src, item).ok_or_else(|| {
         src.error(
             src.locate_item(item),
             "Expected `workspace` section to be a key-value list",

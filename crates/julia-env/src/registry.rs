@@ -5,11 +5,9 @@ use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use toml_edit::Item;
-
 use crate::error::{Error, Location, Result};
 use crate::ids::{parse_uuid, TreeHash, Uuid};
-use crate::toml_source::TomlSource;
+use crate::toml_source::{entries, TomlSource, Value as _};
 use crate::tree_hash::{tree_hash_of_files, MemFile};
 use crate::version::VersionNumber;
 use crate::version_spec::{VersionRange, VersionSpec};
@@ -107,7 +105,7 @@ impl Registry {
         let src = TomlSource::read(descriptor, "registry descriptor")?;
         let root = src.root();
         let field = |k: &str| {
-            root.get(k).and_then(Item::as_str).ok_or_else(|| {
+            root.get(k).and_then(|i| i.as_str()).ok_or_else(|| {
                 src.error(
                     src.locate(None),
                     format!("registry descriptor has no `{k}`"),
@@ -155,7 +153,7 @@ impl Registry {
     ) -> Result<Registry> {
         let src = TomlSource::parse(reg_path, text, "registry")?;
         let root = src.root();
-        let string = |k: &str| root.get(k).and_then(Item::as_str).map(str::to_string);
+        let string = |k: &str| root.get(k).and_then(|i| i.as_str()).map(str::to_string);
         let name = string("name")
             .ok_or_else(|| src.error(src.locate(None), "Registry.toml has no `name`"))?;
         let uuid = string("uuid")
@@ -168,13 +166,13 @@ impl Registry {
                 )
             })?;
         let mut packages = BTreeMap::new();
-        if let Some(t) = root.get("packages").and_then(Item::as_table_like) {
-            for (key, v) in t.iter() {
-                let entry = v.as_table_like();
+        if let Some(t) = root.get("packages").and_then(|i| i.as_table()) {
+            for (key, v) in entries(t) {
+                let entry = v.as_table();
                 let get = |k: &str| {
                     entry
                         .and_then(|e| e.get(k))
-                        .and_then(Item::as_str)
+                        .and_then(|i| i.as_str())
                         .map(str::to_string)
                 };
                 let (Some(id), Some(name), Some(path)) =
@@ -239,7 +237,7 @@ impl Registry {
         let Some(src) = self.package_toml(uuid, "Versions.toml")? else {
             return Ok(out);
         };
-        for (v, item) in src.root().iter() {
+        for (v, item) in entries(src.root()) {
             let bad = || {
                 src.error(
                     src.locate_key(src.root(), v),
@@ -247,13 +245,13 @@ impl Registry {
                 )
             };
             let version = VersionNumber::parse(v).map_err(|_| bad())?;
-            let t = item.as_table_like().ok_or_else(bad)?;
+            let t = item.as_table().ok_or_else(bad)?;
             let tree_hash = t
                 .get("git-tree-sha1")
-                .and_then(Item::as_str)
+                .and_then(|i| i.as_str())
                 .and_then(TreeHash::parse)
                 .ok_or_else(bad)?;
-            let yanked = t.get("yanked").and_then(Item::as_bool).unwrap_or(false);
+            let yanked = t.get("yanked").and_then(|i| i.as_bool()).unwrap_or(false);
             out.insert(version, RegisteredVersion { tree_hash, yanked });
         }
         Ok(out)
@@ -384,7 +382,7 @@ fn expand_file(
     out: &mut [VersionInfo],
 ) -> Result<()> {
     let root = src.root();
-    for (range, block) in root.iter() {
+    for (range, block) in entries(root) {
         let r =
             VersionRange::parse(range).map_err(|e| src.error(src.locate_key(root, range), e))?;
         let (Some(first), Some(last)) = (
@@ -393,13 +391,13 @@ fn expand_file(
         ) else {
             continue;
         };
-        let Some(t) = block.as_table_like() else {
+        let Some(t) = block.as_table() else {
             return Err(src.error(
                 src.locate_key(root, range),
                 format!("`{range}` is not a table"),
             ));
         };
-        for (name, item) in t.iter() {
+        for (name, item) in entries(t) {
             let here = src.locate_item(item).or(&src.locate_key(root, range));
             let value = match kind {
                 FileKind::Deps | FileKind::WeakDeps => {

@@ -3,15 +3,34 @@
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use toml_edit::{Document, Item, Table};
+use toml::de::{DeTable, DeValue};
+use toml::Spanned;
 
 use crate::error::{Error, Location, Result};
 
-/// A parsed TOML file that can locate spans. (The parser, `toml_edit`, also accepts the few
-/// TOML 1.1 forms Julia's TOML 1.0 parser rejects, such as `\e` escapes.)
+/// A table as read: keys and values with their spans, in the order they were written.
+pub type Table<'i> = DeTable<'i>;
+/// A value as read, with its span.
+pub type Item<'i> = Spanned<DeValue<'i>>;
+
+type Root<'i> = Spanned<DeTable<'i>>;
+
+self_cell::self_cell!(
+    /// The text and the tree that borrows its strings.
+    struct Parsed {
+        owner: String,
+        #[covariant]
+        dependent: Root,
+    }
+);
+
+/// A parsed TOML file that can locate spans. The parser is `toml`'s (the same `toml_parser`
+/// as `toml_edit`'s, so it accepts the same files, including the few TOML 1.1 forms Julia's
+/// TOML 1.0 parser rejects, such as `\e` escapes), into a tree that borrows its strings from
+/// the text: reading a file is not editing it, and keeping its layout costs twice the time.
 pub struct TomlSource {
     path: PathBuf,
-    doc: Document<String>,
+    parsed: Parsed,
     line_starts: Vec<usize>,
 }
 
@@ -26,21 +45,16 @@ impl TomlSource {
     /// Parses `text` as if read from `path`.
     pub fn parse(path: &Path, text: String, what: &str) -> Result<TomlSource> {
         let line_starts = line_starts(&text);
-        match Document::parse(text) {
-            Ok(doc) => Ok(TomlSource {
-                path: path.to_path_buf(),
-                doc,
-                line_starts,
-            }),
-            Err(e) => {
-                let location = locate(path, &line_starts, e.span(), None);
-                let message = e.message().trim_end().replace('\n', " ");
-                Err(Error::invalid(
-                    location,
-                    format!("Could not parse {what}: {message}"),
-                ))
-            }
-        }
+        let parsed = Parsed::try_new(text, |text| DeTable::parse(text)).map_err(|e| {
+            let location = locate(path, &line_starts, e.span(), None);
+            let message = e.message().trim_end().replace('\n', " ");
+            Error::invalid(location, format!("Could not parse {what}: {message}"))
+        })?;
+        Ok(TomlSource {
+            path: path.to_path_buf(),
+            parsed,
+            line_starts,
+        })
     }
 
     /// The file's path.
@@ -50,32 +64,27 @@ impl TomlSource {
 
     /// The file's text.
     pub fn text(&self) -> &str {
-        self.doc.raw()
+        self.parsed.borrow_owner()
     }
 
     /// The top-level table.
-    pub fn root(&self) -> &Table {
-        self.doc.as_table()
+    pub fn root(&self) -> &Table<'_> {
+        self.parsed.borrow_dependent().get_ref()
     }
 
     /// The location of a byte span (its start), or of the file when there is no span.
     pub fn locate(&self, span: Option<Range<usize>>) -> Location {
-        locate(&self.path, &self.line_starts, span, Some(self.doc.raw()))
+        locate(&self.path, &self.line_starts, span, Some(self.text()))
     }
 
-    /// The location of `key` in `table`: the key itself when it has a span, else its value,
-    /// else the table.
-    pub fn locate_key(&self, table: &Table, key: &str) -> Location {
-        let span = table
-            .get_key_value(key)
-            .and_then(|(k, item)| k.span().or_else(|| item.span()))
-            .or_else(|| table.span());
-        self.locate(span)
+    /// The location of `key` in `table`: the key itself, else the file.
+    pub fn locate_key(&self, table: &Table<'_>, key: &str) -> Location {
+        self.locate(table.get_key_value(key).map(|(k, _)| k.span()))
     }
 
     /// The location of an item.
-    pub fn locate_item(&self, item: &Item) -> Location {
-        self.locate(item.span())
+    pub fn locate_item(&self, item: &Item<'_>) -> Location {
+        self.locate(Some(item.span()))
     }
 
     /// An error at `location` with `message`.
@@ -84,8 +93,46 @@ impl TomlSource {
     }
 }
 
+/// What a read value is, without its span: the accessors `toml_edit`'s `Item` had.
+pub trait Value {
+    /// The value.
+    fn value(&self) -> &DeValue<'_>;
+    /// A string's text.
+    fn as_str(&self) -> Option<&str> {
+        self.value().as_str()
+    }
+    /// A boolean.
+    fn as_bool(&self) -> Option<bool> {
+        self.value().as_bool()
+    }
+    /// A table (written as `[header]` or inline: Julia's `Dict` does not tell them apart).
+    fn as_table(&self) -> Option<&Table<'_>> {
+        self.value().as_table()
+    }
+    /// An array's elements (an array of tables included).
+    fn as_array(&self) -> Option<&[Item<'_>]> {
+        self.value().as_array().map(|a| &a[..])
+    }
+    /// An integer that fits `i64`.
+    fn as_integer(&self) -> Option<i64> {
+        let i = self.value().as_integer()?;
+        i64::from_str_radix(i.as_str(), i.radix()).ok()
+    }
+}
+
+impl Value for Item<'_> {
+    fn value(&self) -> &DeValue<'_> {
+        self.get_ref()
+    }
+}
+
+/// The entries of a table with plain string keys.
+pub fn entries<'t, 'i>(table: &'t Table<'i>) -> impl Iterator<Item = (&'t str, &'t Item<'i>)> {
+    table.iter().map(|(k, v)| (k.get_ref().as_ref(), v))
+}
+
 /// The elements of an array holding only strings.
-pub fn string_array(item: &Item) -> Option<Vec<String>> {
+pub fn string_array(item: &Item<'_>) -> Option<Vec<String>> {
     item.as_array()?
         .iter()
         .map(|v| v.as_str().map(str::to_string))
@@ -94,7 +141,7 @@ pub fn string_array(item: &Item) -> Option<Vec<String>> {
 
 /// A string or an array of strings (the form of extension triggers and 2.1 `registries`),
 /// with whether it was a single string.
-pub fn one_or_many_strings(item: &Item) -> Option<(Vec<String>, bool)> {
+pub fn one_or_many_strings(item: &Item<'_>) -> Option<(Vec<String>, bool)> {
     match item.as_str() {
         Some(s) => Some((vec![s.to_string()], true)),
         None => string_array(item).map(|v| (v, false)),
@@ -153,7 +200,7 @@ mod tests {
     fn keys_are_located() {
         let src =
             TomlSource::parse(Path::new("M.toml"), "x = 1\n\n[t]\n  yy = 2\n".into(), "m").unwrap();
-        let t = src.root()["t"].as_table().unwrap();
+        let t = src.root().get("t").and_then(|t| t.as_table()).unwrap();
         let loc = src.locate_key(t, "yy");
         assert_eq!((loc.line, loc.column), (Some(4), Some(3)));
     }

@@ -6,7 +6,7 @@ use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use julia_env::toml_source::{string_array, TomlSource};
+use julia_env::toml_source::{string_array, TomlSource, Value as _};
 use julia_env::{Error, Location, Result};
 use sha2::{Digest, Sha256};
 
@@ -463,7 +463,11 @@ pub fn parse_probe_output(julia: &Path, text: &str) -> Result<JuliaInfo> {
                 )
             })
     };
-    let list = |k: &str| root.get(k).and_then(string_array).unwrap_or_default();
+    let list = |k: &str| {
+        root.get(k)
+            .and_then(string_array)
+            .unwrap_or_default()
+    };
     Ok(JuliaInfo {
         path: julia.to_path_buf(),
         args: Vec::new(),

@@ -5,9 +5,8 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-use julia_env::toml_source::{string_array, TomlSource};
+use julia_env::toml_source::{entries, string_array, TomlSource, Value as _};
 use julia_env::{Error, Result};
-use toml_edit::Item;
 
 /// The spec file name.
 pub const SPEC_FILE: &str = "Sysimage.toml";
@@ -241,7 +240,7 @@ impl ImageSpec {
         let root = src.root();
         let mut spec = ImageSpec::new();
         spec.file = Some(src.path().to_path_buf());
-        for (key, item) in root.iter() {
+        for (key, item) in entries(root) {
             let at = || src.locate_key(root, key);
             if !KEYS.contains(&key) {
                 return Err(Error::invalid(
@@ -306,7 +305,7 @@ impl ImageSpec {
         let root = src.root();
         let mut spec = ImageSpec::new();
         spec.file = Some(path.to_path_buf());
-        for (key, _) in root.iter() {
+        for (key, _) in entries(root) {
             if key != "sysimage" {
                 return Err(Error::invalid(
                     src.locate_key(root, key),
@@ -314,10 +313,10 @@ impl ImageSpec {
                 ));
             }
         }
-        let Some(table) = root.get("sysimage").and_then(Item::as_table) else {
+        let Some(table) = root.get("sysimage").and_then(|i| i.as_table()) else {
             return Ok(spec);
         };
-        for (key, item) in table.iter() {
+        for (key, item) in entries(table) {
             let at = || src.locate_key(table, key);
             let list = string_array(item).ok_or_else(|| {
                 Error::invalid(at(), format!("`{key}` must be a list of strings"))
