@@ -865,6 +865,24 @@ version = "1.11.0"
     }
 
     #[test]
+    fn unknown_keys_keep_their_values_as_julia_reads_them() {
+        // Julia's TOML parser reads integers beyond Int64 as Int128 or BigInt, and Pkg
+        // writes their digits back. (Other integers are read as `toml_edit` read them.)
+        let text = SIMPLE.replace("deps = [\"Dates\"]\n", "").replace(
+            "[[deps.SHA]]\n",
+            "[[deps.SHA]]\nbig = 99999999999999999999\nhex = 0xff\nratio = 1.5\n",
+        );
+        let m = parse(&text).unwrap();
+        let sha = m.by_name("SHA").next().unwrap();
+        assert_eq!(sha.raw.get("hex"), Some(&Value::Integer(255)));
+        let written = m.to_pkg_toml();
+        assert!(
+            written.contains("big = 99999999999999999999\nhex = 255\nratio = 1.5\n"),
+            "{written}"
+        );
+    }
+
+    #[test]
     fn list_form_becomes_table_form_when_names_repeat() {
         let text = SIMPLE.replace("deps = [\"Dates\"]\n", "");
         let mut m = parse(&text).unwrap();

@@ -463,11 +463,7 @@ pub fn parse_probe_output(julia: &Path, text: &str) -> Result<JuliaInfo> {
                 )
             })
     };
-    let list = |k: &str| {
-        root.get(k)
-            .and_then(string_array)
-            .unwrap_or_default()
-    };
+    let list = |k: &str| root.get(k).and_then(string_array).unwrap_or_default();
     Ok(JuliaInfo {
         path: julia.to_path_buf(),
         args: Vec::new(),
