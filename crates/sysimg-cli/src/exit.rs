@@ -50,7 +50,7 @@ impl Failure {
     pub fn print(&self, json: bool) {
         if json {
             let v = serde_json::json!({"error": {"message": self.message, "exit_code": self.code as i32}});
-            println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+            crate::output::print_line(&serde_json::to_string_pretty(&v).unwrap_or_default());
         } else {
             say_err!("error: {}", self.message);
         }

@@ -9,7 +9,6 @@ mod output;
 use clap::Parser;
 
 fn main() {
-    restore_sigpipe();
     let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
     let quick = cli::Cli::parse_run_quickly(&argv);
     let args = match quick.map_or_else(|| cli::Cli::try_parse_from(argv), Ok) {
@@ -40,15 +39,4 @@ fn usage_error(e: clap::Error) -> ! {
         std::process::exit(failure.code.into());
     }
     e.exit()
-}
-
-/// Rust ignores SIGPIPE, which turns `sysimg env show | head` into a write error; restore the
-/// default so that a closed pipe ends the process quietly, as for any Unix tool.
-fn restore_sigpipe() {
-    #[cfg(unix)]
-    // SAFETY: setting a signal disposition to its default at start-up, before any thread
-    // exists, has no memory-safety preconditions.
-    unsafe {
-        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
-    }
 }

@@ -4,7 +4,8 @@
 //! or reverse the text around it. JSON output is escaped by the JSON encoder instead.
 
 use std::borrow::Cow;
-use std::fmt::Write;
+use std::fmt::Write as _;
+use std::io::Write as _;
 
 /// Whether a character is a Unicode bidirectional formatting character (embeddings,
 /// overrides, isolates, marks), which reorders the text displayed around it.
@@ -30,10 +31,31 @@ pub fn terminal_safe(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// Writes `text` to stdout. A closed pipe (`sysimg ls | head`) ends the process quietly, with
+/// status 0, as a Unix tool ends. (sysimg does not restore SIGPIPE's default action for that:
+/// a registry closing its connection mid-upload would then kill the process instead of letting
+/// it say what failed.)
+pub fn print_text(text: &str) {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+        Err(e) => {
+            eprintln!("error: cannot write to stdout: {e}");
+            std::process::exit(2)
+        }
+        Ok(()) => {}
+    }
+}
+
+/// [`print_text`] with a newline.
+pub fn print_line(text: &str) {
+    print_text(&format!("{text}\n"));
+}
+
 /// `println!` for human output: the line is made [`terminal_safe`].
 macro_rules! say {
     ($($arg:tt)*) => {
-        println!("{}", $crate::output::terminal_safe(&format!($($arg)*)))
+        $crate::output::print_line(&$crate::output::terminal_safe(&format!($($arg)*)))
     };
 }
 

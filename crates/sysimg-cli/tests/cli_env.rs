@@ -433,3 +433,26 @@ fn many_missing_sources_are_summarised_in_one_finding() {
         "{text}"
     );
 }
+
+#[test]
+fn a_reader_that_stops_early_ends_the_output_quietly() {
+    // `sysimg plan --json | head -c 1`: the reader closes the pipe after one line; sysimg
+    // stops writing, says nothing and exits 0 (it does not restore SIGPIPE's default action,
+    // so that a registry closing its connection cannot kill a push).
+    let Some(shared) = shared() else { return };
+    let env = shared.join("corpus/environments/sciml-Symbolics");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sysimg"))
+        .args(["-p", env.to_str().unwrap(), "plan", "--json"])
+        .env_remove("JULIA_PROJECT")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 1];
+    std::io::Read::read_exact(child.stdout.as_mut().unwrap(), &mut first).unwrap();
+    assert_eq!(&first, b"{");
+    drop(child.stdout.take());
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stderr(&o), "");
+}

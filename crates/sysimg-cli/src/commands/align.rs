@@ -24,12 +24,9 @@ fn finish(cli: &Cli, a: &Alignment, dry_run: bool) -> Result<ExitCode, Failure> 
         }
         for f in files.iter().filter(|f| f.changed()) {
             let name = f.path.display().to_string();
-            print!(
-                "{}",
-                crate::output::terminal_safe(&sysimg::diff::unified_diff(
-                    &name, &f.before, &f.after
-                ))
-            );
+            crate::output::print_text(&crate::output::terminal_safe(&sysimg::diff::unified_diff(
+                &name, &f.before, &f.after,
+            )));
         }
         return Ok(ExitCode::Ok);
     }

@@ -432,7 +432,7 @@ pub fn julia_args(cli: &Cli, args: &LaunchArgs) -> Result<ExitCode, Failure> {
             .iter()
             .map(|a| shell_quote(&a.to_string_lossy()))
             .collect();
-        println!("{}", quoted.join(" "));
+        crate::output::print_line(&quoted.join(" "));
     }
     Ok(ExitCode::Ok)
 }

@@ -175,7 +175,7 @@ pub fn leave_for_exit<T>(value: T) {
 /// Prints a value as pretty JSON on stdout.
 pub fn print_json(value: &impl serde::Serialize) {
     match serde_json::to_string_pretty(value) {
-        Ok(s) => println!("{s}"),
+        Ok(s) => crate::output::print_line(&s),
         Err(e) => eprintln!("error: cannot encode JSON: {e}"),
     }
 }

@@ -20,6 +20,8 @@ pub fn init(shell: Shell) -> Result<ExitCode, Failure> {
         Shell::Elvish => "fn jl {|@a| sysimg run -- $@a }",
         _ => "jl() { sysimg run -- \"$@\"; }",
     };
-    println!("\n# `jl`: julia with the environment's image (sysimg run)\n{alias}");
+    crate::output::print_line(&format!(
+        "\n# `jl`: julia with the environment's image (sysimg run)\n{alias}"
+    ));
     Ok(ExitCode::Ok)
 }

@@ -74,7 +74,7 @@ pub fn inspect(cli: &Cli, image: &str) -> Result<ExitCode, Failure> {
         super::print_json(&record);
     } else {
         say!("# {}", path.display());
-        print!("{}", record.to_toml());
+        crate::output::print_text(&record.to_toml());
     }
     Ok(ExitCode::Ok)
 }

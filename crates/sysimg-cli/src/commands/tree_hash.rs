@@ -13,7 +13,7 @@ pub fn run(cli: &Cli, dir: &Path) -> Result<ExitCode, Failure> {
             &serde_json::json!({"path": dir.display().to_string(), "git-tree-sha1": hash.to_string()}),
         );
     } else {
-        println!("{hash}");
+        crate::output::print_line(&hash.to_string());
     }
     Ok(ExitCode::Ok)
 }
