@@ -8,6 +8,8 @@
 //! differences are the launchers' own. The three are started in turn, 300 times each. Goal
 //! (issue 14): `sysimg run` under 1.0 ms median over julia alone, and below juliaup's
 //! launcher. Uses `../shared` (`SYSIMG_SHARED_DIR` overrides); skips, saying so, without it.
+//! `RUN_OVERHEAD_ALSO=PATH` also starts another `sysimg` binary (an older build) in the same
+//! turns, on the same store, to compare two builds on equal terms.
 
 mod support;
 
@@ -51,8 +53,9 @@ fn main() {
     // The host's own CPU, as a user's `sysimg run` reads it, unless it cannot run the
     // image (built for the fake julia's haswell).
     let mut host_cpu: Option<&str> = None;
-    let sysimg = |args: &[&str], host_cpu: Option<&str>| {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_sysimg"));
+    let also = std::env::var_os("RUN_OVERHEAD_ALSO").map(std::path::PathBuf::from);
+    let sysimg_of = |bin: &Path, args: &[&str], host_cpu: Option<&str>| {
+        let mut c = Command::new(bin);
         c.arg("-p")
             .arg(&dir)
             .args(args)
@@ -67,6 +70,8 @@ fn main() {
         };
         c
     };
+    let this = Path::new(env!("CARGO_BIN_EXE_sysimg"));
+    let sysimg = |args: &[&str], host_cpu: Option<&str>| sysimg_of(this, args, host_cpu);
     let o = sysimg(&["build", "--julia", &jl, "--json"], Some(HOST_CPU))
         .output()
         .unwrap();
@@ -99,17 +104,22 @@ fn main() {
     };
 
     println!("sysimg run on sciml-StiffODE (442 packages), median of {RUNS} starts each, in turn:");
-    let (base, warm, peer) = match &juliaup {
-        Ok(launcher) => {
-            let peer = || via_juliaup(launcher);
-            let m = medians(RUNS, &[&direct, &run, &peer], &[0]);
-            (m[0], m[1], Some(m[2]))
-        }
-        Err(_) => {
-            let m = medians(RUNS, &[&direct, &run], &[0]);
-            (m[0], m[1], None)
-        }
-    };
+    let other = || sysimg_of(also.as_deref().unwrap_or(this), &run_args, host_cpu);
+    let mut commands: Vec<&dyn Fn() -> Command> = vec![&direct, &run];
+    let peer = juliaup
+        .as_ref()
+        .ok()
+        .map(|launcher| move || via_juliaup(launcher));
+    if let Some(p) = &peer {
+        commands.push(p);
+    }
+    if also.is_some() {
+        commands.push(&other);
+    }
+    let m = medians(RUNS, &commands, &[0]);
+    let (base, warm) = (m[0], m[1]);
+    let peer = peer.map(|_| m[2]);
+    let also_time = also.as_ref().map(|_| m[m.len() - 1]);
     // A changed Manifest (new mtime) forces the full decision: read it and compare.
     let manifest = dir.join("Manifest.toml");
     let touch_then_run = || {
@@ -132,6 +142,14 @@ fn main() {
         ),
         (Err(e), _) => println!("  juliaup's launcher: not measured ({e})"),
         _ => {}
+    }
+    if let (Some(path), Some(t)) = (&also, also_time) {
+        println!(
+            "  sysimg run of {}: {:7.3} ms  (+{:.3} ms)",
+            path.display(),
+            ms(t),
+            ms(t) - ms(base)
+        );
     }
     println!(
         "  sysimg run, Manifest just changed   {:7.3} ms  (+{:.3} ms: reads and checks it)",
