@@ -132,6 +132,15 @@ pub struct ImageFile {
     pub sha256: String,
 }
 
+impl ImageFile {
+    /// Whether `file` is a plain file name, so that it names a file beside `image.toml` and
+    /// nowhere else: a record can come from a registry, and `../x` would write outside the
+    /// store when it is pulled.
+    pub fn is_plain_name(&self) -> bool {
+        !matches!(self.file.as_str(), "" | "." | "..") && !self.file.contains(['/', '\\', '\0'])
+    }
+}
+
 /// Everything an image records about itself.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ImageRecord {
@@ -362,6 +371,15 @@ impl ImageRecord {
                 format!("not a valid image record: {}", e.message()),
             )
         })?;
+        if !record.image.is_plain_name() {
+            return Err(Error::invalid(
+                Location::file(path),
+                format!(
+                    "not a valid image record: the image file {:?} is not a plain file name",
+                    record.image.file
+                ),
+            ));
+        }
         if record.schema != SCHEMA {
             return Err(Error::invalid(
                 Location::file(path),
@@ -447,7 +465,7 @@ impl RecordSummary {
         };
         let header = toml_edit::de::from_str::<RecordSummary>(head)
             .ok()
-            .filter(|h| h.schema == SCHEMA);
+            .filter(|h| h.schema == SCHEMA && h.image.is_plain_name());
         match header {
             Some(mut summary) => {
                 // Artifacts, when there are any, follow the packages.

@@ -85,6 +85,24 @@ fn bad_records_are_refused() {
         .replace("schema = 1", "schema = 99");
     let e = ImageRecord::parse(Path::new("image.toml"), &text).unwrap_err();
     assert!(e.to_string().contains("schema 99 is not supported"), "{e}");
+    // The image file is named beside the record, never elsewhere (a pulled record comes from
+    // a registry): a path is refused, by the summary too.
+    let good = ImageRecord::new(&plan, inputs("1.11.2")).to_toml();
+    let file = ImageRecord::parse(Path::new("image.toml"), &good)
+        .unwrap()
+        .image
+        .file;
+    for evil in ["../../evil.so", "/tmp/evil.so", "..", "a\\b.so", ""] {
+        let text = good.replace(
+            &format!("file = \"{file}\""),
+            &format!("file = {}", toml_edit::value(evil)),
+        );
+        assert_ne!(text, good);
+        let e = ImageRecord::parse(Path::new("image.toml"), &text).unwrap_err();
+        assert!(e.to_string().contains("is not a plain file name"), "{e}");
+        let e = sysimg::record::RecordSummary::parse(Path::new("image.toml"), &text).unwrap_err();
+        assert!(e.to_string().contains("is not a plain file name"), "{e}");
+    }
 }
 
 #[test]
