@@ -33,13 +33,23 @@ pub const LEARNED_FILE: &str = "learned.jl";
 pub struct Traces {
     /// `<store>/learn/<env key>`.
     pub dir: PathBuf,
+    /// The name of the store lock a background build of the environment holds.
+    pub background_lock: String,
+    /// `<store>/logs/background-<env key>.log`: what the last background build printed.
+    pub background_log: PathBuf,
 }
 
 impl Traces {
     /// The traces of the environment whose project file is `project`.
     pub fn of(store: &Store, project: &Path) -> Traces {
+        let key = store.env_key(project);
         Traces {
-            dir: store.root.join("learn").join(store.env_key(project)),
+            dir: store.root.join("learn").join(&key),
+            background_lock: format!("background-{key}"),
+            background_log: store
+                .root
+                .join("logs")
+                .join(format!("background-{key}.log")),
         }
     }
 
@@ -420,6 +430,8 @@ mod tests {
         let t = tempfile::tempdir().unwrap();
         let traces = Traces {
             dir: t.path().to_path_buf(),
+            background_lock: "background-test".into(),
+            background_log: t.path().join("background.log"),
         };
         for i in 0..MAX_SESSIONS + 5 {
             let f = traces.new_session().unwrap();

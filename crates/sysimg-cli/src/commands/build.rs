@@ -19,14 +19,14 @@ static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
 pub fn run(cli: &Cli, args: &BuildArgs) -> Result<ExitCode, Failure> {
     if !args.all {
-        return build_one(cli, args, &super::project_file(cli)?);
+        return build_one(cli, args, &super::project_file(cli)?, &super::store()?);
     }
     // Every registered environment, one after another; a failure does not stop the others.
     let store = super::store()?;
     let mut code = ExitCode::Ok;
     for entry in store.live_registrations()? {
         let project_file = entry.project_path();
-        if let Err(f) = build_one(cli, args, &project_file) {
+        if let Err(f) = build_one(cli, args, &project_file, &store) {
             say_err!("error: {}: {}", project_file.display(), f.message);
             code = ExitCode::Problems;
         }
@@ -40,19 +40,17 @@ fn build_one(
     cli: &Cli,
     args: &BuildArgs,
     project_file: &std::path::Path,
+    store: &sysimg::store::Store,
 ) -> Result<ExitCode, Failure> {
-    let store = super::store()?;
+    let traces = Traces::of(store, project_file);
     let _background = match args.background {
-        true => {
-            let key = format!("background-{}", store.env_key(project_file));
-            match store.try_lock_exclusive(&key)? {
-                Some(lock) => Some(lock),
-                None => return Ok(ExitCode::Ok), // another one is at it
-            }
-        }
+        true => match store.try_lock_exclusive(&traces.background_lock)? {
+            Some(lock) => Some(lock),
+            None => return Ok(ExitCode::Ok), // another one is at it
+        },
         false => None,
     };
-    let result = build_inner(cli, args, project_file, &store);
+    let result = build_inner(cli, args, project_file, store);
     if args.background {
         let outcome = BackgroundOutcome {
             status: match &result {
@@ -62,18 +60,14 @@ fn build_one(
             }
             .into(),
             id: result.as_ref().ok().map(|(id, _)| id.clone()),
-            log: result.as_ref().err().map(|_| {
-                store
-                    .root
-                    .join("logs")
-                    .join(format!("background-{}.log", store.env_key(project_file)))
-                    .display()
-                    .to_string()
-            }),
+            log: result
+                .as_ref()
+                .err()
+                .map(|_| traces.background_log.display().to_string()),
             manifest_sha256: super::launch::manifest_sha256(project_file),
             reported: false,
         };
-        let _ = outcome.write(&Traces::of(&store, project_file).background_file());
+        let _ = outcome.write(&traces.background_file());
     }
     result.map(|_| ExitCode::Ok)
 }

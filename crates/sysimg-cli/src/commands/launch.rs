@@ -161,13 +161,12 @@ fn report_background_failure(store: &Store, project_file: &Path) {
 /// session, `nice`d, its output in `<store>/logs/background-<key>.log`), unless one is
 /// running or the last one failed on this same Manifest. Says what it did.
 fn start_background_build(store: &Store, project_file: &Path, julia: &JuliaInfo) -> String {
-    let key = store.env_key(project_file);
-    match store.try_lock_exclusive(&format!("background-{key}")) {
+    let traces = Traces::of(store, project_file);
+    match store.try_lock_exclusive(&traces.background_lock) {
         Ok(Some(_free)) => {} // released at once: the build takes it
         Ok(None) => return "a background build is already running".into(),
         Err(e) => return format!("no background build ({e})"),
     }
-    let traces = Traces::of(store, project_file);
     if let Some(o) = BackgroundOutcome::read(&traces.background_file()) {
         if o.status == "failed" && o.manifest_sha256 == manifest_sha256(project_file) {
             return format!(
@@ -177,10 +176,9 @@ fn start_background_build(store: &Store, project_file: &Path, julia: &JuliaInfo)
             );
         }
     }
-    let logs = store.root.join("logs");
-    let log = logs.join(format!("background-{key}.log"));
-    let spawned = std::fs::create_dir_all(&logs)
-        .and_then(|()| std::fs::File::create(&log))
+    let log = &traces.background_log;
+    let spawned = std::fs::create_dir_all(log.parent().unwrap_or(&store.root))
+        .and_then(|()| std::fs::File::create(log))
         .and_then(|out| {
             let exe = std::env::current_exe()?;
             let mut cmd = std::process::Command::new(exe);

@@ -56,11 +56,11 @@ pub fn show(cli: &Cli) -> Result<ExitCode, Failure> {
 
 /// The background build of an environment: running, failed (with its log), or nothing.
 fn background(store: &Store, project_file: &Path) -> (Option<&'static str>, Option<String>) {
-    let key = format!("background-{}", store.env_key(project_file));
-    if let Ok(None) = store.try_lock_exclusive(&key) {
+    let traces = Traces::of(store, project_file);
+    if let Ok(None) = store.try_lock_exclusive(&traces.background_lock) {
         return (Some("running"), None);
     }
-    let outcome = BackgroundOutcome::read(&Traces::of(store, project_file).background_file());
+    let outcome = BackgroundOutcome::read(&traces.background_file());
     match outcome {
         Some(o) if o.status == "failed" => (Some("failed"), o.log),
         _ => (None, None),
