@@ -36,8 +36,23 @@ pub fn terminal_safe(s: &str) -> Cow<'_, str> {
 /// a registry closing its connection mid-upload would then kill the process instead of letting
 /// it say what failed.)
 pub fn print_text(text: &str) {
+    write_stdout(&[text]);
+}
+
+/// [`print_text`] with a newline.
+pub fn print_line(text: &str) {
+    write_stdout(&[text, "\n"]);
+}
+
+/// Writes `parts` to stdout, in one lock (without copying a large JSON document to add its
+/// newline).
+fn write_stdout(parts: &[&str]) {
     let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+    let written = parts
+        .iter()
+        .try_for_each(|p| out.write_all(p.as_bytes()))
+        .and_then(|()| out.flush());
+    match written {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
         Err(e) => {
             eprintln!("error: cannot write to stdout: {e}");
@@ -45,11 +60,6 @@ pub fn print_text(text: &str) {
         }
         Ok(()) => {}
     }
-}
-
-/// [`print_text`] with a newline.
-pub fn print_line(text: &str) {
-    print_text(&format!("{text}\n"));
 }
 
 /// `println!` for human output: the line is made [`terminal_safe`].
