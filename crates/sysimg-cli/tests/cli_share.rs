@@ -204,6 +204,17 @@ fn push_then_pull_into_an_empty_store() {
         )
     );
 
+    // A damaged copy (its image file gone) is not counted as present: pulling replaces it.
+    fs::remove_file(t.store("b").join(&id).join("sys.so")).unwrap();
+    let o = t.sysimg(
+        "b",
+        &["pull", &id, "--remote", &repo, "--insecure", "--json"],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}{}", out(&o), err(&o));
+    assert_eq!(json(&o)["outcome"], "pulled");
+    same_files(&t.store("a").join(&id), &t.store("b").join(&id));
+
     // check and run use the pulled image; the second store never built anything.
     let o = t.sysimg("b", &["check", "--julia", &t.julia, "--json"], &[]);
     assert_eq!(o.status.code(), Some(0), "{}", out(&o));

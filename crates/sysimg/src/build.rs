@@ -773,17 +773,8 @@ pub fn build(
     let record_path = tmp.path().join(RECORD_FILE);
     std::fs::write(&record_path, record.to_toml()).map_err(io_err(&record_path))?;
     let _ = std::fs::remove_dir_all(&workspace);
-    let final_dir = store.image_dir(&record.id);
-    if final_dir.exists() {
-        // --force: set the old image aside, then swap the new one in.
-        let old = store
-            .root
-            .join(format!(".trash-{}-{}", record.id, std::process::id()));
-        std::fs::rename(&final_dir, &old).map_err(io_err(&final_dir))?;
-        let _ = std::fs::remove_dir_all(&old);
-    }
-    let tmp_path = tmp.keep();
-    std::fs::rename(&tmp_path, &final_dir).map_err(io_err(&final_dir))?;
+    // With --force, the old image is set aside and the new one swapped in.
+    store.land(&record.id, tmp)?;
     std::mem::forget(sideload_guard);
     store.register(&req.env.project_file, &record.id)?;
     Ok(BuildOutcome::Built(record))

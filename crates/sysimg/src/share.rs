@@ -287,6 +287,14 @@ pub struct Access {
     pub monolithic: bool,
 }
 
+/// The host of `host[:port]` (a numeric port is taken off).
+fn host_of(registry: &str) -> &str {
+    registry
+        .rsplit_once(':')
+        .filter(|(_, port)| port.bytes().all(|b| b.is_ascii_digit()))
+        .map_or(registry, |(h, _)| h)
+}
+
 impl Access {
     /// The access the environment describes (`var` reads a variable): `SYSIMG_REGISTRY_TOKEN`,
     /// else `SYSIMG_REGISTRY_USER` with `SYSIMG_REGISTRY_PASSWORD`, else Docker's config;
@@ -324,24 +332,23 @@ impl Access {
     /// Whether a registry may be reached over plain HTTP: a loopback host, or one named in
     /// [`Access::insecure_registries`].
     pub fn may_be_insecure(&self, registry: &str) -> bool {
-        let host = registry
-            .rsplit_once(':')
-            .filter(|(_, port)| port.bytes().all(|b| b.is_ascii_digit()))
-            .map_or(registry, |(h, _)| h);
-        matches!(host, "localhost" | "127.0.0.1" | "[::1]")
-            || self
-                .insecure_registries
-                .iter()
-                .any(|r| r == registry || r == host)
+        matches!(host_of(registry), "localhost" | "127.0.0.1" | "[::1]")
+            || self.named_insecure(registry)
+    }
+
+    /// Whether `registry` (`host[:port]`) is named in [`Access::insecure_registries`], with
+    /// its port or by its host alone.
+    fn named_insecure(&self, registry: &str) -> bool {
+        let host = host_of(registry);
+        self.insecure_registries
+            .iter()
+            .any(|r| r == registry || r == host)
     }
 
     /// Whether plain HTTP is used for a registry: `--insecure` (where allowed), or a registry
     /// named in `SYSIMG_INSECURE_REGISTRIES`.
     fn plain_http(&self, registry: &str) -> Result<bool, ShareError> {
-        let named = self
-            .insecure_registries
-            .iter()
-            .any(|r| r == registry || registry.starts_with(&format!("{r}:")));
+        let named = self.named_insecure(registry);
         if self.insecure && !self.may_be_insecure(registry) {
             return Err(ShareError::Invalid(format!(
                 "--insecure (plain HTTP) is allowed only for localhost, 127.0.0.1 and the \
@@ -792,7 +799,7 @@ pub fn push(
             action,
         });
     }
-    let content_type = reqwest_header(OCI_IMAGE_MEDIA_TYPE);
+    let content_type = http::HeaderValue::from_static(OCI_IMAGE_MEDIA_TYPE);
     for t in &all_tags {
         conn.runtime
             .block_on(conn.client.push_manifest_raw(
@@ -810,10 +817,6 @@ pub fn push(
         blobs,
         uploaded_bytes,
     })
-}
-
-fn reqwest_header(value: &'static str) -> http::HeaderValue {
-    http::HeaderValue::from_static(value)
 }
 
 /// Uploads one file as a chunked blob upload (or one streamed PUT, with
@@ -1091,7 +1094,6 @@ pub fn pull(
     if !tmp.path().join(&record.image.file).is_file() {
         return Err(ShareError::Corrupt(format!("{what} holds no image file")));
     }
-    let final_dir = store.image_dir(&id);
     // Side-loaded sources go beside the store's images, where the build put them.
     let mut sideload_guard = None;
     if let Some(tar) = sideload_tar {
@@ -1108,15 +1110,12 @@ pub fn pull(
             .map_err(|e| Error::io(&tar, e))?;
         std::fs::remove_file(&tar).map_err(|e| Error::io(&tar, e))?;
         let _ = std::fs::remove_dir_all(&target);
-        let path = unpacked.keep();
-        std::fs::rename(&path, &target).map_err(|e| Error::io(&target, e))?;
+        std::fs::rename(unpacked.path(), &target).map_err(|e| Error::io(&target, e))?;
+        let _ = unpacked.keep();
         sideload_guard = Some(RemoveOnDrop(Some(target)));
     }
-    let tmp_path = tmp.keep();
-    if let Err(e) = std::fs::rename(&tmp_path, &final_dir) {
-        let _ = std::fs::remove_dir_all(&tmp_path);
-        return Err(Error::io(&final_dir, e).into());
-    }
+    // A damaged directory in the image's place (one `lookup` does not count) is replaced.
+    store.land(&id, tmp)?;
     if let Some(mut g) = sideload_guard {
         g.0 = None;
     }

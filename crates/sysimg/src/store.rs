@@ -275,12 +275,35 @@ impl Store {
                 format!("no image `{id}` in the store"),
             ));
         }
+        let trash = self.set_aside(id)?;
+        let _ = std::fs::remove_dir_all(crate::build::sideload_dir(self, id));
+        std::fs::remove_dir_all(&trash).map_err(self.io(&trash))
+    }
+
+    /// Moves image `id`'s directory out of its place (to `.trash-<id>-<pid>`, returned), so
+    /// that the store never shows half an image while it is removed. The caller holds the
+    /// id's exclusive lock.
+    fn set_aside(&self, id: &str) -> Result<PathBuf> {
+        let dir = self.image_dir(id);
         let trash = self
             .root
             .join(format!(".trash-{id}-{}", std::process::id()));
         std::fs::rename(&dir, &trash).map_err(self.io(&dir))?;
-        let _ = std::fs::remove_dir_all(crate::build::sideload_dir(self, id));
-        std::fs::remove_dir_all(&trash).map_err(self.io(&trash))
+        Ok(trash)
+    }
+
+    /// Moves a finished image directory (a build's or a pull's) into place as image `id`;
+    /// the caller holds the id's exclusive lock. Whatever held the place (the image a
+    /// `--force` build replaces, or a damaged one that [`Store::lookup`] does not count) is
+    /// set aside and removed first. When the move fails, `dir` is removed.
+    pub fn land(&self, id: &str, dir: tempfile::TempDir) -> Result<PathBuf> {
+        let final_dir = self.image_dir(id);
+        if final_dir.exists() {
+            let _ = std::fs::remove_dir_all(self.set_aside(id)?);
+        }
+        std::fs::rename(dir.path(), &final_dir).map_err(self.io(&final_dir))?;
+        let _ = dir.keep();
+        Ok(final_dir)
     }
 
     /// Checks an image file against the SHA-256 its record holds. `Ok(None)` when it matches,
