@@ -782,7 +782,7 @@ pub fn build(
 
 /// Removes a directory when dropped (a build or pull that did not land leaves no side-loaded
 /// sources); `.0 = None` disarms it.
-pub(crate) struct RemoveOnDrop(pub(crate) Option<PathBuf>);
+pub struct RemoveOnDrop(pub Option<PathBuf>);
 
 impl Drop for RemoveOnDrop {
     fn drop(&mut self) {

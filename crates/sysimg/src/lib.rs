@@ -1,9 +1,10 @@
 //! sysimg's library: what an image should hold (the [`spec`] and the [`plan`]), and what an
 //! image records about itself (the [`record`]). It knows nothing of the terminal.
+/// Julia's CPU targets and host detection (the `julia-cpu` crate).
+pub use julia_cpu as cpu;
 pub mod align;
 pub mod build;
 pub mod check;
-pub mod cpu;
 pub mod diff;
 pub mod extend;
 pub mod julia;
@@ -13,7 +14,6 @@ pub mod launch;
 pub mod learn;
 pub mod plan;
 pub mod record;
-pub mod share;
 pub mod spec;
 pub mod store;
 pub mod tools;

@@ -4,9 +4,11 @@ use crate::output::{say, say_err};
 use std::io::IsTerminal;
 
 use sysimg::build::BuildRequest;
-use sysimg::share::{self, Access, BlobAction, PullOutcome, Remote, ShareError, ShareEvent};
 use sysimg::spec::ImageSpec;
 use sysimg::store::{find_record, is_image_id, Store};
+use sysimg_share::{
+    self as share, Access, BlobAction, PullOutcome, Remote, ShareError, ShareEvent,
+};
 
 use crate::cli::{Cli, PullArgs, PushArgs};
 use crate::exit::{ExitCode, Failure};

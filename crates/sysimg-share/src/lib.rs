@@ -37,9 +37,9 @@ use oci_client::secrets::RegistryAuth;
 use oci_client::{Client, Reference};
 use sha2::{Digest, Sha256};
 
-use crate::build::RemoveOnDrop;
-use crate::record::{file_sha256, ImageRecord, RECORD_FILE};
-use crate::store::{is_image_id, Store, LOG_FILE};
+use sysimg::build::RemoveOnDrop;
+use sysimg::record::{file_sha256, ImageRecord, RECORD_FILE};
+use sysimg::store::{is_image_id, Store, LOG_FILE};
 
 /// The manifest's `artifactType`: a sysimg image.
 pub const ARTIFACT_TYPE: &str = "application/vnd.sysimg.image.v1";
@@ -730,7 +730,7 @@ pub fn push(
     }
     let scratch = tempfile::tempdir().map_err(|e| Error::io(&std::env::temp_dir(), e))?;
     if let Some(store) = store {
-        let sideloaded = crate::build::sideload_dir(store, &record.id);
+        let sideloaded = sysimg::build::sideload_dir(store, &record.id);
         if sideloaded.is_dir() {
             let tar = scratch.path().join(SIDELOAD_TAR);
             write_deterministic_tar(&sideloaded, &tar)?;
@@ -1097,7 +1097,7 @@ pub fn pull(
     // Side-loaded sources go beside the store's images, where the build put them.
     let mut sideload_guard = None;
     if let Some(tar) = sideload_tar {
-        let target = crate::build::sideload_dir(store, &id);
+        let target = sysimg::build::sideload_dir(store, &id);
         let parent = target.parent().unwrap_or(&store.root).to_path_buf();
         std::fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
         let unpacked = tempfile::Builder::new()

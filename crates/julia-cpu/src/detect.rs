@@ -308,8 +308,8 @@ pub(crate) mod x86 {
 #[allow(dead_code)] // Each platform reads the host with one part of it; the tests use all.
 pub(crate) mod aarch64 {
     use super::{BTreeSet, CpuFacts};
-    use crate::cpu::Isa;
-    use crate::cpu::{julia, JuliaRelease};
+    use crate::Isa;
+    use crate::{julia, JuliaRelease};
 
     /// The kernel's hwcap names (`Features:` in `/proc/cpuinfo`) for the bits Julia's
     /// features are (`features_aarch64.h` numbers them by `HWCAP_*`/`HWCAP2_*` bit): the
