@@ -588,3 +588,103 @@ fn sessions_teach_the_image_what_they_compile() {
         .unwrap();
     assert!(o.status.success(), "{}{}", out(&o), err(&o));
 }
+
+/// Issue 25 item 4: in a REPL (real Julia 1.5.3 under a pseudo-terminal, typed as a person
+/// types), the guard checks again before an input when `]activate` or `]add` changed the
+/// environment since the last input: it warns once per change, naming the package the image
+/// shadows, and stays quiet while nothing changes.
+#[test]
+fn the_guard_follows_pkg_in_a_repl_session() {
+    let Some((lab, _serial)) = lab("the_guard_follows_pkg_in_a_repl_session") else {
+        return;
+    };
+    let Some(python) = common::python3() else {
+        common::skipped("the_guard_follows_pkg_in_a_repl_session: no python3 to drive a pty");
+        return;
+    };
+    let app = app_image(lab);
+    // A: as the image has it. B: OrderedCollections 1.4.1 where the image holds 1.5.0.
+    let a = lab.env_copy("session-a");
+    let b = lab.env_copy("session-b");
+    lab.pkg(
+        &b,
+        r#"Pkg.add(Pkg.PackageSpec(name = "OrderedCollections", version = "1.4.1"))"#,
+    );
+    // `]` enters Pkg mode; backspace at its empty prompt leaves it.
+    let pkg = |code: &str| [format!("]{code}\r"), "pkg> ".to_string()];
+    let step = |n: u32| -> Vec<[String; 2]> {
+        vec![
+            [format!("println(\"STEP\", {n})\r"), format!("STEP{n}")],
+            [String::new(), "julia> ".into()],
+        ]
+    };
+    let back = || [String::from("\x7f"), String::from("julia> ")];
+    let mut steps: Vec<[String; 2]> = Vec::new();
+    steps.extend(step(1));
+    steps.push(pkg(&format!("activate {}", b.display())));
+    steps.push(back());
+    steps.extend(step(2));
+    steps.extend(step(3));
+    steps.push(pkg(&format!("activate {}", a.display())));
+    steps.push(back());
+    steps.extend(step(4));
+    steps.push(pkg("add OrderedCollections@1.4.1"));
+    steps.push(back());
+    steps.extend(step(5));
+    let o = std::process::Command::new(python)
+        .arg(common::repl_driver())
+        .arg("400")
+        .arg(serde_json::to_string(&steps).unwrap())
+        .arg("--")
+        .arg(&lab.julia)
+        .args([
+            "--startup-file=no",
+            "--history-file=no",
+            "--banner=no",
+            "-i",
+            "-J",
+        ])
+        .arg(&app.image)
+        .arg(format!("--project={}", a.display()))
+        .env("TERM", "xterm")
+        .env("JULIA_DEPOT_PATH", &lab.depot)
+        .env("JULIA_PKG_SERVER", &lab.pkg_server)
+        .env_remove("JULIA_PROJECT")
+        .env_remove("JULIA_LOAD_PATH")
+        .env_remove("SYSIMG_GUARD")
+        .output()
+        .unwrap();
+    let transcript = out(&o);
+    assert!(o.status.success(), "{transcript}\n{}", err(&o));
+    let between = |from: &str, to: &str| -> &str {
+        let start = transcript.find(from).unwrap_or(0);
+        let end = transcript[start..]
+            .find(to)
+            .map_or(transcript.len(), |e| start + e);
+        &transcript[start..end]
+    };
+    let warned = |s: &str| s.matches("disagrees with").count();
+    let shadowed = "OrderedCollections: the image has 1.5.0, the manifest asks for 1.4.1";
+    // At start (A matches the image) and on an input with nothing changed: quiet.
+    assert_eq!(warned(between("", "STEP1")), 0, "{transcript}");
+    // `]activate B`: the next input warns, naming what the image shadows, once.
+    let after_activate = between("STEP1", "STEP2");
+    assert_eq!(warned(after_activate), 1, "{transcript}");
+    assert!(after_activate.contains(shadowed), "{transcript}");
+    assert!(
+        after_activate.contains(&b.join("Manifest.toml").display().to_string()),
+        "{transcript}"
+    );
+    // Nothing changed since: quiet.
+    assert_eq!(warned(between("STEP2", "STEP3")), 0, "{transcript}");
+    // Back to A, which matches: quiet.
+    assert_eq!(warned(between("STEP3", "STEP4")), 0, "{transcript}");
+    // `]add OrderedCollections@1.4.1` in A: the next input warns.
+    let after_add = between("STEP4", "STEP5");
+    assert_eq!(warned(after_add), 1, "{transcript}");
+    assert!(after_add.contains(shadowed), "{transcript}");
+    assert!(
+        after_add.contains(&a.join("Manifest.toml").display().to_string()),
+        "{transcript}"
+    );
+}

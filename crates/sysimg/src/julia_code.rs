@@ -111,6 +111,7 @@ pub fn record_module(record: &ImageRecord) -> String {
     }
     s.push_str("]\n");
     s.push_str(GUARD);
+    s.push_str(SESSION_GUARD);
     s.push_str("\nend # module\n");
     s
 }
@@ -132,7 +133,7 @@ const GUARD: &str = r#"
 # (base/loading.jl): `[[Name]]` or `[[deps.Name]]` starts an entry, `key = "value"` lines fill
 # it, and a `[table]` header inside an entry (`[deps.Name.extensions]`) holds nothing of these.
 # No TOML parser: Base has none before 1.6, and calling Pkg's at every start compiles it anew.
-const ENTRY_KEY = r"^(uuid|version|git-tree-sha1)\s*=\s*\"([^\"]*)\""
+const ENTRY_KEY = r"^(uuid|version|git-tree-sha1|path)\s*=\s*\"([^\"]*)\""
 
 function read_manifest(file::String)
     entries = Dict{String,Dict{String,String}}()
@@ -165,13 +166,17 @@ end
 
 function mismatches()
     found = manifest_entries()
+    empty!(PATH_TRACKED)
+    REVISE_PRESENT[] = false
     found === nothing && return nothing, String[]
     manifest, entries = found
+    REVISE_PRESENT[] = haskey(entries, REVISE_UUID)
     problems = String[]
     for p in PACKAGES
         p.sideload_uuid === nothing || continue
         e = get(entries, p.uuid, nothing)
         e === nothing && continue
+        haskey(e, "path") && push!(PATH_TRACKED, p.name)
         version = get(e, "version", nothing)
         tree = get(e, "git-tree-sha1", nothing)
         if version != p.version
@@ -183,12 +188,20 @@ function mismatches()
     return manifest, problems
 end
 
-function check()
+# `only_new`: stay quiet when the problems (and the Revise note) are the ones last reported
+# (a REPL input after an environment change that left them as they were).
+function check(only_new::Bool = false)
     ccall(:jl_generating_output, Cint, ()) == 0 || return nothing
     mode = get(ENV, "SYSIMG_GUARD", "warn")
     mode == "off" && return nothing
     try
         manifest, problems = mismatches()
+        note = revise_note()
+        only_new && (problems, note) == LAST_REPORT[] && return nothing
+        LAST_REPORT[] = (problems, note)
+        if note !== nothing
+            @info note _file = nothing _line = nothing
+        end
         isempty(problems) && return nothing
         msg = string("sysimg: image ", IMAGE_ID, " disagrees with ", manifest, ":\n  ", join(problems, "\n  "),
                      "\nRebuild the image with `sysimg build`, make the environment match it with `sysimg pin`, or set SYSIMG_GUARD=off to silence this.")
@@ -210,18 +223,132 @@ function __init__()
     if isdefined(Base, :active_project_callbacks)
         push!(Base.active_project_callbacks, check)
     end
+    watch_repl()
     return nothing
 end
 
 # Compiled into the image now, so the check at every start costs no compilation.
 precompile(__init__, ())
 precompile(check, ())
+precompile(check, (Bool,))
 precompile(mismatches, ())
 precompile(manifest_entries, ())
 precompile(read_manifest, (String,))
 # Found with `julia --trace-compile` on a built image: compiled at start without these.
 precompile(get, (Dict{String,Dict{String,String}}, String, Nothing))
 precompile(get, (Dict{String,String}, String, Nothing))
+"#;
+
+/// The guard in a running session, its own section of `SysimageData` (the start-time guard
+/// above calls `watch_repl` from `__init__` and reports through `check`):
+///
+/// - Pkg changes the environment under a running REPL (`]add`, `]up`, `Pkg.activate`, which
+///   assigns `Base.ACTIVE_PROJECT[]` and so never reaches `active_project_callbacks`). An input
+///   transform in the REPL's own hook, `REPL.repl_ast_transforms` (stdlib/REPL/src/REPL.jl in
+///   Julia 1.5.3: line 119 defines it, line 87 copies it into each new `REPLBackend`, line 131
+///   applies the backend's transforms in `eval_user_input` before each input is evaluated;
+///   Revise installs `revise_first` the same way, src/packagedef.jl), checks again before each
+///   Julia-mode input when the active project or its Manifest changed since the last check.
+///   What a `]add` left is so checked before the next code typed runs (Pkg-mode inputs do not
+///   go through the backend). The problems are reported once per change (`check(true)`).
+/// - Installed with `Base.atreplinit` (base/client.jl: hooks run only when the REPL starts,
+///   before its backend is made), so scripts, `-e`, IJulia and worker processes never get it;
+///   when a backend already runs, its own `ast_transforms` gets it too.
+/// - When nothing changed an input costs reading `Base.ACTIVE_PROJECT[]`, comparing
+///   `LOAD_PATH`, and one `stat` of the Manifest (`sysimg-cli/benches/real_julia.rs`
+///   measures it). It never throws: any error makes it return the input untouched.
+/// - Revise (item 5 of issue 25): a package baked from a path-tracked source loads from the
+///   image, so Revise's package callback never fires for it; Revise 3.15 and later follow it
+///   after `Revise.track(Package)` (timholy/Revise.jl src/recipes.jl, "Revise.track(
+///   SysimagePackage)"). With Revise in the active Manifest the guard says so, naming them.
+const SESSION_GUARD: &str = r#"
+const REVISE_UUID = "295af30f-e4ad-537b-8983-00126c2a3abe"
+# What `mismatches` found besides problems: the baked packages the Manifest tracks by path,
+# and whether Revise is in it.
+const PATH_TRACKED = String[]
+const REVISE_PRESENT = Ref(false)
+# What `check` last reported: (problems, Revise note).
+const LAST_REPORT = Ref{Any}((String[], nothing))
+
+function revise_note()
+    (REVISE_PRESENT[] && !isempty(PATH_TRACKED)) || return nothing
+    names = join(PATH_TRACKED, ", ")
+    calls = join(map(n -> string("Revise.track(", n, ")"), PATH_TRACKED), "; ")
+    return string("sysimg: ", names, " ", length(PATH_TRACKED) == 1 ? "is" : "are",
+                  " baked into image ", IMAGE_ID, " from path-tracked source, so Revise does not follow edits to ",
+                  length(PATH_TRACKED) == 1 ? "it" : "them", " on its own: run `using Revise; ", calls,
+                  "` (Revise 3.15 or later), or rebuild with `sysimg build`.")
+end
+
+# The session's environment as last checked: (ACTIVE_PROJECT[], LOAD_PATH, Manifest path or
+# `nothing`, its mtime, size and inode).
+const State = Tuple{Union{Nothing,String},Vector{String},Union{Nothing,String},Float64,Int64,UInt64}
+const SEEN = Ref{Union{Nothing,State}}(nothing)
+
+function manifest_of(project)
+    project === nothing && return nothing
+    found = Base.project_file_manifest_path(project)
+    found === nothing || return found
+    # No Manifest yet: the one Pkg will write.
+    return joinpath(dirname(project), "Manifest.toml")
+end
+
+function environment_state()::State
+    active = Base.ACTIVE_PROJECT[]
+    seen = SEEN[]
+    manifest = if seen !== nothing && seen[1] == active && seen[2] == LOAD_PATH
+        seen[3]
+    else
+        manifest_of(Base.active_project())
+    end
+    manifest === nothing && return (active, copy(LOAD_PATH), nothing, 0.0, Int64(0), UInt64(0))
+    st = stat(manifest)
+    return (active, copy(LOAD_PATH), manifest, Float64(st.mtime), Int64(st.size), UInt64(st.inode))
+end
+
+# Whether the environment changed since the last call; the first call only records it.
+function environment_changed()
+    before = SEEN[]
+    now = environment_state()
+    SEEN[] = now
+    return before !== nothing && now != before
+end
+
+function session_transform(@nospecialize(ex))
+    try
+        environment_changed() && check(true)
+    catch
+    end
+    return ex
+end
+
+function install_session_transform(repl)
+    try
+        REPL = Base.REPL_MODULE_REF[]
+        transforms = getfield(REPL, :repl_ast_transforms)
+        session_transform in transforms || push!(transforms, session_transform)
+        backend = isdefined(Base, :active_repl_backend) ? Base.active_repl_backend : nothing
+        if backend !== nothing && isdefined(backend, :ast_transforms) && !(session_transform in backend.ast_transforms)
+            push!(backend.ast_transforms, session_transform)
+        end
+        environment_changed()
+    catch
+    end
+    return nothing
+end
+
+function watch_repl()
+    get(ENV, "SYSIMG_GUARD", "warn") == "off" && return nothing
+    isdefined(Base, :atreplinit) && Base.atreplinit(install_session_transform)
+    return nothing
+end
+
+precompile(watch_repl, ())
+precompile(install_session_transform, (Any,))
+precompile(session_transform, (Any,))
+precompile(environment_changed, ())
+precompile(environment_state, ())
+precompile(revise_note, ())
 "#;
 
 /// What a build script needs, all paths absolute.

@@ -190,7 +190,7 @@ for file in filter(!isempty, readlines(ARGS[2]))
     deps = haskey(raw, "manifest_format") ? get(raw, "deps", Dict()) : raw
     want = Dict{String,Dict{String,String}}()
     for (_, infos) in deps, info in infos
-        want[lowercase(info["uuid"])] = Dict(k => info[k] for k in ("uuid", "version", "git-tree-sha1") if haskey(info, k))
+        want[lowercase(info["uuid"])] = Dict(k => info[k] for k in ("uuid", "version", "git-tree-sha1", "path") if haskey(info, k))
     end
     got = SysimageData.read_manifest(file)
     got == want || error("read_manifest disagrees with Pkg.TOML on $file")

@@ -55,3 +55,18 @@ pub fn out(o: &Output) -> String {
 pub fn err(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
+
+/// A python3 on PATH (the REPL driver needs its `pty` module), if there is one.
+#[allow(dead_code)]
+pub fn python3() -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|d| d.join("python3"))
+        .find(|p| p.is_file())
+}
+
+/// `repl.py`: drives a REPL under a pseudo-terminal (see its docstring).
+#[allow(dead_code)]
+pub fn repl_driver() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/common/repl.py")
+}
