@@ -143,6 +143,9 @@ pub enum Command {
     /// Jupyter kernels that start the environment's image.
     #[command(subcommand)]
     Kernel(KernelCommand),
+    /// juliaup channels that start the environment's image: `julia +NAME`.
+    #[command(subcommand)]
+    Juliaup(JuliaupCommand),
     /// Print shell set-up (completions and the `jl` alias): `eval "$(sysimg shell-init bash)"`.
     ShellInit {
         /// The shell.
@@ -411,6 +414,32 @@ pub struct RunArgs {
     /// Arguments for julia (after `--`).
     #[arg(last = true, value_name = "ARGS")]
     pub args: Vec<std::ffi::OsString>,
+}
+
+/// `sysimg juliaup ...`.
+#[derive(Debug, Subcommand)]
+pub enum JuliaupCommand {
+    /// Make `julia +NAME` start the environment's current image (through `sysimg run`, so it
+    /// follows every rebuild), with `juliaup link`.
+    Link {
+        /// The channel name. Default: the environment's name, lowercased.
+        name: Option<String>,
+        /// The julia the channel starts. Default: `JULIA`, the spec's `julia`, else `julia` on
+        /// PATH (a juliaup channel is resolved to its binary).
+        #[arg(long, value_name = "PATH|+CHANNEL")]
+        julia: Option<String>,
+        /// The juliaup executable. Default: `juliaup` on PATH.
+        #[arg(long, value_name = "PATH")]
+        juliaup: Option<PathBuf>,
+    },
+    /// Remove the environment's channels (or the one named), with `juliaup remove`.
+    Unlink {
+        /// The channel name. Default: every channel that starts this environment's image.
+        name: Option<String>,
+        /// The juliaup executable. Default: `juliaup` on PATH.
+        #[arg(long, value_name = "PATH")]
+        juliaup: Option<PathBuf>,
+    },
 }
 
 /// `sysimg kernel ...`.

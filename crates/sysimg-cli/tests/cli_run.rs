@@ -899,6 +899,28 @@ fn juliaups_launcher_is_seen_through_to_the_channels_julia() {
     let (o, argv) = run(&t, &["run", "--on-stale", "ignore"], &env);
     assert_eq!(o.status.code(), Some(0), "{}", err(&o));
     assert_eq!(&argv[..2], ["-O1", "--threads=2"], "{argv:?}");
+    // A channel of `sysimg juliaup link` runs sysimg: its julia is the one after `--julia`
+    // (a `+CHANNEL` there resolved in turn), never sysimg itself.
+    let json = fs::read_to_string(home.join("juliaup.json")).unwrap();
+    let mut config: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let project = t.dir.join("Project.toml").display().to_string();
+    config["InstalledChannels"]["proj"] = serde_json::json!({
+        "Command": "/somewhere/sysimg",
+        "Args": ["run", "-p", &project, "--julia", linked.display().to_string(), "--"]
+    });
+    config["InstalledChannels"]["proj2"] = serde_json::json!({
+        "Command": "/somewhere/sysimg",
+        "Args": ["run", "-p", &project, "--julia", "+app", "--"]
+    });
+    fs::write(home.join("juliaup.json"), config.to_string()).unwrap();
+    for (channel, julia) in [("proj", &linked), ("proj2", &app)] {
+        let mut env = base.to_vec();
+        env.push(("JULIAUP_CHANNEL", channel));
+        let o = t.sysimg(&["julia-args", "--json", "--on-stale", "ignore"], &env);
+        assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(v["julia"], julia.display().to_string(), "{v}");
+    }
     // A directory override covering the current directory wins over the default.
     let json = fs::read_to_string(home.join("juliaup.json")).unwrap();
     fs::write(

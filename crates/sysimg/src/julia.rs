@@ -64,10 +64,7 @@ impl JuliaCommand {
 impl JuliaChoice<'_> {
     /// juliaup's home as juliaup computes it.
     pub fn juliaup_home_from_env() -> Option<PathBuf> {
-        match std::env::var_os("JULIAUP_DEPOT_PATH").filter(|v| !v.is_empty()) {
-            Some(d) => Some(PathBuf::from(d).join("juliaup")),
-            None => std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".julia/juliaup")),
-        }
+        crate::juliaup::home(&|k| std::env::var(k).ok())
     }
 }
 
@@ -273,7 +270,20 @@ fn resolve_channel(
             continue;
         }
         if let Some(cmd) = ch["Command"].as_str() {
-            args.extend(strings(&ch["Args"]));
+            let own = strings(&ch["Args"]);
+            // A channel of `sysimg juliaup link` runs sysimg, not julia: its julia is the
+            // one after `--julia` (a `+CHANNEL` there is resolved in turn).
+            if let Some(julia) = crate::juliaup::sysimg_channel_julia(&own) {
+                match julia.strip_prefix('+') {
+                    Some(target) => name = target.to_string(),
+                    None => {
+                        let path = existing(PathBuf::from(julia), "a sysimg juliaup channel")?;
+                        return Ok(JuliaCommand { path, args });
+                    }
+                }
+                continue;
+            }
+            args.extend(own);
             let path = existing(PathBuf::from(cmd), "a linked juliaup channel")?;
             return Ok(JuliaCommand { path, args });
         }

@@ -9,6 +9,7 @@ pub mod diff;
 pub mod extend;
 pub mod julia;
 pub mod julia_code;
+pub mod juliaup;
 pub mod kernel;
 pub mod launch;
 pub mod learn;

@@ -93,6 +93,7 @@ pub fn status(cli: &Cli) -> Result<ExitCode, Failure> {
             "learned": learned,
             "background": build,
             "background_log": log,
+            "juliaup": super::juliaup::channels_of(&project_file),
         }));
     }
     let stale = rows.iter().filter(|r| r["fresh"] == false).count();
@@ -108,6 +109,15 @@ pub fn status(cli: &Cli) -> Result<ExitCode, Failure> {
             );
             for w in r["why"].as_array().into_iter().flatten() {
                 say!("    {}", w.as_str().unwrap_or_default());
+            }
+            let channels: Vec<String> = r["juliaup"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|c| c.as_str().map(|c| format!("julia +{c}")))
+                .collect();
+            if !channels.is_empty() {
+                say!("    juliaup: {}", channels.join(", "));
             }
             let l = &r["learned"];
             if l["sessions"].as_u64().unwrap_or(0) > 0 {

@@ -5,6 +5,7 @@ mod build;
 mod check;
 mod env;
 mod extend;
+mod juliaup;
 mod kernel;
 mod launch;
 mod learn;
@@ -24,7 +25,7 @@ use julia_env::check::{Report, Severity};
 use sysimg::julia::{find_julia, probe, JuliaChoice, JuliaInfo};
 use sysimg::store::Store;
 
-use crate::cli::{Cli, Command, EnvCommand, KernelCommand, LearnCommand};
+use crate::cli::{Cli, Command, EnvCommand, JuliaupCommand, KernelCommand, LearnCommand};
 use crate::exit::{ExitCode, Failure};
 
 /// Runs the parsed command line.
@@ -58,6 +59,14 @@ pub fn run(cli: &Cli) -> Result<ExitCode, Failure> {
         Command::JuliaArgs(args) => launch::julia_args(cli, args),
         Command::Kernel(KernelCommand::Install { name, kernels_dir }) => {
             kernel::install(cli, name.as_deref(), kernels_dir.as_deref())
+        }
+        Command::Juliaup(JuliaupCommand::Link {
+            name,
+            julia,
+            juliaup: exe,
+        }) => juliaup::link(cli, name.as_deref(), julia.as_deref(), exe.as_deref()),
+        Command::Juliaup(JuliaupCommand::Unlink { name, juliaup: exe }) => {
+            juliaup::unlink(cli, name.as_deref(), exe.as_deref())
         }
         Command::ShellInit { shell } => shell::init(*shell),
         Command::Completions { shell } => shell::completions(*shell),

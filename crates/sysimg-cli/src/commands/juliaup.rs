@@ -1,0 +1,181 @@
+//! `sysimg juliaup link|unlink`: juliaup channels that start the environment's image.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use sysimg::juliaup::{
+    channel_args, channel_name, channels_for, config_file, home, linked_channels,
+};
+use sysimg::spec::ImageSpec;
+
+use crate::cli::Cli;
+use crate::exit::{ExitCode, Failure};
+use crate::output::say;
+
+/// juliaup's `juliaup.json`, from the environment as juliaup reads it.
+fn juliaup_config() -> Result<PathBuf, Failure> {
+    home(&|k| std::env::var(k).ok())
+        .map(|h| config_file(&h))
+        .ok_or_else(|| {
+            Failure::bad_input(
+                "cannot find juliaup's home: set HOME, or JULIAUP_DEPOT_PATH to an absolute path",
+            )
+        })
+}
+
+fn juliaup_exe(flag: Option<&Path>) -> Result<PathBuf, Failure> {
+    match flag {
+        Some(p) => Ok(p.to_path_buf()),
+        None => sysimg::julia::which("juliaup", std::env::var_os("PATH").as_deref()).ok_or_else(
+            || {
+                Failure::bad_input(
+                    "juliaup is not on PATH: install it (https://julialang.org/install) or pass --juliaup PATH",
+                )
+            },
+        ),
+    }
+}
+
+/// Runs juliaup; its own message on failure.
+fn run_juliaup(exe: &Path, args: &[String]) -> Result<(), Failure> {
+    let o = Command::new(exe)
+        .args(args)
+        .output()
+        .map_err(|e| Failure::bad_input(format!("cannot run {}: {e}", exe.display())))?;
+    if o.status.success() {
+        Ok(())
+    } else {
+        Err(Failure::bad_input(format!(
+            "`juliaup {}` failed: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&o.stderr).trim()
+        )))
+    }
+}
+
+pub fn link(
+    cli: &Cli,
+    name: Option<&str>,
+    julia_flag: Option<&str>,
+    juliaup: Option<&Path>,
+) -> Result<ExitCode, Failure> {
+    let env = super::load_environment(cli)?;
+    let spec = ImageSpec::for_project_dir(env.dir())?;
+    let store = super::store()?;
+    // The julia the channel starts: a `+CHANNEL` stays one (sysimg run resolves it at each
+    // start, so `juliaup update` is followed), anything else is the resolved binary.
+    let julia = match julia_flag.or(spec.julia.as_deref()) {
+        Some(c) if c.starts_with('+') => PathBuf::from(c),
+        _ => super::julia(julia_flag, spec.julia.as_deref(), &store)?.path,
+    };
+    let name = match name {
+        Some(n) => n.trim_start_matches('+').to_string(),
+        None => channel_name(
+            &env.project
+                .name
+                .clone()
+                .or_else(|| {
+                    env.dir()
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                })
+                .unwrap_or_default(),
+        ),
+    };
+    let exe = juliaup_exe(juliaup)?;
+    let sysimg = std::env::current_exe()
+        .map_err(|e| Failure::bad_input(format!("cannot find the sysimg executable: {e}")))?;
+    let config = juliaup_config()?;
+    let channels = linked_channels(&config)?;
+    let ours = channels_for(&channels, &env.project_file);
+    if let Some(existing) = channels.iter().find(|c| c.name == name) {
+        if !ours.iter().any(|c| c.name == name) {
+            return Err(Failure::bad_input(format!(
+                "juliaup already has a channel `{name}` ({}), not one of this environment's: pick another name",
+                existing.command
+            )));
+        }
+        // Ours: linked again, with the julia and sysimg of now.
+        run_juliaup(&exe, &["remove".into(), name.clone()])?;
+    }
+    let args = channel_args(&env.project_file, &julia);
+    let mut call = vec![
+        "link".to_string(),
+        name.clone(),
+        sysimg.display().to_string(),
+        "--".into(),
+    ];
+    call.extend(args.iter().cloned());
+    run_juliaup(&exe, &call)?;
+    // What juliaup wrote must be what the launcher will run.
+    let written = linked_channels(&config)?;
+    if !written.iter().any(|c| c.name == name && c.args == args) {
+        return Err(Failure::bad_input(format!(
+            "`juliaup link` succeeded but {} has no channel `{name}` with the arguments given: is JULIAUP_DEPOT_PATH the same for juliaup and sysimg?",
+            config.display()
+        )));
+    }
+    if cli.json {
+        super::print_json(&serde_json::json!({
+            "channel": name,
+            "command": sysimg.display().to_string(),
+            "args": args,
+            "config": config.display().to_string(),
+        }));
+    } else {
+        say!(
+            "linked juliaup channel `{name}`: `julia +{name}` starts {}'s image (through `sysimg run`, so it follows every rebuild)",
+            env.project_file.display()
+        );
+    }
+    Ok(ExitCode::Ok)
+}
+
+pub fn unlink(cli: &Cli, name: Option<&str>, juliaup: Option<&Path>) -> Result<ExitCode, Failure> {
+    let project_file = super::project_file(cli)?;
+    let config = juliaup_config()?;
+    let channels = linked_channels(&config)?;
+    let ours = channels_for(&channels, &project_file);
+    let remove: Vec<String> = match name.map(|n| n.trim_start_matches('+')) {
+        Some(n) => {
+            if !ours.iter().any(|c| c.name == n) {
+                return Err(Failure::bad_input(format!(
+                    "juliaup has no channel `{n}` that starts {}'s image",
+                    project_file.display()
+                )));
+            }
+            vec![n.to_string()]
+        }
+        None => ours.iter().map(|c| c.name.clone()).collect(),
+    };
+    if !remove.is_empty() {
+        let exe = juliaup_exe(juliaup)?;
+        for n in &remove {
+            run_juliaup(&exe, &["remove".into(), n.clone()])?;
+        }
+    }
+    if cli.json {
+        super::print_json(&serde_json::json!({ "removed": remove }));
+    } else if remove.is_empty() {
+        say!(
+            "no juliaup channel starts {}'s image",
+            project_file.display()
+        );
+    } else {
+        say!("removed juliaup channel(s): {}", remove.join(", "));
+    }
+    Ok(ExitCode::Ok)
+}
+
+/// The juliaup channels that start `project_file`'s image, for `status` (none when juliaup's
+/// configuration cannot be read).
+pub fn channels_of(project_file: &Path) -> Vec<String> {
+    let Ok(config) = juliaup_config() else {
+        return Vec::new();
+    };
+    let channels = linked_channels(&config).unwrap_or_default();
+    channels_for(&channels, project_file)
+        .into_iter()
+        .map(|c| c.name.clone())
+        .collect()
+}
