@@ -139,7 +139,7 @@ pub enum Command {
     /// Start julia with the environment's image: `julia -J <image> --project=<env> ARGS...`.
     Run(RunArgs),
     /// Print the `-J <image> --project=<env>` arguments, for tools that start julia themselves.
-    JuliaArgs(LaunchArgs),
+    JuliaArgs(JuliaArgsArgs),
     /// Jupyter kernels that start the environment's image.
     #[command(subcommand)]
     Kernel(KernelCommand),
@@ -400,6 +400,31 @@ pub struct LaunchArgs {
     /// `julia`, else `julia` on PATH.
     #[arg(long, value_name = "PATH|+CHANNEL")]
     pub julia: Option<String>,
+}
+
+/// Options of `sysimg julia-args`.
+#[derive(Debug, Args)]
+pub struct JuliaArgsArgs {
+    #[command(flatten)]
+    pub launch: LaunchArgs,
+    /// Print what a tool needs instead of julia's arguments: VS Code's settings and a
+    /// launch.json configuration, juliacall's or plain environment variables, or JETLS's
+    /// executable.
+    #[arg(long = "for", value_enum, value_name = "TOOL")]
+    pub for_tool: Option<ForTool>,
+}
+
+/// The tools `julia-args --for` knows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ForTool {
+    /// VS Code's Julia extension: `julia.additionalArgs` and `juliaAdditionalArgs`.
+    Vscode,
+    /// Python's juliacall: `PYTHON_JULIACALL_*` variables.
+    Juliacall,
+    /// Plain environment variables: `JULIA`, `JULIA_PROJECT`, `SYSIMG_IMAGE`.
+    Env,
+    /// The JETLS language server: `jetls-client.executable`.
+    Jetls,
 }
 
 /// Options of `sysimg run`.

@@ -293,6 +293,52 @@ fn julia_args_and_check() {
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["id"], id.as_str());
     assert_eq!(v["args"][0], "-J");
+    // --for: what each tool reads, for the current image.
+    let sysimage = format!("--sysimage={}", t.image(&id));
+    let o = t.sysimg(&["julia-args", "--julia", &t.julia, "--for", "vscode"], &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        v["settings"]["julia.additionalArgs"][0],
+        sysimage.as_str(),
+        "{v}"
+    );
+    assert_eq!(
+        v["launch"]["juliaAdditionalArgs"][0],
+        sysimage.as_str(),
+        "{v}"
+    );
+    assert!(
+        err(&o).contains("changes when it is rebuilt"),
+        "{}",
+        err(&o)
+    );
+    let o = t.sysimg(
+        &["julia-args", "--julia", &t.julia, "--for", "juliacall"],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    assert!(
+        out(&o).contains(&format!(
+            "export PYTHON_JULIACALL_SYSIMAGE={}\n",
+            t.image(&id)
+        )),
+        "{}",
+        out(&o)
+    );
+    assert!(
+        out(&o).contains("export PYTHON_JULIACALL_EXE="),
+        "{}",
+        out(&o)
+    );
+    let o = t.sysimg(
+        &["julia-args", "--julia", &t.julia, "--for", "env", "--json"],
+        &[],
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["settings"]["SYSIMG_IMAGE"], t.image(&id).as_str(), "{v}");
+    let o = t.sysimg(&["julia-args", "--julia", &t.julia, "--for", "jetls"], &[]);
+    assert!(err(&o).contains("does not hold JETLS"), "{}", err(&o));
     // check: fresh image, exit 0.
     let o = t.sysimg(&["check", "--julia", &t.julia, "--json"], &[]);
     assert_eq!(o.status.code(), Some(0), "{}", out(&o));

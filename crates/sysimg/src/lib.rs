@@ -7,6 +7,7 @@ pub mod build;
 pub mod check;
 pub mod diff;
 pub mod extend;
+pub mod integrations;
 pub mod julia;
 pub mod julia_code;
 pub mod juliaup;

@@ -12,7 +12,7 @@ use sysimg::learn::{summary_for, BackgroundOutcome, Traces};
 use sysimg::spec::{ImageSpec, OnStale};
 use sysimg::store::{IdLock, Store};
 
-use crate::cli::{Cli, LaunchArgs, RunArgs};
+use crate::cli::{Cli, ForTool, JuliaArgsArgs, LaunchArgs, RunArgs};
 use crate::exit::{ExitCode, Failure};
 
 /// What to start julia with, once `--on-stale` has been applied.
@@ -414,9 +414,12 @@ fn exec(julia: &Path, argv: &[OsString], lock: Option<IdLock>) -> Result<ExitCod
     }
 }
 
-pub fn julia_args(cli: &Cli, args: &LaunchArgs) -> Result<ExitCode, Failure> {
-    let launch = prepare(cli, args)?;
+pub fn julia_args(cli: &Cli, args: &JuliaArgsArgs) -> Result<ExitCode, Failure> {
+    let launch = prepare(cli, &args.launch)?;
     let image = launch.image.as_ref().map(|(p, _)| p.as_path());
+    if let Some(tool) = args.for_tool {
+        return tool_config(cli, tool, &launch, image);
+    }
     let argv = image_args(image, &launch.project_file);
     if cli.json {
         super::print_json(&serde_json::json!({
@@ -431,6 +434,64 @@ pub fn julia_args(cli: &Cli, args: &LaunchArgs) -> Result<ExitCode, Failure> {
             .map(|a| shell_quote(&a.to_string_lossy()))
             .collect();
         crate::output::print_line(&quoted.join(" "));
+    }
+    Ok(ExitCode::Ok)
+}
+
+/// `julia-args --for TOOL`: the tool's settings (JSON, or `export` lines for variables), and
+/// the notes on stderr.
+fn tool_config(
+    cli: &Cli,
+    tool: ForTool,
+    launch: &Launch,
+    image: Option<&Path>,
+) -> Result<ExitCode, Failure> {
+    use sysimg::integrations::{config_for, Start, Tool, JETLS_UUID};
+    let tool = match tool {
+        ForTool::Vscode => Tool::Vscode,
+        ForTool::Juliacall => Tool::Juliacall,
+        ForTool::Env => Tool::Env,
+        ForTool::Jetls => Tool::Jetls,
+    };
+    let project_dir = launch.project_file.parent().unwrap_or(Path::new("."));
+    let holds_jetls = tool == Tool::Jetls
+        && julia_env::environment::Environment::load(&launch.project_file, None)
+            .ok()
+            .and_then(|env| {
+                let uuid = JETLS_UUID.parse().ok()?;
+                env.manifest.as_ref()?.get(&uuid).map(|_| ())
+            })
+            .is_some();
+    let config = config_for(
+        tool,
+        &Start {
+            julia: &launch.julia.path,
+            image,
+            project_dir,
+            julia_version: &launch.julia.version,
+            holds_jetls,
+        },
+    );
+    if cli.json {
+        super::print_json(&serde_json::json!({
+            "settings": config.settings,
+            "notes": config.notes,
+        }));
+    } else {
+        for note in &config.notes {
+            say_err!("sysimg: note: {note}");
+        }
+        match (tool, config.settings.as_object()) {
+            (Tool::Juliacall | Tool::Env, Some(vars)) => {
+                for (k, v) in vars {
+                    let value = v.as_str().unwrap_or_default();
+                    crate::output::print_line(&format!("export {k}={}", shell_quote(value)));
+                }
+            }
+            _ => crate::output::print_line(
+                &serde_json::to_string_pretty(&config.settings).unwrap_or_default(),
+            ),
+        }
     }
     Ok(ExitCode::Ok)
 }
