@@ -732,6 +732,25 @@ fn edits_to_a_baked_deved_package_make_the_image_stale() {
     let o = t.sysimg(&["check", "--julia", &t.julia], &[]);
     assert_eq!(o.status.code(), Some(1), "{}", out(&o));
     assert!(out(&o).contains("[path-source-changed]"), "{}", out(&o));
+    assert!(!out(&o).contains("Revise.track"), "{}", out(&o));
+    // With Revise in the environment, check says how a session follows the source.
+    let with_revise = t.dir.join("Manifest.toml");
+    let before = fs::read_to_string(&with_revise).unwrap();
+    fs::write(
+        &with_revise,
+        format!(
+            "{before}\n[[deps.Revise]]\ngit-tree-sha1 = \"{}\"\nuuid = \"295af30f-e4ad-537b-8983-00126c2a3abe\"\nversion = \"3.16.2\"\n",
+            "cd".repeat(20)
+        ),
+    )
+    .unwrap();
+    let o = t.sysimg(&["check", "--julia", &t.julia], &[]);
+    assert!(
+        out(&o).contains("`using Revise; Revise.track(Dev)`"),
+        "{}",
+        out(&o)
+    );
+    fs::write(&with_revise, before).unwrap();
     let (o, argv) = run(&t, &["run", "--julia", &t.julia, "--on-stale", "fail"], &[]);
     assert_eq!(o.status.code(), Some(1), "{}", err(&o));
     assert!(argv.is_empty());

@@ -688,3 +688,228 @@ fn the_guard_follows_pkg_in_a_repl_session() {
         "{transcript}"
     );
 }
+
+/// Issue 25 items 1 and 3: a juliaup channel (`sysimg juliaup link`; juliaup's own launcher,
+/// juliaup installed from crates.io) and a Jupyter kernel (`sysimg kernel install`) start the
+/// environment's image through `sysimg run`: on julia's default image with a warning while
+/// there is none, on the image once it is built, with nothing relinked or reinstalled;
+/// `status` names the channel and `unlink` removes it.
+///
+/// IJulia is not in the Pkg-server kit, so the kernel is a stand-in package with IJulia's
+/// name, UUID and version 1.28 whose `run_kernel()` prints what it runs on: the test runs the
+/// kernel's start command as Jupyter does (the argv `jupyter kernelspec list` gives, with the
+/// connection file filled in), not the kernel protocol.
+#[test]
+fn juliaup_channels_and_kernels_follow_the_rebuilt_image() {
+    let Some((lab, _serial)) = lab("juliaup_channels_and_kernels_follow_the_rebuilt_image") else {
+        return;
+    };
+    let env = lab.env_copy("juliaup-channel");
+    let kernel = kernel_before_the_build(lab, &env);
+    let juliaup = std::env::var_os("SYSIMG_TEST_JULIAUP")
+        .filter(|j| !j.is_empty())
+        .map(PathBuf::from);
+    let Some(juliaup) = juliaup else {
+        common::skipped("juliaup_channels_and_kernels_follow_the_rebuilt_image (juliaup part): set SYSIMG_TEST_JULIAUP to a juliaup (.ci/run installs one from crates.io)");
+        let id = lab.build(&env, &[])["id"].as_str().unwrap().to_string();
+        kernel_after_the_build(&kernel, &id);
+        return;
+    };
+    let launcher = juliaup.with_file_name(format!("julia{}", std::env::consts::EXE_SUFFIX));
+    let depot = lab.root.join("juliaup-depot");
+    let juliaup_s = juliaup.display().to_string();
+    let o = lab
+        .sysimg(
+            &env,
+            &[
+                "juliaup",
+                "link",
+                "jtest",
+                "--juliaup",
+                &juliaup_s,
+                "--json",
+            ],
+        )
+        .env("JULIAUP_DEPOT_PATH", &depot)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}{}", out(&o), err(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["args"][0], "run", "{v}");
+    // No version database updates from the launcher (no network here).
+    let o = std::process::Command::new(&juliaup)
+        .args(["config", "versionsdbupdateinterval", "0"])
+        .env("JULIAUP_DEPOT_PATH", &depot)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", err(&o));
+    let julia_plus = |code: &str| {
+        std::process::Command::new(&launcher)
+            .args(["+jtest", "--startup-file=no", "-e", code])
+            .current_dir(&env)
+            .env("JULIAUP_DEPOT_PATH", &depot)
+            .env("SYSIMG_STORE", &lab.store)
+            .env("JULIA_DEPOT_PATH", &lab.depot)
+            .env("JULIA_PKG_SERVER", &lab.pkg_server)
+            .env_remove("JULIA_PROJECT")
+            .env_remove("JULIA")
+            .output()
+            .unwrap()
+    };
+    let probe = "print(isdefined(Main, :SysimageData) ? Main.SysimageData.IMAGE_ID : \"default\", \" \", Base.active_project())";
+    // No image yet: julia starts on its default image, and says why.
+    let o = julia_plus(probe);
+    assert!(o.status.success(), "{}", err(&o));
+    assert_eq!(
+        out(&o),
+        format!("default {}", env.join("Project.toml").display())
+    );
+    assert!(err(&o).contains("sysimg: warning"), "{}", err(&o));
+    // Built: the same channel, untouched, starts the image.
+    let built = lab.build(&env, &[]);
+    let id = built["id"].as_str().unwrap();
+    kernel_after_the_build(&kernel, id);
+    let o = julia_plus(probe);
+    assert!(o.status.success(), "{}", err(&o));
+    assert_eq!(
+        out(&o),
+        format!("{id} {}", env.join("Project.toml").display())
+    );
+    // status names the channel.
+    let o = lab
+        .sysimg(&env, &["status", "--json"])
+        .env("JULIAUP_DEPOT_PATH", &depot)
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let row = v["environments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["project"] == env.join("Project.toml").display().to_string())
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(row["juliaup"], serde_json::json!(["jtest"]), "{v}");
+    // unlink removes it, through juliaup.
+    let o = lab
+        .sysimg(&env, &["juliaup", "unlink", "--juliaup", &juliaup_s])
+        .env("JULIAUP_DEPOT_PATH", &depot)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}{}", out(&o), err(&o));
+    let config = std::fs::read_to_string(depot.join("juliaup/juliaup.json")).unwrap();
+    let config: serde_json::Value = serde_json::from_str(&config).unwrap();
+    assert!(
+        config["InstalledChannels"].get("jtest").is_none(),
+        "{config}"
+    );
+}
+
+/// A kernel's start command, ready to run.
+struct Kernel {
+    argv: Vec<String>,
+    connection_file: String,
+    env: Vec<(String, String)>,
+}
+
+impl Kernel {
+    fn start(&self) -> std::process::Output {
+        let argv: Vec<String> = self
+            .argv
+            .iter()
+            .map(|a| a.replace("{connection_file}", &self.connection_file))
+            .collect();
+        std::process::Command::new(&argv[0])
+            .args(&argv[1..])
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
+            .env_remove("JULIA_PROJECT")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap()
+    }
+}
+
+/// Adds the IJulia stand-in, installs the kernel, reads its spec back (through `jupyter
+/// kernelspec list` where jupyter_client is installed) and starts it before any image exists.
+fn kernel_before_the_build(lab: &Lab, env: &Path) -> Kernel {
+    let fake = lab.root.join("ijulia-stand-in");
+    std::fs::create_dir_all(fake.join("src")).unwrap();
+    std::fs::write(
+        fake.join("Project.toml"),
+        "name = \"IJulia\"\nuuid = \"7073ff75-c697-5162-941a-fcdaad2a7d2a\"\nversion = \"1.28.0\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        fake.join("src/IJulia.jl"),
+        "module IJulia\nfunction run_kernel()\n    print(\"kernel on \", isdefined(Main, :SysimageData) ? Main.SysimageData.IMAGE_ID : \"default\", \" with \", ARGS[end])\n    exit(0)\nend\nend\n",
+    )
+    .unwrap();
+    lab.pkg(
+        env,
+        &format!("Pkg.develop(path = {:?})", fake.display().to_string()),
+    );
+    let data = lab.root.join("jupyter-data");
+    let o = lab
+        .sysimg(env, &["kernel", "install", "--name", "Channel test"])
+        .env("JUPYTER_DATA_DIR", &data)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}{}", out(&o), err(&o));
+    let spec_file = data.join("kernels/channel-test/kernel.json");
+    let spec: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&spec_file).unwrap()).unwrap();
+    let mut argv: Vec<String> = spec["argv"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap().to_string())
+        .collect();
+    if let Some(jupyter) = std::env::var_os("SYSIMG_TEST_JUPYTER").filter(|j| !j.is_empty()) {
+        let o = std::process::Command::new(jupyter)
+            .args(["kernelspec", "list", "--json"])
+            .env("JUPYTER_DATA_DIR", &data)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", err(&o));
+        let listed: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        let listed = &listed["kernelspecs"]["channel-test"]["spec"]["argv"];
+        assert_eq!(listed, &spec["argv"], "{listed}");
+        argv = listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a.as_str().unwrap().to_string())
+            .collect();
+    } else {
+        common::skipped("juliaup_channels_and_kernels_follow_the_rebuilt_image (jupyter kernelspec list): set SYSIMG_TEST_JUPYTER");
+    }
+    assert_eq!(argv[1], "run", "{argv:?}");
+    let kernel = Kernel {
+        argv,
+        connection_file: lab.root.join("kernel-1.json").display().to_string(),
+        env: vec![
+            ("SYSIMG_STORE".into(), lab.store.display().to_string()),
+            ("JULIA_DEPOT_PATH".into(), lab.depot.display().to_string()),
+            ("JULIA_PKG_SERVER".into(), lab.pkg_server.clone()),
+            ("JULIA".into(), lab.julia.display().to_string()),
+        ],
+    };
+    let o = kernel.start();
+    assert!(o.status.success(), "{}{}", out(&o), err(&o));
+    assert_eq!(
+        out(&o),
+        format!("kernel on default with {}", kernel.connection_file)
+    );
+    assert!(err(&o).contains("sysimg: warning"), "{}", err(&o));
+    kernel
+}
+
+/// The same kernel, not reinstalled, starts the image just built.
+fn kernel_after_the_build(kernel: &Kernel, id: &str) {
+    let o = kernel.start();
+    assert!(o.status.success(), "{}{}", out(&o), err(&o));
+    assert_eq!(
+        out(&o),
+        format!("kernel on {id} with {}", kernel.connection_file)
+    );
+}

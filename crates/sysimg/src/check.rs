@@ -465,12 +465,18 @@ fn unknown_cpu_reason(isa: Isa, name: &str, version: &str, release: JuliaRelease
     )
 }
 
+/// Revise's UUID.
+pub const REVISE_UUID: &str = "295af30f-e4ad-537b-8983-00126c2a3abe";
+
 /// A baked path-tracked package whose source changed since the build, or that the Manifest
-/// no longer tracks by path.
+/// no longer tracks by path; with Revise in the Manifest, how to make Revise follow it.
 fn check_path_sources(record: &ImageRecord, env: &Environment, f: &mut Findings) {
     let Some(manifest) = &env.manifest else {
         return;
     };
+    let has_revise = REVISE_UUID
+        .parse()
+        .is_ok_and(|u: julia_env::ids::Uuid| manifest.get(&u).is_some());
     for p in record
         .packages
         .iter()
@@ -491,12 +497,23 @@ fn check_path_sources(record: &ImageRecord, env: &Environment, f: &mut Findings)
             },
         };
         if let Err(why) = now {
+            // A session on the image can still follow the source with Revise 3.15+, which
+            // tracks packages baked into the running image (Revise src/recipes.jl).
+            let revise = if has_revise && entry.path.is_some() {
+                format!(
+                    "; Revise is in this environment: `using Revise; Revise.track({})` makes a \
+                     session follow the source until then",
+                    p.name
+                )
+            } else {
+                String::new()
+            };
             f.add_for(
                 Severity::Error,
                 "path-source-changed",
                 format!(
                     "`{}` is baked from its path-tracked source, and {why}; the image holds the \
-                     old code (`sysimg build` rebuilds it)",
+                     old code (`sysimg build` rebuilds it){revise}",
                     p.name
                 ),
                 &p.name,
