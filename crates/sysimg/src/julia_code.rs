@@ -280,10 +280,18 @@ function revise_note()
                   "` (Revise 3.15 or later), or rebuild with `sysimg build`.")
 end
 
-# The session's environment as last checked: (ACTIVE_PROJECT[], LOAD_PATH, Manifest path or
-# `nothing`, its mtime, size and inode).
-const State = Tuple{Union{Nothing,String},Vector{String},Union{Nothing,String},Float64,Int64,UInt64}
-const SEEN = Ref{Union{Nothing,State}}(nothing)
+# The session's environment as last checked: the active project and load path it was
+# resolved from, its Manifest (or the one Pkg will write), and that file's mtime, size and
+# inode. An unchanged input compares two references and stats one file.
+mutable struct Seen
+    active::Union{Nothing,String}
+    load_path::Vector{String}
+    manifest::String
+    mtime::Float64
+    size::Int64
+    inode::UInt64
+end
+const SEEN = Ref{Union{Nothing,Seen}}(nothing)
 
 function manifest_of(project)
     project === nothing && return nothing
@@ -293,25 +301,24 @@ function manifest_of(project)
     return joinpath(dirname(project), "Manifest.toml")
 end
 
-function environment_state()::State
-    active = Base.ACTIVE_PROJECT[]
-    seen = SEEN[]
-    manifest = if seen !== nothing && seen[1] == active && seen[2] == LOAD_PATH
-        seen[3]
-    else
-        manifest_of(Base.active_project())
-    end
-    manifest === nothing && return (active, copy(LOAD_PATH), nothing, 0.0, Int64(0), UInt64(0))
-    st = stat(manifest)
-    return (active, copy(LOAD_PATH), manifest, Float64(st.mtime), Int64(st.size), UInt64(st.inode))
-end
-
 # Whether the environment changed since the last call; the first call only records it.
 function environment_changed()
-    before = SEEN[]
-    now = environment_state()
-    SEEN[] = now
-    return before !== nothing && now != before
+    active = Base.ACTIVE_PROJECT[]
+    seen = SEEN[]
+    if seen === nothing || seen.active != active || seen.load_path != LOAD_PATH
+        manifest = manifest_of(Base.active_project())
+        st = manifest === nothing ? nothing : stat(manifest)
+        SEEN[] = Seen(active, copy(LOAD_PATH), something(manifest, ""),
+                      st === nothing ? 0.0 : Float64(st.mtime), st === nothing ? 0 : Int64(st.size),
+                      st === nothing ? UInt64(0) : UInt64(st.inode))
+        return seen !== nothing
+    end
+    isempty(seen.manifest) && return false
+    st = stat(seen.manifest)
+    mtime, size, inode = Float64(st.mtime), Int64(st.size), UInt64(st.inode)
+    mtime == seen.mtime && size == seen.size && inode == seen.inode && return false
+    seen.mtime, seen.size, seen.inode = mtime, size, inode
+    return true
 end
 
 function session_transform(@nospecialize(ex))
@@ -347,7 +354,6 @@ precompile(watch_repl, ())
 precompile(install_session_transform, (Any,))
 precompile(session_transform, (Any,))
 precompile(environment_changed, ())
-precompile(environment_state, ())
 precompile(revise_note, ())
 "#;
 
