@@ -547,13 +547,16 @@ fn the_launchers_shortcut_needs_this_cpu_this_julia_and_unchanged_files() {
     });
     store.register(&project, "img").unwrap();
     // Another CPU than this machine's (as a caller describes it): fresh, but no raw
-    // fingerprint is stamped, so the shortcut does not take it.
+    // fingerprint is stamped, so the shortcut does not take it. A name no machine reports
+    // makes it another CPU on every machine the test runs on.
+    h.cpu.name = "not-this-machine".into();
+    assert_ne!(h.cpu, sysimg::cpu::host_cpu());
     assert!(matches!(
         decide(&project, &store, &h),
         Verdict::Fresh { .. }
     ));
     let stamp = store.registered(&project).unwrap().verified.unwrap();
-    assert!(stamp.cpu_raw.is_empty() || h.cpu == sysimg::cpu::host_cpu());
+    assert!(stamp.cpu_raw.is_empty(), "{stamp:?}");
     // This machine's CPU: stamped with its fingerprint, and the shortcut decides.
     h.cpu = sysimg::cpu::host_cpu();
     assert!(matches!(
