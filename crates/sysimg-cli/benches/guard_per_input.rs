@@ -10,12 +10,12 @@
 use std::process::Command;
 
 use julia_env::ids::Uuid;
-use sysimg::julia_code::record_module;
-use sysimg::plan::Role;
-use sysimg::record::{
+use sysimg::codegen::record_module;
+use sysimg::model::plan::Role;
+use sysimg::model::record::{
     BuildOptions, ImageFile, ImageRecord, JuliaFacts, RecordPackage, SourceEnvironment,
 };
-use sysimg::spec::Policy;
+use sysimg::model::spec::Policy;
 
 const ENTRIES: usize = 100;
 

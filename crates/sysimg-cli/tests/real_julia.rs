@@ -26,13 +26,14 @@ static APP_IMAGE: OnceLock<AppImage> = OnceLock::new();
 /// Takes the lab (setting it up on first use), or says why the test is skipped.
 fn lab(test: &str) -> Option<(&'static Lab, MutexGuard<'static, ()>)> {
     let guard = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let lab = LAB.get_or_init(Lab::from_env);
+    let lab = LAB.get_or_init(|| Lab::from_env(common::SYSIMG));
     match lab {
         Some(lab) => Some((lab, guard)),
         None => {
-            common::skipped(&format!(
-                "{test}: set SYSIMG_TEST_JULIA to a julia (scripts/install-test-julia installs Julia 1.5.3) and provide ../shared (or SYSIMG_SHARED_DIR) with julia/pkgserver"
-            ));
+            common::skip_named(
+                test,
+                "set SYSIMG_TEST_JULIA to a julia (scripts/install-test-julia installs Julia 1.5.3) and provide ../shared (or SYSIMG_SHARED_DIR) with julia/pkgserver",
+            );
             None
         }
     }
@@ -493,7 +494,7 @@ fn packagecompiler_that_cannot_be_had_is_a_clear_error() {
 /// app image's build above asked for no upgrade.)
 #[test]
 fn a_tools_upgrade_that_fails_keeps_the_installed_packagecompiler() {
-    use sysimg::tools::{NOT_UPGRADED_LINE, VERSION_LINE};
+    use sysimg::julia::tools::{NOT_UPGRADED_LINE, VERSION_LINE};
     let Some((lab, _serial)) =
         lab("a_tools_upgrade_that_fails_keeps_the_installed_packagecompiler")
     else {
@@ -506,9 +507,9 @@ fn a_tools_upgrade_that_fails_keeps_the_installed_packagecompiler() {
         .iter()
         .map(|f| std::fs::read(tools.join(f)).unwrap())
         .collect();
-    let env = sysimg::tools::ToolsEnv {
+    let env = sysimg::julia::tools::ToolsEnv {
         dir: tools.clone(),
-        source: sysimg::tools::PackageCompilerSource::Newest,
+        source: sysimg::julia::tools::PackageCompilerSource::Newest,
         upgrade_to: Some(julia_env::version::VersionNumber::parse("1.5.0").unwrap()),
     };
     let script = lab.root.join("tools-upgrade.jl");
@@ -599,7 +600,7 @@ fn the_guard_follows_pkg_in_a_repl_session() {
         return;
     };
     let Some(python) = common::python3() else {
-        common::skipped("the_guard_follows_pkg_in_a_repl_session: no python3 to drive a pty");
+        common::skip("no python3 to drive a pty");
         return;
     };
     let app = app_image(lab);
@@ -710,7 +711,10 @@ fn juliaup_channels_and_kernels_follow_the_rebuilt_image() {
         .filter(|j| !j.is_empty())
         .map(PathBuf::from);
     let Some(juliaup) = juliaup else {
-        common::skipped("juliaup_channels_and_kernels_follow_the_rebuilt_image (juliaup part): set SYSIMG_TEST_JULIAUP to a juliaup (.ci/run installs one from crates.io)");
+        common::skip_named(
+            "juliaup_channels_and_kernels_follow_the_rebuilt_image (juliaup part)",
+            "set SYSIMG_TEST_JULIAUP to a juliaup (.ci/run installs one from crates.io)",
+        );
         let id = lab.build(&env, &[])["id"].as_str().unwrap().to_string();
         kernel_after_the_build(&kernel, &id);
         return;
@@ -881,7 +885,10 @@ fn kernel_before_the_build(lab: &Lab, env: &Path) -> Kernel {
             .map(|a| a.as_str().unwrap().to_string())
             .collect();
     } else {
-        common::skipped("juliaup_channels_and_kernels_follow_the_rebuilt_image (jupyter kernelspec list): set SYSIMG_TEST_JUPYTER");
+        common::skip_named(
+            "juliaup_channels_and_kernels_follow_the_rebuilt_image (jupyter kernelspec list)",
+            "set SYSIMG_TEST_JUPYTER",
+        );
     }
     assert_eq!(argv[1], "run", "{argv:?}");
     let kernel = Kernel {

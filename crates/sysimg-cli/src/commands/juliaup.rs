@@ -6,11 +6,11 @@ use std::process::Command;
 use sysimg::juliaup::{
     channel_args, channel_name, channels_for, config_file, home, linked_channels,
 };
-use sysimg::spec::ImageSpec;
+use sysimg::model::spec::ImageSpec;
 
 use crate::cli::Cli;
 use crate::exit::{ExitCode, Failure};
-use crate::output::say;
+use crate::ui::output::say;
 
 /// juliaup's `juliaup.json`, from the environment as juliaup reads it.
 fn juliaup_config() -> Result<PathBuf, Failure> {
@@ -116,7 +116,7 @@ pub fn link(
         )));
     }
     if cli.json {
-        super::print_json(&serde_json::json!({
+        crate::ui::report::print_json(&serde_json::json!({
             "channel": name,
             "command": sysimg.display().to_string(),
             "args": args,
@@ -155,7 +155,7 @@ pub fn unlink(cli: &Cli, name: Option<&str>, juliaup: Option<&Path>) -> Result<E
         }
     }
     if cli.json {
-        super::print_json(&serde_json::json!({ "removed": remove }));
+        crate::ui::report::print_json(&serde_json::json!({ "removed": remove }));
     } else if remove.is_empty() {
         say!(
             "no juliaup channel starts {}'s image",
