@@ -158,14 +158,7 @@ pub fn channels_for<'a>(
 /// A channel name from an environment's name: juliaup takes any name, but `+NAME` is typed in
 /// shells, so lowercase ASCII letters, digits, `-`, `_` and `.` only, everything else `-`.
 pub fn channel_name(name: &str) -> String {
-    let cleaned: String = name
-        .chars()
-        .map(|c| match c {
-            'a'..='z' | '0'..='9' | '-' | '_' | '.' => c,
-            'A'..='Z' => c.to_ascii_lowercase(),
-            _ => '-',
-        })
-        .collect();
+    let cleaned = crate::kernel::lowercase_name(name);
     let trimmed = cleaned.trim_matches(|c| c == '-' || c == '.');
     if trimmed.is_empty() {
         "sysimg".into()

@@ -174,20 +174,25 @@ pub fn kernel_json(
 /// A kernel directory name from a display name: lowercase ASCII letters, digits, `-`, `_`
 /// and `.`, everything else `-` (Jupyter's rule for kernel names).
 pub fn kernel_dir_name(name: &str) -> String {
-    let cleaned: String = name
-        .chars()
-        .map(|c| match c {
-            'a'..='z' | '0'..='9' | '-' | '_' | '.' => c,
-            'A'..='Z' => c.to_ascii_lowercase(),
-            _ => '-',
-        })
-        .collect();
+    let cleaned = lowercase_name(name);
     let trimmed = cleaned.trim_matches('-');
     if trimmed.chars().all(|c| c == '.') {
         "julia-sysimg".into()
     } else {
         trimmed.to_string()
     }
+}
+
+/// `name` in lowercase ASCII letters, digits, `-`, `_` and `.`, everything else `-` (kernel
+/// directory and juliaup channel names).
+pub fn lowercase_name(name: &str) -> String {
+    name.chars()
+        .map(|c| match c {
+            'a'..='z' | '0'..='9' | '-' | '_' | '.' => c,
+            'A'..='Z' => c.to_ascii_lowercase(),
+            _ => '-',
+        })
+        .collect()
 }
 
 /// Writes `<kernels_dir>/<dir_name>/kernel.json` (atomically); returns its path.

@@ -70,17 +70,7 @@ pub fn link(
     };
     let name = match name {
         Some(n) => n.trim_start_matches('+').to_string(),
-        None => channel_name(
-            &env.project
-                .name
-                .clone()
-                .or_else(|| {
-                    env.dir()
-                        .file_name()
-                        .map(|n| n.to_string_lossy().into_owned())
-                })
-                .unwrap_or_default(),
-        ),
+        None => channel_name(&super::environment_name(&env)),
     };
     let exe = juliaup_exe(juliaup)?;
     let sysimg = std::env::current_exe()

@@ -102,6 +102,19 @@ pub fn project_file(cli: &Cli) -> Result<PathBuf, Failure> {
     Ok(file)
 }
 
+/// The environment's name: its project's `name`, else its directory's, else "project".
+pub fn environment_name(env: &Environment) -> String {
+    env.project
+        .name
+        .clone()
+        .or_else(|| {
+            env.dir()
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+        })
+        .unwrap_or_else(|| "project".into())
+}
+
 /// The environment `--project` (or `JULIA_PROJECT`, or the upward search) names.
 pub fn load_environment(cli: &Cli) -> Result<Environment, Failure> {
     Ok(Environment::load(&project_file(cli)?, None)?)
