@@ -26,13 +26,14 @@ static APP_IMAGE: OnceLock<AppImage> = OnceLock::new();
 /// Takes the lab (setting it up on first use), or says why the test is skipped.
 fn lab(test: &str) -> Option<(&'static Lab, MutexGuard<'static, ()>)> {
     let guard = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let lab = LAB.get_or_init(Lab::from_env);
+    let lab = LAB.get_or_init(|| Lab::from_env(common::SYSIMG));
     match lab {
         Some(lab) => Some((lab, guard)),
         None => {
-            common::skipped(&format!(
-                "{test}: set SYSIMG_TEST_JULIA to a julia (scripts/install-test-julia installs Julia 1.5.3) and provide ../shared (or SYSIMG_SHARED_DIR) with julia/pkgserver"
-            ));
+            common::skip_named(
+                test,
+                "set SYSIMG_TEST_JULIA to a julia (scripts/install-test-julia installs Julia 1.5.3) and provide ../shared (or SYSIMG_SHARED_DIR) with julia/pkgserver",
+            );
             None
         }
     }
@@ -522,7 +523,7 @@ fn packagecompiler_that_cannot_be_had_is_a_clear_error() {
 /// app image's build above asked for no upgrade.)
 #[test]
 fn a_tools_upgrade_that_fails_keeps_the_installed_packagecompiler() {
-    use sysimg::tools::{NOT_UPGRADED_LINE, VERSION_LINE};
+    use sysimg::julia::tools::{NOT_UPGRADED_LINE, VERSION_LINE};
     let Some((lab, _serial)) =
         lab("a_tools_upgrade_that_fails_keeps_the_installed_packagecompiler")
     else {
@@ -535,9 +536,9 @@ fn a_tools_upgrade_that_fails_keeps_the_installed_packagecompiler() {
         .iter()
         .map(|f| std::fs::read(tools.join(f)).unwrap())
         .collect();
-    let env = sysimg::tools::ToolsEnv {
+    let env = sysimg::julia::tools::ToolsEnv {
         dir: tools.clone(),
-        source: sysimg::tools::PackageCompilerSource::Newest,
+        source: sysimg::julia::tools::PackageCompilerSource::Newest,
         upgrade_to: Some(julia_env::version::VersionNumber::parse("1.5.0").unwrap()),
     };
     let script = lab.root.join("tools-upgrade.jl");

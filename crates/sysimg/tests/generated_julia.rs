@@ -5,13 +5,13 @@ mod common;
 
 use common::{nodes, parse_julia};
 use julia_env::ids::Uuid;
-use sysimg::julia_code::{record_module, string_literal};
-use sysimg::plan::Role;
-use sysimg::record::{
+use sysimg::codegen::{record_module, string_literal};
+use sysimg::model::plan::Role;
+use sysimg::model::record::{
     BuildOptions, ImageFile, ImageRecord, JuliaFacts, RecordArtifact, RecordPackage,
     SourceEnvironment,
 };
-use sysimg::spec::Policy;
+use sysimg::model::spec::Policy;
 use tree_sitter::{Node, Tree};
 
 const HOSTILE: &[&str] = &[
@@ -146,20 +146,14 @@ fn string_literals_round_trip_through_the_grammar() {
 /// Pkg's TOML parser on every real manifest in `../shared/corpus` (formats 1.0 and 2.x).
 #[test]
 fn the_record_module_runs_on_a_real_julia() {
-    use std::io::Write;
-    let Some(julia) = std::env::var_os("SYSIMG_TEST_JULIA").filter(|j| !j.is_empty()) else {
-        let _ = writeln!(
-            std::io::stderr(),
-            "SKIPPED the_record_module_runs_on_a_real_julia: set SYSIMG_TEST_JULIA"
-        );
+    let Some(julia) = testkit::test_julia_or_skip() else {
         return;
     };
     let t = tempfile::tempdir().unwrap();
     let module = t.path().join("sysimage_data.jl");
     std::fs::write(&module, record_module(&record(HOSTILE))).unwrap();
-    let manifests: Vec<std::path::PathBuf> = std::env::var_os("SYSIMG_SHARED_DIR")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared"))
+    let manifests: Vec<std::path::PathBuf> = testkit::shared_dir()
+        .unwrap_or_default()
         .join("corpus/environments")
         .read_dir()
         .map(|d| {

@@ -1,26 +1,13 @@
 //! Every corpus environment plans under every policy, and every plan keeps its invariants.
 
-use std::io::Write;
 use std::path::PathBuf;
 
 use julia_env::environment::Environment;
-use sysimg::plan::{make_plan, Role};
-use sysimg::spec::{ImageSpec, PinnedRule, Policy};
+use sysimg::model::plan::{make_plan, Role};
+use sysimg::model::spec::{ImageSpec, PinnedRule, Policy};
 
 fn corpus() -> Option<Vec<PathBuf>> {
-    let dir = std::env::var_os("SYSIMG_SHARED_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"))
-        .join("corpus/environments");
-    if !dir.is_dir() {
-        // Written past the test harness's capture, so a skip is seen in every run.
-        let _ = writeln!(
-            std::io::stderr(),
-            "SKIPPED plan_corpus: no shared data at {}",
-            dir.display()
-        );
-        return None;
-    }
+    let dir = testkit::shared_or_skip()?.join("corpus/environments");
     let mut envs: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().path())
