@@ -453,7 +453,8 @@ end"#;
     let e = err(&o);
     assert_eq!(e.matches("sysimg:").count(), 1, "{e}");
     assert_eq!(
-        e.matches("sysimg: two copies of Parsers are now loaded").count(),
+        e.matches("sysimg: two copies of Parsers are now loaded")
+            .count(),
         1,
         "{e}"
     );
@@ -471,10 +472,13 @@ end"#;
     assert!(o.status.success(), "{}{}", out(&o), err(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert!(
-        v["findings"].as_array().unwrap().iter().any(|f| f["code"]
-            == "sideloaded-two-copies"
-            && f["severity"] == "warning"
-            && f["package"] == "Parsers"),
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["code"] == "sideloaded-two-copies"
+                && f["severity"] == "warning"
+                && f["package"] == "Parsers"),
         "{v}"
     );
 }

@@ -200,7 +200,7 @@ pub fn pin(env: &Environment, record: &ImageRecord, compat: bool) -> Result<Alig
             "no manifest to pin",
         )
     })?;
-    let held: Vec<&crate::record::RecordPackage> = record
+    let held: Vec<&crate::model::record::RecordPackage> = record
         .packages
         .iter()
         .filter(|p| p.sideload_uuid.is_none())
