@@ -507,3 +507,65 @@ fn can_add_resolves_for_the_julia_that_would_run() {
     assert_eq!(o.status.code(), Some(0), "{}{}", out(&o), err(&o));
     assert_eq!(json(&o)["julia_version"], "1.11.2");
 }
+
+/// Julia itself is registered in General (as `julia`, with the Julia pseudo-package's UUID):
+/// it is no package to add, nor one of the most depended-upon packages, and a package whose
+/// newer versions need another Julia is held back by Julia, named as such.
+#[test]
+fn julia_itself_is_no_package_to_add() {
+    let Some(shared) = common::shared_dir() else {
+        common::skipped("julia_itself_is_no_package_to_add: no ../shared (SYSIMG_SHARED_DIR)");
+        return;
+    };
+    let reg = shared.join("registries/General.toml");
+    let t = tempfile::tempdir().unwrap();
+    let env = t.path().join("env");
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/quickstart");
+    for f in ["Project.toml", "Manifest.toml"] {
+        write(&env.join(f), &fs::read_to_string(example.join(f)).unwrap());
+    }
+    let o = sysimg(
+        &env,
+        &reg,
+        &["can-add", "julia", "--julia-version", "1.5.3"],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}{}", out(&o), err(&o));
+    assert!(
+        err(&o).contains("julia is Julia itself, not a package") && err(&o).contains("Julia 1.5.3"),
+        "{}",
+        err(&o)
+    );
+    let v = json(&sysimg(
+        &env,
+        &reg,
+        &[
+            "extendability",
+            "--top",
+            "10",
+            "--julia-version",
+            "1.5.3",
+            "--json",
+        ],
+    ));
+    let names: Vec<&str> = v["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names.len(), 10, "{v}");
+    assert!(!names.contains(&"julia"), "{names:?}");
+    let frames = v["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "DataFrames")
+        .expect("DataFrames is among the ten most depended upon");
+    assert_eq!(frames["version"], "1.3.6", "{frames}");
+    assert_eq!(frames["newest"], "1.6.1", "{frames}");
+    assert_eq!(
+        frames["blocked_by"],
+        serde_json::json!(["julia 1.5.3"]),
+        "{frames}"
+    );
+}
