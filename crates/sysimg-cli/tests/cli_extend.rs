@@ -508,8 +508,7 @@ fn can_add_resolves_for_the_julia_that_would_run() {
 /// newer versions need another Julia is held back by Julia, named as such.
 #[test]
 fn julia_itself_is_no_package_to_add() {
-    let Some(shared) = common::shared_dir() else {
-        common::skipped("julia_itself_is_no_package_to_add: no ../shared (SYSIMG_SHARED_DIR)");
+    let Some(shared) = testkit::shared_or_skip() else {
         return;
     };
     let reg = shared.join("registries/General.toml");
