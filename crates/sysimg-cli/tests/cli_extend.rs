@@ -406,7 +406,7 @@ fn plan_for_the_pinned_policy_says_what_can_still_be_added() {
     assert!(
         out(&o).contains(
             "with these pins, 1 of the registry's 2 most depended-upon packages can still be \
-             added (not: New)"
+             added (not: New, blocked by julia 1.9.4)"
         ),
         "{}",
         out(&o)
@@ -437,7 +437,11 @@ fn plan_for_the_pinned_policy_says_what_can_still_be_added() {
     )
     .unwrap();
     let o = sysimg_in_depot(&env, &["plan", "--policy", "pinned"], "1.9.4");
-    assert!(out(&o).contains("(not: New)"), "{}", out(&o));
+    assert!(
+        out(&o).contains("(not: New, blocked by julia 1.9.4)"),
+        "{}",
+        out(&o)
+    );
     let now = rankings();
     assert_eq!(now.len(), 1);
     assert_ne!(now[0], cached[0]);
@@ -460,7 +464,7 @@ fn check_notes_what_can_still_be_added_with_the_image() {
         (
             "1.9.4",
             1,
-            "1 of the registry's 2 most depended-upon packages can still be added (not: New)",
+            "1 of the registry's 2 most depended-upon packages can still be added (not: New, blocked by julia 1.9.4)",
         ),
         (
             "1.11.2",
