@@ -368,12 +368,18 @@ fn julia_args_and_check() {
     );
     assert_eq!(o.status.code(), Some(0));
     assert!(out(&o).contains("[no-record]"), "{}", out(&o));
-    // No julia at all: still checked, and the report says so.
+    // No julia at all: still checked, and the report says so (a julia named with --julia
+    // that cannot be used is bad input, exit 2, as for run and build; here none is named).
     let o = t.sysimg(
-        &["check", "--julia", "/nonexistent/julia", "--image", &id],
-        &[],
+        &["check", "--image", &id],
+        &[("JULIA", "/nonexistent/julia"), ("PATH", "/nonexistent")],
     );
-    assert!(out(&o).contains("[julia-not-found]"), "{}", out(&o));
+    assert!(
+        out(&o).contains("[julia-not-found]"),
+        "{}{}",
+        out(&o),
+        err(&o)
+    );
 }
 
 #[test]
