@@ -644,8 +644,15 @@ fn the_guard_follows_pkg_in_a_repl_session() {
         &b,
         r#"Pkg.add(Pkg.PackageSpec(name = "OrderedCollections", version = "1.4.1"))"#,
     );
-    // `]` enters Pkg mode; backspace at its empty prompt leaves it.
-    let pkg = |code: &str| [format!("]{code}\r"), "pkg> ".to_string()];
+    // `]` enters Pkg mode; backspace at its empty prompt leaves it. A Pkg command's steps wait
+    // for the last thing it prints, then for the prompt after it: a backspace typed while Pkg
+    // runs is lost.
+    let pkg = |code: &str, done: &str| {
+        vec![
+            [format!("]{code}\r"), done.to_string()],
+            [String::new(), "pkg> ".to_string()],
+        ]
+    };
     let step = |n: u32| -> Vec<[String; 2]> {
         vec![
             [format!("println(\"STEP\", {n})\r"), format!("STEP{n}")],
@@ -655,14 +662,17 @@ fn the_guard_follows_pkg_in_a_repl_session() {
     let back = || [String::from("\x7f"), String::from("julia> ")];
     let mut steps: Vec<[String; 2]> = Vec::new();
     steps.extend(step(1));
-    steps.push(pkg(&format!("activate {}", b.display())));
+    steps.extend(pkg(&format!("activate {}", b.display()), " Activating"));
     steps.push(back());
     steps.extend(step(2));
     steps.extend(step(3));
-    steps.push(pkg(&format!("activate {}", a.display())));
+    steps.extend(pkg(&format!("activate {}", a.display()), " Activating"));
     steps.push(back());
     steps.extend(step(4));
-    steps.push(pkg("add OrderedCollections@1.4.1"));
+    steps.extend(pkg(
+        "add OrderedCollections@1.4.1",
+        "OrderedCollections v1.5.0",
+    ));
     steps.push(back());
     steps.extend(step(5));
     let o = std::process::Command::new(python)
