@@ -150,6 +150,48 @@ fn learned_statements_are_traced_counted_filtered_and_baked() {
 }
 
 /// Waits for the background build's outcome file.
+/// Issue 23 item 1: trace lines that would run code at build time are never learned (nor
+/// baked), and `learn show` says how many it ignored.
+#[test]
+fn trace_lines_that_are_code_are_ignored_and_counted() {
+    let t = T::new("learn_rebuild_after = 1\n");
+    t.build();
+    let marker = t.dir.join("pwned");
+    let m = marker.display();
+    let hostile = [
+        format!("precompile(Base.run(Base.Cmd([\"touch\", \"{m}\"])))"),
+        format!("precompile(run(`touch {m}`))"),
+        format!("{EXAMPLE}; Base.run(`touch {m}`)"),
+        format!("precompile(Tuple{{Base.Val{{Base.run(`touch {m}`)}}}})"),
+    ];
+    let o = t.run(&format!("{}\n{EXAMPLE}\n", hostile.join("\n")), &[]);
+    assert!(o.status.success(), "{}", err(&o));
+    let v = t.json(&["learn", "show", "--json"]);
+    assert_eq!(
+        (&v["statements"], &v["rejected"]),
+        (&1.into(), &4.into()),
+        "{v}"
+    );
+    let o = t.sysimg(&["learn", "show"], &[]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(
+        out(&o).contains(
+            "4 trace lines ignored: not a `precompile(Tuple{...})` signature (code is never learned)"
+        ),
+        "{}",
+        out(&o)
+    );
+    let built = t.build();
+    let learned = fs::read_to_string(
+        t.store()
+            .join(built["id"].as_str().unwrap())
+            .join("learned.jl"),
+    )
+    .unwrap();
+    assert!(!learned.contains("run"), "{learned}");
+    assert!(learned.contains(EXAMPLE), "{learned}");
+}
+
 fn background_outcome(t: &T) -> serde_json::Value {
     let learn = t.store().join("learn");
     let start = Instant::now();

@@ -14,6 +14,7 @@ pub mod launch;
 pub mod learn;
 pub mod plan;
 pub mod record;
+pub mod signature;
 pub mod spec;
 pub mod store;
 pub mod tools;
