@@ -9,6 +9,7 @@ pub mod diff;
 pub mod extend;
 pub mod julia;
 pub mod julia_code;
+pub mod julia_options;
 pub mod kernel;
 pub mod launch;
 pub mod learn;
