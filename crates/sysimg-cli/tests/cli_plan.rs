@@ -310,6 +310,59 @@ fn pin_pins_at_the_images_versions_and_is_idempotent() {
     );
 }
 
+/// Issue 23 item 12: one CRLF line among LF lines stays the only one (new lines take the
+/// file's dominant LF), a file without a final newline does not gain one, and `pin --compat`
+/// keeps the comment after the compat entry it replaces.
+#[test]
+fn pin_keeps_each_lines_ending_the_final_newline_and_compat_comments() {
+    let t = tempfile::tempdir().unwrap();
+    world(t.path());
+    let p = t.path().join("Project.toml");
+    let project = fs::read_to_string(&p).unwrap();
+    let project = project
+        .replacen("# my environment\n", "# my environment\r\n", 1)
+        .replace("C = \"1\"\n", "C = \"1\"  # keep C below 2");
+    fs::write(&p, &project).unwrap();
+    let m = t.path().join("Manifest.toml");
+    let manifest = fs::read_to_string(&m).unwrap();
+    let manifest = manifest
+        .replacen(
+            "julia_version = \"1.11.2\"\n",
+            "julia_version = \"1.11.2\"\r\n",
+            1,
+        )
+        .trim_end()
+        .to_string();
+    fs::write(&m, &manifest).unwrap();
+    let image = write_record(t.path(), "app");
+    let o = sysimg(
+        &["pin", "--image", image.to_str().unwrap(), "--compat"],
+        t.path(),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    let after = fs::read_to_string(&p).unwrap();
+    assert!(
+        after.starts_with("# my environment\r\n[deps]\n"),
+        "{after:?}"
+    );
+    assert_eq!(after.matches("\r\n").count(), 1, "{after:?}");
+    assert!(after.contains("A = \"=1.1.0\"\n"), "{after:?}");
+    assert!(
+        after.ends_with("C = \"=1.3.0\"  # keep C below 2"),
+        "{after:?}"
+    );
+    let after = fs::read_to_string(&m).unwrap();
+    assert!(after.contains("pinned = true\n"), "{after:?}");
+    assert!(
+        after.contains("julia_version = \"1.11.2\"\r\n"),
+        "{after:?}"
+    );
+    assert_eq!(after.matches("\r\n").count(), 1, "{after:?}");
+    assert!(!after.ends_with('\n'), "{after:?}");
+    let o = sysimg(&["env", "check", "--no-sources"], t.path());
+    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+}
+
 #[test]
 fn pin_refuses_naming_each_conflict() {
     let t = tempfile::tempdir().unwrap();
