@@ -1,16 +1,16 @@
 //! `sysimg run` and `sysimg julia-args`: start julia with the environment's image, or say why
 //! not.
 
-use crate::output::say_err;
+use crate::ui::output::say_err;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 use sysimg::check::{this_host, Host, Image};
+use sysimg::julia::options::Override;
 use sysimg::julia::JuliaInfo;
-use sysimg::julia_options::Override;
 use sysimg::launch::{decide, decide_by_stamp, judge, julia_args as image_args, Verdict};
 use sysimg::learn::{summary_for, BackgroundOutcome, Traces};
-use sysimg::spec::{ImageSpec, OnStale};
+use sysimg::model::spec::{ImageSpec, OnStale};
 use sysimg::store::{IdLock, Store};
 
 use crate::cli::{Cli, LaunchArgs, RunArgs};
@@ -204,7 +204,7 @@ fn start_background_build(store: &Store, project_file: &Path, julia: &JuliaInfo)
 /// when it changes).
 pub fn manifest_sha256(project_file: &Path) -> Option<String> {
     let env = julia_env::environment::Environment::load(project_file, None).ok()?;
-    sysimg::record::file_sha256(&env.manifest_file).ok()
+    sysimg::model::record::file_sha256(&env.manifest_file).ok()
 }
 
 /// Makes `cmd` a daemon: forked twice (so julia, which this process becomes, never has it
@@ -278,7 +278,7 @@ fn build_for(
 ) -> Result<(), Failure> {
     let version = julia_env::version::VersionNumber::parse(&julia.version).ok();
     let env = julia_env::environment::Environment::load(project_file, version.as_ref())?;
-    let plan = sysimg::plan::make_plan(&env, spec).map_err(Failure::bad_input)?;
+    let plan = sysimg::model::plan::make_plan(&env, spec).map_err(Failure::bad_input)?;
     let req = sysimg::build::BuildRequest {
         env: &env,
         spec,
@@ -295,13 +295,13 @@ fn build_for(
 /// Refuses julia options that would override what `run` chose: julia takes the last
 /// `--project` and `-J`, so the environment's image would run with another environment.
 /// Abbreviations (`--proj=`) and combined short options (`-qJ/img`) count, as julia reads
-/// them ([`sysimg::julia_options`]).
+/// them ([`sysimg::julia::options`]).
 fn refuse_overrides(args: &[OsString]) -> Result<(), Failure> {
     let args: Vec<String> = args
         .iter()
         .map(|a| a.to_string_lossy().into_owned())
         .collect();
-    match sysimg::julia_options::find_override(&args) {
+    match sysimg::julia::options::find_override(&args) {
         None => Ok(()),
         Some(Override::Project(a)) => Err(Failure::bad_input(format!(
             "`{a}` in julia's arguments is julia's `--project`: it would replace the environment sysimg chose (and run its image with another environment); choose it with `sysimg -p DIR run`"
@@ -390,7 +390,7 @@ pub fn julia_args(cli: &Cli, args: &LaunchArgs) -> Result<ExitCode, Failure> {
     let image = launch.image.as_ref().map(|(p, _)| p.as_path());
     let argv = image_args(image, &launch.project_file);
     if cli.json {
-        super::print_json(&serde_json::json!({
+        crate::ui::report::print_json(&serde_json::json!({
             "julia": launch.julia.path.display().to_string(),
             "args": argv.iter().map(|a| a.to_string_lossy()).collect::<Vec<_>>(),
             "image": image.map(|p| p.display().to_string()),
@@ -401,7 +401,7 @@ pub fn julia_args(cli: &Cli, args: &LaunchArgs) -> Result<ExitCode, Failure> {
             .iter()
             .map(|a| shell_quote(&a.to_string_lossy()))
             .collect();
-        crate::output::print_line(&quoted.join(" "));
+        crate::ui::output::print_line(&quoted.join(" "));
     }
     Ok(ExitCode::Ok)
 }

@@ -78,14 +78,14 @@ fn write_stdout(parts: &[&str]) {
 /// shows is escaped, so a row never splits).
 macro_rules! say {
     ($($arg:tt)*) => {
-        $crate::output::print_line(&$crate::output::one_line(&format!($($arg)*)))
+        $crate::ui::output::print_line(&$crate::ui::output::one_line(&format!($($arg)*)))
     };
 }
 
 /// `eprintln!` for human output: the line is made [`terminal_safe`].
 macro_rules! say_err {
     ($($arg:tt)*) => {
-        eprintln!("{}", $crate::output::terminal_safe(&format!($($arg)*)))
+        eprintln!("{}", $crate::ui::output::terminal_safe(&format!($($arg)*)))
     };
 }
 
