@@ -192,6 +192,46 @@ fn trace_lines_that_are_code_are_ignored_and_counted() {
     assert!(learned.contains(EXAMPLE), "{learned}");
 }
 
+/// Issue 23 item 8: with learning on, a start reads no trace on its way to julia (it used to
+/// merge every trace first: 5.6 s and 243 MB for a 62 MB one); the background build does, and
+/// bounded. Measured by the bytes the process read before it became julia (`rchar` of
+/// /proc/PID/io, which exec keeps), with a 1 GiB trace (sparse: no disk).
+#[cfg(target_os = "linux")]
+#[test]
+fn a_start_reads_no_trace_on_its_way_to_julia() {
+    let t = T::new("learn = true\non_stale = \"background\"\nlearn_rebuild_after = 1\n");
+    t.build();
+    let o = t.run(&format!("{EXAMPLE}\n"), &[]);
+    assert!(o.status.success(), "{}", err(&o));
+    let sessions = fs::read_dir(t.store().join("learn"))
+        .unwrap()
+        .flatten()
+        .next()
+        .unwrap()
+        .path()
+        .join("sessions");
+    let huge = fs::File::create(sessions.join("99999999999999999999999-1.jl")).unwrap();
+    huge.set_len(1 << 30).unwrap();
+    drop(huge);
+    let io = t.dir.join("io");
+    let on_run = format!("cat /proc/$PPID/io > '{}'", io.display());
+    let o = t.run("", &[("FAKE_JULIA_ON_RUN", &on_run)]);
+    assert!(o.status.success(), "{}", err(&o));
+    let text = fs::read_to_string(&io).unwrap();
+    let rchar: u64 = text
+        .lines()
+        .find_map(|l| l.strip_prefix("rchar: "))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("{text}"));
+    eprintln!("the start read {rchar} bytes");
+    assert!(rchar < 4 << 20, "the start read {rchar} bytes");
+    // The background build learned the first session's statement (the huge one holds none).
+    let outcome = background_outcome(&t);
+    assert_eq!(outcome["status"], "built", "{outcome}");
+    let v = t.json(&["learn", "show", "--json"]);
+    assert_eq!((&v["held"], &v["new"]), (&1.into(), &0.into()), "{v}");
+}
+
 fn background_outcome(t: &T) -> serde_json::Value {
     let learn = t.store().join("learn");
     let start = Instant::now();

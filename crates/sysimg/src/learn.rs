@@ -60,17 +60,22 @@ impl Traces {
     }
 
     /// The trace file for a new session (julia creates it), after making room: the oldest
-    /// sessions beyond [`MAX_SESSIONS`] or [`MAX_TRACE_BYTES`] are removed.
+    /// sessions beyond [`MAX_SESSIONS`], and any that does not fit in [`MAX_TRACE_BYTES`]
+    /// with the newer ones kept, are removed.
     pub fn new_session(&self) -> std::io::Result<PathBuf> {
         let dir = self.sessions_dir();
         std::fs::create_dir_all(&dir)?;
         let mut kept = self.sessions();
         kept.reverse(); // newest first
-        let mut bytes = 0;
-        for (i, (path, len)) in kept.iter().enumerate() {
-            bytes += len;
-            if i + 1 >= MAX_SESSIONS || bytes > MAX_TRACE_BYTES {
+                        // Newest first, each kept while it fits: one huge trace is removed alone, it does not
+                        // push every older session out.
+        let (mut bytes, mut count) = (0, 0);
+        for (path, len) in &kept {
+            if count + 1 >= MAX_SESSIONS || bytes + len > MAX_TRACE_BYTES {
                 let _ = std::fs::remove_file(path);
+            } else {
+                bytes += len;
+                count += 1;
             }
         }
         let nanos = std::time::SystemTime::now()
@@ -489,6 +494,19 @@ mod tests {
         }
         let kept = traces.sessions();
         assert_eq!(kept.len(), MAX_SESSIONS);
+        // A trace larger than the budget is removed alone; the older sessions stay.
+        let huge = kept
+            .last()
+            .unwrap()
+            .0
+            .with_file_name("999999999999999999999999-1.jl");
+        std::fs::File::create(&huge)
+            .unwrap()
+            .set_len(MAX_TRACE_BYTES + 1)
+            .unwrap();
+        traces.new_session().unwrap();
+        assert!(!huge.exists());
+        assert_eq!(traces.sessions().len(), MAX_SESSIONS - 1);
         // The newest is kept.
         let newest = std::fs::read_to_string(&kept.last().unwrap().0).unwrap();
         assert!(

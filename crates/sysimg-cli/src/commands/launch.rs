@@ -9,7 +9,7 @@ use sysimg::check::{this_host, Host, Image};
 use sysimg::julia::options::Override;
 use sysimg::julia::JuliaInfo;
 use sysimg::launch::{decide, decide_by_stamp, judge, julia_args as image_args, Verdict};
-use sysimg::learn::{summary_for, BackgroundOutcome, Traces};
+use sysimg::learn::{BackgroundOutcome, Traces};
 use sysimg::model::spec::{ImageSpec, OnStale};
 use sysimg::store::{IdLock, Store};
 
@@ -52,7 +52,7 @@ fn prepare(cli: &Cli, args: &LaunchArgs) -> Result<Launch, Failure> {
     let image = match verdict {
         Verdict::Fresh { id, image } => {
             if on_stale == OnStale::Background && learning_on(spec.learn, false) {
-                rebuild_if_learned_enough(&store, &project_file, &spec, &id, &julia);
+                rebuild_if_learned_enough(&store, &project_file, &julia);
             }
             Some((image, Some(id)))
         }
@@ -118,28 +118,20 @@ fn learning_on(spec_learn: bool, flag: bool) -> bool {
     }
 }
 
-/// When sessions have been traced since the last count, counts the learned statements the
-/// image `id` lacks, and starts a background rebuild when there are `learn_rebuild_after` of
-/// them. (The traces are merged once per new session, not at every start.)
-fn rebuild_if_learned_enough(
-    store: &Store,
-    project_file: &Path,
-    spec: &ImageSpec,
-    id: &str,
-    julia: &JuliaInfo,
-) {
+/// When sessions have been traced since the last look, starts a background build (detached,
+/// `nice`d), which merges the traces (bounded: [`sysimg::learn::merge`]) and rebuilds the image
+/// only when they teach it `learn_rebuild_after` statements it lacks (else it finds the image
+/// fresh and stops). The start itself reads no trace: it lists the sessions' names and times.
+fn rebuild_if_learned_enough(store: &Store, project_file: &Path, julia: &JuliaInfo) {
     let traces = Traces::of(store, project_file);
     let stamp = traces.checked_stamp();
     if traces.sessions_since(&stamp).is_empty() {
         return;
     }
-    let summary = summary_for(store, project_file, Some(id));
     let _ = std::fs::create_dir_all(&traces.dir);
     let _ = std::fs::write(&stamp, b"");
-    if summary.new >= spec.learn_rebuild_after.max(1) {
-        let started = start_background_build(store, project_file, julia);
-        say_err!("sysimg: learned {} new statements; {started}", summary.new);
-    }
+    // Quiet: most of these find too little to learn; the next start uses a rebuilt image.
+    let _ = start_background_build(store, project_file, julia);
 }
 
 /// Tells, once, that the last background build failed, and where its log is.
