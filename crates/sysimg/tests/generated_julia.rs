@@ -146,12 +146,7 @@ fn string_literals_round_trip_through_the_grammar() {
 /// Pkg's TOML parser on every real manifest in `../shared/corpus` (formats 1.0 and 2.x).
 #[test]
 fn the_record_module_runs_on_a_real_julia() {
-    use std::io::Write;
-    let Some(julia) = std::env::var_os("SYSIMG_TEST_JULIA").filter(|j| !j.is_empty()) else {
-        let _ = writeln!(
-            std::io::stderr(),
-            "SKIPPED the_record_module_runs_on_a_real_julia: set SYSIMG_TEST_JULIA"
-        );
+    let Some(julia) = common::real_julia("the_record_module_runs_on_a_real_julia") else {
         return;
     };
     let t = tempfile::tempdir().unwrap();
@@ -233,12 +228,8 @@ println("checked ", checked)
 /// warns, without that location.
 #[test]
 fn the_guard_is_silent_for_a_project_that_does_not_exist() {
-    use std::io::Write;
-    let Some(julia) = std::env::var_os("SYSIMG_TEST_JULIA").filter(|j| !j.is_empty()) else {
-        let _ = writeln!(
-            std::io::stderr(),
-            "SKIPPED the_guard_is_silent_for_a_project_that_does_not_exist: set SYSIMG_TEST_JULIA"
-        );
+    let Some(julia) = common::real_julia("the_guard_is_silent_for_a_project_that_does_not_exist")
+    else {
         return;
     };
     let t = tempfile::tempdir().unwrap();

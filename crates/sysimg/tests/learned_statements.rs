@@ -218,12 +218,7 @@ fn what_passes_is_one_precompile_call_of_a_type() {
 /// try), creates no file; the signatures in it do run.
 #[test]
 fn a_hostile_trace_runs_nothing_on_a_real_julia() {
-    use std::io::Write;
-    let Some(julia) = std::env::var_os("SYSIMG_TEST_JULIA").filter(|j| !j.is_empty()) else {
-        let _ = writeln!(
-            std::io::stderr(),
-            "SKIPPED a_hostile_trace_runs_nothing_on_a_real_julia: set SYSIMG_TEST_JULIA"
-        );
+    let Some(julia) = common::real_julia("a_hostile_trace_runs_nothing_on_a_real_julia") else {
         return;
     };
     let t = tempfile::tempdir().unwrap();

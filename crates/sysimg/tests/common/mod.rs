@@ -21,6 +21,16 @@ pub fn fake_julia(dir: &Path) -> PathBuf {
     path
 }
 
+/// The real julia of `SYSIMG_TEST_JULIA`, or `None` after printing that `test` is skipped.
+pub fn real_julia(test: &str) -> Option<std::ffi::OsString> {
+    use std::io::Write;
+    let julia = std::env::var_os("SYSIMG_TEST_JULIA").filter(|j| !j.is_empty());
+    if julia.is_none() {
+        let _ = writeln!(std::io::stderr(), "SKIPPED {test}: set SYSIMG_TEST_JULIA");
+    }
+    julia
+}
+
 /// Parses Julia code.
 pub fn parse_julia(code: &str) -> Tree {
     let mut parser = Parser::new();
