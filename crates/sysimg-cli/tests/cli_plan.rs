@@ -4,7 +4,7 @@ mod common;
 
 use std::fs;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use common::{err, out};
 
@@ -14,10 +14,9 @@ use julia_env::project::Project;
 use julia_env::project_hash::project_hash;
 
 fn sysimg(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_sysimg"))
+    common::sysimg_cmd()
         .args(args)
         .current_dir(cwd)
-        .env_remove("JULIA_PROJECT")
         .env("JULIA_DEPOT_PATH", cwd.join("no-depot"))
         .env("SYSIMG_STORE", cwd.join("store"))
         .output()
@@ -170,10 +169,9 @@ fn a_spec_that_is_not_a_regular_file_is_an_error_naming_it() {
             &["build"][..],
             &["julia-args"][..],
         ] {
-            let mut cmd = Command::new(env!("CARGO_BIN_EXE_sysimg"));
+            let mut cmd = common::sysimg_cmd();
             cmd.args(args)
                 .current_dir(t.path())
-                .env_remove("JULIA_PROJECT")
                 .env("JULIA", "/nonexistent/julia")
                 .env("JULIA_DEPOT_PATH", t.path().join("no-depot"))
                 .env("SYSIMG_STORE", t.path().join("store"))

@@ -218,7 +218,7 @@ fn what_passes_is_one_precompile_call_of_a_type() {
 /// try), creates no file; the signatures in it do run.
 #[test]
 fn a_hostile_trace_runs_nothing_on_a_real_julia() {
-    let Some(julia) = common::real_julia("a_hostile_trace_runs_nothing_on_a_real_julia") else {
+    let Some(julia) = testkit::test_julia_or_skip() else {
         return;
     };
     let t = tempfile::tempdir().unwrap();
