@@ -36,11 +36,11 @@ use oci_client::{Client, Reference};
 use sha2::{Digest, Sha256};
 
 use sysimg::build::RemoveOnDrop;
-use sysimg::spec::Policy;
+use sysimg::model::record::{file_sha256, ImageRecord, RECORD_FILE};
+use sysimg::model::spec::Policy;
 
 mod unpack;
 mod wire;
-use sysimg::record::{file_sha256, ImageRecord, RECORD_FILE};
 use sysimg::store::{is_image_id, Store, LOG_FILE};
 pub use wire::{clean, Limits, Operation, MAX_ERROR_BODY, MAX_LAYERS, MAX_MANIFEST, MAX_TAGS};
 use wire::{Cred, Session};
