@@ -513,6 +513,7 @@ impl Session {
             }
             // The next page: only a path on this registry.
             match next.filter(|n| n.starts_with('/') && !n.starts_with("//")) {
+                Some(_) if tags.len() == MAX_TAGS => return Ok((tags, true)),
                 Some(n) if !empty => path = n,
                 _ => return Ok((tags, false)),
             }

@@ -1,6 +1,7 @@
 //! Helpers shared by the command-line tests.
 #![allow(dead_code)]
 
+pub mod evil;
 pub mod lab;
 pub mod registry;
 
