@@ -720,6 +720,17 @@ fn output_within(mut cmd: Command, limit: Duration) -> Option<Output> {
     }
 }
 
+impl T {
+    /// `pull REF --insecure` into store `b`, which must end within two minutes.
+    fn pull_within(&self, reference: &str, extra: &[(&str, &str)]) -> Output {
+        output_within(
+            self.cmd("b", &["pull", reference, "--insecure"], extra),
+            Duration::from_secs(120),
+        )
+        .expect("the pull ends within two minutes")
+    }
+}
+
 /// An image the fake julia built, as layers a misbehaving registry serves.
 struct Served {
     id: String,
@@ -782,9 +793,6 @@ impl Served {
             .map(|(_, _, b)| (sha256(b), b.clone()))
             .collect();
         move |r: &Req| {
-            if r.path == "/v2/" {
-                return Reply::json(200, &serde_json::json!({}));
-            }
             if r.path.contains("/manifests/") {
                 return Reply::bytes(
                     200,
@@ -810,15 +818,11 @@ impl Served {
 fn a_project_cannot_send_the_token_to_its_remote() {
     let t = T::new();
     // The project's remote refuses everything but the version check, and records what it got.
-    let evil = Evil::start(None, |r| {
-        if r.path == "/v2/" {
-            Reply::json(200, &serde_json::json!({}))
-        } else {
-            Reply::json(
-                401,
-                &serde_json::json!({"errors": [{"code": "UNAUTHORIZED", "message": "authentication required"}]}),
-            )
-        }
+    let evil = Evil::registry(|_| {
+        Reply::json(
+            401,
+            &serde_json::json!({"errors": [{"code": "UNAUTHORIZED", "message": "authentication required"}]}),
+        )
     });
     fs::write(
         t.dir.join("Sysimage.toml"),
@@ -1019,22 +1023,15 @@ fn a_blob_is_never_read_past_its_declared_size() {
     let served = Served::build(&t);
     let image = served.layers[0].2.clone();
     // The image blob never ends (no length: it ends when the connection does).
-    let evil = Evil::start(
-        None,
-        served.handler(Some((
-            sha256(&image),
-            Box::new(|| {
-                Reply::bytes(200, "application/octet-stream", "")
-                    .with_body(Body::Repeat(b'z', 512 << 20))
-            }),
-        ))),
-    );
+    let evil = Evil::registry(served.handler(Some((
+        sha256(&image),
+        Box::new(|| {
+            Reply::bytes(200, "application/octet-stream", "")
+                .with_body(Body::Repeat(b'z', 512 << 20))
+        }),
+    ))));
     let reference = format!("{}/team/x:{}", evil.addr, served.id);
-    let o = output_within(
-        t.cmd("b", &["pull", &reference, "--insecure"], &[]),
-        Duration::from_secs(120),
-    )
-    .expect("the pull ends");
+    let o = t.pull_within(&reference, &[]);
     assert_eq!(o.status.code(), Some(6), "{}", err(&o));
     assert!(
         err(&o).starts_with(&format!(
@@ -1053,20 +1050,12 @@ fn a_blob_is_never_read_past_its_declared_size() {
 #[test]
 fn a_manifest_is_read_up_to_4_mib() {
     let t = T::new();
-    let evil = Evil::start(None, |r| {
-        if r.path == "/v2/" {
-            Reply::json(200, &serde_json::json!({}))
-        } else {
-            Reply::bytes(200, "application/vnd.oci.image.manifest.v1+json", "")
-                .with_body(Body::Repeat(b' ', 256 << 20))
-        }
+    let evil = Evil::registry(|_| {
+        Reply::bytes(200, "application/vnd.oci.image.manifest.v1+json", "")
+            .with_body(Body::Repeat(b' ', 256 << 20))
     });
     let reference = format!("{}/team/x:v1", evil.addr);
-    let o = output_within(
-        t.cmd("b", &["pull", &reference, "--insecure"], &[]),
-        Duration::from_secs(120),
-    )
-    .expect("the pull ends");
+    let o = t.pull_within(&reference, &[]);
     assert_eq!(o.status.code(), Some(6), "{}", err(&o));
     assert_eq!(
         err(&o),
@@ -1086,15 +1075,7 @@ fn silent_and_slow_registries_time_out() {
     let silent = Evil::start(None, |_| Reply::bytes(200, "", "").with_body(Body::Silent));
     let reference = format!("{}/team/x:v1", silent.addr);
     let start = Instant::now();
-    let o = output_within(
-        t.cmd(
-            "b",
-            &["pull", &reference, "--insecure"],
-            &[("SYSIMG_REGISTRY_STALL_TIMEOUT", "1s")],
-        ),
-        Duration::from_secs(60),
-    )
-    .expect("the pull gives up");
+    let o = t.pull_within(&reference, &[("SYSIMG_REGISTRY_STALL_TIMEOUT", "1s")]);
     assert_eq!(o.status.code(), Some(3), "{}", err(&o));
     assert_eq!(
         err(&o),
@@ -1106,27 +1087,18 @@ fn silent_and_slow_registries_time_out() {
     );
     assert!(start.elapsed() < Duration::from_secs(30));
     // Slow: a byte every 300 ms (never stalled), past the deadline.
-    let slow = Evil::start(None, |r| {
-        if r.path == "/v2/" {
-            Reply::json(200, &serde_json::json!({}))
-        } else {
-            Reply::bytes(200, "application/vnd.oci.image.manifest.v1+json", "")
-                .with_body(Body::Drip(vec![b' '; 1000], Duration::from_millis(300)))
-        }
+    let slow = Evil::registry(|_| {
+        Reply::bytes(200, "application/vnd.oci.image.manifest.v1+json", "")
+            .with_body(Body::Drip(vec![b' '; 1000], Duration::from_millis(300)))
     });
     let reference = format!("{}/team/x:v1", slow.addr);
-    let o = output_within(
-        t.cmd(
-            "b",
-            &["pull", &reference, "--insecure"],
-            &[
-                ("SYSIMG_REGISTRY_TIMEOUT", "3s"),
-                ("SYSIMG_REGISTRY_STALL_TIMEOUT", "2s"),
-            ],
-        ),
-        Duration::from_secs(60),
-    )
-    .expect("the pull gives up");
+    let o = t.pull_within(
+        &reference,
+        &[
+            ("SYSIMG_REGISTRY_TIMEOUT", "3s"),
+            ("SYSIMG_REGISTRY_STALL_TIMEOUT", "2s"),
+        ],
+    );
     assert_eq!(o.status.code(), Some(3), "{}", err(&o));
     assert_eq!(
         err(&o),
@@ -1244,13 +1216,10 @@ fn mismatches_exit_6_and_ipv6_registries_parse() {
     // A blob shorter than its declared size (a complete answer): corrupt, 6.
     let image = served.layers[0].2.clone();
     let short = image[..image.len() - 1].to_vec();
-    let evil = Evil::start(
-        None,
-        served.handler(Some((
-            sha256(&image),
-            Box::new(move || Reply::bytes(200, "application/octet-stream", short.clone())),
-        ))),
-    );
+    let evil = Evil::registry(served.handler(Some((
+        sha256(&image),
+        Box::new(move || Reply::bytes(200, "application/octet-stream", short.clone())),
+    ))));
     let reference = format!("{}/team/x:{}", evil.addr, served.id);
     let o = t.sysimg("b", &["pull", &reference, "--insecure"], &[]);
     assert_eq!(o.status.code(), Some(6), "{}", err(&o));
@@ -1290,7 +1259,7 @@ fn mismatches_exit_6_and_ipv6_registries_parse() {
         "sideload.tar".into(),
         tar.into_inner().unwrap(),
     ));
-    let evil = Evil::start(None, with_sources.handler(None));
+    let evil = Evil::registry(with_sources.handler(None));
     let reference = format!("{}/team/x:{}", evil.addr, served.id);
     let o = t.sysimg("b", &["pull", &reference, "--insecure"], &[]);
     assert_eq!(o.status.code(), Some(6), "{}", err(&o));

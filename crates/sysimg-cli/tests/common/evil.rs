@@ -160,6 +160,18 @@ impl Evil {
         }
     }
 
+    /// A plain-HTTP registry that answers its version check (`GET /v2/`) with 200, and every
+    /// other request as `handler` says.
+    pub fn registry(handler: impl Fn(&Req) -> Reply + Send + Sync + 'static) -> Evil {
+        Evil::start(None, move |r| {
+            if r.path == "/v2/" {
+                Reply::json(200, &serde_json::json!({}))
+            } else {
+                handler(r)
+            }
+        })
+    }
+
     /// The requests received so far.
     pub fn requests(&self) -> Vec<Req> {
         self.requests.lock().unwrap().clone()
