@@ -42,8 +42,10 @@ use sysimg::model::spec::Policy;
 mod unpack;
 mod wire;
 use sysimg::store::{is_image_id, Store, LOG_FILE};
-pub use wire::{clean, Limits, Operation, MAX_ERROR_BODY, MAX_LAYERS, MAX_MANIFEST, MAX_TAGS};
-use wire::{Cred, Session};
+pub use wire::{
+    clean, Limits, Operation, MAX_ERROR_BODY, MAX_LAYERS, MAX_MANIFEST, MAX_TAGS, REQUEST_DEADLINE,
+};
+use wire::{Cred, Session, Span};
 
 /// The manifest's `artifactType`: a sysimg image.
 pub const ARTIFACT_TYPE: &str = "application/vnd.sysimg.image.v1";
@@ -552,6 +554,7 @@ impl Connection {
         let session = runtime.block_on(wire::deadline(
             &remote.registry,
             access.limits,
+            Span::Request,
             "connecting",
             Session::open(
                 http,
@@ -572,13 +575,16 @@ impl Connection {
         })
     }
 
-    /// Runs a request of the registry under the deadline.
+    /// Runs a request of the registry under the deadline of `span`.
     fn run<T>(
         &self,
+        span: Span,
         what: &str,
         f: impl std::future::Future<Output = Result<T, ShareError>>,
     ) -> Result<T, ShareError> {
-        self.runtime.block_on(self.session.deadline(what, f))
+        let limits = self.session.limits;
+        self.runtime
+            .block_on(wire::deadline(&self.registry, limits, span, what, f))
     }
 
     /// The registry's error as a [`ShareError`], `what` naming the reference concerned, its
@@ -611,6 +617,7 @@ impl Connection {
             .unwrap_or("latest")
             .to_string();
         self.run(
+            Span::Request,
             &format!("reading the manifest of {what}"),
             self.session.manifest(&remote.repository, &r, &what),
         )
@@ -954,7 +961,7 @@ pub fn push(
     let mut blobs = Vec::new();
     let mut uploaded_bytes = 0;
     for layer in layers.iter().chain(std::iter::once(&config_layer)) {
-        let present = conn.run("asking for a blob", async {
+        let present = conn.run(Span::Request, "asking for a blob", async {
             conn.client
                 .blob_exists(&target, &layer.digest)
                 .await
@@ -985,7 +992,7 @@ pub fn push(
     }
     let content_type = http::HeaderValue::from_static(OCI_IMAGE_MEDIA_TYPE);
     for t in &all_tags {
-        conn.run("uploading the manifest", async {
+        conn.run(Span::Request, "uploading the manifest", async {
             conn.client
                 .push_manifest_raw(
                     &remote.reference(Some(t)),
@@ -1396,6 +1403,7 @@ fn download(
         Ok(())
     };
     let got = conn.run(
+        Span::Transfer,
         &format!("the download of {}", layer.digest),
         conn.session
             .blob(&remote.repository, &layer.digest, size, what, &mut sink),
@@ -1468,6 +1476,7 @@ pub fn list(remote: &Remote, access: &Access) -> Result<Listing, ShareError> {
     let conn = Connection::open(remote, access, Operation::Pull)?;
     let what = remote.repository_ref();
     let (tags, truncated) = conn.run(
+        Span::Request,
         "listing the tags",
         conn.session.tags(&remote.repository, &what),
     )?;

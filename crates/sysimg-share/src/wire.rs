@@ -38,11 +38,15 @@ pub const MAX_TAGS: usize = 1000;
 /// Tags asked for per page.
 const TAGS_PAGE: usize = 100;
 
+/// The longest a request other than a blob transfer (the version check, a token, a manifest,
+/// the tag list, a blob's presence) may take, start to end: it moves kilobytes.
+pub const REQUEST_DEADLINE: Duration = Duration::from_secs(120);
+
 /// Time limits of registry transfers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Limits {
-    /// The longest one request or blob transfer may take, start to end
-    /// (`SYSIMG_REGISTRY_TIMEOUT`).
+    /// The longest one blob transfer may take, start to end (`SYSIMG_REGISTRY_TIMEOUT`);
+    /// other requests take at most [`REQUEST_DEADLINE`], or this if it is shorter.
     pub deadline: Duration,
     /// The longest a connection may stay silent, or take to connect
     /// (`SYSIMG_REGISTRY_STALL_TIMEOUT`).
@@ -384,15 +388,6 @@ impl Session {
         Ok(body)
     }
 
-    /// Runs a transfer under the overall deadline.
-    pub(crate) async fn deadline<T>(
-        &self,
-        what: &str,
-        f: impl Future<Output = Result<T, ShareError>>,
-    ) -> Result<T, ShareError> {
-        deadline(&self.registry, self.limits, what, f).await
-    }
-
     /// The manifest `reference` (a tag or digest) names in `repository`: its bytes and
     /// digest. Refused past [`MAX_MANIFEST`], or when the registry's digest header disagrees.
     pub(crate) async fn manifest(
@@ -543,20 +538,37 @@ fn next_link(header: &str) -> Option<String> {
     })
 }
 
-/// Runs `f` under `limits.deadline`.
+/// What a deadline applies to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Span {
+    /// A blob's upload or download: [`Limits::deadline`].
+    Transfer,
+    /// Any other request: [`REQUEST_DEADLINE`] at most.
+    Request,
+}
+
+/// Runs `f` under the deadline of `span`.
 pub(crate) async fn deadline<T>(
     registry: &str,
     limits: Limits,
+    span: Span,
     what: &str,
     f: impl Future<Output = Result<T, ShareError>>,
 ) -> Result<T, ShareError> {
-    match tokio::time::timeout(limits.deadline, f).await {
+    let (limit, setting) = match span {
+        Span::Request if REQUEST_DEADLINE < limits.deadline => (
+            REQUEST_DEADLINE,
+            "the limit of a request other than a blob transfer",
+        ),
+        _ => (limits.deadline, "SYSIMG_REGISTRY_TIMEOUT"),
+    };
+    match tokio::time::timeout(limit, f).await {
         Ok(r) => r,
         Err(_) => Err(ShareError::Unreachable {
             registry: registry.to_string(),
             reason: format!(
-                "{what} did not finish within {} (SYSIMG_REGISTRY_TIMEOUT)",
-                humantime::format_duration(limits.deadline)
+                "{what} did not finish within {} ({setting})",
+                humantime::format_duration(limit)
             ),
         }),
     }
