@@ -39,7 +39,7 @@ use sha2::{Digest, Sha256};
 
 use sysimg::build::RemoveOnDrop;
 use sysimg::record::{file_sha256, ImageRecord, RECORD_FILE};
-use sysimg::store::{is_image_id, Store, LOG_FILE};
+use sysimg::store::{is_image_id, Bucket, Scratch, Store, LOG_FILE};
 
 /// The manifest's `artifactType`: a sysimg image.
 pub const ARTIFACT_TYPE: &str = "application/vnd.sysimg.image.v1";
@@ -730,7 +730,7 @@ pub fn push(
     }
     let scratch = tempfile::tempdir().map_err(|e| Error::io(&std::env::temp_dir(), e))?;
     if let Some(store) = store {
-        let sideloaded = sysimg::build::sideload_dir(store, &record.id);
+        let sideloaded = store.sideload_dir(&record.id);
         if sideloaded.is_dir() {
             let tar = scratch.path().join(SIDELOAD_TAR);
             write_deterministic_tar(&sideloaded, &tar)?;
@@ -1007,7 +1007,6 @@ pub fn pull(
     if let Some(r) = store.lookup(&id) {
         return Ok(PullOutcome::Present(r));
     }
-    std::fs::create_dir_all(&store.root).map_err(|e| Error::io(&store.root, e))?;
     let _lock = match store.try_lock_exclusive(&id)? {
         Some(lock) => lock,
         None => {
@@ -1018,10 +1017,7 @@ pub fn pull(
     if let Some(r) = store.lookup(&id) {
         return Ok(PullOutcome::Present(r));
     }
-    let tmp = tempfile::Builder::new()
-        .prefix(&format!(".tmp-{id}-pull-"))
-        .tempdir_in(&store.root)
-        .map_err(|e| Error::io(&store.root, e))?;
+    let tmp = store.scratch(&Scratch::Pull(id.clone()))?;
     let reference = remote.reference(None);
     // The record first: it names the image file and holds its SHA-256.
     let mut order: Vec<&OciDescriptor> = manifest.layers.iter().collect();
@@ -1097,8 +1093,8 @@ pub fn pull(
     // Side-loaded sources go beside the store's images, where the build put them.
     let mut sideload_guard = None;
     if let Some(tar) = sideload_tar {
-        let target = sysimg::build::sideload_dir(store, &id);
-        let parent = target.parent().unwrap_or(&store.root).to_path_buf();
+        let target = store.sideload_dir(&id);
+        let parent = store.bucket(Bucket::Sideload);
         std::fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
         let unpacked = tempfile::Builder::new()
             .prefix(&format!(".tmp-{id}-"))

@@ -62,9 +62,7 @@ fn main() {
     println!("store with N images of {PACKAGES} packages (medians):");
     for n in [10usize, 100, 1000] {
         let t = tempfile::tempdir().unwrap();
-        let store = Store {
-            root: t.path().to_path_buf(),
-        };
+        let store = Store::at(t.path());
         let mut ids = Vec::new();
         let mut size = 0;
         for i in 0..n {

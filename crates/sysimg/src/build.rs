@@ -34,7 +34,7 @@ use crate::record::{
     SourceEnvironment, RECORD_FILE,
 };
 use crate::spec::{ImageSpec, Policy};
-use crate::store::{Store, LOG_FILE};
+use crate::store::{Scratch, Store, LOG_FILE};
 use crate::tools::{
     PackageCompilerSource, ToolsEnv, NOT_UPGRADED_LINE, UNAVAILABLE_LINE, UPGRADED_LINE,
     VERSION_LINE,
@@ -49,6 +49,8 @@ pub enum BuildEvent {
     Line(String),
     /// Something the user should know that does not stop the build.
     Warning(String),
+    /// The build waits for a lock another process holds; whom it waits for, in words.
+    Waiting(String),
 }
 
 /// Why a build failed.
@@ -180,13 +182,6 @@ pub fn preference_files(project_dir: &Path) -> Vec<String> {
 
 /// The preference files Julia reads beside a project (`Base.get_preferences`).
 pub const PREFERENCE_FILES: [&str; 2] = ["JuliaLocalPreferences.toml", "LocalPreferences.toml"];
-
-/// Where the side-loaded sources of an image live: in the store, outside the image's own
-/// directory (the image refers to them by absolute path, so they cannot be built in a
-/// temporary directory and moved), removed with the image.
-pub fn sideload_dir(store: &Store, id: &str) -> PathBuf {
-    store.root.join("sideload").join(id)
-}
 
 /// The learned statements a build of this request bakes, when the environment has compile
 /// traces: the traces merged ([`crate::learn::merge`], filtered to the baked packages, Base,
@@ -334,7 +329,7 @@ pub fn hash_path_sources(env: &Environment, record: &mut ImageRecord) -> Result<
 
 /// Writes the build workspace into `dir`: the environment to bake (stripped for the pinned
 /// policy, path-tracked packages made absolute, preference files beside it),
-/// `sysimage_data.jl` and `build.jl`; side-loaded sources go to [`sideload_dir`].
+/// `sysimage_data.jl` and `build.jl`; side-loaded sources go to [`Store::sideload_dir`].
 pub fn write_workspace(
     req: &BuildRequest<'_>,
     record: &ImageRecord,
@@ -389,7 +384,7 @@ pub fn write_workspace(
         let (from, to) = (req.env.dir().join(&f), env_dir.join(&f));
         std::fs::copy(&from, &to).map_err(io_err(&from))?;
     }
-    sideload(req, &env_dir, &sideload_dir(req.store, &record.id))?;
+    sideload(req, &env_dir, &req.store.sideload_dir(&record.id))?;
     let data_script = dir.join("sysimage_data.jl");
     std::fs::write(&data_script, record_module(record)).map_err(io_err(&data_script))?;
     let abs = |f: &String| req.env.dir().join(f).to_string_lossy().into_owned();
@@ -682,18 +677,29 @@ pub fn build(
     };
     let tools = ToolsEnv::new(store, req.julia, source);
     if !req.force {
-        // A present image needs no write (a read-only shared store works); registering the
-        // environment is best-effort there.
+        // A present, undamaged image needs no write (a read-only shared store works);
+        // registering the environment is best-effort there. Registering waits for a removal
+        // of the image (gc): when it was removed meanwhile, it is built.
         if let Some(existing) = store.lookup(&record.id) {
-            let _ = store.register(&req.env.project_file, &existing.id);
-            return Ok(BuildOutcome::Reused(existing));
+            let registered = store.register(&req.env.project_file, &existing.id);
+            if registered.is_ok() || store.lookup(&record.id).is_some() {
+                return Ok(BuildOutcome::Reused(existing));
+            }
         }
     }
-    std::fs::create_dir_all(&store.root).map_err(io_err(&store.root))?;
-    let lock = store.lock_exclusive(&record.id)?;
+    let scratch = Scratch::Build(record.id.clone());
+    let lock = store.lock_exclusive_or_wait(&record.id, &mut |holder| {
+        on_event(BuildEvent::Waiting(format!(
+            "waiting for the lock of image {}: {holder}",
+            record.id
+        )))
+    })?;
     if !req.force {
+        // A damaged image (its file changed since it landed, and its hash is not its
+        // record's; or its record names another id) is not reused: it is built again, and
+        // landing replaces it.
         if let Some(existing) = store.lookup(&record.id) {
-            store.register(&req.env.project_file, &existing.id)?;
+            store.register_locked(&req.env.project_file, &lock)?;
             return Ok(BuildOutcome::Reused(existing));
         }
     }
@@ -701,20 +707,16 @@ pub fn build(
     if tools.source == PackageCompilerSource::Newest {
         tools.upgrade_to = crate::tools::newest_compatible(req.julia);
     }
+    let tmp = store.scratch(&scratch)?;
     #[cfg(unix)]
-    lock.share_with_children().map_err(io_err(&store.root))?;
-    let tmp = tempfile::Builder::new()
-        .prefix(&format!(".tmp-{}-", record.id))
-        .tempdir_in(&store.root)
-        .map_err(io_err(&store.root))?;
+    lock.share_with_children().map_err(io_err(tmp.path()))?;
     let workspace = tmp.path().join("workspace");
     std::fs::create_dir_all(&workspace).map_err(io_err(&workspace))?;
     let log_path = tmp.path().join(LOG_FILE);
     let mut log = std::fs::File::create(&log_path).map_err(io_err(&log_path))?;
     let keep_log = |log_path: &Path| -> PathBuf {
-        let logs = store.root.join("logs");
-        let kept = logs.join(format!("{}-failed.log", record.id));
-        let _ = std::fs::create_dir_all(&logs);
+        let kept = store.failed_build_log(&record.id);
+        let _ = std::fs::create_dir_all(kept.parent().unwrap_or(tmp.path()));
         let _ = std::fs::copy(log_path, &kept);
         kept
     };
@@ -731,7 +733,7 @@ pub fn build(
         },
     );
 
-    let sideloaded = sideload_dir(store, &record.id);
+    let sideloaded = store.sideload_dir(&record.id);
     let _ = std::fs::remove_dir_all(&sideloaded);
     // Side-loaded sources live outside the temporary directory: remove them unless the
     // image lands.
@@ -776,7 +778,7 @@ pub fn build(
     // With --force, the old image is set aside and the new one swapped in.
     store.land(&record.id, tmp)?;
     std::mem::forget(sideload_guard);
-    store.register(&req.env.project_file, &record.id)?;
+    store.register_locked(&req.env.project_file, &lock)?;
     Ok(BuildOutcome::Built(record))
 }
 
@@ -804,7 +806,12 @@ fn install_packagecompiler(
     on_event: &mut dyn FnMut(BuildEvent),
 ) -> Result<Result<String, String>, BuildError> {
     std::fs::create_dir_all(&tools.dir).map_err(io_err(&tools.dir))?;
-    let _tools_lock = req.store.lock_exclusive(&tools.lock_name())?;
+    let _tools_lock = req.store.lock_tools(&tools.name(), &mut |holder| {
+        on_event(BuildEvent::Waiting(format!(
+            "waiting for the lock of the PackageCompiler environment {}: {holder}",
+            tools.dir.display()
+        )))
+    })?;
     let script = workspace.join("tools.jl");
     std::fs::write(&script, tools.install_script()).map_err(io_err(&script))?;
     let (mut version, mut unavailable) = (None, None);

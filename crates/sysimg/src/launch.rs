@@ -9,62 +9,18 @@
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
-use std::time::UNIX_EPOCH;
 
 use julia_env::check::{Finding, Severity};
 use julia_env::environment::Environment;
 use julia_env::version::VersionNumber;
-use serde::{Deserialize, Serialize};
 
 use crate::check::{check_image, Host, Image, Thoroughness};
 use crate::cpu::CpuFacts;
 use crate::record::{ImageRecord, RECORD_FILE};
 use crate::store::{EnvUse, Store};
 
-/// The size and modification time of one file.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FileStamp {
-    /// The path.
-    pub path: String,
-    /// Its size in bytes.
-    pub len: u64,
-    /// Its modification time, nanoseconds since the epoch.
-    pub mtime_ns: u128,
-}
-
-impl FileStamp {
-    /// The stamp of a file as it is now (`None`: missing or unreadable).
-    pub fn of(path: &Path) -> Option<FileStamp> {
-        let meta = std::fs::metadata(path).ok()?;
-        Some(FileStamp {
-            path: path.display().to_string(),
-            len: meta.len(),
-            mtime_ns: meta
-                .modified()
-                .ok()?
-                .duration_since(UNIX_EPOCH)
-                .ok()?
-                .as_nanos(),
-        })
-    }
-
-    fn unchanged(&self) -> bool {
-        FileStamp::of(Path::new(&self.path)).as_ref() == Some(self)
-    }
-}
-
-/// What a fresh verdict depended on.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Stamp {
-    /// The project, manifest, julia binary and image record.
-    pub files: Vec<FileStamp>,
-    /// The host CPU's name and features.
-    pub cpu: String,
-    /// The host CPU's raw identification ([`crate::cpu::host_fingerprint`]): while it is the
-    /// same, so is `cpu`, and the launcher need not decode the CPU at all.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub cpu_raw: String,
-}
+// The stamp's storage is the store's (its index); what it covers is decided here.
+pub use crate::store::{FileStamp, Stamp};
 
 fn cpu_key(cpu: &CpuFacts) -> String {
     let features: Vec<&str> = cpu.features.iter().map(String::as_str).collect();

@@ -33,8 +33,9 @@ pub const LEARNED_FILE: &str = "learned.jl";
 pub struct Traces {
     /// `<store>/learn/<env key>`.
     pub dir: PathBuf,
-    /// The name of the store lock a background build of the environment holds.
-    pub background_lock: String,
+    /// The environment's key in the store: its background build holds
+    /// [`Store::try_lock_background`] of it.
+    pub env_key: String,
     /// `<store>/logs/background-<env key>.log`: what the last background build printed.
     pub background_log: PathBuf,
 }
@@ -44,12 +45,9 @@ impl Traces {
     pub fn of(store: &Store, project: &Path) -> Traces {
         let key = store.env_key(project);
         Traces {
-            dir: store.root.join("learn").join(&key),
-            background_lock: format!("background-{key}"),
-            background_log: store
-                .root
-                .join("logs")
-                .join(format!("background-{key}.log")),
+            dir: store.learn_dir(&key),
+            background_log: store.background_log(&key),
+            env_key: key,
         }
     }
 
@@ -266,7 +264,7 @@ pub fn orphaned_traces(store: &Store, dry_run: bool) -> Vec<PathBuf> {
         .map(|e| store.env_key(&e.project_path()))
         .collect();
     let mut gone = Vec::new();
-    for e in std::fs::read_dir(store.root.join("learn"))
+    for e in std::fs::read_dir(store.bucket(crate::store::Bucket::Learn))
         .into_iter()
         .flatten()
         .flatten()
@@ -430,7 +428,7 @@ mod tests {
         let t = tempfile::tempdir().unwrap();
         let traces = Traces {
             dir: t.path().to_path_buf(),
-            background_lock: "background-test".into(),
+            env_key: "test".into(),
             background_log: t.path().join("background.log"),
         };
         for i in 0..MAX_SESSIONS + 5 {

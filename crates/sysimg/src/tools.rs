@@ -142,16 +142,20 @@ impl ToolsEnv {
     /// The tools environment for a source and julia in a store.
     pub fn new(store: &Store, julia: &JuliaInfo, source: PackageCompilerSource) -> ToolsEnv {
         ToolsEnv {
-            dir: store.root.join("tools").join(source.dir_name(julia)),
+            dir: store.tools_dir(&source.dir_name(julia)),
             source,
             upgrade_to: None,
         }
     }
 
-    /// The store lock that serialises installs into this environment.
-    pub fn lock_name(&self) -> String {
-        let name = self.dir.file_name().unwrap_or_default().to_string_lossy();
-        format!("tools-{name}")
+    /// The environment's name in the store (`tools/<name>/`), which also names the lock
+    /// that serialises installs into it.
+    pub fn name(&self) -> String {
+        self.dir
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned()
     }
 
     /// The Julia script that installs PackageCompiler into the environment (or instantiates

@@ -55,12 +55,10 @@ fn world(package_names: &[&str], store_dir_name: &str) -> World {
     fs::write(env_dir.join("Project.toml"), project).unwrap();
     fs::write(env_dir.join("Manifest.toml"), manifest).unwrap();
     fs::write(env_dir.join("precompile.jl"), "using Example\n").unwrap();
-    let store = Store {
-        root: root.join(store_dir_name),
-    };
+    let store = Store::at(root.join(store_dir_name));
     let julia = probe(
         &JuliaCommand::binary(julia_path),
-        Some(&store.root.join("cache")),
+        Some(&store.bucket(sysimg::store::Bucket::Cache)),
     )
     .unwrap();
     World {
@@ -137,7 +135,7 @@ fn calls(log: &Path, ext: &str) -> Vec<String> {
 }
 
 fn leftovers(store: &Store) -> Vec<String> {
-    fs::read_dir(&store.root)
+    fs::read_dir(store.bucket(sysimg::store::Bucket::Images))
         .unwrap()
         .filter_map(|e| e.ok())
         .map(|e| e.file_name().to_string_lossy().into_owned())
@@ -150,7 +148,11 @@ fn a_build_runs_julia_as_documented_and_fills_the_store() {
     let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let w = world(&["Example", "CSV"], "store");
     // The probe ran once and was cached: probing again runs no julia.
-    probe(&w.julia.command(), Some(&w.store.root.join("cache"))).unwrap();
+    probe(
+        &w.julia.command(),
+        Some(&w.store.bucket(sysimg::store::Bucket::Cache)),
+    )
+    .unwrap();
     assert_eq!(count_lines(&w.log.join("probes")), 1);
     assert_eq!(w.julia.version, "1.11.2");
     assert_eq!(w.julia.cpu_features.len(), 9);
@@ -483,7 +485,7 @@ fn dev_images_side_load_internal_packages_under_derived_uuids() {
     assert!(t.tree_hash.is_none());
     // The copies live in the store beside the image, where the image finds them after the
     // build (`pathof`, `@__DIR__`), not in the deleted workspace.
-    let sideloaded = sysimg::build::sideload_dir(&w.store, &record.id);
+    let sideloaded = w.store.sideload_dir(&record.id);
     let in_ws = |p: &str| {
         let p = Path::new(p);
         assert!(

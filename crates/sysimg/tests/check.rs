@@ -527,9 +527,7 @@ fn images_without_a_record_are_checked_as_far_as_possible() {
 /// covers it, so it must exist).
 fn launcher_world() -> (World, Store, PathBuf, Host, PathBuf) {
     let w = World::new();
-    let store = Store {
-        root: w.root.join("store"),
-    };
+    let store = Store::at(w.root.join("store"));
     let project = w.env_dir.join("Project.toml");
     let mut h = host(&w);
     let julia_bin = w.root.join("julia");

@@ -44,7 +44,7 @@ fn build_one(
 ) -> Result<ExitCode, Failure> {
     let traces = Traces::of(store, project_file);
     let _background = match args.background {
-        true => match store.try_lock_exclusive(&traces.background_lock)? {
+        true => match store.try_lock_background(&traces.env_key)? {
             Some(lock) => Some(lock),
             None => return Ok(ExitCode::Ok), // another one is at it
         },
@@ -172,6 +172,8 @@ pub fn build_showing_progress(req: &BuildRequest<'_>, show: bool) -> Result<Buil
     let result = build(req, &INTERRUPTED, &mut |e| match (e, &bar) {
         (BuildEvent::Warning(w), Some(b)) => b.suspend(|| say_err!("warning: {w}")),
         (BuildEvent::Warning(w), None) => say_err!("warning: {w}"),
+        (BuildEvent::Waiting(w), Some(b)) => b.suspend(|| say_err!("sysimg: {w}")),
+        (BuildEvent::Waiting(w), None) => say_err!("sysimg: {w}"),
         (BuildEvent::Phase(p), Some(b)) => b.set_prefix(p),
         (BuildEvent::Line(l), Some(b)) => b.set_message(l),
         (_, None) => {}

@@ -108,7 +108,9 @@ pub fn outlook(
                 &index,
                 &holding,
                 n,
-                store.map(|s| s.root.join("cache")).as_deref(),
+                store
+                    .map(|s| s.bucket(sysimg::store::Bucket::Cache))
+                    .as_deref(),
             )
         })
         .map_err(|e| e.to_string());

@@ -10,7 +10,7 @@ use sysimg::julia::JuliaInfo;
 use sysimg::launch::{decide, decide_by_stamp, judge, julia_args as image_args, Verdict};
 use sysimg::learn::{summary_for, BackgroundOutcome, Traces};
 use sysimg::spec::{ImageSpec, OnStale};
-use sysimg::store::{IdLock, Store};
+use sysimg::store::{Bucket, IdLock, Store};
 
 use crate::cli::{Cli, LaunchArgs, RunArgs};
 use crate::exit::{ExitCode, Failure};
@@ -24,6 +24,7 @@ struct Launch {
     /// The image and its id (`None`: julia's default sysimage).
     image: Option<(PathBuf, Option<String>)>,
     store: Store,
+    on_stale: OnStale,
 }
 
 fn prepare(cli: &Cli, args: &LaunchArgs) -> Result<Launch, Failure> {
@@ -103,6 +104,7 @@ fn prepare(cli: &Cli, args: &LaunchArgs) -> Result<Launch, Failure> {
         learn: spec.learn,
         image,
         store,
+        on_stale,
     })
 }
 
@@ -162,7 +164,7 @@ fn report_background_failure(store: &Store, project_file: &Path) {
 /// running or the last one failed on this same Manifest. Says what it did.
 fn start_background_build(store: &Store, project_file: &Path, julia: &JuliaInfo) -> String {
     let traces = Traces::of(store, project_file);
-    match store.try_lock_exclusive(&traces.background_lock) {
+    match store.try_lock_background(&traces.env_key) {
         Ok(Some(_free)) => {} // released at once: the build takes it
         Ok(None) => return "a background build is already running".into(),
         Err(e) => return format!("no background build ({e})"),
@@ -177,7 +179,7 @@ fn start_background_build(store: &Store, project_file: &Path, julia: &JuliaInfo)
         }
     }
     let log = &traces.background_log;
-    let spawned = std::fs::create_dir_all(log.parent().unwrap_or(&store.root))
+    let spawned = std::fs::create_dir_all(store.bucket(Bucket::Logs))
         .and_then(|()| std::fs::File::create(log))
         .and_then(|out| {
             let exe = std::env::current_exe()?;
@@ -344,12 +346,32 @@ fn refuse_overrides(args: &[OsString]) -> Result<(), Failure> {
 pub fn run(cli: &Cli, args: &RunArgs) -> Result<ExitCode, Failure> {
     refuse_overrides(&args.args)?;
     let launch = prepare(cli, &args.launch)?;
-    // A running image holds a shared lock on its id, so `gc` and `rm` leave it alone.
+    // A running image holds a shared lock on its id, so `gc` and `rm` leave it alone. The
+    // image is validated under the lock: one removed, replaced or damaged since it was judged
+    // is never handed to julia.
     let mut lock: Option<IdLock> = None;
-    let mut image = launch.image.as_ref().map(|(p, _)| p.as_path());
+    let mut image = launch.image.as_ref().map(|(p, _)| p.to_path_buf());
     if let Some((_, Some(id))) = &launch.image {
         match launch.store.try_lock_shared(id) {
-            Ok(Some(l)) => lock = Some(l),
+            Ok(Some(l)) => match launch.store.validate_for_launch(id) {
+                Ok(valid) => {
+                    image = Some(valid);
+                    lock = Some(l);
+                }
+                Err(damage) if launch.on_stale == OnStale::Fail => {
+                    return Err(Failure {
+                        code: ExitCode::Problems,
+                        message: format!("image {id} {damage} (--on-stale fail)"),
+                    })
+                }
+                Err(damage) => {
+                    say_err!(
+                        "sysimg: warning: image {id} {damage}; starting julia with its \
+                         default sysimage (`sysimg build` replaces it)"
+                    );
+                    image = None;
+                }
+            },
             Ok(None) => {
                 say_err!(
                     "sysimg: warning: image {id} is being rebuilt or removed; starting julia \
@@ -362,7 +384,7 @@ pub fn run(cli: &Cli, args: &RunArgs) -> Result<ExitCode, Failure> {
     }
     // A linked or aliased juliaup channel's own arguments come first, as juliaup puts them.
     let mut argv: Vec<OsString> = launch.julia.args.iter().map(OsString::from).collect();
-    argv.extend(image_args(image, &launch.project_file));
+    argv.extend(image_args(image.as_deref(), &launch.project_file));
     if learning_on(launch.learn, args.learn) {
         // julia writes the trace itself; sysimg only names the file.
         match Traces::of(&launch.store, &launch.project_file).new_session() {

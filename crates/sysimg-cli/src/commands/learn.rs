@@ -57,7 +57,7 @@ pub fn show(cli: &Cli) -> Result<ExitCode, Failure> {
 /// The background build of an environment: running, failed (with its log), or nothing.
 fn background(store: &Store, project_file: &Path) -> (Option<&'static str>, Option<String>) {
     let traces = Traces::of(store, project_file);
-    if let Ok(None) = store.try_lock_exclusive(&traces.background_lock) {
+    if let Ok(None) = store.try_lock_background(&traces.env_key) {
         return (Some("running"), None);
     }
     let outcome = BackgroundOutcome::read(&traces.background_file());

@@ -115,7 +115,10 @@ pub fn julia(flag: Option<&str>, spec: Option<&str>, store: &Store) -> Result<Ju
         cwd: std::env::current_dir().ok(),
     };
     let julia = find_julia(&choice)?;
-    Ok(probe(&julia, Some(&store.root.join("cache")))?)
+    Ok(probe(
+        &julia,
+        Some(&store.bucket(sysimg::store::Bucket::Cache)),
+    )?)
 }
 
 /// `n` with the singular or plural noun: "1 error", "2 errors".

@@ -37,7 +37,7 @@ pub fn ls(cli: &Cli) -> Result<ExitCode, Failure> {
             })
             .collect();
         super::print_json(
-            &serde_json::json!({"store": store.root.display().to_string(), "images": list}),
+            &serde_json::json!({"store": store.display().to_string(), "images": list}),
         );
         return Ok(ExitCode::Ok);
     }
@@ -62,7 +62,7 @@ pub fn ls(cli: &Cli) -> Result<ExitCode, Failure> {
         }
     }
     if images.is_empty() {
-        say!("no images in {}", store.root.display());
+        say!("no images in {}", store.display());
     }
     Ok(ExitCode::Ok)
 }
