@@ -589,3 +589,70 @@ fn sessions_teach_the_image_what_they_compile() {
         .unwrap();
     assert!(o.status.success(), "{}{}", out(&o), err(&o));
 }
+
+/// A damaged image on the real julia (issue 22, defect 3): julia crashes on it (exit 134/139),
+/// so `run --on-stale fail` refuses it without starting julia, `run` starts julia on its
+/// default image saying why, and once the bytes are back the image is the one that landed.
+#[test]
+fn a_damaged_image_is_never_started_on_the_real_julia() {
+    use std::io::{Seek, SeekFrom, Write};
+    let Some((lab, _serial)) = lab("a_damaged_image_is_never_started_on_the_real_julia") else {
+        return;
+    };
+    let app = app_image(lab);
+    let probe = "print(isdefined(Main, :SysimageData))";
+    let o = lab
+        .sysimg(&app.env, &["run", "--on-stale", "fail", "--", "-e", probe])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", err(&o));
+    assert_eq!(out(&o), "true");
+    // Damage it in place, in its ELF header: same size, same inode.
+    let mut f = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(&app.image)
+        .unwrap();
+    let mut saved = [0u8; 64];
+    std::io::Read::read_exact(&mut f, &mut saved).unwrap();
+    f.seek(SeekFrom::Start(0)).unwrap();
+    f.write_all(&[0xAB; 64]).unwrap();
+    drop(f);
+    let restore = || {
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .open(&app.image)
+            .unwrap();
+        f.write_all(&saved).unwrap();
+    };
+    let refused = lab
+        .sysimg(&app.env, &["run", "--on-stale", "fail", "--", "-e", probe])
+        .output()
+        .unwrap();
+    let fell_back = lab
+        .sysimg(&app.env, &["run", "--", "-e", probe])
+        .output()
+        .unwrap();
+    restore();
+    assert_eq!(refused.status.code(), Some(1), "{}", err(&refused));
+    assert!(err(&refused).contains("is damaged"), "{}", err(&refused));
+    assert_eq!(out(&refused), "", "julia did not start");
+    assert!(fell_back.status.success(), "{}", err(&fell_back));
+    assert_eq!(
+        out(&fell_back),
+        "false",
+        "julia started on its default image"
+    );
+    assert!(
+        err(&fell_back).contains("is damaged"),
+        "{}",
+        err(&fell_back)
+    );
+    // Whole again: hashed once, stamped again, started.
+    let o = lab
+        .sysimg(&app.env, &["run", "--on-stale", "fail", "--", "-e", probe])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", err(&o));
+    assert_eq!(out(&o), "true");
+}
