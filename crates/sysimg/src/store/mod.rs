@@ -29,7 +29,7 @@ use julia_env::depot::Depots;
 use julia_env::{Error, Location, Result};
 use sha2::{Digest, Sha256};
 
-use crate::record::{file_sha256, ImageRecord, RecordSummary, RECORD_FILE};
+use crate::model::record::{file_sha256, ImageRecord, RecordSummary, RECORD_FILE};
 
 pub use index::{EnvUse, FileStamp, Stamp};
 pub use landed::{FileId, Landed, LANDED_FILE};
