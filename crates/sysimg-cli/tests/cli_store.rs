@@ -329,6 +329,37 @@ fn gc_names_and_removes_trash_and_interrupted_pulls() {
     );
 }
 
+/// A failed build's log stays until its image builds after all (or `--keep-days` pass), then
+/// gc removes it, saying so.
+#[test]
+fn gc_removes_the_log_of_a_failed_build_once_the_image_built() {
+    let w = W::new();
+    let o = w.sysimg(
+        &["build", "--julia", &w.julia],
+        &[("FAKE_JULIA_MODE", "fail")],
+    );
+    assert_ne!(o.status.code(), Some(0));
+    let logs: Vec<PathBuf> = fs::read_dir(w.store().join("logs"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(logs.len(), 1, "{logs:?}");
+    let kept = w.gc_json(&["--keep-days", "7"]);
+    assert!(logs[0].is_file(), "a recent failure's log stays: {kept}");
+    let id = w.build()["id"].as_str().unwrap().to_string();
+    let gc = w.gc_json(&[]);
+    let label = format!("logs/{id}-failed.log");
+    assert!(
+        gc["images"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["id"] == label.as_str() && d["remove"] == true),
+        "{gc}"
+    );
+    assert!(!logs[0].exists());
+}
+
 /// Defect 5: a record whose `id` is not its directory's name made `build` report a path that
 /// does not exist and register the environment to it. Such a directory is a damaged image:
 /// not reused, rebuilt in place.

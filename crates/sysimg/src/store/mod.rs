@@ -669,7 +669,8 @@ impl Store {
     /// than `keep` ago. Whether an image is used is decided again under its exclusive lock,
     /// which registration also takes. Leftovers nobody holds the lock of are removed too, each
     /// named by what it is: abandoned builds, interrupted pulls, the rest of interrupted
-    /// removals, and side-loaded sources whose image is gone.
+    /// removals, side-loaded sources whose image is gone, and failed builds' logs once their
+    /// image built after all or `keep` has passed.
     pub fn gc(&self, keep: Duration, dry_run: bool) -> Result<Vec<GcDecision>> {
         let used: std::collections::BTreeSet<String> = self
             .live_registrations()?
@@ -741,13 +742,38 @@ impl Store {
                 leftovers.push((e.path(), id, name, scratch.reason()));
             }
         }
+        // Logs: a failed build's, once its image built after all or `keep` has passed.
+        for e in entries(&self.bucket(Bucket::Logs)) {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let Some(id) = name
+                .strip_suffix("-failed.log")
+                .filter(|id| is_image_id(id))
+            else {
+                continue;
+            };
+            let old = e
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| now.duration_since(t).ok())
+                .is_some_and(|age| age >= keep);
+            let why = match (self.image_dir(id).exists(), old) {
+                (true, _) => "the log of a failed build of an image built since",
+                (false, true) => "the log of a failed build older than --keep-days",
+                (false, false) => continue,
+            };
+            leftovers.push((e.path(), id.to_string(), format!("logs/{name}"), why));
+        }
         for (path, id, label, reason) in leftovers {
             let free = match dry_run {
                 true => self.free_to_remove(&id)?,
                 // Removed under the id's lock: nobody starts building it meanwhile.
                 false => match self.try_lock_exclusive(&id)? {
                     Some(_lock) => {
-                        let _ = std::fs::remove_dir_all(path);
+                        let _ = match path.is_dir() {
+                            true => std::fs::remove_dir_all(path),
+                            false => std::fs::remove_file(path),
+                        };
                         true
                     }
                     None => false,
