@@ -87,6 +87,14 @@ impl W {
             .unwrap_or_default()
     }
 
+    /// `sysimg run` with the fake julia and `policy` (e.g. `["--on-stale", "fail"]`).
+    fn run(&self, policy: &[&str]) -> Output {
+        let mut args = vec!["run", "--julia", self.julia.as_str()];
+        args.extend_from_slice(policy);
+        args.extend_from_slice(&["--", "-e", "1"]);
+        self.sysimg(&args, &[])
+    }
+
     fn runs(&self) -> usize {
         fs::read_to_string(self.dir().join("julia-log/runs"))
             .map(|t| t.lines().count())
@@ -134,7 +142,7 @@ fn run_racing_rm_never_starts_julia_on_a_removed_image() {
     let saved = w.dir().join("saved-image");
     copy_tree(&w.image_dir(&id), &saved);
     // One run first, so the next ones take the launcher's shortcut (the shortest window).
-    let o = w.sysimg(&["run", "--julia", &w.julia, "--", "-e", "1"], &[]);
+    let o = w.run(&[]);
     assert_eq!(o.status.code(), Some(0), "{}", err(&o));
     let started = Instant::now();
     let (mut trials, mut failed) = (0, Vec::new());
@@ -211,29 +219,17 @@ fn a_damaged_image_is_never_started_and_build_replaces_it() {
     let id = built["id"].as_str().unwrap().to_string();
     let image = PathBuf::from(built["image"].as_str().unwrap());
     // Fresh, then stamped by a first run (the launcher's shortcut).
-    let o = w.sysimg(&["run", "--julia", &w.julia, "--", "-e", "1"], &[]);
+    let o = w.run(&[]);
     assert_eq!(o.status.code(), Some(0), "{}", err(&o));
     std::thread::sleep(Duration::from_millis(20));
     damage(&image);
     let runs = w.runs();
-    let o = w.sysimg(
-        &[
-            "run",
-            "--julia",
-            &w.julia,
-            "--on-stale",
-            "fail",
-            "--",
-            "-e",
-            "1",
-        ],
-        &[],
-    );
+    let o = w.run(&["--on-stale", "fail"]);
     assert_ne!(o.status.code(), Some(0), "{}", err(&o));
     assert!(err(&o).contains(&id), "{}", err(&o));
     assert_eq!(w.runs(), runs, "julia was started");
     // Without --on-stale fail, julia starts on its default image, saying why.
-    let o = w.sysimg(&["run", "--julia", &w.julia, "--", "-e", "1"], &[]);
+    let o = w.run(&[]);
     assert_eq!(o.status.code(), Some(0), "{}", err(&o));
     assert!(err(&o).contains("damaged"), "{}", err(&o));
     assert_eq!(w.bad_images(), Vec::<String>::new());
@@ -243,38 +239,14 @@ fn a_damaged_image_is_never_started_and_build_replaces_it() {
     assert_eq!(again["id"].as_str(), Some(id.as_str()));
     let o = w.sysimg(&["verify", &id], &[]);
     assert_eq!(o.status.code(), Some(0), "{}{}", out(&o), err(&o));
-    let o = w.sysimg(
-        &[
-            "run",
-            "--julia",
-            &w.julia,
-            "--on-stale",
-            "fail",
-            "--",
-            "-e",
-            "1",
-        ],
-        &[],
-    );
+    let o = w.run(&["--on-stale", "fail"]);
     assert_eq!(o.status.code(), Some(0), "{}", err(&o));
 
     // An image file replaced by another file (a new inode) is caught the same way.
     let replacement = w.dir().join("replacement");
     fs::write(&replacement, "DAMAGED and replaced").unwrap();
     fs::rename(&replacement, &image).unwrap();
-    let o = w.sysimg(
-        &[
-            "run",
-            "--julia",
-            &w.julia,
-            "--on-stale",
-            "fail",
-            "--",
-            "-e",
-            "1",
-        ],
-        &[],
-    );
+    let o = w.run(&["--on-stale", "fail"]);
     assert_ne!(o.status.code(), Some(0), "{}", err(&o));
     assert_eq!(w.bad_images(), Vec::<String>::new());
 }

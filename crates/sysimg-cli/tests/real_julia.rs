@@ -600,11 +600,14 @@ fn a_damaged_image_is_never_started_on_the_real_julia() {
         return;
     };
     let app = app_image(lab);
-    let probe = "print(isdefined(Main, :SysimageData))";
-    let o = lab
-        .sysimg(&app.env, &["run", "--on-stale", "fail", "--", "-e", probe])
-        .output()
-        .unwrap();
+    // Whether julia runs on the image (sysimg's record module is in it) or on its default.
+    let run = |policy: &[&str]| {
+        let mut args = vec!["run"];
+        args.extend_from_slice(policy);
+        args.extend_from_slice(&["--", "-e", "print(isdefined(Main, :SysimageData))"]);
+        lab.sysimg(&app.env, &args).output().unwrap()
+    };
+    let o = run(&["--on-stale", "fail"]);
     assert!(o.status.success(), "{}", err(&o));
     assert_eq!(out(&o), "true");
     // Damage it in place, in its ELF header: same size, same inode.
@@ -625,14 +628,8 @@ fn a_damaged_image_is_never_started_on_the_real_julia() {
             .unwrap();
         f.write_all(&saved).unwrap();
     };
-    let refused = lab
-        .sysimg(&app.env, &["run", "--on-stale", "fail", "--", "-e", probe])
-        .output()
-        .unwrap();
-    let fell_back = lab
-        .sysimg(&app.env, &["run", "--", "-e", probe])
-        .output()
-        .unwrap();
+    let refused = run(&["--on-stale", "fail"]);
+    let fell_back = run(&[]);
     restore();
     assert_eq!(refused.status.code(), Some(1), "{}", err(&refused));
     assert!(err(&refused).contains("is damaged"), "{}", err(&refused));
@@ -649,10 +646,7 @@ fn a_damaged_image_is_never_started_on_the_real_julia() {
         err(&fell_back)
     );
     // Whole again: hashed once, stamped again, started.
-    let o = lab
-        .sysimg(&app.env, &["run", "--on-stale", "fail", "--", "-e", probe])
-        .output()
-        .unwrap();
+    let o = run(&["--on-stale", "fail"]);
     assert!(o.status.success(), "{}", err(&o));
     assert_eq!(out(&o), "true");
 }

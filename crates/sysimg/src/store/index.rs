@@ -2,7 +2,6 @@
 //! stamp of what `sysimg run` last found fresh. Stored here, decided by [`crate::launch`].
 
 use std::path::{Path, PathBuf};
-use std::time::UNIX_EPOCH;
 
 use serde::{Deserialize, Serialize};
 
@@ -24,12 +23,7 @@ impl FileStamp {
         Some(FileStamp {
             path: path.display().to_string(),
             len: meta.len(),
-            mtime_ns: meta
-                .modified()
-                .ok()?
-                .duration_since(UNIX_EPOCH)
-                .ok()?
-                .as_nanos(),
+            mtime_ns: super::landed::mtime_ns(&meta)?,
         })
     }
 

@@ -32,15 +32,21 @@ impl FileId {
         let ino = 0;
         Some(FileId {
             len: meta.len(),
-            mtime_ns: meta
-                .modified()
-                .ok()?
-                .duration_since(UNIX_EPOCH)
-                .ok()?
-                .as_nanos(),
+            mtime_ns: mtime_ns(&meta)?,
             ino,
         })
     }
+}
+
+/// A file's modification time in nanoseconds since the epoch.
+pub(super) fn mtime_ns(meta: &std::fs::Metadata) -> Option<u128> {
+    Some(
+        meta.modified()
+            .ok()?
+            .duration_since(UNIX_EPOCH)
+            .ok()?
+            .as_nanos(),
+    )
 }
 
 /// The landing of one image.
