@@ -2,7 +2,6 @@
 //! environment, plan, encode JSON) on the largest corpus environment, per policy. Goal: under
 //! 10 ms. Uses `../shared` (`SYSIMG_SHARED_DIR` overrides); skips, saying so, without it.
 
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use julia_env::environment::Environment;
@@ -13,9 +12,7 @@ fn main() {
     if std::env::args().any(|a| a == "--list") {
         return;
     }
-    let shared = std::env::var_os("SYSIMG_SHARED_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"));
+    let shared = testkit::shared_dir().unwrap_or_else(|| testkit::repo_root().join("../shared"));
     let project = shared.join("corpus/environments/sciml-Symbolics/Project.toml");
     if !project.is_file() {
         println!(
