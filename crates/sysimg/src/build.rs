@@ -32,6 +32,7 @@ use crate::julia::tools::{
     VERSION_LINE,
 };
 use crate::julia::JuliaInfo;
+use crate::model::path_sources::hash_path_sources;
 use crate::model::plan::{Plan, Role};
 use crate::model::record::{
     file_sha256, BuildOptions, ImageRecord, InputFile, RecordArtifact, RecordInputs,
@@ -181,12 +182,7 @@ pub fn preference_files(project_dir: &Path) -> Vec<String> {
 /// The preference files Julia reads beside a project (`Base.get_preferences`).
 pub const PREFERENCE_FILES: [&str; 2] = ["JuliaLocalPreferences.toml", "LocalPreferences.toml"];
 
-/// Where the side-loaded sources of an image live: in the store, outside the image's own
-/// directory (the image refers to them by absolute path, so they cannot be built in a
-/// temporary directory and moved), removed with the image.
-pub fn sideload_dir(store: &Store, id: &str) -> PathBuf {
-    store.root.join("sideload").join(id)
-}
+pub use crate::store::sideload_dir;
 
 /// The learned statements a build of this request bakes, when the environment has compile
 /// traces: the traces merged ([`crate::learn::merge`], filtered to the baked packages, Base,
@@ -292,44 +288,6 @@ fn planned_record_with(
     let mut record = ImageRecord::new(req.plan, inputs);
     hash_path_sources(req.env, &mut record)?;
     Ok(record)
-}
-
-/// The source directory of a path-tracked Manifest entry (its `path`, relative to the
-/// Manifest), and that source's git tree hash.
-pub fn path_source_hash(
-    env: &Environment,
-    path: &str,
-) -> (PathBuf, std::io::Result<julia_env::ids::TreeHash>) {
-    let base = env.manifest_file.parent().unwrap_or(Path::new("."));
-    let dir = julia_env::depot::normalize(&base.join(path));
-    let hash = julia_env::tree_hash::tree_hash(&dir);
-    (dir, hash)
-}
-
-/// Fills in the source tree hash of every baked path-tracked (`dev`ed) package, and the id
-/// that now depends on them: an edit to such a source is a new image.
-pub fn hash_path_sources(env: &Environment, record: &mut ImageRecord) -> Result<(), Error> {
-    let Some(manifest) = &env.manifest else {
-        return Ok(());
-    };
-    let mut changed = false;
-    for p in &mut record.packages {
-        let Some(path) = manifest.get(&p.uuid).and_then(|e| e.path.as_deref()) else {
-            continue;
-        };
-        let hash = path_source_hash(env, path).1.map_err(|e| {
-            Error::invalid(
-                Location::file(&env.manifest_file),
-                format!("cannot read the source of path-tracked `{}`: {e}", p.name),
-            )
-        })?;
-        p.source_tree_hash = Some(hash.to_string());
-        changed = true;
-    }
-    if changed {
-        record.id = record.compute_id();
-    }
-    Ok(())
 }
 
 /// Writes the build workspace into `dir`: the environment to bake (stripped for the pinned

@@ -223,11 +223,23 @@ pub fn statement_allowed(statement: &str, modules: &HashSet<String>) -> bool {
     })
 }
 
+/// How a background build ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BackgroundStatus {
+    /// It built the image.
+    Built,
+    /// The store already held the image.
+    Reused,
+    /// It failed (its log says why).
+    Failed,
+}
+
 /// The outcome of a background build, as the build leaves it for the next start.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct BackgroundOutcome {
-    /// `built`, `reused` or `failed`.
-    pub status: String,
+    /// How it ended.
+    pub status: BackgroundStatus,
     /// The image id built (or that failed).
     pub id: Option<String>,
     /// The log to read when it failed.
@@ -252,6 +264,13 @@ impl BackgroundOutcome {
         let text = serde_json::to_string_pretty(self).unwrap_or_default();
         julia_env::edit::write_atomic(path, &text).map_err(std::io::Error::other)
     }
+}
+
+/// The SHA-256 of the environment's Manifest (a failed background build is retried only
+/// when it changes).
+pub fn manifest_sha256(project_file: &Path) -> Option<String> {
+    let env = julia_env::environment::Environment::load(project_file, None).ok()?;
+    crate::model::record::file_sha256(&env.manifest_file).ok()
 }
 
 /// The trace directories of environments that are gone (no index entry, or its project file

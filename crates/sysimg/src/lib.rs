@@ -4,7 +4,7 @@
 //! against an environment and a host ([`check`]), launching julia with it ([`launch`]),
 //! learning from use ([`learn`]), editing environments to fit an image ([`align`]), extending
 //! a held environment ([`extend`]) and Jupyter kernels ([`kernel`]). It knows nothing of the
-//! terminal.
+//! terminal, and reads no environment variable: the caller hands them in ([`vars`]).
 /// Julia's CPU targets and host detection (the `julia-cpu` crate).
 pub use julia_cpu as cpu;
 pub mod align;
@@ -18,3 +18,4 @@ pub mod launch;
 pub mod learn;
 pub mod model;
 pub mod store;
+pub mod vars;

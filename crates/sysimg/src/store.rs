@@ -70,7 +70,7 @@ pub struct EnvUse {
     /// What `sysimg run` last found fresh: while these files and the host CPU are unchanged,
     /// the image still fits and the launcher need not read the environment again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub verified: Option<crate::launch::Stamp>,
+    pub verified: Option<crate::model::stamp::Stamp>,
 }
 
 impl EnvUse {
@@ -276,7 +276,7 @@ impl Store {
             ));
         }
         let trash = self.set_aside(id)?;
-        let _ = std::fs::remove_dir_all(crate::build::sideload_dir(self, id));
+        let _ = std::fs::remove_dir_all(sideload_dir(self, id));
         std::fs::remove_dir_all(&trash).map_err(self.io(&trash))
     }
 
@@ -363,7 +363,7 @@ impl Store {
 
     /// Records that `sysimg run` found the registration still fresh (best effort: a launcher
     /// that cannot write the index only loses its shortcut).
-    pub fn mark_verified(&self, project: &Path, id: &str, stamp: crate::launch::Stamp) {
+    pub fn mark_verified(&self, project: &Path, id: &str, stamp: crate::model::stamp::Stamp) {
         let project = std::fs::canonicalize(project).unwrap_or_else(|_| project.to_path_buf());
         let entry = EnvUse {
             project: project.display().to_string(),
@@ -592,4 +592,11 @@ pub fn find_record(arg: &str, store: Option<&Store>) -> Result<(PathBuf, ImageRe
             "no such file, and no image store (set SYSIMG_STORE)",
         )),
     }
+}
+
+/// Where the side-loaded sources of an image live: in the store, outside the image's own
+/// directory (the image refers to them by absolute path, so they cannot be built in a
+/// temporary directory and moved), removed with the image.
+pub fn sideload_dir(store: &Store, id: &str) -> PathBuf {
+    store.root.join("sideload").join(id)
 }

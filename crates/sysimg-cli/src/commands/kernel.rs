@@ -8,11 +8,15 @@ use sysimg::kernel::{
     ijulia_kernel_entry, install as install_kernel, kernel_dir_name, kernel_json, kernels_dir, Os,
 };
 
-use crate::cli::Cli;
+use crate::context::Context;
 use crate::exit::{ExitCode, Failure};
 
-pub fn install(cli: &Cli, name: Option<&str>, dir: Option<&Path>) -> Result<ExitCode, Failure> {
-    let env = super::load_environment(cli)?;
+pub fn install(
+    ctx: &Context<'_>,
+    name: Option<&str>,
+    dir: Option<&Path>,
+) -> Result<ExitCode, Failure> {
+    let env = ctx.environment()?;
     let entry = ijulia_kernel_entry(&env, &Depots::from_env(None))?;
     let sysimg = std::env::current_exe()
         .map_err(|e| Failure::bad_input(format!("cannot find the sysimg executable: {e}")))?;
@@ -35,7 +39,7 @@ pub fn install(cli: &Cli, name: Option<&str>, dir: Option<&Path>) -> Result<Exit
     };
     let spec = kernel_json(&sysimg, &env.project_file, &entry, &display, Os::this());
     let file = install_kernel(&kernels, &kernel_dir_name(&display), &spec)?;
-    if cli.json {
+    if ctx.json() {
         crate::ui::report::print_json(
             &serde_json::json!({"kernel": file.display().to_string(), "spec": spec}),
         );

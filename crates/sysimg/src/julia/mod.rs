@@ -27,7 +27,8 @@ pub struct JuliaChoice<'a> {
     pub spec: Option<&'a str>,
     /// `PATH`.
     pub path: Option<&'a OsStr>,
-    /// juliaup's home (`$JULIAUP_DEPOT_PATH/juliaup`, else `~/.julia/juliaup`).
+    /// juliaup's home (`$JULIAUP_DEPOT_PATH/juliaup`, else `~/.julia/juliaup`:
+    /// [`crate::vars::Vars::juliaup_home`]).
     pub juliaup_home: Option<PathBuf>,
     /// `JULIAUP_CHANNEL`, which juliaup's launcher obeys before directory overrides.
     pub juliaup_channel: Option<String>,
@@ -63,16 +64,6 @@ impl JuliaCommand {
     }
 }
 
-impl JuliaChoice<'_> {
-    /// juliaup's home as juliaup computes it.
-    pub fn juliaup_home_from_env() -> Option<PathBuf> {
-        match std::env::var_os("JULIAUP_DEPOT_PATH").filter(|v| !v.is_empty()) {
-            Some(d) => Some(PathBuf::from(d).join("juliaup")),
-            None => std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".julia/juliaup")),
-        }
-    }
-}
-
 /// julia's executable name on this platform.
 const JULIA_EXE: &str = if cfg!(windows) { "julia.exe" } else { "julia" };
 
@@ -88,11 +79,14 @@ pub fn find_julia(choice: &JuliaChoice<'_>) -> Result<JuliaCommand> {
     if let Some(flag) = choice.flag {
         return match flag.strip_prefix('+') {
             Some(channel) => juliaup_channel(choice, channel),
-            None => through_launcher(choice, existing(PathBuf::from(flag), "--julia")?),
+            None => through_launcher(
+                choice,
+                existing(PathBuf::from(flag), "--julia", choice.path)?,
+            ),
         };
     }
     if let Some(env) = choice.env.filter(|e| !e.is_empty()) {
-        return through_launcher(choice, existing(PathBuf::from(env), "JULIA")?);
+        return through_launcher(choice, existing(PathBuf::from(env), "JULIA", choice.path)?);
     }
     if let Some(spec) = choice.spec {
         return juliaup_channel(choice, spec.trim_start_matches('+'));
@@ -153,7 +147,9 @@ pub fn launcher_channel(choice: &JuliaChoice<'_>, config: &serde_json::Value) ->
     chosen.or_else(|| config["Default"].as_str().map(str::to_string))
 }
 
-fn existing(p: PathBuf, from: &str) -> Result<PathBuf> {
+/// `p` if it is a file; a Julia installation directory's `bin/julia`; a bare name looked up
+/// in `path` (`PATH`).
+fn existing(p: PathBuf, from: &str, path: Option<&OsStr>) -> Result<PathBuf> {
     if p.is_file() {
         Ok(p)
     } else if p.is_dir() {
@@ -168,7 +164,7 @@ fn existing(p: PathBuf, from: &str) -> Result<PathBuf> {
             )))
         }
     } else if p.components().count() == 1 {
-        which(&p.to_string_lossy(), std::env::var_os("PATH").as_deref()).ok_or_else(|| {
+        which(&p.to_string_lossy(), path).ok_or_else(|| {
             not_found(format!(
                 "{from} names `{}`, which is not on PATH",
                 p.display()
@@ -276,7 +272,7 @@ fn resolve_channel(
         }
         if let Some(cmd) = ch["Command"].as_str() {
             args.extend(strings(&ch["Args"]));
-            let path = existing(PathBuf::from(cmd), "a linked juliaup channel")?;
+            let path = existing(PathBuf::from(cmd), "a linked juliaup channel", choice.path)?;
             return Ok(JuliaCommand { path, args });
         }
         let path = match (ch["Path"].as_str(), ch["Version"].as_str()) {
@@ -293,7 +289,7 @@ fn resolve_channel(
             _ => return Err(not_found(format!("juliaup channel `{name}` has no path"))),
         };
         return Ok(JuliaCommand {
-            path: existing(path, "juliaup")?,
+            path: existing(path, "juliaup", choice.path)?,
             args,
         });
     }
