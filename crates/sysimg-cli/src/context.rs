@@ -157,6 +157,9 @@ impl<'a> Context<'a> {
             if let Some(pc) = packagecompiler {
                 spec.packagecompiler = Some(pc);
             }
+            let home = self.vars.home();
+            spec.packagecompiler = (spec.packagecompiler.take())
+                .map(|pc| sysimg::julia::tools::expand_home(&pc, home.as_deref()));
             Ok::<_, Failure>(spec)
         })
     }

@@ -1,7 +1,11 @@
 //! Every environment variable sysimg reads, named in one place with what it does. The command
-//! line reads them once ([`Vars::from_process`]) and hands them to the library, which reads
-//! none itself (tests give any [`Vars`] they like). A name not listed in [`ALL`] cannot be read
-//! through [`Vars`] at all.
+//! line reads them once ([`Vars::from_process`]) and hands them to the library (tests give any
+//! [`Vars`] they like). A name not listed in [`ALL`] cannot be read through [`Vars`] at all.
+//!
+//! Two reads are not injected yet: the `julia-cpu` crate reads `SYSIMG_HOST_CPU` itself
+//! (`host_cpu`, `host_fingerprint`), and the newest-PackageCompiler look-up of a build asks
+//! `julia-env` for `JULIA_PKG_SERVER`/`JULIA_PKG_UNPACK_REGISTRY`
+//! (`tarballs_enabled_by_env`). Both variables are listed here.
 //!
 //! Variables sysimg sets for the julia it runs (`SYSIMG_BUILD_OUTPUT`, `JULIA_LOAD_PATH`, ...)
 //! and those the generated Julia reads (`SYSIMG_GUARD`) are not read by sysimg and are not

@@ -19,7 +19,7 @@ pub fn check(ctx: &Context<'_>, args: &CheckArgs) -> Result<ExitCode, Failure> {
     let depots = if args.no_sources {
         None
     } else if args.depots.is_empty() {
-        Some(Depots::from_env(None))
+        Some(ctx.vars.depots(None))
     } else {
         Some(Depots::new(args.depots.clone()))
     };

@@ -3,7 +3,6 @@
 use crate::ui::output::say;
 use std::path::Path;
 
-use julia_env::depot::Depots;
 use sysimg::kernel::{
     ijulia_kernel_entry, install as install_kernel, kernel_dir_name, kernel_json, kernels_dir, Os,
 };
@@ -17,7 +16,7 @@ pub fn install(
     dir: Option<&Path>,
 ) -> Result<ExitCode, Failure> {
     let env = ctx.environment()?;
-    let entry = ijulia_kernel_entry(&env, &Depots::from_env(None))?;
+    let entry = ijulia_kernel_entry(&env, &ctx.vars.depots(None))?;
     let sysimg = std::env::current_exe()
         .map_err(|e| Failure::bad_input(format!("cannot find the sysimg executable: {e}")))?;
     let env_name = env
@@ -33,7 +32,7 @@ pub fn install(
     let display = name.map_or_else(|| format!("Julia {env_name} (sysimg)"), str::to_string);
     let kernels = match dir {
         Some(d) => d.to_path_buf(),
-        None => kernels_dir(Os::this(), &|k| std::env::var(k).ok()).ok_or_else(|| {
+        None => kernels_dir(Os::this(), &|k| ctx.vars.by_name(k)).ok_or_else(|| {
             Failure::bad_input("cannot find Jupyter's data directory: set JUPYTER_DATA_DIR")
         })?,
     };

@@ -33,7 +33,8 @@ pub enum PackageCompilerSource {
 }
 
 impl PackageCompilerSource {
-    /// Reads a `packagecompiler` setting; relative paths are taken from `base`.
+    /// Reads a `packagecompiler` setting; relative paths are taken from `base` (a leading
+    /// `~/` must have been expanded: [`expand_home`]).
     pub fn parse(value: &str, base: &Path) -> Result<PackageCompilerSource, Error> {
         let value = value.trim();
         if value.is_empty() {
@@ -42,13 +43,8 @@ impl PackageCompilerSource {
         let looks_like_path =
             value.contains('/') || value.contains('\\') || value.starts_with(['.', '~']);
         if looks_like_path {
-            let expanded = match value.strip_prefix("~/") {
-                Some(rest) => std::env::var_os("HOME")
-                    .map(|h| PathBuf::from(h).join(rest))
-                    .unwrap_or_else(|| PathBuf::from(value)),
-                None => PathBuf::from(value),
-            };
-            let path = julia_env::depot::normalize(&base.join(expanded));
+            // `~/` is the caller's to expand (it knows HOME: `crate::vars`).
+            let path = julia_env::depot::normalize(&base.join(value));
             if !path.join("Project.toml").is_file() {
                 return Err(Error::invalid(
                     Location::file(&path),
@@ -79,6 +75,15 @@ impl PackageCompilerSource {
             "{base}-{}",
             &hex::encode(Sha256::digest(tag.as_bytes()))[..12]
         )
+    }
+}
+
+/// `value` with a leading `~/` replaced by the home directory (as a shell would), for a
+/// `packagecompiler` setting.
+pub fn expand_home(value: &str, home: Option<&Path>) -> String {
+    match (value.trim().strip_prefix("~/"), home) {
+        (Some(rest), Some(home)) => home.join(rest).display().to_string(),
+        _ => value.to_string(),
     }
 }
 
