@@ -7,7 +7,6 @@ use std::cell::OnceCell;
 use std::path::{Path, PathBuf};
 
 use julia_env::environment::{resolve_project_file, Environment};
-use julia_env::version::VersionNumber;
 use sysimg::julia::{find_julia, probe, JuliaChoice, JuliaInfo};
 use sysimg::model::spec::{ImageSpec, PinnedRule, Policy};
 use sysimg::store::Store;
@@ -124,7 +123,7 @@ impl<'a> Context<'a> {
     /// The environment the project names (the manifest julia's version picks, when the julia
     /// is already known).
     pub fn environment(&self) -> Result<Environment, Failure> {
-        let version = (self.julia.get()).and_then(|j| VersionNumber::parse(&j.version).ok());
+        let version = self.julia.get().map(|j| j.version.clone());
         Ok(Environment::load(self.project_file()?, version.as_ref())?)
     }
 

@@ -202,6 +202,6 @@ pub fn resolve_julia_version(
 ) -> Option<VersionNumber> {
     image
         .and_then(|r| VersionNumber::parse(&r.julia.version).ok())
-        .or_else(|| julia.and_then(|j| VersionNumber::parse(&j.version).ok()))
+        .or_else(|| julia.map(|j| j.version.clone()))
         .or_else(|| env.manifest.as_ref().and_then(|m| m.julia_version.clone()))
 }

@@ -196,8 +196,10 @@ pub fn learned_input(req: &BuildRequest<'_>) -> Option<String> {
     if files.is_empty() {
         return None;
     }
-    let modules =
-        crate::learn::modules(req.plan.baked().map(|p| p.name.clone()), &req.julia.version);
+    let modules = crate::learn::modules(
+        req.plan.baked().map(|p| p.name.clone()),
+        Some(&req.julia.version),
+    );
     let fresh = crate::learn::merge(&files, &modules, req.spec.learn_max_statements);
     let previous = req
         .store
@@ -247,7 +249,7 @@ fn planned_record_with(
     let manifest_sha256 = file_sha256(&req.env.manifest_file)?;
     let inputs = RecordInputs {
         julia: crate::model::record::JuliaFacts {
-            version: req.julia.version.clone(),
+            version: req.julia.version.to_string(),
             commit: req.julia.commit.clone(),
         },
         platform: req.julia.triplet.clone(),
@@ -552,8 +554,7 @@ pub fn warnings(req: &BuildRequest<'_>) -> Vec<String> {
         .manifest
         .as_ref()
         .and_then(|m| m.julia_version.as_ref());
-    let julia = julia_env::version::VersionNumber::parse(&req.julia.version).ok();
-    if let (Some(m), Some(j)) = (manifest_julia, julia) {
+    if let (Some(m), j) = (manifest_julia, &req.julia.version) {
         if (m.major, m.minor) != (j.major, j.minor) {
             out.push(format!(
                 "the Manifest was resolved by Julia {m}, the build uses Julia {j}: instantiating may change it"
@@ -561,7 +562,7 @@ pub fn warnings(req: &BuildRequest<'_>) -> Vec<String> {
         }
     }
     let target = cpu_target(req);
-    let release = crate::cpu::JuliaRelease::parse(&req.julia.version)
+    let release = crate::cpu::JuliaRelease::parse(&req.julia.version.to_string())
         .unwrap_or(crate::cpu::JuliaRelease::NEWEST);
     let unexpanded = crate::cpu::sysimage_keyword(&target, release).is_some();
     if let (Ok(t), Some(isa)) = (
@@ -606,7 +607,7 @@ pub fn warnings(req: &BuildRequest<'_>) -> Vec<String> {
 /// the julia did not say what its sysimage was built for.
 pub fn cpu_target(req: &BuildRequest<'_>) -> String {
     let target = req.spec.cpu_target.as_deref().unwrap_or("native");
-    let release = crate::cpu::JuliaRelease::parse(&req.julia.version)
+    let release = crate::cpu::JuliaRelease::parse(&req.julia.version.to_string())
         .unwrap_or(crate::cpu::JuliaRelease::NEWEST);
     if req.julia.sysimage_target.is_empty() {
         return target.to_string();

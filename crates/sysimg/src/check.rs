@@ -216,7 +216,7 @@ fn check_julia(record: &ImageRecord, host: &Host, f: &mut Findings) {
         );
         return;
     };
-    if julia.version != record.julia.version {
+    if julia.version.to_string() != record.julia.version {
         f.add(
             Severity::Error,
             "julia-version",
@@ -309,7 +309,7 @@ fn check_cpu(record: &ImageRecord, host: &Host, f: &mut Findings) {
     let mut cpu_target = record.cpu_target.clone();
     if sysimage_keyword(&cpu_target, release).is_some() {
         let same_julia = host.julia.as_ref().filter(|j| {
-            j.version == record.julia.version
+            j.version.to_string() == record.julia.version
                 && (j.commit.is_empty()
                     || record.julia.commit.is_empty()
                     || j.commit == record.julia.commit)

@@ -86,9 +86,7 @@ pub fn environment_image(
 
 /// The julia version that picks the environment's manifest (`Manifest-v1.11.toml`, ...).
 pub fn julia_version(host: &Host) -> Option<VersionNumber> {
-    host.julia
-        .as_ref()
-        .and_then(|j| VersionNumber::parse(&j.version).ok())
+    host.julia.as_ref().map(|j| j.version.clone())
 }
 
 /// [`decide`]'s shortcut, taken before anything else is known about the host: the registered

@@ -304,12 +304,12 @@ pub fn orphaned_traces(store: &Store, dry_run: bool) -> Vec<PathBuf> {
 
 /// The modules a learned statement may name besides Base and Core: the baked packages and
 /// the standard libraries of the Julia version.
-pub fn modules(baked: impl IntoIterator<Item = String>, julia_version: &str) -> HashSet<String> {
+pub fn modules(
+    baked: impl IntoIterator<Item = String>,
+    julia_version: Option<&VersionNumber>,
+) -> HashSet<String> {
     let mut modules: HashSet<String> = baked.into_iter().collect();
-    if let Some(stdlibs) = VersionNumber::parse(julia_version)
-        .ok()
-        .and_then(|v| julia_env::stdlib::stdlibs_for(&v))
-    {
+    if let Some(stdlibs) = julia_version.and_then(julia_env::stdlib::stdlibs_for) {
         modules.extend(stdlibs.iter().map(|s| s.name.to_string()));
     }
     modules
@@ -319,7 +319,7 @@ pub fn modules(baked: impl IntoIterator<Item = String>, julia_version: &str) -> 
 pub fn modules_of(record: &ImageRecord) -> HashSet<String> {
     modules(
         record.packages.iter().map(|p| p.name.clone()),
-        &record.julia.version,
+        VersionNumber::parse(&record.julia.version).ok().as_ref(),
     )
 }
 

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use julia_env::toml_source::{string_array, TomlSource, Value as _};
+use julia_env::version::VersionNumber;
 use julia_env::{Error, Location, Result};
 use sha2::{Digest, Sha256};
 
@@ -306,8 +307,8 @@ pub struct JuliaInfo {
     /// Arguments it always takes first (a linked or aliased juliaup channel's).
     #[serde(default)]
     pub args: Vec<String>,
-    /// `VERSION`.
-    pub version: String,
+    /// `VERSION`, parsed once (the probe's output and the cache hold its text).
+    pub version: VersionNumber,
     /// The git commit it was built from.
     pub commit: String,
     /// `Sys.KERNEL`, lowercased (`linux`, `darwin`, `nt`, ...).
@@ -462,10 +463,17 @@ pub fn parse_probe_output(julia: &Path, text: &str) -> Result<JuliaInfo> {
             })
     };
     let list = |k: &str| root.get(k).and_then(string_array).unwrap_or_default();
+    let version = s("version")?;
+    let version = VersionNumber::parse(&version).map_err(|_| {
+        Error::invalid(
+            Location::file(julia),
+            format!("julia reports `{version}`, which is no Julia version"),
+        )
+    })?;
     Ok(JuliaInfo {
         path: julia.to_path_buf(),
         args: Vec::new(),
-        version: s("version")?,
+        version,
         commit: s("commit")?,
         os: s("os")?,
         arch: s("arch")?,
@@ -553,15 +561,7 @@ pub fn is_busy(e: &std::io::Error) -> bool {
 
 /// Refuses a julia older than [`MIN_JULIA`], naming its version.
 pub fn check_supported(info: &JuliaInfo) -> Result<()> {
-    let version = julia_env::version::VersionNumber::parse(&info.version).map_err(|_| {
-        Error::invalid(
-            Location::file(&info.path),
-            format!(
-                "julia reports `{}`, which is no Julia version",
-                info.version
-            ),
-        )
-    })?;
+    let version = &info.version;
     if (version.major, version.minor) < MIN_JULIA {
         return Err(Error::invalid(
             Location::file(&info.path),

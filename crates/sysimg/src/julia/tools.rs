@@ -64,8 +64,7 @@ impl PackageCompilerSource {
 
     /// The tools environment's directory name for this source and julia.
     fn dir_name(&self, julia: &JuliaInfo) -> String {
-        let minor: Vec<&str> = julia.version.split(['.', '-', '+']).take(2).collect();
-        let base = format!("julia-{}", minor.join("."));
+        let base = format!("julia-{}.{}", julia.version.major, julia.version.minor);
         let tag = match self {
             PackageCompilerSource::Newest => return base,
             PackageCompilerSource::Version(v) => format!("version={v}"),
@@ -95,7 +94,7 @@ pub const PACKAGECOMPILER_UUID: &str = "9b87118b-4619-50d2-8e1e-99f35a4d4d9d";
 /// its dependencies'), as `Pkg.add` in a fresh environment resolves it. `None` when no
 /// registry is there or none has a version that fits.
 pub fn newest_compatible(julia: &JuliaInfo) -> Option<VersionNumber> {
-    let julia_version = VersionNumber::parse(&julia.version).ok()?;
+    let julia_version = julia.version.clone();
     let tarballs = julia_env::registry::tarballs_enabled_by_env();
     let depots: Vec<PathBuf> = julia.depot_path.iter().map(PathBuf::from).collect();
     let registries: Vec<_> = julia_env::registry::reachable_registries(&depots, tarballs)
