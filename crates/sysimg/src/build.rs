@@ -26,11 +26,11 @@ use julia_env::platform::Platform;
 use julia_env::{Error, Location};
 use sha2::{Digest, Sha256};
 
-use crate::codegen::{build_script, record_module, BuildScript};
-use crate::julia::tools::{
-    PackageCompilerSource, ToolsEnv, NOT_UPGRADED_LINE, UNAVAILABLE_LINE, UPGRADED_LINE,
-    VERSION_LINE,
+use crate::codegen::protocol::{
+    NOT_UPGRADED_LINE, PHASE_LINE, UNAVAILABLE_LINE, UPGRADED_LINE, VERSION_LINE,
 };
+use crate::codegen::{build_script, record_module, BuildScript};
+use crate::julia::tools::{PackageCompilerSource, ToolsEnv};
 use crate::julia::JuliaInfo;
 use crate::model::path_sources::hash_path_sources;
 use crate::model::plan::{Plan, Role};
@@ -895,7 +895,7 @@ fn run_julia(
     drop(tx);
     let mut handle = |line: String, log: &mut std::fs::File| {
         let _ = writeln!(log, "{line}");
-        if let Some(phase) = line.strip_prefix("[sysimg] phase: ") {
+        if let Some(phase) = line.strip_prefix(PHASE_LINE) {
             on_event(BuildEvent::Phase(phase.trim().to_string()));
         } else if line.contains("Linking") {
             on_event(BuildEvent::Phase("linking".into()));
