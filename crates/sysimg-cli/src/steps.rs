@@ -51,7 +51,7 @@ pub fn share_failure(e: ShareError) -> Failure {
     let code = match &e {
         ShareError::Invalid(_) | ShareError::File(_) => ExitCode::BadInput,
         ShareError::Unreachable { .. } => ExitCode::Unreachable,
-        ShareError::Auth { .. } => ExitCode::Unauthorized,
+        ShareError::Auth { .. } | ShareError::Refused { .. } => ExitCode::Unauthorized,
         ShareError::NotFound { .. } => ExitCode::NotInRegistry,
         ShareError::Corrupt(_) => ExitCode::Corrupt,
         ShareError::Registry { .. } => ExitCode::Problems,
@@ -62,20 +62,56 @@ pub fn share_failure(e: ShareError) -> Failure {
     }
 }
 
-/// How to reach registries: `--insecure` and the registry variables.
-pub fn access(vars: &Vars, insecure: bool) -> Access {
-    Access::from_vars(insecure, |k| vars.by_name(k))
+/// Who named a remote: what the credentials may follow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Named {
+    /// The user: on the command line or in `SYSIMG_REMOTE`.
+    ByUser,
+    /// A project's `Sysimage.toml` (`remote = ...`), which may come from anyone.
+    ByProject,
 }
 
-/// The remote: `flag`, else `SYSIMG_REMOTE`, else the spec's `remote` (`None`: none set).
+/// The access the registry variables give to `remote` (with `--insecure`). The credentials
+/// go to its registry only when the user named it ([`Named::ByUser`]) or allowed it in
+/// `SYSIMG_REGISTRY_HOST`; never to one only a project's `Sysimage.toml` names.
+pub fn access(
+    vars: &Vars,
+    insecure: bool,
+    remote: &Remote,
+    named: Named,
+) -> Result<Access, Failure> {
+    let a = Access::from_vars(insecure, |k| vars.by_name(k)).map_err(share_failure)?;
+    Ok(match named {
+        Named::ByUser => a.allow_credentials_for(&remote.registry),
+        Named::ByProject => a,
+    })
+}
+
+/// The remote: `flag`, else `SYSIMG_REMOTE`, else the spec's `remote` (`None`: none set),
+/// with who named it.
 pub fn configured_remote(
     vars: &Vars,
     flag: Option<&str>,
     spec: Option<&ImageSpec>,
-) -> Option<String> {
+) -> Option<(String, Named)> {
     flag.map(str::to_string)
         .or_else(|| vars.get(vars::SYSIMG_REMOTE).map(String::from))
-        .or_else(|| spec.and_then(|s| s.remote.clone()))
+        .map(|r| (r, Named::ByUser))
+        .or_else(|| spec.and_then(|s| Some((s.remote.clone()?, Named::ByProject))))
+}
+
+/// [`configured_remote`], parsed.
+pub fn parse_configured(
+    vars: &Vars,
+    flag: Option<&str>,
+    spec: Option<&ImageSpec>,
+) -> Option<Result<(Remote, Named), Failure>> {
+    let (text, named) = configured_remote(vars, flag, spec)?;
+    Some(
+        Remote::parse(&text)
+            .map(|r| (r, named))
+            .map_err(share_failure),
+    )
 }
 
 /// Before a build: when a remote is configured and the store lacks the image the request
@@ -86,18 +122,17 @@ pub fn pull_before_build(
     req: &BuildRequest<'_>,
     show: bool,
 ) -> Result<Option<String>, Failure> {
-    let Some(text) = configured_remote(vars, None, Some(req.spec)) else {
+    let Some(configured) = parse_configured(vars, None, Some(req.spec)) else {
         return Ok(None);
     };
     let id = sysimg::build::planned_record(req)?.id;
     if req.store.lookup(&id).is_some() {
         return Ok(None);
     }
-    let remote = Remote::parse(&text).map_err(share_failure)?;
+    let (remote, named) = configured?;
+    let access = access(vars, false, &remote, named)?;
     let mut bars = Bars::new(show);
-    let outcome = share::pull_if_present(req.store, &remote, &id, &access(vars, false), &mut |e| {
-        bars.event(e)
-    });
+    let outcome = share::pull_if_present(req.store, &remote, &id, &access, &mut |e| bars.event(e));
     bars.finish();
     match outcome {
         Ok(Some(_)) => {
@@ -122,19 +157,19 @@ pub fn push_after_build(
     id: &str,
     show: bool,
 ) -> Result<share::PushReport, Failure> {
-    let text = configured_remote(vars, None, Some(spec)).ok_or_else(|| {
-        Failure::bad_input(
+    let (remote, named) = parse_configured(vars, None, Some(spec)).unwrap_or_else(|| {
+        Err(Failure::bad_input(
             "--push needs a remote: set SYSIMG_REMOTE or add `remote = \"...\"` to Sysimage.toml",
-        )
+        ))
     })?;
-    let remote = Remote::parse(&text).map_err(share_failure)?;
+    let access = access(vars, false, &remote, named)?;
     let mut bars = Bars::new(show);
     let report = share::push(
         Some(store),
         &store.image_dir(id),
         &remote,
         &[],
-        &access(vars, false),
+        &access,
         &mut |e| bars.event(e),
     );
     bars.finish();

@@ -17,7 +17,7 @@ use julia_env::version::VersionNumber;
 use crate::check::{check_image, Host, Image, Thoroughness};
 use crate::cpu::CpuFacts;
 use crate::julia::JuliaInfo;
-use crate::learn::{manifest_sha256, summary_for, BackgroundOutcome, BackgroundStatus, Traces};
+use crate::learn::{manifest_sha256, BackgroundOutcome, BackgroundStatus, Traces};
 use crate::model::record::{ImageRecord, RECORD_FILE};
 use crate::model::spec::{ImageSpec, OnStale};
 pub use crate::model::stamp::{FileStamp, Stamp};
@@ -444,9 +444,7 @@ pub fn decide_launch(
     match verdict {
         Verdict::Fresh { id, image } => {
             if on_stale == OnStale::Background && learning_on(spec.learn, false, req.vars) {
-                let note =
-                    rebuild_if_learned_enough(store, project_file, spec, &id, julia, effects);
-                launch.notes.extend(note);
+                rebuild_if_learned_enough(store, project_file, julia, effects);
             }
             launch.image = Some((image, Some(id)));
         }
@@ -511,30 +509,25 @@ fn background_failure_note(store: &Store, project_file: &Path) -> Option<String>
     ))
 }
 
-/// When sessions have been traced since the last count, counts the learned statements the
-/// image `id` lacks, and starts a background rebuild when there are `learn_rebuild_after` of
-/// them. (The traces are merged once per new session, not at every start.)
+/// When sessions have been traced since the last look, starts a background build (detached,
+/// `nice`d), which merges the traces (bounded: [`crate::learn::merge`]) and rebuilds the image
+/// only when they teach it `learn_rebuild_after` statements it lacks (else it finds the image
+/// fresh and stops). The start itself reads no trace: it lists the sessions' names and times.
+/// Quiet: most of these find too little to learn; the next start uses a rebuilt image.
 fn rebuild_if_learned_enough(
     store: &Store,
     project_file: &Path,
-    spec: &ImageSpec,
-    id: &str,
     julia: &JuliaInfo,
     effects: &mut dyn LaunchEffects,
-) -> Option<String> {
+) {
     let traces = Traces::of(store, project_file);
     let stamp = traces.checked_stamp();
     if traces.sessions_since(&stamp).is_empty() {
-        return None;
+        return;
     }
-    let summary = summary_for(store, project_file, Some(id));
     let _ = std::fs::create_dir_all(&traces.dir);
     let _ = std::fs::write(&stamp, b"");
-    if summary.new < spec.learn_rebuild_after.max(1) {
-        return None;
-    }
-    let started = start_background_build(store, project_file, julia, effects);
-    Some(format!("learned {} new statements; {started}", summary.new))
+    let _ = start_background_build(store, project_file, julia, effects);
 }
 
 /// Starts a background build of the environment unless one is running or the last one

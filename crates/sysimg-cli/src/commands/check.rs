@@ -14,7 +14,12 @@ pub fn run(ctx: &Context<'_>, args: &ImageCheckArgs) -> Result<ExitCode, Failure
     let spec = ctx.spec()?;
     let store = ctx.store()?;
     // Without a julia, the image is still checked; the report says what could not be.
-    let julia = ctx.julia();
+    // A julia the user named on the command line that cannot be used is bad input (exit 2),
+    // as it is for `run` and `build`.
+    let julia = match ctx.julia() {
+        Err(e) if args.julia.is_some() => return Err(e),
+        julia => julia,
+    };
     let julia_error = julia.as_ref().err().map(|e| e.message.clone());
     let host = this_host(julia.ok().cloned(), &ctx.vars);
     // The manifest julia will use (`Manifest-v1.X.toml`), as `run` and `build` read it.

@@ -6,6 +6,7 @@ use std::ffi::OsString;
 use std::path::Path;
 
 use sysimg::build::BuildRequest;
+use sysimg::julia::options::Override;
 use sysimg::julia::JuliaInfo;
 use sysimg::launch::{
     decide_launch, julia_args as image_args, Launch, LaunchEffects, LaunchError, LaunchRequest,
@@ -151,54 +152,24 @@ fn start_args(ctx: &Context<'_>, image: Option<&Path>, launch: &Launch) -> Vec<O
     }
 }
 
-/// julia's options that take their value as the next argument (`-e CODE`, ...).
-const OPTIONS_WITH_VALUE: &[&str] = &[
-    "-e",
-    "-E",
-    "-L",
-    "-C",
-    "-t",
-    "-p",
-    "-J",
-    "-O",
-    "-g",
-    "--eval",
-    "--print",
-    "--load",
-    "--cpu-target",
-    "--threads",
-    "--procs",
-    "--machine-file",
-    "--sysimage",
-];
-
 /// Refuses julia options that would override what `run` chose: julia takes the last
 /// `--project` and `-J`, so the environment's image would run with another environment.
+/// Abbreviations (`--proj=`) and combined short options (`-qJ/img`) count, as julia reads
+/// them ([`sysimg::julia::options`]).
 fn refuse_overrides(args: &[OsString]) -> Result<(), Failure> {
-    let mut i = 0;
-    while i < args.len() {
-        let a = args[i].to_string_lossy();
-        // The program file ends julia's options; what follows is the program's.
-        if a == "--" || !a.starts_with('-') {
-            break;
-        }
-        if a == "--project" || a.starts_with("--project=") {
-            return Err(Failure::bad_input(
-                "`--project` in julia's arguments would replace the environment sysimg chose (and run its image with another environment); choose it with `sysimg -p DIR run`",
-            ));
-        }
-        if a.starts_with("-J") || a == "--sysimage" || a.starts_with("--sysimage=") {
-            return Err(Failure::bad_input(
-                "`-J`/`--sysimage` in julia's arguments would replace the image sysimg chose; name an image with `sysimg run --image ID|PATH`",
-            ));
-        }
-        i += if OPTIONS_WITH_VALUE.contains(&a.as_ref()) {
-            2
-        } else {
-            1
-        };
+    let args: Vec<String> = args
+        .iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    match sysimg::julia::options::find_override(&args) {
+        None => Ok(()),
+        Some(Override::Project(a)) => Err(Failure::bad_input(format!(
+            "`{a}` in julia's arguments is julia's `--project`: it would replace the environment sysimg chose (and run its image with another environment); choose it with `sysimg -p DIR run`"
+        ))),
+        Some(Override::Sysimage(a)) => Err(Failure::bad_input(format!(
+            "`{a}` in julia's arguments is julia's `-J`/`--sysimage`: it would replace the image sysimg chose; name an image with `sysimg run --image ID|PATH`"
+        ))),
     }
-    Ok(())
 }
 
 pub fn run(ctx: &Context<'_>, args: &RunArgs) -> Result<ExitCode, Failure> {

@@ -1,4 +1,5 @@
-//! `sysimg push`, `sysimg pull`, `sysimg ls --remote`, and the remote look-up of `build`.
+//! `sysimg push`, `sysimg pull` and `sysimg ls --remote` (the remote look-up of `build` is in
+//! `steps`).
 
 use crate::ui::output::say;
 
@@ -8,20 +9,20 @@ use sysimg_share::{self as share, BlobAction, PullOutcome, Remote};
 use crate::cli::{PullArgs, PushArgs};
 use crate::context::Context;
 use crate::exit::{ExitCode, Failure};
-use crate::steps::{access, configured_remote, share_failure};
+use crate::steps::{access, parse_configured, share_failure, Named};
 use crate::ui::progress::{mib, Bars};
 
 /// The remote for commands without an environment of their own: `flag`, `SYSIMG_REMOTE`, or
-/// the spec of the project `-p` (or the current directory) names, if there is one.
-fn remote_for(ctx: &Context<'_>, flag: Option<&str>) -> Result<Remote, Failure> {
+/// the spec of the project `-p` (or the current directory) names, if there is one; with who
+/// named it.
+fn remote_for(ctx: &Context<'_>, flag: Option<&str>) -> Result<(Remote, Named), Failure> {
     let spec = ctx.project_file().ok().and_then(|_| ctx.spec().ok());
-    let text = configured_remote(&ctx.vars, flag, spec).ok_or_else(|| {
-        Failure::bad_input(
+    parse_configured(&ctx.vars, flag, spec).unwrap_or_else(|| {
+        Err(Failure::bad_input(
             "no remote: give one (--remote REF), set SYSIMG_REMOTE, or add `remote = \"...\"` \
              to Sysimage.toml",
-        )
-    })?;
-    Remote::parse(&text).map_err(share_failure)
+        ))
+    })
 }
 
 /// `sysimg push ID|PATH REF [--tag T]... [--insecure]`.
@@ -30,15 +31,11 @@ pub fn push(ctx: &Context<'_>, args: &PushArgs) -> Result<ExitCode, Failure> {
     let (record_path, record) = find_record(&args.image, store)?;
     let dir = record_path.parent().unwrap_or(std::path::Path::new("."));
     let remote = Remote::parse(&args.reference).map_err(share_failure)?;
+    let access = access(&ctx.vars, args.insecure, &remote, Named::ByUser)?;
     let mut bars = Bars::new(!ctx.json());
-    let report = share::push(
-        store,
-        dir,
-        &remote,
-        &args.tags,
-        &access(&ctx.vars, args.insecure),
-        &mut |e| bars.event(e),
-    );
+    let report = share::push(store, dir, &remote, &args.tags, &access, &mut |e| {
+        bars.event(e)
+    });
     bars.finish();
     let report = report.map_err(share_failure)?;
     if ctx.json() {
@@ -65,8 +62,9 @@ pub fn push(ctx: &Context<'_>, args: &PushArgs) -> Result<ExitCode, Failure> {
 /// `sysimg pull REF|ID [--remote REF] [--insecure]`.
 pub fn pull(ctx: &Context<'_>, args: &PullArgs) -> Result<ExitCode, Failure> {
     let store = ctx.store()?;
-    let remote = if is_image_id(&args.reference) {
-        remote_for(ctx, args.remote.as_deref())?.with_tag(&args.reference)
+    let (remote, named) = if is_image_id(&args.reference) {
+        let (r, named) = remote_for(ctx, args.remote.as_deref())?;
+        (r.with_tag(&args.reference), named)
     } else {
         let r = Remote::parse(&args.reference).map_err(share_failure)?;
         if r.tag.is_none() && r.digest.is_none() {
@@ -76,25 +74,21 @@ pub fn pull(ctx: &Context<'_>, args: &PullArgs) -> Result<ExitCode, Failure> {
                 args.reference
             )));
         }
-        r
+        (r, Named::ByUser)
     };
+    let access = access(&ctx.vars, args.insecure, &remote, named)?;
     let mut bars = Bars::new(!ctx.json());
-    let outcome = share::pull(
-        store,
-        &remote,
-        &access(&ctx.vars, args.insecure),
-        &mut |e| bars.event(e),
-    );
+    let outcome = share::pull(store, &remote, &access, &mut |e| bars.event(e));
     bars.finish();
     let outcome = outcome.map_err(share_failure)?;
-    print_pulled(ctx, store, &remote, &outcome);
+    print_pulled(ctx.json(), store, &remote, &outcome);
     Ok(ExitCode::Ok)
 }
 
-fn print_pulled(ctx: &Context<'_>, store: &Store, remote: &Remote, outcome: &PullOutcome) {
+fn print_pulled(json: bool, store: &Store, remote: &Remote, outcome: &PullOutcome) {
     let record = outcome.record();
     let dir = store.image_dir(&record.id);
-    if ctx.json() {
+    if json {
         let (status, blobs) = match outcome {
             PullOutcome::Pulled { blobs, .. } => ("pulled", blobs.clone()),
             PullOutcome::Present(_) => ("present", Vec::new()),
@@ -129,9 +123,12 @@ pub fn ls_remote(
     flag: Option<&str>,
     insecure: bool,
 ) -> Result<ExitCode, Failure> {
-    let remote = remote_for(ctx, flag)?;
-    let all = share::list(&remote, &access(&ctx.vars, insecure)).map_err(share_failure)?;
-    let (here, elsewhere): (Vec<_>, Vec<_>) = all
+    let (remote, named) = remote_for(ctx, flag)?;
+    let listing = share::list(&remote, &access(&ctx.vars, insecure, &remote, named)?)
+        .map_err(share_failure)?;
+    let truncated = listing.truncated;
+    let (here, elsewhere): (Vec<_>, Vec<_>) = listing
+        .images
         .into_iter()
         .partition(|i| share::for_this_platform(&i.platform));
     if ctx.json() {
@@ -139,6 +136,7 @@ pub fn ls_remote(
             "remote": remote.repository_ref(),
             "images": here,
             "other_platforms": elsewhere.len(),
+            "truncated": truncated,
         }));
         return Ok(ExitCode::Ok);
     }
@@ -172,6 +170,13 @@ pub fn ls_remote(
         say!(
             "({} for other platforms not shown)",
             crate::ui::report::counted(elsewhere.len(), "image", "images")
+        );
+    }
+    if truncated {
+        say!(
+            "(only the first {} tags of {} were read)",
+            share::MAX_TAGS,
+            remote.repository_ref()
         );
     }
     Ok(ExitCode::Ok)
