@@ -65,6 +65,15 @@ vars! {
     SYSIMG_INSECURE_REGISTRIES;
     /// A CA certificate file (PEM) to trust for registries (else `SSL_CERT_FILE`).
     SYSIMG_REGISTRY_CA;
+    /// Registries (`host[:port]`, comma-separated) that may receive the credentials above
+    /// besides the one named on the command line or in `SYSIMG_REMOTE` (never one named only
+    /// by a project's `Sysimage.toml`).
+    SYSIMG_REGISTRY_HOST;
+    /// The deadline of one blob transfer (humantime, e.g. `30m`; default 1 h); other registry
+    /// requests get 2 minutes, or this when shorter.
+    SYSIMG_REGISTRY_TIMEOUT;
+    /// How long a registry transfer may stall with nothing arriving (default `60s`).
+    SYSIMG_REGISTRY_STALL_TIMEOUT;
     /// Not `0`: push each blob in one request instead of chunks.
     SYSIMG_PUSH_MONOLITHIC;
     /// A CA certificate file (PEM), when `SYSIMG_REGISTRY_CA` is not set.

@@ -248,6 +248,11 @@ fn exec(julia: &Path, argv: &[OsString], lock: Option<IdLock>) -> Result<ExitCod
 }
 
 pub fn julia_args(ctx: &Context<'_>, args: &LaunchArgs) -> Result<ExitCode, Failure> {
+    // `run` starts julia whatever is wrong with the spec; what `julia-args` prints is kept in
+    // editors' settings, so a spec that cannot be read is an error naming it.
+    if ctx.project_file().is_ok() {
+        ctx.spec()?;
+    }
     let Prepared { julia, launch } = prepare(ctx, args)?;
     let image = launch.image.as_ref().map(|(p, _)| p.as_path());
     let argv = start_args(ctx, image, &launch);
