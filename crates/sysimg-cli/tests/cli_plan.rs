@@ -95,7 +95,13 @@ fn plan_and_why_report_roles_and_reasons() {
     assert_eq!(o.status.code(), Some(2));
     let o = sysimg(&["plan", "--policy", "fast"], t.path());
     assert_eq!(o.status.code(), Some(2));
-    assert!(err(&o).contains("unknown policy `fast`"), "{}", err(&o));
+    // clap names the values (`--policy` is a `ValueEnum`, listed in help and completions).
+    assert!(
+        err(&o).contains("invalid value 'fast' for '--policy <POLICY>'")
+            && err(&o).contains("[possible values: app, pinned, dev]"),
+        "{}",
+        err(&o)
+    );
     fs::write(
         t.path().join("Sysimage.toml"),
         "policy = \"pinned\"\nbogus = 1\n",

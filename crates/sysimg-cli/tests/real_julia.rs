@@ -541,7 +541,7 @@ fn packagecompiler_that_cannot_be_had_is_a_clear_error() {
 /// app image's build above asked for no upgrade.)
 #[test]
 fn a_tools_upgrade_that_fails_keeps_the_installed_packagecompiler() {
-    use sysimg::julia::tools::{NOT_UPGRADED_LINE, VERSION_LINE};
+    use sysimg::codegen::protocol::{NOT_UPGRADED_LINE, VERSION_LINE};
     let Some((lab, _serial)) =
         lab("a_tools_upgrade_that_fails_keeps_the_installed_packagecompiler")
     else {

@@ -26,12 +26,13 @@ use julia_env::platform::Platform;
 use julia_env::{Error, Location};
 use sha2::{Digest, Sha256};
 
-use crate::codegen::{build_script, record_module, BuildScript};
-use crate::julia::tools::{
-    PackageCompilerSource, ToolsEnv, NOT_UPGRADED_LINE, UNAVAILABLE_LINE, UPGRADED_LINE,
-    VERSION_LINE,
+use crate::codegen::protocol::{
+    NOT_UPGRADED_LINE, PHASE_LINE, UNAVAILABLE_LINE, UPGRADED_LINE, VERSION_LINE,
 };
+use crate::codegen::{build_script, record_module, BuildScript};
+use crate::julia::tools::{PackageCompilerSource, ToolsEnv};
 use crate::julia::JuliaInfo;
+use crate::model::path_sources::hash_path_sources;
 use crate::model::plan::{Plan, Role};
 use crate::model::record::{
     file_sha256, BuildOptions, ImageRecord, InputFile, RecordArtifact, RecordInputs,
@@ -195,8 +196,10 @@ pub fn learned_input(req: &BuildRequest<'_>) -> Option<String> {
     if files.is_empty() {
         return None;
     }
-    let modules =
-        crate::learn::modules(req.plan.baked().map(|p| p.name.clone()), &req.julia.version);
+    let modules = crate::learn::modules(
+        req.plan.baked().map(|p| p.name.clone()),
+        Some(&req.julia.version),
+    );
     let fresh = crate::learn::merge(&files, &modules, req.spec.learn_max_statements);
     let previous = req
         .store
@@ -247,7 +250,7 @@ fn planned_record_with(
     let manifest_sha256 = file_sha256(&req.env.manifest_file)?;
     let inputs = RecordInputs {
         julia: crate::model::record::JuliaFacts {
-            version: req.julia.version.clone(),
+            version: req.julia.version.to_string(),
             commit: req.julia.commit.clone(),
         },
         platform: req.julia.triplet.clone(),
@@ -288,44 +291,6 @@ fn planned_record_with(
     let mut record = ImageRecord::new(req.plan, inputs);
     hash_path_sources(req.env, &mut record)?;
     Ok(record)
-}
-
-/// The source directory of a path-tracked Manifest entry (its `path`, relative to the
-/// Manifest), and that source's git tree hash.
-pub fn path_source_hash(
-    env: &Environment,
-    path: &str,
-) -> (PathBuf, std::io::Result<julia_env::ids::TreeHash>) {
-    let base = env.manifest_file.parent().unwrap_or(Path::new("."));
-    let dir = julia_env::depot::normalize(&base.join(path));
-    let hash = julia_env::tree_hash::tree_hash(&dir);
-    (dir, hash)
-}
-
-/// Fills in the source tree hash of every baked path-tracked (`dev`ed) package, and the id
-/// that now depends on them: an edit to such a source is a new image.
-pub fn hash_path_sources(env: &Environment, record: &mut ImageRecord) -> Result<(), Error> {
-    let Some(manifest) = &env.manifest else {
-        return Ok(());
-    };
-    let mut changed = false;
-    for p in &mut record.packages {
-        let Some(path) = manifest.get(&p.uuid).and_then(|e| e.path.as_deref()) else {
-            continue;
-        };
-        let hash = path_source_hash(env, path).1.map_err(|e| {
-            Error::invalid(
-                Location::file(&env.manifest_file),
-                format!("cannot read the source of path-tracked `{}`: {e}", p.name),
-            )
-        })?;
-        p.source_tree_hash = Some(hash.to_string());
-        changed = true;
-    }
-    if changed {
-        record.id = record.compute_id();
-    }
-    Ok(())
 }
 
 /// Writes the build workspace into `dir`: the environment to bake (stripped for the pinned
@@ -590,8 +555,7 @@ pub fn warnings(req: &BuildRequest<'_>) -> Vec<String> {
         .manifest
         .as_ref()
         .and_then(|m| m.julia_version.as_ref());
-    let julia = julia_env::version::VersionNumber::parse(&req.julia.version).ok();
-    if let (Some(m), Some(j)) = (manifest_julia, julia) {
+    if let (Some(m), j) = (manifest_julia, &req.julia.version) {
         if (m.major, m.minor) != (j.major, j.minor) {
             out.push(format!(
                 "the Manifest was resolved by Julia {m}, the build uses Julia {j}: instantiating may change it"
@@ -599,7 +563,7 @@ pub fn warnings(req: &BuildRequest<'_>) -> Vec<String> {
         }
     }
     let target = cpu_target(req);
-    let release = crate::cpu::JuliaRelease::parse(&req.julia.version)
+    let release = crate::cpu::JuliaRelease::parse(&req.julia.version.to_string())
         .unwrap_or(crate::cpu::JuliaRelease::NEWEST);
     let unexpanded = crate::cpu::sysimage_keyword(&target, release).is_some();
     if let (Ok(t), Some(isa)) = (
@@ -644,7 +608,7 @@ pub fn warnings(req: &BuildRequest<'_>) -> Vec<String> {
 /// the julia did not say what its sysimage was built for.
 pub fn cpu_target(req: &BuildRequest<'_>) -> String {
     let target = req.spec.cpu_target.as_deref().unwrap_or("native");
-    let release = crate::cpu::JuliaRelease::parse(&req.julia.version)
+    let release = crate::cpu::JuliaRelease::parse(&req.julia.version.to_string())
         .unwrap_or(crate::cpu::JuliaRelease::NEWEST);
     if req.julia.sysimage_target.is_empty() {
         return target.to_string();
@@ -944,7 +908,7 @@ fn run_julia(
     drop(tx);
     let mut handle = |line: String, log: &mut std::fs::File| {
         let _ = writeln!(log, "{line}");
-        if let Some(phase) = line.strip_prefix("[sysimg] phase: ") {
+        if let Some(phase) = line.strip_prefix(PHASE_LINE) {
             on_event(BuildEvent::Phase(phase.trim().to_string()));
         } else if line.contains("Linking") {
             on_event(BuildEvent::Phase("linking".into()));

@@ -216,7 +216,7 @@ fn check_julia(record: &ImageRecord, host: &Host, f: &mut Findings) {
         );
         return;
     };
-    if julia.version != record.julia.version {
+    if julia.version.to_string() != record.julia.version {
         f.add(
             Severity::Error,
             "julia-version",
@@ -309,7 +309,7 @@ fn check_cpu(record: &ImageRecord, host: &Host, f: &mut Findings) {
     let mut cpu_target = record.cpu_target.clone();
     if sysimage_keyword(&cpu_target, release).is_some() {
         let same_julia = host.julia.as_ref().filter(|j| {
-            j.version == record.julia.version
+            j.version.to_string() == record.julia.version
                 && (j.commit.is_empty()
                     || record.julia.commit.is_empty()
                     || j.commit == record.julia.commit)
@@ -481,7 +481,7 @@ fn check_path_sources(record: &ImageRecord, env: &Environment, f: &mut Findings)
         };
         let now = match &entry.path {
             None => Err("the Manifest no longer tracks it by path".to_string()),
-            Some(path) => match crate::build::path_source_hash(env, path) {
+            Some(path) => match crate::model::path_sources::path_source_hash(env, path) {
                 (_, Ok(h)) if Some(h.to_string()) == p.source_tree_hash => Ok(()),
                 (dir, Ok(_)) => Err(format!(
                     "its source at {} changed since the image was built",
@@ -715,16 +715,16 @@ fn check_depots(record: &ImageRecord, host: &Host, f: &mut Findings) {
     }
 }
 
-/// The host this process runs on: the native CPU, the given julia's facts, and its depots
-/// (the julia's `DEPOT_PATH`, else `JULIA_DEPOT_PATH` rules).
-pub fn this_host(julia: Option<JuliaInfo>) -> Host {
+/// The host this process runs on: the native CPU (or `SYSIMG_HOST_CPU`'s), the given julia's
+/// facts, and its depots (the julia's `DEPOT_PATH`, else `JULIA_DEPOT_PATH` rules).
+pub fn this_host(julia: Option<JuliaInfo>, vars: &crate::vars::Vars) -> Host {
     let depots = match &julia {
         Some(j) if !j.depot_path.is_empty() => {
             Depots::new(j.depot_path.iter().map(PathBuf::from).collect())
         }
-        _ => Depots::from_env(None),
+        _ => vars.depots(None),
     };
-    let overridden = std::env::var_os("SYSIMG_HOST_CPU").is_some_and(|v| !v.is_empty());
+    let overridden = vars.get(crate::vars::SYSIMG_HOST_CPU).is_some();
     Host {
         arch: julia
             .as_ref()

@@ -269,11 +269,23 @@ pub fn learned_file_is_clean(text: &str) -> bool {
     })
 }
 
+/// How a background build ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BackgroundStatus {
+    /// It built the image.
+    Built,
+    /// The store already held the image.
+    Reused,
+    /// It failed (its log says why).
+    Failed,
+}
+
 /// The outcome of a background build, as the build leaves it for the next start.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct BackgroundOutcome {
-    /// `built`, `reused` or `failed`.
-    pub status: String,
+    /// How it ended.
+    pub status: BackgroundStatus,
     /// The image id built (or that failed).
     pub id: Option<String>,
     /// The log to read when it failed.
@@ -298,6 +310,13 @@ impl BackgroundOutcome {
         let text = serde_json::to_string_pretty(self).unwrap_or_default();
         julia_env::edit::write_atomic(path, &text).map_err(std::io::Error::other)
     }
+}
+
+/// The SHA-256 of the environment's Manifest (a failed background build is retried only
+/// when it changes).
+pub fn manifest_sha256(project_file: &Path) -> Option<String> {
+    let env = julia_env::environment::Environment::load(project_file, None).ok()?;
+    crate::model::record::file_sha256(&env.manifest_file).ok()
 }
 
 /// The trace directories of environments that are gone (no index entry, or its project file
@@ -331,12 +350,12 @@ pub fn orphaned_traces(store: &Store, dry_run: bool) -> Vec<PathBuf> {
 
 /// The modules a learned statement may name besides Base and Core: the baked packages and
 /// the standard libraries of the Julia version.
-pub fn modules(baked: impl IntoIterator<Item = String>, julia_version: &str) -> HashSet<String> {
+pub fn modules(
+    baked: impl IntoIterator<Item = String>,
+    julia_version: Option<&VersionNumber>,
+) -> HashSet<String> {
     let mut modules: HashSet<String> = baked.into_iter().collect();
-    if let Some(stdlibs) = VersionNumber::parse(julia_version)
-        .ok()
-        .and_then(|v| julia_env::stdlib::stdlibs_for(&v))
-    {
+    if let Some(stdlibs) = julia_version.and_then(julia_env::stdlib::stdlibs_for) {
         modules.extend(stdlibs.iter().map(|s| s.name.to_string()));
     }
     modules
@@ -346,7 +365,7 @@ pub fn modules(baked: impl IntoIterator<Item = String>, julia_version: &str) -> 
 pub fn modules_of(record: &ImageRecord) -> HashSet<String> {
     modules(
         record.packages.iter().map(|p| p.name.clone()),
-        &record.julia.version,
+        VersionNumber::parse(&record.julia.version).ok().as_ref(),
     )
 }
 

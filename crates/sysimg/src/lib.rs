@@ -4,7 +4,8 @@
 //! against an environment and a host ([`check`]), launching julia with it ([`launch`]),
 //! learning from use ([`learn`], which bakes only trace lines that are [`signature`]s),
 //! editing environments to fit an image ([`align`]), extending a held environment
-//! ([`extend`]) and Jupyter kernels ([`kernel`]). It knows nothing of the terminal.
+//! ([`extend`]) and Jupyter kernels ([`kernel`]). It knows nothing of the terminal, and reads
+//! no environment variable: the caller hands them in ([`vars`]).
 /// Julia's CPU targets and host detection (the `julia-cpu` crate).
 pub use julia_cpu as cpu;
 pub mod align;
@@ -19,3 +20,4 @@ pub mod learn;
 pub mod model;
 pub mod signature;
 pub mod store;
+pub mod vars;

@@ -154,7 +154,7 @@ fn a_build_runs_julia_as_documented_and_fills_the_store() {
     )
     .unwrap();
     assert_eq!(count_lines(&w.log.join("probes")), 1);
-    assert_eq!(w.julia.version, "1.11.2");
+    assert_eq!(w.julia.version.to_string(), "1.11.2");
     assert_eq!(w.julia.cpu_features.len(), 9);
     assert!(w.julia.cpu_features.contains(&"avx2".to_string()));
     let mut events = Vec::new();
@@ -688,7 +688,7 @@ fn builds_that_can_only_make_a_useless_image_are_refused_before_julia_runs() {
         ]
     );
     let newer = JuliaInfo {
-        version: "1.12.0".into(),
+        version: julia_env::version::VersionNumber::parse("1.12.0").unwrap(),
         ..w.julia.clone()
     };
     let req = BuildRequest {
@@ -705,7 +705,7 @@ fn builds_that_can_only_make_a_useless_image_are_refused_before_julia_runs() {
     // expansion; before 1.13 it is an unknown CPU name.
     let stored = "generic;sandybridge,-xsaveopt,clone_all;haswell,-rdrnd,base(1)";
     let v1_13 = JuliaInfo {
-        version: "1.13.0".into(),
+        version: julia_env::version::VersionNumber::parse("1.13.0").unwrap(),
         sysimage_target: stored.into(),
         ..w.julia.clone()
     };

@@ -277,7 +277,7 @@ fn at_version(w: &World, version: &str, edit: impl FnOnce(&mut ImageRecord)) -> 
         edit(r)
     });
     let mut h = host(w);
-    h.julia.as_mut().unwrap().version = version.into();
+    h.julia.as_mut().unwrap().version = julia_env::version::VersionNumber::parse(version).unwrap();
     (image, h)
 }
 

@@ -1,10 +1,17 @@
 //! Julia source that sysimg generates. Every string that comes from outside (package names,
 //! paths, versions) goes through [`string_literal`], so that no name or path can change the
-//! meaning of the code.
+//! meaning of the code. Here: the image's record module and guard, `build.jl`, the julia
+//! [`probe`], the PackageCompiler [`tools`] script, and the [`protocol`] of the `[sysimg] ...`
+//! lines they print.
 
 use std::fmt::Write;
 
 use crate::model::record::ImageRecord;
+use protocol::DROPPED_LINE;
+
+pub mod probe;
+pub mod protocol;
+pub mod tools;
 
 /// A Julia string literal holding exactly `s`: `"` `\` `$` escaped, control characters as
 /// escapes, everything else verbatim.
@@ -334,9 +341,6 @@ fn string_vector(items: &[String]) -> String {
     format!("String[{}]", inner.join(", "))
 }
 
-/// The line `build.jl` prints for every keyword the PackageCompiler at hand does not take.
-pub const DROPPED_LINE: &str = "[sysimg] dropped: ";
-
 /// The `build.jl` that drives PackageCompiler (1.x on Julia 1.5, 2.x on 1.6 and later). It
 /// writes the image to the path in `SYSIMG_BUILD_OUTPUT` and reports phases as
 /// `[sysimg] phase: NAME` lines.
@@ -390,8 +394,13 @@ pub fn build_script(b: &BuildScript<'_>) -> String {
         "const SYSIMG_DROPPED_LINE = {}",
         string_literal(DROPPED_LINE)
     );
+    let _ = writeln!(
+        s,
+        "const SYSIMG_PHASE_LINE = {}",
+        string_literal(protocol::PHASE_LINE)
+    );
     s.push_str(
-        r#"sysimg_phase(name) = (println(stdout, "[sysimg] phase: ", name); flush(stdout))
+        r#"sysimg_phase(name) = (println(stdout, SYSIMG_PHASE_LINE, name); flush(stdout))
 import Pkg
 empty!(LOAD_PATH)
 push!(LOAD_PATH, "@", "@stdlib")

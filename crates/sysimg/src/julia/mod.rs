@@ -10,6 +10,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use julia_env::toml_source::{string_array, TomlSource, Value as _};
+use julia_env::version::VersionNumber;
+
+use crate::codegen::probe::PROBE_SOURCE;
 use julia_env::{Error, Location, Result};
 use sha2::{Digest, Sha256};
 
@@ -28,7 +31,8 @@ pub struct JuliaChoice<'a> {
     pub spec: Option<&'a str>,
     /// `PATH`.
     pub path: Option<&'a OsStr>,
-    /// juliaup's home (`$JULIAUP_DEPOT_PATH/juliaup`, else `~/.julia/juliaup`).
+    /// juliaup's home (`$JULIAUP_DEPOT_PATH/juliaup`, else `~/.julia/juliaup`:
+    /// [`crate::vars::Vars::juliaup_home`]).
     pub juliaup_home: Option<PathBuf>,
     /// `JULIAUP_CHANNEL`, which juliaup's launcher obeys before directory overrides.
     pub juliaup_channel: Option<String>,
@@ -64,16 +68,6 @@ impl JuliaCommand {
     }
 }
 
-impl JuliaChoice<'_> {
-    /// juliaup's home as juliaup computes it.
-    pub fn juliaup_home_from_env() -> Option<PathBuf> {
-        match std::env::var_os("JULIAUP_DEPOT_PATH").filter(|v| !v.is_empty()) {
-            Some(d) => Some(PathBuf::from(d).join("juliaup")),
-            None => std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".julia/juliaup")),
-        }
-    }
-}
-
 /// julia's executable name on this platform.
 const JULIA_EXE: &str = if cfg!(windows) { "julia.exe" } else { "julia" };
 
@@ -89,11 +83,14 @@ pub fn find_julia(choice: &JuliaChoice<'_>) -> Result<JuliaCommand> {
     if let Some(flag) = choice.flag {
         return match flag.strip_prefix('+') {
             Some(channel) => juliaup_channel(choice, channel),
-            None => through_launcher(choice, existing(PathBuf::from(flag), "--julia")?),
+            None => through_launcher(
+                choice,
+                existing(PathBuf::from(flag), "--julia", choice.path)?,
+            ),
         };
     }
     if let Some(env) = choice.env.filter(|e| !e.is_empty()) {
-        return through_launcher(choice, existing(PathBuf::from(env), "JULIA")?);
+        return through_launcher(choice, existing(PathBuf::from(env), "JULIA", choice.path)?);
     }
     if let Some(spec) = choice.spec {
         return juliaup_channel(choice, spec.trim_start_matches('+'));
@@ -154,7 +151,9 @@ pub fn launcher_channel(choice: &JuliaChoice<'_>, config: &serde_json::Value) ->
     chosen.or_else(|| config["Default"].as_str().map(str::to_string))
 }
 
-fn existing(p: PathBuf, from: &str) -> Result<PathBuf> {
+/// `p` if it is a file; a Julia installation directory's `bin/julia`; a bare name looked up
+/// in `path` (`PATH`).
+fn existing(p: PathBuf, from: &str, path: Option<&OsStr>) -> Result<PathBuf> {
     if p.is_file() {
         Ok(p)
     } else if p.is_dir() {
@@ -169,7 +168,7 @@ fn existing(p: PathBuf, from: &str) -> Result<PathBuf> {
             )))
         }
     } else if p.components().count() == 1 {
-        which(&p.to_string_lossy(), std::env::var_os("PATH").as_deref()).ok_or_else(|| {
+        which(&p.to_string_lossy(), path).ok_or_else(|| {
             not_found(format!(
                 "{from} names `{}`, which is not on PATH",
                 p.display()
@@ -277,7 +276,7 @@ fn resolve_channel(
         }
         if let Some(cmd) = ch["Command"].as_str() {
             args.extend(strings(&ch["Args"]));
-            let path = existing(PathBuf::from(cmd), "a linked juliaup channel")?;
+            let path = existing(PathBuf::from(cmd), "a linked juliaup channel", choice.path)?;
             return Ok(JuliaCommand { path, args });
         }
         let path = match (ch["Path"].as_str(), ch["Version"].as_str()) {
@@ -294,7 +293,7 @@ fn resolve_channel(
             _ => return Err(not_found(format!("juliaup channel `{name}` has no path"))),
         };
         return Ok(JuliaCommand {
-            path: existing(path, "juliaup")?,
+            path: existing(path, "juliaup", choice.path)?,
             args,
         });
     }
@@ -311,8 +310,8 @@ pub struct JuliaInfo {
     /// Arguments it always takes first (a linked or aliased juliaup channel's).
     #[serde(default)]
     pub args: Vec<String>,
-    /// `VERSION`.
-    pub version: String,
+    /// `VERSION`, parsed once (the probe's output and the cache hold its text).
+    pub version: VersionNumber,
     /// The git commit it was built from.
     pub commit: String,
     /// `Sys.KERNEL`, lowercased (`linux`, `darwin`, `nt`, ...).
@@ -361,69 +360,6 @@ impl JuliaInfo {
     }
 }
 
-/// The probe julia runs: it prints the facts as TOML on stdout. Nothing is interpolated.
-///
-/// It runs on every Julia from 1.5 on. Whatever a release lacks is asked for only inside a
-/// function that a version check lets run: on 1.5, `Base.BUILD_TRIPLET` and
-/// `Base.BinaryPlatforms` do not exist, and `ccall(:jl_get_cpu_features, ...)` (1.10+)
-/// segfaults, which no `try` can catch. Strings are written with TOML's escapes, not `repr`
-/// (Julia's `\$`, `\0` and `\x..` are not TOML).
-pub const PROBE_SOURCE: &str = r#"# Generated by sysimg: prints facts about this julia as TOML.
-function sysimg_toml_string(s)
-    io = IOBuffer()
-    print(io, '"')
-    for c in String(s)
-        if !isvalid(c)
-            print(io, "\\uFFFD")
-        elseif c == '"' || c == '\\'
-            print(io, '\\', c)
-        elseif c < ' ' || c == '\x7f'
-            print(io, "\\u", string(UInt32(c), base = 16, pad = 4))
-        else
-            print(io, c)
-        end
-    end
-    print(io, '"')
-    return String(take!(io))
-end
-# Julia 1.10+: LLVM's host features ("+sse2,+avx2,-avx512f,...").
-function sysimg_features_1_10()
-    feats = ccall(:jl_get_cpu_features, Any, ())
-    return [String(f[2:end]) for f in split(String(feats), ',') if startswith(f, "+")]
-end
-sysimg_features() = VERSION >= v"1.10.0-" ? sysimg_features_1_10() : String[]
-# Julia 1.13+: the CPU target the default sysimage was built with (julia#58970).
-sysimg_sysimage_target() = isdefined(Base.Sys, :sysimage_target) ? Base.Sys.sysimage_target() : ""
-sysimg_triplet_1_6() = Base.BinaryPlatforms.triplet(Base.BinaryPlatforms.HostPlatform())
-function sysimg_triplet_1_5()
-    Pkg = Base.require(Base.PkgId(Base.UUID("44cfe95a-1eb2-52ea-b672-e2afdf69b78f"), "Pkg"))
-    return Pkg.BinaryPlatforms.triplet(Pkg.BinaryPlatforms.platform_key_abi())
-end
-function sysimg_triplet()
-    VERSION >= v"1.6.0-" && return sysimg_triplet_1_6()
-    try
-        return sysimg_triplet_1_5()
-    catch
-        libc = Sys.islinux() ? "-gnu" : ""
-        return string(Sys.ARCH, "-", lowercase(string(Sys.KERNEL)), libc)
-    end
-end
-triplet = sysimg_triplet()
-libc = Sys.islinux() ? (occursin("musl", triplet) ? "musl" : "glibc") : ""
-println("version = ", sysimg_toml_string(string(VERSION)))
-println("commit = ", sysimg_toml_string(Base.GIT_VERSION_INFO.commit))
-println("os = ", sysimg_toml_string(lowercase(string(Sys.KERNEL))))
-println("arch = ", sysimg_toml_string(string(Sys.ARCH)))
-println("libc = ", sysimg_toml_string(libc))
-println("triplet = ", sysimg_toml_string(triplet))
-println("cpu_name = ", sysimg_toml_string(Sys.CPU_NAME))
-println("cpu_features = [", join(sysimg_toml_string.(sysimg_features()), ", "), "]")
-println("depot_path = [", join(sysimg_toml_string.(DEPOT_PATH), ", "), "]")
-println("bindir = ", sysimg_toml_string(Sys.BINDIR))
-println("default_image = ", sysimg_toml_string(unsafe_string(Base.JLOptions().image_file)))
-println("sysimage_target = ", sysimg_toml_string(sysimg_sysimage_target()))
-"#;
-
 /// How long the probe may take before the julia is given up on.
 pub const PROBE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
 
@@ -467,10 +403,17 @@ pub fn parse_probe_output(julia: &Path, text: &str) -> Result<JuliaInfo> {
             })
     };
     let list = |k: &str| root.get(k).and_then(string_array).unwrap_or_default();
+    let version = s("version")?;
+    let version = VersionNumber::parse(&version).map_err(|_| {
+        Error::invalid(
+            Location::file(julia),
+            format!("julia reports `{version}`, which is no Julia version"),
+        )
+    })?;
     Ok(JuliaInfo {
         path: julia.to_path_buf(),
         args: Vec::new(),
-        version: s("version")?,
+        version,
         commit: s("commit")?,
         os: s("os")?,
         arch: s("arch")?,
@@ -560,15 +503,7 @@ pub fn is_busy(e: &std::io::Error) -> bool {
 
 /// Refuses a julia older than [`MIN_JULIA`], naming its version.
 pub fn check_supported(info: &JuliaInfo) -> Result<()> {
-    let version = julia_env::version::VersionNumber::parse(&info.version).map_err(|_| {
-        Error::invalid(
-            Location::file(&info.path),
-            format!(
-                "julia reports `{}`, which is no Julia version",
-                info.version
-            ),
-        )
-    })?;
+    let version = &info.version;
     if (version.major, version.minor) < MIN_JULIA {
         return Err(Error::invalid(
             Location::file(&info.path),
