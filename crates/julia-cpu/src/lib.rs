@@ -462,7 +462,10 @@ pub fn known_features(isa: Isa) -> BTreeSet<&'static str> {
 /// LLVMs `crc32`, `evex512`; `neon`, `fp-armv8` on AArch64). So the host's features come from
 /// the same source: the probe of the julia that would run the image (the same Julia, so the
 /// same LLVM and names). Without it (no julia at hand, or one older than 1.10), both sides are
-/// cut down to the features sysimg detects itself: `(build, host)`.
+/// cut down to the features sysimg detects itself, less those Julia reads from other CPUID
+/// bits than LLVM does (on x86-64 leaf 7.1's `EBX` features, `prefetchi` among them: LLVM
+/// lists `+prefetchi` where Julia 1.13.1 and sysimg see none, on the same machine):
+/// `(build, host)`.
 pub fn native_comparison(
     isa: Isa,
     build: &CpuFacts,
@@ -473,17 +476,21 @@ pub fn native_comparison(
         Some(julia) => (build.clone(), julia.clone()),
         None => {
             let known = known_features(isa);
-            let build = CpuFacts {
-                name: build.name.clone(),
-                features: build
+            let unlike: &[&str] = match isa {
+                Isa::X86_64 => detect::x86::READ_UNLIKE_LLVM,
+                Isa::Aarch64 => &[],
+            };
+            let cut = |cpu: &CpuFacts, keep: &dyn Fn(&str) -> bool| CpuFacts {
+                name: cpu.name.clone(),
+                features: cpu
                     .features
                     .iter()
                     .map(|f| canonical_feature(isa, f))
-                    .filter(|f| known.contains(f))
+                    .filter(|f| keep(f) && !unlike.contains(f))
                     .map(str::to_string)
                     .collect(),
             };
-            (build, detected.clone())
+            (cut(build, &|f| known.contains(f)), cut(detected, &|_| true))
         }
     }
 }
@@ -733,5 +740,13 @@ mod tests {
         assert_eq!(h, detected);
         assert!(b.features.contains("avx2") && b.features.contains("fma"));
         assert!(!b.features.contains("64bit") && !b.features.contains("crc32"));
+        // Julia 1.13.1 on a Sapphire Rapids (a real runtime, tests/cpu_real_julia.rs): LLVM
+        // lists `+prefetchi` (leaf 7.1 EDX bit 14), Julia and sysimg read leaf 7.1 EBX bit 14
+        // (src/features_x86.h numbers it in `features[10]`, see `detect::x86::BITS`) and see
+        // none: `jl_dump_host_cpu` does not list it. A `native` image built there runs there.
+        let build = llvm(&["64bit", "avx2", "fma", "prefetchi"]);
+        let detected = llvm(&["avx2", "fma"]);
+        let (b, h) = native_comparison(Isa::X86_64, &build, &detected, None);
+        assert_eq!(b.features, h.features);
     }
 }
