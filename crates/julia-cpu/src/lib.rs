@@ -337,6 +337,83 @@ impl JuliaCpus {
         out
     }
 
+    /// The features Julia checks on load for one target (its `en.features`, the first test of
+    /// `match_sysimg_targets`): for a name it knows, [`JuliaCpus::target_features`]; for a
+    /// name it does not (`JL_TARGET_UNKNOWN_NAME`, `arg_target_data` adds no CPU features),
+    /// only the explicit `+features` with what they need, less the `-features`. `None` for
+    /// `native` without the build machine's features.
+    pub fn load_features(
+        &self,
+        target: &Target,
+        build_cpu: Option<&CpuFacts>,
+    ) -> Option<BTreeSet<String>> {
+        if target.name == "native" || self.knows(&target.name) {
+            return self.target_features(target, build_cpu);
+        }
+        let v = self.release.key();
+        let resolved = self
+            .tables()
+            .resolve(v, None, &target.enable, &target.disable, true);
+        Some(
+            resolved
+                .features
+                .iter()
+                .map(|f| canonical_feature(self.isa, f).to_string())
+                .collect(),
+        )
+    }
+
+    /// The target Julia loads on `host`, as `match_sysimg_targets` (JuliaLang/julia
+    /// src/processor.cpp, every release 1.5-1.13) picks it: among the targets whose
+    /// [`load_features`](JuliaCpus::load_features) the host has, one named like the host CPU
+    /// wins; then the largest vector register (x86-64 `max_vector_size`: 64 bytes with
+    /// `avx512f`, 32 with `avx`, else 16), then the most features, the later target on a tie
+    /// (`if (new_feature_size < feature_size) continue;`). `None`: none loads ("Unable to
+    /// find compatible target in system image").
+    pub fn pick(
+        &self,
+        cpu_target: &CpuTarget,
+        host: &CpuFacts,
+        build_cpu: Option<&CpuFacts>,
+    ) -> Option<usize> {
+        let has: BTreeSet<&str> = host
+            .features
+            .iter()
+            .map(|f| canonical_feature(self.isa, f))
+            .collect();
+        let vreg = |fs: &BTreeSet<String>| match self.isa {
+            Isa::X86_64 if fs.contains("avx512f") => 64,
+            Isa::X86_64 if fs.contains("avx") => 32,
+            _ => 16,
+        };
+        let mut best: Option<(usize, bool, usize, usize)> = None; // (index, name, vreg, size)
+        for (i, t) in cpu_target.targets.iter().enumerate() {
+            let Some(need) = self.load_features(t, build_cpu) else {
+                continue;
+            };
+            if !need.iter().all(|f| has.contains(f.as_str())) {
+                continue;
+            }
+            // The image stores the name as written (`native`: the build machine's).
+            let name = match t.name.as_str() {
+                "native" => build_cpu.map(|b| b.name.as_str()),
+                n => Some(n),
+            }
+            .is_some_and(|n| n == host.name);
+            let (v, size) = (vreg(&need), need.len());
+            let better = match best {
+                None => true,
+                Some((_, bn, _, _)) if name && !bn => true,
+                Some((_, bn, _, _)) if bn && !name => false,
+                Some((_, _, bv, bs)) => v > bv || (v == bv && size >= bs),
+            };
+            if better {
+                best = Some((i, name, v, size));
+            }
+        }
+        best.map(|(i, ..)| i)
+    }
+
     /// How each target of `cpu_target` fits the host.
     pub fn fit(
         &self,
@@ -371,6 +448,30 @@ impl JuliaCpus {
             })
             .collect()
     }
+}
+
+/// The features LLVM compiles for an x86-64 architecture level (`x86-64-v2`, `-v3`, `-v4`;
+/// LLVM's `X86TargetParser.cpp` `FeaturesX86_64_V2/V3/V4`, under Julia's feature names, with
+/// what they imply), or `None` for any other name. Julia's tables (1.5-1.13) know none of
+/// them: an image target named so is compiled by LLVM for the level while Julia records no
+/// CPU features for it (`JL_TARGET_UNKNOWN_NAME`). Official Julia 1.13 binaries (and current
+/// 1.12 ones) are built with such a target (JuliaCI/julia-buildkite
+/// `utilities/build_envs.sh`: `...;x86-64-v4,-rdrnd,base(1)`).
+pub fn llvm_level_features(isa: Isa, name: &str) -> Option<BTreeSet<&'static str>> {
+    const V2: &[&str] = &[
+        "cx16", "sahf", "popcnt", "sse3", "ssse3", "sse4.1", "sse4.2",
+    ];
+    const V3: &[&str] = &[
+        "avx", "avx2", "bmi", "bmi2", "f16c", "fma", "lzcnt", "movbe", "xsave",
+    ];
+    const V4: &[&str] = &["avx512f", "avx512bw", "avx512cd", "avx512dq", "avx512vl"];
+    let levels: &[&[&str]] = match (isa, name) {
+        (Isa::X86_64, "x86-64-v2") => &[V2],
+        (Isa::X86_64, "x86-64-v3") => &[V2, V3],
+        (Isa::X86_64, "x86-64-v4") => &[V2, V3, V4],
+        _ => return None,
+    };
+    Some(levels.iter().flat_map(|l| l.iter().copied()).collect())
 }
 
 /// The first Julia release whose tables know the CPU name on `isa` (aliases followed), if

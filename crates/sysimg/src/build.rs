@@ -615,6 +615,11 @@ pub fn warnings(req: &BuildRequest<'_>) -> Vec<String> {
             if i == 0 && unexpanded && name == "sysimage" {
                 continue; // Julia expands it itself; this julia did not say to what.
             }
+            if crate::cpu::llvm_level_features(isa, name).is_some() {
+                // An x86-64 level: no typo (official 1.13 binaries use `x86-64-v4`); LLVM
+                // compiles for it, and `check` models how Julia loads such a target.
+                continue;
+            }
             let later = crate::cpu::first_release_knowing(isa, name)
                 .filter(|r| *r > release)
                 .map(|r| format!(" (Julia {r} and later do)"))

@@ -721,6 +721,22 @@ fn builds_that_can_only_make_a_useless_image_are_refused_before_julia_runs() {
         .all(|w| !w.contains("sysimage")));
     let record = sysimg::build::planned_record(&req).unwrap();
     assert_eq!(record.cpu_target, format!("{stored};znver4,clone_all"));
+    // Official 1.13 binaries store `...;x86-64-v4,-rdrnd,base(1)` (JuliaCI/julia-buildkite
+    // utilities/build_envs.sh): an x86-64 level LLVM knows, which Julia wrote itself, is no
+    // typo to warn about.
+    let official = JuliaInfo {
+        sysimage_target: format!("{stored};x86-64-v4,-rdrnd,base(1)"),
+        ..v1_13.clone()
+    };
+    let req = BuildRequest {
+        julia: &official,
+        ..request(&w, &env, &spec_keyword, &plan)
+    };
+    let warned = sysimg::build::warnings(&req);
+    assert!(
+        warned.iter().all(|w| !w.contains("x86-64-v4")),
+        "{warned:?}"
+    );
     let req = request(&w, &env, &spec_keyword, &plan);
     assert!(sysimg::build::warnings(&req)[0]
         .starts_with("cpu_target names `sysimage`, a CPU Julia 1.11.2 does not know"));
