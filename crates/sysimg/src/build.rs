@@ -26,19 +26,19 @@ use julia_env::platform::Platform;
 use julia_env::{Error, Location};
 use sha2::{Digest, Sha256};
 
-use crate::julia::JuliaInfo;
-use crate::julia_code::{build_script, record_module, BuildScript};
-use crate::plan::{Plan, Role};
-use crate::record::{
-    file_sha256, BuildOptions, ImageRecord, InputFile, RecordArtifact, RecordInputs,
-    SourceEnvironment, RECORD_FILE,
-};
-use crate::spec::{ImageSpec, Policy};
-use crate::store::{Store, LOG_FILE};
-use crate::tools::{
+use crate::codegen::{build_script, record_module, BuildScript};
+use crate::julia::tools::{
     PackageCompilerSource, ToolsEnv, NOT_UPGRADED_LINE, UNAVAILABLE_LINE, UPGRADED_LINE,
     VERSION_LINE,
 };
+use crate::julia::JuliaInfo;
+use crate::model::plan::{Plan, Role};
+use crate::model::record::{
+    file_sha256, BuildOptions, ImageRecord, InputFile, RecordArtifact, RecordInputs,
+    SourceEnvironment, RECORD_FILE,
+};
+use crate::model::spec::{ImageSpec, Policy};
+use crate::store::{Store, LOG_FILE};
 
 /// A phase of a build, as reported to the caller.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -72,7 +72,7 @@ pub enum BuildError {
         log: PathBuf,
     },
     /// PackageCompiler could not be installed into its tools environment.
-    #[error("PackageCompiler could not be installed: {reason}; {hint}; the log is at {}", log.display(), hint = crate::tools::PROVIDE_HINT)]
+    #[error("PackageCompiler could not be installed: {reason}; {hint}; the log is at {}", log.display(), hint = crate::julia::tools::PROVIDE_HINT)]
     PackageCompilerUnavailable {
         /// Pkg's error, or julia's exit status.
         reason: String,
@@ -250,7 +250,7 @@ fn planned_record_with(
     };
     let manifest_sha256 = file_sha256(&req.env.manifest_file)?;
     let inputs = RecordInputs {
-        julia: crate::record::JuliaFacts {
+        julia: crate::model::record::JuliaFacts {
             version: req.julia.version.clone(),
             commit: req.julia.commit.clone(),
         },
@@ -704,7 +704,7 @@ pub fn build(
     }
     let mut tools = tools;
     if tools.source == PackageCompilerSource::Newest {
-        tools.upgrade_to = crate::tools::newest_compatible(req.julia);
+        tools.upgrade_to = crate::julia::tools::newest_compatible(req.julia);
     }
     #[cfg(unix)]
     lock.share_with_children().map_err(io_err(&store.root))?;
