@@ -214,8 +214,10 @@ fn julia_1_13_runtime_agrees_on_the_host_cpu_and_a_native_image() {
     }
 }
 
-fn native_record(probe: &sysimg::julia::JuliaInfo) -> sysimg::record::ImageRecord {
-    use sysimg::record::{BuildOptions, ImageFile, ImageRecord, JuliaFacts, SourceEnvironment};
+fn native_record(probe: &sysimg::julia::JuliaInfo) -> sysimg::model::record::ImageRecord {
+    use sysimg::model::record::{
+        BuildOptions, ImageFile, ImageRecord, JuliaFacts, SourceEnvironment,
+    };
     ImageRecord {
         schema: 1,
         id: "0123456789abcdef0123456789abcdef".into(),
@@ -228,7 +230,7 @@ fn native_record(probe: &sysimg::julia::JuliaInfo) -> sysimg::record::ImageRecor
         platform: probe.triplet.clone(),
         cpu_target: "native".into(),
         build_cpu: Some(probe.cpu()),
-        policy: sysimg::spec::Policy::Dev,
+        policy: sysimg::model::spec::Policy::Dev,
         source: SourceEnvironment {
             manifest_sha256: "ab".repeat(32),
             project_hash: None,
