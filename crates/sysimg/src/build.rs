@@ -43,7 +43,8 @@ use crate::store::{Store, LOG_FILE};
 /// A phase of a build, as reported to the caller.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum BuildEvent {
-    /// A new phase began (`tools`, `instantiating`, `precompiling`, `compiling`, `linking`).
+    /// A new phase began: `tools`, `instantiating`, `precompiling`, `compiling`, then the
+    /// phases PackageCompiler itself announces ([`packagecompiler_phase`]), `done`.
     Phase(String),
     /// A line julia printed.
     Line(String),
@@ -939,12 +940,16 @@ fn run_julia(
         }));
     }
     drop(tx);
+    let mut last_phase = String::new();
     let mut handle = |line: String, log: &mut std::fs::File| {
         let _ = writeln!(log, "{line}");
-        if let Some(phase) = line.strip_prefix("[sysimg] phase: ") {
-            on_event(BuildEvent::Phase(phase.trim().to_string()));
-        } else if line.contains("Linking") {
-            on_event(BuildEvent::Phase("linking".into()));
+        let phase = match line.strip_prefix("[sysimg] phase: ") {
+            Some(p) => Some(p.trim()),
+            None => packagecompiler_phase(&line),
+        };
+        if let Some(phase) = phase.filter(|p| *p != last_phase) {
+            last_phase = phase.to_string();
+            on_event(BuildEvent::Phase(last_phase.clone()));
         }
         on_event(BuildEvent::Line(line));
     };
@@ -982,6 +987,42 @@ fn run_julia(
     } else {
         JuliaExit::Failed(status.to_string())
     })
+}
+
+/// The phase a line of PackageCompiler's output begins, if it begins one: what its releases
+/// print when not on a terminal (2.x's spinners print `- <msg>` once, to stderr; 1.x logs
+/// `@info` lines):
+///
+/// | phase | PackageCompiler prints |
+/// |---|---|
+/// | `base image` | 1.x "PackageCompiler: creating base system image (incremental=false)..."; 2.0-2.1 "compiling base system image (incremental=false)"; 2.2+ "creating compiler .ji image" / "creating compiler sysimage" and "compiling fresh sysimage (incremental=false)" |
+/// | `workload` | 1.x "===== Start precompile execution ====="; 2.x "PackageCompiler: Executing <file> => <trace>" |
+/// | `system image` | 1.x "PackageCompiler: creating system image object file"; 2.x "PackageCompiler: compiling incremental system image" / "compiling nonincremental system image" |
+pub fn packagecompiler_phase(line: &str) -> Option<&'static str> {
+    const PHASES: &[(&str, &str)] = &[
+        ("PackageCompiler: creating base system image", "base image"),
+        ("PackageCompiler: compiling base system image", "base image"),
+        ("PackageCompiler: creating compiler ", "base image"),
+        ("PackageCompiler: compiling fresh sysimage", "base image"),
+        ("===== Start precompile execution =====", "workload"),
+        ("PackageCompiler: Executing ", "workload"),
+        (
+            "PackageCompiler: creating system image object file",
+            "system image",
+        ),
+        (
+            "PackageCompiler: compiling incremental system image",
+            "system image",
+        ),
+        (
+            "PackageCompiler: compiling nonincremental system image",
+            "system image",
+        ),
+    ];
+    PHASES
+        .iter()
+        .find(|(text, _)| line.contains(text))
+        .map(|(_, phase)| *phase)
 }
 
 /// Ends julia and every process it started: SIGTERM to its process group, then SIGKILL.

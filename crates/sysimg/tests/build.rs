@@ -179,7 +179,7 @@ fn a_build_runs_julia_as_documented_and_fills_the_store() {
             "instantiating",
             "precompiling",
             "compiling",
-            "linking",
+            "system image",
             "done"
         ]
     );
@@ -209,9 +209,10 @@ fn a_build_runs_julia_as_documented_and_fills_the_store() {
     );
     assert_eq!(w.store.verify(&record.id).unwrap(), None);
     let log = fs::read_to_string(dir.join("build.log")).unwrap();
-    assert!(log.contains("Linking sysimage"));
+    let compiling = "PackageCompiler: compiling incremental system image";
+    assert!(log.contains(compiling));
     // The tools step ran first, into the same log, and its PackageCompiler is recorded.
-    assert!(log.find("[sysimg] packagecompiler: 2.2.1") < log.find("Linking sysimage"));
+    assert!(log.find("[sysimg] packagecompiler: 2.2.1") < log.find(compiling));
     assert_eq!(record.build.packagecompiler.as_deref(), Some("2.2.1"));
     assert!(fs::read_to_string(dir.join("image.toml"))
         .unwrap()
@@ -849,4 +850,34 @@ fn public_packages_must_be_direct_dependencies() {
         err.contains("PackageCompiler bakes only direct dependencies, and Tables is not"),
         "{err}"
     );
+}
+
+/// The phases PackageCompiler prints (none prints "Linking"): v2.4.0 src/PackageCompiler.jl
+/// line 555 `Spinner(msg = "PackageCompiler: compiling $(non)incremental system image")`,
+/// line 320 `"PackageCompiler: creating compiler sysimage (incremental=false)"`, line 338
+/// `"PackageCompiler: compiling fresh sysimage (incremental=false)"`, line 392 `@info
+/// "PackageCompiler: Executing $(abspath(precompile_file)) => $(tracefile)"`, printed as
+/// `- <msg>` off a terminal (ext/TerminalSpinners.jl `start!`: `println(s.stream, "- ",
+/// tostring(s.msg))`); v1.4.1 line 213 `"PackageCompiler: creating base system image
+/// (incremental=false)..."`, line 251 `"===== Start precompile execution ====="`, line 371
+/// `"PackageCompiler: creating system image object file, this might take a while..."`.
+#[test]
+fn build_phases_are_the_ones_packagecompiler_prints() {
+    use sysimg::build::packagecompiler_phase as phase;
+    for (line, want) in [
+        ("- PackageCompiler: compiling incremental system image", Some("system image")),
+        ("- PackageCompiler: compiling nonincremental system image", Some("system image")),
+        ("- PackageCompiler: creating compiler sysimage (incremental=false)", Some("base image")),
+        ("- PackageCompiler: creating compiler .ji image (incremental=false)", Some("base image")),
+        ("- PackageCompiler: compiling fresh sysimage (incremental=false)", Some("base image")),
+        ("- PackageCompiler: compiling base system image (incremental=false)", Some("base image")),
+        ("[ Info: PackageCompiler: Executing /w/precompile.jl => /tmp/jl_x", Some("workload")),
+        ("[ Info: PackageCompiler: creating base system image (incremental=false)...", Some("base image")),
+        ("[ Info: ===== Start precompile execution =====", Some("workload")),
+        ("[ Info: PackageCompiler: creating system image object file, this might take a while...", Some("system image")),
+        ("Linking sysimage", None),
+        ("    Linking into lib", None),
+    ] {
+        assert_eq!(phase(line), want, "{line}");
+    }
 }
