@@ -366,11 +366,7 @@ pub fn run(cli: &Cli, args: &RunArgs) -> Result<ExitCode, Failure> {
     if learning_on(launch.learn, args.learn) {
         // julia writes the trace itself; sysimg only names the file.
         match Traces::of(&launch.store, &launch.project_file).new_session() {
-            Ok(trace) => {
-                let mut arg = OsString::from("--trace-compile=");
-                arg.push(trace);
-                argv.push(arg);
-            }
+            Ok(trace) => argv.extend(sysimg::learn::trace_args(&trace, &launch.julia.version)),
             Err(e) => say_err!("sysimg: warning: not learning from this session: {e}"),
         }
     }
