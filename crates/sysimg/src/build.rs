@@ -536,13 +536,14 @@ fn copy_tree(src: &Path, dst: &Path) -> Result<(), Error> {
 pub fn refusals(req: &BuildRequest<'_>) -> Vec<String> {
     let mut out = Vec::new();
     // create_sysimage loads the packages it is given from the project: they must be direct
-    // dependencies (PackageCompiler 2.x refuses others; 1.x fails to `import` them).
+    // dependencies, standard libraries too (every PackageCompiler's
+    // `check_packages_in_project` reads only the project's `[deps]`).
     let direct: std::collections::BTreeSet<_> = req.env.project.deps.values().collect();
     let indirect: Vec<&str> = req
         .plan
         .packages
         .iter()
-        .filter(|p| p.role == Role::Public && !p.stdlib && !direct.contains(&p.uuid))
+        .filter(|p| p.role == Role::Public && !direct.contains(&p.uuid))
         .map(|p| p.name.as_str())
         .collect();
     if !indirect.is_empty() {

@@ -881,3 +881,38 @@ fn build_phases_are_the_ones_packagecompiler_prints() {
         assert_eq!(phase(line), want, "{line}");
     }
 }
+
+/// PackageCompiler v2.4.0 src/PackageCompiler.jl line 178-185 `check_packages_in_project`:
+/// `packages_in_project = collect(keys(ctx.env.project.deps))` ... `error("package(s) ... not
+/// in project")`, for standard libraries too (v1.4.1 line 402-409 the same): a standard library
+/// named in `public` that the project does not list is refused before julia runs.
+#[test]
+fn a_standard_library_must_be_a_direct_dependency_too() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let w = world(&["Example"], "store");
+    let dir = w.root.join("env");
+    let manifest = fs::read_to_string(dir.join("Manifest.toml")).unwrap();
+    let manifest = manifest.replacen(
+        "[[deps.\"Example\"]]\n",
+        "[[deps.\"Example\"]]\ndeps = [\"Dates\"]\n",
+        1,
+    ) + "[[deps.Dates]]\ndeps = [\"Printf\"]\nuuid = \"ade2ca70-3891-5945-98fb-dc099432e06a\"\nversion = \"1.11.0\"\n\n\
+         [[deps.Printf]]\nuuid = \"de0858da-6303-5e67-8744-51eddeeeb8d7\"\nversion = \"1.11.0\"\n";
+    fs::write(dir.join("Manifest.toml"), manifest).unwrap();
+    let env = Environment::load(&dir.join("Project.toml"), None).unwrap();
+    let spec = ImageSpec {
+        policy: Policy::Dev,
+        public: vec!["Example".into(), "Dates".into()],
+        ..ImageSpec::new()
+    };
+    let plan = make_plan(&env, &spec).unwrap();
+    assert!(plan.packages.iter().any(|p| p.name == "Dates" && p.stdlib));
+    let req = request(&w, &env, &spec, &plan);
+    let refusals = sysimg::build::refusals(&req);
+    assert!(
+        refusals
+            .iter()
+            .any(|r| r.contains("PackageCompiler bakes only direct dependencies, and Dates is not")),
+        "{refusals:?}"
+    );
+}
