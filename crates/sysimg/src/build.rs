@@ -555,6 +555,37 @@ pub fn refusals(req: &BuildRequest<'_>) -> Vec<String> {
             if indirect.len() == 1 { "it" } else { "them" }
         ));
     }
+    // Pkg 1.11.0-1.11.2 knows `path`, `url` and `rev` in `[sources]` (Pkg v1.11.2
+    // src/project.jl `valid_keys = ("path", "url", "rev")`, then `pkgerror("Invalid key
+    // `$key` in `source` section")`); `subdir` came with Pkg#4039, in Pkg v1.11.3 and 1.12.
+    let julia = julia_env::version::VersionNumber::parse(&req.julia.version).ok();
+    if julia
+        .as_ref()
+        .is_some_and(|v| (v.major, v.minor) == (1, 11) && v.patch < 3)
+    {
+        let mut projects = vec![(req.env.project_file.clone(), req.env.project.clone())];
+        if let Some(w) = &req.env.workspace {
+            projects.extend(
+                w.projects
+                    .iter()
+                    .filter(|(f, _)| *f != req.env.project_file)
+                    .cloned(),
+            );
+        }
+        for (file, project) in projects {
+            for (name, source) in &project.sources {
+                if source.subdir.is_some() {
+                    out.push(format!(
+                        "{}: `[sources]` entry `{name}` has `subdir`, which the Pkg of Julia {} \
+                         refuses (\"Invalid key `subdir` in `source` section\"; Julia 1.11.3 \
+                         and later accept it)",
+                        file.display(),
+                        req.julia.version
+                    ));
+                }
+            }
+        }
+    }
     if req.spec.filter_stdlibs && req.spec.incremental {
         out.push(
             "`filter_stdlibs = true` needs `incremental = false` (PackageCompiler rejects the pair)"

@@ -916,3 +916,49 @@ fn a_standard_library_must_be_a_direct_dependency_too() {
         "{refusals:?}"
     );
 }
+
+/// Pkg v1.11.2 src/project.jl line 95-102 (`read_project_sources`): `valid_keys = ("path",
+/// "url", "rev")` ... `pkgerror("Invalid key `$key` in `source` section")`; `subdir` came with
+/// "Allow use of a url and subdir in [sources] (#4039)", first in Pkg v1.11.3 (and in 1.12).
+/// So a build with Julia 1.11.0-1.11.2 of a project with a `subdir` source is refused before
+/// julia runs.
+#[test]
+fn sources_subdir_is_refused_where_pkg_refuses_it() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let w = world(&["Example"], "store");
+    let dir = w.root.join("env");
+    let project = fs::read_to_string(dir.join("Project.toml")).unwrap();
+    fs::write(
+        dir.join("Project.toml"),
+        format!("{project}\n[sources]\nExample = {{url = \"https://example.com/Mono.git\", subdir = \"lib/Example\"}}\n"),
+    )
+    .unwrap();
+    let env = Environment::load(&dir.join("Project.toml"), None).unwrap();
+    let spec = ImageSpec::new();
+    let plan = make_plan(&env, &spec).unwrap();
+    let subdir_refusals = |version: &str| {
+        let julia = JuliaInfo {
+            version: version.into(),
+            ..w.julia.clone()
+        };
+        let req = BuildRequest {
+            julia: &julia,
+            ..request(&w, &env, &spec, &plan)
+        };
+        sysimg::build::refusals(&req)
+            .into_iter()
+            .filter(|r| r.contains("subdir"))
+            .collect::<Vec<_>>()
+    };
+    for refused in ["1.11.0", "1.11.2"] {
+        let r = subdir_refusals(refused);
+        assert_eq!(r.len(), 1, "{refused}: {r:?}");
+        assert!(
+            r[0].contains("`[sources]` entry `Example` has `subdir`"),
+            "{r:?}"
+        );
+    }
+    for accepted in ["1.11.3", "1.12.0", "1.13.1"] {
+        assert!(subdir_refusals(accepted).is_empty(), "{accepted}");
+    }
+}
