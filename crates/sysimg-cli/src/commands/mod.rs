@@ -103,12 +103,17 @@ pub fn load_environment(cli: &Cli) -> Result<Environment, Failure> {
 pub fn julia(flag: Option<&str>, spec: Option<&str>, store: &Store) -> Result<JuliaInfo, Failure> {
     let path = std::env::var_os("PATH");
     let julia_env = std::env::var_os("JULIA");
+    let (juliaup_home, juliaup_home_error) = match JuliaChoice::juliaup_home_from_env() {
+        Ok(home) => (home, None),
+        Err(e) => (None, Some(e)),
+    };
     let choice = JuliaChoice {
         flag,
         env: julia_env.as_deref(),
         spec,
         path: path.as_deref(),
-        juliaup_home: JuliaChoice::juliaup_home_from_env(),
+        juliaup_home,
+        juliaup_home_error,
         juliaup_channel: std::env::var("JULIAUP_CHANNEL").ok(),
         cwd: std::env::current_dir().ok(),
     };
