@@ -307,13 +307,15 @@ impl JuliaCpus {
             (raw.into_iter().map(str::to_string).collect(), true)
         };
         let resolved = t.resolve(v, Some(&base), &target.enable, &target.disable, julia_only);
-        Some(
-            resolved
-                .features
-                .iter()
-                .map(|f| canonical_feature(self.isa, f).to_string())
-                .collect(),
-        )
+        Some(self.canonical(&resolved.features))
+    }
+
+    /// Features under the names sysimg's host detection reports ([`canonical_feature`]).
+    fn canonical(&self, features: &BTreeSet<String>) -> BTreeSet<String> {
+        features
+            .iter()
+            .map(|f| canonical_feature(self.isa, f).to_string())
+            .collect()
     }
 
     /// The `+feature`/`-feature` items of a target that are not features of this release:
@@ -354,13 +356,7 @@ impl JuliaCpus {
         let resolved = self
             .tables()
             .resolve(v, None, &target.enable, &target.disable, true);
-        Some(
-            resolved
-                .features
-                .iter()
-                .map(|f| canonical_feature(self.isa, f).to_string())
-                .collect(),
-        )
+        Some(self.canonical(&resolved.features))
     }
 
     /// The target Julia loads on `host`, as `match_sysimg_targets` (JuliaLang/julia

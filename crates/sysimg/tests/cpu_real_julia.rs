@@ -43,15 +43,22 @@ fn the_host_features_are_the_ones_julia_detects() {
             .trim()
             .to_string()
     };
-    let isa = host_isa().unwrap();
     let release = JuliaRelease::parse(&field("VERSION:")).unwrap();
-    let theirs: BTreeSet<String> = field("Features:")
+    let (ours, theirs) = compared_features(release, &field("Features:"));
+    assert_eq!(ours, theirs, "Julia {release} on this machine");
+    assert!(!theirs.is_empty());
+}
+
+/// sysimg's host features and `jl_dump_host_cpu`'s `Features:` list, both under sysimg's
+/// names: sysimg detects the features of every release, `release` names only some of them.
+fn compared_features(release: JuliaRelease, dumped: &str) -> (BTreeSet<String>, BTreeSet<String>) {
+    let isa = host_isa().unwrap();
+    let theirs: BTreeSet<String> = dumped
         .split(',')
         .map(str::trim)
         .filter(|f| !f.is_empty())
         .map(|f| canonical_feature(isa, f).to_string())
         .collect();
-    // sysimg detects the features of every release; this release names only some of them.
     let names: BTreeSet<&str> = JuliaCpus::new(isa, release)
         .feature_names()
         .into_iter()
@@ -62,8 +69,7 @@ fn the_host_features_are_the_ones_julia_detects() {
         .into_iter()
         .filter(|f| names.contains(f.as_str()))
         .collect();
-    assert_eq!(ours, theirs, "Julia {release} on this machine");
-    assert!(!theirs.is_empty());
+    (ours, theirs)
 }
 
 /// Loads Julia 1.13.1's runtime (the juliac-compiled `libetcouple.so` of the PyPI wheel
@@ -134,7 +140,6 @@ fn julia_1_13_runtime_agrees_on_the_host_cpu_and_a_native_image() {
     assert_eq!(field("abi:"), "1");
     let release = JuliaRelease::parse(&field("VERSION:")).unwrap();
     assert_eq!(release, JuliaRelease::new(1, 13, 1), "{text}");
-    let isa = host_isa().unwrap();
 
     // The host CPU: Julia's name from its table and its features, under its names.
     let ours = host_cpu();
@@ -143,23 +148,7 @@ fn julia_1_13_runtime_agrees_on_the_host_cpu_and_a_native_image() {
         field("CPU:"),
         "Julia {release}'s name for this CPU"
     );
-    let theirs: BTreeSet<String> = field("Features:")
-        .split(',')
-        .map(str::trim)
-        .filter(|f| !f.is_empty())
-        .map(|f| canonical_feature(isa, f).to_string())
-        .collect();
-    let names: BTreeSet<&str> = JuliaCpus::new(isa, release)
-        .feature_names()
-        .into_iter()
-        .map(|f| canonical_feature(isa, f))
-        .collect();
-    let detected: BTreeSet<String> = ours
-        .features
-        .iter()
-        .filter(|f| names.contains(f.as_str()))
-        .cloned()
-        .collect();
+    let (detected, theirs) = compared_features(release, &field("Features:"));
     assert_eq!(detected, theirs, "Julia {release} on this machine");
     assert!(!theirs.is_empty());
 
