@@ -454,3 +454,32 @@ fn a_reader_that_stops_early_ends_the_output_quietly() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_eq!(stderr(&o), "");
 }
+
+/// A Julia 1.5 user's environment (format 1.0, written by Pkg 1.5.3: `examples/quickstart`) is
+/// what their Julia writes: `env check` notes the format as information, with no warning to
+/// act on (there is nothing a 1.5 user could do about it).
+#[test]
+fn a_julia_1_5_manifest_draws_no_warning() {
+    let t = tempfile::tempdir().unwrap();
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/quickstart");
+    let o = sysimg(
+        &[
+            "-p",
+            example.to_str().unwrap(),
+            "env",
+            "check",
+            "--no-sources",
+            "--json",
+        ],
+        t.path(),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let findings = v["findings"].as_array().unwrap();
+    let format = findings
+        .iter()
+        .find(|f| f["code"] == "old-manifest-format")
+        .unwrap_or_else(|| panic!("{v}"));
+    assert_eq!(format["severity"], "info", "{v}");
+    assert!(findings.iter().all(|f| f["severity"] == "info"), "{v}");
+}

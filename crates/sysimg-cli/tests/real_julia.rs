@@ -447,7 +447,40 @@ end"#;
             && image_own[0].contains(&*sideloaded.to_string_lossy()),
         "{text}"
     );
-    assert!(!err(&o).contains("sysimg:"), "{}", err(&o));
+    // Two copies of Parsers are now loaded (issue 21): the guard says so once, at the user's
+    // `using`, naming both versions; nothing else (Parsers is side-loaded, so it does not
+    // disagree with the Manifest).
+    let e = err(&o);
+    assert_eq!(e.matches("sysimg:").count(), 1, "{e}");
+    assert_eq!(
+        e.matches("sysimg: two copies of Parsers are now loaded")
+            .count(),
+        1,
+        "{e}"
+    );
+    assert!(
+        e.contains(&format!("the image's 2.4.2, side-loaded as {derived}"))
+            && e.contains("and 2.4.0 from ")
+            && e.contains("a value of one is not a value of the other"),
+        "{e}"
+    );
+    // `check` says the same from the Manifest, as a warning.
+    let o = lab
+        .sysimg(&env, &["check", "--image", &id, "--json"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}{}", out(&o), err(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["code"] == "sideloaded-two-copies"
+                && f["severity"] == "warning"
+                && f["package"] == "Parsers"),
+        "{v}"
+    );
 }
 
 #[test]

@@ -577,10 +577,12 @@ pub fn probe(julia: &JuliaCommand, cache_dir: Option<&Path>) -> Result<JuliaInfo
     let mut info = parse_probe_output(&julia.path, &stdout).map_err(|e| {
         Error::invalid(
             Location::file(&julia.path),
-            format!(
-                "the julia probe printed something sysimg cannot read ({e}); its last error line: {}",
-                stderr.lines().last().unwrap_or("")
-            ),
+            match stderr.lines().rev().find(|l| !l.trim().is_empty()) {
+                Some(line) => format!(
+                    "the julia probe printed something sysimg cannot read ({e}); its last error line: {line}"
+                ),
+                None => format!("the julia probe printed something sysimg cannot read ({e})"),
+            },
         )
     })?;
     info.args = julia.args.clone();

@@ -199,7 +199,44 @@ const KEYS: &[&str] = &[
     "remote",
 ];
 
+/// The known key closest to a mistyped one (the same in another case, or within two edits),
+/// if one is close enough to suggest.
+fn near_key(key: &str) -> Option<&'static str> {
+    let want = key.to_lowercase().replace('-', "_");
+    KEYS.iter()
+        .map(|k| (strsim::damerau_levenshtein(&want, k), *k))
+        .filter(|(d, _)| *d <= 2)
+        .min()
+        .map(|(_, k)| k)
+}
+
 impl ImageSpec {
+    /// What the spec sets that its policy does not use, one sentence each: `public` and
+    /// `sideload` are the dev policy's, `pinned_rule` the pinned policy's. Said (as plan
+    /// warnings) so that a key that does nothing never looks as if it did.
+    pub fn ignored_by_policy(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let policy = self.policy;
+        if policy != Policy::Dev {
+            if !self.public.is_empty() {
+                out.push(format!(
+                    "`public` is for the dev policy; the {policy} policy ignores it"
+                ));
+            }
+            if self.sideload {
+                out.push(format!(
+                    "`sideload` is for the dev policy; the {policy} policy ignores it"
+                ));
+            }
+        }
+        if policy != Policy::Pinned && self.pinned_rule != PinnedRule::default() {
+            out.push(format!(
+                "`pinned_rule` is for the pinned policy; the {policy} policy ignores it"
+            ));
+        }
+        out
+    }
+
     /// The defaults: app policy, every direct dependency, incremental.
     pub fn new() -> ImageSpec {
         ImageSpec {
@@ -243,10 +280,12 @@ impl ImageSpec {
         for (key, item) in entries(root) {
             let at = || src.locate_key(root, key);
             if !KEYS.contains(&key) {
+                let hint =
+                    near_key(key).map_or_else(String::new, |k| format!("did you mean `{k}`? "));
                 return Err(Error::invalid(
                     at(),
                     format!(
-                        "unknown key `{key}` in {SPEC_FILE} (known keys: {})",
+                        "unknown key `{key}` in {SPEC_FILE}: {hint}(known keys: {})",
                         KEYS.join(", ")
                     ),
                 ));
@@ -373,6 +412,24 @@ remote = "registry.example.com/team/sysimages"
     }
 
     #[test]
+    fn keys_the_policy_ignores_are_said() {
+        let parse = |text: &str| ImageSpec::parse(Path::new("Sysimage.toml"), text).unwrap();
+        let app = parse("public = [\"JSON\"]\nsideload = true\npinned_rule = \"manifest-rm\"\n");
+        assert_eq!(
+            app.ignored_by_policy(),
+            [
+                "`public` is for the dev policy; the app policy ignores it",
+                "`sideload` is for the dev policy; the app policy ignores it",
+                "`pinned_rule` is for the pinned policy; the app policy ignores it",
+            ]
+        );
+        let dev = parse("policy = \"dev\"\npublic = [\"JSON\"]\nsideload = true\n");
+        assert!(dev.ignored_by_policy().is_empty());
+        let pinned = parse("policy = \"pinned\"\npinned_rule = \"manifest-rm\"\n");
+        assert!(pinned.ignored_by_policy().is_empty());
+    }
+
+    #[test]
     fn unknown_keys_and_bad_values_name_the_line() {
         let e = ImageSpec::parse(
             Path::new("Sysimage.toml"),
@@ -380,10 +437,17 @@ remote = "registry.example.com/team/sysimages"
         )
         .unwrap_err();
         assert!(
-            e.to_string()
-                .starts_with("Sysimage.toml:2:1: unknown key `exlude`"),
+            e.to_string().starts_with(
+                "Sysimage.toml:2:1: unknown key `exlude` in Sysimage.toml: did you mean `exclude`?"
+            ),
             "{e}"
         );
+        // A key in another case or with dashes is suggested too; a key near none is not.
+        let e =
+            ImageSpec::parse(Path::new("Sysimage.toml"), "Cpu-Target = \"generic\"\n").unwrap_err();
+        assert!(e.to_string().contains("did you mean `cpu_target`?"), "{e}");
+        let e = ImageSpec::parse(Path::new("Sysimage.toml"), "colour = 1\n").unwrap_err();
+        assert!(!e.to_string().contains("did you mean"), "{e}");
         let e = ImageSpec::parse(Path::new("Sysimage.toml"), "policy = \"fast\"\n").unwrap_err();
         assert!(e.to_string().contains("unknown policy `fast`"), "{e}");
         let e = ImageSpec::parse(Path::new("Sysimage.toml"), "exclude = \"X\"\n").unwrap_err();
