@@ -121,6 +121,18 @@ pub(crate) mod x86 {
         ("ptwrite", 0x14, 0, Reg::Ebx, 4),
     ];
 
+    /// The features Julia reads from leaf 7 subleaf 1 `EBX` where LLVM's
+    /// `sys::getHostCPUFeatures()` reads `EDX` (see [`BITS`]): the two can disagree on them,
+    /// so a build machine's LLVM list and sysimg's detection cannot be compared on them.
+    pub(crate) const READ_UNLIKE_LLVM: &[&str] = &[
+        "avxvnniint8",
+        "avxneconvert",
+        "amx-complex",
+        "avxvnniint16",
+        "prefetchi",
+        "usermsr",
+    ];
+
     /// The CPUID leaves `(leaf, subleaf)` that [`BITS`] and the CPU name are read from,
     /// besides leaves 0 and 0x8000_0000 (which say which of them exist).
     pub(crate) const LEAVES: &[(u32, u32)] = &[

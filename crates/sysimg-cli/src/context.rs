@@ -170,12 +170,14 @@ impl<'a> Context<'a> {
         once(&self.julia, || {
             let spec_julia = self.spec().ok().and_then(|s| s.julia.clone());
             let store = self.store()?;
+            let juliaup_home = self.vars.juliaup_home();
             let choice = JuliaChoice {
                 flag: self.overrides.julia.as_deref(),
                 env: self.vars.os(vars::JULIA),
                 spec: spec_julia.as_deref(),
                 path: self.vars.os(vars::PATH),
-                juliaup_home: self.vars.juliaup_home(),
+                juliaup_home: juliaup_home.as_ref().ok().cloned().flatten(),
+                juliaup_home_error: juliaup_home.err(),
                 juliaup_channel: (self.vars.os(vars::JULIAUP_CHANNEL))
                     .and_then(|c| c.to_str())
                     .map(String::from),

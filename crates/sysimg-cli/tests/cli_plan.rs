@@ -395,6 +395,39 @@ fn pin_refuses_naming_each_conflict() {
     assert_eq!(o.status.code(), Some(2));
 }
 
+/// Pkg release-1.13 src/API.jl line 489-492: `function pin(ctx::Context, ...)` ...
+/// `check_readonly(ctx)`, and line 152-153 `check_readonly`: `ctx.env.project.readonly &&
+/// pkgerror("Cannot modify a readonly environment. The project at $(ctx.env.project_file) is
+/// marked as readonly.")`. Older Pkgs do not know `readonly`.
+#[test]
+fn pin_refuses_a_readonly_project_for_julia_1_13() {
+    let t = tempfile::tempdir().unwrap();
+    world(t.path());
+    let project = t.path().join("Project.toml");
+    let text = fs::read_to_string(&project).unwrap();
+    fs::write(&project, format!("readonly = true\n{text}")).unwrap();
+    let image = write_record(t.path(), "app");
+    let record = image.join("image.toml");
+    let for_1_11 = fs::read_to_string(&record).unwrap();
+    fs::write(&record, for_1_11.replace("\"1.11.2\"", "\"1.13.0\"")).unwrap();
+    let manifest_before = fs::read_to_string(t.path().join("Manifest.toml")).unwrap();
+    let o = sysimg(&["pin", "--image", record.to_str().unwrap()], t.path());
+    assert_ne!(o.status.code(), Some(0));
+    assert!(
+        err(&o).contains("Cannot modify a readonly environment. The project at"),
+        "{}",
+        err(&o)
+    );
+    assert_eq!(
+        fs::read_to_string(t.path().join("Manifest.toml")).unwrap(),
+        manifest_before
+    );
+    // Julia 1.11's Pkg pins in it.
+    fs::write(&record, for_1_11).unwrap();
+    let o = sysimg(&["pin", "--image", record.to_str().unwrap()], t.path());
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+}
+
 #[test]
 fn strip_stopped_between_its_two_writes_is_repaired_by_running_it_again() {
     let t = tempfile::tempdir().unwrap();

@@ -44,7 +44,8 @@ use crate::store::{Scratch, Store, LOG_FILE};
 /// A phase of a build, as reported to the caller.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum BuildEvent {
-    /// A new phase began (`tools`, `instantiating`, `precompiling`, `compiling`, `linking`).
+    /// A new phase began: `tools`, `instantiating`, `precompiling`, `compiling`, then the
+    /// phases PackageCompiler itself announces ([`packagecompiler_phase`]), `done`.
     Phase(String),
     /// A line julia printed.
     Line(String),
@@ -496,13 +497,14 @@ fn copy_tree(src: &Path, dst: &Path) -> Result<(), Error> {
 pub fn refusals(req: &BuildRequest<'_>) -> Vec<String> {
     let mut out = Vec::new();
     // create_sysimage loads the packages it is given from the project: they must be direct
-    // dependencies (PackageCompiler 2.x refuses others; 1.x fails to `import` them).
+    // dependencies, standard libraries too (every PackageCompiler's
+    // `check_packages_in_project` reads only the project's `[deps]`).
     let direct: std::collections::BTreeSet<_> = req.env.project.deps.values().collect();
     let indirect: Vec<&str> = req
         .plan
         .packages
         .iter()
-        .filter(|p| p.role == Role::Public && !p.stdlib && !direct.contains(&p.uuid))
+        .filter(|p| p.role == Role::Public && !direct.contains(&p.uuid))
         .map(|p| p.name.as_str())
         .collect();
     if !indirect.is_empty() {
@@ -513,6 +515,34 @@ pub fn refusals(req: &BuildRequest<'_>) -> Vec<String> {
             if indirect.len() == 1 { "is" } else { "are" },
             if indirect.len() == 1 { "it" } else { "them" }
         ));
+    }
+    // Pkg 1.11.0-1.11.2 knows `path`, `url` and `rev` in `[sources]` (Pkg v1.11.2
+    // src/project.jl `valid_keys = ("path", "url", "rev")`, then `pkgerror("Invalid key
+    // `$key` in `source` section")`); `subdir` came with Pkg#4039, in Pkg v1.11.3 and 1.12.
+    let v = &req.julia.version;
+    if (v.major, v.minor) == (1, 11) && v.patch < 3 {
+        let mut projects = vec![(req.env.project_file.clone(), req.env.project.clone())];
+        if let Some(w) = &req.env.workspace {
+            projects.extend(
+                w.projects
+                    .iter()
+                    .filter(|(f, _)| *f != req.env.project_file)
+                    .cloned(),
+            );
+        }
+        for (file, project) in projects {
+            for (name, source) in &project.sources {
+                if source.subdir.is_some() {
+                    out.push(format!(
+                        "{}: `[sources]` entry `{name}` has `subdir`, which the Pkg of Julia {} \
+                         refuses (\"Invalid key `subdir` in `source` section\"; Julia 1.11.3 \
+                         and later accept it)",
+                        file.display(),
+                        req.julia.version
+                    ));
+                }
+            }
+        }
     }
     if req.spec.filter_stdlibs && req.spec.incremental {
         out.push(
@@ -574,6 +604,11 @@ pub fn warnings(req: &BuildRequest<'_>) -> Vec<String> {
         for (i, name) in cpus.unknown_names(&t).iter().enumerate() {
             if i == 0 && unexpanded && name == "sysimage" {
                 continue; // Julia expands it itself; this julia did not say to what.
+            }
+            if crate::cpu::llvm_level_features(isa, name).is_some() {
+                // An x86-64 level: no typo (official 1.13 binaries use `x86-64-v4`); LLVM
+                // compiles for it, and `check` models how Julia loads such a target.
+                continue;
             }
             let later = crate::cpu::first_release_knowing(isa, name)
                 .filter(|r| *r > release)
@@ -906,12 +941,16 @@ fn run_julia(
         }));
     }
     drop(tx);
+    let mut last_phase = String::new();
     let mut handle = |line: String, log: &mut std::fs::File| {
         let _ = writeln!(log, "{line}");
-        if let Some(phase) = line.strip_prefix(PHASE_LINE) {
-            on_event(BuildEvent::Phase(phase.trim().to_string()));
-        } else if line.contains("Linking") {
-            on_event(BuildEvent::Phase("linking".into()));
+        let phase = match line.strip_prefix(PHASE_LINE) {
+            Some(p) => Some(p.trim()),
+            None => packagecompiler_phase(&line),
+        };
+        if let Some(phase) = phase.filter(|p| *p != last_phase) {
+            last_phase = phase.to_string();
+            on_event(BuildEvent::Phase(last_phase.clone()));
         }
         on_event(BuildEvent::Line(line));
     };
@@ -949,6 +988,42 @@ fn run_julia(
     } else {
         JuliaExit::Failed(status.to_string())
     })
+}
+
+/// The phase a line of PackageCompiler's output begins, if it begins one: what its releases
+/// print when not on a terminal (2.x's spinners print `- <msg>` once, to stderr; 1.x logs
+/// `@info` lines):
+///
+/// | phase | PackageCompiler prints |
+/// |---|---|
+/// | `base image` | 1.x "PackageCompiler: creating base system image (incremental=false)..."; 2.0-2.1 "compiling base system image (incremental=false)"; 2.2+ "creating compiler .ji image" / "creating compiler sysimage" and "compiling fresh sysimage (incremental=false)" |
+/// | `workload` | 1.x "===== Start precompile execution ====="; 2.x "PackageCompiler: Executing <file> => <trace>" |
+/// | `system image` | 1.x "PackageCompiler: creating system image object file"; 2.x "PackageCompiler: compiling incremental system image" / "compiling nonincremental system image" |
+pub fn packagecompiler_phase(line: &str) -> Option<&'static str> {
+    const PHASES: &[(&str, &str)] = &[
+        ("PackageCompiler: creating base system image", "base image"),
+        ("PackageCompiler: compiling base system image", "base image"),
+        ("PackageCompiler: creating compiler ", "base image"),
+        ("PackageCompiler: compiling fresh sysimage", "base image"),
+        ("===== Start precompile execution =====", "workload"),
+        ("PackageCompiler: Executing ", "workload"),
+        (
+            "PackageCompiler: creating system image object file",
+            "system image",
+        ),
+        (
+            "PackageCompiler: compiling incremental system image",
+            "system image",
+        ),
+        (
+            "PackageCompiler: compiling nonincremental system image",
+            "system image",
+        ),
+    ];
+    PHASES
+        .iter()
+        .find(|(text, _)| line.contains(text))
+        .map(|(_, phase)| *phase)
 }
 
 /// Ends julia and every process it started: SIGTERM to its process group, then SIGKILL.

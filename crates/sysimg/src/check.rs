@@ -374,6 +374,49 @@ fn check_cpu(record: &ImageRecord, host: &Host, f: &mut Findings) {
         }
         _ => cpus.fit(&target, &host.cpu, record.build_cpu.as_ref()),
     };
+    // An x86-64 level (`x86-64-v4` in official 1.13 binaries' target): Julia does not know
+    // the name, LLVM compiles its code for the level. Its fit is the level's features.
+    let level_fit = |t: &crate::cpu::Target| -> Option<TargetFit> {
+        let level =
+            crate::cpu::llvm_level_features(isa, &t.name).filter(|_| !cpus.knows(&t.name))?;
+        let mut need: std::collections::BTreeSet<String> =
+            level.iter().map(|f| f.to_string()).collect();
+        need.extend(cpus.load_features(t, None).unwrap_or_default());
+        need.retain(|f| !t.disable.contains(f));
+        let lacking: Vec<String> = need
+            .into_iter()
+            .filter(|f| !host.cpu.features.contains(f))
+            .collect();
+        Some(match lacking.is_empty() {
+            true => TargetFit::Runs,
+            false => TargetFit::Lacks(lacking),
+        })
+    };
+    let fits: Vec<(String, TargetFit)> = fits
+        .into_iter()
+        .zip(&target.targets)
+        .map(|((name, fit), t)| (name, level_fit(t).unwrap_or(fit)))
+        .collect();
+    // Julia checks none of a level target's features, so it may pick one this CPU cannot run.
+    let picked = cpus.pick(&target, &host.cpu, record.build_cpu.as_ref());
+    if let Some((i, (name, TargetFit::Lacks(lacking)))) = picked.map(|i| (i, &fits[i])) {
+        if level_fit(&target.targets[i]).is_some() {
+            f.add(
+                Severity::Error,
+                "cpu-incompatible",
+                format!(
+                    "on this CPU ({}) Julia {} would load target {i} (`{name}`) of `{shown}`: it \
+                     does not know the name, so it checks none of its features, and picks it \
+                     over the others; LLVM compiled its code for {name}, which needs {}: Julia \
+                     would stop on an illegal instruction",
+                    host.cpu.name,
+                    record.julia.version,
+                    lacking.join(", ")
+                ),
+            );
+            return;
+        }
+    }
     let runnable: Vec<String> = fits
         .iter()
         .enumerate()
@@ -392,7 +435,11 @@ fn check_cpu(record: &ImageRecord, host: &Host, f: &mut Findings) {
             ),
         );
         // The names Julia does not know load anywhere, unchecked: say so.
-        let names = cpus.unknown_names(&target);
+        let names: Vec<String> = cpus
+            .unknown_names(&target)
+            .into_iter()
+            .filter(|n| crate::cpu::llvm_level_features(isa, n).is_none())
+            .collect();
         if !names.is_empty() {
             f.add(
                 Severity::Warning,

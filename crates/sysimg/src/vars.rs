@@ -164,13 +164,14 @@ impl Vars {
         Depots::from_env_value(self.os(JULIA_DEPOT_PATH), self.home().as_deref(), bindir)
     }
 
-    /// juliaup's home as juliaup computes it: `$JULIAUP_DEPOT_PATH/juliaup`, else
-    /// `~/.julia/juliaup`.
-    pub fn juliaup_home(&self) -> Option<PathBuf> {
-        match self.os(JULIAUP_DEPOT_PATH).filter(|v| !v.is_empty()) {
-            Some(d) => Some(PathBuf::from(d).join("juliaup")),
-            None => self.home().map(|h| h.join(".julia/juliaup")),
-        }
+    /// juliaup's home as juliaup computes it ([`JuliaChoice::juliaup_home_from`]:
+    /// `$JULIAUP_DEPOT_PATH` trimmed, `/juliaup`, else `~/.julia/juliaup`); the error juliaup
+    /// gives for a relative `JULIAUP_DEPOT_PATH`.
+    pub fn juliaup_home(&self) -> std::result::Result<Option<PathBuf>, String> {
+        crate::julia::JuliaChoice::juliaup_home_from(
+            self.os(JULIAUP_DEPOT_PATH),
+            self.home().as_deref(),
+        )
     }
 }
 

@@ -220,6 +220,65 @@ println("checked ", checked)
     assert!(!std::path::Path::new("/tmp/pwned").exists());
 }
 
+fn sample_build_script() -> String {
+    sysimg::codegen::build_script(&sysimg::codegen::BuildScript {
+        image_id: "0123",
+        tools_env: "/tools",
+        project: "/env",
+        packages: &["Example".to_string()],
+        cpu_target: "native",
+        execution_files: &[],
+        statements_files: &[],
+        incremental: true,
+        filter_stdlibs: false,
+        sysimage_build_args: &[],
+        data_script: "/data.jl",
+    })
+}
+
+/// PackageCompiler v2.4.0 src/PackageCompiler.jl `get_julia_cmd` (line 273-274): `if
+/// isdefined(Base, :Linking) # pkgimage support feature flag` ... `--startup-file=no
+/// --pkgimages=no`; `ensurecompiled` (line 372-375) runs `$(get_julia_cmd()) ... 'using Pkg;
+/// Pkg.precompile()'` with `JULIA_LOAD_PATH = "$project$(splitter)@stdlib"`. A cache's flags
+/// are part of its identity, so build.jl's own precompilation runs with that command, never
+/// with the default flags, when PackageCompiler's has `--pkgimages=no`.
+#[test]
+fn build_jl_precompiles_once_with_packagecompilers_flags() {
+    use std::io::Write;
+    let script = sample_build_script();
+    assert_clean(&script);
+    // No unconditional default-flag precompilation.
+    assert!(!script.lines().any(|l| l == "Pkg.precompile()"), "{script}");
+    assert!(script.contains("\"--pkgimages=no\" in cmd.exec"));
+    assert!(script.contains("\"JULIA_LOAD_PATH\" => string(SYSIMG_PROJECT, splitter, \"@stdlib\")"));
+    // The choice runs on a real julia (1.5 here): with a PackageCompiler whose command has
+    // `--pkgimages=no` it is that command, without one it is `nothing` (Pkg.precompile()).
+    let Some(julia) = std::env::var_os("SYSIMG_TEST_JULIA").filter(|j| !j.is_empty()) else {
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED build_jl_precompiles_once_with_packagecompilers_flags (real julia part): set SYSIMG_TEST_JULIA"
+        );
+        return;
+    };
+    let start = script
+        .find("function sysimg_packagecompiler_cmd()")
+        .unwrap();
+    let len = script[start..].find("\nend\n").unwrap() + 5;
+    let function = &script[start..start + len];
+    let program = format!(
+        "module PackageCompiler\nget_julia_cmd() = `julia --color=no --startup-file=no --pkgimages=no`\nend\n\
+         {function}\nprintln(sysimg_packagecompiler_cmd() === nothing)\n\
+         Core.eval(PackageCompiler, :(get_julia_cmd() = `julia --startup-file=no`))\n\
+         println(sysimg_packagecompiler_cmd() === nothing)\n"
+    );
+    let out = std::process::Command::new(julia)
+        .args(["--startup-file=no", "--history-file=no", "-e", &program])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "false\ntrue\n");
+}
+
 /// The guard's two-copies warning, on a real julia (`SYSIMG_TEST_JULIA`): the record says
 /// the image side-loads `Twin` 0.2.0; the environment's `Twin` 0.3.0 (a path package) loads
 /// under its real UUID. The guard says once, at that load, that two copies are loaded, with

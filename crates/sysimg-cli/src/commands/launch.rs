@@ -220,11 +220,7 @@ pub fn run(ctx: &Context<'_>, args: &RunArgs) -> Result<ExitCode, Failure> {
     {
         // julia writes the trace itself; sysimg only names the file.
         match Traces::of(store, project_file).new_session() {
-            Ok(trace) => {
-                let mut arg = OsString::from("--trace-compile=");
-                arg.push(trace);
-                argv.push(arg);
-            }
+            Ok(trace) => argv.extend(sysimg::learn::trace_args(&trace, &julia.version)),
             Err(e) => say_err!("sysimg: warning: not learning from this session: {e}"),
         }
     }

@@ -423,7 +423,25 @@ end
 sysimg_phase("instantiating")
 Pkg.instantiate()
 sysimg_phase("precompiling")
-Pkg.precompile()
+# PackageCompiler 2.x builds in a julia started with `--pkgimages=no` (its `get_julia_cmd`, on
+# Julia 1.9+), and a cache's flags are part of its identity: caches made here with the
+# default flags would not be used, and PackageCompiler would precompile every package again.
+# So precompile as PackageCompiler's `ensurecompiled` does (its julia command, the project
+# and `@stdlib` as the load path), which then finds every cache it needs.
+function sysimg_packagecompiler_cmd()
+    isdefined(PackageCompiler, :get_julia_cmd) || return nothing
+    cmd = PackageCompiler.get_julia_cmd()
+    return "--pkgimages=no" in cmd.exec ? cmd : nothing
+end
+let pc_cmd = sysimg_packagecompiler_cmd()
+    if pc_cmd === nothing
+        Pkg.precompile()
+    else
+        splitter = Sys.iswindows() ? ';' : ':'
+        cmd = Cmd(vcat(pc_cmd.exec, ["-e", "using Pkg; Pkg.precompile()"]))
+        run(addenv(cmd, "JULIA_LOAD_PATH" => string(SYSIMG_PROJECT, splitter, "@stdlib")))
+    end
+end
 sysimg_phase("compiling")
 let accepted = sysimg_accepted_keywords(), kwargs = Pair{Symbol,Any}[]
     for (k, v) in SYSIMG_KWARGS
