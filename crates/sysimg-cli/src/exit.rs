@@ -1,6 +1,6 @@
 //! Exit codes, and the failure that carries one.
 
-use crate::output::say_err;
+use crate::ui::output::say_err;
 use std::fmt;
 
 /// What `sysimg` exits with.
@@ -50,7 +50,7 @@ impl Failure {
     pub fn print(&self, json: bool) {
         if json {
             let v = serde_json::json!({"error": {"message": self.message, "exit_code": self.code as i32}});
-            crate::output::print_line(&serde_json::to_string_pretty(&v).unwrap_or_default());
+            crate::ui::output::print_line(&serde_json::to_string_pretty(&v).unwrap_or_default());
         } else {
             say_err!("error: {}", self.message);
         }

@@ -4,7 +4,7 @@
 mod cli;
 mod commands;
 mod exit;
-mod output;
+mod ui;
 
 use clap::Parser;
 

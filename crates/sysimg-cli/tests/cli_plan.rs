@@ -163,9 +163,11 @@ fn strip_leaves_a_consistent_environment_and_dry_run_writes_nothing() {
 }
 
 fn write_record(dir: &Path, policy: &str) -> std::path::PathBuf {
-    use sysimg::plan::make_plan;
-    use sysimg::record::{BuildOptions, ImageRecord, JuliaFacts, RecordInputs, SourceEnvironment};
-    use sysimg::spec::ImageSpec;
+    use sysimg::model::plan::make_plan;
+    use sysimg::model::record::{
+        BuildOptions, ImageRecord, JuliaFacts, RecordInputs, SourceEnvironment,
+    };
+    use sysimg::model::spec::ImageSpec;
     let env = Environment::load(&dir.join("Project.toml"), None).unwrap();
     let spec = ImageSpec {
         policy: policy.parse().unwrap(),
@@ -259,11 +261,11 @@ fn strip_stopped_between_its_two_writes_is_repaired_by_running_it_again() {
     // with its temporary file.
     let env =
         julia_env::environment::Environment::load(&t.path().join("Project.toml"), None).unwrap();
-    let spec = sysimg::spec::ImageSpec {
-        policy: sysimg::spec::Policy::Pinned,
-        ..sysimg::spec::ImageSpec::new()
+    let spec = sysimg::model::spec::ImageSpec {
+        policy: sysimg::model::spec::Policy::Pinned,
+        ..sysimg::model::spec::ImageSpec::new()
     };
-    let plan = sysimg::plan::make_plan(&env, &spec).unwrap();
+    let plan = sysimg::model::plan::make_plan(&env, &spec).unwrap();
     let a = sysimg::align::strip(&env, &plan).unwrap();
     assert!(a.project.changed() && a.manifest.changed());
     a.manifest.apply().unwrap();

@@ -493,7 +493,7 @@ fn packagecompiler_that_cannot_be_had_is_a_clear_error() {
 /// app image's build above asked for no upgrade.)
 #[test]
 fn a_tools_upgrade_that_fails_keeps_the_installed_packagecompiler() {
-    use sysimg::tools::{NOT_UPGRADED_LINE, VERSION_LINE};
+    use sysimg::julia::tools::{NOT_UPGRADED_LINE, VERSION_LINE};
     let Some((lab, _serial)) =
         lab("a_tools_upgrade_that_fails_keeps_the_installed_packagecompiler")
     else {
@@ -506,9 +506,9 @@ fn a_tools_upgrade_that_fails_keeps_the_installed_packagecompiler() {
         .iter()
         .map(|f| std::fs::read(tools.join(f)).unwrap())
         .collect();
-    let env = sysimg::tools::ToolsEnv {
+    let env = sysimg::julia::tools::ToolsEnv {
         dir: tools.clone(),
-        source: sysimg::tools::PackageCompilerSource::Newest,
+        source: sysimg::julia::tools::PackageCompilerSource::Newest,
         upgrade_to: Some(julia_env::version::VersionNumber::parse("1.5.0").unwrap()),
     };
     let script = lab.root.join("tools-upgrade.jl");

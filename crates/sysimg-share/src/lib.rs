@@ -38,7 +38,7 @@ use oci_client::{Client, Reference};
 use sha2::{Digest, Sha256};
 
 use sysimg::build::RemoveOnDrop;
-use sysimg::record::{file_sha256, ImageRecord, RECORD_FILE};
+use sysimg::model::record::{file_sha256, ImageRecord, RECORD_FILE};
 use sysimg::store::{is_image_id, Store, LOG_FILE};
 
 /// The manifest's `artifactType`: a sysimg image.

@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use julia_env::environment::Environment;
-use sysimg::plan::make_plan;
-use sysimg::spec::{ImageSpec, PinnedRule, Policy};
+use sysimg::model::plan::make_plan;
+use sysimg::model::spec::{ImageSpec, PinnedRule, Policy};
 
 fn main() {
     if std::env::args().any(|a| a == "--list") {

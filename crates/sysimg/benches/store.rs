@@ -9,12 +9,12 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use julia_env::environment::Environment;
-use sysimg::plan::make_plan;
-use sysimg::record::{
+use sysimg::model::plan::make_plan;
+use sysimg::model::record::{
     BuildOptions, ImageRecord, JuliaFacts, RecordInputs, RecordPackage, SourceEnvironment,
     RECORD_FILE,
 };
-use sysimg::spec::ImageSpec;
+use sysimg::model::spec::ImageSpec;
 use sysimg::store::Store;
 
 /// Packages in a real-size record.

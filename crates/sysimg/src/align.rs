@@ -12,8 +12,8 @@ use julia_env::project::Project;
 use julia_env::project_hash::project_hash;
 use julia_env::Result;
 
-use crate::plan::Plan;
-use crate::record::ImageRecord;
+use crate::model::plan::Plan;
+use crate::model::record::ImageRecord;
 
 /// A file's contents before and after an edit.
 #[derive(Clone, Debug, PartialEq, Eq)]

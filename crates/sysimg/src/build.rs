@@ -26,19 +26,19 @@ use julia_env::platform::Platform;
 use julia_env::{Error, Location};
 use sha2::{Digest, Sha256};
 
-use crate::julia::JuliaInfo;
-use crate::julia_code::{build_script, record_module, BuildScript};
-use crate::plan::{Plan, Role};
-use crate::record::{
-    file_sha256, BuildOptions, ImageRecord, InputFile, RecordArtifact, RecordInputs,
-    SourceEnvironment, RECORD_FILE,
-};
-use crate::spec::{ImageSpec, Policy};
-use crate::store::{Store, LOG_FILE};
-use crate::tools::{
+use crate::codegen::{build_script, record_module, BuildScript};
+use crate::julia::tools::{
     PackageCompilerSource, ToolsEnv, NOT_UPGRADED_LINE, UNAVAILABLE_LINE, UPGRADED_LINE,
     VERSION_LINE,
 };
+use crate::julia::JuliaInfo;
+use crate::model::plan::{Plan, Role};
+use crate::model::record::{
+    file_sha256, BuildOptions, ImageRecord, InputFile, RecordArtifact, RecordInputs,
+    SourceEnvironment, RECORD_FILE,
+};
+use crate::model::spec::{ImageSpec, Policy};
+use crate::store::{Store, LOG_FILE};
 
 /// A phase of a build, as reported to the caller.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -72,7 +72,7 @@ pub enum BuildError {
         log: PathBuf,
     },
     /// PackageCompiler could not be installed into its tools environment.
-    #[error("PackageCompiler could not be installed: {reason}; {hint}; the log is at {}", log.display(), hint = crate::tools::PROVIDE_HINT)]
+    #[error("PackageCompiler could not be installed: {reason}; {hint}; the log is at {}", log.display(), hint = crate::julia::tools::PROVIDE_HINT)]
     PackageCompilerUnavailable {
         /// Pkg's error, or julia's exit status.
         reason: String,
@@ -250,7 +250,7 @@ fn planned_record_with(
     };
     let manifest_sha256 = file_sha256(&req.env.manifest_file)?;
     let inputs = RecordInputs {
-        julia: crate::record::JuliaFacts {
+        julia: crate::model::record::JuliaFacts {
             version: req.julia.version.clone(),
             commit: req.julia.commit.clone(),
         },
@@ -699,7 +699,7 @@ pub fn build(
     }
     let mut tools = tools;
     if tools.source == PackageCompilerSource::Newest {
-        tools.upgrade_to = crate::tools::newest_compatible(req.julia);
+        tools.upgrade_to = crate::julia::tools::newest_compatible(req.julia);
     }
     #[cfg(unix)]
     lock.share_with_children().map_err(io_err(&store.root))?;
@@ -790,7 +790,7 @@ pub fn build(
 /// The step after an image lands: on the image, with the environment active, loads every
 /// package of the environment the image leaves out (not baked, not a standard library), so
 /// that their caches are compiled against the image now and the user's first `using` of one
-/// compiles nothing (see [`crate::julia_code::left_out_script`]). The caches go to the first
+/// compiles nothing (see [`crate::codegen::left_out_script`]). The caches go to the first
 /// depot, as the user's own `using` would put them, beside the ones made for the default
 /// image. The image has landed whatever happens here: a package that fails to load, or julia
 /// failing, is a warning. Nothing runs when the image leaves nothing out or bakes nothing.
@@ -820,7 +820,7 @@ fn precompile_left_out(
         .tempdir_in(&req.store.root)
         .map_err(io_err(&req.store.root))?;
     let script = dir.path().join("left-out.jl");
-    let text = crate::julia_code::left_out_script(&pairs);
+    let text = crate::codegen::left_out_script(&pairs);
     std::fs::write(&script, text).map_err(io_err(&script))?;
     let mut julia = req.julia.command();
     julia.args.push("-J".into());
@@ -831,7 +831,7 @@ fn precompile_left_out(
     let mut failed = Vec::new();
     let status = run_julia(&julia, &script, None, log, cancel, &mut |e| {
         if let BuildEvent::Line(line) = &e {
-            if let Some(what) = line.strip_prefix(crate::julia_code::NOT_PRECOMPILED_LINE) {
+            if let Some(what) = line.strip_prefix(crate::codegen::NOT_PRECOMPILED_LINE) {
                 failed.push(what.trim().to_string());
             }
         }

@@ -19,9 +19,9 @@ use crate::cpu::{
     JuliaCpus, JuliaRelease, TargetFit,
 };
 use crate::julia::JuliaInfo;
-use crate::plan::Role;
-use crate::record::{file_sha256, ImageRecord, PackageIdentity, RecordPackage, RECORD_FILE};
-use crate::spec::Policy;
+use crate::model::plan::Role;
+use crate::model::record::{file_sha256, ImageRecord, PackageIdentity, RecordPackage, RECORD_FILE};
+use crate::model::spec::Policy;
 use crate::store::Store;
 
 /// An image to check: its file, and its record when it has one.
@@ -592,13 +592,15 @@ fn check_app_manifest(record: &ImageRecord, env: &Environment, f: &mut Findings)
     if record.policy != Policy::App {
         return;
     }
-    let spec = crate::spec::ImageSpec::for_project_dir(env.dir()).map(|s| crate::spec::ImageSpec {
-        policy: Policy::App,
-        ..s
+    let spec = crate::model::spec::ImageSpec::for_project_dir(env.dir()).map(|s| {
+        crate::model::spec::ImageSpec {
+            policy: Policy::App,
+            ..s
+        }
     });
     let planned = spec
         .ok()
-        .and_then(|spec| crate::plan::make_plan(env, &spec).ok())
+        .and_then(|spec| crate::model::plan::make_plan(env, &spec).ok())
         .map(|plan| RecordPackage::baked_by(&plan));
     fn identities(packages: &[RecordPackage]) -> Vec<PackageIdentity<'_>> {
         let mut ids: Vec<_> = packages.iter().map(RecordPackage::identity).collect();

@@ -15,7 +15,7 @@ use julia_env::resolve::{
 use julia_env::version::VersionNumber;
 use julia_env::version_spec::VersionSpec;
 
-use crate::record::ImageRecord;
+use crate::model::record::ImageRecord;
 
 /// Which packages stay at their exact versions.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]

@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::check::{check_image, Host, Image, Thoroughness};
 use crate::cpu::CpuFacts;
-use crate::record::{ImageRecord, RECORD_FILE};
+use crate::model::record::{ImageRecord, RECORD_FILE};
 use crate::store::{EnvUse, Store};
 
 /// The size and modification time of one file.
@@ -102,7 +102,7 @@ pub enum Verdict {
 /// found that way, it is registered, so the next start takes the fast path).
 pub fn environment_image(
     env: &Environment,
-    spec: &crate::spec::ImageSpec,
+    spec: &crate::model::spec::ImageSpec,
     store: &Store,
     julia: Option<&crate::julia::JuliaInfo>,
 ) -> Option<(String, Image)> {
@@ -111,7 +111,7 @@ pub fn environment_image(
             return Some((entry.image, Image::from_record(&file, record)));
         }
     }
-    let plan = crate::plan::make_plan(env, spec).ok()?;
+    let plan = crate::model::plan::make_plan(env, spec).ok()?;
     let req = crate::build::BuildRequest {
         env,
         spec,
@@ -238,7 +238,7 @@ fn decide_unregistered(project_file: &Path, store: &Store, host: &Host) -> Verdi
     let Ok(env) = Environment::load(project_file, julia_version(host).as_ref()) else {
         return missing();
     };
-    let Ok(spec) = crate::spec::ImageSpec::for_project_dir(env.dir()) else {
+    let Ok(spec) = crate::model::spec::ImageSpec::for_project_dir(env.dir()) else {
         return missing();
     };
     match environment_image(&env, &spec, store, host.julia.as_ref()) {

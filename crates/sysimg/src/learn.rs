@@ -18,7 +18,7 @@ use sha2::{Digest, Sha256};
 
 use julia_env::version::VersionNumber;
 
-use crate::record::ImageRecord;
+use crate::model::record::ImageRecord;
 use crate::store::Store;
 
 /// The sessions kept per environment; older traces are removed when a new session starts.
@@ -311,7 +311,7 @@ pub fn summary_for(store: &Store, project: &Path, id: Option<&str>) -> Summary {
     let dir = id.map(|id| store.image_dir(id));
     let modules = dir
         .as_ref()
-        .and_then(|d| ImageRecord::read(&d.join(crate::record::RECORD_FILE)).ok())
+        .and_then(|d| ImageRecord::read(&d.join(crate::model::record::RECORD_FILE)).ok())
         .map(|r| modules_of(&r))
         .unwrap_or_default();
     summarize(&Traces::of(store, project), dir.as_deref(), &modules)

@@ -1,19 +1,20 @@
-//! sysimg's library: what an image should hold (the [`spec`] and the [`plan`]), and what an
-//! image records about itself (the [`record`]). It knows nothing of the terminal.
+//! sysimg's library: what an image should hold and what it records about itself ([`model`]),
+//! the julia that builds and runs it ([`julia`]), the Julia code sysimg generates
+//! ([`codegen`]), building ([`build`]), the content-addressed [`store`], checking an image
+//! against an environment and a host ([`check`]), launching julia with it ([`launch`]),
+//! learning from use ([`learn`]), editing environments to fit an image ([`align`]), extending
+//! a held environment ([`extend`]) and Jupyter kernels ([`kernel`]). It knows nothing of the
+//! terminal.
 /// Julia's CPU targets and host detection (the `julia-cpu` crate).
 pub use julia_cpu as cpu;
 pub mod align;
 pub mod build;
 pub mod check;
-pub mod diff;
+pub mod codegen;
 pub mod extend;
 pub mod julia;
-pub mod julia_code;
 pub mod kernel;
 pub mod launch;
 pub mod learn;
-pub mod plan;
-pub mod record;
-pub mod spec;
+pub mod model;
 pub mod store;
-pub mod tools;

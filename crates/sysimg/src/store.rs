@@ -10,7 +10,7 @@ use julia_env::depot::Depots;
 use julia_env::{Error, Location, Result};
 use sha2::{Digest, Sha256};
 
-use crate::record::{file_sha256, ImageRecord, RecordSummary, RECORD_FILE};
+use crate::model::record::{file_sha256, ImageRecord, RecordSummary, RECORD_FILE};
 
 /// The build log beside an image.
 pub const LOG_FILE: &str = "build.log";

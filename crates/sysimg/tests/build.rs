@@ -12,8 +12,8 @@ use std::time::Duration;
 use julia_env::environment::Environment;
 use sysimg::build::{build, BuildError, BuildEvent, BuildOutcome, BuildRequest};
 use sysimg::julia::{probe, JuliaCommand, JuliaInfo};
-use sysimg::plan::make_plan;
-use sysimg::spec::{ImageSpec, Policy};
+use sysimg::model::plan::make_plan;
+use sysimg::model::spec::{ImageSpec, Policy};
 use sysimg::store::Store;
 
 /// Tests that set `FAKE_JULIA_*` variables run one at a time.
@@ -77,7 +77,7 @@ fn request<'a>(
     w: &'a World,
     env: &'a Environment,
     spec: &'a ImageSpec,
-    plan: &'a sysimg::plan::Plan,
+    plan: &'a sysimg::model::plan::Plan,
 ) -> BuildRequest<'a> {
     BuildRequest {
         env,
@@ -603,7 +603,7 @@ fn packagecompiler_that_cannot_be_installed_stops_the_build_with_the_way_out() {
 
 #[test]
 fn a_packagecompiler_setting_is_a_version_or_a_checkout() {
-    use sysimg::tools::PackageCompilerSource;
+    use sysimg::julia::tools::PackageCompilerSource;
     let t = tempfile::tempdir().unwrap();
     assert_eq!(
         PackageCompilerSource::parse("1.4.1", t.path()).unwrap(),

@@ -14,12 +14,12 @@ use sysimg::check::{check_image, Host, Image, Thoroughness};
 use sysimg::cpu::{cpu_features, CpuFacts, Isa, JuliaCpus, JuliaRelease};
 use sysimg::julia::JuliaInfo;
 use sysimg::launch::{decide, decide_by_stamp, julia_args, Verdict};
-use sysimg::plan::make_plan;
-use sysimg::record::{
+use sysimg::model::plan::make_plan;
+use sysimg::model::record::{
     file_sha256, BuildOptions, ImageRecord, JuliaFacts, RecordArtifact, RecordInputs,
     SourceEnvironment, RECORD_FILE,
 };
-use sysimg::spec::{ImageSpec, Policy};
+use sysimg::model::spec::{ImageSpec, Policy};
 use sysimg::store::Store;
 
 const A: &str = "00000000-0000-0000-0000-00000000000a";

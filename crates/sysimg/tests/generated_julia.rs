@@ -5,13 +5,13 @@ mod common;
 
 use common::{nodes, parse_julia};
 use julia_env::ids::Uuid;
-use sysimg::julia_code::{left_out_script, record_module, string_literal};
-use sysimg::plan::Role;
-use sysimg::record::{
+use sysimg::codegen::{left_out_script, record_module, string_literal};
+use sysimg::model::plan::Role;
+use sysimg::model::record::{
     BuildOptions, ImageFile, ImageRecord, JuliaFacts, RecordArtifact, RecordPackage,
     SourceEnvironment,
 };
-use sysimg::spec::Policy;
+use sysimg::model::spec::Policy;
 use tree_sitter::{Node, Tree};
 
 const HOSTILE: &[&str] = &[

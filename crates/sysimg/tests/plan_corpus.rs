@@ -4,8 +4,8 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use julia_env::environment::Environment;
-use sysimg::plan::{make_plan, Role};
-use sysimg::spec::{ImageSpec, PinnedRule, Policy};
+use sysimg::model::plan::{make_plan, Role};
+use sysimg::model::spec::{ImageSpec, PinnedRule, Policy};
 
 fn corpus() -> Option<Vec<PathBuf>> {
     let dir = std::env::var_os("SYSIMG_SHARED_DIR")

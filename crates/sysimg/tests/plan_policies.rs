@@ -5,8 +5,8 @@ use std::fmt::Write;
 
 use julia_env::environment::Environment;
 use julia_env::ids::Uuid;
-use sysimg::plan::{make_plan, Plan, Role};
-use sysimg::spec::{ImageSpec, PinnedRule, Policy};
+use sysimg::model::plan::{make_plan, Plan, Role};
+use sysimg::model::spec::{ImageSpec, PinnedRule, Policy};
 
 const DATES: &str = "ade2ca70-3891-5945-98fb-dc099432e06a";
 

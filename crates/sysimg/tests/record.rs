@@ -3,13 +3,13 @@
 use std::path::Path;
 
 use julia_env::environment::Environment;
-use sysimg::plan::make_plan;
-use sysimg::record::{
+use sysimg::model::plan::make_plan;
+use sysimg::model::record::{
     BuildOptions, ImageRecord, InputFile, JuliaFacts, RecordInputs, SourceEnvironment,
 };
-use sysimg::spec::{ImageSpec, Policy};
+use sysimg::model::spec::{ImageSpec, Policy};
 
-fn example_plan() -> sysimg::plan::Plan {
+fn example_plan() -> sysimg::model::plan::Plan {
     let project = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/hello/Project.toml");
     let env = Environment::load(&project, None).unwrap();
     make_plan(
@@ -100,14 +100,15 @@ fn bad_records_are_refused() {
         assert_ne!(text, good);
         let e = ImageRecord::parse(Path::new("image.toml"), &text).unwrap_err();
         assert!(e.to_string().contains("is not a plain file name"), "{e}");
-        let e = sysimg::record::RecordSummary::parse(Path::new("image.toml"), &text).unwrap_err();
+        let e = sysimg::model::record::RecordSummary::parse(Path::new("image.toml"), &text)
+            .unwrap_err();
         assert!(e.to_string().contains("is not a plain file name"), "{e}");
     }
 }
 
 #[test]
 fn the_summary_reads_the_header_and_counts_packages() {
-    use sysimg::record::{RecordArtifact, RecordSummary};
+    use sysimg::model::record::{RecordArtifact, RecordSummary};
     let mut record = ImageRecord::new(&example_plan(), inputs("1.11.2"));
     // Artifacts follow the packages in the file; they are not packages.
     record.artifacts = vec![RecordArtifact {

@@ -14,7 +14,7 @@ use std::path::Path;
 use julia_env::registry::Registry;
 use julia_env::resolve::RegistryIndex;
 use julia_env::version::VersionNumber;
-use sysimg::tools::{newest_in, PackageCompilerSource, ToolsEnv};
+use sysimg::julia::tools::{newest_in, PackageCompilerSource, ToolsEnv};
 
 #[test]
 fn the_newest_packagecompiler_that_fits_each_julia() {

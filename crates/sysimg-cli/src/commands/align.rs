@@ -1,10 +1,10 @@
 //! `sysimg strip` and `sysimg pin`.
 
-use crate::output::{say, say_err};
+use crate::ui::output::{say, say_err};
 use julia_env::edit::EnvironmentLock;
 use sysimg::align::{pin as pin_env, strip as strip_env, Alignment, PinError};
-use sysimg::plan::make_plan;
-use sysimg::spec::Policy;
+use sysimg::model::plan::make_plan;
+use sysimg::model::spec::Policy;
 use sysimg::store::find_record;
 
 use crate::cli::{Cli, PinArgs, PlanArgs, StripArgs};
@@ -15,7 +15,7 @@ fn finish(cli: &Cli, a: &Alignment, dry_run: bool) -> Result<ExitCode, Failure> 
     let files = [&a.project, &a.manifest];
     if dry_run {
         if cli.json {
-            super::print_json(&serde_json::json!({
+            crate::ui::report::print_json(&serde_json::json!({
                 "dry_run": true,
                 "actions": a.actions,
                 "changed": files.iter().filter(|f| f.changed()).map(|f| f.path.display().to_string()).collect::<Vec<_>>(),
@@ -24,9 +24,9 @@ fn finish(cli: &Cli, a: &Alignment, dry_run: bool) -> Result<ExitCode, Failure> 
         }
         for f in files.iter().filter(|f| f.changed()) {
             let name = f.path.display().to_string();
-            crate::output::print_text(&crate::output::terminal_safe(&sysimg::diff::unified_diff(
-                &name, &f.before, &f.after,
-            )));
+            crate::ui::output::print_text(&crate::ui::output::terminal_safe(
+                &sysimg::model::diff::unified_diff(&name, &f.before, &f.after),
+            ));
         }
         return Ok(ExitCode::Ok);
     }
@@ -35,7 +35,7 @@ fn finish(cli: &Cli, a: &Alignment, dry_run: bool) -> Result<ExitCode, Failure> 
     a.manifest.apply()?;
     a.project.apply()?;
     if cli.json {
-        super::print_json(&serde_json::json!({"dry_run": false, "actions": a.actions}));
+        crate::ui::report::print_json(&serde_json::json!({"dry_run": false, "actions": a.actions}));
     } else if a.actions.is_empty() {
         say!("nothing to change");
     } else {
@@ -96,7 +96,7 @@ pub fn pin(cli: &Cli, args: &PinArgs) -> Result<ExitCode, Failure> {
         Err(PinError::File(e)) => Err(e.into()),
         Err(ref e @ PinError::Conflicts { ref conflicts, .. }) => {
             if cli.json {
-                super::print_json(&serde_json::json!({
+                crate::ui::report::print_json(&serde_json::json!({
                     "error": {"message": e.to_string(), "exit_code": 1},
                     "conflicts": conflicts.iter().map(|c| serde_json::json!({"package": c.name, "message": c.message})).collect::<Vec<_>>(),
                 }));

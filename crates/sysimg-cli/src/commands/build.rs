@@ -1,18 +1,18 @@
 //! `sysimg build`.
 
-use crate::output::{say, say_err};
-use std::io::IsTerminal;
+use crate::ui::output::{say, say_err};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use julia_env::environment::Environment;
-use sysimg::build::{build, BuildError, BuildEvent, BuildOutcome, BuildRequest};
+use sysimg::build::{build, BuildError, BuildOutcome, BuildRequest};
 use sysimg::learn::{BackgroundOutcome, Traces};
-use sysimg::plan::make_plan;
-use sysimg::spec::ImageSpec;
+use sysimg::model::plan::make_plan;
+use sysimg::model::spec::ImageSpec;
 
 use crate::cli::{BuildArgs, Cli};
 use crate::exit::{ExitCode, Failure};
+use crate::ui::progress::BuildSpinner;
 
 /// Set by Ctrl-C; the build stops julia and leaves the store as it was.
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
@@ -127,7 +127,7 @@ fn build_inner(
         if let Some(p) = &pushed {
             v["pushed"] = serde_json::to_value(p).unwrap_or_default();
         }
-        super::print_json(&v);
+        crate::ui::report::print_json(&v);
         return Ok((record.id.clone(), built));
     }
     if let Some(p) = &pushed {
@@ -156,29 +156,9 @@ fn build_inner(
 /// Ctrl-C stops julia, leaves the store as it was, and exits with status 130.
 pub fn build_showing_progress(req: &BuildRequest<'_>, show: bool) -> Result<BuildOutcome, Failure> {
     let _ = ctrlc::set_handler(|| INTERRUPTED.store(true, Ordering::SeqCst));
-    let show_progress = show && std::io::stderr().is_terminal();
-    let bar = show_progress.then(|| {
-        let b = indicatif::ProgressBar::new_spinner();
-        b.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{spinner} {prefix:.bold} {elapsed} {wide_msg}",
-            )
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
-        );
-        b.enable_steady_tick(Duration::from_millis(120));
-        b.set_prefix("starting");
-        b
-    });
-    let result = build(req, &INTERRUPTED, &mut |e| match (e, &bar) {
-        (BuildEvent::Warning(w), Some(b)) => b.suspend(|| say_err!("warning: {w}")),
-        (BuildEvent::Warning(w), None) => say_err!("warning: {w}"),
-        (BuildEvent::Phase(p), Some(b)) => b.set_prefix(p),
-        (BuildEvent::Line(l), Some(b)) => b.set_message(l),
-        (_, None) => {}
-    });
-    if let Some(b) = &bar {
-        b.finish_and_clear();
-    }
+    let spinner = BuildSpinner::new(show);
+    let result = build(req, &INTERRUPTED, &mut |e| spinner.event(e));
+    spinner.finish();
     match result {
         Ok(outcome) => Ok(outcome),
         Err(BuildError::File(e)) => Err(e.into()),

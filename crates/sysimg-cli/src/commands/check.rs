@@ -5,7 +5,7 @@ use julia_env::environment::Environment;
 use sysimg::check::{check_image, this_host, Image, Thoroughness};
 use sysimg::extend::FixMode;
 use sysimg::launch::{environment_image, julia_version};
-use sysimg::spec::ImageSpec;
+use sysimg::model::spec::ImageSpec;
 
 use crate::cli::{Cli, ImageCheckArgs};
 use crate::exit::{ExitCode, Failure};
@@ -80,5 +80,7 @@ pub fn run(cli: &Cli, args: &ImageCheckArgs) -> Result<ExitCode, Failure> {
         Some(i) => i.file.display().to_string(),
         None => env.project_file.display().to_string(),
     };
-    Ok(super::print_report(cli, &subject, head, &report))
+    Ok(crate::ui::report::print_report(
+        cli, &subject, head, &report,
+    ))
 }

@@ -1,6 +1,6 @@
 //! `sysimg env check` and `sysimg env show`.
 
-use crate::output::say;
+use crate::ui::output::say;
 use std::collections::BTreeSet;
 
 use julia_env::check::{check_environment, CheckOptions};
@@ -33,7 +33,12 @@ pub fn check(cli: &Cli, args: &CheckArgs) -> Result<ExitCode, Failure> {
         "project": env.project_file.display().to_string(),
         "manifest": env.manifest_file.display().to_string(),
     });
-    let code = super::print_report(cli, &env.project_file.display().to_string(), head, &report);
+    let code = crate::ui::report::print_report(
+        cli,
+        &env.project_file.display().to_string(),
+        head,
+        &report,
+    );
     super::leave_for_exit((env, report));
     Ok(code)
 }
@@ -109,7 +114,7 @@ pub fn show(cli: &Cli) -> Result<ExitCode, Failure> {
     });
     if cli.json {
         let m = env.manifest.as_ref();
-        super::print_json(&serde_json::json!({
+        crate::ui::report::print_json(&serde_json::json!({
             "project": {
                 "file": env.project_file.display().to_string(),
                 "name": p.name,

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use crate::output::{say, say_err};
+use crate::ui::output::{say, say_err};
 use julia_env::depot::Depots;
 use julia_env::environment::Environment;
 use julia_env::registry::{reachable_registries, tarballs_enabled_by_env, Registry};
@@ -12,8 +12,8 @@ use sysimg::check::Image;
 use sysimg::extend::{self, Addition, Candidate, FixMode, Holding, Named, Outlook};
 use sysimg::julia::JuliaInfo;
 use sysimg::launch::environment_image;
-use sysimg::record::ImageRecord;
-use sysimg::spec::ImageSpec;
+use sysimg::model::record::ImageRecord;
+use sysimg::model::spec::ImageSpec;
 use sysimg::store::Store;
 
 use crate::cli::{Cli, HoldArgs};
@@ -191,11 +191,11 @@ pub fn can_add(cli: &Cli, packages: &[String], hold: &HoldArgs) -> Result<ExitCo
         ExitCode::Problems
     };
     if cli.json {
-        super::print_json(&answer);
+        crate::ui::report::print_json(&answer);
         return Ok(code);
     }
     let julia = answer.julia_version.as_deref().unwrap_or("any");
-    let held = super::counted(answer.fixed.len(), "package", "packages");
+    let held = crate::ui::report::counted(answer.fixed.len(), "package", "packages");
     let names: Vec<&str> = additions.iter().map(|(n, _)| n.name.as_str()).collect();
     if answer.ok {
         for a in &answer.added {
@@ -222,7 +222,7 @@ pub fn can_add(cli: &Cli, packages: &[String], hold: &HoldArgs) -> Result<ExitCo
         if !answer.new_dependencies.is_empty() {
             say!(
                 "  installs {} more: {}",
-                super::counted(answer.new_dependencies.len(), "package", "packages"),
+                crate::ui::report::counted(answer.new_dependencies.len(), "package", "packages"),
                 answer
                     .new_dependencies
                     .iter()
@@ -320,7 +320,7 @@ pub fn extendability(
     let fit = table.iter().filter(|c| c.ok).count();
     let score = format!("{fit} of {} can be added", table.len());
     if cli.json {
-        super::print_json(&serde_json::json!({
+        crate::ui::report::print_json(&serde_json::json!({
             "julia_version": holding.julia_version().map(ToString::to_string),
             "fix": holding.mode,
             "fixed": holding.held.len(),
@@ -337,7 +337,7 @@ pub fn extendability(
             holding
                 .julia_version()
                 .map_or("any".to_string(), ToString::to_string),
-            super::counted(holding.held.len(), "package", "packages"),
+            crate::ui::report::counted(holding.held.len(), "package", "packages"),
             holding_words(&holding)
         );
     }

@@ -1,6 +1,6 @@
 //! `sysimg kernel install`.
 
-use crate::output::say;
+use crate::ui::output::say;
 use std::path::Path;
 
 use julia_env::depot::Depots;
@@ -36,7 +36,9 @@ pub fn install(cli: &Cli, name: Option<&str>, dir: Option<&Path>) -> Result<Exit
     let spec = kernel_json(&sysimg, &env.project_file, &entry, &display, Os::this());
     let file = install_kernel(&kernels, &kernel_dir_name(&display), &spec)?;
     if cli.json {
-        super::print_json(&serde_json::json!({"kernel": file.display().to_string(), "spec": spec}));
+        crate::ui::report::print_json(
+            &serde_json::json!({"kernel": file.display().to_string(), "spec": spec}),
+        );
     } else {
         say!("installed kernel \"{display}\" in {}", file.display());
     }

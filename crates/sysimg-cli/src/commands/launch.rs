@@ -1,7 +1,7 @@
 //! `sysimg run` and `sysimg julia-args`: start julia with the environment's image, or say why
 //! not.
 
-use crate::output::say_err;
+use crate::ui::output::say_err;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
@@ -9,7 +9,7 @@ use sysimg::check::{this_host, Host, Image};
 use sysimg::julia::JuliaInfo;
 use sysimg::launch::{decide, decide_by_stamp, judge, julia_args as image_args, Verdict};
 use sysimg::learn::{summary_for, BackgroundOutcome, Traces};
-use sysimg::spec::{ImageSpec, OnStale};
+use sysimg::model::spec::{ImageSpec, OnStale};
 use sysimg::store::{IdLock, Store};
 
 use crate::cli::{Cli, LaunchArgs, RunArgs};
@@ -203,7 +203,7 @@ fn start_background_build(store: &Store, project_file: &Path, julia: &JuliaInfo)
 /// when it changes).
 pub fn manifest_sha256(project_file: &Path) -> Option<String> {
     let env = julia_env::environment::Environment::load(project_file, None).ok()?;
-    sysimg::record::file_sha256(&env.manifest_file).ok()
+    sysimg::model::record::file_sha256(&env.manifest_file).ok()
 }
 
 /// Makes `cmd` a daemon: forked twice (so julia, which this process becomes, never has it
@@ -277,7 +277,7 @@ fn build_for(
 ) -> Result<(), Failure> {
     let version = julia_env::version::VersionNumber::parse(&julia.version).ok();
     let env = julia_env::environment::Environment::load(project_file, version.as_ref())?;
-    let plan = sysimg::plan::make_plan(&env, spec).map_err(Failure::bad_input)?;
+    let plan = sysimg::model::plan::make_plan(&env, spec).map_err(Failure::bad_input)?;
     let req = sysimg::build::BuildRequest {
         env: &env,
         spec,
@@ -419,7 +419,7 @@ pub fn julia_args(cli: &Cli, args: &LaunchArgs) -> Result<ExitCode, Failure> {
     let image = launch.image.as_ref().map(|(p, _)| p.as_path());
     let argv = image_args(image, &launch.project_file);
     if cli.json {
-        super::print_json(&serde_json::json!({
+        crate::ui::report::print_json(&serde_json::json!({
             "julia": launch.julia.path.display().to_string(),
             "args": argv.iter().map(|a| a.to_string_lossy()).collect::<Vec<_>>(),
             "image": image.map(|p| p.display().to_string()),
@@ -430,7 +430,7 @@ pub fn julia_args(cli: &Cli, args: &LaunchArgs) -> Result<ExitCode, Failure> {
             .iter()
             .map(|a| shell_quote(&a.to_string_lossy()))
             .collect();
-        crate::output::print_line(&quoted.join(" "));
+        crate::ui::output::print_line(&quoted.join(" "));
     }
     Ok(ExitCode::Ok)
 }

@@ -3,11 +3,11 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::output::say;
+use crate::ui::output::say;
 use sysimg::check::this_host;
 use sysimg::launch::{decide, Verdict};
 use sysimg::learn::{summary_for, BackgroundOutcome, Summary, Traces};
-use sysimg::spec::ImageSpec;
+use sysimg::model::spec::ImageSpec;
 use sysimg::store::Store;
 
 use crate::cli::Cli;
@@ -25,7 +25,7 @@ pub fn show(cli: &Cli) -> Result<ExitCode, Failure> {
     let (s, image) = learned(&store, &project_file);
     let traces = Traces::of(&store, &project_file);
     if cli.json {
-        super::print_json(&serde_json::json!({
+        crate::ui::report::print_json(&serde_json::json!({
             "project": project_file.display().to_string(),
             "traces": traces.dir.display().to_string(),
             "image": image,
@@ -40,8 +40,8 @@ pub fn show(cli: &Cli) -> Result<ExitCode, Failure> {
     say!(
         "{} learned from {}: {} ({} dropped: Main, closures or modules the image lacks)",
         project_file.display(),
-        super::counted(s.sessions, "session", "sessions"),
-        super::counted(s.statements, "statement", "statements"),
+        crate::ui::report::counted(s.sessions, "session", "sessions"),
+        crate::ui::report::counted(s.statements, "statement", "statements"),
         s.dropped
     );
     match image {
@@ -97,7 +97,7 @@ pub fn status(cli: &Cli) -> Result<ExitCode, Failure> {
     }
     let stale = rows.iter().filter(|r| r["fresh"] == false).count();
     if cli.json {
-        super::print_json(&serde_json::json!({ "environments": rows, "stale": stale }));
+        crate::ui::report::print_json(&serde_json::json!({ "environments": rows, "stale": stale }));
     } else {
         for r in &rows {
             say!(
@@ -129,7 +129,7 @@ pub fn status(cli: &Cli) -> Result<ExitCode, Failure> {
         }
         say!(
             "{} registered, {} stale",
-            super::counted(rows.len(), "environment", "environments"),
+            crate::ui::report::counted(rows.len(), "environment", "environments"),
             stale
         );
     }

@@ -14,13 +14,11 @@ mod shell;
 mod store;
 mod tree_hash;
 
-use crate::output::say;
 use std::path::PathBuf;
 
 use julia_env::depot::Depots;
 use julia_env::environment::{resolve_project_file, Environment};
 
-use julia_env::check::{Report, Severity};
 use sysimg::julia::{find_julia, probe, JuliaChoice, JuliaInfo};
 use sysimg::store::Store;
 
@@ -118,44 +116,6 @@ pub fn julia(flag: Option<&str>, spec: Option<&str>, store: &Store) -> Result<Ju
     Ok(probe(&julia, Some(&store.root.join("cache")))?)
 }
 
-/// `n` with the singular or plural noun: "1 error", "2 errors".
-pub fn counted(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
-
-/// Prints a report's findings and counts (or the JSON object `head` extended with them);
-/// exit 1 when there is an error.
-pub fn print_report(
-    cli: &Cli,
-    subject: &str,
-    mut head: serde_json::Value,
-    report: &Report,
-) -> ExitCode {
-    if cli.json {
-        head["ok"] = (!report.has_errors()).into();
-        head["errors"] = report.count(Severity::Error).into();
-        head["warnings"] = report.count(Severity::Warning).into();
-        head["infos"] = report.count(Severity::Info).into();
-        head["findings"] = serde_json::to_value(&report.findings).unwrap_or_default();
-        print_json(&head);
-    } else {
-        for f in &report.findings {
-            say!("{f}");
-        }
-        say!(
-            "{subject}: {}, {}, {}",
-            counted(report.count(Severity::Error), "error", "errors"),
-            counted(report.count(Severity::Warning), "warning", "warnings"),
-            counted(report.count(Severity::Info), "note", "notes")
-        );
-    }
-    if report.has_errors() {
-        ExitCode::Problems
-    } else {
-        ExitCode::Ok
-    }
-}
-
 /// The image store (`SYSIMG_STORE`, else `<first depot>/sysimg`).
 pub fn store() -> Result<sysimg::store::Store, Failure> {
     sysimg::store::Store::locate(
@@ -170,12 +130,4 @@ pub fn store() -> Result<sysimg::store::Store, Failure> {
 /// environment is about 5% of `env check`.)
 pub fn leave_for_exit<T>(value: T) {
     std::mem::forget(value);
-}
-
-/// Prints a value as pretty JSON on stdout.
-pub fn print_json(value: &impl serde::Serialize) {
-    match serde_json::to_string_pretty(value) {
-        Ok(s) => crate::output::print_line(&s),
-        Err(e) => eprintln!("error: cannot encode JSON: {e}"),
-    }
 }

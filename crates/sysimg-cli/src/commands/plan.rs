@@ -1,14 +1,14 @@
 //! `sysimg plan` and `sysimg why`.
 
-use crate::output::{say, say_err};
+use crate::ui::output::{say, say_err};
 use julia_env::environment::Environment;
-use sysimg::plan::{plan_explaining, Plan, Role};
-use sysimg::spec::ImageSpec;
+use sysimg::model::plan::{plan_explaining, Plan, Role};
+use sysimg::model::spec::ImageSpec;
 
 use crate::cli::{Cli, OutlookArgs, PlanArgs};
 use crate::exit::{ExitCode, Failure};
 use sysimg::extend::FixMode;
-use sysimg::spec::Policy;
+use sysimg::model::spec::Policy;
 
 /// The environment's spec with the command-line overrides applied.
 pub fn spec_for(env: &Environment, args: &PlanArgs) -> Result<ImageSpec, Failure> {
@@ -71,7 +71,7 @@ pub fn plan(cli: &Cli, args: &PlanArgs, outlook: &OutlookArgs) -> Result<ExitCod
             Some(Err(e)) => serde_json::json!({ "error": e }),
             None => serde_json::Value::Null,
         };
-        super::print_json(&v);
+        crate::ui::report::print_json(&v);
         super::leave_for_exit((env, plan, v));
         return Ok(ExitCode::Ok);
     }
@@ -139,7 +139,7 @@ pub fn why(cli: &Cli, package: &str, args: &PlanArgs) -> Result<ExitCode, Failur
         )));
     }
     if cli.json {
-        super::print_json(&found);
+        crate::ui::report::print_json(&found);
         return Ok(ExitCode::Ok);
     }
     for p in found {

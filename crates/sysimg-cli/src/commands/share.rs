@@ -1,17 +1,15 @@
 //! `sysimg push`, `sysimg pull`, `sysimg ls --remote`, and the remote look-up of `build`.
 
-use crate::output::{say, say_err};
-use std::io::IsTerminal;
+use crate::ui::output::{say, say_err};
 
 use sysimg::build::BuildRequest;
-use sysimg::spec::ImageSpec;
+use sysimg::model::spec::ImageSpec;
 use sysimg::store::{find_record, is_image_id, Store};
-use sysimg_share::{
-    self as share, Access, BlobAction, PullOutcome, Remote, ShareError, ShareEvent,
-};
+use sysimg_share::{self as share, Access, BlobAction, PullOutcome, Remote, ShareError};
 
 use crate::cli::{Cli, PullArgs, PushArgs};
 use crate::exit::{ExitCode, Failure};
+use crate::ui::progress::{mib, Bars};
 
 /// The failure a sharing error is, with its exit status.
 pub fn failure(e: ShareError) -> Failure {
@@ -59,74 +57,6 @@ fn remote_for(cli: &Cli, flag: Option<&str>) -> Result<Remote, Failure> {
     Remote::parse(&text).map_err(failure)
 }
 
-/// Progress bars on a terminal's stderr, one per blob transferred; nothing when piped.
-struct Bars {
-    show: bool,
-    bar: Option<indicatif::ProgressBar>,
-}
-
-impl Bars {
-    fn new(show: bool) -> Bars {
-        Bars {
-            show: show && std::io::stderr().is_terminal(),
-            bar: None,
-        }
-    }
-
-    fn event(&mut self, e: ShareEvent) {
-        if !self.show {
-            return;
-        }
-        match e {
-            ShareEvent::Blob {
-                name,
-                size,
-                action: BlobAction::Present,
-                ..
-            } => say_err!("{name}: already in the registry ({})", mib(size)),
-            ShareEvent::Blob {
-                name, size, action, ..
-            } => {
-                if let Some(b) = self.bar.take() {
-                    b.finish();
-                }
-                let b = indicatif::ProgressBar::new(size);
-                b.set_style(
-                    indicatif::ProgressStyle::with_template(
-                        "{prefix:.bold} {bar:30} {bytes}/{total_bytes} {binary_bytes_per_sec} {eta}",
-                    )
-                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-                );
-                let verb = if action == BlobAction::Upload {
-                    "push"
-                } else {
-                    "pull"
-                };
-                b.set_prefix(format!("{verb} {name}"));
-                self.bar = Some(b);
-            }
-            ShareEvent::Progress { done, .. } => {
-                if let Some(b) = &self.bar {
-                    b.set_position(done);
-                }
-            }
-            ShareEvent::Waiting { id } => {
-                say_err!("sysimg: image {id} is being pulled or built by another process; waiting")
-            }
-        }
-    }
-
-    fn finish(&mut self) {
-        if let Some(b) = self.bar.take() {
-            b.finish();
-        }
-    }
-}
-
-fn mib(bytes: u64) -> String {
-    format!("{:.1} MiB", bytes as f64 / (1024.0 * 1024.0))
-}
-
 /// `sysimg push ID|PATH REF [--tag T]... [--insecure]`.
 pub fn push(cli: &Cli, args: &PushArgs) -> Result<ExitCode, Failure> {
     let store = super::store().ok();
@@ -145,7 +75,7 @@ pub fn push(cli: &Cli, args: &PushArgs) -> Result<ExitCode, Failure> {
     bars.finish();
     let report = report.map_err(failure)?;
     if cli.json {
-        super::print_json(&report);
+        crate::ui::report::print_json(&report);
     } else {
         let uploaded = report
             .blobs
@@ -157,7 +87,7 @@ pub fn push(cli: &Cli, args: &PushArgs) -> Result<ExitCode, Failure> {
             record.id,
             report.repository,
             report.tags.join(", "),
-            super::counted(uploaded, "blob", "blobs"),
+            crate::ui::report::counted(uploaded, "blob", "blobs"),
             mib(report.uploaded_bytes),
             report.blobs.len() - uploaded
         );
@@ -199,7 +129,7 @@ fn print_pulled(cli: &Cli, store: &Store, remote: &Remote, outcome: &PullOutcome
             PullOutcome::Pulled { blobs, .. } => ("pulled", blobs.clone()),
             PullOutcome::Present(_) => ("present", Vec::new()),
         };
-        super::print_json(&serde_json::json!({
+        crate::ui::report::print_json(&serde_json::json!({
             "id": record.id,
             "outcome": status,
             "reference": remote.to_string(),
@@ -231,7 +161,7 @@ pub fn ls_remote(cli: &Cli, flag: Option<&str>, insecure: bool) -> Result<ExitCo
         .into_iter()
         .partition(|i| share::for_this_platform(&i.platform));
     if cli.json {
-        super::print_json(&serde_json::json!({
+        crate::ui::report::print_json(&serde_json::json!({
             "remote": remote.repository_ref(),
             "images": here,
             "other_platforms": elsewhere.len(),
@@ -267,7 +197,7 @@ pub fn ls_remote(cli: &Cli, flag: Option<&str>, insecure: bool) -> Result<ExitCo
     if !elsewhere.is_empty() {
         say!(
             "({} for other platforms not shown)",
-            super::counted(elsewhere.len(), "image", "images")
+            crate::ui::report::counted(elsewhere.len(), "image", "images")
         );
     }
     Ok(ExitCode::Ok)

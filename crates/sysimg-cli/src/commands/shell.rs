@@ -20,7 +20,7 @@ pub fn init(shell: Shell) -> Result<ExitCode, Failure> {
         Shell::Elvish => "fn jl {|@a| sysimg run -- $@a }",
         _ => "jl() { sysimg run -- \"$@\"; }",
     };
-    crate::output::print_line(&format!(
+    crate::ui::output::print_line(&format!(
         "\n# `jl`: julia with the environment's image (sysimg run)\n{alias}"
     ));
     Ok(ExitCode::Ok)

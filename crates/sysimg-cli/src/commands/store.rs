@@ -1,6 +1,6 @@
 //! `sysimg ls`, `inspect`, `rm`, `verify` and `gc`.
 
-use crate::output::{say, say_err};
+use crate::ui::output::{say, say_err};
 use std::time::Duration;
 
 use sysimg::store::find_record;
@@ -19,7 +19,7 @@ pub fn ls(cli: &Cli) -> Result<ExitCode, Failure> {
             .map(|u| u.project.clone())
             .collect()
     };
-    let size = |dir: &std::path::Path, r: &sysimg::record::RecordSummary| {
+    let size = |dir: &std::path::Path, r: &sysimg::model::record::RecordSummary| {
         std::fs::metadata(dir.join(&r.image.file))
             .map(|m| m.len())
             .unwrap_or(0)
@@ -36,7 +36,7 @@ pub fn ls(cli: &Cli) -> Result<ExitCode, Failure> {
                 Err(e) => serde_json::json!({"dir": dir.display().to_string(), "error": e.to_string()}),
             })
             .collect();
-        super::print_json(
+        crate::ui::report::print_json(
             &serde_json::json!({"store": store.root.display().to_string(), "images": list}),
         );
         return Ok(ExitCode::Ok);
@@ -71,10 +71,10 @@ pub fn inspect(cli: &Cli, image: &str) -> Result<ExitCode, Failure> {
     let store = super::store().ok();
     let (path, record) = find_record(image, store.as_ref())?;
     if cli.json {
-        super::print_json(&record);
+        crate::ui::report::print_json(&record);
     } else {
         say!("# {}", path.display());
-        crate::output::print_text(&record.to_toml());
+        crate::ui::output::print_text(&record.to_toml());
     }
     Ok(ExitCode::Ok)
 }
@@ -90,7 +90,7 @@ pub fn rm(cli: &Cli, image: &str) -> Result<ExitCode, Failure> {
     }
     store.remove(&record.id)?;
     if cli.json {
-        super::print_json(&serde_json::json!({"removed": record.id}));
+        crate::ui::report::print_json(&serde_json::json!({"removed": record.id}));
     } else {
         say!("removed image {}", record.id);
     }
@@ -130,7 +130,7 @@ pub fn verify(cli: &Cli, image: Option<&str>) -> Result<ExitCode, Failure> {
     }
     let bad = results.iter().any(|r| r["ok"] == false);
     if cli.json {
-        super::print_json(&serde_json::json!({"images": results}));
+        crate::ui::report::print_json(&serde_json::json!({"images": results}));
     }
     Ok(if bad {
         ExitCode::Problems
@@ -147,7 +147,7 @@ pub fn gc(cli: &Cli, dry_run: bool, keep_days: u64) -> Result<ExitCode, Failure>
     )?;
     let traces = sysimg::learn::orphaned_traces(&store, dry_run);
     if cli.json {
-        super::print_json(&serde_json::json!({
+        crate::ui::report::print_json(&serde_json::json!({
             "dry_run": dry_run,
             "images": decisions,
             "traces": traces.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),

@@ -53,6 +53,34 @@ impl Lab {
         Some(lab)
     }
 
+    /// The realistic world: the lab of `SYSIMG_TEST_JULIA` and
+    /// `../shared/julia/pkgserver-large`, with the 19 top-level packages of its `toplevel.txt`
+    /// (49 packages in the closure) added by real Pkg to its base environment; `None` when
+    /// either is missing. The workload is [`Lab::large_workload`].
+    pub fn large_from_env() -> Option<Lab> {
+        let julia = std::env::var_os("SYSIMG_TEST_JULIA").filter(|j| !j.is_empty())?;
+        let kit = super::shared_dir()?.join("julia/pkgserver-large");
+        let toplevel = std::fs::read_to_string(kit.join("toplevel.txt")).ok()?;
+        if !kit.join("registries").is_file() || !kit.join("workload.jl").is_file() {
+            return None;
+        }
+        let names: Vec<String> = toplevel
+            .split_whitespace()
+            .map(|n| format!("{n:?}"))
+            .collect();
+        let lab = Lab::new(PathBuf::from(julia), &kit);
+        lab.pkg(&lab.base_env, &format!("Pkg.add([{}])", names.join(", ")));
+        Some(lab)
+    }
+
+    /// The realistic world's workload (`pkgserver-large/workload.jl`): `using` of every
+    /// top-level package, values passed between them, `WORKLOAD OK` at the end.
+    pub fn large_workload() -> PathBuf {
+        super::shared_dir()
+            .expect("the shared directory")
+            .join("julia/pkgserver-large/workload.jl")
+    }
+
     pub fn new(julia: PathBuf, pkgserver: &Path) -> Lab {
         let root = tempfile::Builder::new()
             .prefix("sysimg-real-julia-")

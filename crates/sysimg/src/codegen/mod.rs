@@ -4,7 +4,7 @@
 
 use std::fmt::Write;
 
-use crate::record::ImageRecord;
+use crate::model::record::ImageRecord;
 
 /// A Julia string literal holding exactly `s`: `"` `\` `$` escaped, control characters as
 /// escapes, everything else verbatim.
@@ -229,7 +229,7 @@ precompile(get, (Dict{String,String}, String, Nothing))
 pub struct BuildScript<'a> {
     /// The image id (for messages only).
     pub image_id: &'a str,
-    /// The environment holding PackageCompiler (installed by [`crate::tools`]).
+    /// The environment holding PackageCompiler (installed by [`crate::julia::tools`]).
     pub tools_env: &'a str,
     /// The environment to bake.
     pub project: &'a str,

@@ -65,14 +65,14 @@ fn write_stdout(parts: &[&str]) {
 /// `println!` for human output: the line is made [`terminal_safe`].
 macro_rules! say {
     ($($arg:tt)*) => {
-        $crate::output::print_line(&$crate::output::terminal_safe(&format!($($arg)*)))
+        $crate::ui::output::print_line(&$crate::ui::output::terminal_safe(&format!($($arg)*)))
     };
 }
 
 /// `eprintln!` for human output: the line is made [`terminal_safe`].
 macro_rules! say_err {
     ($($arg:tt)*) => {
-        eprintln!("{}", $crate::output::terminal_safe(&format!($($arg)*)))
+        eprintln!("{}", $crate::ui::output::terminal_safe(&format!($($arg)*)))
     };
 }
 

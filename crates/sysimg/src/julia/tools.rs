@@ -17,8 +17,8 @@ use julia_env::version_spec::VersionSpec;
 use julia_env::{Error, Location};
 use sha2::{Digest, Sha256};
 
+use crate::codegen::string_literal;
 use crate::julia::JuliaInfo;
-use crate::julia_code::string_literal;
 use crate::store::Store;
 
 /// What the user asked PackageCompiler to be.

@@ -2,6 +2,8 @@
 //! configuration), `JULIA`, the spec's `julia` key, else `julia` on `PATH`; then one run of a
 //! generated probe that prints the facts as TOML, cached per binary (path, size, mtime).
 
+pub mod tools;
+
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -11,7 +11,7 @@ use julia_env::manifest::{Manifest, ManifestEntry, Tracking};
 use julia_env::version::VersionNumber;
 use sha2::{Digest, Sha256};
 
-use crate::spec::{ImageSpec, PinnedRule, Policy};
+use crate::model::spec::{ImageSpec, PinnedRule, Policy};
 
 /// A package's part in the image.
 #[derive(

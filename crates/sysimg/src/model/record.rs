@@ -1,5 +1,5 @@
 //! The image record: what every image holds and how it was made, kept beside the image as
-//! `image.toml` and compiled into it as the `SysimageData` module (see [`crate::julia_code`]).
+//! `image.toml` and compiled into it as the `SysimageData` module (see [`crate::codegen`]).
 //!
 //! # The image id
 //! The id is the first 32 hex digits of the SHA-256 of the canonical JSON of [`IdInputs`]:
@@ -18,8 +18,8 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::cpu::CpuFacts;
-use crate::plan::{Plan, Role};
-use crate::spec::Policy;
+use crate::model::plan::{Plan, Role};
+use crate::model::spec::Policy;
 
 /// The record's schema version; bumped on any incompatible change.
 pub const SCHEMA: u32 = 1;
