@@ -61,14 +61,16 @@ fn mutate(seed: &str, rng: &mut Lcg) -> String {
     s.into_iter().collect()
 }
 
-fn exercise(text: &str) {
+/// Feeds `text` to every reader; whether it read as a Project.
+fn exercise(text: &str) -> bool {
     let path = Path::new("Hostile.toml");
-    if let Ok(p) = Project::parse(path, text) {
+    let project = Project::parse(path, text);
+    if let Ok(p) = &project {
         let written = p.to_pkg_toml(julia_env::flavor::PkgFlavor::LATEST);
         Project::parse(path, &written)
             .unwrap_or_else(|e| panic!("written project must read back: {e}\n{written}"));
         let _ = julia_env::project_hash::project_hash(
-            &p,
+            p,
             &[],
             julia_env::flavor::PkgFlavor::V1_12,
             None,
@@ -91,6 +93,7 @@ fn exercise(text: &str) {
         let _ = VersionSpec::parse_range(line);
         let _ = julia_env::platform::Platform::parse_triplet(line);
     }
+    project.is_ok()
 }
 
 #[test]
@@ -108,15 +111,37 @@ fn mutated_inputs_never_panic() {
         }
     }
     let mut rng = Lcg(1);
-    let mut runs = 0;
+    // The mutations must reach both sides of the readers: inputs that still read (so the
+    // writers and hashes run on hostile values) and inputs each mutation broke (so the error
+    // paths run), and must differ from their seeds.
+    let (mut read, mut rejected, mut unchanged) = (0, 0, 0);
     for seed in &seeds {
         exercise(seed);
         for _ in 0..150 {
-            exercise(&mutate(seed, &mut rng));
-            runs += 1;
+            let mutated = mutate(seed, &mut rng);
+            if mutated == *seed {
+                unchanged += 1;
+            }
+            if exercise(&mutated) {
+                read += 1;
+            } else {
+                rejected += 1;
+            }
         }
     }
-    assert!(runs >= 600);
+    let total = read + rejected;
+    assert!(
+        read > total / 20,
+        "only {read} of {total} mutated inputs read as a Project"
+    );
+    assert!(
+        rejected > total / 20,
+        "only {rejected} of {total} mutated inputs were rejected"
+    );
+    assert!(
+        unchanged < total / 10,
+        "{unchanged} of {total} mutations changed nothing"
+    );
 }
 
 #[test]

@@ -11,8 +11,7 @@ use julia_env::version::VersionNumber;
 
 #[test]
 fn the_table_matches_the_real_julias_stdlib_directory() {
-    let Some(julia) = std::env::var_os("SYSIMG_TEST_JULIA").filter(|j| !j.is_empty()) else {
-        eprintln!("SKIPPED the_table_matches_the_real_julias_stdlib_directory: SYSIMG_TEST_JULIA is not set");
+    let Some(julia) = testkit::test_julia_or_skip() else {
         return;
     };
     let o = Command::new(&julia)

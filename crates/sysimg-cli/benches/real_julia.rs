@@ -39,7 +39,7 @@ fn time(mut c: Command) -> Duration {
 }
 
 fn main() {
-    let Some(lab) = Lab::from_env() else {
+    let Some(lab) = Lab::from_env(common::SYSIMG) else {
         println!(
             "SKIPPED real_julia benchmark: set SYSIMG_TEST_JULIA to a julia and provide ../shared/julia/pkgserver"
         );

@@ -86,7 +86,7 @@ fn statements_by_module(trace: &Path) -> (usize, BTreeMap<String, usize>) {
 }
 
 fn main() {
-    let Some(lab) = Lab::large_from_env() else {
+    let Some(lab) = Lab::large_from_env(common::SYSIMG) else {
         println!(
             "SKIPPED real_julia_large benchmark: set SYSIMG_TEST_JULIA to a julia and provide ../shared/julia/pkgserver-large"
         );

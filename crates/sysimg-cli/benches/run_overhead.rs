@@ -42,11 +42,7 @@ fn main() {
         fs::copy(corpus.join(f), dir.join(f)).unwrap();
     }
     let script = root.join("fake-julia.sh");
-    fs::write(
-        &script,
-        include_str!("../../sysimg/tests/fixtures/fake-julia.sh"),
-    )
-    .unwrap();
+    fs::write(&script, testkit::FAKE_JULIA).unwrap();
     let julia = root.join("julia");
     compile_fast_julia(&julia);
     let jl = julia.display().to_string();

@@ -214,11 +214,7 @@ fn main() {
     }
     let t = tempfile::tempdir().unwrap();
     let julia = t.path().join("julia");
-    fs::write(
-        &julia,
-        include_str!("../../sysimg/tests/fixtures/fake-julia.sh"),
-    )
-    .unwrap();
+    fs::write(&julia, testkit::FAKE_JULIA).unwrap();
     {
         use std::os::unix::fs::PermissionsExt;
         fs::set_permissions(&julia, fs::Permissions::from_mode(0o755)).unwrap();

@@ -4,16 +4,15 @@ mod common;
 
 use std::fs;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
-use common::{err, fake_julia, out};
+use common::{err, out};
 
+/// `sysimg` in `cwd` with a clean environment and `cwd`'s store, depot and fake julia log.
 fn sysimg(args: &[&str], cwd: &Path, extra: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sysimg"));
+    let mut cmd = common::sysimg_cmd();
     cmd.args(args)
         .current_dir(cwd)
-        .env_remove("JULIA_PROJECT")
-        .env_remove("JULIA")
         .env("JULIA_DEPOT_PATH", cwd.join("depot"))
         .env("SYSIMG_STORE", cwd.join("store"))
         .env("FAKE_JULIA_LOG", cwd.join("julia-log"));
@@ -23,13 +22,10 @@ fn sysimg(args: &[&str], cwd: &Path, extra: &[(&str, &str)]) -> Output {
     cmd.output().expect("sysimg runs")
 }
 
-fn setup() -> (tempfile::TempDir, String) {
-    let t = tempfile::tempdir().unwrap();
-    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/hello");
-    for f in ["Project.toml", "Manifest.toml"] {
-        fs::copy(examples.join(f), t.path().join(f)).unwrap();
-    }
-    let julia = fake_julia(t.path()).display().to_string();
+/// The example environment and the fake julia in a fresh context.
+fn setup() -> (testkit::TestContext, String) {
+    let t = common::hello();
+    let julia = t.julia().display().to_string();
     (t, julia)
 }
 
@@ -157,10 +153,9 @@ fn running(pid: i32) -> bool {
 /// Starts `sysimg build` with a fake julia that hangs while compiling (its child, `sleep`,
 /// records its pid), and waits until that child runs.
 fn hanging_build(dir: &Path, julia: &str) -> (std::process::Child, i32) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sysimg"))
+    let mut child = common::sysimg_cmd()
         .args(["build", "--julia", julia])
         .current_dir(dir)
-        .env_remove("JULIA_PROJECT")
         .env("JULIA_DEPOT_PATH", dir.join("depot"))
         .env("SYSIMG_STORE", dir.join("store"))
         .env("FAKE_JULIA_LOG", dir.join("julia-log"))
@@ -365,12 +360,11 @@ fn environments_at_non_utf8_paths_keep_their_images() {
     for f in ["Project.toml", "Manifest.toml"] {
         fs::copy(dir.join(f), odd.join(f)).unwrap();
     }
-    let o = Command::new(env!("CARGO_BIN_EXE_sysimg"))
+    let o = common::sysimg_cmd()
         .arg("-p")
         .arg(&odd)
         .args(["build", "--julia", &julia])
         .current_dir(dir)
-        .env_remove("JULIA_PROJECT")
         .env("JULIA_DEPOT_PATH", dir.join("depot"))
         .env("SYSIMG_STORE", dir.join("store"))
         .env("FAKE_JULIA_LOG", dir.join("julia-log"))

@@ -9,10 +9,9 @@ use std::process::{Command, Output};
 use common::{err as stderr, out as stdout};
 
 fn sysimg(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_sysimg"))
+    common::sysimg_cmd()
         .args(args)
         .current_dir(cwd)
-        .env_remove("JULIA_PROJECT")
         .env("JULIA_DEPOT_PATH", cwd.join("no-depot"))
         .output()
         .expect("sysimg runs")
@@ -22,7 +21,7 @@ fn shared() -> Option<PathBuf> {
     match common::shared_dir().filter(|d| d.join("corpus").is_dir()) {
         Some(dir) => Some(dir),
         None => {
-            common::skipped("the corpus tests: no shared data (set SYSIMG_SHARED_DIR)");
+            common::skip("no shared corpus (set SYSIMG_SHARED_DIR)");
             None
         }
     }
@@ -282,7 +281,7 @@ fn git_tree(dir: &Path) -> Option<String> {
 #[test]
 fn tree_hash_agrees_with_git() {
     if Command::new("git").arg("--version").output().is_err() {
-        common::skipped("tree_hash_agrees_with_git: git is not installed");
+        common::skip("git is not installed");
         return;
     }
     let t = tempfile::tempdir().unwrap();
@@ -441,9 +440,8 @@ fn a_reader_that_stops_early_ends_the_output_quietly() {
     // so that a registry closing its connection cannot kill a push).
     let Some(shared) = shared() else { return };
     let env = shared.join("corpus/environments/sciml-Symbolics");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sysimg"))
+    let mut child = common::sysimg_cmd()
         .args(["-p", env.to_str().unwrap(), "plan", "--json"])
-        .env_remove("JULIA_PROJECT")
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()

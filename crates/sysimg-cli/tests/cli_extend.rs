@@ -5,7 +5,7 @@ mod common;
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use common::{err, out};
 
@@ -94,7 +94,7 @@ fn environment(dir: &Path, pinned: bool) {
 }
 
 fn sysimg(dir: &Path, reg: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_sysimg"))
+    common::sysimg_cmd()
         .arg("-p")
         .arg(dir)
         .args(args)
@@ -102,7 +102,6 @@ fn sysimg(dir: &Path, reg: &Path, args: &[&str]) -> Output {
         .arg(reg)
         .env("SYSIMG_STORE", dir.join("store"))
         .env("JULIA_DEPOT_PATH", dir.join("depot"))
-        .env_remove("JULIA_PROJECT")
         .output()
         .unwrap()
 }
@@ -297,9 +296,7 @@ fn extendability_scores_a_list_and_the_registrys_most_used() {
 #[test]
 fn general_registry_answers_for_a_corpus_environment() {
     let Some(shared) = common::shared_dir() else {
-        common::skipped(
-            "general_registry_answers_for_a_corpus_environment: no ../shared (SYSIMG_SHARED_DIR)",
-        );
+        common::skip("no ../shared (SYSIMG_SHARED_DIR)");
         return;
     };
     let reg = shared.join("registries/General.toml");
@@ -378,7 +375,7 @@ fn sysimg_in_depot(dir: &Path, args: &[&str], julia_version: &str) -> Output {
         registry(&dir.join("depot/registries"));
     }
     let julia = common::fake_julia(dir);
-    Command::new(env!("CARGO_BIN_EXE_sysimg"))
+    common::sysimg_cmd()
         .arg("-p")
         .arg(dir)
         .args(args)
@@ -387,8 +384,6 @@ fn sysimg_in_depot(dir: &Path, args: &[&str], julia_version: &str) -> Output {
         .env("JULIA", &julia)
         .env("FAKE_JULIA_LOG", dir.join("fake-julia.log"))
         .env("FAKE_JULIA_VERSION", julia_version)
-        .env_remove("JULIA_PROJECT")
-        .env_remove("JULIA_PKG_SERVER")
         .output()
         .unwrap()
 }

@@ -7,12 +7,11 @@ mod common;
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 use std::time::{Duration, Instant};
 
-use common::{err, fake_julia, out};
+use common::{err, fake_julia, out, HOST_CPU};
 
-const HOST_CPU: &str = "haswell:sse2,sse3,ssse3,sse4.1,sse4.2,popcnt,cx16,avx,avx2";
 const EXAMPLE: &str = "precompile(Tuple{typeof(Example.hello), String})";
 const DATES: &str = "precompile(Tuple{typeof(Dates.now)})";
 const MAIN: &str = "precompile(Tuple{typeof(Main.work)})";
@@ -38,12 +37,10 @@ impl T {
     }
 
     fn sysimg(&self, args: &[&str], extra: &[(&str, &str)]) -> Output {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_sysimg"));
+        let mut cmd = common::sysimg_cmd();
         cmd.arg("-p")
             .arg(&self.dir)
             .args(args)
-            .env_remove("JULIA_PROJECT")
-            .env_remove("SYSIMG_LEARN")
             .env("JULIA", &self.julia)
             .env("JULIA_DEPOT_PATH", self.dir.join("depot"))
             .env("SYSIMG_STORE", self.store())
@@ -246,7 +243,7 @@ fn status_and_build_all_rebuild_exactly_the_stale_environments() {
     a.build();
     // Both environments in one store: b's store is a's.
     let store = a.store();
-    let build_b = Command::new(env!("CARGO_BIN_EXE_sysimg"))
+    let build_b = common::sysimg_cmd()
         .arg("-p")
         .arg(&b.dir)
         .args(["build", "--json"])

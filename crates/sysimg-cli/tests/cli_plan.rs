@@ -4,7 +4,7 @@ mod common;
 
 use std::fs;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use common::{err, out};
 
@@ -14,10 +14,9 @@ use julia_env::project::Project;
 use julia_env::project_hash::project_hash;
 
 fn sysimg(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_sysimg"))
+    common::sysimg_cmd()
         .args(args)
         .current_dir(cwd)
-        .env_remove("JULIA_PROJECT")
         .env("JULIA_DEPOT_PATH", cwd.join("no-depot"))
         .env("SYSIMG_STORE", cwd.join("store"))
         .output()

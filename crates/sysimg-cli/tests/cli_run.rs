@@ -7,44 +7,26 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use common::{err, fake_julia, out};
-
-/// The host CPU the tests claim: it has what the fake julia's probe reports for the build
-/// machine, so `native` images fit.
-const HOST_CPU: &str = "haswell:sse2,sse3,ssse3,sse4.1,sse4.2,popcnt,cx16,avx,avx2";
+use common::{err, out, HOST_CPU};
 
 struct T {
-    _t: tempfile::TempDir,
+    ctx: testkit::TestContext,
     dir: PathBuf,
     julia: String,
 }
 
 impl T {
     fn new() -> T {
-        let t = tempfile::tempdir().unwrap();
-        let dir = t.path().canonicalize().unwrap();
-        let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/hello");
-        for f in ["Project.toml", "Manifest.toml"] {
-            fs::copy(examples.join(f), dir.join(f)).unwrap();
-        }
-        let julia = fake_julia(&dir);
+        let ctx = common::hello();
         T {
-            julia: julia.display().to_string(),
-            dir,
-            _t: t,
+            julia: ctx.julia().display().to_string(),
+            dir: ctx.dir.clone(),
+            ctx,
         }
     }
 
     fn cmd(&self, args: &[&str], extra: &[(&str, &str)]) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_sysimg"));
-        cmd.args(args)
-            .current_dir(&self.dir)
-            .env_remove("JULIA_PROJECT")
-            .env_remove("JULIA")
-            .env("JULIA_DEPOT_PATH", self.dir.join("depot"))
-            .env("SYSIMG_STORE", self.dir.join("store"))
-            .env("SYSIMG_HOST_CPU", HOST_CPU)
-            .env("FAKE_JULIA_LOG", self.dir.join("julia-log"));
+        let mut cmd = self.ctx.sysimg(args);
         for (k, v) in extra {
             cmd.env(k, v);
         }
@@ -197,7 +179,7 @@ fn a_running_image_holds_its_lock_across_exec() {
     let t = T::new();
     let id = t.build();
     if Command::new("flock").arg("--version").output().is_err() {
-        common::skipped("the lock probe: no flock(1) on this machine");
+        common::skip("the lock probe: no flock(1) on this machine");
         return;
     }
     let lock = t.dir.join("store/locks").join(format!("{id}.lock"));
@@ -738,7 +720,7 @@ fn kernels_for_ijulia_1_28_and_later_start_run_kernel_and_jupyter_accepts_them()
     assert_eq!(spec["interrupt_mode"], "signal");
     // Jupyter's own client lists it with that argv.
     let Some(jupyter) = std::env::var_os("SYSIMG_TEST_JUPYTER").filter(|j| !j.is_empty()) else {
-        common::skipped(
+        common::skip(
             "the jupyter kernelspec check: set SYSIMG_TEST_JUPYTER to a `jupyter` with jupyter_client (.ci/run installs one)",
         );
         return;

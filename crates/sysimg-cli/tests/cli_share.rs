@@ -11,9 +11,7 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use common::registry::{free_port, on_path, Registry, Security};
-use common::{err, hello_project, out};
-
-const HOST_CPU: &str = "haswell:sse2,sse3,ssse3,sse4.1,sse4.2,popcnt,cx16,avx,avx2";
+use common::{err, hello_project, out, HOST_CPU};
 
 /// The plain-HTTP registry every test of this binary shares (each uses its own repository),
 /// started once, from a thread that lives as long as the process (the registry dies with
@@ -55,17 +53,9 @@ impl T {
     }
 
     fn cmd(&self, store: &str, args: &[&str], extra: &[(&str, &str)]) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_sysimg"));
+        let mut cmd = common::sysimg_cmd();
         cmd.args(args)
             .current_dir(&self.dir)
-            .env_remove("JULIA_PROJECT")
-            .env_remove("JULIA")
-            .env_remove("SYSIMG_REMOTE")
-            .env_remove("SYSIMG_REGISTRY_USER")
-            .env_remove("SYSIMG_REGISTRY_PASSWORD")
-            .env_remove("SYSIMG_REGISTRY_TOKEN")
-            .env_remove("SYSIMG_REGISTRY_CA")
-            .env_remove("SYSIMG_INSECURE_REGISTRIES")
             .env_remove("SSL_CERT_FILE")
             .env("DOCKER_CONFIG", self.dir.join("docker"))
             .env("JULIA_DEPOT_PATH", self.dir.join("depot"))
@@ -249,7 +239,7 @@ fn push_then_pull_into_an_empty_store() {
 
     // Interop: skopeo reads the manifest, its annotations, and the config.
     if !on_path("skopeo") {
-        common::skipped("skopeo is not installed: the interop half of push_then_pull");
+        common::skip("skopeo is not installed: the interop half of push_then_pull");
         return;
     }
     let skopeo = |extra: &[&str]| {

@@ -26,13 +26,14 @@ static APP_IMAGE: OnceLock<AppImage> = OnceLock::new();
 /// Takes the lab (setting it up on first use), or says why the test is skipped.
 fn lab(test: &str) -> Option<(&'static Lab, MutexGuard<'static, ()>)> {
     let guard = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let lab = LAB.get_or_init(Lab::from_env);
+    let lab = LAB.get_or_init(|| Lab::from_env(common::SYSIMG));
     match lab {
         Some(lab) => Some((lab, guard)),
         None => {
-            common::skipped(&format!(
-                "{test}: set SYSIMG_TEST_JULIA to a julia (scripts/install-test-julia installs Julia 1.5.3) and provide ../shared (or SYSIMG_SHARED_DIR) with julia/pkgserver"
-            ));
+            common::skip_named(
+                test,
+                "set SYSIMG_TEST_JULIA to a julia (scripts/install-test-julia installs Julia 1.5.3) and provide ../shared (or SYSIMG_SHARED_DIR) with julia/pkgserver",
+            );
             None
         }
     }

@@ -27,7 +27,7 @@ fn lab(test: &str) -> Option<(&'static Lab, MutexGuard<'static, ()>)> {
     let guard = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let lab = LAB.get_or_init(|| {
         let started = Instant::now();
-        let lab = Lab::large_from_env();
+        let lab = Lab::large_from_env(common::SYSIMG);
         if lab.is_some() {
             eprintln!(
                 "the realistic world's depot: {:.0} s",
@@ -39,9 +39,10 @@ fn lab(test: &str) -> Option<(&'static Lab, MutexGuard<'static, ()>)> {
     match lab {
         Some(lab) => Some((lab, guard)),
         None => {
-            common::skipped(&format!(
-                "{test}: set SYSIMG_TEST_JULIA to a julia (scripts/install-test-julia installs Julia 1.5.3) and provide ../shared (or SYSIMG_SHARED_DIR) with julia/pkgserver-large"
-            ));
+            common::skip_named(
+                test,
+                "set SYSIMG_TEST_JULIA to a julia (scripts/install-test-julia installs Julia 1.5.3) and provide ../shared (or SYSIMG_SHARED_DIR) with julia/pkgserver-large",
+            );
             None
         }
     }

@@ -183,12 +183,16 @@ pub enum PinError {
     File(#[from] julia_env::Error),
 }
 
-/// `pin`: `pinned = true` on every baked package the Manifest has (at the image's version),
-/// and with `compat`, `"=x.y.z"` compat entries for every baked package that is a direct
-/// dependency (public or internal: an internal package the user also depends on directly is
-/// pinned by the image all the same), so the pins survive a Manifest that is not committed.
+/// `pin`: `pinned = true` on every package the image holds under its real UUID (public,
+/// shared and internal: the image's copy is what loads, whatever the Manifest says) that the
+/// Manifest has (at the image's version), and with `compat`, `"=x.y.z"` compat entries for
+/// those that are direct dependencies, so the pins survive a Manifest that is not committed.
 /// Pkg reads `[compat]` only for direct dependencies: baked packages the project does not
 /// name come back at the image's versions only from a Manifest.
+///
+/// A side-loaded package (one with a derived UUID in the record) is never pinned nor checked
+/// for conflicts: the image's copy does not shadow the Manifest's, and moving it is what
+/// side-loading is for.
 pub fn pin(env: &Environment, record: &ImageRecord, compat: bool) -> Result<Alignment, PinError> {
     let manifest = env.manifest.as_ref().ok_or_else(|| {
         julia_env::Error::invalid(
@@ -196,8 +200,13 @@ pub fn pin(env: &Environment, record: &ImageRecord, compat: bool) -> Result<Alig
             "no manifest to pin",
         )
     })?;
+    let held: Vec<&crate::model::record::RecordPackage> = record
+        .packages
+        .iter()
+        .filter(|p| p.sideload_uuid.is_none())
+        .collect();
     let mut conflicts = Vec::new();
-    for p in &record.packages {
+    for p in &held {
         let Some(e) = manifest.get(&p.uuid) else {
             continue;
         };
@@ -233,7 +242,7 @@ pub fn pin(env: &Environment, record: &ImageRecord, compat: bool) -> Result<Alig
     let mut actions = Vec::new();
     let mut ed = ManifestEditor::open(&env.manifest_file)?;
     let mut pinned = 0;
-    for p in &record.packages {
+    for p in &held {
         // Standard libraries are never pinned: Pkg refuses to, and Pkg 1.5 crashes
         // (`isless(::VersionSpec, ::VersionSpec)`) printing the diff of a pinned one.
         let pinnable = |e: &julia_env::manifest::ManifestEntry| {
@@ -253,7 +262,7 @@ pub fn pin(env: &Environment, record: &ImageRecord, compat: bool) -> Result<Alig
     let mut proj = ProjectEditor::open(&env.project_file)?;
     if compat {
         let direct = env.project.all_deps();
-        for p in &record.packages {
+        for p in &held {
             let (Some(v), true) = (&p.version, direct.values().any(|u| *u == p.uuid)) else {
                 continue;
             };

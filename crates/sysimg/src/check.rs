@@ -565,7 +565,7 @@ fn check_packages(record: &ImageRecord, env: &Environment, f: &mut Findings) {
                 &p.name,
             );
         } else if record.policy == Policy::Dev
-            && p.role == Role::Public
+            && matches!(p.role, Role::Public | Role::Shared)
             && !entry.pinned
             && p.tree_hash.is_some()
         {
@@ -573,14 +573,65 @@ fn check_packages(record: &ImageRecord, env: &Environment, f: &mut Findings) {
                 Severity::Warning,
                 "public-not-pinned",
                 format!(
-                    "`{}` is not pinned at the image's version {}: a Pkg update would move the \
-                     Manifest away from the image (`sysimg pin` pins it)",
+                    "`{}` ({}) is not pinned at the image's version {}: a Pkg update would move \
+                     the Manifest away from the image (`sysimg pin` pins it)",
                     p.name,
+                    p.role,
                     p.version.as_deref().unwrap_or("?")
                 ),
                 &p.name,
             );
         }
+    }
+    check_two_copies(record, env, manifest, f);
+}
+
+/// A side-loaded package that the environment would also load under its real UUID: the
+/// project lists it directly, or a package the image does not hold depends on it. Then two
+/// copies of it are loaded (the image's, which its packages use, and the depot's, which the
+/// user's code gets), and values of one are not values of the other. A warning, not an
+/// error: julia runs, and the guard says it again at the load.
+fn check_two_copies(
+    record: &ImageRecord,
+    env: &Environment,
+    manifest: &julia_env::manifest::Manifest,
+    f: &mut Findings,
+) {
+    let graph = julia_env::graph::PackageGraph::new(manifest);
+    let held: std::collections::BTreeSet<_> = record.packages.iter().map(|p| p.uuid).collect();
+    for p in record.packages.iter().filter(|p| p.sideload_uuid.is_some()) {
+        let direct = env.project.deps.iter().find(|(_, u)| **u == p.uuid);
+        let outside = graph
+            .dependents_of(&p.uuid)
+            .into_iter()
+            .filter(|d| !held.contains(d))
+            .filter_map(|d| graph.entry(&d).map(|e| e.name.clone()))
+            .min();
+        let who = match (direct, outside) {
+            (Some(_), _) => format!("{} lists it directly", env.project_file.display()),
+            (None, Some(x)) => format!("`{x}`, which the image does not hold, depends on it"),
+            (None, None) => continue,
+        };
+        let theirs = manifest
+            .get(&p.uuid)
+            .and_then(|e| e.version.as_ref())
+            .map_or_else(|| "the Manifest's copy".to_string(), |v| v.to_string());
+        f.add_for(
+            Severity::Warning,
+            "sideloaded-two-copies",
+            format!(
+                "`{}` is side-loaded in the image ({} under a derived UUID) and {who}: loading \
+                 it loads {theirs} under its real UUID beside the image's copy. Two copies are \
+                 then loaded, and values of one are not values of the other (what the image's \
+                 packages make with `{}` is not what your code's `{}` accepts). `sysimg build` \
+                 makes an image that bakes it under its real UUID (shared)",
+                p.name,
+                p.version.as_deref().unwrap_or("unversioned"),
+                p.name,
+                p.name
+            ),
+            &p.name,
+        );
     }
 }
 

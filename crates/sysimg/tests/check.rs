@@ -425,8 +425,8 @@ fn baked_packages_that_differ_from_the_manifest() {
     assert_eq!(r.findings[0].package.as_deref(), Some("B"));
     assert_eq!(
         message(&r, "public-not-pinned"),
-        "`A` is not pinned at the image's version 1.0.0: a Pkg update would move the Manifest \
-         away from the image (`sysimg pin` pins it)"
+        "`A` (public) is not pinned at the image's version 1.0.0: a Pkg update would move the \
+         Manifest away from the image (`sysimg pin` pins it)"
     );
     // A public package at another tree hash.
     let image = w.image(false, |r| {
@@ -450,6 +450,59 @@ fn side_loaded_packages_may_differ() {
     let r = check_image(&image, Some(&w.env()), &host(&w), Thoroughness::LAUNCH);
     assert!(errors(&r).is_empty(), "{:?}", codes(&r));
     assert!(message(&r, "sideloaded-differs").contains("the Manifest's 2.1.0 loads as usual"));
+}
+
+/// Issue 21: a side-loaded package the environment would load under its real UUID (the
+/// project lists it, or a package the image does not hold needs it) means two copies: a
+/// warning, never an error, at the image's version as at another.
+#[test]
+fn a_side_loaded_package_the_environment_loads_too_is_a_two_copies_warning() {
+    let w = World::new();
+    let image = w.image(true, |_| {});
+    let r = check_image(&image, Some(&w.env()), &host(&w), Thoroughness::LAUNCH);
+    assert!(
+        !codes(&r).iter().any(|(_, c)| *c == "sideloaded-two-copies"),
+        "{:?}",
+        codes(&r)
+    );
+    // The user adds B to the project (same version): two copies.
+    let project = w.env_dir.join("Project.toml");
+    fs::write(&project, format!("[deps]\nA = \"{A}\"\nB = \"{B}\"\n")).unwrap();
+    let r = check_image(&image, Some(&w.env()), &host(&w), Thoroughness::LAUNCH);
+    assert!(errors(&r).is_empty(), "{:?}", codes(&r));
+    let twice = |r: &Report| {
+        r.findings
+            .iter()
+            .filter(|f| f.code == "sideloaded-two-copies")
+            .map(|f| (f.severity, f.package.clone()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(twice(&r), [(Severity::Warning, Some("B".to_string()))]);
+    let m = message(&r, "sideloaded-two-copies");
+    assert!(
+        m.starts_with("`B` is side-loaded in the image (2.0.0 under a derived UUID) and ")
+            && m.contains(
+                "Project.toml lists it directly: loading it loads 2.0.0 under its real UUID"
+            )
+            && m.contains("values of one are not values of the other"),
+        "{m}"
+    );
+    // Not listed, but a package the image does not hold (C) depends on it, at another version.
+    fs::write(&project, format!("[deps]\nA = \"{A}\"\n")).unwrap();
+    let manifest = w.env_dir.join("Manifest.toml");
+    let text = fs::read_to_string(&manifest).unwrap().replace(
+        "version = \"2.0.0\"\n",
+        "version = \"2.1.0\"\n\n[[deps.C]]\ndeps = [\"B\"]\ngit-tree-sha1 = \"dddddddddddddddddddddddddddddddddddddddd\"\nuuid = \"00000000-0000-0000-0000-00000000000c\"\nversion = \"0.1.0\"\n",
+    );
+    fs::write(&manifest, text).unwrap();
+    let r = check_image(&image, Some(&w.env()), &host(&w), Thoroughness::LAUNCH);
+    assert!(errors(&r).is_empty(), "{:?}", codes(&r));
+    assert_eq!(twice(&r), [(Severity::Warning, Some("B".to_string()))]);
+    let m = message(&r, "sideloaded-two-copies");
+    assert!(
+        m.contains("and `C`, which the image does not hold, depends on it: loading it loads 2.1.0"),
+        "{m}"
+    );
 }
 
 #[test]
@@ -547,13 +600,16 @@ fn the_launchers_shortcut_needs_this_cpu_this_julia_and_unchanged_files() {
     });
     store.register(&project, "img").unwrap();
     // Another CPU than this machine's (as a caller describes it): fresh, but no raw
-    // fingerprint is stamped, so the shortcut does not take it.
+    // fingerprint is stamped, so the shortcut does not take it. A name no machine reports
+    // makes it another CPU on every machine the test runs on.
+    h.cpu.name = "not-this-machine".into();
+    assert_ne!(h.cpu, sysimg::cpu::host_cpu());
     assert!(matches!(
         decide(&project, &store, &h),
         Verdict::Fresh { .. }
     ));
     let stamp = store.registered(&project).unwrap().verified.unwrap();
-    assert!(stamp.cpu_raw.is_empty() || h.cpu == sysimg::cpu::host_cpu());
+    assert!(stamp.cpu_raw.is_empty(), "{stamp:?}");
     // This machine's CPU: stamped with its fingerprint, and the shortcut decides.
     h.cpu = sysimg::cpu::host_cpu();
     assert!(matches!(

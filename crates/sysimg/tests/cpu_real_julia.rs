@@ -10,12 +10,11 @@ use sysimg::cpu::{canonical_feature, host_cpu, host_isa, JuliaCpus, JuliaRelease
 
 #[test]
 fn the_host_features_are_the_ones_julia_detects() {
-    let Some(julia) = std::env::var_os("SYSIMG_TEST_JULIA").filter(|j| !j.is_empty()) else {
-        eprintln!("SKIPPED the_host_features_are_the_ones_julia_detects: set SYSIMG_TEST_JULIA to a julia (scripts/install-test-julia installs Julia 1.5.3)");
+    let Some(julia) = testkit::test_julia_or_skip() else {
         return;
     };
     if std::env::var_os("SYSIMG_HOST_CPU").is_some() {
-        eprintln!("SKIPPED the_host_features_are_the_ones_julia_detects: SYSIMG_HOST_CPU describes another machine");
+        testkit::skip("SYSIMG_HOST_CPU describes another machine");
         return;
     }
     let depot = tempfile::tempdir().unwrap();

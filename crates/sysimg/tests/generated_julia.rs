@@ -174,20 +174,14 @@ fn string_literals_round_trip_through_the_grammar() {
 /// Pkg's TOML parser on every real manifest in `../shared/corpus` (formats 1.0 and 2.x).
 #[test]
 fn the_record_module_runs_on_a_real_julia() {
-    use std::io::Write;
-    let Some(julia) = std::env::var_os("SYSIMG_TEST_JULIA").filter(|j| !j.is_empty()) else {
-        let _ = writeln!(
-            std::io::stderr(),
-            "SKIPPED the_record_module_runs_on_a_real_julia: set SYSIMG_TEST_JULIA"
-        );
+    let Some(julia) = testkit::test_julia_or_skip() else {
         return;
     };
     let t = tempfile::tempdir().unwrap();
     let module = t.path().join("sysimage_data.jl");
     std::fs::write(&module, record_module(&record(HOSTILE))).unwrap();
-    let manifests: Vec<std::path::PathBuf> = std::env::var_os("SYSIMG_SHARED_DIR")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared"))
+    let manifests: Vec<std::path::PathBuf> = testkit::shared_dir()
+        .unwrap_or_default()
         .join("corpus/environments")
         .read_dir()
         .map(|d| {
@@ -252,4 +246,111 @@ println("checked ", checked)
         Some(format!("checked {}", manifests.len()).as_str())
     );
     assert!(!std::path::Path::new("/tmp/pwned").exists());
+}
+
+/// The guard's two-copies warning, on a real julia (`SYSIMG_TEST_JULIA`): the record says
+/// the image side-loads `Twin` 0.2.0; the environment's `Twin` 0.3.0 (a path package) loads
+/// under its real UUID. The guard says once, at that load, that two copies are loaded, with
+/// both versions; loading it again, or another package, says nothing more; a package the
+/// image does not side-load never triggers it; and `SYSIMG_GUARD=off` silences it.
+#[test]
+fn the_guard_says_once_when_a_side_loaded_package_loads_under_its_real_uuid() {
+    use std::io::Write;
+    let Some(julia) = std::env::var_os("SYSIMG_TEST_JULIA").filter(|j| !j.is_empty()) else {
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED the_guard_says_once_when_a_side_loaded_package_loads_under_its_real_uuid: \
+             set SYSIMG_TEST_JULIA"
+        );
+        return;
+    };
+    let t = tempfile::tempdir().unwrap();
+    let twin = Uuid::from_u128(0x7a1e_0000_0000_0000_0000_0000_0000_0001);
+    let other = Uuid::from_u128(0x7a1e_0000_0000_0000_0000_0000_0000_0002);
+    let env = t.path().join("env");
+    for (name, uuid, version) in [("Twin", twin, "0.3.0"), ("Other", other, "1.0.0")] {
+        let src = env.join(name).join("src");
+        std::fs::create_dir_all(&src).unwrap();
+        std::fs::write(
+            env.join(name).join("Project.toml"),
+            format!("name = \"{name}\"\nuuid = \"{uuid}\"\nversion = \"{version}\"\n"),
+        )
+        .unwrap();
+        std::fs::write(
+            src.join(format!("{name}.jl")),
+            format!("module {name}\nstruct T end\nend\n"),
+        )
+        .unwrap();
+    }
+    std::fs::write(
+        env.join("Project.toml"),
+        format!("[deps]\nOther = \"{other}\"\nTwin = \"{twin}\"\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        env.join("Manifest.toml"),
+        format!(
+            "[[Other]]\npath = \"Other\"\nuuid = \"{other}\"\nversion = \"1.0.0\"\n\n\
+             [[Twin]]\npath = \"Twin\"\nuuid = \"{twin}\"\nversion = \"0.3.0\"\n"
+        ),
+    )
+    .unwrap();
+    let mut rec = record(&["Top", "Twin"]);
+    rec.packages[0].sideload_uuid = None;
+    rec.packages[1] = RecordPackage {
+        name: "Twin".into(),
+        uuid: twin,
+        version: Some("0.2.0".into()),
+        tree_hash: None,
+        role: Role::SideLoaded,
+        sideload_uuid: Some(Uuid::from_u128(0xd1)),
+        source_tree_hash: None,
+    };
+    let module = t.path().join("sysimage_data.jl");
+    std::fs::write(&module, record_module(&rec)).unwrap();
+    let script = t.path().join("run.jl");
+    std::fs::write(
+        &script,
+        "include(ARGS[1])\nprintln(stderr, \"BEFORE\")\nusing Other\nprintln(stderr, \"OTHER LOADED\")\n\
+         using Twin\nprintln(stderr, \"TWIN LOADED\")\nusing Twin\nimport Twin\n\
+         println(\"DONE \", Twin.T === Twin.T)\n",
+    )
+    .unwrap();
+    let run = |guard: &str| {
+        let o = std::process::Command::new(&julia)
+            .args(["--startup-file=no", "--color=no"])
+            .arg(format!("--project={}", env.display()))
+            .arg(&script)
+            .arg(&module)
+            .env("JULIA_DEPOT_PATH", t.path().join("depot"))
+            .env("SYSIMG_GUARD", guard)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&o.stdout).into_owned();
+        let stderr = String::from_utf8_lossy(&o.stderr).into_owned();
+        assert!(o.status.success(), "{stdout}{stderr}");
+        assert!(stdout.contains("DONE true"), "{stdout}{stderr}");
+        stderr
+    };
+    let stderr = run("warn");
+    let said = stderr.matches("two copies of Twin are now loaded").count();
+    assert_eq!(said, 1, "{stderr}");
+    // Said at the load of Twin, not before, not at Other's.
+    let at = stderr.find("two copies of Twin").unwrap();
+    assert!(
+        stderr.find("OTHER LOADED").unwrap() < at && at < stderr.find("TWIN LOADED").unwrap(),
+        "{stderr}"
+    );
+    for part in [
+        "the image's 0.2.0, side-loaded as 00000000-0000-0000-0000-0000000000d1",
+        "and 0.3.0 from ",
+        &format!("under its real UUID {twin}"),
+        "a value of one is not a value of the other",
+        "`sysimg build`",
+    ] {
+        assert!(stderr.contains(part), "missing {part:?} in {stderr}");
+    }
+    assert!(!stderr.contains("Other are now loaded"), "{stderr}");
+    let off = run("off");
+    assert!(!off.contains("two copies"), "{off}");
 }

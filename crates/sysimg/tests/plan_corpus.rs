@@ -1,6 +1,5 @@
 //! Every corpus environment plans under every policy, and every plan keeps its invariants.
 
-use std::io::Write;
 use std::path::PathBuf;
 
 use julia_env::environment::Environment;
@@ -8,19 +7,7 @@ use sysimg::model::plan::{make_plan, Role};
 use sysimg::model::spec::{ImageSpec, PinnedRule, Policy};
 
 fn corpus() -> Option<Vec<PathBuf>> {
-    let dir = std::env::var_os("SYSIMG_SHARED_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"))
-        .join("corpus/environments");
-    if !dir.is_dir() {
-        // Written past the test harness's capture, so a skip is seen in every run.
-        let _ = writeln!(
-            std::io::stderr(),
-            "SKIPPED plan_corpus: no shared data at {}",
-            dir.display()
-        );
-        return None;
-    }
+    let dir = testkit::shared_or_skip()?.join("corpus/environments");
     let mut envs: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -70,7 +57,15 @@ fn every_policy_plans_every_corpus_environment_consistently() {
             }
         }
         let manifest = env.manifest.as_ref().unwrap();
-        for spec in &specs {
+        // A dev image whose `public` list names one direct dependency: the others it bakes
+        // are promoted to shared.
+        let narrow = manifest.get(&direct[0]).map(|e| ImageSpec {
+            policy: Policy::Dev,
+            sideload: true,
+            public: vec![e.name.clone()],
+            ..ImageSpec::new()
+        });
+        for spec in specs.iter().chain(&narrow) {
             let plan = make_plan(&env, spec).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
             assert_eq!(
                 plan.packages.len(),
@@ -81,10 +76,15 @@ fn every_policy_plans_every_corpus_environment_consistently() {
             let v = plan.violations(manifest);
             assert!(v.is_empty(), "{} {:?}: {v:?}", dir.display(), spec.policy);
             assert!(plan.packages.iter().all(|p| !p.reason.is_empty()));
-            assert!(plan
-                .packages
-                .iter()
-                .all(|p| p.baked == (p.role <= Role::Internal)));
+            assert!(plan.packages.iter().all(|p| p.baked == p.role.is_baked()));
+            // Issue 21: only what no code outside the image names is side-loaded, and only
+            // side-loaded packages get derived UUIDs.
+            for p in &plan.packages {
+                assert_eq!(p.sideload_uuid.is_some(), p.role == Role::SideLoaded);
+                if p.role == Role::SideLoaded {
+                    assert!(!direct.contains(&p.uuid), "{}: {}", dir.display(), p.name);
+                }
+            }
             if spec.policy == Policy::App && spec.exclude.is_empty() {
                 // The app image bakes every direct dependency.
                 for u in &direct {

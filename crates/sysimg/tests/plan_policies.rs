@@ -317,10 +317,11 @@ fn dev_sideloads_internal_packages_deterministically() {
     assert_eq!(baked(&plan), ["DataFrames", "Dates", "Tables"]);
     assert_eq!(role(&plan, "DataFrames"), Role::Public);
     let tables = plan.by_name("Tables").next().unwrap();
-    assert_eq!(tables.role, Role::Internal);
+    assert_eq!(tables.role, Role::SideLoaded);
+    assert_eq!(role(&plan, "Dates"), Role::Internal);
     let derived = tables
         .sideload_uuid
-        .expect("internal packages are side-loaded");
+        .expect("side-loaded packages get a derived UUID");
     assert_ne!(derived, tables.uuid);
     assert!(
         plan.by_name("Dates")
@@ -350,6 +351,100 @@ fn dev_sideloads_internal_packages_deterministically() {
     )
     .unwrap();
     assert!(plain.packages.iter().all(|p| p.sideload_uuid.is_none()));
+    assert_eq!(role(&plain, "Tables"), Role::Internal);
+}
+
+/// Issue 21's rule on a hand-made graph: what code outside the image names by its real UUID
+/// is shared, the rest side-loaded.
+///
+/// App (public) needs Crayons (a direct dependency too), Deep (needed by Crayons), Tables
+/// (also needed by Loose, which the image leaves out), Inner (only App needs it) and Dates
+/// (a stdlib); Ext (baked through App) has a weak dependency on Trig, which App also needs.
+#[test]
+fn dev_shares_what_code_outside_the_image_loads_and_side_loads_the_rest() {
+    let world = [
+        Pkg("App", &["Crayons", "Tables", "Inner", "Dates", "Ext"], &[]),
+        Pkg("Crayons", &["Deep"], &[]),
+        Pkg("Deep", &[], &[]),
+        Pkg("Tables", &[], &[]),
+        Pkg("Inner", &[], &[]),
+        Pkg("Dates", &[], &["stdlib"]),
+        Pkg("Ext", &["Trig2"], &["weak:Trig", "ext:TrigExt=Trig"]),
+        Pkg("Trig", &[], &[]),
+        Pkg("Trig2", &["Trig"], &[]),
+        Pkg("Loose", &["Tables"], &[]),
+    ];
+    let (_t, env) = environment(&world, &["App", "Crayons", "Loose"]);
+    let dev = ImageSpec {
+        public: vec!["App".into()],
+        sideload: true,
+        ..spec(Policy::Dev)
+    };
+    let plan = make_plan(&env, &dev).unwrap();
+    let kinds: Vec<(&str, Role, bool)> = plan
+        .packages
+        .iter()
+        .map(|p| (p.name.as_str(), p.role, p.sideload_uuid.is_some()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("App", Role::Public, false),
+            ("Crayons", Role::Shared, false),
+            ("Dates", Role::Internal, false),
+            ("Deep", Role::SideLoaded, true),
+            ("Ext", Role::SideLoaded, true),
+            ("Inner", Role::SideLoaded, true),
+            ("Loose", Role::NotBaked, false),
+            ("Tables", Role::Shared, false),
+            ("Trig", Role::Shared, false),
+            ("Trig2", Role::SideLoaded, true),
+        ]
+    );
+    assert_eq!(
+        reason(&plan, "Crayons"),
+        "a direct dependency that is not public, promoted to shared (the project's `using` \
+         loads it by its real UUID); needed by `App`"
+    );
+    assert_eq!(
+        reason(&plan, "Tables"),
+        "`Loose`, which the image leaves out, loads it by its real UUID"
+    );
+    assert_eq!(
+        plan.by_name("Tables").next().unwrap().path,
+        ["Loose", "Tables"]
+    );
+    assert!(reason(&plan, "Trig").starts_with("a weak dependency of baked `Ext`"));
+    assert_eq!(
+        reason(&plan, "Inner"),
+        "needed by `App`, and only baked packages load it"
+    );
+    assert_eq!(
+        plan.warnings,
+        [
+            "the public packages leave out 1 baked direct dependency (Crayons): it is shared, \
+          baked under its real UUID, never side-loaded (the project's `using` loads a direct \
+          dependency by its real UUID, and a side-loaded copy would be a second module)"
+        ]
+    );
+    assert!(plan.violations(env.manifest.as_ref().unwrap()).is_empty());
+    // Without `sideload` the same packages are shared; the rest is internal.
+    let plain = make_plan(
+        &env,
+        &ImageSpec {
+            sideload: false,
+            ..dev
+        },
+    )
+    .unwrap();
+    assert_eq!(role(&plain, "Crayons"), Role::Shared);
+    assert_eq!(role(&plain, "Inner"), Role::Internal);
+    // The app and pinned policies have no shared or side-loaded packages.
+    let app = make_plan(&env, &spec(Policy::App)).unwrap();
+    assert!(app
+        .packages
+        .iter()
+        .all(|p| !matches!(p.role, Role::Shared | Role::SideLoaded)));
 }
 
 #[test]

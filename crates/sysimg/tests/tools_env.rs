@@ -9,8 +9,6 @@
 
 mod common;
 
-use std::path::Path;
-
 use julia_env::registry::Registry;
 use julia_env::resolve::RegistryIndex;
 use julia_env::version::VersionNumber;
@@ -18,12 +16,10 @@ use sysimg::julia::tools::{newest_in, PackageCompilerSource, ToolsEnv};
 
 #[test]
 fn the_newest_packagecompiler_that_fits_each_julia() {
-    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared");
-    let descriptor = shared.join("registries/General.toml");
-    if !descriptor.is_file() {
-        eprintln!("SKIPPED the_newest_packagecompiler_that_fits_each_julia: no ../shared");
+    let Some(shared) = testkit::shared_or_skip() else {
         return;
-    }
+    };
+    let descriptor = shared.join("registries/General.toml");
     let index = RegistryIndex::new(vec![Registry::open_compressed(&descriptor).unwrap()]);
     let v = |s: &str| VersionNumber::parse(s).unwrap();
     for (julia, expected) in [

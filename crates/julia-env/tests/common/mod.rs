@@ -3,23 +3,18 @@
 
 use std::path::PathBuf;
 
-/// The shared real-world data beside the repository (`SYSIMG_SHARED_DIR` overrides), or `None`
-/// with a printed reason, so that a clone without it skips these tests visibly.
+/// The shared real-world data beside the repository (`SYSIMG_SHARED_DIR` overrides) when it
+/// holds the corpus, or `None` after a printed `SKIPPED <test>: ...` line.
 pub fn shared_dir(test: &str) -> Option<PathBuf> {
-    let dir = std::env::var_os("SYSIMG_SHARED_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"));
-    if dir.join("corpus").is_dir() {
-        Some(dir)
-    } else {
-        // Written past the test harness's capture, so a skip is seen in every run.
-        use std::io::Write;
-        let _ = writeln!(
-            std::io::stderr(),
-            "SKIPPED {test}: no shared data at {} (set SYSIMG_SHARED_DIR to run it)",
-            dir.display()
-        );
-        None
+    match testkit::shared_dir().filter(|d| d.join("corpus").is_dir()) {
+        Some(dir) => Some(dir),
+        None => {
+            testkit::skip_named(
+                test,
+                "no shared corpus beside the repository (set SYSIMG_SHARED_DIR to run it)",
+            );
+            None
+        }
     }
 }
 

@@ -48,9 +48,7 @@ pub fn ms(d: Duration) -> f64 {
 
 /// The shared data (`SYSIMG_SHARED_DIR`, else `../shared` beside the repository).
 pub fn shared_dir() -> PathBuf {
-    std::env::var_os("SYSIMG_SHARED_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"))
+    testkit::shared_dir().unwrap_or_else(|| testkit::repo_root().join("../shared"))
 }
 
 /// A binary of a crates.io package, installed with `cargo install --locked` into

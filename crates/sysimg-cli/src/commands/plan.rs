@@ -62,7 +62,9 @@ pub fn plan(cli: &Cli, args: &PlanArgs, outlook: &OutlookArgs) -> Result<ExitCod
             "packages": plan.packages.len(),
             "baked": plan.baked().count(),
             "public": count(Role::Public),
+            "shared": count(Role::Shared),
             "internal": count(Role::Internal),
+            "side_loaded": count(Role::SideLoaded),
             "excluded": count(Role::Excluded),
             "not_baked": count(Role::NotBaked),
         });
@@ -93,14 +95,14 @@ pub fn plan(cli: &Cli, args: &PlanArgs, outlook: &OutlookArgs) -> Result<ExitCod
             .unwrap_or_default()
     );
     say!(
-        "  {:name_w$}  {:12}  {:9}  reason",
+        "  {:name_w$}  {:12}  {:11}  reason",
         "name",
         "version",
         "role"
     );
     for p in &plan.packages {
         say!(
-            "  {:name_w$}  {:12}  {:9}  {}{}",
+            "  {:name_w$}  {:12}  {:11}  {}{}",
             p.name,
             p.version.as_deref().unwrap_or("-"),
             p.role.to_string(),
@@ -113,8 +115,14 @@ pub fn plan(cli: &Cli, args: &PlanArgs, outlook: &OutlookArgs) -> Result<ExitCod
     for (pkg, ext) in &plan.extensions {
         say!("  extension {ext} of {pkg} loads with the image");
     }
+    // The dev policy's kinds are named only when there are some (app and pinned have none).
+    let kinds: String = [(Role::Shared, "shared"), (Role::SideLoaded, "side-loaded")]
+        .iter()
+        .filter(|(r, _)| plan.policy == Policy::Dev || count(*r) > 0)
+        .map(|(r, name)| format!(", {} {name}", count(*r)))
+        .collect();
     say!(
-        "{} of {} packages baked: {} public, {} internal; {} excluded, {} not baked",
+        "{} of {} packages baked: {} public{kinds}, {} internal; {} excluded, {} not baked",
         plan.baked().count(),
         plan.packages.len(),
         count(Role::Public),

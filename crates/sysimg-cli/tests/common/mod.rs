@@ -1,57 +1,50 @@
-//! Helpers shared by the command-line tests.
-#![allow(dead_code)]
+//! Helpers shared by the command-line tests: the workspace's one harness (`testkit`) for the
+//! `sysimg` binary, and the OCI registry the sharing tests run.
+#![allow(dead_code, unused_imports)]
 
-pub mod lab;
 pub mod registry;
 
-use std::path::{Path, PathBuf};
-use std::process::Output;
+pub use testkit::lab;
+pub use testkit::{clean_env, err, fake_julia, out, shared_dir, skip, skip_named, HOST_CPU};
 
-/// Writes the fake julia of the library's tests (`crates/sysimg/tests/fixtures/fake-julia.sh`)
-/// into `dir`, executable, and returns its path.
-pub fn fake_julia(dir: &Path) -> PathBuf {
-    use std::os::unix::fs::PermissionsExt;
-    let path = dir.join("julia");
-    std::fs::write(
-        &path,
-        include_str!("../../../sysimg/tests/fixtures/fake-julia.sh"),
-    )
-    .unwrap();
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
-    path
+use std::path::Path;
+use std::process::Command;
+
+/// The binary under test.
+pub const SYSIMG: &str = env!("CARGO_BIN_EXE_sysimg");
+
+/// An empty test context for the `sysimg` binary.
+pub fn context() -> testkit::TestContext {
+    testkit::TestContext::new(SYSIMG)
+}
+
+/// A test context holding the example environment (`examples/hello`) and the fake julia.
+pub fn hello() -> testkit::TestContext {
+    testkit::TestContext::hello(SYSIMG)
+}
+
+/// The `sysimg` binary with a clean environment (see [`testkit::clean_env`]), in `cwd`, with no
+/// store, depot or julia chosen: callers set what their test needs.
+pub fn sysimg_in(cwd: &Path) -> Command {
+    let mut cmd = Command::new(SYSIMG);
+    clean_env(&mut cmd);
+    cmd.current_dir(cwd);
+    cmd
 }
 
 /// Copies the example environment (`examples/hello`) into `dir` and writes the fake julia
 /// beside it; returns the julia's path.
-pub fn hello_project(dir: &Path) -> PathBuf {
-    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/hello");
+pub fn hello_project(dir: &Path) -> std::path::PathBuf {
+    let examples = testkit::repo_root().join("examples/hello");
     for f in ["Project.toml", "Manifest.toml"] {
         std::fs::copy(examples.join(f), dir.join(f)).unwrap();
     }
     fake_julia(dir)
 }
 
-/// The shared real-world data beside the repository (`SYSIMG_SHARED_DIR` overrides), if there.
-pub fn shared_dir() -> Option<PathBuf> {
-    let dir = std::env::var_os("SYSIMG_SHARED_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared"));
-    dir.is_dir().then_some(dir)
-}
-
-/// Says a test is skipped and why, past the test harness's output capture, so the line shows
-/// in every run (and `.ci/run` can count it).
-pub fn skipped(what: &str) {
-    use std::io::Write;
-    let _ = writeln!(std::io::stderr(), "SKIPPED {what}");
-}
-
-/// A command's standard output, as text.
-pub fn out(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-/// A command's standard error, as text.
-pub fn err(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
+/// The `sysimg` binary with a clean environment (see [`testkit::clean_env`]).
+pub fn sysimg_cmd() -> Command {
+    let mut cmd = Command::new(SYSIMG);
+    clean_env(&mut cmd);
+    cmd
 }

@@ -50,29 +50,26 @@ pub struct Registry {
     /// The CA certificate to trust (TLS only).
     pub ca: Option<PathBuf>,
     child: Option<Child>,
-    _tmp: Option<tempfile::TempDir>,
 }
 
 impl Registry {
     /// Starts a registry; `None` (the reason said as SKIPPED) when a tool is missing.
     pub fn start(security: Security) -> Option<Registry> {
         let Some(_) = binary() else {
-            super::skipped("docker-registry is not installed (apt-get install docker-registry)");
+            super::skip("docker-registry is not installed (apt-get install docker-registry)");
             return None;
         };
         if security.user.is_some() && !on_path("htpasswd") {
-            super::skipped("htpasswd is not installed (apt-get install apache2-utils)");
+            super::skip("htpasswd is not installed (apt-get install apache2-utils)");
             return None;
         }
         if security.tls && !on_path("openssl") {
-            super::skipped("openssl is not installed");
+            super::skip("openssl is not installed");
             return None;
         }
-        let tmp = tempfile::Builder::new()
-            .prefix("sysimg-registry-")
-            .tempdir()
-            .unwrap();
-        let dir = tmp.path().to_path_buf();
+        // Under target/tmp, removed when the test binary exits (the shared registry lives in a
+        // static, never dropped).
+        let dir = testkit::scratch_dir("sysimg-registry-");
         let mut extra = String::new();
         if let Some((user, password)) = &security.user {
             let out = Command::new("htpasswd")
@@ -109,7 +106,6 @@ impl Registry {
             dir,
             ca,
             child: None,
-            _tmp: Some(tmp),
         };
         r.restart();
         Some(r)

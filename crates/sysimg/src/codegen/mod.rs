@@ -122,6 +122,10 @@ pub fn record_module(record: &ImageRecord) -> String {
 /// stopping julia: the user must be able to start it to fix the environment);
 /// `SYSIMG_GUARD=off` disables it. Side-loaded packages cannot conflict and are skipped.
 ///
+/// When a side-loaded package is later loaded under its real UUID (two copies: the image's,
+/// which the baked packages use, and the depot's, which the user's code gets), it says so
+/// once, at that first load, through `Base.package_callbacks` (same `SYSIMG_GUARD` modes).
+///
 /// It never throws (an exception in a sysimage module's `__init__` stops julia) and does
 /// nothing in processes that generate output (image builds, precompilation workers inherit
 /// `-J`). Manifests are read line by line, as Julia 1.5's loader reads them: no TOML parser
@@ -204,11 +208,80 @@ function check()
     return nothing
 end
 
+# Two copies. A side-loaded package is baked under a derived UUID, so when the user's code
+# later loads the package by its real UUID (they added it, perhaps at another version), Julia
+# loads the depot's copy beside the image's. Say so once per package, at that first load.
+# The hook: `Base.package_callbacks`, "Callbacks take the form (mod::Base.PkgId) -> nothing",
+# called after each package loads (Julia 1.5.3 base/loading.jl:798 declares it; `require`
+# calls it at :930 for a top-level load, `_tryrequire_from_serialized` at :714 for each
+# dependency loaded from a cache file; from 1.9 `run_package_callbacks(modkey::PkgId)` calls
+# it outside the require lock). Every side-loaded package is looked for at every call, so one
+# loaded without a callback of its own is found at the next one.
+const SIDELOADED = Tuple{Base.PkgId,Any}[]
+const TWO_COPIES_SAID = Set{Base.PkgId}()
+
+# The version in the Project.toml of a loaded package's source (`nothing` if none is found).
+function loaded_version(m::Module)
+    file = pathof(m)
+    file === nothing && return nothing
+    for name in ("JuliaProject.toml", "Project.toml")
+        project = joinpath(dirname(dirname(file)), name)
+        isfile(project) || continue
+        for line in eachline(project)
+            v = match(r"^version\s*=\s*\"([^\"]*)\"", line)
+            v === nothing || return String(v.captures[1])
+        end
+        return nothing
+    end
+    return nothing
+end
+
+function two_copies(_loaded = nothing)
+    try
+        for (key, p) in SIDELOADED
+            key in TWO_COPIES_SAID && continue
+            Base.root_module_exists(key) || continue
+            push!(TWO_COPIES_SAID, key)
+            theirs = Base.root_module(key)
+            where = something(pathof(theirs), "an unknown place")
+            msg = string("sysimg: two copies of ", p.name, " are now loaded: the image's ", something(p.version, "(unversioned)"),
+                         ", side-loaded as ", p.sideload_uuid, " (what the image's packages use), and ",
+                         something(loaded_version(theirs), "an unknown version"), " from ", where, " under its real UUID ", p.uuid,
+                         " (what your code and the packages outside the image get). They are different modules: a value of one is not a value of the other ",
+                         "(a type, a function or a global of ", p.name, " in the image's packages is not the one your code sees, and methods added to one do not apply to the other). ",
+                         "If values pass between them, rebuild the image with `sysimg build`: a package the project or a package outside the image loads is baked under its real UUID.")
+            if get(ENV, "SYSIMG_GUARD", "warn") == "error"
+                @error msg _file = nothing _line = nothing
+            else
+                @warn msg _file = nothing _line = nothing
+            end
+        end
+    catch err
+        # A callback that throws would fail the user's `using`: never.
+        try
+            @warn string("sysimg: the image's guard could not look for two copies of a side-loaded package: ", sprint(showerror, err))
+        catch
+        end
+    end
+    return nothing
+end
+
 function __init__()
     ccall(:jl_generating_output, Cint, ()) == 0 || return nothing
     check()
     if isdefined(Base, :active_project_callbacks)
         push!(Base.active_project_callbacks, check)
+    end
+    get(ENV, "SYSIMG_GUARD", "warn") == "off" && return nothing
+    try
+        for p in PACKAGES
+            p.sideload_uuid === nothing || push!(SIDELOADED, (Base.PkgId(Base.UUID(p.uuid), p.name), p))
+        end
+        if !isempty(SIDELOADED) && isdefined(Base, :package_callbacks)
+            push!(Base.package_callbacks, two_copies)
+        end
+    catch err
+        @warn string("sysimg: the image's guard cannot watch for two copies of a side-loaded package: ", sprint(showerror, err))
     end
     return nothing
 end
@@ -219,6 +292,8 @@ precompile(check, ())
 precompile(mismatches, ())
 precompile(manifest_entries, ())
 precompile(read_manifest, (String,))
+precompile(two_copies, (Base.PkgId,))
+precompile(loaded_version, (Module,))
 # Found with `julia --trace-compile` on a built image: compiled at start without these.
 precompile(get, (Dict{String,Dict{String,String}}, String, Nothing))
 precompile(get, (Dict{String,String}, String, Nothing))

@@ -14,6 +14,15 @@ use sha2::{Digest, Sha256};
 use crate::model::spec::{ImageSpec, PinnedRule, Policy};
 
 /// A package's part in the image.
+///
+/// Under the dev policy a baked package is one of three kinds (see [`plan_explaining`] for
+/// the exact rule): [`Role::Public`] (users call it), [`Role::Shared`] (code outside the image
+/// meets it, so it keeps its real UUID) and [`Role::SideLoaded`] (only baked packages reach
+/// it; it gets a derived UUID). [`Role::Internal`] is a baked package that is neither public
+/// nor shared and keeps its real UUID: every non-root of the app and pinned policies, and
+/// under the dev policy a standard library or any package when `sideload` is off.
+///
+/// The order matters: every role up to [`Role::SideLoaded`] is baked ([`Role::is_baked`]).
 #[derive(
     Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
 )]
@@ -22,8 +31,15 @@ pub enum Role {
     /// Baked, and what users call: a root (app), a pinned direct dependency (pinned), or a
     /// `public` package (dev).
     Public,
-    /// Baked because a public package needs it.
+    /// (dev) Baked under its real UUID because code outside the image meets it: a direct
+    /// dependency of the project, a dependency of a package the image leaves out, or a weak
+    /// dependency (extension trigger) of a baked package.
+    Shared,
+    /// Baked because a public package needs it, under its real UUID.
     Internal,
+    /// (dev with `sideload`) Baked under a derived UUID: reachable only through baked
+    /// packages, so no code outside the image can load the image's copy by its real UUID.
+    SideLoaded,
     /// Named in `exclude`.
     Excluded,
     /// Not in the image.
@@ -34,10 +50,19 @@ impl fmt::Display for Role {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             Role::Public => "public",
+            Role::Shared => "shared",
             Role::Internal => "internal",
+            Role::SideLoaded => "side-loaded",
             Role::Excluded => "excluded",
             Role::NotBaked => "not baked",
         })
+    }
+}
+
+impl Role {
+    /// Whether a package in this role is in the image.
+    pub fn is_baked(self) -> bool {
+        self <= Role::SideLoaded
     }
 }
 
@@ -162,6 +187,20 @@ impl Plan {
                 "{} is baked but reaches an excluded or unpinned package",
                 name_of(&g, u)
             ));
+        }
+        // A side-loaded package is one no code outside the image can load by its real UUID.
+        for p in self.packages.iter().filter(|p| p.role == Role::SideLoaded) {
+            let outside = g
+                .dependents_of(&p.uuid)
+                .into_iter()
+                .find(|d| !baked.contains(d));
+            if let Some(x) = outside {
+                out.push(format!(
+                    "{} is side-loaded but {}, which is not baked, depends on it",
+                    p.name,
+                    name_of(&g, &x)
+                ));
+            }
         }
         out
     }
@@ -367,10 +406,26 @@ pub fn plan_explaining(
             ),
         }
     }
+    if spec.policy == Policy::Dev {
+        let promoted = builder.share(&direct, spec.sideload);
+        if !promoted.is_empty() {
+            warnings.push(format!(
+                "the public packages leave out {} baked direct {} ({}): {} shared, baked under {} real \
+                 {}, never side-loaded (the project's `using` loads a direct dependency by its \
+                 real UUID, and a side-loaded copy would be a second module)",
+                promoted.len(),
+                if promoted.len() == 1 { "dependency" } else { "dependencies" },
+                promoted.join(", "),
+                if promoted.len() == 1 { "it is" } else { "they are" },
+                if promoted.len() == 1 { "its" } else { "their" },
+                if promoted.len() == 1 { "UUID" } else { "UUIDs" },
+            ));
+        }
+    }
     let baked: BTreeSet<Uuid> = builder
         .decided
         .iter()
-        .filter(|(_, d)| d.0 <= Role::Internal)
+        .filter(|(_, d)| d.0.is_baked())
         .map(|(u, _)| *u)
         .collect();
     let sideload_key =
@@ -382,7 +437,7 @@ pub fn plan_explaining(
             let e = g.entry(&u)?;
             let stdlib = is_stdlib(e);
             let sideload_uuid = match &sideload_key {
-                Some(key) if role == Role::Internal && !stdlib => {
+                Some(key) if role == Role::SideLoaded && !stdlib => {
                     Some(Uuid::new_v5(&u, key.as_bytes()))
                 }
                 _ => None,
@@ -392,7 +447,7 @@ pub fn plan_explaining(
                 uuid: u,
                 version: e.version.as_ref().map(ToString::to_string),
                 tree_hash: e.tree_hash.map(|h| h.to_string()),
-                baked: role <= Role::Internal,
+                baked: role.is_baked(),
                 role,
                 reason,
                 path,
@@ -513,6 +568,108 @@ impl Builder<'_, '_> {
                 );
             }
         }
+    }
+
+    /// The dev policy's kinds: splits the internal packages (everything baked that is not
+    /// public) into shared and side-loaded ones, and returns the names of the direct
+    /// dependencies this promoted to shared (sorted).
+    ///
+    /// The rule. Julia code reaches a package module in only two ways: by name through a
+    /// `using`/`import` that the loader resolves to a UUID from the project's `[deps]` (the
+    /// user's code) or from the loading package's own dependencies; or through a binding of a
+    /// module it already holds (a re-export, a value's type). The second way always gives the
+    /// copy the holder was built against, so it never splits identity. The first way names the
+    /// real UUID, so a package is **shared** (baked under its real UUID, the one copy everybody
+    /// loads) when code outside the image can name it:
+    /// 1. it is a direct dependency of the project (the user's `using` names it; a `public`
+    ///    list that leaves it out promotes it, with that reason);
+    /// 2. a package the image does not hold depends on it (that package is loaded from the
+    ///    depot and names its dependencies by real UUID; this covers the transitive cases,
+    ///    since every package the image leaves out counts, however deep);
+    /// 3. it is a weak dependency (an extension trigger) of a baked package (the user loads
+    ///    the trigger by its real UUID, and the extension joins the two).
+    ///
+    /// A re-export needs no rule of its own: names a public package re-exports are bindings
+    /// to the image's copy (way two), and if the user's project also lists the re-exported
+    /// package, rule 1 shares it (the issue-21 case: PrettyTables re-exporting Crayons, a
+    /// direct dependency). Everything else baked is reachable only through baked packages,
+    /// whose references were fixed when the image was built: **side-loaded** when `sideload`
+    /// is on, else internal. A standard library is always internal: Julia loads it under its
+    /// real UUID, so it is never side-loaded and never split.
+    fn share(&mut self, direct: &BTreeSet<Uuid>, sideload: bool) -> Vec<String> {
+        let g = self.g;
+        let baked: BTreeSet<Uuid> = self
+            .decided
+            .iter()
+            .filter(|(_, d)| d.0.is_baked())
+            .map(|(u, _)| *u)
+            .collect();
+        let internal: Vec<Uuid> = self
+            .decided
+            .iter()
+            .filter(|(_, d)| d.0 == Role::Internal)
+            .map(|(u, _)| *u)
+            .collect();
+        let triggers: BTreeMap<Uuid, Uuid> = baked
+            .iter()
+            .filter_map(|b| g.entry(b).map(|e| (b, e)))
+            .flat_map(|(b, e)| e.weakdeps.iter().filter_map(move |d| Some((d.uuid?, *b))))
+            .collect();
+        let mut promoted = Vec::new();
+        for u in internal {
+            let Some(decision) = self.decided.get_mut(&u) else {
+                continue;
+            };
+            let needed = std::mem::take(&mut decision.1);
+            let name = name_of(g, &u);
+            let outside = g
+                .dependents_of(&u)
+                .into_iter()
+                .filter(|d| !baked.contains(d))
+                .min_by_key(|d| (name_of(g, d), *d));
+            let (role, reason) = if g.entry(&u).is_some_and(is_stdlib) {
+                // Julia loads a standard library under its real UUID, always the one copy.
+                (Role::Internal, needed)
+            } else if direct.contains(&u) {
+                promoted.push(name);
+                (
+                    Role::Shared,
+                    format!(
+                        "a direct dependency that is not public, promoted to shared (the \
+                         project's `using` loads it by its real UUID); {needed}"
+                    ),
+                )
+            } else if let Some(x) = outside {
+                decision.2 = vec![name_of(g, &x), name];
+                (
+                    Role::Shared,
+                    format!(
+                        "`{}`, which the image leaves out, loads it by its real UUID",
+                        name_of(g, &x)
+                    ),
+                )
+            } else if let Some(b) = triggers.get(&u) {
+                (
+                    Role::Shared,
+                    format!(
+                        "a weak dependency of baked `{}` (its extensions load when \
+                         this loads by its real UUID); {needed}",
+                        name_of(g, b)
+                    ),
+                )
+            } else if sideload {
+                (
+                    Role::SideLoaded,
+                    format!("{needed}, and only baked packages load it"),
+                )
+            } else {
+                (Role::Internal, needed)
+            };
+            decision.0 = role;
+            decision.1 = reason;
+        }
+        promoted.sort();
+        promoted
     }
 
     /// The pinned convention.

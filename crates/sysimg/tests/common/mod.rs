@@ -1,25 +1,12 @@
 //! Test helpers: a fake `julia` that behaves like Julia at the process level, and a Julia
 //! parser (tree-sitter-julia) for generated code.
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use tree_sitter::{Node, Parser, Tree};
 
-/// Writes the fake julia (`tests/fixtures/fake-julia.sh`) into `dir` and returns its path. It records each call's arguments
-/// and `SYSIMG_*` variables under `$FAKE_JULIA_LOG`, answers the probe with fixed facts, and for
-/// a build copies the workspace, prints phases and writes `$SYSIMG_BUILD_OUTPUT`, unless
-/// `FAKE_JULIA_MODE` says `fail`, `noimage`, `hang` (with a child process) or `slow`.
-pub fn fake_julia(dir: &Path) -> PathBuf {
-    let path = dir.join("julia");
-    std::fs::write(&path, include_str!("../fixtures/fake-julia.sh")).unwrap();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
-    }
-    path
-}
+pub use testkit::{fake_julia, shared_dir, skip, HOST_CPU};
 
 /// Parses Julia code.
 pub fn parse_julia(code: &str) -> Tree {

@@ -5,11 +5,13 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use super::{err, out};
+use crate::{clean_env, err, out};
 
 /// Everything the tests share: the julia, a Pkg server, a depot that already holds the
 /// registry and the packages, and one store.
 pub struct Lab {
+    /// The sysimg binary under test.
+    pub bin: PathBuf,
     pub julia: PathBuf,
     pub root: PathBuf,
     pub depot: PathBuf,
@@ -40,26 +42,27 @@ pub fn serve(dir: &Path) -> String {
 }
 
 impl Lab {
-    /// The lab of `SYSIMG_TEST_JULIA` and `../shared/julia/pkgserver`, with DataStructures and
-    /// JSON added by real Pkg to its base environment; `None` when either is missing.
-    pub fn from_env() -> Option<Lab> {
+    /// The lab of `SYSIMG_TEST_JULIA` and `../shared/julia/pkgserver` running `bin` (pass
+    /// `env!("CARGO_BIN_EXE_sysimg")`), with DataStructures and JSON added by real Pkg to its
+    /// base environment; `None` when either is missing.
+    pub fn from_env(bin: impl Into<PathBuf>) -> Option<Lab> {
         let julia = std::env::var_os("SYSIMG_TEST_JULIA").filter(|j| !j.is_empty())?;
-        let pkgserver = super::shared_dir()?.join("julia/pkgserver");
+        let pkgserver = crate::shared_dir()?.join("julia/pkgserver");
         if !pkgserver.join("registries").is_file() {
             return None;
         }
-        let lab = Lab::new(PathBuf::from(julia), &pkgserver);
+        let lab = Lab::new(bin, PathBuf::from(julia), &pkgserver);
         lab.pkg(&lab.base_env, r#"Pkg.add(["DataStructures", "JSON"])"#);
         Some(lab)
     }
 
-    /// The realistic world: the lab of `SYSIMG_TEST_JULIA` and
+    /// The realistic world: the lab of `SYSIMG_TEST_JULIA` (running `bin`) and
     /// `../shared/julia/pkgserver-large`, with the 19 top-level packages of its `toplevel.txt`
     /// (49 packages in the closure) added by real Pkg to its base environment; `None` when
     /// either is missing. The workload is [`Lab::large_workload`].
-    pub fn large_from_env() -> Option<Lab> {
+    pub fn large_from_env(bin: impl Into<PathBuf>) -> Option<Lab> {
         let julia = std::env::var_os("SYSIMG_TEST_JULIA").filter(|j| !j.is_empty())?;
-        let kit = super::shared_dir()?.join("julia/pkgserver-large");
+        let kit = crate::shared_dir()?.join("julia/pkgserver-large");
         let toplevel = std::fs::read_to_string(kit.join("toplevel.txt")).ok()?;
         if !kit.join("registries").is_file() || !kit.join("workload.jl").is_file() {
             return None;
@@ -68,7 +71,7 @@ impl Lab {
             .split_whitespace()
             .map(|n| format!("{n:?}"))
             .collect();
-        let lab = Lab::new(PathBuf::from(julia), &kit);
+        let lab = Lab::new(bin, PathBuf::from(julia), &kit);
         lab.pkg(&lab.base_env, &format!("Pkg.add([{}])", names.join(", ")));
         Some(lab)
     }
@@ -76,18 +79,16 @@ impl Lab {
     /// The realistic world's workload (`pkgserver-large/workload.jl`): `using` of every
     /// top-level package, values passed between them, `WORKLOAD OK` at the end.
     pub fn large_workload() -> PathBuf {
-        super::shared_dir()
+        crate::shared_dir()
             .expect("the shared directory")
             .join("julia/pkgserver-large/workload.jl")
     }
 
-    pub fn new(julia: PathBuf, pkgserver: &Path) -> Lab {
-        let root = tempfile::Builder::new()
-            .prefix("sysimg-real-julia-")
-            .tempdir()
-            .unwrap()
-            .keep();
+    /// A lab in a scratch directory under `target/tmp` (removed when the test binary exits).
+    pub fn new(bin: impl Into<PathBuf>, julia: PathBuf, pkgserver: &Path) -> Lab {
+        let root = crate::scratch_dir("sysimg-real-julia-");
         let lab = Lab {
+            bin: bin.into(),
             julia,
             depot: root.join("depot"),
             store: root.join("store"),
@@ -102,12 +103,10 @@ impl Lab {
     /// The test julia with the lab's depot and Pkg server, nothing of the caller's.
     pub fn julia(&self) -> Command {
         let mut c = Command::new(&self.julia);
+        clean_env(&mut c);
         c.arg("--startup-file=no")
             .env("JULIA_DEPOT_PATH", &self.depot)
-            .env("JULIA_PKG_SERVER", &self.pkg_server)
-            .env_remove("JULIA_PROJECT")
-            .env_remove("JULIA_LOAD_PATH")
-            .env_remove("SYSIMG_GUARD");
+            .env("JULIA_PKG_SERVER", &self.pkg_server);
         c
     }
 
@@ -141,15 +140,15 @@ impl Lab {
 
     /// sysimg on an environment, with the lab's store, depot, Pkg server and julia.
     pub fn sysimg(&self, env: &Path, args: &[&str]) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_sysimg"));
+        let mut c = Command::new(&self.bin);
+        clean_env(&mut c);
         c.arg("-p")
             .arg(env)
             .args(args)
             .env("SYSIMG_STORE", &self.store)
             .env("JULIA_DEPOT_PATH", &self.depot)
             .env("JULIA_PKG_SERVER", &self.pkg_server)
-            .env("JULIA", &self.julia)
-            .env_remove("SYSIMG_PACKAGECOMPILER");
+            .env("JULIA", &self.julia);
         c
     }
 
