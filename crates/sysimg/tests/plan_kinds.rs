@@ -10,7 +10,9 @@ use std::path::{Path, PathBuf};
 use julia_env::environment::Environment;
 use sysimg::align::pin;
 use sysimg::model::plan::{make_plan, Plan, Role};
-use sysimg::model::record::{BuildOptions, ImageRecord, JuliaFacts, RecordInputs, SourceEnvironment};
+use sysimg::model::record::{
+    BuildOptions, ImageRecord, JuliaFacts, RecordInputs, SourceEnvironment,
+};
 use sysimg::model::spec::{ImageSpec, Policy};
 
 fn fixture(name: &str) -> PathBuf {

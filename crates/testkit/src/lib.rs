@@ -305,9 +305,17 @@ mod tests {
             "JULIAUP_DEPOT_PATH",
             "PYTHON_JULIACALL_SYSIMAGE",
         ] {
-            assert!(!names.contains(&gone), "{gone} reached the command: {vars:?}");
+            assert!(
+                !names.contains(&gone),
+                "{gone} reached the command: {vars:?}"
+            );
         }
-        for kept in ["KEEP_ME", "SYSIMG_STORE", "SYSIMG_HOST_CPU", "JULIA_DEPOT_PATH"] {
+        for kept in [
+            "KEEP_ME",
+            "SYSIMG_STORE",
+            "SYSIMG_HOST_CPU",
+            "JULIA_DEPOT_PATH",
+        ] {
             assert!(names.contains(&kept), "{kept} is missing: {vars:?}");
         }
         let dir = ctx.dir.clone();
