@@ -475,7 +475,10 @@ fn a_narrow_public_list_runs_the_workload() {
 }
 
 /// A user's `using` of a direct dependency (Missings) that a public package (DataFrames)
-/// re-exports, on a dev image: one module, so the names both export are one binding.
+/// re-exports, on a dev image: one module, so the names both export are one binding. Before
+/// the shared kind (issue 21, item 2) Missings was side-loaded and this failed on the real
+/// julia with `WARNING: both Missings and DataFrames export "passmissing"; uses of it in
+/// module Main must be qualified` and `UndefVarError: passmissing not defined`.
 #[test]
 fn a_reexported_direct_dependency_is_one_module_on_a_dev_image() {
     let Some((lab, _serial)) = lab("a_reexported_direct_dependency_is_one_module_on_a_dev_image")
