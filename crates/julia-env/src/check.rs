@@ -202,7 +202,16 @@ pub fn check_environment(env: &Environment, opts: &CheckOptions) -> Report {
         );
     }
     if manifest.format.major == 1 {
-        c.add(Severity::Warning, "old-manifest-format", "manifest format 1.0 (no julia_version, no project_hash): resolve with a current Julia to upgrade it".into(), at_manifest(), None);
+        // Julia 1.0-1.6 write format 1.0 and Julia 1.7+ reads it (and upgrades it when Pkg next
+        // writes the file): it is what a user of those releases has, nothing to fix. It only
+        // records less, which is worth knowing.
+        c.add(
+            Severity::Info,
+            "old-manifest-format",
+            "manifest format 1.0 (written by Julia 1.6 or older): it records no julia_version and no project_hash, so the Project is compared with the Manifest entry by entry".into(),
+            at_manifest(),
+            None,
+        );
     }
 
     // Duplicated entries (Pkg silently keeps the last one).

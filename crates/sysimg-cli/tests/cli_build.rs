@@ -566,3 +566,36 @@ fn the_packages_an_image_leaves_out_are_precompiled_against_it() {
     );
     assert!(Path::new(image).is_file());
 }
+
+/// A julia named with `check --julia` that cannot be used is bad input (exit 2), as it is for
+/// `run` and `build`; a julia that is simply not at hand still lets `check` check the image.
+#[test]
+fn check_refuses_a_named_julia_it_cannot_use() {
+    let (t, julia) = setup();
+    let dir = t.path();
+    let o = sysimg(&["build", "--julia", &julia], dir, &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    let o = sysimg(&["check", "--julia", "/no/such/julia"], dir, &[]);
+    assert_eq!(o.status.code(), Some(2), "{}{}", out(&o), err(&o));
+    assert!(
+        err(&o).contains("/no/such/julia, which does not exist") && !err(&o).contains("directory"),
+        "{}",
+        err(&o)
+    );
+    let not_julia = dir.join("not-julia");
+    fs::write(&not_julia, "#!/bin/sh\nexit 0\n").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(&not_julia, fs::Permissions::from_mode(0o755)).unwrap();
+    let o = sysimg(&["check", "--julia", not_julia.to_str().unwrap()], dir, &[]);
+    assert_eq!(o.status.code(), Some(2), "{}{}", out(&o), err(&o));
+    assert!(
+        err(&o).contains("printed something sysimg cannot read")
+            && !err(&o).contains("its last error line"),
+        "{}",
+        err(&o)
+    );
+    // No julia at hand at all: the image is still checked, and the report says so.
+    let o = sysimg(&["check", "--json"], dir, &[("PATH", "/nonexistent")]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", out(&o), err(&o));
+    assert!(out(&o).contains("julia-not-found"), "{}", out(&o));
+}

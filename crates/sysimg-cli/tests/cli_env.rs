@@ -330,23 +330,27 @@ fn tree_hash_refuses_special_files_instead_of_hanging() {
     );
 }
 
-#[test]
-fn hostile_names_reach_the_terminal_escaped() {
-    let t = tempfile::tempdir().unwrap();
-    let name = "Evil\\u001b[2J\\u0007\\u202eLJ.txt";
+/// An environment in `dir` with one package, named `name` (TOML-escaped as written).
+fn one_package_named(dir: &Path, name: &str) {
     fs::write(
-        t.path().join("Project.toml"),
+        dir.join("Project.toml"),
         format!("[deps]\n\"{name}\" = \"00000000-0000-0000-0000-000000000001\"\n"),
     )
     .unwrap();
     fs::write(
-        t.path().join("Manifest.toml"),
+        dir.join("Manifest.toml"),
         format!(
             "julia_version = \"1.11.2\"\nmanifest_format = \"2.0\"\n\n[[deps.\"{name}\"]]\ngit-tree-sha1 = \"{}\"\nuuid = \"00000000-0000-0000-0000-000000000001\"\nversion = \"1.0.0\"\n",
             "ab".repeat(20)
         ),
     )
     .unwrap();
+}
+
+#[test]
+fn hostile_names_reach_the_terminal_escaped() {
+    let t = tempfile::tempdir().unwrap();
+    one_package_named(t.path(), "Evil\\u001b[2J\\u0007\\u202eLJ.txt");
     for args in [
         &["env", "show"][..],
         &["env", "check", "--no-sources"][..],
@@ -367,6 +371,35 @@ fn hostile_names_reach_the_terminal_escaped() {
                 stdout(&o)
             );
         }
+    }
+}
+
+/// Issue 23 item 13: a newline or tab inside a package name does not split a row of `plan`,
+/// `why` or `env show`: it is escaped as the other control characters are.
+#[test]
+fn a_newline_in_a_name_does_not_split_a_row() {
+    let t = tempfile::tempdir().unwrap();
+    one_package_named(t.path(), "Two\\nRows\\tX");
+    for args in [
+        &["env", "show"][..],
+        &["plan"][..],
+        &["why", "Two\nRows\tX"][..],
+    ] {
+        let o = sysimg(args, t.path());
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
+        let text = stdout(&o);
+        let row = text
+            .lines()
+            .find(|l| l.contains("Two"))
+            .unwrap_or_else(|| panic!("{args:?}: {text}"));
+        assert!(
+            row.contains("Two\\u{000a}Rows\\u{0009}X"),
+            "{args:?}: {text}"
+        );
+        assert!(
+            !text.lines().any(|l| l.starts_with("Rows")),
+            "{args:?}: {text}"
+        );
     }
 }
 
@@ -453,4 +486,33 @@ fn a_reader_that_stops_early_ends_the_output_quietly() {
     let o = child.wait_with_output().unwrap();
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_eq!(stderr(&o), "");
+}
+
+/// A Julia 1.5 user's environment (format 1.0, written by Pkg 1.5.3: `examples/quickstart`) is
+/// what their Julia writes: `env check` notes the format as information, with no warning to
+/// act on (there is nothing a 1.5 user could do about it).
+#[test]
+fn a_julia_1_5_manifest_draws_no_warning() {
+    let t = tempfile::tempdir().unwrap();
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/quickstart");
+    let o = sysimg(
+        &[
+            "-p",
+            example.to_str().unwrap(),
+            "env",
+            "check",
+            "--no-sources",
+            "--json",
+        ],
+        t.path(),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let findings = v["findings"].as_array().unwrap();
+    let format = findings
+        .iter()
+        .find(|f| f["code"] == "old-manifest-format")
+        .unwrap_or_else(|| panic!("{v}"));
+    assert_eq!(format["severity"], "info", "{v}");
+    assert!(findings.iter().all(|f| f["severity"] == "info"), "{v}");
 }

@@ -406,7 +406,7 @@ fn plan_for_the_pinned_policy_says_what_can_still_be_added() {
     assert!(
         out(&o).contains(
             "with these pins, 1 of the registry's 2 most depended-upon packages can still be \
-             added (not: New)"
+             added (not: New, blocked by julia 1.9.4)"
         ),
         "{}",
         out(&o)
@@ -437,7 +437,11 @@ fn plan_for_the_pinned_policy_says_what_can_still_be_added() {
     )
     .unwrap();
     let o = sysimg_in_depot(&env, &["plan", "--policy", "pinned"], "1.9.4");
-    assert!(out(&o).contains("(not: New)"), "{}", out(&o));
+    assert!(
+        out(&o).contains("(not: New, blocked by julia 1.9.4)"),
+        "{}",
+        out(&o)
+    );
     let now = rankings();
     assert_eq!(now.len(), 1);
     assert_ne!(now[0], cached[0]);
@@ -460,7 +464,7 @@ fn check_notes_what_can_still_be_added_with_the_image() {
         (
             "1.9.4",
             1,
-            "1 of the registry's 2 most depended-upon packages can still be added (not: New)",
+            "1 of the registry's 2 most depended-upon packages can still be added (not: New, blocked by julia 1.9.4)",
         ),
         (
             "1.11.2",
@@ -501,4 +505,65 @@ fn can_add_resolves_for_the_julia_that_would_run() {
     let o = sysimg_in_depot(&env, &["can-add", "New", "--json"], "1.11.2");
     assert_eq!(o.status.code(), Some(0), "{}{}", out(&o), err(&o));
     assert_eq!(json(&o)["julia_version"], "1.11.2");
+}
+
+/// Julia itself is registered in General (as `julia`, with the Julia pseudo-package's UUID):
+/// it is no package to add, nor one of the most depended-upon packages, and a package whose
+/// newer versions need another Julia is held back by Julia, named as such.
+#[test]
+fn julia_itself_is_no_package_to_add() {
+    let Some(shared) = testkit::shared_or_skip() else {
+        return;
+    };
+    let reg = shared.join("registries/General.toml");
+    let t = tempfile::tempdir().unwrap();
+    let env = t.path().join("env");
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/quickstart");
+    for f in ["Project.toml", "Manifest.toml"] {
+        write(&env.join(f), &fs::read_to_string(example.join(f)).unwrap());
+    }
+    let o = sysimg(
+        &env,
+        &reg,
+        &["can-add", "julia", "--julia-version", "1.5.3"],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}{}", out(&o), err(&o));
+    assert!(
+        err(&o).contains("julia is Julia itself, not a package") && err(&o).contains("Julia 1.5.3"),
+        "{}",
+        err(&o)
+    );
+    let v = json(&sysimg(
+        &env,
+        &reg,
+        &[
+            "extendability",
+            "--top",
+            "10",
+            "--julia-version",
+            "1.5.3",
+            "--json",
+        ],
+    ));
+    let names: Vec<&str> = v["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names.len(), 10, "{v}");
+    assert!(!names.contains(&"julia"), "{names:?}");
+    let frames = v["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "DataFrames")
+        .expect("DataFrames is among the ten most depended upon");
+    assert_eq!(frames["version"], "1.3.6", "{frames}");
+    assert_eq!(frames["newest"], "1.6.1", "{frames}");
+    assert_eq!(
+        frames["blocked_by"],
+        serde_json::json!(["julia 1.5.3"]),
+        "{frames}"
+    );
 }

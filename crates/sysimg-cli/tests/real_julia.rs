@@ -215,6 +215,20 @@ fn the_guard_warns_errors_and_keeps_quiet_as_asked() {
         .unwrap();
     assert!(o.status.success());
     assert!(!err(&o).contains("sysimg"), "{}", err(&o));
+    // Issue 23 item 10: `--project` of a directory that does not exist (as a fresh depot's
+    // default environment in Docker or CI): the guard says nothing. It warned `could not
+    // compare ... SystemError` at every start, located in the deleted build workspace.
+    let o = lab
+        .on_image(
+            &app.image,
+            &lab.root.join("new").join("dir"),
+            "print(\"fresh\")",
+        )
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", err(&o));
+    assert_eq!(out(&o), "fresh");
+    assert_eq!(err(&o), "", "the guard spoke");
     // A process that generates output (here the precompilation worker julia starts with the
     // same -J) stays quiet: only the parent warns. The cache it writes goes to a depot of its
     // own: a cache of a baked package compiled on the image would make Julia 1.5's loader
@@ -447,7 +461,40 @@ end"#;
             && image_own[0].contains(&*sideloaded.to_string_lossy()),
         "{text}"
     );
-    assert!(!err(&o).contains("sysimg:"), "{}", err(&o));
+    // Two copies of Parsers are now loaded (issue 21): the guard says so once, at the user's
+    // `using`, naming both versions; nothing else (Parsers is side-loaded, so it does not
+    // disagree with the Manifest).
+    let e = err(&o);
+    assert_eq!(e.matches("sysimg:").count(), 1, "{e}");
+    assert_eq!(
+        e.matches("sysimg: two copies of Parsers are now loaded")
+            .count(),
+        1,
+        "{e}"
+    );
+    assert!(
+        e.contains(&format!("the image's 2.4.2, side-loaded as {derived}"))
+            && e.contains("and 2.4.0 from ")
+            && e.contains("a value of one is not a value of the other"),
+        "{e}"
+    );
+    // `check` says the same from the Manifest, as a warning.
+    let o = lab
+        .sysimg(&env, &["check", "--image", &id, "--json"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}{}", out(&o), err(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["code"] == "sideloaded-two-copies"
+                && f["severity"] == "warning"
+                && f["package"] == "Parsers"),
+        "{v}"
+    );
 }
 
 #[test]

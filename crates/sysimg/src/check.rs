@@ -556,10 +556,13 @@ fn check_packages(record: &ImageRecord, env: &Environment, f: &mut Findings) {
                     describe(&p.version, &p.tree_hash),
                     describe(&theirs, &tree),
                     describe(&p.version, &p.tree_hash),
-                    if p.role == Role::Internal {
-                        "; rebuild with `sideload = true` to let the Manifest's version load"
-                    } else {
-                        ""
+                    // Advice for the policy in force: only a dev image side-loads.
+                    match (record.policy, p.role) {
+                        (Policy::Dev, Role::Internal) => {
+                            "; rebuild with `sideload = true` to let the Manifest's version load"
+                        }
+                        (Policy::Dev, _) => "",
+                        _ => "; `sysimg build` rebuilds the image from this Manifest",
                     }
                 ),
                 &p.name,

@@ -157,6 +157,13 @@ pub enum ExtendError {
         /// Its newest usable version.
         newest: Option<String>,
     },
+    /// `julia` asked for as a package: General registers Julia itself under the name `julia`
+    /// (its versions are what `[compat] julia` is resolved against), but it is never added.
+    #[error("julia is Julia itself, not a package that can be added: the answers are for {julia} (ask about another Julia with --julia-version V)")]
+    JuliaItself {
+        /// The Julia the answers are for (`any` when unknown).
+        julia: String,
+    },
     /// `--fix baked` with no image.
     #[error("the environment has no image to hold it (`sysimg build` makes one, or pass --image, or --fix pinned)")]
     NoImage,
@@ -390,6 +397,13 @@ pub fn find_package(
     name: &str,
 ) -> Result<Named, ExtendError> {
     let uuids = index.uuids_named(name);
+    if uuids.contains(&resolve::JULIA_UUID) {
+        return Err(ExtendError::JuliaItself {
+            julia: holding
+                .julia_version()
+                .map_or_else(|| "any Julia".to_string(), |v| format!("Julia {v}")),
+        });
+    }
     let named = |uuid| Named {
         name: name.to_string(),
         uuid,
@@ -745,8 +759,11 @@ impl fmt::Display for Blocker {
     }
 }
 
+/// The held packages of a conflict, and Julia itself when its version is one of the
+/// conflict's facts (a package whose newer versions need another Julia is held back by Julia,
+/// not by nothing).
 fn blockers(holding: &Holding, conflict: &Conflict) -> Vec<Blocker> {
-    conflict
+    let mut out: Vec<Blocker> = conflict
         .blocked_by
         .iter()
         .map(|p| Blocker {
@@ -755,7 +772,20 @@ fn blockers(holding: &Holding, conflict: &Conflict) -> Vec<Blocker> {
             version: p.version.to_string(),
             by: holding.held_by(&p.uuid).map(|h| h.by),
         })
-        .collect()
+        .collect();
+    let julia = conflict.facts.iter().find_map(|f| match f {
+        Fact::Julia { version } => Some(version),
+        _ => None,
+    });
+    if let Some(version) = julia {
+        out.push(Blocker {
+            name: "julia".into(),
+            uuid: resolve::JULIA_UUID,
+            version: version.to_string(),
+            by: None,
+        });
+    }
+    out
 }
 
 /// The conflict's facts in words, the held packages said as the image holds them.
@@ -841,7 +871,9 @@ pub fn most_depended_upon(
     }
     let mut ranked: Vec<(Named, usize)> = count
         .into_iter()
-        .filter(|(u, _)| !julia_env::stdlib::is_known_stdlib(u))
+        // Julia itself is registered (as `julia`) and every package's `[compat] julia` names
+        // it, but it is no package to add.
+        .filter(|(u, _)| *u != resolve::JULIA_UUID && !julia_env::stdlib::is_known_stdlib(u))
         .map(|(uuid, c)| {
             (
                 Named {

@@ -16,7 +16,12 @@ pub fn run(cli: &Cli, args: &ImageCheckArgs) -> Result<ExitCode, Failure> {
     let spec = ImageSpec::for_project_dir(project_dir)?;
     let store = super::store()?;
     // Without a julia, the image is still checked; the report says what could not be.
-    let julia = super::julia(args.julia.as_deref(), spec.julia.as_deref(), &store);
+    // Without a julia at hand the image is still checked; but a julia the user named on the
+    // command line that cannot be used is bad input (exit 2), as it is for `run` and `build`.
+    let julia = match super::julia(args.julia.as_deref(), spec.julia.as_deref(), &store) {
+        Err(e) if args.julia.is_some() => return Err(e),
+        julia => julia,
+    };
     let julia_error = julia.as_ref().err().map(|e| e.message.clone());
     let host = this_host(julia.ok());
     // The manifest julia will use (`Manifest-v1.X.toml`), as `run` and `build` read it.

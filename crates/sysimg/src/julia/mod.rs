@@ -2,6 +2,7 @@
 //! configuration), `JULIA`, the spec's `julia` key, else `julia` on `PATH`; then one run of a
 //! generated probe that prints the facts as TOML, cached per binary (path, size, mtime).
 
+pub mod options;
 pub mod tools;
 
 use std::ffi::OsStr;
@@ -506,10 +507,12 @@ pub fn probe(julia: &JuliaCommand, cache_dir: Option<&Path>) -> Result<JuliaInfo
     let mut info = parse_probe_output(&julia.path, &stdout).map_err(|e| {
         Error::invalid(
             Location::file(&julia.path),
-            format!(
-                "the julia probe printed something sysimg cannot read ({e}); its last error line: {}",
-                stderr.lines().last().unwrap_or("")
-            ),
+            match stderr.lines().rev().find(|l| !l.trim().is_empty()) {
+                Some(line) => format!(
+                    "the julia probe printed something sysimg cannot read ({e}); its last error line: {line}"
+                ),
+                None => format!("the julia probe printed something sysimg cannot read ({e})"),
+            },
         )
     })?;
     info.args = julia.args.clone();

@@ -272,7 +272,7 @@ pub fn plan_explaining(
         )));
     }
     let g = PackageGraph::new(manifest);
-    let mut warnings = Vec::new();
+    let mut warnings = spec.ignored_by_policy();
     let mut excluded = BTreeSet::new();
     for name in &spec.exclude {
         let found: Vec<Uuid> = manifest.by_name(name).map(|e| e.uuid).collect();

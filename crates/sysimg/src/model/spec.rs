@@ -199,7 +199,44 @@ const KEYS: &[&str] = &[
     "remote",
 ];
 
+/// The known key closest to a mistyped one (the same in another case, or within two edits),
+/// if one is close enough to suggest.
+fn near_key(key: &str) -> Option<&'static str> {
+    let want = key.to_lowercase().replace('-', "_");
+    KEYS.iter()
+        .map(|k| (strsim::damerau_levenshtein(&want, k), *k))
+        .filter(|(d, _)| *d <= 2)
+        .min()
+        .map(|(_, k)| k)
+}
+
 impl ImageSpec {
+    /// What the spec sets that its policy does not use, one sentence each: `public` and
+    /// `sideload` are the dev policy's, `pinned_rule` the pinned policy's. Said (as plan
+    /// warnings) so that a key that does nothing never looks as if it did.
+    pub fn ignored_by_policy(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let policy = self.policy;
+        if policy != Policy::Dev {
+            if !self.public.is_empty() {
+                out.push(format!(
+                    "`public` is for the dev policy; the {policy} policy ignores it"
+                ));
+            }
+            if self.sideload {
+                out.push(format!(
+                    "`sideload` is for the dev policy; the {policy} policy ignores it"
+                ));
+            }
+        }
+        if policy != Policy::Pinned && self.pinned_rule != PinnedRule::default() {
+            out.push(format!(
+                "`pinned_rule` is for the pinned policy; the {policy} policy ignores it"
+            ));
+        }
+        out
+    }
+
     /// The defaults: app policy, every direct dependency, incremental.
     pub fn new() -> ImageSpec {
         ImageSpec {
@@ -212,13 +249,17 @@ impl ImageSpec {
 
     /// The spec of a project directory: `Sysimage.toml`, else `.vscode/JuliaSysimage.toml`,
     /// else the defaults.
+    ///
+    /// A spec file that is there but is not a regular file (a directory, a FIFO, a socket or
+    /// device, a dangling symbolic link or a loop of them) is an error naming it, never
+    /// ignored, and nothing blocks on it: it is not opened.
     pub fn for_project_dir(dir: &Path) -> Result<ImageSpec> {
         let own = dir.join(SPEC_FILE);
-        if own.is_file() {
+        if present_file(&own)? {
             return ImageSpec::read(&own);
         }
         let vscode = dir.join(VSCODE_SPEC_FILE);
-        if vscode.is_file() {
+        if present_file(&vscode)? {
             return ImageSpec::read_vscode(&vscode);
         }
         Ok(ImageSpec::new())
@@ -243,10 +284,12 @@ impl ImageSpec {
         for (key, item) in entries(root) {
             let at = || src.locate_key(root, key);
             if !KEYS.contains(&key) {
+                let hint =
+                    near_key(key).map_or_else(String::new, |k| format!("did you mean `{k}`? "));
                 return Err(Error::invalid(
                     at(),
                     format!(
-                        "unknown key `{key}` in {SPEC_FILE} (known keys: {})",
+                        "unknown key `{key}` in {SPEC_FILE}: {hint}(known keys: {})",
                         KEYS.join(", ")
                     ),
                 ));
@@ -337,6 +380,55 @@ impl ImageSpec {
     }
 }
 
+/// Whether a spec file is there (`false`: no entry of that name at all), erring when it is
+/// there but cannot be read as a regular file. Never opens it.
+fn present_file(path: &Path) -> Result<bool> {
+    let entry = match std::fs::symlink_metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+        Err(e) => return Err(Error::io(path, e)),
+    };
+    let not_regular = |what: String| {
+        Err(Error::io(
+            path,
+            std::io::Error::new(std::io::ErrorKind::InvalidInput, what),
+        ))
+    };
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_file() => Ok(true),
+        Ok(m) if m.is_dir() => not_regular("is a directory, not a file".into()),
+        Ok(_) => not_regular(
+            "is not a regular file (a FIFO, socket or device): sysimg reads only regular files"
+                .into(),
+        ),
+        Err(e) if entry.file_type().is_symlink() => {
+            let target = std::fs::read_link(path)
+                .map(|t| format!(" (to {})", t.display()))
+                .unwrap_or_default();
+            if e.kind() == std::io::ErrorKind::NotFound {
+                not_regular(format!(
+                    "is a symbolic link{target} to nothing: fix or remove it"
+                ))
+            } else if e.raw_os_error() == Some(libc_eloop()) {
+                not_regular(format!(
+                    "is a loop of symbolic links{target}: fix or remove it"
+                ))
+            } else {
+                Err(Error::io(path, e))
+            }
+        }
+        Err(e) => Err(Error::io(path, e)),
+    }
+}
+
+/// `ELOOP` (too many levels of symbolic links).
+fn libc_eloop() -> i32 {
+    #[cfg(unix)]
+    return libc::ELOOP;
+    #[cfg(not(unix))]
+    return -1;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -373,6 +465,24 @@ remote = "registry.example.com/team/sysimages"
     }
 
     #[test]
+    fn keys_the_policy_ignores_are_said() {
+        let parse = |text: &str| ImageSpec::parse(Path::new("Sysimage.toml"), text).unwrap();
+        let app = parse("public = [\"JSON\"]\nsideload = true\npinned_rule = \"manifest-rm\"\n");
+        assert_eq!(
+            app.ignored_by_policy(),
+            [
+                "`public` is for the dev policy; the app policy ignores it",
+                "`sideload` is for the dev policy; the app policy ignores it",
+                "`pinned_rule` is for the pinned policy; the app policy ignores it",
+            ]
+        );
+        let dev = parse("policy = \"dev\"\npublic = [\"JSON\"]\nsideload = true\n");
+        assert!(dev.ignored_by_policy().is_empty());
+        let pinned = parse("policy = \"pinned\"\npinned_rule = \"manifest-rm\"\n");
+        assert!(pinned.ignored_by_policy().is_empty());
+    }
+
+    #[test]
     fn unknown_keys_and_bad_values_name_the_line() {
         let e = ImageSpec::parse(
             Path::new("Sysimage.toml"),
@@ -380,10 +490,17 @@ remote = "registry.example.com/team/sysimages"
         )
         .unwrap_err();
         assert!(
-            e.to_string()
-                .starts_with("Sysimage.toml:2:1: unknown key `exlude`"),
+            e.to_string().starts_with(
+                "Sysimage.toml:2:1: unknown key `exlude` in Sysimage.toml: did you mean `exclude`?"
+            ),
             "{e}"
         );
+        // A key in another case or with dashes is suggested too; a key near none is not.
+        let e =
+            ImageSpec::parse(Path::new("Sysimage.toml"), "Cpu-Target = \"generic\"\n").unwrap_err();
+        assert!(e.to_string().contains("did you mean `cpu_target`?"), "{e}");
+        let e = ImageSpec::parse(Path::new("Sysimage.toml"), "colour = 1\n").unwrap_err();
+        assert!(!e.to_string().contains("did you mean"), "{e}");
         let e = ImageSpec::parse(Path::new("Sysimage.toml"), "policy = \"fast\"\n").unwrap_err();
         assert!(e.to_string().contains("unknown policy `fast`"), "{e}");
         let e = ImageSpec::parse(Path::new("Sysimage.toml"), "exclude = \"X\"\n").unwrap_err();
