@@ -322,11 +322,14 @@ fn julia_args_and_check() {
     );
     assert_eq!(o.status.code(), Some(0));
     assert!(out(&o).contains("[no-record]"), "{}", out(&o));
-    // No julia at all: still checked, and the report says so.
+    // A julia named on the command line that does not exist is bad input, as for `run`.
     let o = t.sysimg(
         &["check", "--julia", "/nonexistent/julia", "--image", &id],
         &[],
     );
+    assert_eq!(o.status.code(), Some(2), "{}{}", out(&o), err(&o));
+    // No julia at all: still checked, and the report says so.
+    let o = t.sysimg(&["check", "--image", &id], &[("PATH", "/nonexistent")]);
     assert!(out(&o).contains("[julia-not-found]"), "{}", out(&o));
 }
 
