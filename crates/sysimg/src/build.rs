@@ -776,10 +776,89 @@ pub fn build(
     std::fs::write(&record_path, record.to_toml()).map_err(io_err(&record_path))?;
     let _ = std::fs::remove_dir_all(&workspace);
     // With --force, the old image is set aside and the new one swapped in.
-    store.land(&record.id, tmp)?;
+    let landed = store.land(&record.id, tmp)?;
     std::mem::forget(sideload_guard);
     store.register_locked(&req.env.project_file, &lock)?;
+    precompile_left_out(
+        req,
+        &landed.join(&record.image.file),
+        &mut log,
+        cancel,
+        on_event,
+    )?;
     Ok(BuildOutcome::Built(record))
+}
+
+/// The step after an image lands: on the image, with the environment active, loads every
+/// package of the environment the image leaves out (not baked, not a standard library), so
+/// that their caches are compiled against the image now and the user's first `using` of one
+/// compiles nothing (see [`crate::codegen::left_out_script`]). The caches go to the first
+/// depot, as the user's own `using` would put them, beside the ones made for the default
+/// image. The image has landed whatever happens here: a package that fails to load, or julia
+/// failing, is a warning. Nothing runs when the image leaves nothing out or bakes nothing.
+fn precompile_left_out(
+    req: &BuildRequest<'_>,
+    image: &Path,
+    log: &mut std::fs::File,
+    cancel: &AtomicBool,
+    on_event: &mut dyn FnMut(BuildEvent),
+) -> Result<(), BuildError> {
+    let left_out: Vec<(String, String)> = req
+        .plan
+        .packages
+        .iter()
+        .filter(|p| !p.baked && !p.stdlib)
+        .map(|p| (p.name.clone(), p.uuid.to_string()))
+        .collect();
+    if left_out.is_empty() || req.plan.baked().next().is_none() {
+        return Ok(());
+    }
+    let pairs: Vec<(&str, &str)> = left_out
+        .iter()
+        .map(|(n, u)| (n.as_str(), u.as_str()))
+        .collect();
+    // The script is no part of the store: it lives in the system's temporary directory.
+    let dir = tempfile::Builder::new()
+        .prefix("sysimg-left-out-")
+        .tempdir()
+        .map_err(io_err(&std::env::temp_dir()))?;
+    let script = dir.path().join("left-out.jl");
+    let text = crate::codegen::left_out_script(&pairs);
+    std::fs::write(&script, text).map_err(io_err(&script))?;
+    let mut julia = req.julia.command();
+    julia.args.push("-J".into());
+    julia.args.push(image.to_string_lossy().into_owned());
+    julia
+        .args
+        .push(format!("--project={}", req.env.dir().display()));
+    let mut failed = Vec::new();
+    let status = run_julia(&julia, &script, None, log, cancel, &mut |e| {
+        if let BuildEvent::Line(line) = &e {
+            if let Some(what) = line.strip_prefix(crate::codegen::NOT_PRECOMPILED_LINE) {
+                failed.push(what.trim().to_string());
+            }
+        }
+        on_event(e)
+    })?;
+    for what in failed {
+        on_event(BuildEvent::Warning(format!(
+            "a package the image leaves out did not load on it, so it compiles at its first \
+             `using`: {what}"
+        )));
+    }
+    match status {
+        JuliaExit::Success => {}
+        JuliaExit::Cancelled => on_event(BuildEvent::Warning(
+            "stopped while precompiling the packages the image leaves out; the image is in \
+             the store, and they compile at their first `using`"
+                .into(),
+        )),
+        JuliaExit::Failed(status) => on_event(BuildEvent::Warning(format!(
+            "precompiling the packages the image leaves out failed ({status}); the image is \
+             in the store, and they compile at their first `using` (see build.log)"
+        ))),
+    }
+    Ok(())
 }
 
 /// Removes a directory when dropped (a build or pull that did not land leaves no side-loaded

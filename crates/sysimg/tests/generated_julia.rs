@@ -5,7 +5,7 @@ mod common;
 
 use common::{nodes, parse_julia};
 use julia_env::ids::Uuid;
-use sysimg::codegen::{record_module, string_literal};
+use sysimg::codegen::{left_out_script, record_module, string_literal};
 use sysimg::model::plan::Role;
 use sysimg::model::record::{
     BuildOptions, ImageFile, ImageRecord, JuliaFacts, RecordArtifact, RecordPackage,
@@ -126,6 +126,34 @@ fn hostile_names_stay_inert_strings() {
             &hostile[n.byte_range()]
         );
     }
+}
+
+/// The step after a build that loads the packages an image leaves out: it parses, and hostile
+/// names only fill string literals (the same syntax tree as plain names, no interpolation).
+#[test]
+fn the_left_out_script_parses_and_keeps_names_inert() {
+    let uuid = "7876af07-990d-54b4-ab0e-23690620f79a";
+    let plain: Vec<(&str, &str)> = (0..HOSTILE.len()).map(|_| ("Plain", uuid)).collect();
+    let hostile: Vec<(&str, &str)> = HOSTILE.iter().map(|n| (*n, *n)).collect();
+    let kinds = |code: &str| -> Vec<String> {
+        let tree = assert_clean(code);
+        let mut out = Vec::new();
+        let mut stack = vec![tree.root_node()];
+        while let Some(n) = stack.pop() {
+            out.push(n.kind().to_string());
+            assert!(!n.kind().contains("interpolation"), "{code}");
+            if n.kind() != "string_literal" {
+                let mut c = n.walk();
+                stack.extend(n.children(&mut c));
+            }
+        }
+        out
+    };
+    assert_eq!(
+        kinds(&left_out_script(&plain)),
+        kinds(&left_out_script(&hostile))
+    );
+    assert!(left_out_script(&[]).contains("Tuple{String,String}[\n]"));
 }
 
 #[test]
