@@ -46,50 +46,129 @@ pub fn write_atomic(path: &Path, contents: &str) -> Result<()> {
 
 const BOM: &str = "\u{feff}";
 
-/// `text` with the line endings and byte-order mark of `original`.
+/// `text` with the line endings and byte-order mark of `original`: each line `text` keeps
+/// from `original` (matched by a line diff) keeps its own ending, a new line takes the
+/// ending most of `original`'s lines have (LF on a tie), and when `original` does not end
+/// with a line ending, neither does the result.
 pub fn in_the_form_of(text: &str, original: &[u8]) -> String {
     let bom = original.starts_with(BOM.as_bytes());
-    let crlf = original.windows(2).any(|w| w == b"\r\n");
+    let original = String::from_utf8_lossy(original);
+    let original = original.strip_prefix(BOM).unwrap_or(&original);
     let plain = text.strip_prefix(BOM).unwrap_or(text).replace("\r\n", "\n");
-    let body = if crlf {
-        plain.replace('\n', "\r\n")
-    } else {
-        plain
-    };
-    if bom {
-        format!("{BOM}{body}")
-    } else {
-        body
+    let prefix = if bom { BOM } else { "" };
+    if !original.contains('\r') && (original.is_empty() || original.ends_with('\n')) {
+        return format!("{prefix}{plain}"); // every line LF, as Pkg writes: nothing to match
     }
+    let old = lines_with_endings(original);
+    let new = lines_with_endings(&plain);
+    let crlf = old.iter().filter(|(_, e)| *e == "\r\n").count();
+    let lf = old.iter().filter(|(_, e)| *e == "\n").count();
+    let dominant = if crlf > lf { "\r\n" } else { "\n" };
+    let old_lines: Vec<&str> = old.iter().map(|(l, _)| *l).collect();
+    let new_lines: Vec<&str> = new.iter().map(|(l, _)| *l).collect();
+    // Each new line's ending in the original, where the diff keeps the line.
+    let mut kept: Vec<Option<&str>> = vec![None; new.len()];
+    // A deadline bounds a huge rewrite (the diff is then coarser: more lines count as new).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+    let ops = similar::capture_diff_slices_deadline(
+        similar::Algorithm::Myers,
+        &old_lines,
+        &new_lines,
+        Some(deadline),
+    );
+    for op in ops {
+        if let similar::DiffOp::Equal {
+            old_index,
+            new_index,
+            len,
+        } = op
+        {
+            for k in 0..len {
+                kept[new_index + k] = Some(old[old_index + k].1).filter(|e| !e.is_empty());
+            }
+        }
+    }
+    let mut body = String::with_capacity(plain.len() + plain.len() / 16);
+    body.push_str(prefix);
+    let last = new.len().saturating_sub(1);
+    for (i, ((line, ending), kept)) in new.iter().zip(kept).enumerate() {
+        body.push_str(line);
+        if ending.is_empty() {
+            continue;
+        }
+        let unterminated = !original.is_empty() && !original.ends_with('\n');
+        if i == last && unterminated {
+            continue; // the original's last line had no ending: this one neither
+        }
+        body.push_str(kept.unwrap_or(dominant));
+    }
+    body
+}
+
+/// The lines of `text` with their endings (`"\r\n"`, `"\n"`, or `""` for a last line
+/// without one).
+fn lines_with_endings(text: &str) -> Vec<(&str, &str)> {
+    text.split_inclusive('\n')
+        .map(|l| match l.strip_suffix("\r\n") {
+            Some(body) => (body, "\r\n"),
+            None => match l.strip_suffix('\n') {
+                Some(body) => (body, "\n"),
+                None => (l, ""),
+            },
+        })
+        .collect()
 }
 
 /// An exclusive lock on an environment's directory, held while its Project.toml and
 /// Manifest.toml are read and rewritten, so that two concurrent edits (two `sysimg pin`
 /// runs) cannot lose one another's changes. The lock is `flock(2)` on the directory itself: no
-/// file is added to the user's project. Taking it also removes the temporary files of an
-/// earlier edit that was killed between writing and renaming (`.sysimg-*`: nobody else
+/// file is added to the user's project. When the environment's files are symbolic links, the
+/// directories of their targets are locked too (canonical paths, in sorted order, so two
+/// environments sharing files through links exclude each other and never deadlock): edits
+/// write the targets. Taking it also removes the temporary files of an earlier edit that was
+/// killed between writing and renaming (`.sysimg-*` in each locked directory: nobody else
 /// writes those while the lock is held). Released when dropped.
 #[derive(Debug)]
 pub struct EnvironmentLock {
-    _dir: std::fs::File,
+    _dirs: Vec<std::fs::File>,
 }
 
 impl EnvironmentLock {
     /// Waits for and takes the lock of the environment in `dir`.
     pub fn acquire(dir: &Path) -> Result<EnvironmentLock> {
-        let handle = std::fs::File::open(dir).map_err(|e| Error::io(dir, e))?;
-        fs4::fs_std::FileExt::lock_exclusive(&handle).map_err(|e| Error::io(dir, e))?;
-        if let Ok(entries) = std::fs::read_dir(dir) {
-            for entry in entries.flatten() {
-                let name = entry.file_name();
-                if name.to_string_lossy().starts_with(".sysimg-")
-                    && entry.file_type().is_ok_and(|t| t.is_file())
-                {
-                    let _ = std::fs::remove_file(entry.path());
-                }
+        let mut dirs = BTreeSet::new();
+        dirs.insert(std::fs::canonicalize(dir).map_err(|e| Error::io(dir, e))?);
+        // The `.toml` files that are links (Project, Manifest, versioned manifests...).
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let linked = entry.file_type().is_ok_and(|t| t.is_symlink())
+                && entry.file_name().to_string_lossy().ends_with(".toml");
+            if let Some(parent) = linked
+                .then(|| std::fs::canonicalize(entry.path()).ok())
+                .flatten()
+                .and_then(|target| target.parent().map(Path::to_path_buf))
+            {
+                dirs.insert(parent);
             }
         }
-        Ok(EnvironmentLock { _dir: handle })
+        let mut handles = Vec::with_capacity(dirs.len());
+        for d in &dirs {
+            let handle = std::fs::File::open(d).map_err(|e| Error::io(d, e))?;
+            fs4::fs_std::FileExt::lock_exclusive(&handle).map_err(|e| Error::io(d, e))?;
+            remove_stale_temporaries(d);
+            handles.push(handle);
+        }
+        Ok(EnvironmentLock { _dirs: handles })
+    }
+}
+
+/// Removes the `.sysimg-*` temporary files an interrupted edit left in `dir`.
+fn remove_stale_temporaries(dir: &Path) {
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        if entry.file_name().to_string_lossy().starts_with(".sysimg-")
+            && entry.file_type().is_ok_and(|t| t.is_file())
+        {
+            let _ = std::fs::remove_file(entry.path());
+        }
     }
 }
 
@@ -109,7 +188,12 @@ fn parse_doc(path: &Path, what: &str) -> Result<DocumentMut> {
 /// so that a Pkg-ordered table stays Pkg-ordered; replaces the value if the key exists.
 fn insert_sorted(table: &mut Table, key: &str, item: Item, order: impl Fn(&str, &str) -> Ordering) {
     if let Some(existing) = table.get_mut(key) {
+        // The value changes; the comment after it (`C = "1"  # why`) stays.
+        let decor = existing.as_value().map(|v| v.decor().clone());
         *existing = item;
+        if let (Some(decor), Some(v)) = (decor, existing.as_value_mut()) {
+            *v.decor_mut() = decor;
+        }
         return;
     }
     let keys: Vec<(Key, Item)> = table
@@ -544,7 +628,12 @@ impl ProjectEditor {
         if let Some(t) = self.doc["compat"].as_table_mut() {
             insert_sorted(t, name, Item::Value(Value::from(spec)), bytes);
         } else if let Some(t) = self.doc["compat"].as_inline_table_mut() {
-            t.insert(name, Value::from(spec));
+            let decor = t.get(name).map(|v| v.decor().clone());
+            let mut value = Value::from(spec);
+            if let Some(decor) = decor {
+                *value.decor_mut() = decor;
+            }
+            t.insert(name, value);
         }
     }
 
@@ -564,6 +653,74 @@ mod tests {
     use super::*;
     use crate::ids::parse_uuid;
     use std::fs;
+
+    /// Issue 23 item 11: two environments whose files are links to the same real ones
+    /// exclude each other: read-modify-write through either link loses no update.
+    #[cfg(unix)]
+    #[test]
+    fn environments_sharing_files_through_links_exclude_each_other() {
+        let t = tempfile::tempdir().unwrap();
+        let real = t.path().join("real");
+        fs::create_dir_all(&real).unwrap();
+        fs::write(real.join("Project.toml"), "n = 0\n").unwrap();
+        let envs: Vec<PathBuf> = (0..3)
+            .map(|i| {
+                let env = t.path().join(format!("env{i}"));
+                fs::create_dir_all(&env).unwrap();
+                std::os::unix::fs::symlink(real.join("Project.toml"), env.join("Project.toml"))
+                    .unwrap();
+                env
+            })
+            .collect();
+        const ROUNDS: usize = 150;
+        std::thread::scope(|s| {
+            for env in &envs {
+                s.spawn(move || {
+                    for _ in 0..ROUNDS {
+                        let _lock = EnvironmentLock::acquire(env).unwrap();
+                        let file = env.join("Project.toml");
+                        let text = fs::read_to_string(&file).unwrap();
+                        let n: usize = text.trim().trim_start_matches("n = ").parse().unwrap();
+                        std::thread::yield_now();
+                        write_atomic(&file, &format!("n = {}\n", n + 1)).unwrap();
+                    }
+                });
+            }
+        });
+        let text = fs::read_to_string(real.join("Project.toml")).unwrap();
+        assert_eq!(text, format!("n = {}\n", ROUNDS * envs.len()));
+    }
+
+    #[test]
+    fn each_line_keeps_its_ending_and_new_lines_take_the_dominant_one() {
+        // One CRLF line among LF lines: only it stays CRLF; the new line is LF.
+        let original = b"a = 1\r\nb = 2\nc = 3\n";
+        assert_eq!(
+            in_the_form_of("a = 1\nb = 2\nnew = 0\nc = 3\n", original),
+            "a = 1\r\nb = 2\nnew = 0\nc = 3\n"
+        );
+        // A CRLF file: new lines are CRLF too; the BOM stays.
+        let original = "\u{feff}a = 1\r\nb = 2\r\n".as_bytes();
+        assert_eq!(
+            in_the_form_of("a = 1\nx = 9\nb = 2\n", original),
+            "\u{feff}a = 1\r\nx = 9\r\nb = 2\r\n"
+        );
+        // No final newline: none gained, whether the last line changed or not.
+        assert_eq!(
+            in_the_form_of("a = 1\nb = 3\n", b"a = 1\nb = 2"),
+            "a = 1\nb = 3"
+        );
+        assert_eq!(
+            in_the_form_of("a = 1\nb = 2\n", b"a = 1\nb = 2"),
+            "a = 1\nb = 2"
+        );
+        // A line added after an unterminated last line ends it with the dominant ending.
+        assert_eq!(
+            in_the_form_of("a = 1\nb = 2\nc = 3\n", b"a = 1\r\nb = 2"),
+            "a = 1\r\nb = 2\r\nc = 3"
+        );
+        assert_eq!(in_the_form_of("a = 1\n", b""), "a = 1\n");
+    }
 
     const MANIFEST: &str = "# This file is machine-generated - editing it directly is not advised
 

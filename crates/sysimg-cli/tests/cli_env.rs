@@ -330,23 +330,27 @@ fn tree_hash_refuses_special_files_instead_of_hanging() {
     );
 }
 
-#[test]
-fn hostile_names_reach_the_terminal_escaped() {
-    let t = tempfile::tempdir().unwrap();
-    let name = "Evil\\u001b[2J\\u0007\\u202eLJ.txt";
+/// An environment in `dir` with one package, named `name` (TOML-escaped as written).
+fn one_package_named(dir: &Path, name: &str) {
     fs::write(
-        t.path().join("Project.toml"),
+        dir.join("Project.toml"),
         format!("[deps]\n\"{name}\" = \"00000000-0000-0000-0000-000000000001\"\n"),
     )
     .unwrap();
     fs::write(
-        t.path().join("Manifest.toml"),
+        dir.join("Manifest.toml"),
         format!(
             "julia_version = \"1.11.2\"\nmanifest_format = \"2.0\"\n\n[[deps.\"{name}\"]]\ngit-tree-sha1 = \"{}\"\nuuid = \"00000000-0000-0000-0000-000000000001\"\nversion = \"1.0.0\"\n",
             "ab".repeat(20)
         ),
     )
     .unwrap();
+}
+
+#[test]
+fn hostile_names_reach_the_terminal_escaped() {
+    let t = tempfile::tempdir().unwrap();
+    one_package_named(t.path(), "Evil\\u001b[2J\\u0007\\u202eLJ.txt");
     for args in [
         &["env", "show"][..],
         &["env", "check", "--no-sources"][..],
@@ -367,6 +371,35 @@ fn hostile_names_reach_the_terminal_escaped() {
                 stdout(&o)
             );
         }
+    }
+}
+
+/// Issue 23 item 13: a newline or tab inside a package name does not split a row of `plan`,
+/// `why` or `env show`: it is escaped as the other control characters are.
+#[test]
+fn a_newline_in_a_name_does_not_split_a_row() {
+    let t = tempfile::tempdir().unwrap();
+    one_package_named(t.path(), "Two\\nRows\\tX");
+    for args in [
+        &["env", "show"][..],
+        &["plan"][..],
+        &["why", "Two\nRows\tX"][..],
+    ] {
+        let o = sysimg(args, t.path());
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
+        let text = stdout(&o);
+        let row = text
+            .lines()
+            .find(|l| l.contains("Two"))
+            .unwrap_or_else(|| panic!("{args:?}: {text}"));
+        assert!(
+            row.contains("Two\\u{000a}Rows\\u{0009}X"),
+            "{args:?}: {text}"
+        );
+        assert!(
+            !text.lines().any(|l| l.starts_with("Rows")),
+            "{args:?}: {text}"
+        );
     }
 }
 

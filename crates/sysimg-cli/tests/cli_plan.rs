@@ -110,6 +110,90 @@ fn plan_and_why_report_roles_and_reasons() {
     );
 }
 
+/// Issue 23 item 14: a `Sysimage.toml` that is a directory, a FIFO, a dangling symbolic
+/// link or a loop of them is an error naming it (exit 2), as an unreadable one is; nothing
+/// blocks on the FIFO.
+#[cfg(unix)]
+#[test]
+fn a_spec_that_is_not_a_regular_file_is_an_error_naming_it() {
+    let t = tempfile::tempdir().unwrap();
+    world(t.path());
+    let spec = t.path().join("Sysimage.toml");
+    let fifo = || {
+        let c = std::ffi::CString::new(spec.display().to_string()).unwrap();
+        // SAFETY: a valid C string.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0);
+    };
+    let cases: [(&str, &dyn Fn(), &str); 5] = [
+        (
+            "directory",
+            &|| fs::create_dir(&spec).unwrap(),
+            "is a directory, not a file",
+        ),
+        (
+            "fifo",
+            &fifo,
+            "is not a regular file (a FIFO, socket or device)",
+        ),
+        (
+            "dangling",
+            &|| std::os::unix::fs::symlink(t.path().join("gone.toml"), &spec).unwrap(),
+            "is a symbolic link (to ",
+        ),
+        (
+            "loop",
+            &|| {
+                std::os::unix::fs::symlink(t.path().join("b.toml"), &spec).unwrap();
+                std::os::unix::fs::symlink(&spec, t.path().join("b.toml")).unwrap();
+            },
+            "is a loop of symbolic links",
+        ),
+        (
+            "link to a directory",
+            &|| {
+                fs::create_dir_all(t.path().join("d")).unwrap();
+                std::os::unix::fs::symlink(t.path().join("d"), &spec).unwrap();
+            },
+            "is a directory, not a file",
+        ),
+    ];
+    for (what, make, message) in cases {
+        let _ = fs::remove_dir(&spec);
+        let _ = fs::remove_file(&spec);
+        let _ = fs::remove_file(t.path().join("b.toml"));
+        make();
+        // (`run` starts julia on its default image instead: the `house` branch.)
+        for args in [
+            &["plan"][..],
+            &["check"][..],
+            &["build"][..],
+            &["julia-args"][..],
+        ] {
+            let mut cmd = common::sysimg_cmd();
+            cmd.args(args)
+                .current_dir(t.path())
+                .env("JULIA", "/nonexistent/julia")
+                .env("JULIA_DEPOT_PATH", t.path().join("no-depot"))
+                .env("SYSIMG_STORE", t.path().join("store"))
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped());
+            let mut child = cmd.spawn().unwrap();
+            let start = std::time::Instant::now();
+            while child.try_wait().unwrap().is_none() {
+                if start.elapsed() > std::time::Duration::from_secs(20) {
+                    let _ = child.kill();
+                    panic!("{what}: {args:?} blocked");
+                }
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            let o = child.wait_with_output().unwrap();
+            assert_eq!(o.status.code(), Some(2), "{what}: {args:?}: {}", err(&o));
+            let expected = format!("{}: {message}", spec.display());
+            assert!(err(&o).contains(&expected), "{what}: {args:?}: {}", err(&o));
+        }
+    }
+}
+
 #[test]
 fn strip_leaves_a_consistent_environment_and_dry_run_writes_nothing() {
     let t = tempfile::tempdir().unwrap();
@@ -224,6 +308,59 @@ fn pin_pins_at_the_images_versions_and_is_idempotent() {
         out(&sysimg(&["plan", "--policy", "pinned", "--json"], t.path())),
         plan_before
     );
+}
+
+/// Issue 23 item 12: one CRLF line among LF lines stays the only one (new lines take the
+/// file's dominant LF), a file without a final newline does not gain one, and `pin --compat`
+/// keeps the comment after the compat entry it replaces.
+#[test]
+fn pin_keeps_each_lines_ending_the_final_newline_and_compat_comments() {
+    let t = tempfile::tempdir().unwrap();
+    world(t.path());
+    let p = t.path().join("Project.toml");
+    let project = fs::read_to_string(&p).unwrap();
+    let project = project
+        .replacen("# my environment\n", "# my environment\r\n", 1)
+        .replace("C = \"1\"\n", "C = \"1\"  # keep C below 2");
+    fs::write(&p, &project).unwrap();
+    let m = t.path().join("Manifest.toml");
+    let manifest = fs::read_to_string(&m).unwrap();
+    let manifest = manifest
+        .replacen(
+            "julia_version = \"1.11.2\"\n",
+            "julia_version = \"1.11.2\"\r\n",
+            1,
+        )
+        .trim_end()
+        .to_string();
+    fs::write(&m, &manifest).unwrap();
+    let image = write_record(t.path(), "app");
+    let o = sysimg(
+        &["pin", "--image", image.to_str().unwrap(), "--compat"],
+        t.path(),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    let after = fs::read_to_string(&p).unwrap();
+    assert!(
+        after.starts_with("# my environment\r\n[deps]\n"),
+        "{after:?}"
+    );
+    assert_eq!(after.matches("\r\n").count(), 1, "{after:?}");
+    assert!(after.contains("A = \"=1.1.0\"\n"), "{after:?}");
+    assert!(
+        after.ends_with("C = \"=1.3.0\"  # keep C below 2"),
+        "{after:?}"
+    );
+    let after = fs::read_to_string(&m).unwrap();
+    assert!(after.contains("pinned = true\n"), "{after:?}");
+    assert!(
+        after.contains("julia_version = \"1.11.2\"\r\n"),
+        "{after:?}"
+    );
+    assert_eq!(after.matches("\r\n").count(), 1, "{after:?}");
+    assert!(!after.ends_with('\n'), "{after:?}");
+    let o = sysimg(&["env", "check", "--no-sources"], t.path());
+    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
 }
 
 #[test]

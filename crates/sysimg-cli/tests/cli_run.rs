@@ -322,11 +322,14 @@ fn julia_args_and_check() {
     );
     assert_eq!(o.status.code(), Some(0));
     assert!(out(&o).contains("[no-record]"), "{}", out(&o));
-    // No julia at all: still checked, and the report says so.
+    // A julia named on the command line that does not exist is bad input, as for `run`.
     let o = t.sysimg(
         &["check", "--julia", "/nonexistent/julia", "--image", &id],
         &[],
     );
+    assert_eq!(o.status.code(), Some(2), "{}{}", out(&o), err(&o));
+    // No julia at all: still checked, and the report says so.
+    let o = t.sysimg(&["check", "--image", &id], &[("PATH", "/nonexistent")]);
     assert!(out(&o).contains("[julia-not-found]"), "{}", out(&o));
 }
 
@@ -564,6 +567,62 @@ fn run_refuses_julia_options_that_would_replace_its_choice() {
     );
     assert_eq!(o.status.code(), Some(0), "{}", err(&o));
     assert_eq!(argv.last().unwrap(), "--project=x");
+}
+
+/// Issue 23 item 9: julia accepts unambiguous prefixes of its long options (`getopt_long`,
+/// src/jloptions.c) and combined short options (`"+vhqH:e:E:L:J:C:it:p:O:g:m:"`), so
+/// `--proj=`, `-qJ/path`, `-J/path` are `--project` and `-J` too: refused, naming what was
+/// written; a value of another option (`-e '-J'`) is not.
+#[test]
+fn run_refuses_abbreviated_and_combined_overrides() {
+    let t = T::new();
+    t.build();
+    for (extra, named) in [
+        (
+            &["--proj=/elsewhere"][..],
+            "`--proj=/elsewhere` in julia's arguments is julia's `--project`",
+        ),
+        (
+            &["--proje"][..],
+            "`--proje` in julia's arguments is julia's `--project`",
+        ),
+        (
+            &["-qJ/other.so"][..],
+            "`-qJ/other.so` in julia's arguments is julia's `-J`/`--sysimage`",
+        ),
+        (
+            &["-q", "-J/other.so"][..],
+            "`-J/other.so` in julia's arguments is julia's `-J`",
+        ),
+        (
+            &["-iqJ", "/other.so"][..],
+            "`-iqJ` in julia's arguments is julia's `-J`",
+        ),
+        (
+            &["--sysim=/other.so"][..],
+            "`--sysim=/other.so` in julia's arguments is julia's `-J`",
+        ),
+        (&["--thr", "2", "--proj=/x"][..], "`--proj=/x`"),
+        (&["-O3", "-J/x"][..], "`-J/x`"),
+    ] {
+        let mut args = vec!["run", "--julia", &t.julia, "--"];
+        args.extend_from_slice(extra);
+        let (o, argv) = run(&t, &args, &[]);
+        assert_eq!(o.status.code(), Some(2), "{extra:?}: {}", err(&o));
+        assert!(err(&o).contains(named), "{extra:?}: {}", err(&o));
+        assert!(argv.is_empty(), "julia ran with {argv:?}");
+    }
+    for extra in [
+        &["-e", "-J/x"][..],
+        &["-qe", "--proj"][..],
+        &["--ev", "-J"][..],
+    ] {
+        let mut args = vec!["run", "--julia", &t.julia, "--"];
+        args.extend_from_slice(extra);
+        let (o, argv) = run(&t, &args, &[]);
+        assert_eq!(o.status.code(), Some(0), "{extra:?}: {}", err(&o));
+        assert_eq!(argv[argv.len() - 2..], *extra, "{argv:?}");
+    }
 }
 
 #[test]

@@ -668,3 +668,622 @@ fn registry_killed_mid_push_or_mid_pull_leaves_nothing_behind() {
     assert_eq!(o.status.code(), Some(0), "{}{}", out(&o), err(&o));
     same_files(&t.store("a").join(&id), &t.store("b").join(&id));
 }
+
+// A misbehaving registry (issue 23, items 2 to 6): each case with the message and exit code
+// a user gets.
+
+use common::evil::{Body, Evil, Reply, Req};
+use sysimg_share::{
+    ANNOTATION_ID, ANNOTATION_TITLE, ARTIFACT_TYPE, CONFIG_MEDIA_TYPE, IMAGE_MEDIA_TYPE,
+    RECORD_MEDIA_TYPE, SIDELOAD_MEDIA_TYPE,
+};
+
+const TOKEN: &str = "tok-secret-5b1e";
+
+fn sha256(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    format!("sha256:{}", hex_of(&sha2::Sha256::digest(bytes)))
+}
+
+fn hex_of(b: &[u8]) -> String {
+    b.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Runs a command, killed after `limit`: `None` when it had to be killed.
+fn output_within(mut cmd: Command, limit: Duration) -> Option<Output> {
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            return Some(child.wait_with_output().unwrap());
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+impl T {
+    /// `pull REF --insecure` into store `b`, which must end within two minutes.
+    fn pull_within(&self, reference: &str, extra: &[(&str, &str)]) -> Output {
+        output_within(
+            self.cmd("b", &["pull", reference, "--insecure"], extra),
+            Duration::from_secs(120),
+        )
+        .expect("the pull ends within two minutes")
+    }
+}
+
+/// An image the fake julia built, as layers a misbehaving registry serves.
+struct Served {
+    id: String,
+    /// (media type, title, bytes): the image file, then the record.
+    layers: Vec<(&'static str, String, Vec<u8>)>,
+}
+
+impl Served {
+    fn build(t: &T) -> Served {
+        let id = t.build("a", &[]);
+        let dir = t.store("a").join(&id);
+        let record = fs::read(dir.join("image.toml")).unwrap();
+        let image = fs::read(dir.join("sys.so")).unwrap();
+        Served {
+            id,
+            layers: vec![
+                (IMAGE_MEDIA_TYPE, "sys.so".into(), image),
+                (RECORD_MEDIA_TYPE, "image.toml".into(), record),
+            ],
+        }
+    }
+
+    /// The manifest of `layers` (media type, title, digest, size).
+    fn manifest_of(&self, layers: &[(&str, &str, String, u64)]) -> Vec<u8> {
+        let config = b"{}";
+        serde_json::to_vec(&serde_json::json!({
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "artifactType": ARTIFACT_TYPE,
+            "config": {"mediaType": CONFIG_MEDIA_TYPE, "digest": sha256(config), "size": 2},
+            "layers": layers.iter().map(|(m, title, d, size)| serde_json::json!({
+                "mediaType": m, "digest": d, "size": size,
+                "annotations": {ANNOTATION_TITLE: title},
+            })).collect::<Vec<_>>(),
+            "annotations": {ANNOTATION_ID: self.id},
+        }))
+        .unwrap()
+    }
+
+    /// The manifest of [`Served::layers`].
+    fn manifest(&self) -> Vec<u8> {
+        let layers: Vec<_> = self
+            .layers
+            .iter()
+            .map(|(m, title, b)| (*m, title.as_str(), sha256(b), b.len() as u64))
+            .collect();
+        self.manifest_of(&layers)
+    }
+
+    /// A handler serving the manifest and blobs of `layers` (the blob of digest `fault`
+    /// answered by `reply`).
+    fn handler(
+        &self,
+        fault: Option<(String, Box<dyn Fn() -> Reply + Send + Sync>)>,
+    ) -> impl Fn(&Req) -> Reply + Send + Sync + 'static {
+        let manifest = self.manifest();
+        let blobs: Vec<(String, Vec<u8>)> = self
+            .layers
+            .iter()
+            .map(|(_, _, b)| (sha256(b), b.clone()))
+            .collect();
+        move |r: &Req| {
+            if r.path.contains("/manifests/") {
+                return Reply::bytes(
+                    200,
+                    "application/vnd.oci.image.manifest.v1+json",
+                    manifest.clone(),
+                );
+            }
+            let digest = r.path.rsplit('/').next().unwrap_or("");
+            if let Some((d, reply)) = &fault {
+                if d == digest {
+                    return reply();
+                }
+            }
+            match blobs.iter().find(|(d, _)| d == digest) {
+                Some((_, b)) => Reply::bytes(200, "application/octet-stream", b.clone()),
+                None => Reply::not_found(),
+            }
+        }
+    }
+}
+
+#[test]
+fn a_project_cannot_send_the_token_to_its_remote() {
+    let t = T::new();
+    // The project's remote refuses everything but the version check, and records what it got.
+    let evil = Evil::registry(|_| {
+        Reply::json(
+            401,
+            &serde_json::json!({"errors": [{"code": "UNAUTHORIZED", "message": "authentication required"}]}),
+        )
+    });
+    fs::write(
+        t.dir.join("Sysimage.toml"),
+        format!("remote = \"{}/team/x\"\n", evil.addr),
+    )
+    .unwrap();
+    let env = [
+        ("SYSIMG_INSECURE_REGISTRIES", evil.addr.as_str()),
+        ("SYSIMG_REGISTRY_TOKEN", TOKEN),
+    ];
+    let authorized = |evil: &Evil| {
+        evil.requests()
+            .iter()
+            .filter(|r| r.header("authorization").is_some())
+            .count()
+    };
+    // A plain build asks the project's remote for the image, without the token.
+    let o = t.sysimg("a", &["build", "--julia", &t.julia, "--json"], &env);
+    assert_eq!(o.status.code(), Some(0), "{}{}", out(&o), err(&o));
+    let id = json(&o)["id"].as_str().unwrap().to_string();
+    assert!(!evil.requests().is_empty());
+    assert_eq!(authorized(&evil), 0, "{:?}", evil.requests());
+    // A pull from it says why the token was not sent, and how to allow it.
+    let o = t.sysimg("b", &["pull", &id], &env);
+    assert_eq!(o.status.code(), Some(4), "{}{}", out(&o), err(&o));
+    assert_eq!(
+        err(&o),
+        format!(
+            "error: registry {a} refused access: 401 Unauthorized UNAUTHORIZED: authentication \
+             required (the credentials in SYSIMG_REGISTRY_TOKEN were not sent to {a}: they go \
+             only to a registry you name (on the command line, in SYSIMG_REMOTE or \
+             SYSIMG_REGISTRY_HOST), not to one only a project's Sysimage.toml names; set \
+             SYSIMG_REGISTRY_HOST={a} to allow it)\n",
+            a = evil.addr
+        )
+    );
+    assert_eq!(authorized(&evil), 0);
+    // Allowed by the user (SYSIMG_REGISTRY_HOST, or naming it), the token goes there.
+    let allowed = [env[0], env[1], ("SYSIMG_REGISTRY_HOST", evil.addr.as_str())];
+    let o = t.sysimg("b", &["pull", &id], &allowed);
+    assert_eq!(o.status.code(), Some(4), "{}{}", out(&o), err(&o));
+    assert!(err(&o).contains("set SYSIMG_REGISTRY_USER"), "{}", err(&o));
+    let repo = format!("{}/team/x", evil.addr);
+    let o = t.sysimg("b", &["pull", &id, "--remote", &repo], &env);
+    assert_eq!(o.status.code(), Some(4), "{}{}", out(&o), err(&o));
+    let sent: Vec<String> = evil
+        .requests()
+        .iter()
+        .filter_map(|r| r.header("authorization").map(str::to_string))
+        .collect();
+    assert_eq!(sent, [format!("Bearer {TOKEN}"), format!("Bearer {TOKEN}")]);
+}
+
+/// A registry whose version check asks for a bearer token from `realm`, and whose token
+/// service (at `/token`, same server) answers one; everything else is not found.
+fn bearer_registry(tls: Option<&Path>, realm: impl Fn() -> String + Send + Sync + 'static) -> Evil {
+    Evil::start(tls, move |r| {
+        if r.path == "/v2/" {
+            Reply::json(401, &serde_json::json!({})).header(
+                "WWW-Authenticate",
+                &format!("Bearer realm=\"{}\",service=\"evil\"", realm()),
+            )
+        } else if r.path.starts_with("/token") {
+            Reply::json(200, &serde_json::json!({"token": "from-the-realm"}))
+        } else {
+            Reply::not_found()
+        }
+    })
+}
+
+#[test]
+fn a_bearer_realm_gets_credentials_only_over_https_and_on_allowed_hosts() {
+    if !on_path("openssl") {
+        common::skip("openssl is not installed");
+        return;
+    }
+    let t = T::new();
+    let certs = t.dir.join("certs");
+    fs::create_dir_all(&certs).unwrap();
+    common::registry::make_certificates(&certs);
+    let ca = certs.join("ca.pem").display().to_string();
+    let basic = [
+        ("SYSIMG_REGISTRY_USER", "alice"),
+        ("SYSIMG_REGISTRY_PASSWORD", "pa55-w0rd-secret"),
+        ("SYSIMG_REGISTRY_CA", ca.as_str()),
+    ];
+    // An HTTPS registry whose token service is plain HTTP: refused, nothing sent there.
+    let http_realm = Evil::start(None, |_| {
+        Reply::json(200, &serde_json::json!({"token": "t"}))
+    });
+    let realm_url = format!("http://{}/token", http_realm.addr);
+    let shown = realm_url.clone();
+    let https = bearer_registry(Some(&certs), move || realm_url.clone());
+    let o = t.sysimg("b", &["pull", &format!("{}/team/x:v1", https.addr)], &basic);
+    assert_eq!(o.status.code(), Some(4), "{}{}", out(&o), err(&o));
+    assert_eq!(
+        err(&o),
+        format!(
+            "error: refusing registry {}: it sends token requests to {shown} over http, not \
+             HTTPS; no credentials or requests were sent there (plain HTTP is allowed only with \
+             --insecure for a loopback host, or for a host named in SYSIMG_INSECURE_REGISTRIES)\n",
+            https.addr
+        )
+    );
+    assert!(
+        http_realm.requests().is_empty(),
+        "{:?}",
+        http_realm.requests()
+    );
+    assert_eq!(https.requests().len(), 1);
+
+    // A token service on another host (`localhost` for a registry named `127.0.0.1`): asked
+    // without the credentials, unless the user allows that host.
+    let port = std::sync::Arc::new(std::sync::OnceLock::<String>::new());
+    let p = port.clone();
+    let other = bearer_registry(Some(&certs), move || {
+        format!("https://localhost:{}/token", p.get().unwrap())
+    });
+    port.set(other.addr.rsplit(':').next().unwrap().to_string())
+        .unwrap();
+    let reference = format!("{}/team/x:v1", other.addr);
+    let o = t.sysimg("b", &["pull", &reference], &basic);
+    assert_eq!(o.status.code(), Some(5), "{}{}", out(&o), err(&o));
+    let token_auth = |evil: &Evil| -> Vec<Option<String>> {
+        evil.requests()
+            .iter()
+            .filter(|r| r.path.starts_with("/token"))
+            .map(|r| r.header("authorization").map(str::to_string))
+            .collect()
+    };
+    assert_eq!(token_auth(&other), [None]);
+    // The registry then gets the token the realm gave, not the password.
+    let manifest = other
+        .requests()
+        .into_iter()
+        .find(|r| r.path.contains("/manifests/"))
+        .unwrap();
+    assert_eq!(
+        manifest.header("authorization"),
+        Some("Bearer from-the-realm")
+    );
+    let localhost = format!("localhost:{}", port.get().unwrap());
+    let allowed = [
+        basic[0],
+        basic[1],
+        basic[2],
+        ("SYSIMG_REGISTRY_HOST", localhost.as_str()),
+    ];
+    let o = t.sysimg("b", &["pull", &reference], &allowed);
+    assert_eq!(o.status.code(), Some(5), "{}{}", out(&o), err(&o));
+    assert_eq!(
+        token_auth(&other)[1].as_deref(),
+        Some("Basic YWxpY2U6cGE1NS13MHJkLXNlY3JldA==")
+    );
+}
+
+#[test]
+fn registry_error_bodies_are_bounded_escaped_and_redacted() {
+    let t = T::new();
+    // An 8 MiB error body that echoes the request's Authorization header, with terminal
+    // escapes and newlines (blobs are not there, for a push to try uploading).
+    let echo = |r: &Req| {
+        if r.method == "HEAD" {
+            return Reply::bytes(404, "text/plain", "");
+        }
+        let mut body = format!(
+            "Authorization: {}\n\x1b[2Jyour token: {TOKEN}\n",
+            r.header("authorization").unwrap_or("none")
+        )
+        .into_bytes();
+        body.resize(8 << 20, b'x');
+        Reply::bytes(500, "text/plain", body)
+    };
+    let evil = Evil::start(None, echo);
+    let check = |o: &Output, start: &str| {
+        assert_eq!(o.status.code(), Some(1), "{}", err(o));
+        let e = err(o);
+        assert!(e.len() < 4400, "{} bytes", e.len());
+        assert_eq!(e.lines().count(), 1, "{e}");
+        assert!(!e.contains(TOKEN) && !e.contains('\x1b'), "{e}");
+        assert!(e.starts_with(start) && e.contains("xxx [...]"), "{e}");
+    };
+    let reference = format!("{}/team/x:v1", evil.addr);
+    let token = [("SYSIMG_REGISTRY_TOKEN", TOKEN)];
+    let o = t.sysimg("b", &["pull", &reference, "--insecure"], &token);
+    check(
+        &o,
+        &format!(
+            "error: registry {}: 500 Internal Server Error Authorization: <redacted>\\n\\u{{1b}}[2Jyour token: <redacted>\\nxxx",
+            evil.addr
+        ),
+    );
+    assert_eq!(
+        evil.requests()[0].header("authorization"),
+        Some(format!("Bearer {TOKEN}").as_str())
+    );
+    // The same through a push (oci-client's errors).
+    let id = t.build("a", &[]);
+    let repo = format!("{}/team/x", evil.addr);
+    let o = t.sysimg("a", &["push", &id, &repo, "--insecure"], &token);
+    check(
+        &o,
+        &format!(
+            "error: registry {}: 500 Authorization: <redacted>\\n\\u{{1b}}[2Jyour token: <redacted>\\nxxx",
+            evil.addr
+        ),
+    );
+}
+
+#[test]
+fn a_blob_is_never_read_past_its_declared_size() {
+    let t = T::new();
+    let served = Served::build(&t);
+    let image = served.layers[0].2.clone();
+    // The image blob never ends (no length: it ends when the connection does).
+    let evil = Evil::registry(served.handler(Some((
+        sha256(&image),
+        Box::new(|| {
+            Reply::bytes(200, "application/octet-stream", "")
+                .with_body(Body::Repeat(b'z', 512 << 20))
+        }),
+    ))));
+    let reference = format!("{}/team/x:{}", evil.addr, served.id);
+    let o = t.pull_within(&reference, &[]);
+    assert_eq!(o.status.code(), Some(6), "{}", err(&o));
+    assert!(
+        err(&o).starts_with(&format!(
+            "error: blob {} of {reference} is larger than its declared {} bytes: the download \
+             was stopped after",
+            sha256(&image),
+            image.len()
+        )) && err(&o).ends_with("; nothing was added to the store\n"),
+        "{}",
+        err(&o)
+    );
+    assert!(evil.written() < 64 << 20, "{} bytes sent", evil.written());
+    assert_eq!(t.entries("b"), Vec::<String>::new());
+}
+
+#[test]
+fn a_manifest_is_read_up_to_4_mib() {
+    let t = T::new();
+    let evil = Evil::registry(|_| {
+        Reply::bytes(200, "application/vnd.oci.image.manifest.v1+json", "")
+            .with_body(Body::Repeat(b' ', 256 << 20))
+    });
+    let reference = format!("{}/team/x:v1", evil.addr);
+    let o = t.pull_within(&reference, &[]);
+    assert_eq!(o.status.code(), Some(6), "{}", err(&o));
+    assert_eq!(
+        err(&o),
+        format!(
+            "error: the registry {} sent a manifest for {reference} larger than 4 MiB (the most \
+             sysimg reads); nothing was added to the store\n",
+            evil.addr
+        )
+    );
+    assert!(evil.written() < 64 << 20, "{} bytes sent", evil.written());
+}
+
+#[test]
+fn silent_and_slow_registries_time_out() {
+    let t = T::new();
+    // Silent: no answer at all.
+    let silent = Evil::start(None, |_| Reply::bytes(200, "", "").with_body(Body::Silent));
+    let reference = format!("{}/team/x:v1", silent.addr);
+    let start = Instant::now();
+    let o = t.pull_within(&reference, &[("SYSIMG_REGISTRY_STALL_TIMEOUT", "1s")]);
+    assert_eq!(o.status.code(), Some(3), "{}", err(&o));
+    assert_eq!(
+        err(&o),
+        format!(
+            "error: cannot reach registry {}: the request stalled: nothing arrived for 1s \
+             (SYSIMG_REGISTRY_STALL_TIMEOUT)\n",
+            silent.addr
+        )
+    );
+    assert!(start.elapsed() < Duration::from_secs(30));
+    // Slow: a byte every 300 ms (never stalled), past the deadline.
+    let slow = Evil::registry(|_| {
+        Reply::bytes(200, "application/vnd.oci.image.manifest.v1+json", "")
+            .with_body(Body::Drip(vec![b' '; 1000], Duration::from_millis(300)))
+    });
+    let reference = format!("{}/team/x:v1", slow.addr);
+    let o = t.pull_within(
+        &reference,
+        &[
+            ("SYSIMG_REGISTRY_TIMEOUT", "3s"),
+            ("SYSIMG_REGISTRY_STALL_TIMEOUT", "2s"),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(3), "{}", err(&o));
+    assert_eq!(
+        err(&o),
+        format!(
+            "error: cannot reach registry {}: reading the manifest of {reference} did not \
+             finish within 3s (SYSIMG_REGISTRY_TIMEOUT)\n",
+            slow.addr
+        )
+    );
+    // A duration that is not one.
+    let o = t.sysimg(
+        "b",
+        &["pull", &reference, "--insecure"],
+        &[("SYSIMG_REGISTRY_TIMEOUT", "soon")],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert_eq!(
+        err(&o),
+        "error: SYSIMG_REGISTRY_TIMEOUT=`soon` is not a duration (such as `90s`, `10m` or `1h`)\n"
+    );
+}
+
+#[test]
+fn layers_and_tags_are_capped() {
+    let t = T::new();
+    let served = Served::build(&t);
+    // 10,000 copies of one layer: refused before any blob is asked for.
+    let (m, title, b) = &served.layers[0];
+    let many = vec![(*m, title.as_str(), sha256(b), b.len() as u64); 10_000];
+    let manifest = served.manifest_of(&many);
+    let evil = Evil::start(None, move |r| {
+        if r.path.contains("/manifests/") {
+            Reply::bytes(
+                200,
+                "application/vnd.oci.image.manifest.v1+json",
+                manifest.clone(),
+            )
+        } else {
+            Reply::json(200, &serde_json::json!({}))
+        }
+    });
+    let reference = format!("{}/team/x:{}", evil.addr, served.id);
+    let o = t.sysimg("b", &["pull", &reference, "--insecure"], &[]);
+    assert_eq!(o.status.code(), Some(6), "{}", err(&o));
+    assert_eq!(
+        err(&o),
+        format!(
+            "error: {reference} has 10000 layers; a sysimg image has at most 8; nothing was \
+             added to the store\n"
+        )
+    );
+    assert!(!evil.requests().iter().any(|r| r.path.contains("/blobs/")));
+
+    // Two million tags: read 100 a page, up to 1000; each tag's manifest is not an image.
+    let not_an_image = serde_json::json!({
+        "schemaVersion": 2,
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": sha256(b"{}"), "size": 2},
+        "layers": [],
+    });
+    let tags = Evil::start(None, move |r| {
+        if !r.path.contains("/tags/list") {
+            return Reply::json(200, &not_an_image);
+        }
+        let query = r.path.split_once('?').map_or("", |(_, q)| q);
+        let param = |k: &str| {
+            query
+                .split('&')
+                .find_map(|kv| kv.strip_prefix(&format!("{k}=")))
+                .map(str::to_string)
+        };
+        let start: usize = param("last")
+            .and_then(|l| l.strip_prefix("t").and_then(|n| n.parse().ok()))
+            .map_or(0, |n: usize| n + 1);
+        let n: usize = param("n").and_then(|n| n.parse().ok()).unwrap_or(2_000_000);
+        let end = (start + n).min(2_000_000);
+        let page: Vec<String> = (start..end).map(|i| format!("t{i}")).collect();
+        let mut reply = Reply::json(200, &serde_json::json!({"name": "team/x", "tags": page}));
+        if end < 2_000_000 {
+            reply = reply.header(
+                "Link",
+                &format!(
+                    "</v2/team/x/tags/list?n={n}&last=t{}>; rel=\"next\"",
+                    end - 1
+                ),
+            );
+        }
+        reply
+    });
+    let repo = format!("{}/team/x", tags.addr);
+    let o = output_within(
+        t.cmd("b", &["ls", "--remote", &repo, "--insecure"], &[]),
+        Duration::from_secs(120),
+    )
+    .expect("the listing ends");
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    assert_eq!(
+        out(&o),
+        format!(
+            "no images for this platform in {repo}\n(only the first 1000 tags of {repo} were \
+             read)\n"
+        )
+    );
+    let pages = tags
+        .requests()
+        .iter()
+        .filter(|r| r.path.contains("/tags/list"))
+        .count();
+    assert_eq!(pages, 10);
+}
+
+#[test]
+fn mismatches_exit_6_and_ipv6_registries_parse() {
+    let t = T::new();
+    let served = Served::build(&t);
+    // A blob shorter than its declared size (a complete answer): corrupt, 6.
+    let image = served.layers[0].2.clone();
+    let short = image[..image.len() - 1].to_vec();
+    let evil = Evil::registry(served.handler(Some((
+        sha256(&image),
+        Box::new(move || Reply::bytes(200, "application/octet-stream", short.clone())),
+    ))));
+    let reference = format!("{}/team/x:{}", evil.addr, served.id);
+    let o = t.sysimg("b", &["pull", &reference, "--insecure"], &[]);
+    assert_eq!(o.status.code(), Some(6), "{}", err(&o));
+    assert!(
+        err(&o).starts_with(&format!(
+            "error: blob {} of {reference} is corrupt",
+            sha256(&image)
+        )) && err(&o).contains(&format!(
+            "({} bytes, {} expected)",
+            image.len() - 1,
+            image.len()
+        )),
+        "{}",
+        err(&o)
+    );
+    assert_eq!(t.entries("b"), Vec::<String>::new());
+    // A manifest pulled by digest that is not that digest: 6.
+    let wrong = format!("{}/team/x@{}", evil.addr, sha256(b"another manifest"));
+    let o = t.sysimg("b", &["pull", &wrong, "--insecure"], &[]);
+    assert_eq!(o.status.code(), Some(6), "{}", err(&o));
+    assert!(err(&o).contains("has digest sha256:"), "{}", err(&o));
+
+    // An app image with a side-loaded-sources layer (a tar with a symlink): refused.
+    let mut tar = ::tar::Builder::new(Vec::new());
+    let mut h = ::tar::Header::new_gnu();
+    h.set_entry_type(::tar::EntryType::Symlink);
+    h.set_size(0);
+    h.set_mode(0o777);
+    tar.append_link(&mut h, "A/src/A.jl", "/etc/passwd")
+        .unwrap();
+    let mut with_sources = Served {
+        id: served.id.clone(),
+        layers: served.layers.clone(),
+    };
+    with_sources.layers.push((
+        SIDELOAD_MEDIA_TYPE,
+        "sideload.tar".into(),
+        tar.into_inner().unwrap(),
+    ));
+    let evil = Evil::registry(with_sources.handler(None));
+    let reference = format!("{}/team/x:{}", evil.addr, served.id);
+    let o = t.sysimg("b", &["pull", &reference, "--insecure"], &[]);
+    assert_eq!(o.status.code(), Some(6), "{}", err(&o));
+    assert_eq!(
+        err(&o),
+        format!(
+            "error: {reference} has a layer of side-loaded sources, but its record side-loads \
+             no package: refusing it; nothing was added to the store\n"
+        )
+    );
+    assert_eq!(t.entries("b"), Vec::<String>::new());
+
+    // `[::1]:PORT` is a registry reference, loopback for `--insecure`: here nothing listens.
+    let reference = format!("[::1]:{}/team/x:v1", free_port());
+    let o = t.sysimg("b", &["pull", &reference, "--insecure"], &[]);
+    assert_eq!(o.status.code(), Some(3), "{}", err(&o));
+    assert!(
+        err(&o).starts_with("error: cannot reach registry [::1]:"),
+        "{}",
+        err(&o)
+    );
+}

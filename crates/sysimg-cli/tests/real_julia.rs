@@ -215,6 +215,20 @@ fn the_guard_warns_errors_and_keeps_quiet_as_asked() {
         .unwrap();
     assert!(o.status.success());
     assert!(!err(&o).contains("sysimg"), "{}", err(&o));
+    // Issue 23 item 10: `--project` of a directory that does not exist (as a fresh depot's
+    // default environment in Docker or CI): the guard says nothing. It warned `could not
+    // compare ... SystemError` at every start, located in the deleted build workspace.
+    let o = lab
+        .on_image(
+            &app.image,
+            &lab.root.join("new").join("dir"),
+            "print(\"fresh\")",
+        )
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", err(&o));
+    assert_eq!(out(&o), "fresh");
+    assert_eq!(err(&o), "", "the guard spoke");
     // A process that generates output (here the precompilation worker julia starts with the
     // same -J) stays quiet: only the parent warns. The cache it writes goes to a depot of its
     // own: a cache of a baked package compiled on the image would make Julia 1.5's loader

@@ -275,7 +275,8 @@ pub fn learned_input(req: &BuildRequest<'_>) -> Option<String> {
                 .image_dir(&e.image)
                 .join(crate::learn::LEARNED_FILE)
         })
-        .and_then(|f| std::fs::read_to_string(f).ok());
+        .and_then(|f| std::fs::read_to_string(f).ok())
+        .filter(|text| crate::learn::learned_file_is_clean(text));
     if let Some(previous) = previous {
         let held: HashSet<&str> = previous.lines().collect();
         let new = fresh

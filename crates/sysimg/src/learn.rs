@@ -10,10 +10,9 @@
 //! ```
 
 use std::collections::{BTreeSet, HashMap, HashSet};
+use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 
-use regex::Regex;
 use sha2::{Digest, Sha256};
 
 use julia_env::version::VersionNumber;
@@ -23,8 +22,11 @@ use crate::store::Store;
 
 /// The sessions kept per environment; older traces are removed when a new session starts.
 pub const MAX_SESSIONS: usize = 100;
-/// The bytes of traces kept per environment (the newest sessions that fit).
+/// The bytes of traces kept per environment (the newest sessions that fit), and the most a
+/// merge reads.
 pub const MAX_TRACE_BYTES: u64 = 64 << 20;
+/// The bytes of one session's trace a merge reads (the rest of a larger one is ignored).
+pub const MAX_SESSION_BYTES: u64 = 16 << 20;
 /// The file, in an image's directory, of the statements it was built with.
 pub const LEARNED_FILE: &str = "learned.jl";
 
@@ -58,17 +60,22 @@ impl Traces {
     }
 
     /// The trace file for a new session (julia creates it), after making room: the oldest
-    /// sessions beyond [`MAX_SESSIONS`] or [`MAX_TRACE_BYTES`] are removed.
+    /// sessions beyond [`MAX_SESSIONS`], and any that does not fit in [`MAX_TRACE_BYTES`]
+    /// with the newer ones kept, are removed.
     pub fn new_session(&self) -> std::io::Result<PathBuf> {
         let dir = self.sessions_dir();
         std::fs::create_dir_all(&dir)?;
         let mut kept = self.sessions();
         kept.reverse(); // newest first
-        let mut bytes = 0;
-        for (i, (path, len)) in kept.iter().enumerate() {
-            bytes += len;
-            if i + 1 >= MAX_SESSIONS || bytes > MAX_TRACE_BYTES {
+                        // Newest first, each kept while it fits: one huge trace is removed alone, it does not
+                        // push every older session out.
+        let (mut bytes, mut count) = (0, 0);
+        for (path, len) in &kept {
+            if count + 1 >= MAX_SESSIONS || bytes + len > MAX_TRACE_BYTES {
                 let _ = std::fs::remove_file(path);
+            } else {
+                bytes += len;
+                count += 1;
             }
         }
         let nanos = std::time::SystemTime::now()
@@ -133,6 +140,9 @@ pub struct Learned {
     /// Distinct statements dropped: they name `Main`, a closure or generated name, or a module
     /// that is not Base, Core, a standard library or a baked package.
     pub dropped: usize,
+    /// Distinct lines that are not a `precompile(Tuple{...})` signature
+    /// ([`crate::signature`]): code, or what julia does not write. Never learned.
+    pub rejected: usize,
     /// Distinct statements beyond the cap.
     pub over_cap: usize,
 }
@@ -156,18 +166,37 @@ impl Learned {
 
 /// The statements of trace files, merged: counted over `files`, kept when
 /// [`statement_allowed`] with `modules`, most frequent first, at most `cap`.
+///
+/// Bounded: the newest files first, at most [`MAX_SESSION_BYTES`] of each and
+/// [`MAX_TRACE_BYTES`] in all; a last line without its newline (julia still writing, or the
+/// cut) is not read. Only regular files are read (a FIFO would block).
 pub fn merge(files: &[PathBuf], modules: &HashSet<String>, cap: usize) -> Learned {
     let mut counts: HashMap<String, usize> = HashMap::new();
+    let mut rejected: HashSet<String> = HashSet::new();
     let mut sessions = 0;
-    for f in files {
-        let Ok(text) = std::fs::read(f) else {
+    let mut budget = MAX_TRACE_BYTES;
+    for f in files.iter().rev() {
+        if budget == 0 {
+            break;
+        }
+        let Some(text) = read_bounded(f, budget.min(MAX_SESSION_BYTES)) else {
             continue;
         };
+        budget = budget.saturating_sub(text.len() as u64);
         sessions += 1;
-        for line in String::from_utf8_lossy(&text).lines() {
-            let line = line.trim();
-            if line.starts_with("precompile(") && line.ends_with(')') {
-                *counts.entry(line.to_string()).or_default() += 1;
+        let complete = text.rfind('\n').map_or("", |end| &text[..end]);
+        for line in complete.lines() {
+            let trimmed = line.trim();
+            if trimmed.is_empty() {
+                continue;
+            }
+            match crate::signature::parse(line) {
+                Some(s) => *counts.entry(s.statement).or_default() += 1,
+                // A comment is inert (julia writes none but timing ones).
+                None if trimmed.starts_with('#') && !trimmed.starts_with("#=") => {}
+                None => {
+                    rejected.insert(trimmed.to_string());
+                }
             }
         }
     }
@@ -186,8 +215,24 @@ pub fn merge(files: &[PathBuf], modules: &HashSet<String>, cap: usize) -> Learne
         sessions,
         statements: kept,
         dropped,
+        rejected: rejected.len(),
         over_cap,
     }
+}
+
+/// At most `limit` bytes of a regular file (as text), `None` when it is not one or cannot be
+/// read.
+fn read_bounded(path: &Path, limit: u64) -> Option<String> {
+    if !std::fs::symlink_metadata(path).ok()?.is_file() {
+        return None;
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .ok()?
+        .take(limit)
+        .read_to_end(&mut bytes)
+        .ok()?;
+    Some(String::from_utf8_lossy(&bytes).into_owned())
 }
 
 /// The statements of a learned file (an image's `learned.jl`).
@@ -200,26 +245,29 @@ pub fn statements_of(file: &Path) -> BTreeSet<String> {
         .collect()
 }
 
-/// Whether a traced statement can be evaluated inside the image: every module it names at
-/// the top (`JSON` in `JSON.Parser.parse`) is Base, Core, or in `modules`, and it names no
-/// closure or generated function (`Symbol("#...")` on Julia 1.5, `var"#..."` later) and
-/// nothing of `Main`.
-///
-/// A regex over the statement's text, not a Julia parser: trace lines are Julia's own
-/// `repr` of a signature, and a statement this misreads is only dropped (or fails to
-/// precompile in the build, which PackageCompiler skips), never run.
+/// Whether a traced statement may be baked: it is a signature ([`crate::signature::parse`]:
+/// one `precompile(Tuple{...})` and nothing else, so nothing of it runs but type lookups),
+/// every module it names at the top (`JSON` in `JSON.Parser.parse`) is Base, Core, or in
+/// `modules`, and it names no closure or generated function (`Symbol("#...")` on Julia 1.5,
+/// `var"#..."` later) and nothing of `Main`.
 pub fn statement_allowed(statement: &str, modules: &HashSet<String>) -> bool {
-    static QUALIFIED: OnceLock<Regex> = OnceLock::new();
-    let re = QUALIFIED.get_or_init(|| {
-        Regex::new(r"(?:^|[^A-Za-z0-9_.!@])([A-Za-z_][A-Za-z0-9_!]*)\.[A-Za-z_#@(]")
-            .expect("valid regex")
-    });
-    if statement.contains("Symbol(\"#") || statement.contains("var\"#") {
+    let Some(s) = crate::signature::parse(statement) else {
         return false;
-    }
-    re.captures_iter(statement).all(|c| {
-        let m = &c[1];
-        m == "Base" || m == "Core" || modules.contains(m)
+    };
+    s.statement == statement.trim()
+        && !s.generated
+        && s.modules
+            .iter()
+            .all(|m| m == "Base" || m == "Core" || (m != "Main" && modules.contains(m)))
+}
+
+/// Whether a learned file (an earlier image's `learned.jl`) holds only comments and statements
+/// [`statement_allowed`] would pass, by syntax: a file from before the filter parsed, or one
+/// edited in the store, is not baked again.
+pub fn learned_file_is_clean(text: &str) -> bool {
+    text.lines().all(|l| {
+        (l.starts_with('#') && !l.starts_with("#="))
+            || crate::signature::parse(l).is_some_and(|s| s.statement == l && !s.generated)
     })
 }
 
@@ -326,6 +374,8 @@ pub struct Summary {
     pub statements: usize,
     /// Distinct statements dropped by the filter.
     pub dropped: usize,
+    /// Distinct lines that are not a signature (never learned).
+    pub rejected: usize,
     /// How many of `statements` the image already holds.
     pub held: usize,
     /// How many it does not.
@@ -348,6 +398,7 @@ pub fn summarize(traces: &Traces, image_dir: Option<&Path>, modules: &HashSet<St
         sessions: learned.sessions,
         statements: learned.statements.len(),
         dropped: learned.dropped,
+        rejected: learned.rejected,
         held,
         new: learned.statements.len() - held,
     }
@@ -443,6 +494,19 @@ mod tests {
         }
         let kept = traces.sessions();
         assert_eq!(kept.len(), MAX_SESSIONS);
+        // A trace larger than the budget is removed alone; the older sessions stay.
+        let huge = kept
+            .last()
+            .unwrap()
+            .0
+            .with_file_name("999999999999999999999999-1.jl");
+        std::fs::File::create(&huge)
+            .unwrap()
+            .set_len(MAX_TRACE_BYTES + 1)
+            .unwrap();
+        traces.new_session().unwrap();
+        assert!(!huge.exists());
+        assert_eq!(traces.sessions().len(), MAX_SESSIONS - 1);
         // The newest is kept.
         let newest = std::fs::read_to_string(&kept.last().unwrap().0).unwrap();
         assert!(

@@ -2,9 +2,9 @@
 //! the julia that builds and runs it ([`julia`]), the Julia code sysimg generates
 //! ([`codegen`]), building ([`build`]), the content-addressed [`store`], checking an image
 //! against an environment and a host ([`check`]), launching julia with it ([`launch`]),
-//! learning from use ([`learn`]), editing environments to fit an image ([`align`]), extending
-//! a held environment ([`extend`]) and Jupyter kernels ([`kernel`]). It knows nothing of the
-//! terminal.
+//! learning from use ([`learn`], which bakes only trace lines that are [`signature`]s),
+//! editing environments to fit an image ([`align`]), extending a held environment
+//! ([`extend`]) and Jupyter kernels ([`kernel`]). It knows nothing of the terminal.
 /// Julia's CPU targets and host detection (the `julia-cpu` crate).
 pub use julia_cpu as cpu;
 pub mod align;
@@ -17,4 +17,5 @@ pub mod kernel;
 pub mod launch;
 pub mod learn;
 pub mod model;
+pub mod signature;
 pub mod store;

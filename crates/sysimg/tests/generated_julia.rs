@@ -326,3 +326,51 @@ fn the_guard_says_once_when_a_side_loaded_package_loads_under_its_real_uuid() {
     let off = run("off");
     assert!(!off.contains("two copies"), "{off}");
 }
+
+/// Issue 23 item 10, on a real julia (`SYSIMG_TEST_JULIA`): with `--project` of a directory
+/// that does not exist (as with a fresh depot's default environment), the guard prints
+/// nothing; it used to warn `could not compare ... SystemError` at every start, from a
+/// location in the deleted build workspace. With a project whose Manifest disagrees, it still
+/// warns, without that location.
+#[test]
+fn the_guard_is_silent_for_a_project_that_does_not_exist() {
+    let Some(julia) = testkit::test_julia_or_skip() else {
+        return;
+    };
+    let t = tempfile::tempdir().unwrap();
+    let module = t.path().join("sysimage_data.jl");
+    // (The first package is side-loaded, which the guard skips; the second is not.)
+    let r = record(&["Side", "Example"]);
+    std::fs::write(&module, record_module(&r)).unwrap();
+    // Loading the module runs its `__init__`, the guard, as a start of the image does.
+    let run = |project: &std::path::Path| {
+        std::process::Command::new(&julia)
+            .arg("--startup-file=no")
+            .arg(format!("--project={}", project.display()))
+            .arg("-e")
+            .arg(format!("include({:?})", module.display().to_string()))
+            .output()
+            .unwrap()
+    };
+    let o = run(&t.path().join("new").join("dir"));
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(String::from_utf8_lossy(&o.stderr), "", "the guard printed");
+    // A Manifest that disagrees with the image: the guard still speaks.
+    let env = t.path().join("env");
+    std::fs::create_dir_all(&env).unwrap();
+    std::fs::write(env.join("Project.toml"), "").unwrap();
+    let p = &r.packages[1];
+    std::fs::write(
+        env.join("Manifest.toml"),
+        format!(
+            "[[{}]]\nuuid = \"{}\"\nversion = \"9.9.9\"\n",
+            p.name, p.uuid
+        ),
+    )
+    .unwrap();
+    let o = run(&env);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(stderr.contains("disagrees with"), "{stderr}");
+    assert!(stderr.contains("Example: the image has 1.1.0"), "{stderr}");
+    assert!(!stderr.contains("sysimage_data.jl"), "{stderr}");
+}

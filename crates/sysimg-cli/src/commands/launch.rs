@@ -6,9 +6,10 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 use sysimg::check::{this_host, Host, Image};
+use sysimg::julia::options::Override;
 use sysimg::julia::JuliaInfo;
 use sysimg::launch::{decide, decide_by_stamp, judge, julia_args as image_args, Verdict};
-use sysimg::learn::{summary_for, BackgroundOutcome, Traces};
+use sysimg::learn::{BackgroundOutcome, Traces};
 use sysimg::model::spec::{ImageSpec, OnStale};
 use sysimg::store::{IdLock, Store};
 
@@ -51,7 +52,7 @@ fn prepare(cli: &Cli, args: &LaunchArgs) -> Result<Launch, Failure> {
     let image = match verdict {
         Verdict::Fresh { id, image } => {
             if on_stale == OnStale::Background && learning_on(spec.learn, false) {
-                rebuild_if_learned_enough(&store, &project_file, &spec, &id, &julia);
+                rebuild_if_learned_enough(&store, &project_file, &julia);
             }
             Some((image, Some(id)))
         }
@@ -117,28 +118,20 @@ fn learning_on(spec_learn: bool, flag: bool) -> bool {
     }
 }
 
-/// When sessions have been traced since the last count, counts the learned statements the
-/// image `id` lacks, and starts a background rebuild when there are `learn_rebuild_after` of
-/// them. (The traces are merged once per new session, not at every start.)
-fn rebuild_if_learned_enough(
-    store: &Store,
-    project_file: &Path,
-    spec: &ImageSpec,
-    id: &str,
-    julia: &JuliaInfo,
-) {
+/// When sessions have been traced since the last look, starts a background build (detached,
+/// `nice`d), which merges the traces (bounded: [`sysimg::learn::merge`]) and rebuilds the image
+/// only when they teach it `learn_rebuild_after` statements it lacks (else it finds the image
+/// fresh and stops). The start itself reads no trace: it lists the sessions' names and times.
+fn rebuild_if_learned_enough(store: &Store, project_file: &Path, julia: &JuliaInfo) {
     let traces = Traces::of(store, project_file);
     let stamp = traces.checked_stamp();
     if traces.sessions_since(&stamp).is_empty() {
         return;
     }
-    let summary = summary_for(store, project_file, Some(id));
     let _ = std::fs::create_dir_all(&traces.dir);
     let _ = std::fs::write(&stamp, b"");
-    if summary.new >= spec.learn_rebuild_after.max(1) {
-        let started = start_background_build(store, project_file, julia);
-        say_err!("sysimg: learned {} new statements; {started}", summary.new);
-    }
+    // Quiet: most of these find too little to learn; the next start uses a rebuilt image.
+    let _ = start_background_build(store, project_file, julia);
 }
 
 /// Tells, once, that the last background build failed, and where its log is.
@@ -291,54 +284,24 @@ fn build_for(
     Ok(())
 }
 
-/// julia's options that take their value as the next argument (`-e CODE`, ...).
-const OPTIONS_WITH_VALUE: &[&str] = &[
-    "-e",
-    "-E",
-    "-L",
-    "-C",
-    "-t",
-    "-p",
-    "-J",
-    "-O",
-    "-g",
-    "--eval",
-    "--print",
-    "--load",
-    "--cpu-target",
-    "--threads",
-    "--procs",
-    "--machine-file",
-    "--sysimage",
-];
-
 /// Refuses julia options that would override what `run` chose: julia takes the last
 /// `--project` and `-J`, so the environment's image would run with another environment.
+/// Abbreviations (`--proj=`) and combined short options (`-qJ/img`) count, as julia reads
+/// them ([`sysimg::julia::options`]).
 fn refuse_overrides(args: &[OsString]) -> Result<(), Failure> {
-    let mut i = 0;
-    while i < args.len() {
-        let a = args[i].to_string_lossy();
-        // The program file ends julia's options; what follows is the program's.
-        if a == "--" || !a.starts_with('-') {
-            break;
-        }
-        if a == "--project" || a.starts_with("--project=") {
-            return Err(Failure::bad_input(
-                "`--project` in julia's arguments would replace the environment sysimg chose (and run its image with another environment); choose it with `sysimg -p DIR run`",
-            ));
-        }
-        if a.starts_with("-J") || a == "--sysimage" || a.starts_with("--sysimage=") {
-            return Err(Failure::bad_input(
-                "`-J`/`--sysimage` in julia's arguments would replace the image sysimg chose; name an image with `sysimg run --image ID|PATH`",
-            ));
-        }
-        i += if OPTIONS_WITH_VALUE.contains(&a.as_ref()) {
-            2
-        } else {
-            1
-        };
+    let args: Vec<String> = args
+        .iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    match sysimg::julia::options::find_override(&args) {
+        None => Ok(()),
+        Some(Override::Project(a)) => Err(Failure::bad_input(format!(
+            "`{a}` in julia's arguments is julia's `--project`: it would replace the environment sysimg chose (and run its image with another environment); choose it with `sysimg -p DIR run`"
+        ))),
+        Some(Override::Sysimage(a)) => Err(Failure::bad_input(format!(
+            "`{a}` in julia's arguments is julia's `-J`/`--sysimage`: it would replace the image sysimg chose; name an image with `sysimg run --image ID|PATH`"
+        ))),
     }
-    Ok(())
 }
 
 pub fn run(cli: &Cli, args: &RunArgs) -> Result<ExitCode, Failure> {

@@ -32,6 +32,7 @@ pub fn show(cli: &Cli) -> Result<ExitCode, Failure> {
             "sessions": s.sessions,
             "statements": s.statements,
             "dropped": s.dropped,
+            "rejected": s.rejected,
             "held": s.held,
             "new": s.new,
         }));
@@ -44,6 +45,12 @@ pub fn show(cli: &Cli) -> Result<ExitCode, Failure> {
         crate::ui::report::counted(s.statements, "statement", "statements"),
         s.dropped
     );
+    if s.rejected > 0 {
+        say!(
+            "{} ignored: not a `precompile(Tuple{{...}})` signature (code is never learned)",
+            crate::ui::report::counted(s.rejected, "trace line", "trace lines")
+        );
+    }
     match image {
         Some(id) => say!("image {id} holds {} of them; {} are new", s.held, s.new),
         None => say!(

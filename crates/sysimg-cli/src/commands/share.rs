@@ -16,7 +16,7 @@ pub fn failure(e: ShareError) -> Failure {
     let code = match &e {
         ShareError::Invalid(_) | ShareError::File(_) => ExitCode::BadInput,
         ShareError::Unreachable { .. } => ExitCode::Unreachable,
-        ShareError::Auth { .. } => ExitCode::Unauthorized,
+        ShareError::Auth { .. } | ShareError::Refused { .. } => ExitCode::Unauthorized,
         ShareError::NotFound { .. } => ExitCode::NotInRegistry,
         ShareError::Corrupt(_) => ExitCode::Corrupt,
         ShareError::Registry { .. } => ExitCode::Problems,
@@ -27,34 +27,60 @@ pub fn failure(e: ShareError) -> Failure {
     }
 }
 
-fn access(insecure: bool) -> Access {
-    Access::from_vars(insecure, |k| std::env::var(k).ok())
+/// The access the environment gives to `remote`. The environment's credentials go to its
+/// registry only when the user named it ([`Named::ByUser`]) or allowed it in
+/// `SYSIMG_REGISTRY_HOST`; never to one only a project's `Sysimage.toml` names.
+fn access(insecure: bool, remote: &Remote, named: Named) -> Result<Access, Failure> {
+    let a = Access::from_vars(insecure, |k| std::env::var(k).ok()).map_err(failure)?;
+    Ok(match named {
+        Named::ByUser => a.allow_credentials_for(&remote.registry),
+        Named::ByProject => a,
+    })
 }
 
-/// The remote: `flag`, else `SYSIMG_REMOTE`, else the spec's `remote` (`None`: none set).
-pub fn configured_remote(flag: Option<&str>, spec: Option<&ImageSpec>) -> Option<String> {
+/// Who named a remote: what the credentials may follow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Named {
+    /// The user: on the command line or in `SYSIMG_REMOTE`.
+    ByUser,
+    /// A project's `Sysimage.toml` (`remote = ...`), which may come from anyone.
+    ByProject,
+}
+
+/// The remote: `flag`, else `SYSIMG_REMOTE`, else the spec's `remote` (`None`: none set),
+/// with who named it.
+pub fn configured_remote(flag: Option<&str>, spec: Option<&ImageSpec>) -> Option<(String, Named)> {
     flag.map(str::to_string)
         .or_else(|| {
             std::env::var("SYSIMG_REMOTE")
                 .ok()
                 .filter(|r| !r.is_empty())
         })
-        .or_else(|| spec.and_then(|s| s.remote.clone()))
+        .map(|r| (r, Named::ByUser))
+        .or_else(|| spec.and_then(|s| Some((s.remote.clone()?, Named::ByProject))))
+}
+
+/// [`configured_remote`], parsed.
+fn parse_configured(
+    flag: Option<&str>,
+    spec: Option<&ImageSpec>,
+) -> Option<Result<(Remote, Named), Failure>> {
+    let (text, named) = configured_remote(flag, spec)?;
+    Some(Remote::parse(&text).map(|r| (r, named)).map_err(failure))
 }
 
 /// The remote for commands without an environment of their own: `flag`, `SYSIMG_REMOTE`, or
 /// the spec of the project `-p` (or the current directory) names, if there is one.
-fn remote_for(cli: &Cli, flag: Option<&str>) -> Result<Remote, Failure> {
+fn remote_for(cli: &Cli, flag: Option<&str>) -> Result<(Remote, Named), Failure> {
     let spec = super::project_file(cli)
         .ok()
         .and_then(|f| ImageSpec::for_project_dir(f.parent()?).ok());
-    let text = configured_remote(flag, spec.as_ref()).ok_or_else(|| {
-        Failure::bad_input(
+    parse_configured(flag, spec.as_ref()).unwrap_or_else(|| {
+        Err(Failure::bad_input(
             "no remote: give one (--remote REF), set SYSIMG_REMOTE, or add `remote = \"...\"` \
              to Sysimage.toml",
-        )
-    })?;
-    Remote::parse(&text).map_err(failure)
+        ))
+    })
 }
 
 /// `sysimg push ID|PATH REF [--tag T]... [--insecure]`.
@@ -63,13 +89,14 @@ pub fn push(cli: &Cli, args: &PushArgs) -> Result<ExitCode, Failure> {
     let (record_path, record) = find_record(&args.image, store.as_ref())?;
     let dir = record_path.parent().unwrap_or(std::path::Path::new("."));
     let remote = Remote::parse(&args.reference).map_err(failure)?;
+    let access = access(args.insecure, &remote, Named::ByUser)?;
     let mut bars = Bars::new(!cli.json);
     let report = share::push(
         store.as_ref(),
         dir,
         &remote,
         &args.tags,
-        &access(args.insecure),
+        &access,
         &mut |e| bars.event(e),
     );
     bars.finish();
@@ -98,8 +125,9 @@ pub fn push(cli: &Cli, args: &PushArgs) -> Result<ExitCode, Failure> {
 /// `sysimg pull REF|ID [--remote REF] [--insecure]`.
 pub fn pull(cli: &Cli, args: &PullArgs) -> Result<ExitCode, Failure> {
     let store = super::store()?;
-    let remote = if is_image_id(&args.reference) {
-        remote_for(cli, args.remote.as_deref())?.with_tag(&args.reference)
+    let (remote, named) = if is_image_id(&args.reference) {
+        let (r, named) = remote_for(cli, args.remote.as_deref())?;
+        (r.with_tag(&args.reference), named)
     } else {
         let r = Remote::parse(&args.reference).map_err(failure)?;
         if r.tag.is_none() && r.digest.is_none() {
@@ -109,12 +137,11 @@ pub fn pull(cli: &Cli, args: &PullArgs) -> Result<ExitCode, Failure> {
                 args.reference
             )));
         }
-        r
+        (r, Named::ByUser)
     };
+    let access = access(args.insecure, &remote, named)?;
     let mut bars = Bars::new(!cli.json);
-    let outcome = share::pull(&store, &remote, &access(args.insecure), &mut |e| {
-        bars.event(e)
-    });
+    let outcome = share::pull(&store, &remote, &access, &mut |e| bars.event(e));
     bars.finish();
     let outcome = outcome.map_err(failure)?;
     print_pulled(cli, &store, &remote, &outcome);
@@ -155,9 +182,11 @@ fn print_pulled(cli: &Cli, store: &Store, remote: &Remote, outcome: &PullOutcome
 
 /// `sysimg ls --remote [REF]`.
 pub fn ls_remote(cli: &Cli, flag: Option<&str>, insecure: bool) -> Result<ExitCode, Failure> {
-    let remote = remote_for(cli, flag)?;
-    let all = share::list(&remote, &access(insecure)).map_err(failure)?;
-    let (here, elsewhere): (Vec<_>, Vec<_>) = all
+    let (remote, named) = remote_for(cli, flag)?;
+    let listing = share::list(&remote, &access(insecure, &remote, named)?).map_err(failure)?;
+    let truncated = listing.truncated;
+    let (here, elsewhere): (Vec<_>, Vec<_>) = listing
+        .images
         .into_iter()
         .partition(|i| share::for_this_platform(&i.platform));
     if cli.json {
@@ -165,6 +194,7 @@ pub fn ls_remote(cli: &Cli, flag: Option<&str>, insecure: bool) -> Result<ExitCo
             "remote": remote.repository_ref(),
             "images": here,
             "other_platforms": elsewhere.len(),
+            "truncated": truncated,
         }));
         return Ok(ExitCode::Ok);
     }
@@ -200,6 +230,13 @@ pub fn ls_remote(cli: &Cli, flag: Option<&str>, insecure: bool) -> Result<ExitCo
             crate::ui::report::counted(elsewhere.len(), "image", "images")
         );
     }
+    if truncated {
+        say!(
+            "(only the first {} tags of {} were read)",
+            share::MAX_TAGS,
+            remote.repository_ref()
+        );
+    }
     Ok(ExitCode::Ok)
 }
 
@@ -207,18 +244,17 @@ pub fn ls_remote(cli: &Cli, flag: Option<&str>, insecure: bool) -> Result<ExitCo
 /// would build, pulls it from the remote if the remote has it. A remote that cannot be used
 /// is a warning: the image is built here instead. `Some(remote)` when the image was pulled.
 pub fn pull_before_build(req: &BuildRequest<'_>, show: bool) -> Result<Option<String>, Failure> {
-    let Some(text) = configured_remote(None, Some(req.spec)) else {
+    let Some(configured) = parse_configured(None, Some(req.spec)) else {
         return Ok(None);
     };
     let id = sysimg::build::planned_record(req)?.id;
     if req.store.lookup(&id).is_some() {
         return Ok(None);
     }
-    let remote = Remote::parse(&text).map_err(failure)?;
+    let (remote, named) = configured?;
+    let access = access(false, &remote, named)?;
     let mut bars = Bars::new(show);
-    let outcome = share::pull_if_present(req.store, &remote, &id, &access(false), &mut |e| {
-        bars.event(e)
-    });
+    let outcome = share::pull_if_present(req.store, &remote, &id, &access, &mut |e| bars.event(e));
     bars.finish();
     match outcome {
         Ok(Some(_)) => {
@@ -242,19 +278,19 @@ pub fn push_after_build(
     id: &str,
     show: bool,
 ) -> Result<share::PushReport, Failure> {
-    let text = configured_remote(None, Some(spec)).ok_or_else(|| {
-        Failure::bad_input(
+    let (remote, named) = parse_configured(None, Some(spec)).unwrap_or_else(|| {
+        Err(Failure::bad_input(
             "--push needs a remote: set SYSIMG_REMOTE or add `remote = \"...\"` to Sysimage.toml",
-        )
+        ))
     })?;
-    let remote = Remote::parse(&text).map_err(failure)?;
+    let access = access(false, &remote, named)?;
     let mut bars = Bars::new(show);
     let report = share::push(
         Some(store),
         &store.image_dir(id),
         &remote,
         &[],
-        &access(false),
+        &access,
         &mut |e| bars.event(e),
     );
     bars.finish();

@@ -16,8 +16,20 @@ fn is_bidi_control(c: char) -> bool {
 /// `s` with every control character (but newline and tab) and every bidirectional formatting
 /// character written as `\u{XXXX}`.
 pub fn terminal_safe(s: &str) -> Cow<'_, str> {
-    let unsafe_char = |c: char| (c.is_control() && c != '\n' && c != '\t') || is_bidi_control(c);
-    if !s.chars().any(unsafe_char) {
+    escaped(s, |c| {
+        (c.is_control() && c != '\n' && c != '\t') || is_bidi_control(c)
+    })
+}
+
+/// [`terminal_safe`], newline and tab too: what makes one line of output (a table's row, a
+/// plan's package) stay one line whatever the names in it hold.
+pub fn one_line(s: &str) -> Cow<'_, str> {
+    escaped(s, |c| c.is_control() || is_bidi_control(c))
+}
+
+/// `s` with the characters `unsafe_char` picks written as `\u{XXXX}`.
+fn escaped(s: &str, unsafe_char: impl Fn(char) -> bool) -> Cow<'_, str> {
+    if !s.chars().any(&unsafe_char) {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 8);
@@ -62,10 +74,11 @@ fn write_stdout(parts: &[&str]) {
     }
 }
 
-/// `println!` for human output: the line is made [`terminal_safe`].
+/// `println!` for human output: one line, made [`one_line`] (a newline or tab in a name it
+/// shows is escaped, so a row never splits).
 macro_rules! say {
     ($($arg:tt)*) => {
-        $crate::ui::output::print_line(&$crate::ui::output::terminal_safe(&format!($($arg)*)))
+        $crate::ui::output::print_line(&$crate::ui::output::one_line(&format!($($arg)*)))
     };
 }
 
@@ -91,5 +104,10 @@ mod tests {
         assert_eq!(terminal_safe("cr\rlf"), "cr\\u{000d}lf");
         assert_eq!(terminal_safe("two\nlines\tok"), "two\nlines\tok");
         assert_eq!(terminal_safe("日本"), "日本");
+        assert_eq!(
+            super::one_line("two\nlines\tno"),
+            "two\\u{000a}lines\\u{0009}no"
+        );
+        assert_eq!(super::one_line("a\u{1b}\u{202e}"), "a\\u{001b}\\u{202e}");
     }
 }

@@ -1,7 +1,9 @@
 //! Helpers shared by the command-line tests: the workspace's one harness (`testkit`) for the
-//! `sysimg` binary, and the OCI registry the sharing tests run.
+//! `sysimg` binary, and the OCI registries the sharing tests run (a real one, and a
+//! misbehaving one).
 #![allow(dead_code, unused_imports)]
 
+pub mod evil;
 pub mod registry;
 
 pub use testkit::lab;

@@ -228,7 +228,7 @@ impl Drop for Registry {
 
 /// A CA and a server certificate for 127.0.0.1 and localhost signed by it, in `dir`
 /// (`ca.pem`, `cert.pem`, `key.pem`).
-fn make_certificates(dir: &Path) {
+pub fn make_certificates(dir: &Path) {
     let run = |args: &[&str]| {
         let o = Command::new("openssl")
             .args(args)

@@ -161,7 +161,10 @@ end
 
 function manifest_entries()
     project = Base.active_project()
-    project === nothing && return nothing
+    # A project file that does not exist (a fresh depot's default environment, `--project` of
+    # a new directory) has no manifest; Julia 1.5-1.12's `project_file_manifest_path` would
+    # read it and throw (julia v1.10.0 base/loading.jl:706-714; 1.13 checks `isfile` itself).
+    (project === nothing || !isfile(project)) && return nothing
     manifest = Base.project_file_manifest_path(project)
     (manifest === nothing || !isfile(manifest)) && return nothing
     return manifest, read_manifest(manifest)
@@ -203,7 +206,7 @@ function check()
             @warn msg _file = nothing _line = nothing
         end
     catch err
-        @warn string("sysimg: the image's guard could not compare it with the active environment: ", sprint(showerror, err))
+        @warn string("sysimg: the image's guard could not compare it with the active environment: ", sprint(showerror, err)) _file = nothing _line = nothing
     end
     return nothing
 end

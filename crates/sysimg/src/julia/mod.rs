@@ -2,6 +2,7 @@
 //! configuration), `JULIA`, the spec's `julia` key, else `julia` on `PATH`; then one run of a
 //! generated probe that prints the facts as TOML, cached per binary (path, size, mtime).
 
+pub mod options;
 pub mod tools;
 
 use std::ffi::OsStr;

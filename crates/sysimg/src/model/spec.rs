@@ -249,13 +249,17 @@ impl ImageSpec {
 
     /// The spec of a project directory: `Sysimage.toml`, else `.vscode/JuliaSysimage.toml`,
     /// else the defaults.
+    ///
+    /// A spec file that is there but is not a regular file (a directory, a FIFO, a socket or
+    /// device, a dangling symbolic link or a loop of them) is an error naming it, never
+    /// ignored, and nothing blocks on it: it is not opened.
     pub fn for_project_dir(dir: &Path) -> Result<ImageSpec> {
         let own = dir.join(SPEC_FILE);
-        if own.is_file() {
+        if present_file(&own)? {
             return ImageSpec::read(&own);
         }
         let vscode = dir.join(VSCODE_SPEC_FILE);
-        if vscode.is_file() {
+        if present_file(&vscode)? {
             return ImageSpec::read_vscode(&vscode);
         }
         Ok(ImageSpec::new())
@@ -374,6 +378,55 @@ impl ImageSpec {
         }
         Ok(spec)
     }
+}
+
+/// Whether a spec file is there (`false`: no entry of that name at all), erring when it is
+/// there but cannot be read as a regular file. Never opens it.
+fn present_file(path: &Path) -> Result<bool> {
+    let entry = match std::fs::symlink_metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+        Err(e) => return Err(Error::io(path, e)),
+    };
+    let not_regular = |what: String| {
+        Err(Error::io(
+            path,
+            std::io::Error::new(std::io::ErrorKind::InvalidInput, what),
+        ))
+    };
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_file() => Ok(true),
+        Ok(m) if m.is_dir() => not_regular("is a directory, not a file".into()),
+        Ok(_) => not_regular(
+            "is not a regular file (a FIFO, socket or device): sysimg reads only regular files"
+                .into(),
+        ),
+        Err(e) if entry.file_type().is_symlink() => {
+            let target = std::fs::read_link(path)
+                .map(|t| format!(" (to {})", t.display()))
+                .unwrap_or_default();
+            if e.kind() == std::io::ErrorKind::NotFound {
+                not_regular(format!(
+                    "is a symbolic link{target} to nothing: fix or remove it"
+                ))
+            } else if e.raw_os_error() == Some(libc_eloop()) {
+                not_regular(format!(
+                    "is a loop of symbolic links{target}: fix or remove it"
+                ))
+            } else {
+                Err(Error::io(path, e))
+            }
+        }
+        Err(e) => Err(Error::io(path, e)),
+    }
+}
+
+/// `ELOOP` (too many levels of symbolic links).
+fn libc_eloop() -> i32 {
+    #[cfg(unix)]
+    return libc::ELOOP;
+    #[cfg(not(unix))]
+    return -1;
 }
 
 #[cfg(test)]
