@@ -275,8 +275,9 @@ pub struct StripArgs {
 #[derive(Debug, Args)]
 pub struct PinArgs {
     /// The image: an id in the store, an image.toml, its directory, or the image file.
+    /// Default: the environment's image (the one `build` registered for it).
     #[arg(long, value_name = "ID|PATH")]
-    pub image: String,
+    pub image: Option<String>,
     /// Also add `"=x.y.z"` compat entries to Project.toml for the image's public packages.
     #[arg(long)]
     pub compat: bool,

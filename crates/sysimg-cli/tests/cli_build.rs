@@ -97,7 +97,8 @@ fn build_failures_and_missing_julia() {
     );
     assert_eq!(o.status.code(), Some(1));
     assert!(
-        err(&o).contains("the build failed") && err(&o).contains("-failed.log"),
+        err(&o).contains("the build failed (exit status: 1): ERROR: LoadError: boom;")
+            && err(&o).contains("-failed.log"),
         "{}",
         err(&o)
     );

@@ -62,10 +62,12 @@ pub enum BuildError {
     #[error(transparent)]
     File(#[from] Error),
     /// julia failed.
-    #[error("the build failed ({status}); its log is at {}", log.display())]
+    #[error("the build failed ({status}){}; its log is at {}", said(.why), log.display())]
     Julia {
         /// julia's exit status, in words.
         status: String,
+        /// The lines of the log that say why ([`failure_lines`]), escaped.
+        why: Vec<String>,
         /// Where the log was kept.
         log: PathBuf,
     },
@@ -89,6 +91,68 @@ pub enum BuildError {
     /// The build was interrupted; nothing was added to the store.
     #[error("the build was interrupted; the store is unchanged")]
     Cancelled,
+}
+
+/// The lines of a failed build's log that say why, for the error message, escaped and at most
+/// [`FAILURE_LINES`] of them: julia's last `ERROR:` and the lines of its message up to the
+/// stack trace, and lines julia prints about the CPU it refuses (`... does not support ...`,
+/// printed before julia can raise an error). Only the log's last 256 KiB are read.
+pub fn failure_lines(log: &Path) -> Vec<String> {
+    const TAIL: u64 = 256 * 1024;
+    let Ok(mut f) = std::fs::File::open(log) else {
+        return Vec::new();
+    };
+    let len = f.metadata().map(|m| m.len()).unwrap_or(0);
+    let mut bytes = Vec::new();
+    use std::io::{Read, Seek, SeekFrom};
+    if f.seek(SeekFrom::Start(len.saturating_sub(TAIL))).is_err()
+        || f.take(TAIL).read_to_end(&mut bytes).is_err()
+    {
+        return Vec::new();
+    }
+    let text = String::from_utf8_lossy(&bytes);
+    let lines: Vec<&str> = text.lines().collect();
+    let mut out: Vec<String> = lines
+        .iter()
+        .filter(|l| l.contains("CPU does not support") && !l.trim_start().starts_with("ERROR:"))
+        .map(|l| l.trim().to_string())
+        .collect();
+    if let Some(start) = lines
+        .iter()
+        .rposition(|l| l.trim_start().starts_with("ERROR:"))
+    {
+        out.extend(
+            lines[start..]
+                .iter()
+                .take_while(|l| {
+                    let t = l.trim_start();
+                    !t.starts_with("Stacktrace:") && !t.starts_with("[1]")
+                })
+                // sysimg's own `[sysimg] ...` protocol lines are not julia's words.
+                .filter(|l| !l.trim().is_empty() && !l.starts_with("[sysimg]"))
+                .map(|l| l.trim_end().to_string()),
+        );
+    }
+    out.dedup();
+    out.truncate(FAILURE_LINES);
+    out.into_iter()
+        .map(|l| {
+            let l: String = l.chars().take(300).collect();
+            l.escape_debug().to_string()
+        })
+        .collect()
+}
+
+/// The most lines of a failed build's log that its error message repeats.
+pub const FAILURE_LINES: usize = 6;
+
+/// `: line` or `:` and one indented line each, for an error message; nothing for no lines.
+fn said(lines: &[String]) -> String {
+    match lines {
+        [] => String::new(),
+        [one] => format!(": {one}"),
+        many => format!(":\n  {}\n", many.join("\n  ")),
+    }
 }
 
 /// What a build did.
@@ -758,10 +822,12 @@ pub fn build(
     match status {
         JuliaExit::Cancelled => return Err(BuildError::Cancelled),
         JuliaExit::Failed(status) => {
+            let log = keep_log(&log_path);
             return Err(BuildError::Julia {
                 status,
-                log: keep_log(&log_path),
-            })
+                why: failure_lines(&log),
+                log,
+            });
         }
         JuliaExit::Success if !output.is_file() => {
             return Err(BuildError::NoImage {

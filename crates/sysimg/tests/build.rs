@@ -964,3 +964,48 @@ fn sources_subdir_is_refused_where_pkg_refuses_it() {
         assert!(subdir_refusals(accepted).is_empty(), "{accepted}");
     }
 }
+
+/// A failed build's error repeats the lines of its log that say why: julia's last `ERROR:`
+/// with its message up to the stack trace, and julia's CPU refusal, printed before any error.
+#[test]
+fn a_failed_build_says_why_from_its_log() {
+    let t = tempfile::tempdir().unwrap();
+    let log = t.path().join("build.log");
+    std::fs::write(
+        &log,
+        "[sysimg] phase instantiating\n\
+         ERROR: an earlier error that was caught\n\
+         [ Info: PackageCompiler: creating system image object file\n\
+         ERROR: LoadError: ArgumentError: Package JSON not found in current path:\n\
+         - Run `import Pkg; Pkg.add(\"JSON\")` to install the JSON package.\n\
+         \n\
+         Stacktrace:\n [1] require(::Module, ::Symbol) at ./loading.jl:893\n",
+    )
+    .unwrap();
+    assert_eq!(
+        sysimg::build::failure_lines(&log),
+        [
+            "ERROR: LoadError: ArgumentError: Package JSON not found in current path:",
+            "- Run `import Pkg; Pkg.add(\\\"JSON\\\")` to install the JSON package.",
+        ]
+    );
+    std::fs::write(
+        &log,
+        "Your CPU does not support the CX16 instruction, which is required by this version of Julia!\n\
+         \x1b[31mfailed\x1b[0m\n",
+    )
+    .unwrap();
+    assert_eq!(
+        sysimg::build::failure_lines(&log),
+        ["Your CPU does not support the CX16 instruction, which is required by this version of Julia!"]
+    );
+    // Never more than a few lines, however long the message.
+    let more: String = (0..100).map(|i| format!("line {i}\n")).collect();
+    let long = format!("ERROR: x\n{more}");
+    std::fs::write(&log, long).unwrap();
+    assert_eq!(
+        sysimg::build::failure_lines(&log).len(),
+        sysimg::build::FAILURE_LINES
+    );
+    assert!(sysimg::build::failure_lines(&t.path().join("missing.log")).is_empty());
+}
