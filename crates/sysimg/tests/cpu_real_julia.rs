@@ -104,11 +104,13 @@ g.jl_dump_host_cpu()
 fn julia_1_13_runtime_agrees_on_the_host_cpu_and_a_native_image() {
     let Some(lib) = std::env::var_os("SYSIMG_TEST_JULIA_RUNTIME_1_13").filter(|j| !j.is_empty())
     else {
-        eprintln!("SKIPPED julia_1_13_runtime_agrees_on_the_host_cpu_and_a_native_image: set SYSIMG_TEST_JULIA_RUNTIME_1_13 to the libetcouple.so that scripts/install-julia-runtime-1.13 prints");
+        testkit::skip(
+            "set SYSIMG_TEST_JULIA_RUNTIME_1_13 to the libetcouple.so that scripts/install-julia-runtime-1.13 prints",
+        );
         return;
     };
     if std::env::var_os("SYSIMG_HOST_CPU").is_some() {
-        eprintln!("SKIPPED julia_1_13_runtime_agrees_on_the_host_cpu_and_a_native_image: SYSIMG_HOST_CPU describes another machine");
+        testkit::skip("SYSIMG_HOST_CPU describes another machine");
         return;
     }
     let out = Command::new("python3")

@@ -77,21 +77,22 @@ pub fn pin(ctx: &Context<'_>, args: &PinArgs) -> Result<ExitCode, Failure> {
     let env = ctx.environment()?;
     let store = ctx.store().ok();
     // Like every other command, pin defaults to the environment's image.
-    let image = match (&args.image, store) {
-        (Some(image), _) => image.clone(),
-        (None, Some(store)) => match store.registered(&env.project_file) {
-            Some(entry) => entry.image,
-            None => return Err(Failure::bad_input(format!(
+    let image =
+        match (&args.image, store) {
+            (Some(image), _) => image.clone(),
+            (None, Some(store)) => match store.registered(&env.project_file) {
+                Some(entry) => entry.image,
+                None => {
+                    return Err(Failure::bad_input(format!(
                 "the store has no image for {} (`sysimg build` makes one), or pass --image ID|PATH",
                 env.project_file.display()
-            ))),
-        },
-        (None, None) => {
-            return Err(Failure::bad_input(
+            )))
+                }
+            },
+            (None, None) => return Err(Failure::bad_input(
                 "no image store (set SYSIMG_STORE or JULIA_DEPOT_PATH), or pass --image ID|PATH",
-            ))
-        }
-    };
+            )),
+        };
     let (_, record) = find_record(&image, store)?;
     match pin_env(&env, &record, args.compat) {
         Ok(a) => {
