@@ -16,7 +16,7 @@ pub(crate) mod x86 {
 
     /// A CPUID register.
     #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-    pub enum Reg {
+    pub(crate) enum Reg {
         Eax,
         Ebx,
         Ecx,
@@ -28,7 +28,7 @@ pub(crate) mod x86 {
     /// `EBX` (`features[9]`, `features[10]`), so `avxvnniint8`, `avxneconvert`, `amx-complex`,
     /// `avxvnniint16`, `prefetchi` and `usermsr` are read from `EBX` as Julia reads them (the
     /// Intel manual puts them in `EDX`): what matters is what Julia will find.
-    pub const BITS: &[(&str, u32, u32, Reg, u32)] = &[
+    pub(crate) const BITS: &[(&str, u32, u32, Reg, u32)] = &[
         ("sse3", 1, 0, Reg::Ecx, 0),
         ("pclmul", 1, 0, Reg::Ecx, 1),
         ("ssse3", 1, 0, Reg::Ecx, 9),
@@ -121,9 +121,21 @@ pub(crate) mod x86 {
         ("ptwrite", 0x14, 0, Reg::Ebx, 4),
     ];
 
+    /// The features Julia reads from leaf 7 subleaf 1 `EBX` where LLVM's
+    /// `sys::getHostCPUFeatures()` reads `EDX` (see [`BITS`]): the two can disagree on them,
+    /// so a build machine's LLVM list and sysimg's detection cannot be compared on them.
+    pub(crate) const READ_UNLIKE_LLVM: &[&str] = &[
+        "avxvnniint8",
+        "avxneconvert",
+        "amx-complex",
+        "avxvnniint16",
+        "prefetchi",
+        "usermsr",
+    ];
+
     /// The CPUID leaves `(leaf, subleaf)` that [`BITS`] and the CPU name are read from,
     /// besides leaves 0 and 0x8000_0000 (which say which of them exist).
-    pub const LEAVES: &[(u32, u32)] = &[
+    pub(crate) const LEAVES: &[(u32, u32)] = &[
         (1, 0),
         (7, 0),
         (7, 1),
@@ -137,7 +149,7 @@ pub(crate) mod x86 {
     /// in one pass: in a virtual machine each CPUID traps to the hypervisor (microseconds
     /// apiece), and the launcher reads them at every start of Julia.
     #[derive(Clone, Debug, PartialEq, Eq)]
-    pub struct Leaves {
+    pub(crate) struct Leaves {
         answers: Vec<((u32, u32), [u32; 4])>,
         xcr0: u64,
     }
@@ -145,7 +157,7 @@ pub(crate) mod x86 {
     impl Leaves {
         /// Reads every leaf of [`LEAVES`] the CPU has (and XCR0 when CPUID says the OS
         /// enabled `XSAVE`), each once.
-        pub fn read(cpuid: &dyn Fn(u32, u32) -> [u32; 4], xcr0: &dyn Fn() -> u64) -> Leaves {
+        pub(crate) fn read(cpuid: &dyn Fn(u32, u32) -> [u32; 4], xcr0: &dyn Fn() -> u64) -> Leaves {
             let basic = cpuid(0, 0);
             let extended = cpuid(0x8000_0000, 0);
             let mut answers = vec![((0, 0), basic), ((0x8000_0000, 0), extended)];
@@ -167,7 +179,7 @@ pub(crate) mod x86 {
         }
 
         /// The answer to one leaf as read (zeros for one not read).
-        pub fn cpuid(&self, leaf: u32, sub: u32) -> [u32; 4] {
+        pub(crate) fn cpuid(&self, leaf: u32, sub: u32) -> [u32; 4] {
             self.answers
                 .iter()
                 .find(|(k, _)| *k == (leaf, sub))
@@ -176,7 +188,7 @@ pub(crate) mod x86 {
 
         /// The answers as one string: equal strings decode to the same CPU. Leaf 1's `EBX`
         /// (the APIC id, which differs from core to core) is left out.
-        pub fn fingerprint(&self) -> String {
+        pub(crate) fn fingerprint(&self) -> String {
             let mut out = String::with_capacity(self.answers.len() * 40 + 16);
             for ((leaf, sub), r) in &self.answers {
                 let r = if (*leaf, *sub) == (1, 0) {
@@ -194,7 +206,7 @@ pub(crate) mod x86 {
         }
 
         /// Julia's features from these answers ([`features`]).
-        pub fn features(&self, lazy_avx512: bool) -> BTreeSet<String> {
+        pub(crate) fn features(&self, lazy_avx512: bool) -> BTreeSet<String> {
             features(&|l, s| self.cpuid(l, s), &|| self.xcr0, lazy_avx512)
         }
     }
@@ -246,7 +258,7 @@ pub(crate) mod x86 {
     /// Julia's host features from CPUID: `cpuid(leaf, subleaf)` answers `[eax, ebx, ecx,
     /// edx]`, `xcr0` is `XGETBV(0)` (read only when CPUID says the OS enabled `XSAVE`),
     /// `lazy_avx512` is macOS ("Darwin lazily saves the AVX512 context on first use").
-    pub fn features(
+    pub(crate) fn features(
         cpuid: &dyn Fn(u32, u32) -> [u32; 4],
         xcr0: &dyn Fn() -> u64,
         lazy_avx512: bool,
@@ -314,7 +326,7 @@ pub(crate) mod aarch64 {
     /// The kernel's hwcap names (`Features:` in `/proc/cpuinfo`) for the bits Julia's
     /// features are (`features_aarch64.h` numbers them by `HWCAP_*`/`HWCAP2_*` bit): the
     /// kernel name and Julia's.
-    pub const HWCAPS: &[(&str, &str)] = &[
+    pub(crate) const HWCAPS: &[(&str, &str)] = &[
         ("pmull", "aes"),
         ("sha2", "sha2"),
         ("crc32", "crc"),
@@ -466,7 +478,7 @@ pub(crate) mod aarch64 {
     /// macOS: Julia takes the Apple chip from `machdep.cpu.brand_string` and uses its table
     /// features as the host's, nothing else (`_get_host_cpu` for `_OS_DARWIN_`, v1.12.0: "M1",
     /// "M2", "M3", "M4" in the brand, anything else apple-m1).
-    pub fn from_darwin_brand(brand: &str) -> CpuFacts {
+    pub(crate) fn from_darwin_brand(brand: &str) -> CpuFacts {
         let name = ["M1", "M2", "M3", "M4"]
             .iter()
             .find(|m| brand.contains(*m))
@@ -489,7 +501,7 @@ pub(crate) mod aarch64 {
     }
 
     /// The `cpus[]` name of a core, if Julia knows it.
-    pub fn core_name(implementer: u8, part: u16, variant: u8) -> Option<&'static str> {
+    pub(crate) fn core_name(implementer: u8, part: u16, variant: u8) -> Option<&'static str> {
         CORES
             .iter()
             .find(|(i, p, v, _)| *i == implementer && *p == part && v.is_none_or(|v| v == variant))
@@ -501,7 +513,7 @@ pub(crate) mod aarch64 {
     /// from the CPU name"), the table features of the cores: their intersection when every
     /// distinct core is one Julia knows, nothing when one is not. The architecture levels
     /// (`v8_1a`...) come only from there, as in Julia. The name is the first known core's.
-    pub fn from_cpuinfo(cpuinfo: &str) -> CpuFacts {
+    pub(crate) fn from_cpuinfo(cpuinfo: &str) -> CpuFacts {
         let mut hwcaps: Option<BTreeSet<&str>> = None;
         let mut cores: Vec<(u8, u16, u8)> = Vec::new();
         for block in cpuinfo.split("\n\n") {

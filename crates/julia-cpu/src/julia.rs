@@ -189,14 +189,14 @@ pub(crate) struct Resolved {
 
 impl Tables {
     /// Whether `name` is a feature of `features_*.h` in `v`.
-    pub fn is_feature(&self, v: Ver, name: &str) -> bool {
+    pub(crate) fn is_feature(&self, v: Ver, name: &str) -> bool {
         self.features
             .iter()
             .any(|f| f.name == name && f.span.holds(v))
     }
 
     /// Every feature name of `v`.
-    pub fn feature_names(&self, v: Ver) -> BTreeSet<&'static str> {
+    pub(crate) fn feature_names(&self, v: Ver) -> BTreeSet<&'static str> {
         self.features
             .iter()
             .filter(|f| f.span.holds(v))
@@ -205,13 +205,13 @@ impl Tables {
     }
 
     /// Every feature name of any release.
-    pub fn all_feature_names(&self) -> BTreeSet<&'static str> {
+    pub(crate) fn all_feature_names(&self) -> BTreeSet<&'static str> {
         self.features.iter().map(|f| f.name).collect()
     }
 
     /// The `cpus[]` name `name` stands for in `v` (after `normalize_cpu_name`), if Julia knows
     /// it.
-    pub fn cpu_name(&self, v: Ver, name: &str) -> Option<&'static str> {
+    pub(crate) fn cpu_name(&self, v: Ver, name: &str) -> Option<&'static str> {
         let name = self
             .aliases
             .iter()
@@ -225,7 +225,7 @@ impl Tables {
     }
 
     /// The `cpus[]` names of `v`, in Julia's order.
-    pub fn cpu_names(&self, v: Ver) -> Vec<&'static str> {
+    pub(crate) fn cpu_names(&self, v: Ver) -> Vec<&'static str> {
         self.cpus
             .iter()
             .filter(|c| c.span.holds(v))
@@ -234,7 +234,7 @@ impl Tables {
     }
 
     /// The `normalize_cpu_name` aliases of `v`: (alias, name).
-    pub fn alias_names(&self, v: Ver) -> Vec<(&'static str, &'static str)> {
+    pub(crate) fn alias_names(&self, v: Ver) -> Vec<(&'static str, &'static str)> {
         self.aliases
             .iter()
             .filter(|a| a.span.holds(v))
@@ -244,7 +244,7 @@ impl Tables {
 
     /// The versions at which some entry starts or stops holding: the first version of each
     /// stretch of identical tables.
-    pub fn boundaries(&self) -> BTreeSet<Ver> {
+    pub(crate) fn boundaries(&self) -> BTreeSet<Ver> {
         let spans = self
             .features
             .iter()
@@ -274,7 +274,7 @@ impl Tables {
     }
 
     /// The raw `Feature::<set>` of a CPU name of `v` (nothing added or removed yet).
-    pub fn raw_cpu_features(&self, v: Ver, name: &str) -> Option<BTreeSet<&'static str>> {
+    pub(crate) fn raw_cpu_features(&self, v: Ver, name: &str) -> Option<BTreeSet<&'static str>> {
         let cpu = self.cpu(v, self.cpu_name(v, name)?)?;
         let mut out = BTreeSet::new();
         self.set_features(v, cpu.set, &mut out);
@@ -335,7 +335,7 @@ impl Tables {
     /// requires on load. With `julia_only`, names that are not Julia features of `v` are
     /// dropped from the result (Julia compares nothing else on load); without it they are
     /// kept (a `native` build machine's list, compared like with like elsewhere).
-    pub fn resolve(
+    pub(crate) fn resolve(
         &self,
         v: Ver,
         base: Option<&BTreeSet<String>>,
@@ -381,7 +381,7 @@ impl Tables {
 
     /// Every reference of `v`'s tables that points nowhere (for the tests).
     #[cfg(test)]
-    pub fn dangling(&self, v: Ver) -> Vec<String> {
+    pub(crate) fn dangling(&self, v: Ver) -> Vec<String> {
         let mut out = Vec::new();
         let set_known = |n: &str| self.sets.iter().any(|s| s.name == n && s.span.holds(v));
         for s in self.sets.iter().filter(|s| s.span.holds(v)) {

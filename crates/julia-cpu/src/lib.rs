@@ -307,13 +307,15 @@ impl JuliaCpus {
             (raw.into_iter().map(str::to_string).collect(), true)
         };
         let resolved = t.resolve(v, Some(&base), &target.enable, &target.disable, julia_only);
-        Some(
-            resolved
-                .features
-                .iter()
-                .map(|f| canonical_feature(self.isa, f).to_string())
-                .collect(),
-        )
+        Some(self.canonical(&resolved.features))
+    }
+
+    /// Features under the names sysimg's host detection reports ([`canonical_feature`]).
+    fn canonical(&self, features: &BTreeSet<String>) -> BTreeSet<String> {
+        features
+            .iter()
+            .map(|f| canonical_feature(self.isa, f).to_string())
+            .collect()
     }
 
     /// The `+feature`/`-feature` items of a target that are not features of this release:
@@ -335,6 +337,77 @@ impl JuliaCpus {
             }
         }
         out
+    }
+
+    /// The features Julia checks on load for one target (its `en.features`, the first test of
+    /// `match_sysimg_targets`): for a name it knows, [`JuliaCpus::target_features`]; for a
+    /// name it does not (`JL_TARGET_UNKNOWN_NAME`, `arg_target_data` adds no CPU features),
+    /// only the explicit `+features` with what they need, less the `-features`. `None` for
+    /// `native` without the build machine's features.
+    pub fn load_features(
+        &self,
+        target: &Target,
+        build_cpu: Option<&CpuFacts>,
+    ) -> Option<BTreeSet<String>> {
+        if target.name == "native" || self.knows(&target.name) {
+            return self.target_features(target, build_cpu);
+        }
+        let v = self.release.key();
+        let resolved = self
+            .tables()
+            .resolve(v, None, &target.enable, &target.disable, true);
+        Some(self.canonical(&resolved.features))
+    }
+
+    /// The target Julia loads on `host`, as `match_sysimg_targets` (JuliaLang/julia
+    /// src/processor.cpp, every release 1.5-1.13) picks it: among the targets whose
+    /// [`load_features`](JuliaCpus::load_features) the host has, one named like the host CPU
+    /// wins; then the largest vector register (x86-64 `max_vector_size`: 64 bytes with
+    /// `avx512f`, 32 with `avx`, else 16), then the most features, the later target on a tie
+    /// (`if (new_feature_size < feature_size) continue;`). `None`: none loads ("Unable to
+    /// find compatible target in system image").
+    pub fn pick(
+        &self,
+        cpu_target: &CpuTarget,
+        host: &CpuFacts,
+        build_cpu: Option<&CpuFacts>,
+    ) -> Option<usize> {
+        let has: BTreeSet<&str> = host
+            .features
+            .iter()
+            .map(|f| canonical_feature(self.isa, f))
+            .collect();
+        let vreg = |fs: &BTreeSet<String>| match self.isa {
+            Isa::X86_64 if fs.contains("avx512f") => 64,
+            Isa::X86_64 if fs.contains("avx") => 32,
+            _ => 16,
+        };
+        let mut best: Option<(usize, bool, usize, usize)> = None; // (index, name, vreg, size)
+        for (i, t) in cpu_target.targets.iter().enumerate() {
+            let Some(need) = self.load_features(t, build_cpu) else {
+                continue;
+            };
+            if !need.iter().all(|f| has.contains(f.as_str())) {
+                continue;
+            }
+            // The image stores the name as written (`native`: the build machine's).
+            let name = match t.name.as_str() {
+                "native" => build_cpu.map(|b| b.name.as_str()),
+                n => Some(n),
+            }
+            .is_some_and(|n| n == host.name);
+            let (v, size) = (vreg(&need), need.len());
+            let better = match best {
+                None => true,
+                Some((_, bn, _, _)) if name && !bn => true,
+                Some((_, bn, _, _)) if bn && !name => false,
+                Some((_, _, bv, bs)) => v > bv || (v == bv && size >= bs),
+            };
+            if better {
+                best = Some((i, name, v, size));
+            }
+        }
+        best.map(|(i, ..)| i)
     }
 
     /// How each target of `cpu_target` fits the host.
@@ -371,6 +444,30 @@ impl JuliaCpus {
             })
             .collect()
     }
+}
+
+/// The features LLVM compiles for an x86-64 architecture level (`x86-64-v2`, `-v3`, `-v4`;
+/// LLVM's `X86TargetParser.cpp` `FeaturesX86_64_V2/V3/V4`, under Julia's feature names, with
+/// what they imply), or `None` for any other name. Julia's tables (1.5-1.13) know none of
+/// them: an image target named so is compiled by LLVM for the level while Julia records no
+/// CPU features for it (`JL_TARGET_UNKNOWN_NAME`). Official Julia 1.13 binaries (and current
+/// 1.12 ones) are built with such a target (JuliaCI/julia-buildkite
+/// `utilities/build_envs.sh`: `...;x86-64-v4,-rdrnd,base(1)`).
+pub fn llvm_level_features(isa: Isa, name: &str) -> Option<BTreeSet<&'static str>> {
+    const V2: &[&str] = &[
+        "cx16", "sahf", "popcnt", "sse3", "ssse3", "sse4.1", "sse4.2",
+    ];
+    const V3: &[&str] = &[
+        "avx", "avx2", "bmi", "bmi2", "f16c", "fma", "lzcnt", "movbe", "xsave",
+    ];
+    const V4: &[&str] = &["avx512f", "avx512bw", "avx512cd", "avx512dq", "avx512vl"];
+    let levels: &[&[&str]] = match (isa, name) {
+        (Isa::X86_64, "x86-64-v2") => &[V2],
+        (Isa::X86_64, "x86-64-v3") => &[V2, V3],
+        (Isa::X86_64, "x86-64-v4") => &[V2, V3, V4],
+        _ => return None,
+    };
+    Some(levels.iter().flat_map(|l| l.iter().copied()).collect())
 }
 
 /// The first Julia release whose tables know the CPU name on `isa` (aliases followed), if
@@ -462,7 +559,10 @@ pub fn known_features(isa: Isa) -> BTreeSet<&'static str> {
 /// LLVMs `crc32`, `evex512`; `neon`, `fp-armv8` on AArch64). So the host's features come from
 /// the same source: the probe of the julia that would run the image (the same Julia, so the
 /// same LLVM and names). Without it (no julia at hand, or one older than 1.10), both sides are
-/// cut down to the features sysimg detects itself: `(build, host)`.
+/// cut down to the features sysimg detects itself, less those Julia reads from other CPUID
+/// bits than LLVM does (on x86-64 leaf 7.1's `EBX` features, `prefetchi` among them: LLVM
+/// lists `+prefetchi` where Julia 1.13.1 and sysimg see none, on the same machine):
+/// `(build, host)`.
 pub fn native_comparison(
     isa: Isa,
     build: &CpuFacts,
@@ -473,17 +573,21 @@ pub fn native_comparison(
         Some(julia) => (build.clone(), julia.clone()),
         None => {
             let known = known_features(isa);
-            let build = CpuFacts {
-                name: build.name.clone(),
-                features: build
+            let unlike: &[&str] = match isa {
+                Isa::X86_64 => detect::x86::READ_UNLIKE_LLVM,
+                Isa::Aarch64 => &[],
+            };
+            let cut = |cpu: &CpuFacts, keep: &dyn Fn(&str) -> bool| CpuFacts {
+                name: cpu.name.clone(),
+                features: cpu
                     .features
                     .iter()
                     .map(|f| canonical_feature(isa, f))
-                    .filter(|f| known.contains(f))
+                    .filter(|f| keep(f) && !unlike.contains(f))
                     .map(str::to_string)
                     .collect(),
             };
-            (build, detected.clone())
+            (cut(build, &|f| known.contains(f)), cut(detected, &|_| true))
         }
     }
 }
@@ -733,5 +837,13 @@ mod tests {
         assert_eq!(h, detected);
         assert!(b.features.contains("avx2") && b.features.contains("fma"));
         assert!(!b.features.contains("64bit") && !b.features.contains("crc32"));
+        // Julia 1.13.1 on a Sapphire Rapids (a real runtime, tests/cpu_real_julia.rs): LLVM
+        // lists `+prefetchi` (leaf 7.1 EDX bit 14), Julia and sysimg read leaf 7.1 EBX bit 14
+        // (src/features_x86.h numbers it in `features[10]`, see `detect::x86::BITS`) and see
+        // none: `jl_dump_host_cpu` does not list it. A `native` image built there runs there.
+        let build = llvm(&["64bit", "avx2", "fma", "prefetchi"]);
+        let detected = llvm(&["avx2", "fma"]);
+        let (b, h) = native_comparison(Isa::X86_64, &build, &detected, None);
+        assert_eq!(b.features, h.features);
     }
 }

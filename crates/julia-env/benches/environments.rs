@@ -6,6 +6,8 @@
 //!
 //! Uses `../shared` beside the repository (`SYSIMG_SHARED_DIR` overrides) and skips what needs
 //! it, saying so.
+// It reports what it measured or found: printing is its output.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -33,10 +35,7 @@ fn time<T>(runs: usize, mut f: impl FnMut() -> T) -> Duration {
 }
 
 fn shared_dir() -> Option<PathBuf> {
-    let dir = std::env::var_os("SYSIMG_SHARED_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"));
-    dir.join("corpus").is_dir().then_some(dir)
+    testkit::shared_dir().filter(|dir| dir.join("corpus").is_dir())
 }
 
 fn bench_environments(shared: &Path) {

@@ -13,6 +13,8 @@
 //! solution (every package with the registry's own compat) and adds each package to it, cold
 //! and warm. Also `newest_fit` for each added package. Uses `../shared` beside the repository
 //! (`SYSIMG_SHARED_DIR` overrides) and skips, saying so, without it.
+// It reports what it measured or found: printing is its output.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
 
 #[path = "../tests/common/mod.rs"]
 mod common;

@@ -124,11 +124,13 @@ pub struct Environment {
 
 impl Environment {
     /// Loads the environment of a project file. `julia` picks versioned manifest names
-    /// (`Manifest-v1.11.toml`); without it the newest versioned manifest present is used
-    /// before the plain names.
+    /// (`Manifest-v1.11.toml`, on the releases that read them) and the workspace rule
+    /// ([`WorkspaceRule::of`]); without it the newest versioned manifest present is used
+    /// before the plain names, and the newest rule. The workspace search goes up to the
+    /// root ([`find_workspace`] can stop at home as Julia does).
     pub fn load(project_file: &Path, julia: Option<&VersionNumber>) -> Result<Environment> {
         let project = Project::read_or_default(project_file)?;
-        let workspace = find_workspace(project_file, &project)?;
+        let workspace = find_workspace(project_file, &project, WorkspaceRule::of(julia), None)?;
         let manifest_file = manifest_file_for(project_file, &project, workspace.as_ref(), julia);
         let (manifest, manifest_problems) = if manifest_file.is_file() {
             let src = TomlSource::read(&manifest_file, "manifest")?;
@@ -212,36 +214,64 @@ fn newest_versioned_manifest(dir: &Path) -> Option<VersionNumber> {
                 .or_else(|| name.strip_prefix("Manifest-v"))?;
             let v = rest.strip_suffix(".toml")?;
             let (major, minor) = v.split_once('.')?;
+            // The newest patch release of X.Y (1.10.8+ reads `Manifest-v1.10.toml`).
             Some(VersionNumber::new(
                 major.parse().ok()?,
                 minor.parse().ok()?,
-                0,
+                u32::MAX,
             ))
         })
         .max()
 }
 
-/// Finds the workspace a project belongs to: its own `[workspace]`, or the topmost parent
-/// project whose `workspace.projects` lists this project's directory.
-pub fn find_workspace(project_file: &Path, project: &Project) -> Result<Option<Workspace>> {
-    let mut root = project_file.to_path_buf();
-    let mut child_dir = project_file.parent().map(Path::to_path_buf);
-    while let Some(dir) = child_dir {
-        let Some(parent) = dir.parent() else { break };
-        let Some(parent_file) = project_file_in(parent) else {
-            break;
-        };
-        let parent_project = Project::read(&parent_file)?;
-        let listed = parent_project.workspace.as_ref().is_some_and(|projects| {
-            projects
-                .iter()
-                .any(|p| crate::depot::normalize(&parent.join(p)) == crate::depot::normalize(&dir))
-        });
-        if !listed {
-            break;
+/// How a Julia release finds the workspace a project belongs to (JuliaLang/julia
+/// base/loading.jl `base_project`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WorkspaceRule {
+    /// Julia 1.11 and older: no workspaces (a `[workspace]` section means nothing).
+    None,
+    /// Julia 1.12.0 and 1.12.1: the directory just above the project holds the base project,
+    /// and its `workspace.projects` names the project's directory by its last component
+    /// (v1.12.1: `basename(dirname(project_file)) in projects`).
+    DirectParent,
+    /// Julia 1.12.2+ and 1.13 (julia#59849): every ancestor directory, nearest first, up to
+    /// the root (or, for a project under home, not out of home), until one's project lists a
+    /// path that is the project's directory (`samefile(joinpath(workspace_root, project),
+    /// project_dir)`), so `lib/Sub` is a member. That base project's own base is looked for
+    /// the same way, up to the topmost.
+    Ancestors,
+}
+
+impl WorkspaceRule {
+    /// The rule of `julia`; without one, the newest release's.
+    pub fn of(julia: Option<&VersionNumber>) -> WorkspaceRule {
+        match julia.map(|v| (v.major, v.minor, v.patch)) {
+            None => WorkspaceRule::Ancestors,
+            Some(v) if v < (1, 12, 0) => WorkspaceRule::None,
+            Some(v) if v < (1, 12, 2) => WorkspaceRule::DirectParent,
+            Some(_) => WorkspaceRule::Ancestors,
         }
-        root = parent_file;
-        child_dir = Some(parent.to_path_buf());
+    }
+}
+
+/// Finds the workspace a project belongs to as Julia's `base_project` does under `rule`: its
+/// own `[workspace]`, or the topmost base project found from it. `home` bounds the upward
+/// search of [`WorkspaceRule::Ancestors`] for a project under it (`None`: up to the root).
+pub fn find_workspace(
+    project_file: &Path,
+    project: &Project,
+    rule: WorkspaceRule,
+    home: Option<&Path>,
+) -> Result<Option<Workspace>> {
+    if rule == WorkspaceRule::None {
+        return Ok(None);
+    }
+    let mut root = project_file.to_path_buf();
+    while let Some(base) = base_project(&root, rule, home)? {
+        if base == root || base == project_file {
+            break; // a cycle of symlinks or `..` entries: stop where Julia would recurse
+        }
+        root = base;
     }
     if root == project_file && project.workspace.is_none() {
         return Ok(None);
@@ -249,6 +279,52 @@ pub fn find_workspace(project_file: &Path, project: &Project) -> Result<Option<W
     let mut projects = Vec::new();
     collect_workspace(&root, &mut projects)?;
     Ok(Some(Workspace { root, projects }))
+}
+
+/// Julia's `base_project(project_file)` under `rule`: the project file whose
+/// `workspace.projects` lists this project's directory.
+fn base_project(
+    project_file: &Path,
+    rule: WorkspaceRule,
+    home: Option<&Path>,
+) -> Result<Option<PathBuf>> {
+    let project_dir = crate::depot::normalize(project_file.parent().unwrap_or(Path::new(".")));
+    let started_in_home = home.is_some_and(|h| project_dir.starts_with(h));
+    let mut current = project_dir.clone();
+    while let Some(parent) = current.parent().map(Path::to_path_buf) {
+        if started_in_home && home.is_some_and(|h| !parent.starts_with(h)) {
+            return Ok(None);
+        }
+        if let Some(parent_file) = project_file_in(&parent) {
+            let projects = Project::read(&parent_file)?.workspace.unwrap_or_default();
+            let listed = match rule {
+                WorkspaceRule::DirectParent => project_dir
+                    .file_name()
+                    .is_some_and(|n| projects.iter().any(|p| OsStr::new(p) == n)),
+                _ => projects.iter().any(|p| {
+                    let path = crate::depot::normalize(&parent.join(p));
+                    path.is_dir() && same_dir(&path, &project_dir)
+                }),
+            };
+            if listed {
+                return Ok(Some(parent_file));
+            }
+        }
+        if rule == WorkspaceRule::DirectParent {
+            return Ok(None);
+        }
+        current = parent;
+    }
+    Ok(None)
+}
+
+/// Julia's `samefile` for two directories: the same path, or the same file once resolved.
+fn same_dir(a: &Path, b: &Path) -> bool {
+    a == b
+        || matches!(
+            (std::fs::canonicalize(a), std::fs::canonicalize(b)),
+            (Ok(x), Ok(y)) if x == y
+        )
 }
 
 fn collect_workspace(file: &Path, out: &mut Vec<(PathBuf, Project)>) -> Result<()> {
@@ -329,5 +405,92 @@ mod tests {
         let env = Environment::load(&root.join("Project.toml"), Some(&v10)).unwrap();
         assert_eq!(env.manifest_file, root.join("Manifest.toml"));
         assert!(env.manifest.is_none());
+    }
+
+    fn v(s: &str) -> VersionNumber {
+        VersionNumber::parse(s).unwrap()
+    }
+
+    /// v1.10.7 base/loading.jl: `const manifest_names = ("JuliaManifest.toml",
+    /// "Manifest.toml")`; v1.10.8 and v1.11.0 base/loading.jl: `const manifest_names =
+    /// ("JuliaManifest-v$(VERSION.major).$(VERSION.minor).toml", "Manifest-v$(VERSION.major).
+    /// $(VERSION.minor).toml", "JuliaManifest.toml", "Manifest.toml")` (commit 64e0f11e67).
+    #[test]
+    fn versioned_manifests_only_on_releases_that_read_them() {
+        let t = tempfile::tempdir().unwrap();
+        let root = t.path();
+        fs::write(root.join("Project.toml"), "[deps]\n").unwrap();
+        fs::write(root.join("Manifest.toml"), "").unwrap();
+        fs::write(root.join("Manifest-v1.10.toml"), "").unwrap();
+        fs::write(root.join("Manifest-v1.11.toml"), "").unwrap();
+        let manifest = |julia: &str| {
+            Environment::load(&root.join("Project.toml"), Some(&v(julia)))
+                .unwrap()
+                .manifest_file
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+        };
+        for old in ["1.5.3", "1.9.4", "1.10.0", "1.10.7"] {
+            assert_eq!(manifest(old), "Manifest.toml", "Julia {old}");
+        }
+        assert_eq!(manifest("1.10.8"), "Manifest-v1.10.toml");
+        assert_eq!(manifest("1.10.10"), "Manifest-v1.10.toml");
+        assert_eq!(manifest("1.11.0"), "Manifest-v1.11.toml");
+        assert_eq!(manifest("1.12.1"), "Manifest.toml");
+        // Without a julia: the newest versioned manifest present.
+        let env = Environment::load(&root.join("Project.toml"), None).unwrap();
+        assert_eq!(env.manifest_file, root.join("Manifest-v1.11.toml"));
+    }
+
+    /// JuliaLang/julia base/loading.jl `base_project`: none before 1.12 (no workspaces);
+    /// v1.12.0/v1.12.1 `base_dir = abspath(joinpath(dirname(project_file), ".."))` and
+    /// `basename(dirname(project_file)) in projects`; v1.12.2+ and release-1.13 (julia#59849)
+    /// `while true; parent_dir = dirname(current_dir)` ... `samefile(project_path,
+    /// project_dir)`, stopping at the root, or on leaving home for a project under it.
+    #[test]
+    fn workspace_membership_per_release() {
+        let t = tempfile::tempdir().unwrap();
+        let root = t.path();
+        fs::write(
+            root.join("Project.toml"),
+            "[workspace]\nprojects = [\"test\", \"lib/Sub\"]\n",
+        )
+        .unwrap();
+        fs::create_dir_all(root.join("test")).unwrap();
+        fs::create_dir_all(root.join("lib/Sub")).unwrap();
+        fs::write(root.join("test/Project.toml"), "[deps]\n").unwrap();
+        fs::write(root.join("lib/Sub/Project.toml"), "name = \"Sub\"\n").unwrap();
+        let ws_root = |member: &str, julia: Option<&str>| {
+            let julia = julia.map(v);
+            Environment::load(&root.join(member).join("Project.toml"), julia.as_ref())
+                .unwrap()
+                .workspace
+                .map(|w| w.root)
+        };
+        let top = Some(root.join("Project.toml"));
+        // lib/Sub: a member from 1.12.2 on (an ancestor two levels up lists it).
+        assert_eq!(ws_root("lib/Sub", Some("1.13.1")), top);
+        assert_eq!(ws_root("lib/Sub", Some("1.12.2")), top);
+        assert_eq!(ws_root("lib/Sub", None), top);
+        assert_eq!(ws_root("lib/Sub", Some("1.12.1")), None);
+        assert_eq!(ws_root("lib/Sub", Some("1.12.0")), None);
+        // test: a member on every release with workspaces, none before.
+        assert_eq!(ws_root("test", Some("1.12.0")), top);
+        assert_eq!(ws_root("test", Some("1.13.0")), top);
+        assert_eq!(ws_root("test", Some("1.11.5")), None);
+        assert_eq!(ws_root("test", Some("1.10.8")), None);
+        // A project file in between that does not list it does not stop the search.
+        fs::write(root.join("lib/Project.toml"), "[deps]\n").unwrap();
+        assert_eq!(ws_root("lib/Sub", Some("1.13.1")), top);
+        // Under home, the search does not leave home.
+        let sub = root.join("lib/Sub/Project.toml");
+        let project = Project::read(&sub).unwrap();
+        let home = root.join("lib");
+        let found = find_workspace(&sub, &project, WorkspaceRule::Ancestors, Some(&home)).unwrap();
+        assert!(found.is_none());
+        let found = find_workspace(&sub, &project, WorkspaceRule::Ancestors, Some(root)).unwrap();
+        assert_eq!(found.map(|w| w.root), top);
     }
 }

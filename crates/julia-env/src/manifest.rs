@@ -770,17 +770,26 @@ fn read_deps(
     ))
 }
 
-/// Manifest file names in a project directory, in Julia's order of preference for `julia`
-/// (1.10.8+ and 1.11+ look for `(Julia)Manifest-v{major}.{minor}.toml` first).
+/// Manifest file names in a project directory, in Julia's order of preference for `julia`.
+///
+/// Julia 1.10.8+ and 1.11+ look for `(Julia)Manifest-v{major}.{minor}.toml` first (commit
+/// 64e0f11e67, backported to 1.10.8); 1.5 to 1.10.7 read only the plain names (v1.10.7
+/// base/loading.jl: `const manifest_names = ("JuliaManifest.toml", "Manifest.toml")`), so a
+/// versioned manifest beside `Manifest.toml` is not the one they load.
 pub fn manifest_names(julia: Option<&VersionNumber>) -> Vec<String> {
     let mut names = Vec::new();
-    if let Some(v) = julia {
+    if let Some(v) = julia.filter(|v| reads_versioned_manifests(v)) {
         names.push(format!("JuliaManifest-v{}.{}.toml", v.major, v.minor));
         names.push(format!("Manifest-v{}.{}.toml", v.major, v.minor));
     }
     names.push("JuliaManifest.toml".to_string());
     names.push("Manifest.toml".to_string());
     names
+}
+
+/// Whether `julia` reads `Manifest-vX.Y.toml` (1.10.8 and later 1.10s, 1.11 and later).
+pub fn reads_versioned_manifests(julia: &VersionNumber) -> bool {
+    (julia.major, julia.minor, julia.patch) >= (1, 10, 8)
 }
 
 #[cfg(test)]

@@ -310,6 +310,14 @@ impl serde::Serialize for VersionNumber {
     }
 }
 
+/// Read from its text (`"1.11.2"`), as [`VersionNumber::parse`] reads it.
+impl<'de> serde::Deserialize<'de> for VersionNumber {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        VersionNumber::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -20,7 +20,7 @@ use std::process::Command;
 use support::{installed_tool, medians, ms, shared_dir};
 
 const RUNS: usize = 300;
-const HOST_CPU: &str = "haswell:sse2,sse3,ssse3,sse4.1,sse4.2,popcnt,cx16,avx,avx2";
+use testkit::HOST_CPU;
 
 fn main() {
     if std::env::args().any(|a| a == "--list") {

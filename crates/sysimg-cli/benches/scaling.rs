@@ -22,7 +22,7 @@ use julia_env::project_hash::project_hash;
 use julia_env::version::VersionNumber;
 
 const JULIA_VERSION: &str = "1.11.2";
-const HOST_CPU: &str = "haswell:sse2,sse3,ssse3,sse4.1,sse4.2,popcnt,cx16,avx,avx2";
+use testkit::HOST_CPU;
 
 /// The shape of a synthetic dependency graph.
 #[derive(Clone, Copy)]

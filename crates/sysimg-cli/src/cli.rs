@@ -2,7 +2,9 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use sysimg::extend::FixMode;
+use sysimg::model::spec::{OnStale, PinnedRule, Policy};
 
 /// Safe, reusable custom Julia sysimages.
 ///
@@ -64,7 +66,10 @@ impl Cli {
                 }
                 ("--julia", Some(r)) => once(&mut r.launch.julia, value()?)?,
                 ("--image", Some(r)) => once(&mut r.launch.image, value()?)?,
-                ("--on-stale", Some(r)) => once(&mut r.launch.on_stale, value()?)?,
+                ("--on-stale", Some(r)) => {
+                    let action = OnStale::from_str(&value()?, false).ok()?;
+                    once(&mut r.launch.on_stale, action)?
+                }
                 ("--learn", Some(r)) if !r.learn => r.learn = true,
                 ("--", Some(r)) => {
                     r.args = words.by_ref().cloned().collect();
@@ -225,12 +230,12 @@ pub struct CheckArgs {
 /// Policy options shared by `plan` and `why` (they override `Sysimage.toml`).
 #[derive(Debug, Args, Clone)]
 pub struct PlanArgs {
-    /// The policy: app, pinned or dev.
-    #[arg(long)]
-    pub policy: Option<String>,
-    /// The pinned policy's rule: strict, or manifest-rm (julia_pod's 2021 rule).
-    #[arg(long)]
-    pub pinned_rule: Option<String>,
+    /// The policy (default: the spec's `policy`, else app).
+    #[arg(long, value_enum)]
+    pub policy: Option<Policy>,
+    /// The pinned policy's rule (default: the spec's `pinned_rule`, else strict).
+    #[arg(long, value_enum)]
+    pub pinned_rule: Option<PinnedRule>,
 }
 
 /// What `can-add` and `extendability` hold fixed, and where packages come from.
@@ -243,8 +248,8 @@ pub struct HoldArgs {
     /// What is held at its exact version: `baked` (the image's packages; the default when
     /// there is an image), `pinned` (the Manifest's pins; the default without one) or `all`
     /// (every Manifest package).
-    #[arg(long, value_name = "baked|pinned|all")]
-    pub fix: Option<String>,
+    #[arg(long, value_enum)]
+    pub fix: Option<FixMode>,
     /// The Julia version to resolve for. Default: the image's, else the Manifest's
     /// `julia_version`.
     #[arg(long, value_name = "VERSION")]
@@ -261,9 +266,9 @@ pub struct StripArgs {
     /// Print a unified diff of what would change, and write nothing.
     #[arg(long)]
     pub dry_run: bool,
-    /// The pinned policy's rule: strict, or manifest-rm.
-    #[arg(long)]
-    pub pinned_rule: Option<String>,
+    /// The pinned policy's rule (default: the spec's `pinned_rule`, else strict).
+    #[arg(long, value_enum)]
+    pub pinned_rule: Option<PinnedRule>,
     /// Strip even when that removes every dependency (nothing is pinned).
     #[arg(long)]
     pub force: bool,
@@ -273,8 +278,9 @@ pub struct StripArgs {
 #[derive(Debug, Args)]
 pub struct PinArgs {
     /// The image: an id in the store, an image.toml, its directory, or the image file.
+    /// Default: the environment's image (the one `build` registered for it).
     #[arg(long, value_name = "ID|PATH")]
-    pub image: String,
+    pub image: Option<String>,
     /// Also add `"=x.y.z"` compat entries to Project.toml for the image's public packages.
     #[arg(long)]
     pub compat: bool,
@@ -391,11 +397,10 @@ pub struct LaunchArgs {
     /// The image to use instead of the environment's: an id, an image.toml or an image file.
     #[arg(long, value_name = "ID|PATH")]
     pub image: Option<String>,
-    /// What to do when the image is stale or missing: warn (run with the default sysimage and
-    /// say why), fail, build, or ignore (use it anyway). Default: the spec's `on_stale`, else
+    /// What to do when the image is stale or missing. Default: the spec's `on_stale`, else
     /// warn.
-    #[arg(long, value_name = "ACTION")]
-    pub on_stale: Option<String>,
+    #[arg(long, value_enum, value_name = "ACTION")]
+    pub on_stale: Option<OnStale>,
     /// The julia: a path, `+CHANNEL` for a juliaup channel. Default: `JULIA`, the spec's
     /// `julia`, else `julia` on PATH.
     #[arg(long, value_name = "PATH|+CHANNEL")]
@@ -536,6 +541,7 @@ mod tests {
             &["run", "--help"],
             &["plan"],
             &["run", "run"],
+            &["run", "--on-stale", "sideways"],
             &[],
         ];
         for line in not_plain {
@@ -545,5 +551,40 @@ mod tests {
                 .collect();
             assert!(Cli::parse_run_quickly(&argv).is_none(), "{line:?}");
         }
+    }
+
+    /// Every enum option lists its values in help and completions, `--on-stale` with
+    /// `background` among them.
+    #[test]
+    fn enum_options_list_their_values() {
+        use clap::CommandFactory;
+        let cli = Cli::command();
+        let values = |command: &str, option: &str| -> Vec<String> {
+            let sub = cli.find_subcommand(command).unwrap();
+            let arg = sub
+                .get_arguments()
+                .find(|a| a.get_long() == Some(option))
+                .unwrap_or_else(|| panic!("{command} --{option}"));
+            arg.get_possible_values()
+                .iter()
+                .map(|v| v.get_name().to_string())
+                .collect()
+        };
+        assert_eq!(
+            values("run", "on-stale"),
+            ["warn", "fail", "build", "ignore", "background"]
+        );
+        assert_eq!(values("julia-args", "on-stale").len(), 5);
+        assert_eq!(values("plan", "policy"), ["app", "pinned", "dev"]);
+        assert_eq!(values("build", "pinned-rule"), ["strict", "manifest-rm"]);
+        assert_eq!(values("strip", "pinned-rule"), ["strict", "manifest-rm"]);
+        assert_eq!(values("can-add", "fix"), ["baked", "pinned", "all"]);
+        let mut help = Vec::new();
+        cli.clone()
+            .find_subcommand_mut("run")
+            .unwrap()
+            .write_long_help(&mut help)
+            .unwrap();
+        assert!(String::from_utf8_lossy(&help).contains("background"));
     }
 }

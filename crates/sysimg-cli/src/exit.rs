@@ -1,6 +1,5 @@
 //! Exit codes, and the failure that carries one.
 
-use crate::ui::output::say_err;
 use std::fmt;
 
 /// What `sysimg` exits with.
@@ -43,16 +42,6 @@ impl Failure {
         Failure {
             code: ExitCode::BadInput,
             message: message.to_string(),
-        }
-    }
-
-    /// Prints the failure on stderr (as JSON on stdout with `--json`).
-    pub fn print(&self, json: bool) {
-        if json {
-            let v = serde_json::json!({"error": {"message": self.message, "exit_code": self.code as i32}});
-            crate::ui::output::print_line(&serde_json::to_string_pretty(&v).unwrap_or_default());
-        } else {
-            say_err!("error: {}", self.message);
         }
     }
 }

@@ -3,7 +3,9 @@
 
 mod cli;
 mod commands;
+mod context;
 mod exit;
+mod steps;
 mod ui;
 
 use clap::Parser;
@@ -18,7 +20,7 @@ fn main() {
     let code = match commands::run(&args) {
         Ok(code) => code,
         Err(err) => {
-            err.print(args.json);
+            ui::report::print_failure(&err, args.json);
             err.code
         }
     };
@@ -35,7 +37,7 @@ fn usage_error(e: clap::Error) -> ! {
         let message = e.render().to_string();
         let message = message.trim().trim_start_matches("error: ");
         let failure = exit::Failure::bad_input(message.lines().next().unwrap_or(message));
-        failure.print(true);
+        ui::report::print_failure(&failure, true);
         std::process::exit(failure.code.into());
     }
     e.exit()

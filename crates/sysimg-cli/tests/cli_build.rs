@@ -97,7 +97,8 @@ fn build_failures_and_missing_julia() {
     );
     assert_eq!(o.status.code(), Some(1));
     assert!(
-        err(&o).contains("the build failed") && err(&o).contains("-failed.log"),
+        err(&o).contains("the build failed (exit status: 1): ERROR: LoadError: boom;")
+            && err(&o).contains("-failed.log"),
         "{}",
         err(&o)
     );
@@ -499,6 +500,72 @@ fn gc_dry_run_writes_nothing() {
     let o = sysimg(&["gc"], dir, &[]);
     assert_eq!(out(&o).matches("removed").count(), 5, "{}", out(&o));
     assert!(!store.join(unused).exists() && store.join(id).exists());
+}
+
+/// After an image lands, the packages it leaves out are loaded on it, with the environment
+/// active, so their caches are compiled against the image at build time (issue 21, item 4);
+/// nothing runs when the image leaves nothing out; a package that does not load is a warning
+/// and the image stays.
+#[test]
+fn the_packages_an_image_leaves_out_are_precompiled_against_it() {
+    let (t, julia) = setup();
+    let dir = t.path();
+    let log = dir.join("julia-log");
+    // The app image bakes everything: no step.
+    let o = sysimg(&["build", "--julia", &julia, "--json"], dir, &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    assert!(!log.join("left-outs").exists());
+    // Example left out: one step, on the new image, in the environment, naming Example.
+    fs::write(dir.join("Sysimage.toml"), "exclude = [\"Example\"]\n").unwrap();
+    let o = sysimg(&["build", "--julia", &julia, "--json"], dir, &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    assert!(err(&o).is_empty(), "{}", err(&o));
+    let v: serde_json::Value = serde_json::from_str(&out(&o)).unwrap();
+    let image = v["image"].as_str().unwrap();
+    assert_eq!(
+        fs::read_to_string(log.join("left-outs")).unwrap(),
+        "left-out\n"
+    );
+    let call = fs::read_dir(&log)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            p.extension().is_some_and(|x| x == "argv")
+                && fs::read_to_string(p).unwrap().contains("left-out.jl")
+        })
+        .expect("the left-out step's arguments");
+    let argv = fs::read_to_string(call).unwrap();
+    let project = format!("--project={}", dir.display());
+    assert!(
+        argv.contains(&format!("-J\n{image}\n{project}\n")),
+        "{argv}"
+    );
+    let script = fs::read_dir(&log)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_string_lossy().ends_with(".jl"))
+        .unwrap();
+    let script = fs::read_to_string(script).unwrap();
+    assert!(
+        script.contains(r#"("Example", "7876af07-990d-54b4-ab0e-23690620f79a")"#),
+        "{script}"
+    );
+    assert!(!script.contains("\"Dates\""), "{script}");
+    // A package that does not load: the image is built and in the store, with a warning.
+    let o = sysimg(
+        &["build", "--julia", &julia, "--force"],
+        dir,
+        &[("FAKE_JULIA_LEFT_OUT", "fail")],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    assert!(
+        err(&o).contains(
+            "warning: a package the image leaves out did not load on it, so it compiles at its first `using`: Broken: LoadError: boom"
+        ) && err(&o).contains("precompiling the packages the image leaves out failed"),
+        "{}",
+        err(&o)
+    );
+    assert!(Path::new(image).is_file());
 }
 
 /// A julia named with `check --julia` that cannot be used is bad input (exit 2), as it is for

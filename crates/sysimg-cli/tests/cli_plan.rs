@@ -95,7 +95,13 @@ fn plan_and_why_report_roles_and_reasons() {
     assert_eq!(o.status.code(), Some(2));
     let o = sysimg(&["plan", "--policy", "fast"], t.path());
     assert_eq!(o.status.code(), Some(2));
-    assert!(err(&o).contains("unknown policy `fast`"), "{}", err(&o));
+    // clap names the values (`--policy` is a `ValueEnum`, listed in help and completions).
+    assert!(
+        err(&o).contains("invalid value 'fast' for '--policy <POLICY>'")
+            && err(&o).contains("[possible values: app, pinned, dev]"),
+        "{}",
+        err(&o)
+    );
     fs::write(
         t.path().join("Sysimage.toml"),
         "policy = \"pinned\"\nbogus = 1\n",
@@ -284,6 +290,14 @@ fn pin_pins_at_the_images_versions_and_is_idempotent() {
     world(t.path());
     let image = write_record(t.path(), "app");
     let id = image.file_name().unwrap().to_str().unwrap().to_string();
+    // With no image registered for the environment, `pin` says how to get one.
+    let o = sysimg(&["pin", "--compat"], t.path());
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(
+        err(&o).contains("(`sysimg build` makes one), or pass --image ID|PATH"),
+        "{}",
+        err(&o)
+    );
     let o = sysimg(&["pin", "--image", &id[..8], "--compat"], t.path());
     assert_eq!(o.status.code(), Some(0), "{}", err(&o));
     let env = Environment::load(&t.path().join("Project.toml"), None).unwrap();
@@ -387,6 +401,39 @@ fn pin_refuses_naming_each_conflict() {
     );
     let o = sysimg(&["pin", "--image", "nonexistent"], t.path());
     assert_eq!(o.status.code(), Some(2));
+}
+
+/// Pkg release-1.13 src/API.jl line 489-492: `function pin(ctx::Context, ...)` ...
+/// `check_readonly(ctx)`, and line 152-153 `check_readonly`: `ctx.env.project.readonly &&
+/// pkgerror("Cannot modify a readonly environment. The project at $(ctx.env.project_file) is
+/// marked as readonly.")`. Older Pkgs do not know `readonly`.
+#[test]
+fn pin_refuses_a_readonly_project_for_julia_1_13() {
+    let t = tempfile::tempdir().unwrap();
+    world(t.path());
+    let project = t.path().join("Project.toml");
+    let text = fs::read_to_string(&project).unwrap();
+    fs::write(&project, format!("readonly = true\n{text}")).unwrap();
+    let image = write_record(t.path(), "app");
+    let record = image.join("image.toml");
+    let for_1_11 = fs::read_to_string(&record).unwrap();
+    fs::write(&record, for_1_11.replace("\"1.11.2\"", "\"1.13.0\"")).unwrap();
+    let manifest_before = fs::read_to_string(t.path().join("Manifest.toml")).unwrap();
+    let o = sysimg(&["pin", "--image", record.to_str().unwrap()], t.path());
+    assert_ne!(o.status.code(), Some(0));
+    assert!(
+        err(&o).contains("Cannot modify a readonly environment. The project at"),
+        "{}",
+        err(&o)
+    );
+    assert_eq!(
+        fs::read_to_string(t.path().join("Manifest.toml")).unwrap(),
+        manifest_before
+    );
+    // Julia 1.11's Pkg pins in it.
+    fs::write(&record, for_1_11).unwrap();
+    let o = sysimg(&["pin", "--image", record.to_str().unwrap()], t.path());
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
 }
 
 #[test]

@@ -90,8 +90,14 @@ impl T {
 /// Runs `sysimg run` and returns its output and julia's argv (julia replaced sysimg, so it
 /// has sysimg's process id).
 fn run(t: &T, args: &[&str], extra: &[(&str, &str)]) -> (Output, Vec<String>) {
-    let child = t
-        .cmd(args, extra)
+    let (o, argv, _) = run_command(t, t.cmd(args, extra));
+    (o, argv)
+}
+
+/// [`run`] of a command made by the caller: its output, julia's argv, and julia's process id
+/// (its files in the fake julia's log are named by it).
+fn run_command(t: &T, mut cmd: Command) -> (Output, Vec<String>, u32) {
+    let child = cmd
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -103,7 +109,7 @@ fn run(t: &T, args: &[&str], extra: &[(&str, &str)]) -> (Output, Vec<String>) {
     } else {
         Vec::new()
     };
-    (o, argv)
+    (o, argv, pid)
 }
 
 #[test]
@@ -1053,4 +1059,178 @@ fn juliaups_launcher_is_seen_through_to_the_channels_julia() {
         "{}",
         err(&o)
     );
+}
+
+/// The lines sysimg itself wrote on stderr (julia's own output aside).
+fn sysimg_lines(o: &Output) -> Vec<String> {
+    err(o)
+        .lines()
+        .filter(|l| l.starts_with("sysimg:"))
+        .map(str::to_string)
+        .collect()
+}
+
+/// `sysimg run` where there is no project to use: julia starts as a plain julia would (the
+/// `-p` value given passes through as julia's `--project`; `JULIA_PROJECT` is julia's to
+/// read), with one line saying why; `--on-stale fail` refuses instead.
+#[test]
+fn run_without_a_usable_project_starts_plain_julia_with_one_line() {
+    let t = T::new();
+    let empty = t.dir.join("empty");
+    fs::create_dir(&empty).unwrap();
+    let in_empty = |args: &[&str], extra: &[(&str, &str)]| {
+        let mut cmd = t.cmd(args, extra);
+        // The upward search stops at HOME, so nothing above the test's directory is found.
+        cmd.current_dir(&empty).env("HOME", &empty);
+        let (o, argv, pid) = run_command(&t, cmd);
+        let env = fs::read_to_string(t.dir.join(format!("julia-log/call-{pid}.fullenv")))
+            .unwrap_or_default();
+        (o, argv, env)
+    };
+    let julia = t.julia.as_str();
+    // No Project.toml upward.
+    let (o, argv, _) = in_empty(&["run", "--julia", julia, "--", "x.jl"], &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    assert_eq!(argv, ["x.jl"]);
+    let lines = sysimg_lines(&o);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(
+        lines[0].contains("no Project.toml")
+            && lines[0].ends_with("starting julia with its default sysimage"),
+        "{lines:?}"
+    );
+    // `-p` to a directory that does not exist yet: julia gets it, as `julia --project=new`.
+    let (o, argv, _) = in_empty(&["-p", "new", "run", "--julia", julia, "--", "x.jl"], &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    assert_eq!(argv, ["--project=new", "x.jl"]);
+    assert_eq!(sysimg_lines(&o).len(), 1, "{}", err(&o));
+    // JULIA_PROJECT empty (the upward search, finding nothing here), a named environment
+    // that does not exist, a directory that does not: julia reads JULIA_PROJECT itself.
+    for value in ["", "@nosuchenv", "/nonexistent/project"] {
+        let (o, argv, env) = in_empty(
+            &["run", "--julia", julia, "--", "x.jl"],
+            &[("JULIA_PROJECT", value)],
+        );
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "JULIA_PROJECT={value}: {}",
+            err(&o)
+        );
+        assert_eq!(argv, ["x.jl"], "JULIA_PROJECT={value}");
+        assert!(
+            env.lines().any(|l| l == format!("JULIA_PROJECT={value}")),
+            "JULIA_PROJECT={value}: {env}"
+        );
+        assert_eq!(
+            sysimg_lines(&o).len(),
+            1,
+            "JULIA_PROJECT={value}: {}",
+            err(&o)
+        );
+    }
+    // Asked to fail: julia does not start.
+    let before = t.runs();
+    let (o, _, _) = in_empty(&["run", "--julia", julia, "--on-stale", "fail"], &[]);
+    assert_eq!(o.status.code(), Some(1), "{}", err(&o));
+    assert!(err(&o).contains("(--on-stale fail)"), "{}", err(&o));
+    assert_eq!(t.runs(), before);
+    // julia-args says the same: the arguments of a plain julia.
+    let (o, _, _) = in_empty(&["julia-args", "--julia", julia, "--json"], &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["args"], serde_json::json!([]));
+}
+
+/// A `Sysimage.toml` that cannot be read: julia starts in the project on its default image,
+/// with one line naming the file, unless `--on-stale fail`.
+#[test]
+fn run_with_a_spec_that_cannot_be_read_starts_julia_with_one_line() {
+    let t = T::new();
+    t.build();
+    let spec = t.dir.join("Sysimage.toml");
+    fs::write(&spec, "policy = \"app\"\non_stale = [\n").unwrap();
+    let (o, argv) = run(&t, &["run", "--julia", &t.julia, "--", "x.jl"], &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    assert_eq!(argv, [t.project_arg().as_str(), "x.jl"]);
+    let lines = sysimg_lines(&o);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(lines[0].contains("Sysimage.toml:"), "{lines:?}");
+    let (o, _) = run(&t, &["run", "--julia", &t.julia, "--on-stale", "fail"], &[]);
+    assert_eq!(o.status.code(), Some(1), "{}", err(&o));
+    // Not a regular file (a directory, a dangling link, a link loop, a FIFO): julia starts,
+    // with at most one line (never blocking on the FIFO).
+    type Make<'a> = &'a dyn Fn(&Path);
+    let specials: [(&str, Make); 4] = [
+        ("directory", &|p| fs::create_dir(p).unwrap()),
+        ("dangling link", &|p| {
+            std::os::unix::fs::symlink("nowhere.toml", p).unwrap()
+        }),
+        ("link loop", &|p| {
+            std::os::unix::fs::symlink("Sysimage.toml", p).unwrap()
+        }),
+        ("fifo", &|p| {
+            let c = std::ffi::CString::new(p.as_os_str().as_encoded_bytes()).unwrap();
+            assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0);
+        }),
+    ];
+    for (what, make) in specials {
+        let _ = fs::remove_file(&spec);
+        let _ = fs::remove_dir(&spec);
+        make(&spec);
+        let (o, argv) = run(&t, &["run", "--julia", &t.julia, "--", "x.jl"], &[]);
+        assert_eq!(o.status.code(), Some(0), "{what}: {}", err(&o));
+        assert_eq!(argv.last().map(String::as_str), Some("x.jl"), "{what}");
+        assert!(sysimg_lines(&o).len() <= 1, "{what}: {}", err(&o));
+    }
+}
+
+/// `--on-stale build` whose build fails: julia starts on its default image, with one line.
+#[test]
+fn run_on_stale_build_that_fails_starts_julia_with_one_line() {
+    let t = T::new();
+    let (o, argv) = run(
+        &t,
+        &[
+            "run",
+            "--julia",
+            &t.julia,
+            "--on-stale",
+            "build",
+            "--",
+            "x.jl",
+        ],
+        &[("FAKE_JULIA_MODE", "fail")],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    assert_eq!(argv, [t.project_arg().as_str(), "x.jl"]);
+    let lines = sysimg_lines(&o);
+    // The line announcing the build, then the one saying it failed.
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(lines[0].ends_with("; building it"), "{lines:?}");
+    assert!(
+        lines[1].contains("the build failed")
+            && lines[1].ends_with("starting julia with its default sysimage"),
+        "{lines:?}"
+    );
+}
+
+/// `run --on-stale build` builds with the PackageCompiler `SYSIMG_PACKAGECOMPILER` names, as
+/// `build` does (each source has its own tools environment in the store).
+#[test]
+fn run_on_stale_build_uses_sysimg_packagecompiler() {
+    let t = T::new();
+    let (o, _) = run(
+        &t,
+        &["run", "--julia", &t.julia, "--on-stale", "build"],
+        &[("SYSIMG_PACKAGECOMPILER", "1.4.1")],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    let tools: Vec<String> = fs::read_dir(t.dir.join("store/tools"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    // `julia-1.11` alone is the newest release's environment: the variable was ignored.
+    assert_eq!(tools.len(), 1, "{tools:?}");
+    assert!(tools[0].starts_with("julia-1.11-"), "{tools:?}");
 }

@@ -541,7 +541,7 @@ fn packagecompiler_that_cannot_be_had_is_a_clear_error() {
 /// app image's build above asked for no upgrade.)
 #[test]
 fn a_tools_upgrade_that_fails_keeps_the_installed_packagecompiler() {
-    use sysimg::julia::tools::{NOT_UPGRADED_LINE, VERSION_LINE};
+    use sysimg::codegen::protocol::{NOT_UPGRADED_LINE, VERSION_LINE};
     let Some((lab, _serial)) =
         lab("a_tools_upgrade_that_fails_keeps_the_installed_packagecompiler")
     else {
@@ -637,113 +637,176 @@ fn sessions_teach_the_image_what_they_compile() {
     assert!(o.status.success(), "{}{}", out(&o), err(&o));
 }
 
-/// Issue 25 item 4: in a REPL (real Julia 1.5.3 under a pseudo-terminal, typed as a person
-/// types), the guard checks again before an input when `]activate` or `]add` changed the
-/// environment since the last input: it warns once per change, naming the package the image
-/// shadows, and stays quiet while nothing changes.
+/// A damaged image on the real julia (issue 22, defect 3): julia crashes on it (exit 134/139),
+/// so `run --on-stale fail` refuses it without starting julia, `run` starts julia on its
+/// default image saying why, and once the bytes are back the image is the one that landed.
 #[test]
-fn the_guard_follows_pkg_in_a_repl_session() {
-    let Some((lab, _serial)) = lab("the_guard_follows_pkg_in_a_repl_session") else {
-        return;
-    };
-    let Some(python) = common::python3() else {
-        common::skip("no python3 to drive a pty");
+fn a_damaged_image_is_never_started_on_the_real_julia() {
+    use std::io::{Seek, SeekFrom, Write};
+    let Some((lab, _serial)) = lab("a_damaged_image_is_never_started_on_the_real_julia") else {
         return;
     };
     let app = app_image(lab);
-    // A: as the image has it. B: OrderedCollections 1.4.1 where the image holds 1.5.0.
-    let a = lab.env_copy("session-a");
-    let b = lab.env_copy("session-b");
-    lab.pkg(
-        &b,
-        r#"Pkg.add(Pkg.PackageSpec(name = "OrderedCollections", version = "1.4.1"))"#,
+    // Whether julia runs on the image (sysimg's record module is in it) or on its default.
+    let run = |policy: &[&str]| {
+        let mut args = vec!["run"];
+        args.extend_from_slice(policy);
+        args.extend_from_slice(&["--", "-e", "print(isdefined(Main, :SysimageData))"]);
+        lab.sysimg(&app.env, &args).output().unwrap()
+    };
+    let o = run(&["--on-stale", "fail"]);
+    assert!(o.status.success(), "{}", err(&o));
+    assert_eq!(out(&o), "true");
+    // Damage it in place, in its ELF header: same size, same inode.
+    let mut f = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(&app.image)
+        .unwrap();
+    let mut saved = [0u8; 64];
+    std::io::Read::read_exact(&mut f, &mut saved).unwrap();
+    f.seek(SeekFrom::Start(0)).unwrap();
+    f.write_all(&[0xAB; 64]).unwrap();
+    drop(f);
+    let restore = || {
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .open(&app.image)
+            .unwrap();
+        f.write_all(&saved).unwrap();
+    };
+    let refused = run(&["--on-stale", "fail"]);
+    let fell_back = run(&[]);
+    restore();
+    assert_eq!(refused.status.code(), Some(1), "{}", err(&refused));
+    assert!(err(&refused).contains("is damaged"), "{}", err(&refused));
+    assert_eq!(out(&refused), "", "julia did not start");
+    assert!(fell_back.status.success(), "{}", err(&fell_back));
+    assert_eq!(
+        out(&fell_back),
+        "false",
+        "julia started on its default image"
     );
-    // `]` enters Pkg mode; backspace at its empty prompt leaves it. A Pkg command's steps wait
-    // for the last thing it prints, then for the prompt after it: a backspace typed while Pkg
-    // runs is lost.
-    let pkg = |code: &str, done: &str| {
-        vec![
-            [format!("]{code}\r"), done.to_string()],
-            [String::new(), "pkg> ".to_string()],
-        ]
-    };
-    let step = |n: u32| -> Vec<[String; 2]> {
-        vec![
-            [format!("println(\"STEP\", {n})\r"), format!("STEP{n}")],
-            [String::new(), "julia> ".into()],
-        ]
-    };
-    let back = || [String::from("\x7f"), String::from("julia> ")];
-    let mut steps: Vec<[String; 2]> = Vec::new();
-    steps.extend(step(1));
-    steps.extend(pkg(&format!("activate {}", b.display()), " Activating"));
-    steps.push(back());
-    steps.extend(step(2));
-    steps.extend(step(3));
-    steps.extend(pkg(&format!("activate {}", a.display()), " Activating"));
-    steps.push(back());
-    steps.extend(step(4));
-    steps.extend(pkg(
-        "add OrderedCollections@1.4.1",
-        "OrderedCollections v1.5.0",
-    ));
-    steps.push(back());
-    steps.extend(step(5));
-    let o = std::process::Command::new(python)
-        .arg(common::repl_driver())
-        .arg("400")
-        .arg(serde_json::to_string(&steps).unwrap())
-        .arg("--")
-        .arg(&lab.julia)
-        .args([
-            "--startup-file=no",
-            "--history-file=no",
-            "--banner=no",
-            "-i",
-            "-J",
-        ])
-        .arg(&app.image)
-        .arg(format!("--project={}", a.display()))
-        .env("TERM", "xterm")
-        .env("JULIA_DEPOT_PATH", &lab.depot)
-        .env("JULIA_PKG_SERVER", &lab.pkg_server)
-        .env_remove("JULIA_PROJECT")
-        .env_remove("JULIA_LOAD_PATH")
-        .env_remove("SYSIMG_GUARD")
+    assert!(
+        err(&fell_back).contains("is damaged"),
+        "{}",
+        err(&fell_back)
+    );
+    // Whole again: hashed once, stamped again, started.
+    let o = run(&["--on-stale", "fail"]);
+    assert!(o.status.success(), "{}", err(&o));
+    assert_eq!(out(&o), "true");
+}
+
+/// A kernel's start command, ready to run.
+struct Kernel {
+    argv: Vec<String>,
+    connection_file: String,
+    env: Vec<(String, String)>,
+}
+
+impl Kernel {
+    fn start(&self) -> std::process::Output {
+        let argv: Vec<String> = self
+            .argv
+            .iter()
+            .map(|a| a.replace("{connection_file}", &self.connection_file))
+            .collect();
+        std::process::Command::new(&argv[0])
+            .args(&argv[1..])
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
+            .env_remove("JULIA_PROJECT")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap()
+    }
+}
+
+/// Adds the IJulia stand-in, installs the kernel, reads its spec back (through `jupyter
+/// kernelspec list` where jupyter_client is installed) and starts it before any image exists.
+fn kernel_before_the_build(lab: &Lab, env: &Path) -> Kernel {
+    let fake = lab.root.join("ijulia-stand-in");
+    std::fs::create_dir_all(fake.join("src")).unwrap();
+    std::fs::write(
+        fake.join("Project.toml"),
+        "name = \"IJulia\"\nuuid = \"7073ff75-c697-5162-941a-fcdaad2a7d2a\"\nversion = \"1.28.0\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        fake.join("src/IJulia.jl"),
+        "module IJulia\nfunction run_kernel()\n    print(\"kernel on \", isdefined(Main, :SysimageData) ? Main.SysimageData.IMAGE_ID : \"default\", \" with \", ARGS[end])\n    exit(0)\nend\nend\n",
+    )
+    .unwrap();
+    lab.pkg(
+        env,
+        &format!("Pkg.develop(path = {:?})", fake.display().to_string()),
+    );
+    let data = lab.root.join("jupyter-data");
+    let o = lab
+        .sysimg(env, &["kernel", "install", "--name", "Channel test"])
+        .env("JUPYTER_DATA_DIR", &data)
         .output()
         .unwrap();
-    let transcript = out(&o);
-    assert!(o.status.success(), "{transcript}\n{}", err(&o));
-    let between = |from: &str, to: &str| -> &str {
-        let start = transcript.find(from).unwrap_or(0);
-        let end = transcript[start..]
-            .find(to)
-            .map_or(transcript.len(), |e| start + e);
-        &transcript[start..end]
+    assert!(o.status.success(), "{}{}", out(&o), err(&o));
+    let spec_file = data.join("kernels/channel-test/kernel.json");
+    let spec: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&spec_file).unwrap()).unwrap();
+    let mut argv: Vec<String> = spec["argv"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap().to_string())
+        .collect();
+    if let Some(jupyter) = std::env::var_os("SYSIMG_TEST_JUPYTER").filter(|j| !j.is_empty()) {
+        let o = std::process::Command::new(jupyter)
+            .args(["kernelspec", "list", "--json"])
+            .env("JUPYTER_DATA_DIR", &data)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", err(&o));
+        let listed: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        let listed = &listed["kernelspecs"]["channel-test"]["spec"]["argv"];
+        assert_eq!(listed, &spec["argv"], "{listed}");
+        argv = listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a.as_str().unwrap().to_string())
+            .collect();
+    } else {
+        common::skip_named(
+            "juliaup_channels_and_kernels_follow_the_rebuilt_image (jupyter kernelspec list)",
+            "set SYSIMG_TEST_JUPYTER",
+        );
+    }
+    assert_eq!(argv[1], "run", "{argv:?}");
+    let kernel = Kernel {
+        argv,
+        connection_file: lab.root.join("kernel-1.json").display().to_string(),
+        env: vec![
+            ("SYSIMG_STORE".into(), lab.store.display().to_string()),
+            ("JULIA_DEPOT_PATH".into(), lab.depot.display().to_string()),
+            ("JULIA_PKG_SERVER".into(), lab.pkg_server.clone()),
+            ("JULIA".into(), lab.julia.display().to_string()),
+        ],
     };
-    let warned = |s: &str| s.matches("disagrees with").count();
-    let shadowed = "OrderedCollections: the image has 1.5.0, the manifest asks for 1.4.1";
-    // At start (A matches the image) and on an input with nothing changed: quiet.
-    assert_eq!(warned(between("", "STEP1")), 0, "{transcript}");
-    // `]activate B`: the next input warns, naming what the image shadows, once.
-    let after_activate = between("STEP1", "STEP2");
-    assert_eq!(warned(after_activate), 1, "{transcript}");
-    assert!(after_activate.contains(shadowed), "{transcript}");
-    assert!(
-        after_activate.contains(&b.join("Manifest.toml").display().to_string()),
-        "{transcript}"
+    let o = kernel.start();
+    assert!(o.status.success(), "{}{}", out(&o), err(&o));
+    assert_eq!(
+        out(&o),
+        format!("kernel on default with {}", kernel.connection_file)
     );
-    // Nothing changed since: quiet.
-    assert_eq!(warned(between("STEP2", "STEP3")), 0, "{transcript}");
-    // Back to A, which matches: quiet.
-    assert_eq!(warned(between("STEP3", "STEP4")), 0, "{transcript}");
-    // `]add OrderedCollections@1.4.1` in A: the next input warns.
-    let after_add = between("STEP4", "STEP5");
-    assert_eq!(warned(after_add), 1, "{transcript}");
-    assert!(after_add.contains(shadowed), "{transcript}");
-    assert!(
-        after_add.contains(&a.join("Manifest.toml").display().to_string()),
-        "{transcript}"
+    assert!(err(&o).contains("sysimg: warning"), "{}", err(&o));
+    kernel
+}
+
+/// The same kernel, not reinstalled, starts the image just built.
+fn kernel_after_the_build(kernel: &Kernel, id: &str) {
+    let o = kernel.start();
+    assert!(o.status.success(), "{}{}", out(&o), err(&o));
+    assert_eq!(
+        out(&o),
+        format!("kernel on {id} with {}", kernel.connection_file)
     );
 }
 
@@ -867,114 +930,112 @@ fn juliaup_channels_and_kernels_follow_the_rebuilt_image() {
     );
 }
 
-/// A kernel's start command, ready to run.
-struct Kernel {
-    argv: Vec<String>,
-    connection_file: String,
-    env: Vec<(String, String)>,
-}
-
-impl Kernel {
-    fn start(&self) -> std::process::Output {
-        let argv: Vec<String> = self
-            .argv
-            .iter()
-            .map(|a| a.replace("{connection_file}", &self.connection_file))
-            .collect();
-        std::process::Command::new(&argv[0])
-            .args(&argv[1..])
-            .envs(self.env.iter().map(|(k, v)| (k, v)))
-            .env_remove("JULIA_PROJECT")
-            .stdin(std::process::Stdio::null())
-            .output()
-            .unwrap()
-    }
-}
-
-/// Adds the IJulia stand-in, installs the kernel, reads its spec back (through `jupyter
-/// kernelspec list` where jupyter_client is installed) and starts it before any image exists.
-fn kernel_before_the_build(lab: &Lab, env: &Path) -> Kernel {
-    let fake = lab.root.join("ijulia-stand-in");
-    std::fs::create_dir_all(fake.join("src")).unwrap();
-    std::fs::write(
-        fake.join("Project.toml"),
-        "name = \"IJulia\"\nuuid = \"7073ff75-c697-5162-941a-fcdaad2a7d2a\"\nversion = \"1.28.0\"\n",
-    )
-    .unwrap();
-    std::fs::write(
-        fake.join("src/IJulia.jl"),
-        "module IJulia\nfunction run_kernel()\n    print(\"kernel on \", isdefined(Main, :SysimageData) ? Main.SysimageData.IMAGE_ID : \"default\", \" with \", ARGS[end])\n    exit(0)\nend\nend\n",
-    )
-    .unwrap();
+/// Issue 25 item 4: in a REPL (real Julia 1.5.3 under a pseudo-terminal, typed as a person
+/// types), the guard checks again before an input when `]activate` or `]add` changed the
+/// environment since the last input: it warns once per change, naming the package the image
+/// shadows, and stays quiet while nothing changes.
+#[test]
+fn the_guard_follows_pkg_in_a_repl_session() {
+    let Some((lab, _serial)) = lab("the_guard_follows_pkg_in_a_repl_session") else {
+        return;
+    };
+    let Some(python) = common::python3() else {
+        common::skip("no python3 to drive a pty");
+        return;
+    };
+    let app = app_image(lab);
+    // A: as the image has it. B: OrderedCollections 1.4.1 where the image holds 1.5.0.
+    let a = lab.env_copy("session-a");
+    let b = lab.env_copy("session-b");
     lab.pkg(
-        env,
-        &format!("Pkg.develop(path = {:?})", fake.display().to_string()),
+        &b,
+        r#"Pkg.add(Pkg.PackageSpec(name = "OrderedCollections", version = "1.4.1"))"#,
     );
-    let data = lab.root.join("jupyter-data");
-    let o = lab
-        .sysimg(env, &["kernel", "install", "--name", "Channel test"])
-        .env("JUPYTER_DATA_DIR", &data)
+    // `]` enters Pkg mode; backspace at its empty prompt leaves it. A Pkg command's steps wait
+    // for the last thing it prints, then for the prompt after it: a backspace typed while Pkg
+    // runs is lost.
+    let pkg = |code: &str, done: &str| {
+        vec![
+            [format!("]{code}\r"), done.to_string()],
+            [String::new(), "pkg> ".to_string()],
+        ]
+    };
+    let step = |n: u32| -> Vec<[String; 2]> {
+        vec![
+            [format!("println(\"STEP\", {n})\r"), format!("STEP{n}")],
+            [String::new(), "julia> ".into()],
+        ]
+    };
+    let back = || [String::from("\x7f"), String::from("julia> ")];
+    let mut steps: Vec<[String; 2]> = Vec::new();
+    steps.extend(step(1));
+    steps.extend(pkg(&format!("activate {}", b.display()), " Activating"));
+    steps.push(back());
+    steps.extend(step(2));
+    steps.extend(step(3));
+    steps.extend(pkg(&format!("activate {}", a.display()), " Activating"));
+    steps.push(back());
+    steps.extend(step(4));
+    steps.extend(pkg(
+        "add OrderedCollections@1.4.1",
+        "OrderedCollections v1.5.0",
+    ));
+    steps.push(back());
+    steps.extend(step(5));
+    let o = std::process::Command::new(python)
+        .arg(common::repl_driver())
+        .arg("400")
+        .arg(serde_json::to_string(&steps).unwrap())
+        .arg("--")
+        .arg(&lab.julia)
+        .args([
+            "--startup-file=no",
+            "--history-file=no",
+            "--banner=no",
+            "-i",
+            "-J",
+        ])
+        .arg(&app.image)
+        .arg(format!("--project={}", a.display()))
+        .env("TERM", "xterm")
+        .env("JULIA_DEPOT_PATH", &lab.depot)
+        .env("JULIA_PKG_SERVER", &lab.pkg_server)
+        .env_remove("JULIA_PROJECT")
+        .env_remove("JULIA_LOAD_PATH")
+        .env_remove("SYSIMG_GUARD")
         .output()
         .unwrap();
-    assert!(o.status.success(), "{}{}", out(&o), err(&o));
-    let spec_file = data.join("kernels/channel-test/kernel.json");
-    let spec: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&spec_file).unwrap()).unwrap();
-    let mut argv: Vec<String> = spec["argv"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a.as_str().unwrap().to_string())
-        .collect();
-    if let Some(jupyter) = std::env::var_os("SYSIMG_TEST_JUPYTER").filter(|j| !j.is_empty()) {
-        let o = std::process::Command::new(jupyter)
-            .args(["kernelspec", "list", "--json"])
-            .env("JUPYTER_DATA_DIR", &data)
-            .output()
-            .unwrap();
-        assert!(o.status.success(), "{}", err(&o));
-        let listed: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-        let listed = &listed["kernelspecs"]["channel-test"]["spec"]["argv"];
-        assert_eq!(listed, &spec["argv"], "{listed}");
-        argv = listed
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|a| a.as_str().unwrap().to_string())
-            .collect();
-    } else {
-        common::skip_named(
-            "juliaup_channels_and_kernels_follow_the_rebuilt_image (jupyter kernelspec list)",
-            "set SYSIMG_TEST_JUPYTER",
-        );
-    }
-    assert_eq!(argv[1], "run", "{argv:?}");
-    let kernel = Kernel {
-        argv,
-        connection_file: lab.root.join("kernel-1.json").display().to_string(),
-        env: vec![
-            ("SYSIMG_STORE".into(), lab.store.display().to_string()),
-            ("JULIA_DEPOT_PATH".into(), lab.depot.display().to_string()),
-            ("JULIA_PKG_SERVER".into(), lab.pkg_server.clone()),
-            ("JULIA".into(), lab.julia.display().to_string()),
-        ],
+    let transcript = out(&o);
+    assert!(o.status.success(), "{transcript}\n{}", err(&o));
+    let between = |from: &str, to: &str| -> &str {
+        let start = transcript.find(from).unwrap_or(0);
+        let end = transcript[start..]
+            .find(to)
+            .map_or(transcript.len(), |e| start + e);
+        &transcript[start..end]
     };
-    let o = kernel.start();
-    assert!(o.status.success(), "{}{}", out(&o), err(&o));
-    assert_eq!(
-        out(&o),
-        format!("kernel on default with {}", kernel.connection_file)
+    let warned = |s: &str| s.matches("disagrees with").count();
+    let shadowed = "OrderedCollections: the image has 1.5.0, the manifest asks for 1.4.1";
+    // At start (A matches the image) and on an input with nothing changed: quiet.
+    assert_eq!(warned(between("", "STEP1")), 0, "{transcript}");
+    // `]activate B`: the next input warns, naming what the image shadows, once.
+    let after_activate = between("STEP1", "STEP2");
+    assert_eq!(warned(after_activate), 1, "{transcript}");
+    assert!(after_activate.contains(shadowed), "{transcript}");
+    assert!(
+        after_activate.contains(&b.join("Manifest.toml").display().to_string()),
+        "{transcript}"
     );
-    assert!(err(&o).contains("sysimg: warning"), "{}", err(&o));
-    kernel
-}
-
-/// The same kernel, not reinstalled, starts the image just built.
-fn kernel_after_the_build(kernel: &Kernel, id: &str) {
-    let o = kernel.start();
-    assert!(o.status.success(), "{}{}", out(&o), err(&o));
-    assert_eq!(
-        out(&o),
-        format!("kernel on {id} with {}", kernel.connection_file)
+    // Nothing changed since: quiet.
+    assert_eq!(warned(between("STEP2", "STEP3")), 0, "{transcript}");
+    // Back to A, which matches: quiet.
+    assert_eq!(warned(between("STEP3", "STEP4")), 0, "{transcript}");
+    // `]add OrderedCollections@1.4.1` in A: the next input warns.
+    let after_add = between("STEP4", "STEP5");
+    assert_eq!(warned(after_add), 1, "{transcript}");
+    assert!(after_add.contains(shadowed), "{transcript}");
+    assert!(
+        after_add.contains(&a.join("Manifest.toml").display().to_string()),
+        "{transcript}"
     );
 }

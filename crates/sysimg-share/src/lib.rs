@@ -41,7 +41,7 @@ use sysimg::model::spec::Policy;
 
 mod unpack;
 mod wire;
-use sysimg::store::{is_image_id, Store, LOG_FILE};
+use sysimg::store::{is_image_id, Bucket, Scratch, Store, LOG_FILE};
 pub use wire::{
     clean, Limits, Operation, MAX_ERROR_BODY, MAX_LAYERS, MAX_MANIFEST, MAX_TAGS, REQUEST_DEADLINE,
 };
@@ -919,7 +919,7 @@ pub fn push(
     }
     let scratch = tempfile::tempdir().map_err(|e| Error::io(&std::env::temp_dir(), e))?;
     if let Some(store) = store {
-        let sideloaded = sysimg::build::sideload_dir(store, &record.id);
+        let sideloaded = store.sideload_dir(&record.id);
         if sideloaded.is_dir() {
             let tar = scratch.path().join(SIDELOAD_TAR);
             write_deterministic_tar(&sideloaded, &tar)?;
@@ -1216,7 +1216,6 @@ pub fn pull(
     if let Some(r) = store.lookup(&id) {
         return Ok(PullOutcome::Present(r));
     }
-    std::fs::create_dir_all(&store.root).map_err(|e| Error::io(&store.root, e))?;
     let _lock = match store.try_lock_exclusive(&id)? {
         Some(lock) => lock,
         None => {
@@ -1227,10 +1226,7 @@ pub fn pull(
     if let Some(r) = store.lookup(&id) {
         return Ok(PullOutcome::Present(r));
     }
-    let tmp = tempfile::Builder::new()
-        .prefix(&format!(".tmp-{id}-pull-"))
-        .tempdir_in(&store.root)
-        .map_err(|e| Error::io(&store.root, e))?;
+    let tmp = store.scratch(&Scratch::Pull(id.clone()))?;
     // The record first: it names the image file and holds its SHA-256, and says whether
     // side-loaded sources belong to the image.
     let mut order: Vec<&OciDescriptor> = manifest.layers.iter().collect();
@@ -1322,8 +1318,8 @@ pub fn pull(
     // Side-loaded sources go beside the store's images, where the build put them.
     let mut sideload_guard = None;
     if let Some(tar) = sideload_tar {
-        let target = sysimg::build::sideload_dir(store, &id);
-        let parent = target.parent().unwrap_or(&store.root).to_path_buf();
+        let target = store.sideload_dir(&id);
+        let parent = store.bucket(Bucket::Sideload);
         std::fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
         let unpacked = tempfile::Builder::new()
             .prefix(&format!(".tmp-{id}-"))

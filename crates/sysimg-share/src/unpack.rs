@@ -13,7 +13,7 @@ use julia_env::Error;
 
 /// Why a tar could not be unpacked.
 #[derive(Debug)]
-pub enum UnpackError {
+pub(crate) enum UnpackError {
     /// The archive holds something refused (the text says what, naming the entry).
     Refused(String),
     /// A file could not be read or written.
@@ -27,7 +27,7 @@ impl From<Error> for UnpackError {
 }
 
 /// Unpacks the tar `archive` into the existing, empty directory `into`.
-pub fn unpack(archive: &Path, into: &Path) -> Result<(), UnpackError> {
+pub(crate) fn unpack(archive: &Path, into: &Path) -> Result<(), UnpackError> {
     let file = std::fs::File::open(archive).map_err(|e| Error::io(archive, e))?;
     let mut tar = tar::Archive::new(file);
     let broken = |e: std::io::Error| UnpackError::Refused(format!("are not a readable tar ({e})"));

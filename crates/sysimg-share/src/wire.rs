@@ -30,7 +30,7 @@ pub const MAX_MANIFEST: u64 = 4 << 20;
 /// How much of an error body is shown.
 pub const MAX_ERROR_BODY: usize = 4 << 10;
 /// The largest token response or page of a tag list read.
-pub const MAX_SMALL_BODY: u64 = 1 << 20;
+pub(crate) const MAX_SMALL_BODY: u64 = 1 << 20;
 /// The most layers a sysimg manifest may have (sysimg writes at most four).
 pub const MAX_LAYERS: usize = 8;
 /// The most tags listed (`ls --remote` reads each one's manifest).

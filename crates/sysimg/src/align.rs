@@ -190,10 +190,28 @@ pub enum PinError {
 /// Pkg reads `[compat]` only for direct dependencies: baked packages the project does not
 /// name come back at the image's versions only from a Manifest.
 ///
+/// A project marked `readonly = true` is refused for an image of Julia 1.13+, as Pkg 1.13
+/// refuses `Pkg.pin` on it (release-1.13 src/API.jl `pin` calls `check_readonly(ctx)`:
+/// "Cannot modify a readonly environment. The project at ... is marked as readonly.");
+/// older Pkgs do not know the key.
+///
 /// A side-loaded package (one with a derived UUID in the record) is never pinned nor checked
 /// for conflicts: the image's copy does not shadow the Manifest's, and moving it is what
 /// side-loading is for.
 pub fn pin(env: &Environment, record: &ImageRecord, compat: bool) -> Result<Alignment, PinError> {
+    let pkg_1_13 = julia_env::version::VersionNumber::parse(&record.julia.version)
+        .is_ok_and(|v| (v.major, v.minor) >= (1, 13));
+    if env.project.readonly && pkg_1_13 {
+        return Err(PinError::File(julia_env::Error::invalid(
+            julia_env::Location::file(&env.project_file),
+            format!(
+                "Cannot modify a readonly environment. The project at {} is marked as readonly \
+                 (Pkg {} refuses to pin in it; remove `readonly = true` to pin)",
+                env.project_file.display(),
+                record.julia.version
+            ),
+        )));
+    }
     let manifest = env.manifest.as_ref().ok_or_else(|| {
         julia_env::Error::invalid(
             julia_env::Location::file(&env.manifest_file),

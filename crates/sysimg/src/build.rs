@@ -26,29 +26,33 @@ use julia_env::platform::Platform;
 use julia_env::{Error, Location};
 use sha2::{Digest, Sha256};
 
-use crate::codegen::{build_script, record_module, BuildScript};
-use crate::julia::tools::{
-    PackageCompilerSource, ToolsEnv, NOT_UPGRADED_LINE, UNAVAILABLE_LINE, UPGRADED_LINE,
-    VERSION_LINE,
+use crate::codegen::protocol::{
+    NOT_UPGRADED_LINE, PHASE_LINE, UNAVAILABLE_LINE, UPGRADED_LINE, VERSION_LINE,
 };
+use crate::codegen::{build_script, record_module, BuildScript};
+use crate::julia::tools::{PackageCompilerSource, ToolsEnv};
 use crate::julia::JuliaInfo;
+use crate::model::path_sources::hash_path_sources;
 use crate::model::plan::{Plan, Role};
 use crate::model::record::{
     file_sha256, BuildOptions, ImageRecord, InputFile, RecordArtifact, RecordInputs,
     SourceEnvironment, RECORD_FILE,
 };
 use crate::model::spec::{ImageSpec, Policy};
-use crate::store::{Store, LOG_FILE};
+use crate::store::{Scratch, Store, LOG_FILE};
 
 /// A phase of a build, as reported to the caller.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum BuildEvent {
-    /// A new phase began (`tools`, `instantiating`, `precompiling`, `compiling`, `linking`).
+    /// A new phase began: `tools`, `instantiating`, `precompiling`, `compiling`, then the
+    /// phases PackageCompiler itself announces ([`packagecompiler_phase`]), `done`.
     Phase(String),
     /// A line julia printed.
     Line(String),
     /// Something the user should know that does not stop the build.
     Warning(String),
+    /// The build waits for a lock another process holds; whom it waits for, in words.
+    Waiting(String),
 }
 
 /// Why a build failed.
@@ -58,10 +62,12 @@ pub enum BuildError {
     #[error(transparent)]
     File(#[from] Error),
     /// julia failed.
-    #[error("the build failed ({status}); its log is at {}", log.display())]
+    #[error("the build failed ({status}){}; its log is at {}", said(.why), log.display())]
     Julia {
         /// julia's exit status, in words.
         status: String,
+        /// The lines of the log that say why ([`failure_lines`]), escaped.
+        why: Vec<String>,
         /// Where the log was kept.
         log: PathBuf,
     },
@@ -85,6 +91,68 @@ pub enum BuildError {
     /// The build was interrupted; nothing was added to the store.
     #[error("the build was interrupted; the store is unchanged")]
     Cancelled,
+}
+
+/// The lines of a failed build's log that say why, for the error message, escaped and at most
+/// [`FAILURE_LINES`] of them: julia's last `ERROR:` and the lines of its message up to the
+/// stack trace, and lines julia prints about the CPU it refuses (`... does not support ...`,
+/// printed before julia can raise an error). Only the log's last 256 KiB are read.
+pub fn failure_lines(log: &Path) -> Vec<String> {
+    const TAIL: u64 = 256 * 1024;
+    let Ok(mut f) = std::fs::File::open(log) else {
+        return Vec::new();
+    };
+    let len = f.metadata().map(|m| m.len()).unwrap_or(0);
+    let mut bytes = Vec::new();
+    use std::io::{Read, Seek, SeekFrom};
+    if f.seek(SeekFrom::Start(len.saturating_sub(TAIL))).is_err()
+        || f.take(TAIL).read_to_end(&mut bytes).is_err()
+    {
+        return Vec::new();
+    }
+    let text = String::from_utf8_lossy(&bytes);
+    let lines: Vec<&str> = text.lines().collect();
+    let mut out: Vec<String> = lines
+        .iter()
+        .filter(|l| l.contains("CPU does not support") && !l.trim_start().starts_with("ERROR:"))
+        .map(|l| l.trim().to_string())
+        .collect();
+    if let Some(start) = lines
+        .iter()
+        .rposition(|l| l.trim_start().starts_with("ERROR:"))
+    {
+        out.extend(
+            lines[start..]
+                .iter()
+                .take_while(|l| {
+                    let t = l.trim_start();
+                    !t.starts_with("Stacktrace:") && !t.starts_with("[1]")
+                })
+                // sysimg's own `[sysimg] ...` protocol lines are not julia's words.
+                .filter(|l| !l.trim().is_empty() && !l.starts_with("[sysimg]"))
+                .map(|l| l.trim_end().to_string()),
+        );
+    }
+    out.dedup();
+    out.truncate(FAILURE_LINES);
+    out.into_iter()
+        .map(|l| {
+            let l: String = l.chars().take(300).collect();
+            l.escape_debug().to_string()
+        })
+        .collect()
+}
+
+/// The most lines of a failed build's log that its error message repeats.
+pub const FAILURE_LINES: usize = 6;
+
+/// `: line` or `:` and one indented line each, for an error message; nothing for no lines.
+fn said(lines: &[String]) -> String {
+    match lines {
+        [] => String::new(),
+        [one] => format!(": {one}"),
+        many => format!(":\n  {}\n", many.join("\n  ")),
+    }
 }
 
 /// What a build did.
@@ -181,13 +249,6 @@ pub fn preference_files(project_dir: &Path) -> Vec<String> {
 /// The preference files Julia reads beside a project (`Base.get_preferences`).
 pub const PREFERENCE_FILES: [&str; 2] = ["JuliaLocalPreferences.toml", "LocalPreferences.toml"];
 
-/// Where the side-loaded sources of an image live: in the store, outside the image's own
-/// directory (the image refers to them by absolute path, so they cannot be built in a
-/// temporary directory and moved), removed with the image.
-pub fn sideload_dir(store: &Store, id: &str) -> PathBuf {
-    store.root.join("sideload").join(id)
-}
-
 /// The learned statements a build of this request bakes, when the environment has compile
 /// traces: the traces merged ([`crate::learn::merge`], filtered to the baked packages, Base,
 /// Core and the julia's standard libraries, capped by `learn_max_statements`). While they hold
@@ -200,8 +261,10 @@ pub fn learned_input(req: &BuildRequest<'_>) -> Option<String> {
     if files.is_empty() {
         return None;
     }
-    let modules =
-        crate::learn::modules(req.plan.baked().map(|p| p.name.clone()), &req.julia.version);
+    let modules = crate::learn::modules(
+        req.plan.baked().map(|p| p.name.clone()),
+        Some(&req.julia.version),
+    );
     let fresh = crate::learn::merge(&files, &modules, req.spec.learn_max_statements);
     let previous = req
         .store
@@ -252,7 +315,7 @@ fn planned_record_with(
     let manifest_sha256 = file_sha256(&req.env.manifest_file)?;
     let inputs = RecordInputs {
         julia: crate::model::record::JuliaFacts {
-            version: req.julia.version.clone(),
+            version: req.julia.version.to_string(),
             commit: req.julia.commit.clone(),
         },
         platform: req.julia.triplet.clone(),
@@ -295,47 +358,9 @@ fn planned_record_with(
     Ok(record)
 }
 
-/// The source directory of a path-tracked Manifest entry (its `path`, relative to the
-/// Manifest), and that source's git tree hash.
-pub fn path_source_hash(
-    env: &Environment,
-    path: &str,
-) -> (PathBuf, std::io::Result<julia_env::ids::TreeHash>) {
-    let base = env.manifest_file.parent().unwrap_or(Path::new("."));
-    let dir = julia_env::depot::normalize(&base.join(path));
-    let hash = julia_env::tree_hash::tree_hash(&dir);
-    (dir, hash)
-}
-
-/// Fills in the source tree hash of every baked path-tracked (`dev`ed) package, and the id
-/// that now depends on them: an edit to such a source is a new image.
-pub fn hash_path_sources(env: &Environment, record: &mut ImageRecord) -> Result<(), Error> {
-    let Some(manifest) = &env.manifest else {
-        return Ok(());
-    };
-    let mut changed = false;
-    for p in &mut record.packages {
-        let Some(path) = manifest.get(&p.uuid).and_then(|e| e.path.as_deref()) else {
-            continue;
-        };
-        let hash = path_source_hash(env, path).1.map_err(|e| {
-            Error::invalid(
-                Location::file(&env.manifest_file),
-                format!("cannot read the source of path-tracked `{}`: {e}", p.name),
-            )
-        })?;
-        p.source_tree_hash = Some(hash.to_string());
-        changed = true;
-    }
-    if changed {
-        record.id = record.compute_id();
-    }
-    Ok(())
-}
-
 /// Writes the build workspace into `dir`: the environment to bake (stripped for the pinned
 /// policy, path-tracked packages made absolute, preference files beside it),
-/// `sysimage_data.jl` and `build.jl`; side-loaded sources go to [`sideload_dir`].
+/// `sysimage_data.jl` and `build.jl`; side-loaded sources go to [`Store::sideload_dir`].
 pub fn write_workspace(
     req: &BuildRequest<'_>,
     record: &ImageRecord,
@@ -390,7 +415,7 @@ pub fn write_workspace(
         let (from, to) = (req.env.dir().join(&f), env_dir.join(&f));
         std::fs::copy(&from, &to).map_err(io_err(&from))?;
     }
-    sideload(req, &env_dir, &sideload_dir(req.store, &record.id))?;
+    sideload(req, &env_dir, &req.store.sideload_dir(&record.id))?;
     let data_script = dir.join("sysimage_data.jl");
     std::fs::write(&data_script, record_module(record)).map_err(io_err(&data_script))?;
     let abs = |f: &String| req.env.dir().join(f).to_string_lossy().into_owned();
@@ -536,13 +561,14 @@ fn copy_tree(src: &Path, dst: &Path) -> Result<(), Error> {
 pub fn refusals(req: &BuildRequest<'_>) -> Vec<String> {
     let mut out = Vec::new();
     // create_sysimage loads the packages it is given from the project: they must be direct
-    // dependencies (PackageCompiler 2.x refuses others; 1.x fails to `import` them).
+    // dependencies, standard libraries too (every PackageCompiler's
+    // `check_packages_in_project` reads only the project's `[deps]`).
     let direct: std::collections::BTreeSet<_> = req.env.project.deps.values().collect();
     let indirect: Vec<&str> = req
         .plan
         .packages
         .iter()
-        .filter(|p| p.role == Role::Public && !p.stdlib && !direct.contains(&p.uuid))
+        .filter(|p| p.role == Role::Public && !direct.contains(&p.uuid))
         .map(|p| p.name.as_str())
         .collect();
     if !indirect.is_empty() {
@@ -553,6 +579,34 @@ pub fn refusals(req: &BuildRequest<'_>) -> Vec<String> {
             if indirect.len() == 1 { "is" } else { "are" },
             if indirect.len() == 1 { "it" } else { "them" }
         ));
+    }
+    // Pkg 1.11.0-1.11.2 knows `path`, `url` and `rev` in `[sources]` (Pkg v1.11.2
+    // src/project.jl `valid_keys = ("path", "url", "rev")`, then `pkgerror("Invalid key
+    // `$key` in `source` section")`); `subdir` came with Pkg#4039, in Pkg v1.11.3 and 1.12.
+    let v = &req.julia.version;
+    if (v.major, v.minor) == (1, 11) && v.patch < 3 {
+        let mut projects = vec![(req.env.project_file.clone(), req.env.project.clone())];
+        if let Some(w) = &req.env.workspace {
+            projects.extend(
+                w.projects
+                    .iter()
+                    .filter(|(f, _)| *f != req.env.project_file)
+                    .cloned(),
+            );
+        }
+        for (file, project) in projects {
+            for (name, source) in &project.sources {
+                if source.subdir.is_some() {
+                    out.push(format!(
+                        "{}: `[sources]` entry `{name}` has `subdir`, which the Pkg of Julia {} \
+                         refuses (\"Invalid key `subdir` in `source` section\"; Julia 1.11.3 \
+                         and later accept it)",
+                        file.display(),
+                        req.julia.version
+                    ));
+                }
+            }
+        }
     }
     if req.spec.filter_stdlibs && req.spec.incremental {
         out.push(
@@ -595,8 +649,7 @@ pub fn warnings(req: &BuildRequest<'_>) -> Vec<String> {
         .manifest
         .as_ref()
         .and_then(|m| m.julia_version.as_ref());
-    let julia = julia_env::version::VersionNumber::parse(&req.julia.version).ok();
-    if let (Some(m), Some(j)) = (manifest_julia, julia) {
+    if let (Some(m), j) = (manifest_julia, &req.julia.version) {
         if (m.major, m.minor) != (j.major, j.minor) {
             out.push(format!(
                 "the Manifest was resolved by Julia {m}, the build uses Julia {j}: instantiating may change it"
@@ -604,7 +657,7 @@ pub fn warnings(req: &BuildRequest<'_>) -> Vec<String> {
         }
     }
     let target = cpu_target(req);
-    let release = crate::cpu::JuliaRelease::parse(&req.julia.version)
+    let release = crate::cpu::JuliaRelease::parse(&req.julia.version.to_string())
         .unwrap_or(crate::cpu::JuliaRelease::NEWEST);
     let unexpanded = crate::cpu::sysimage_keyword(&target, release).is_some();
     if let (Ok(t), Some(isa)) = (
@@ -615,6 +668,11 @@ pub fn warnings(req: &BuildRequest<'_>) -> Vec<String> {
         for (i, name) in cpus.unknown_names(&t).iter().enumerate() {
             if i == 0 && unexpanded && name == "sysimage" {
                 continue; // Julia expands it itself; this julia did not say to what.
+            }
+            if crate::cpu::llvm_level_features(isa, name).is_some() {
+                // An x86-64 level: no typo (official 1.13 binaries use `x86-64-v4`); LLVM
+                // compiles for it, and `check` models how Julia loads such a target.
+                continue;
             }
             let later = crate::cpu::first_release_knowing(isa, name)
                 .filter(|r| *r > release)
@@ -649,7 +707,7 @@ pub fn warnings(req: &BuildRequest<'_>) -> Vec<String> {
 /// the julia did not say what its sysimage was built for.
 pub fn cpu_target(req: &BuildRequest<'_>) -> String {
     let target = req.spec.cpu_target.as_deref().unwrap_or("native");
-    let release = crate::cpu::JuliaRelease::parse(&req.julia.version)
+    let release = crate::cpu::JuliaRelease::parse(&req.julia.version.to_string())
         .unwrap_or(crate::cpu::JuliaRelease::NEWEST);
     if req.julia.sysimage_target.is_empty() {
         return target.to_string();
@@ -683,18 +741,29 @@ pub fn build(
     };
     let tools = ToolsEnv::new(store, req.julia, source);
     if !req.force {
-        // A present image needs no write (a read-only shared store works); registering the
-        // environment is best-effort there.
+        // A present, undamaged image needs no write (a read-only shared store works);
+        // registering the environment is best-effort there. Registering waits for a removal
+        // of the image (gc): when it was removed meanwhile, it is built.
         if let Some(existing) = store.lookup(&record.id) {
-            let _ = store.register(&req.env.project_file, &existing.id);
-            return Ok(BuildOutcome::Reused(existing));
+            let registered = store.register(&req.env.project_file, &existing.id);
+            if registered.is_ok() || store.lookup(&record.id).is_some() {
+                return Ok(BuildOutcome::Reused(existing));
+            }
         }
     }
-    std::fs::create_dir_all(&store.root).map_err(io_err(&store.root))?;
-    let lock = store.lock_exclusive(&record.id)?;
+    let scratch = Scratch::Build(record.id.clone());
+    let lock = store.lock_exclusive_or_wait(&record.id, &mut |holder| {
+        on_event(BuildEvent::Waiting(format!(
+            "waiting for the lock of image {}: {holder}",
+            record.id
+        )))
+    })?;
     if !req.force {
+        // A damaged image (its file changed since it landed, and its hash is not its
+        // record's; or its record names another id) is not reused: it is built again, and
+        // landing replaces it.
         if let Some(existing) = store.lookup(&record.id) {
-            store.register(&req.env.project_file, &existing.id)?;
+            store.register_locked(&req.env.project_file, &lock)?;
             return Ok(BuildOutcome::Reused(existing));
         }
     }
@@ -702,20 +771,16 @@ pub fn build(
     if tools.source == PackageCompilerSource::Newest {
         tools.upgrade_to = crate::julia::tools::newest_compatible(req.julia);
     }
+    let tmp = store.scratch(&scratch)?;
     #[cfg(unix)]
-    lock.share_with_children().map_err(io_err(&store.root))?;
-    let tmp = tempfile::Builder::new()
-        .prefix(&format!(".tmp-{}-", record.id))
-        .tempdir_in(&store.root)
-        .map_err(io_err(&store.root))?;
+    lock.share_with_children().map_err(io_err(tmp.path()))?;
     let workspace = tmp.path().join("workspace");
     std::fs::create_dir_all(&workspace).map_err(io_err(&workspace))?;
     let log_path = tmp.path().join(LOG_FILE);
     let mut log = std::fs::File::create(&log_path).map_err(io_err(&log_path))?;
     let keep_log = |log_path: &Path| -> PathBuf {
-        let logs = store.root.join("logs");
-        let kept = logs.join(format!("{}-failed.log", record.id));
-        let _ = std::fs::create_dir_all(&logs);
+        let kept = store.failed_build_log(&record.id);
+        let _ = std::fs::create_dir_all(kept.parent().unwrap_or(tmp.path()));
         let _ = std::fs::copy(log_path, &kept);
         kept
     };
@@ -732,7 +797,7 @@ pub fn build(
         },
     );
 
-    let sideloaded = sideload_dir(store, &record.id);
+    let sideloaded = store.sideload_dir(&record.id);
     let _ = std::fs::remove_dir_all(&sideloaded);
     // Side-loaded sources live outside the temporary directory: remove them unless the
     // image lands.
@@ -757,10 +822,12 @@ pub fn build(
     match status {
         JuliaExit::Cancelled => return Err(BuildError::Cancelled),
         JuliaExit::Failed(status) => {
+            let log = keep_log(&log_path);
             return Err(BuildError::Julia {
                 status,
-                log: keep_log(&log_path),
-            })
+                why: failure_lines(&log),
+                log,
+            });
         }
         JuliaExit::Success if !output.is_file() => {
             return Err(BuildError::NoImage {
@@ -775,10 +842,89 @@ pub fn build(
     std::fs::write(&record_path, record.to_toml()).map_err(io_err(&record_path))?;
     let _ = std::fs::remove_dir_all(&workspace);
     // With --force, the old image is set aside and the new one swapped in.
-    store.land(&record.id, tmp)?;
+    let landed = store.land(&record.id, tmp)?;
     std::mem::forget(sideload_guard);
-    store.register(&req.env.project_file, &record.id)?;
+    store.register_locked(&req.env.project_file, &lock)?;
+    precompile_left_out(
+        req,
+        &landed.join(&record.image.file),
+        &mut log,
+        cancel,
+        on_event,
+    )?;
     Ok(BuildOutcome::Built(record))
+}
+
+/// The step after an image lands: on the image, with the environment active, loads every
+/// package of the environment the image leaves out (not baked, not a standard library), so
+/// that their caches are compiled against the image now and the user's first `using` of one
+/// compiles nothing (see [`crate::codegen::left_out_script`]). The caches go to the first
+/// depot, as the user's own `using` would put them, beside the ones made for the default
+/// image. The image has landed whatever happens here: a package that fails to load, or julia
+/// failing, is a warning. Nothing runs when the image leaves nothing out or bakes nothing.
+fn precompile_left_out(
+    req: &BuildRequest<'_>,
+    image: &Path,
+    log: &mut std::fs::File,
+    cancel: &AtomicBool,
+    on_event: &mut dyn FnMut(BuildEvent),
+) -> Result<(), BuildError> {
+    let left_out: Vec<(String, String)> = req
+        .plan
+        .packages
+        .iter()
+        .filter(|p| !p.baked && !p.stdlib)
+        .map(|p| (p.name.clone(), p.uuid.to_string()))
+        .collect();
+    if left_out.is_empty() || req.plan.baked().next().is_none() {
+        return Ok(());
+    }
+    let pairs: Vec<(&str, &str)> = left_out
+        .iter()
+        .map(|(n, u)| (n.as_str(), u.as_str()))
+        .collect();
+    // The script is no part of the store: it lives in the system's temporary directory.
+    let dir = tempfile::Builder::new()
+        .prefix("sysimg-left-out-")
+        .tempdir()
+        .map_err(io_err(&std::env::temp_dir()))?;
+    let script = dir.path().join("left-out.jl");
+    let text = crate::codegen::left_out_script(&pairs);
+    std::fs::write(&script, text).map_err(io_err(&script))?;
+    let mut julia = req.julia.command();
+    julia.args.push("-J".into());
+    julia.args.push(image.to_string_lossy().into_owned());
+    julia
+        .args
+        .push(format!("--project={}", req.env.dir().display()));
+    let mut failed = Vec::new();
+    let status = run_julia(&julia, &script, None, log, cancel, &mut |e| {
+        if let BuildEvent::Line(line) = &e {
+            if let Some(what) = line.strip_prefix(crate::codegen::NOT_PRECOMPILED_LINE) {
+                failed.push(what.trim().to_string());
+            }
+        }
+        on_event(e)
+    })?;
+    for what in failed {
+        on_event(BuildEvent::Warning(format!(
+            "a package the image leaves out did not load on it, so it compiles at its first \
+             `using`: {what}"
+        )));
+    }
+    match status {
+        JuliaExit::Success => {}
+        JuliaExit::Cancelled => on_event(BuildEvent::Warning(
+            "stopped while precompiling the packages the image leaves out; the image is in \
+             the store, and they compile at their first `using`"
+                .into(),
+        )),
+        JuliaExit::Failed(status) => on_event(BuildEvent::Warning(format!(
+            "precompiling the packages the image leaves out failed ({status}); the image is \
+             in the store, and they compile at their first `using` (see build.log)"
+        ))),
+    }
+    Ok(())
 }
 
 /// Removes a directory when dropped (a build or pull that did not land leaves no side-loaded
@@ -805,7 +951,12 @@ fn install_packagecompiler(
     on_event: &mut dyn FnMut(BuildEvent),
 ) -> Result<Result<String, String>, BuildError> {
     std::fs::create_dir_all(&tools.dir).map_err(io_err(&tools.dir))?;
-    let _tools_lock = req.store.lock_exclusive(&tools.lock_name())?;
+    let _tools_lock = req.store.lock_tools(&tools.name(), &mut |holder| {
+        on_event(BuildEvent::Waiting(format!(
+            "waiting for the lock of the PackageCompiler environment {}: {holder}",
+            tools.dir.display()
+        )))
+    })?;
     let script = workspace.join("tools.jl");
     std::fs::write(&script, tools.install_script()).map_err(io_err(&script))?;
     let (mut version, mut unavailable) = (None, None);
@@ -935,12 +1086,16 @@ fn run_julia(
         }));
     }
     drop(tx);
+    let mut last_phase = String::new();
     let mut handle = |line: String, log: &mut std::fs::File| {
         let _ = writeln!(log, "{line}");
-        if let Some(phase) = line.strip_prefix("[sysimg] phase: ") {
-            on_event(BuildEvent::Phase(phase.trim().to_string()));
-        } else if line.contains("Linking") {
-            on_event(BuildEvent::Phase("linking".into()));
+        let phase = match line.strip_prefix(PHASE_LINE) {
+            Some(p) => Some(p.trim()),
+            None => packagecompiler_phase(&line),
+        };
+        if let Some(phase) = phase.filter(|p| *p != last_phase) {
+            last_phase = phase.to_string();
+            on_event(BuildEvent::Phase(last_phase.clone()));
         }
         on_event(BuildEvent::Line(line));
     };
@@ -978,6 +1133,42 @@ fn run_julia(
     } else {
         JuliaExit::Failed(status.to_string())
     })
+}
+
+/// The phase a line of PackageCompiler's output begins, if it begins one: what its releases
+/// print when not on a terminal (2.x's spinners print `- <msg>` once, to stderr; 1.x logs
+/// `@info` lines):
+///
+/// | phase | PackageCompiler prints |
+/// |---|---|
+/// | `base image` | 1.x "PackageCompiler: creating base system image (incremental=false)..."; 2.0-2.1 "compiling base system image (incremental=false)"; 2.2+ "creating compiler .ji image" / "creating compiler sysimage" and "compiling fresh sysimage (incremental=false)" |
+/// | `workload` | 1.x "===== Start precompile execution ====="; 2.x "PackageCompiler: Executing <file> => <trace>" |
+/// | `system image` | 1.x "PackageCompiler: creating system image object file"; 2.x "PackageCompiler: compiling incremental system image" / "compiling nonincremental system image" |
+pub fn packagecompiler_phase(line: &str) -> Option<&'static str> {
+    const PHASES: &[(&str, &str)] = &[
+        ("PackageCompiler: creating base system image", "base image"),
+        ("PackageCompiler: compiling base system image", "base image"),
+        ("PackageCompiler: creating compiler ", "base image"),
+        ("PackageCompiler: compiling fresh sysimage", "base image"),
+        ("===== Start precompile execution =====", "workload"),
+        ("PackageCompiler: Executing ", "workload"),
+        (
+            "PackageCompiler: creating system image object file",
+            "system image",
+        ),
+        (
+            "PackageCompiler: compiling incremental system image",
+            "system image",
+        ),
+        (
+            "PackageCompiler: compiling nonincremental system image",
+            "system image",
+        ),
+    ];
+    PHASES
+        .iter()
+        .find(|(text, _)| line.contains(text))
+        .map(|(_, phase)| *phase)
 }
 
 /// Ends julia and every process it started: SIGTERM to its process group, then SIGKILL.

@@ -216,7 +216,7 @@ fn check_julia(record: &ImageRecord, host: &Host, f: &mut Findings) {
         );
         return;
     };
-    if julia.version != record.julia.version {
+    if julia.version.to_string() != record.julia.version {
         f.add(
             Severity::Error,
             "julia-version",
@@ -309,7 +309,7 @@ fn check_cpu(record: &ImageRecord, host: &Host, f: &mut Findings) {
     let mut cpu_target = record.cpu_target.clone();
     if sysimage_keyword(&cpu_target, release).is_some() {
         let same_julia = host.julia.as_ref().filter(|j| {
-            j.version == record.julia.version
+            j.version.to_string() == record.julia.version
                 && (j.commit.is_empty()
                     || record.julia.commit.is_empty()
                     || j.commit == record.julia.commit)
@@ -374,6 +374,49 @@ fn check_cpu(record: &ImageRecord, host: &Host, f: &mut Findings) {
         }
         _ => cpus.fit(&target, &host.cpu, record.build_cpu.as_ref()),
     };
+    // An x86-64 level (`x86-64-v4` in official 1.13 binaries' target): Julia does not know
+    // the name, LLVM compiles its code for the level. Its fit is the level's features.
+    let level_fit = |t: &crate::cpu::Target| -> Option<TargetFit> {
+        let level =
+            crate::cpu::llvm_level_features(isa, &t.name).filter(|_| !cpus.knows(&t.name))?;
+        let mut need: std::collections::BTreeSet<String> =
+            level.iter().map(|f| f.to_string()).collect();
+        need.extend(cpus.load_features(t, None).unwrap_or_default());
+        need.retain(|f| !t.disable.contains(f));
+        let lacking: Vec<String> = need
+            .into_iter()
+            .filter(|f| !host.cpu.features.contains(f))
+            .collect();
+        Some(match lacking.is_empty() {
+            true => TargetFit::Runs,
+            false => TargetFit::Lacks(lacking),
+        })
+    };
+    let fits: Vec<(String, TargetFit)> = fits
+        .into_iter()
+        .zip(&target.targets)
+        .map(|((name, fit), t)| (name, level_fit(t).unwrap_or(fit)))
+        .collect();
+    // Julia checks none of a level target's features, so it may pick one this CPU cannot run.
+    let picked = cpus.pick(&target, &host.cpu, record.build_cpu.as_ref());
+    if let Some((i, (name, TargetFit::Lacks(lacking)))) = picked.map(|i| (i, &fits[i])) {
+        if level_fit(&target.targets[i]).is_some() {
+            f.add(
+                Severity::Error,
+                "cpu-incompatible",
+                format!(
+                    "on this CPU ({}) Julia {} would load target {i} (`{name}`) of `{shown}`: it \
+                     does not know the name, so it checks none of its features, and picks it \
+                     over the others; LLVM compiled its code for {name}, which needs {}: Julia \
+                     would stop on an illegal instruction",
+                    host.cpu.name,
+                    record.julia.version,
+                    lacking.join(", ")
+                ),
+            );
+            return;
+        }
+    }
     let runnable: Vec<String> = fits
         .iter()
         .enumerate()
@@ -392,7 +435,11 @@ fn check_cpu(record: &ImageRecord, host: &Host, f: &mut Findings) {
             ),
         );
         // The names Julia does not know load anywhere, unchecked: say so.
-        let names = cpus.unknown_names(&target);
+        let names: Vec<String> = cpus
+            .unknown_names(&target)
+            .into_iter()
+            .filter(|n| crate::cpu::llvm_level_features(isa, n).is_none())
+            .collect();
         if !names.is_empty() {
             f.add(
                 Severity::Warning,
@@ -487,7 +534,7 @@ fn check_path_sources(record: &ImageRecord, env: &Environment, f: &mut Findings)
         };
         let now = match &entry.path {
             None => Err("the Manifest no longer tracks it by path".to_string()),
-            Some(path) => match crate::build::path_source_hash(env, path) {
+            Some(path) => match crate::model::path_sources::path_source_hash(env, path) {
                 (_, Ok(h)) if Some(h.to_string()) == p.source_tree_hash => Ok(()),
                 (dir, Ok(_)) => Err(format!(
                     "its source at {} changed since the image was built",
@@ -732,16 +779,16 @@ fn check_depots(record: &ImageRecord, host: &Host, f: &mut Findings) {
     }
 }
 
-/// The host this process runs on: the native CPU, the given julia's facts, and its depots
-/// (the julia's `DEPOT_PATH`, else `JULIA_DEPOT_PATH` rules).
-pub fn this_host(julia: Option<JuliaInfo>) -> Host {
+/// The host this process runs on: the native CPU (or `SYSIMG_HOST_CPU`'s), the given julia's
+/// facts, and its depots (the julia's `DEPOT_PATH`, else `JULIA_DEPOT_PATH` rules).
+pub fn this_host(julia: Option<JuliaInfo>, vars: &crate::vars::Vars) -> Host {
     let depots = match &julia {
         Some(j) if !j.depot_path.is_empty() => {
             Depots::new(j.depot_path.iter().map(PathBuf::from).collect())
         }
-        _ => Depots::from_env(None),
+        _ => vars.depots(None),
     };
-    let overridden = std::env::var_os("SYSIMG_HOST_CPU").is_some_and(|v| !v.is_empty());
+    let overridden = vars.get(crate::vars::SYSIMG_HOST_CPU).is_some();
     Host {
         arch: julia
             .as_ref()

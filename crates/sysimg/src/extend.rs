@@ -20,6 +20,7 @@ use crate::model::record::ImageRecord;
 /// Which packages stay at their exact versions.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum FixMode {
     /// The packages baked in the image.
     Baked,

@@ -9,62 +9,20 @@
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
-use std::time::UNIX_EPOCH;
 
 use julia_env::check::{Finding, Severity};
 use julia_env::environment::Environment;
 use julia_env::version::VersionNumber;
-use serde::{Deserialize, Serialize};
 
 use crate::check::{check_image, Host, Image, Thoroughness};
 use crate::cpu::CpuFacts;
+use crate::julia::JuliaInfo;
+use crate::learn::{manifest_sha256, BackgroundOutcome, BackgroundStatus, Traces};
 use crate::model::record::{ImageRecord, RECORD_FILE};
+use crate::model::spec::{ImageSpec, OnStale};
+pub use crate::model::stamp::{FileStamp, Stamp};
 use crate::store::{EnvUse, Store};
-
-/// The size and modification time of one file.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FileStamp {
-    /// The path.
-    pub path: String,
-    /// Its size in bytes.
-    pub len: u64,
-    /// Its modification time, nanoseconds since the epoch.
-    pub mtime_ns: u128,
-}
-
-impl FileStamp {
-    /// The stamp of a file as it is now (`None`: missing or unreadable).
-    pub fn of(path: &Path) -> Option<FileStamp> {
-        let meta = std::fs::metadata(path).ok()?;
-        Some(FileStamp {
-            path: path.display().to_string(),
-            len: meta.len(),
-            mtime_ns: meta
-                .modified()
-                .ok()?
-                .duration_since(UNIX_EPOCH)
-                .ok()?
-                .as_nanos(),
-        })
-    }
-
-    fn unchanged(&self) -> bool {
-        FileStamp::of(Path::new(&self.path)).as_ref() == Some(self)
-    }
-}
-
-/// What a fresh verdict depended on.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Stamp {
-    /// The project, manifest, julia binary and image record.
-    pub files: Vec<FileStamp>,
-    /// The host CPU's name and features.
-    pub cpu: String,
-    /// The host CPU's raw identification ([`crate::cpu::host_fingerprint`]): while it is the
-    /// same, so is `cpu`, and the launcher need not decode the CPU at all.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub cpu_raw: String,
-}
+use crate::vars::Vars;
 
 fn cpu_key(cpu: &CpuFacts) -> String {
     let features: Vec<&str> = cpu.features.iter().map(String::as_str).collect();
@@ -102,9 +60,9 @@ pub enum Verdict {
 /// found that way, it is registered, so the next start takes the fast path).
 pub fn environment_image(
     env: &Environment,
-    spec: &crate::model::spec::ImageSpec,
+    spec: &ImageSpec,
     store: &Store,
-    julia: Option<&crate::julia::JuliaInfo>,
+    julia: Option<&JuliaInfo>,
 ) -> Option<(String, Image)> {
     if let Some(entry) = store.registered(&env.project_file) {
         if let Ok((file, record)) = store.find(&entry.image) {
@@ -128,9 +86,7 @@ pub fn environment_image(
 
 /// The julia version that picks the environment's manifest (`Manifest-v1.11.toml`, ...).
 pub fn julia_version(host: &Host) -> Option<VersionNumber> {
-    host.julia
-        .as_ref()
-        .and_then(|j| VersionNumber::parse(&j.version).ok())
+    host.julia.as_ref().map(|j| j.version.clone())
 }
 
 /// [`decide`]'s shortcut, taken before anything else is known about the host: the registered
@@ -238,7 +194,7 @@ fn decide_unregistered(project_file: &Path, store: &Store, host: &Host) -> Verdi
     let Ok(env) = Environment::load(project_file, julia_version(host).as_ref()) else {
         return missing();
     };
-    let Ok(spec) = crate::model::spec::ImageSpec::for_project_dir(env.dir()) else {
+    let Ok(spec) = ImageSpec::for_project_dir(env.dir()) else {
         return missing();
     };
     match environment_image(&env, &spec, store, host.julia.as_ref()) {
@@ -322,4 +278,318 @@ pub fn julia_args(image: Option<&Path>, project_file: &Path) -> Vec<OsString> {
     project.push(dir.as_os_str());
     args.push(project);
     args
+}
+
+/// What `sysimg run` (and `julia-args`) was asked, resolved by the caller. Whatever could not
+/// be resolved comes as the reason why, so that julia still starts.
+pub struct LaunchRequest<'a> {
+    /// The project file (it exists), or why there is none (no project upward, `-p` to a new
+    /// directory, a named environment that is missing, ...).
+    pub project: Result<&'a Path, String>,
+    /// The project's spec with the command line's overrides, or why it cannot be read.
+    pub spec: Result<&'a ImageSpec, String>,
+    /// The image store, or why there is none.
+    pub store: Result<&'a Store, String>,
+    /// The julia that will run.
+    pub julia: &'a JuliaInfo,
+    /// `--on-stale` (else the spec's `on_stale`).
+    pub on_stale: Option<OnStale>,
+    /// `--image`: the image to use instead of the environment's.
+    pub image: Option<&'a str>,
+    /// `--learn`.
+    pub learn: bool,
+    /// The environment variables (`SYSIMG_LEARN`, `SYSIMG_HOST_CPU`, depots).
+    pub vars: &'a Vars,
+}
+
+/// What the launcher does for the decision, by means the library does not own: the
+/// command line starts processes and shows progress.
+pub trait LaunchEffects {
+    /// Starts a detached, low-priority `sysimg build --if-stale --background` of the
+    /// environment with `julia`, its output going to `log` (the policy of when has been
+    /// applied: one build at a time, a failure not retried on the same Manifest).
+    fn start_background_build(
+        &mut self,
+        project_file: &Path,
+        julia: &Path,
+        log: &Path,
+    ) -> std::io::Result<()>;
+
+    /// Builds the environment's image now (`--on-stale build`), showing progress; the error's
+    /// text when it could not.
+    fn build_now(&mut self, project_file: &Path) -> Result<(), String>;
+
+    /// Tells the user `line` now, before work that takes long (without the `sysimg: `
+    /// prefix).
+    fn note(&mut self, line: &str);
+}
+
+/// What to start julia with.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Launch {
+    /// The image and its id (`None`: julia's default image).
+    pub image: Option<(PathBuf, Option<String>)>,
+    /// The project file julia is started in (`--project=<its directory>`); `None` when there
+    /// is none, and julia is to be started as a plain julia would be (the caller passes the
+    /// `--project` the user gave through as it is; `JULIA_PROJECT` julia reads itself).
+    pub project_file: Option<PathBuf>,
+    /// Whether this session is traced (`--learn`, `SYSIMG_LEARN`, the spec's `learn`).
+    pub learn: bool,
+    /// What to tell the user, one line each (without the `sysimg: ` prefix).
+    pub notes: Vec<String>,
+    /// What to do with a stale image, as decided (`--on-stale`, else the spec's): the caller
+    /// applies it to an image found damaged when it validates it under its lock.
+    pub on_stale: OnStale,
+}
+
+/// Why julia is not started: `--on-stale fail` (or the spec's `on_stale = "fail"`) and the
+/// image cannot be used.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{reason} (--on-stale fail)")]
+pub struct Refused {
+    /// Why the image cannot be used.
+    pub reason: String,
+}
+
+/// An error of the image named with `--image` (it cannot be found or read): bad input, not a
+/// stale image.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum LaunchError {
+    /// `--on-stale fail` and the image cannot be used.
+    #[error(transparent)]
+    Refused(#[from] Refused),
+    /// The image `--image` names cannot be used.
+    #[error("{0}")]
+    BadImage(String),
+}
+
+/// Whether this session is traced: `--learn`, `SYSIMG_LEARN=1`, or the spec's `learn`
+/// (`SYSIMG_LEARN=0` turns the spec's off).
+pub fn learning_on(spec_learn: bool, flag: bool, vars: &Vars) -> bool {
+    match vars.get(crate::vars::SYSIMG_LEARN) {
+        _ if flag => true,
+        Some("1") | Some("true") => true,
+        Some("0") | Some("false") => false,
+        _ => spec_learn,
+    }
+}
+
+/// One line for a verdict that is not fresh.
+pub fn why(v: &Verdict) -> String {
+    match v {
+        Verdict::Fresh { id, .. } => format!("image {id} is fresh"),
+        Verdict::Missing { reason } => reason.clone(),
+        Verdict::Stale { id, reasons, .. } => {
+            let list: Vec<String> = reasons.iter().map(|r| r.message.clone()).collect();
+            format!("image {id} does not fit: {}", list.join("; "))
+        }
+    }
+}
+
+const DEFAULT_IMAGE: &str = "starting julia with its default sysimage";
+
+/// Decides what to start, the whole policy of `sysimg run`: the environment's image when it
+/// fits (the stamp of the last fresh verdict, else one launch-level check), else what
+/// `on_stale` says — the default image with a line saying why (`warn`), a background
+/// rebuild meanwhile (`background`), the stale image anyway (`ignore`), a build first
+/// (`build`), or no start at all (`fail`). Whatever else is wrong (no project, a spec that
+/// cannot be read, no store, a build that fails) also starts the default image with one line
+/// saying why, unless `on_stale` is `fail`.
+pub fn decide_launch(
+    req: &LaunchRequest<'_>,
+    effects: &mut dyn LaunchEffects,
+) -> Result<Launch, LaunchError> {
+    let spec = req.spec.as_ref().ok();
+    let on_stale = req
+        .on_stale
+        .or(spec.map(|s| s.on_stale))
+        .unwrap_or_default();
+    let default_image = |project_file: Option<&Path>, why: String| -> Result<Launch, LaunchError> {
+        if on_stale == OnStale::Fail {
+            return Err(Refused { reason: why }.into());
+        }
+        Ok(Launch {
+            image: None,
+            project_file: project_file.map(Path::to_path_buf),
+            learn: false,
+            notes: vec![format!("warning: {why}; {DEFAULT_IMAGE}")],
+            on_stale,
+        })
+    };
+    let project_file = match &req.project {
+        Ok(p) => *p,
+        Err(why) => return default_image(None, why.clone()),
+    };
+    let (spec, store) = match (&req.spec, &req.store) {
+        (Ok(spec), Ok(store)) => (*spec, *store),
+        (Err(why), _) | (_, Err(why)) => return default_image(Some(project_file), why.clone()),
+    };
+    let mut notes = Vec::new();
+    if on_stale == OnStale::Background {
+        notes.extend(background_failure_note(store, project_file));
+    }
+    let julia = req.julia;
+    // The host is read only when the stamp of the last fresh verdict does not settle it.
+    let host = || crate::check::this_host(Some(julia.clone()), req.vars);
+    let verdict = match req.image {
+        Some(arg) => verdict_for(arg, project_file, store, &host())?,
+        None => match decide_by_stamp(project_file, store, &julia.path) {
+            Some(fresh) => fresh,
+            None => decide(project_file, store, &host()),
+        },
+    };
+    let learn = learning_on(spec.learn, req.learn, req.vars);
+    let mut launch = Launch {
+        image: None,
+        project_file: Some(project_file.to_path_buf()),
+        learn,
+        notes,
+        on_stale,
+    };
+    match verdict {
+        Verdict::Fresh { id, image } => {
+            if on_stale == OnStale::Background && learning_on(spec.learn, false, req.vars) {
+                rebuild_if_learned_enough(store, project_file, julia, effects);
+            }
+            launch.image = Some((image, Some(id)));
+        }
+        stale => match on_stale {
+            OnStale::Background => {
+                let started = start_background_build(store, project_file, julia, effects);
+                launch.notes.push(format!(
+                    "warning: {}; {started}; {DEFAULT_IMAGE}",
+                    why(&stale)
+                ));
+            }
+            OnStale::Ignore => match stale {
+                Verdict::Stale { id, image, .. } if image.is_file() => {
+                    launch.image = Some((image, Some(id)))
+                }
+                _ => {}
+            },
+            OnStale::Warn => launch
+                .notes
+                .push(format!("warning: {}; {DEFAULT_IMAGE}", why(&stale))),
+            OnStale::Fail => {
+                return Err(Refused {
+                    reason: why(&stale),
+                }
+                .into())
+            }
+            OnStale::Build => {
+                // Said before the build, which takes minutes.
+                effects.note(&format!("{}; building it", why(&stale)));
+                if let Err(e) = effects.build_now(project_file) {
+                    launch
+                        .notes
+                        .push(format!("warning: the build failed: {e}; {DEFAULT_IMAGE}"));
+                    return Ok(launch);
+                }
+                match decide(project_file, store, &host()) {
+                    Verdict::Fresh { id, image } => launch.image = Some((image, Some(id))),
+                    still => launch.notes.push(format!(
+                        "warning: after building: {}; {DEFAULT_IMAGE}",
+                        why(&still)
+                    )),
+                }
+            }
+        },
+    }
+    Ok(launch)
+}
+
+/// Tells, once, that the last background build failed, and where its log is.
+fn background_failure_note(store: &Store, project_file: &Path) -> Option<String> {
+    let file = Traces::of(store, project_file).background_file();
+    let mut outcome = BackgroundOutcome::read(&file)?;
+    if outcome.status != BackgroundStatus::Failed || outcome.reported {
+        return None;
+    }
+    outcome.reported = true;
+    let _ = outcome.write(&file);
+    Some(format!(
+        "warning: the background build of image {} failed; its log: {}",
+        outcome.id.as_deref().unwrap_or("?"),
+        outcome.log.as_deref().unwrap_or("?")
+    ))
+}
+
+/// When sessions have been traced since the last look, starts a background build (detached,
+/// `nice`d), which merges the traces (bounded: [`crate::learn::merge`]) and rebuilds the image
+/// only when they teach it `learn_rebuild_after` statements it lacks (else it finds the image
+/// fresh and stops). The start itself reads no trace: it lists the sessions' names and times.
+/// Quiet: most of these find too little to learn; the next start uses a rebuilt image.
+fn rebuild_if_learned_enough(
+    store: &Store,
+    project_file: &Path,
+    julia: &JuliaInfo,
+    effects: &mut dyn LaunchEffects,
+) {
+    let traces = Traces::of(store, project_file);
+    let stamp = traces.checked_stamp();
+    if traces.sessions_since(&stamp).is_empty() {
+        return;
+    }
+    let _ = std::fs::create_dir_all(&traces.dir);
+    let _ = std::fs::write(&stamp, b"");
+    let _ = start_background_build(store, project_file, julia, effects);
+}
+
+/// Starts a background build of the environment unless one is running or the last one
+/// failed on this same Manifest. Says what it did.
+fn start_background_build(
+    store: &Store,
+    project_file: &Path,
+    julia: &JuliaInfo,
+    effects: &mut dyn LaunchEffects,
+) -> String {
+    let traces = Traces::of(store, project_file);
+    match store.try_lock_background(&traces.env_key) {
+        Ok(Some(_free)) => {} // released at once: the build takes it
+        Ok(None) => return "a background build is already running".into(),
+        Err(e) => return format!("no background build ({e})"),
+    }
+    if let Some(o) = BackgroundOutcome::read(&traces.background_file()) {
+        if o.status == BackgroundStatus::Failed
+            && o.manifest_sha256 == manifest_sha256(project_file)
+        {
+            return format!(
+                "the last background build failed and the Manifest has not changed since, so it \
+                 is not retried (log: {}; `sysimg build` retries)",
+                o.log.as_deref().unwrap_or("?")
+            );
+        }
+    }
+    let log = &traces.background_log;
+    match effects.start_background_build(project_file, &julia.path, log) {
+        Ok(()) => format!("rebuilding it in the background (log: {})", log.display()),
+        Err(e) => format!("could not start a background build: {e}"),
+    }
+}
+
+/// The verdict on an image given with `--image`: judged like the registered one, but never
+/// registered.
+fn verdict_for(
+    arg: &str,
+    project_file: &Path,
+    store: &Store,
+    host: &Host,
+) -> Result<Verdict, LaunchError> {
+    let image =
+        Image::locate(arg, Some(store)).map_err(|e| LaunchError::BadImage(e.to_string()))?;
+    let id = image
+        .record
+        .as_ref()
+        .map(|r| r.id.clone())
+        .unwrap_or_default();
+    match judge(image, id, project_file, host) {
+        // An environment that cannot be read is bad input here, as for every other command.
+        (Verdict::Stale { reasons, .. }, None) => Err(LaunchError::BadImage(
+            reasons
+                .first()
+                .map(|r| r.message.clone())
+                .unwrap_or_default(),
+        )),
+        (verdict, _) => Ok(verdict),
+    }
 }

@@ -35,8 +35,9 @@ pub const LEARNED_FILE: &str = "learned.jl";
 pub struct Traces {
     /// `<store>/learn/<env key>`.
     pub dir: PathBuf,
-    /// The name of the store lock a background build of the environment holds.
-    pub background_lock: String,
+    /// The environment's key in the store: its background build holds
+    /// [`Store::try_lock_background`] of it.
+    pub env_key: String,
     /// `<store>/logs/background-<env key>.log`: what the last background build printed.
     pub background_log: PathBuf,
 }
@@ -46,12 +47,9 @@ impl Traces {
     pub fn of(store: &Store, project: &Path) -> Traces {
         let key = store.env_key(project);
         Traces {
-            dir: store.root.join("learn").join(&key),
-            background_lock: format!("background-{key}"),
-            background_log: store
-                .root
-                .join("logs")
-                .join(format!("background-{key}.log")),
+            dir: store.learn_dir(&key),
+            background_log: store.background_log(&key),
+            env_key: key,
         }
     }
 
@@ -130,12 +128,53 @@ impl Traces {
     }
 }
 
+/// One line of a compile trace, as Julia writes it: `precompile(SIG)`, on Julia 1.12+ with
+/// ` # recompile` after it for code compiled again after an invalidation, and with
+/// `--trace-compile-timing` (1.12+) `#= TIME ms =# ` before it (JuliaLang/julia release-1.12
+/// src/gf.c `record_precompile_statement`: `jl_printf(s_precompile, "#= %6.1f ms =# ",
+/// compilation_time / 1e6)`, then `precompile(`, the signature, `)`, and `" # recompile"`
+/// when `is_recompile`). Returns the statement and the compile time in milliseconds, when
+/// given; `None` for any other line.
+pub fn trace_line(line: &str) -> Option<(&str, Option<f64>)> {
+    let mut line = line.trim();
+    let mut ms = None;
+    if let Some(rest) = line.strip_prefix("#=") {
+        let (time, rest) = rest.split_once("=#")?;
+        ms = time.trim().strip_suffix("ms")?.trim().parse::<f64>().ok();
+        ms?;
+        line = rest.trim_start();
+    }
+    if let Some(stmt) = line.strip_suffix("# recompile") {
+        line = stmt.trim_end();
+    }
+    (line.starts_with("precompile(") && line.ends_with(')')).then_some((line, ms))
+}
+
+/// The arguments that make julia write a compile trace to `file`: `--trace-compile=FILE`,
+/// and from Julia 1.12 on `--trace-compile-timing` too, so learned statements can be ranked
+/// by the compile time they save (older releases refuse the flag and would not start).
+pub fn trace_args(
+    file: &Path,
+    julia_version: &julia_env::version::VersionNumber,
+) -> Vec<std::ffi::OsString> {
+    let mut arg = std::ffi::OsString::from("--trace-compile=");
+    arg.push(file);
+    let mut out = vec![arg];
+    let timing = (julia_version.major, julia_version.minor) >= (1, 12);
+    if timing {
+        out.push("--trace-compile-timing".into());
+    }
+    out
+}
+
 /// Statements merged from traces: deduplicated, counted, filtered and capped.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Learned {
     /// The sessions read.
     pub sessions: usize,
-    /// The statements kept, most frequent first (ties in text order), with their counts.
+    /// The statements kept, those that cost the most compile time first (Julia 1.12+ traces
+    /// say, `--trace-compile-timing`), then the most frequent (ties in text order), with their
+    /// counts.
     pub statements: Vec<(String, usize)>,
     /// Distinct statements dropped: they name `Main`, a closure or generated name, or a module
     /// that is not Base, Core, a standard library or a baked package.
@@ -171,7 +210,8 @@ impl Learned {
 /// [`MAX_TRACE_BYTES`] in all; a last line without its newline (julia still writing, or the
 /// cut) is not read. Only regular files are read (a FIFO would block).
 pub fn merge(files: &[PathBuf], modules: &HashSet<String>, cap: usize) -> Learned {
-    let mut counts: HashMap<String, usize> = HashMap::new();
+    // Per statement: sessions seen in, and compile time spent on it (ms, summed).
+    let mut counts: HashMap<String, (usize, f64)> = HashMap::new();
     let mut rejected: HashSet<String> = HashSet::new();
     let mut sessions = 0;
     let mut budget = MAX_TRACE_BYTES;
@@ -191,7 +231,11 @@ pub fn merge(files: &[PathBuf], modules: &HashSet<String>, cap: usize) -> Learne
                 continue;
             }
             match crate::signature::parse(line) {
-                Some(s) => *counts.entry(s.statement).or_default() += 1,
+                Some(sig) => {
+                    let entry = counts.entry(sig.statement).or_default();
+                    entry.0 += 1;
+                    entry.1 += trace_line(line).and_then(|(_, ms)| ms).unwrap_or(0.0);
+                }
                 // A comment is inert (julia writes none but timing ones).
                 None if trimmed.starts_with('#') && !trimmed.starts_with("#=") => {}
                 None => {
@@ -201,19 +245,23 @@ pub fn merge(files: &[PathBuf], modules: &HashSet<String>, cap: usize) -> Learne
         }
     }
     let (mut kept, mut dropped) = (Vec::new(), 0);
-    for (statement, count) in counts {
+    for (statement, (count, ms)) in counts {
         if statement_allowed(&statement, modules) {
-            kept.push((statement, count));
+            kept.push((statement, count, ms));
         } else {
             dropped += 1;
         }
     }
-    kept.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    kept.sort_by(|a, b| {
+        b.2.total_cmp(&a.2)
+            .then_with(|| b.1.cmp(&a.1))
+            .then_with(|| a.0.cmp(&b.0))
+    });
     let over_cap = kept.len().saturating_sub(cap);
     kept.truncate(cap);
     Learned {
         sessions,
-        statements: kept,
+        statements: kept.into_iter().map(|(s, c, _)| (s, c)).collect(),
         dropped,
         rejected: rejected.len(),
         over_cap,
@@ -240,8 +288,7 @@ pub fn statements_of(file: &Path) -> BTreeSet<String> {
     std::fs::read_to_string(file)
         .unwrap_or_default()
         .lines()
-        .filter(|l| l.starts_with("precompile("))
-        .map(str::to_string)
+        .filter_map(|l| trace_line(l).map(|(s, _)| s.to_string()))
         .collect()
 }
 
@@ -271,11 +318,23 @@ pub fn learned_file_is_clean(text: &str) -> bool {
     })
 }
 
+/// How a background build ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BackgroundStatus {
+    /// It built the image.
+    Built,
+    /// The store already held the image.
+    Reused,
+    /// It failed (its log says why).
+    Failed,
+}
+
 /// The outcome of a background build, as the build leaves it for the next start.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct BackgroundOutcome {
-    /// `built`, `reused` or `failed`.
-    pub status: String,
+    /// How it ended.
+    pub status: BackgroundStatus,
     /// The image id built (or that failed).
     pub id: Option<String>,
     /// The log to read when it failed.
@@ -302,6 +361,13 @@ impl BackgroundOutcome {
     }
 }
 
+/// The SHA-256 of the environment's Manifest (a failed background build is retried only
+/// when it changes).
+pub fn manifest_sha256(project_file: &Path) -> Option<String> {
+    let env = julia_env::environment::Environment::load(project_file, None).ok()?;
+    crate::model::record::file_sha256(&env.manifest_file).ok()
+}
+
 /// The trace directories of environments that are gone (no index entry, or its project file
 /// no longer exists); removed unless `dry_run`.
 pub fn orphaned_traces(store: &Store, dry_run: bool) -> Vec<PathBuf> {
@@ -314,7 +380,7 @@ pub fn orphaned_traces(store: &Store, dry_run: bool) -> Vec<PathBuf> {
         .map(|e| store.env_key(&e.project_path()))
         .collect();
     let mut gone = Vec::new();
-    for e in std::fs::read_dir(store.root.join("learn"))
+    for e in std::fs::read_dir(store.bucket(crate::store::Bucket::Learn))
         .into_iter()
         .flatten()
         .flatten()
@@ -333,12 +399,12 @@ pub fn orphaned_traces(store: &Store, dry_run: bool) -> Vec<PathBuf> {
 
 /// The modules a learned statement may name besides Base and Core: the baked packages and
 /// the standard libraries of the Julia version.
-pub fn modules(baked: impl IntoIterator<Item = String>, julia_version: &str) -> HashSet<String> {
+pub fn modules(
+    baked: impl IntoIterator<Item = String>,
+    julia_version: Option<&VersionNumber>,
+) -> HashSet<String> {
     let mut modules: HashSet<String> = baked.into_iter().collect();
-    if let Some(stdlibs) = VersionNumber::parse(julia_version)
-        .ok()
-        .and_then(|v| julia_env::stdlib::stdlibs_for(&v))
-    {
+    if let Some(stdlibs) = julia_version.and_then(julia_env::stdlib::stdlibs_for) {
         modules.extend(stdlibs.iter().map(|s| s.name.to_string()));
     }
     modules
@@ -348,7 +414,7 @@ pub fn modules(baked: impl IntoIterator<Item = String>, julia_version: &str) -> 
 pub fn modules_of(record: &ImageRecord) -> HashSet<String> {
     modules(
         record.packages.iter().map(|p| p.name.clone()),
-        &record.julia.version,
+        VersionNumber::parse(&record.julia.version).ok().as_ref(),
     )
 }
 
@@ -439,6 +505,78 @@ mod tests {
         }
     }
 
+    /// JuliaLang/julia release-1.12 src/gf.c `record_precompile_statement`: with
+    /// `--trace-compile-timing`, `jl_printf(s_precompile, "#= %6.1f ms =# ", ...)` before
+    /// `precompile(` and the signature; `if (is_recompile) jl_printf(s_precompile, " #
+    /// recompile")` after the `)`. Both are learned; the time ranks them.
+    #[test]
+    fn julia_1_12_trace_lines_are_learned_and_ranked_by_compile_time() {
+        let a = "precompile(Tuple{typeof(JSON.json), Int64})";
+        let b = "precompile(Tuple{typeof(Base.sum), Array{Int64, 1}})";
+        let c = "precompile(Tuple{typeof(Base.show), Base.IOStream, Float64})";
+        assert_eq!(trace_line(&format!("{a} # recompile")), Some((a, None)));
+        assert_eq!(
+            trace_line(&format!("#=   39.1 ms =# {b}")),
+            Some((b, Some(39.1)))
+        );
+        assert_eq!(
+            trace_line(&format!("#= 1102.0 ms =# {c} # recompile")),
+            Some((c, Some(1102.0)))
+        );
+        assert_eq!(trace_line("#= oops =# precompile(x)"), None);
+        assert_eq!(trace_line("# recompile"), None);
+        let t = tempfile::tempdir().unwrap();
+        let file = |name: &str, text: String| {
+            let p = t.path().join(name);
+            std::fs::write(&p, text).unwrap();
+            p
+        };
+        // `b` is seen most often, `c` (a recompile) cost the most: the cap keeps `c`.
+        let files = vec![
+            file(
+                "1.jl",
+                format!("#=    2.0 ms =# {b}\n#=  900.0 ms =# {c} # recompile\n"),
+            ),
+            file(
+                "2.jl",
+                format!("#=    1.5 ms =# {b}\n#=    3.0 ms =# {a} # recompile\n"),
+            ),
+            file("3.jl", format!("#=    2.5 ms =# {b}\n")),
+        ];
+        let m = modules(&["JSON"]);
+        let learned = merge(&files, &m, 10);
+        assert_eq!(
+            learned.statements,
+            vec![(c.to_string(), 1), (b.to_string(), 3), (a.to_string(), 1)]
+        );
+        assert_eq!(merge(&files, &m, 1).statements, vec![(c.to_string(), 1)]);
+        let baked = file("learned.jl", learned.text());
+        assert_eq!(statements_of(&baked).len(), 3);
+        // Only Julia 1.12+ gets the timing flag (older ones refuse it).
+        let trace = Path::new("/t/1.jl");
+        assert_eq!(
+            trace_args(
+                trace,
+                &julia_env::version::VersionNumber::parse("1.11.5").unwrap()
+            ),
+            ["--trace-compile=/t/1.jl"]
+        );
+        assert_eq!(
+            trace_args(
+                trace,
+                &julia_env::version::VersionNumber::parse("1.12.0").unwrap()
+            ),
+            ["--trace-compile=/t/1.jl", "--trace-compile-timing"]
+        );
+        assert_eq!(
+            trace_args(
+                trace,
+                &julia_env::version::VersionNumber::parse("1.13.0-rc1").unwrap()
+            ),
+            ["--trace-compile=/t/1.jl", "--trace-compile-timing"]
+        );
+    }
+
     #[test]
     fn merging_counts_deduplicates_filters_and_caps() {
         let t = tempfile::tempdir().unwrap();
@@ -481,7 +619,7 @@ mod tests {
         let t = tempfile::tempdir().unwrap();
         let traces = Traces {
             dir: t.path().to_path_buf(),
-            background_lock: "background-test".into(),
+            env_key: "test".into(),
             background_log: t.path().join("background.log"),
         };
         for i in 0..MAX_SESSIONS + 5 {

@@ -5,7 +5,8 @@
 //! learning from use ([`learn`], which bakes only trace lines that are [`signature`]s),
 //! editing environments to fit an image ([`align`]), extending a held environment
 //! ([`extend`]), Jupyter kernels ([`kernel`]), juliaup channels ([`juliaup`]) and other tools'
-//! settings ([`integrations`]). It knows nothing of the terminal.
+//! settings ([`integrations`]). It knows nothing of the terminal, and reads no environment
+//! variable: the caller hands them in ([`vars`]).
 /// Julia's CPU targets and host detection (the `julia-cpu` crate).
 pub use julia_cpu as cpu;
 pub mod align;
@@ -22,3 +23,4 @@ pub mod learn;
 pub mod model;
 pub mod signature;
 pub mod store;
+pub mod vars;

@@ -55,12 +55,10 @@ fn world(package_names: &[&str], store_dir_name: &str) -> World {
     fs::write(env_dir.join("Project.toml"), project).unwrap();
     fs::write(env_dir.join("Manifest.toml"), manifest).unwrap();
     fs::write(env_dir.join("precompile.jl"), "using Example\n").unwrap();
-    let store = Store {
-        root: root.join(store_dir_name),
-    };
+    let store = Store::at(root.join(store_dir_name));
     let julia = probe(
         &JuliaCommand::binary(julia_path),
-        Some(&store.root.join("cache")),
+        Some(&store.bucket(sysimg::store::Bucket::Cache)),
     )
     .unwrap();
     World {
@@ -137,7 +135,7 @@ fn calls(log: &Path, ext: &str) -> Vec<String> {
 }
 
 fn leftovers(store: &Store) -> Vec<String> {
-    fs::read_dir(&store.root)
+    fs::read_dir(store.bucket(sysimg::store::Bucket::Images))
         .unwrap()
         .filter_map(|e| e.ok())
         .map(|e| e.file_name().to_string_lossy().into_owned())
@@ -150,9 +148,13 @@ fn a_build_runs_julia_as_documented_and_fills_the_store() {
     let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let w = world(&["Example", "CSV"], "store");
     // The probe ran once and was cached: probing again runs no julia.
-    probe(&w.julia.command(), Some(&w.store.root.join("cache"))).unwrap();
+    probe(
+        &w.julia.command(),
+        Some(&w.store.bucket(sysimg::store::Bucket::Cache)),
+    )
+    .unwrap();
     assert_eq!(count_lines(&w.log.join("probes")), 1);
-    assert_eq!(w.julia.version, "1.11.2");
+    assert_eq!(w.julia.version.to_string(), "1.11.2");
     assert_eq!(w.julia.cpu_features.len(), 9);
     assert!(w.julia.cpu_features.contains(&"avx2".to_string()));
     let mut events = Vec::new();
@@ -179,7 +181,7 @@ fn a_build_runs_julia_as_documented_and_fills_the_store() {
             "instantiating",
             "precompiling",
             "compiling",
-            "linking",
+            "system image",
             "done"
         ]
     );
@@ -209,9 +211,10 @@ fn a_build_runs_julia_as_documented_and_fills_the_store() {
     );
     assert_eq!(w.store.verify(&record.id).unwrap(), None);
     let log = fs::read_to_string(dir.join("build.log")).unwrap();
-    assert!(log.contains("Linking sysimage"));
+    let compiling = "PackageCompiler: compiling incremental system image";
+    assert!(log.contains(compiling));
     // The tools step ran first, into the same log, and its PackageCompiler is recorded.
-    assert!(log.find("[sysimg] packagecompiler: 2.2.1") < log.find("Linking sysimage"));
+    assert!(log.find("[sysimg] packagecompiler: 2.2.1") < log.find(compiling));
     assert_eq!(record.build.packagecompiler.as_deref(), Some("2.2.1"));
     assert!(fs::read_to_string(dir.join("image.toml"))
         .unwrap()
@@ -483,7 +486,7 @@ fn dev_images_side_load_internal_packages_under_derived_uuids() {
     assert!(t.tree_hash.is_none());
     // The copies live in the store beside the image, where the image finds them after the
     // build (`pathof`, `@__DIR__`), not in the deleted workspace.
-    let sideloaded = sysimg::build::sideload_dir(&w.store, &record.id);
+    let sideloaded = w.store.sideload_dir(&record.id);
     let in_ws = |p: &str| {
         let p = Path::new(p);
         assert!(
@@ -686,7 +689,7 @@ fn builds_that_can_only_make_a_useless_image_are_refused_before_julia_runs() {
         ]
     );
     let newer = JuliaInfo {
-        version: "1.12.0".into(),
+        version: julia_env::version::VersionNumber::parse("1.12.0").unwrap(),
         ..w.julia.clone()
     };
     let req = BuildRequest {
@@ -703,7 +706,7 @@ fn builds_that_can_only_make_a_useless_image_are_refused_before_julia_runs() {
     // expansion; before 1.13 it is an unknown CPU name.
     let stored = "generic;sandybridge,-xsaveopt,clone_all;haswell,-rdrnd,base(1)";
     let v1_13 = JuliaInfo {
-        version: "1.13.0".into(),
+        version: julia_env::version::VersionNumber::parse("1.13.0").unwrap(),
         sysimage_target: stored.into(),
         ..w.julia.clone()
     };
@@ -721,6 +724,22 @@ fn builds_that_can_only_make_a_useless_image_are_refused_before_julia_runs() {
         .all(|w| !w.contains("sysimage")));
     let record = sysimg::build::planned_record(&req).unwrap();
     assert_eq!(record.cpu_target, format!("{stored};znver4,clone_all"));
+    // Official 1.13 binaries store `...;x86-64-v4,-rdrnd,base(1)` (JuliaCI/julia-buildkite
+    // utilities/build_envs.sh): an x86-64 level LLVM knows, which Julia wrote itself, is no
+    // typo to warn about.
+    let official = JuliaInfo {
+        sysimage_target: format!("{stored};x86-64-v4,-rdrnd,base(1)"),
+        ..v1_13.clone()
+    };
+    let req = BuildRequest {
+        julia: &official,
+        ..request(&w, &env, &spec_keyword, &plan)
+    };
+    let warned = sysimg::build::warnings(&req);
+    assert!(
+        warned.iter().all(|w| !w.contains("x86-64-v4")),
+        "{warned:?}"
+    );
     let req = request(&w, &env, &spec_keyword, &plan);
     assert!(sysimg::build::warnings(&req)[0]
         .starts_with("cpu_target names `sysimage`, a CPU Julia 1.11.2 does not know"));
@@ -833,4 +852,160 @@ fn public_packages_must_be_direct_dependencies() {
         err.contains("PackageCompiler bakes only direct dependencies, and Tables is not"),
         "{err}"
     );
+}
+
+/// The phases PackageCompiler prints (none prints "Linking"): v2.4.0 src/PackageCompiler.jl
+/// line 555 `Spinner(msg = "PackageCompiler: compiling $(non)incremental system image")`,
+/// line 320 `"PackageCompiler: creating compiler sysimage (incremental=false)"`, line 338
+/// `"PackageCompiler: compiling fresh sysimage (incremental=false)"`, line 392 `@info
+/// "PackageCompiler: Executing $(abspath(precompile_file)) => $(tracefile)"`, printed as
+/// `- <msg>` off a terminal (ext/TerminalSpinners.jl `start!`: `println(s.stream, "- ",
+/// tostring(s.msg))`); v1.4.1 line 213 `"PackageCompiler: creating base system image
+/// (incremental=false)..."`, line 251 `"===== Start precompile execution ====="`, line 371
+/// `"PackageCompiler: creating system image object file, this might take a while..."`.
+#[test]
+fn build_phases_are_the_ones_packagecompiler_prints() {
+    use sysimg::build::packagecompiler_phase as phase;
+    for (line, want) in [
+        ("- PackageCompiler: compiling incremental system image", Some("system image")),
+        ("- PackageCompiler: compiling nonincremental system image", Some("system image")),
+        ("- PackageCompiler: creating compiler sysimage (incremental=false)", Some("base image")),
+        ("- PackageCompiler: creating compiler .ji image (incremental=false)", Some("base image")),
+        ("- PackageCompiler: compiling fresh sysimage (incremental=false)", Some("base image")),
+        ("- PackageCompiler: compiling base system image (incremental=false)", Some("base image")),
+        ("[ Info: PackageCompiler: Executing /w/precompile.jl => /tmp/jl_x", Some("workload")),
+        ("[ Info: PackageCompiler: creating base system image (incremental=false)...", Some("base image")),
+        ("[ Info: ===== Start precompile execution =====", Some("workload")),
+        ("[ Info: PackageCompiler: creating system image object file, this might take a while...", Some("system image")),
+        ("Linking sysimage", None),
+        ("    Linking into lib", None),
+    ] {
+        assert_eq!(phase(line), want, "{line}");
+    }
+}
+
+/// PackageCompiler v2.4.0 src/PackageCompiler.jl line 178-185 `check_packages_in_project`:
+/// `packages_in_project = collect(keys(ctx.env.project.deps))` ... `error("package(s) ... not
+/// in project")`, for standard libraries too (v1.4.1 line 402-409 the same): a standard library
+/// named in `public` that the project does not list is refused before julia runs.
+#[test]
+fn a_standard_library_must_be_a_direct_dependency_too() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let w = world(&["Example"], "store");
+    let dir = w.root.join("env");
+    let manifest = fs::read_to_string(dir.join("Manifest.toml")).unwrap();
+    let manifest = manifest.replacen(
+        "[[deps.\"Example\"]]\n",
+        "[[deps.\"Example\"]]\ndeps = [\"Dates\"]\n",
+        1,
+    ) + "[[deps.Dates]]\ndeps = [\"Printf\"]\nuuid = \"ade2ca70-3891-5945-98fb-dc099432e06a\"\nversion = \"1.11.0\"\n\n\
+         [[deps.Printf]]\nuuid = \"de0858da-6303-5e67-8744-51eddeeeb8d7\"\nversion = \"1.11.0\"\n";
+    fs::write(dir.join("Manifest.toml"), manifest).unwrap();
+    let env = Environment::load(&dir.join("Project.toml"), None).unwrap();
+    let spec = ImageSpec {
+        policy: Policy::Dev,
+        public: vec!["Example".into(), "Dates".into()],
+        ..ImageSpec::new()
+    };
+    let plan = make_plan(&env, &spec).unwrap();
+    assert!(plan.packages.iter().any(|p| p.name == "Dates" && p.stdlib));
+    let req = request(&w, &env, &spec, &plan);
+    let refusals = sysimg::build::refusals(&req);
+    assert!(
+        refusals
+            .iter()
+            .any(|r| r.contains("PackageCompiler bakes only direct dependencies, and Dates is not")),
+        "{refusals:?}"
+    );
+}
+
+/// Pkg v1.11.2 src/project.jl line 95-102 (`read_project_sources`): `valid_keys = ("path",
+/// "url", "rev")` ... `pkgerror("Invalid key `$key` in `source` section")`; `subdir` came with
+/// "Allow use of a url and subdir in [sources] (#4039)", first in Pkg v1.11.3 (and in 1.12).
+/// So a build with Julia 1.11.0-1.11.2 of a project with a `subdir` source is refused before
+/// julia runs.
+#[test]
+fn sources_subdir_is_refused_where_pkg_refuses_it() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let w = world(&["Example"], "store");
+    let dir = w.root.join("env");
+    let project = fs::read_to_string(dir.join("Project.toml")).unwrap();
+    fs::write(
+        dir.join("Project.toml"),
+        format!("{project}\n[sources]\nExample = {{url = \"https://example.com/Mono.git\", subdir = \"lib/Example\"}}\n"),
+    )
+    .unwrap();
+    let env = Environment::load(&dir.join("Project.toml"), None).unwrap();
+    let spec = ImageSpec::new();
+    let plan = make_plan(&env, &spec).unwrap();
+    let subdir_refusals = |version: &str| {
+        let julia = JuliaInfo {
+            version: julia_env::version::VersionNumber::parse(version).unwrap(),
+            ..w.julia.clone()
+        };
+        let req = BuildRequest {
+            julia: &julia,
+            ..request(&w, &env, &spec, &plan)
+        };
+        sysimg::build::refusals(&req)
+            .into_iter()
+            .filter(|r| r.contains("subdir"))
+            .collect::<Vec<_>>()
+    };
+    for refused in ["1.11.0", "1.11.2"] {
+        let r = subdir_refusals(refused);
+        assert_eq!(r.len(), 1, "{refused}: {r:?}");
+        assert!(
+            r[0].contains("`[sources]` entry `Example` has `subdir`"),
+            "{r:?}"
+        );
+    }
+    for accepted in ["1.11.3", "1.12.0", "1.13.1"] {
+        assert!(subdir_refusals(accepted).is_empty(), "{accepted}");
+    }
+}
+
+/// A failed build's error repeats the lines of its log that say why: julia's last `ERROR:`
+/// with its message up to the stack trace, and julia's CPU refusal, printed before any error.
+#[test]
+fn a_failed_build_says_why_from_its_log() {
+    let t = tempfile::tempdir().unwrap();
+    let log = t.path().join("build.log");
+    std::fs::write(
+        &log,
+        "[sysimg] phase instantiating\n\
+         ERROR: an earlier error that was caught\n\
+         [ Info: PackageCompiler: creating system image object file\n\
+         ERROR: LoadError: ArgumentError: Package JSON not found in current path:\n\
+         - Run `import Pkg; Pkg.add(\"JSON\")` to install the JSON package.\n\
+         \n\
+         Stacktrace:\n [1] require(::Module, ::Symbol) at ./loading.jl:893\n",
+    )
+    .unwrap();
+    assert_eq!(
+        sysimg::build::failure_lines(&log),
+        [
+            "ERROR: LoadError: ArgumentError: Package JSON not found in current path:",
+            "- Run `import Pkg; Pkg.add(\\\"JSON\\\")` to install the JSON package.",
+        ]
+    );
+    std::fs::write(
+        &log,
+        "Your CPU does not support the CX16 instruction, which is required by this version of Julia!\n\
+         \x1b[31mfailed\x1b[0m\n",
+    )
+    .unwrap();
+    assert_eq!(
+        sysimg::build::failure_lines(&log),
+        ["Your CPU does not support the CX16 instruction, which is required by this version of Julia!"]
+    );
+    // Never more than a few lines, however long the message.
+    let more: String = (0..100).map(|i| format!("line {i}\n")).collect();
+    let long = format!("ERROR: x\n{more}");
+    std::fs::write(&log, long).unwrap();
+    assert_eq!(
+        sysimg::build::failure_lines(&log).len(),
+        sysimg::build::FAILURE_LINES
+    );
+    assert!(sysimg::build::failure_lines(&t.path().join("missing.log")).is_empty());
 }

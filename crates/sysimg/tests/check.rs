@@ -277,7 +277,7 @@ fn at_version(w: &World, version: &str, edit: impl FnOnce(&mut ImageRecord)) -> 
         edit(r)
     });
     let mut h = host(w);
-    h.julia.as_mut().unwrap().version = version.into();
+    h.julia.as_mut().unwrap().version = julia_env::version::VersionNumber::parse(version).unwrap();
     (image, h)
 }
 
@@ -322,12 +322,14 @@ fn cpu_targets_are_read_with_the_images_julia() {
     assert!(message(&r, "cpu-incompatible").contains("`znver4` needs "));
     // A name no Julia 1.5-1.13 knows beside one that runs: the image loads, and the unknown
     // target is named.
-    let (image, h) = at_version(&w, "1.12.2", |r| r.cpu_target = "generic;x86-64-v3".into());
+    let (image, h) = at_version(&w, "1.12.2", |r| {
+        r.cpu_target = "generic;skylake-avx".into()
+    });
     let r = check_image(&image, None, &h, Thoroughness::LAUNCH);
     assert!(errors(&r).is_empty());
     assert!(message(&r, "cpu-target").contains("can run target 0 (`generic`)"));
     assert!(message(&r, "cpu-unknown")
-        .starts_with("`generic;x86-64-v3`: `x86-64-v3` is not a CPU Julia 1.12.2 knows:"));
+        .starts_with("`generic;skylake-avx`: `skylake-avx` is not a CPU Julia 1.12.2 knows:"));
     // Aliases are Julia's: `core-avx2` is haswell (normalize_cpu_name).
     let (image, h) = at_version(&w, "1.12.2", |r| r.cpu_target = "core-avx2".into());
     let r = check_image(&image, None, &h, Thoroughness::LAUNCH);
@@ -580,9 +582,7 @@ fn images_without_a_record_are_checked_as_far_as_possible() {
 /// covers it, so it must exist).
 fn launcher_world() -> (World, Store, PathBuf, Host, PathBuf) {
     let w = World::new();
-    let store = Store {
-        root: w.root.join("store"),
-    };
+    let store = Store::at(w.root.join("store"));
     let project = w.env_dir.join("Project.toml");
     let mut h = host(&w);
     let julia_bin = w.root.join("julia");
@@ -716,5 +716,49 @@ fn app_images_are_bound_to_their_packages() {
         errors(&r).contains(&"app-manifest-changed"),
         "{:?}",
         codes(&r)
+    );
+}
+
+/// Official Julia 1.13 (and current 1.12) binaries are built with
+/// `JULIA_CPU_TARGET="generic;sandybridge,-xsaveopt,clone_all;haswell,-rdrnd,base(1);x86-64-v4,-rdrnd,base(1)"`
+/// (JuliaCI/julia-buildkite utilities/build_envs.sh). Julia's tables have no `x86-64-v4`
+/// (`arg_target_data` in src/processor_x86.cpp sets `JL_TARGET_UNKNOWN_NAME` and adds no CPU
+/// features), LLVM compiles its code for the level, and `match_sysimg_targets`
+/// (src/processor.cpp: largest vector register, then `if (new_feature_size < feature_size)
+/// continue;`) picks among the targets whose recorded features the host has.
+#[test]
+fn x86_64_levels_are_modelled_as_julia_loads_them() {
+    let w = World::new();
+    let official =
+        "generic;sandybridge,-xsaveopt,clone_all;haswell,-rdrnd,base(1);x86-64-v4,-rdrnd,base(1)";
+    let at = |host: &str, target: &str| {
+        let (image, mut h) = at_version(&w, "1.13.1", |r| r.cpu_target = target.into());
+        h.cpu = facts_of(JuliaRelease::new(1, 13, 0), Isa::X86_64, host);
+        check_image(&image, None, &h, Thoroughness::LAUNCH)
+    };
+    // A name Julia itself wrote is no typo: no `cpu-unknown` on an AVX-512 machine or an
+    // AVX2 one (Julia picks haswell: 32-byte registers beat the level's recorded none).
+    for host in ["skylake-avx512", "haswell", "znver4"] {
+        let r = at(host, official);
+        assert_eq!(codes(&r), [(Severity::Info, "cpu-target")], "{host}: {r:?}");
+        assert!(message(&r, "cpu-target").contains("3 (`x86-64-v4`)") == (host != "haswell"));
+    }
+    // Beside `generic` (which records `cx16`: one feature more than the level's none) Julia
+    // picks `generic` on a CPU without AVX-512: that loads.
+    let r = at("haswell", "generic;x86-64-v4");
+    assert_eq!(codes(&r), [(Severity::Info, "cpu-target")], "{r:?}");
+    assert!(message(&r, "cpu-target").contains("target 0 (`generic`)"));
+    // Alone, Julia loads it anywhere (it checks none of its features): AVX-512 code on a CPU
+    // without AVX-512.
+    let r = at("haswell", "x86-64-v4");
+    assert_eq!(errors(&r), ["cpu-incompatible"], "{r:?}");
+    assert!(message(&r, "cpu-incompatible").contains("target 0 (`x86-64-v4`)"));
+    assert!(message(&r, "cpu-incompatible").contains("avx512f"));
+    // ... and runs where the CPU has the level.
+    assert!(errors(&at("skylake-avx512", "x86-64-v4")).is_empty());
+    // A level alone on a CPU that has it: it runs, no warning.
+    assert_eq!(
+        codes(&at("haswell", "x86-64-v3")),
+        [(Severity::Info, "cpu-target")]
     );
 }

@@ -5,7 +5,7 @@ mod common;
 
 use common::{nodes, parse_julia};
 use julia_env::ids::Uuid;
-use sysimg::codegen::{record_module, string_literal};
+use sysimg::codegen::{left_out_script, record_module, string_literal};
 use sysimg::model::plan::Role;
 use sysimg::model::record::{
     BuildOptions, ImageFile, ImageRecord, JuliaFacts, RecordArtifact, RecordPackage,
@@ -128,6 +128,34 @@ fn hostile_names_stay_inert_strings() {
     }
 }
 
+/// The step after a build that loads the packages an image leaves out: it parses, and hostile
+/// names only fill string literals (the same syntax tree as plain names, no interpolation).
+#[test]
+fn the_left_out_script_parses_and_keeps_names_inert() {
+    let uuid = "7876af07-990d-54b4-ab0e-23690620f79a";
+    let plain: Vec<(&str, &str)> = (0..HOSTILE.len()).map(|_| ("Plain", uuid)).collect();
+    let hostile: Vec<(&str, &str)> = HOSTILE.iter().map(|n| (*n, *n)).collect();
+    let kinds = |code: &str| -> Vec<String> {
+        let tree = assert_clean(code);
+        let mut out = Vec::new();
+        let mut stack = vec![tree.root_node()];
+        while let Some(n) = stack.pop() {
+            out.push(n.kind().to_string());
+            assert!(!n.kind().contains("interpolation"), "{code}");
+            if n.kind() != "string_literal" {
+                let mut c = n.walk();
+                stack.extend(n.children(&mut c));
+            }
+        }
+        out
+    };
+    assert_eq!(
+        kinds(&left_out_script(&plain)),
+        kinds(&left_out_script(&hostile))
+    );
+    assert!(left_out_script(&[]).contains("Tuple{String,String}[\n]"));
+}
+
 #[test]
 fn string_literals_round_trip_through_the_grammar() {
     for s in HOSTILE {
@@ -218,6 +246,65 @@ println("checked ", checked)
         Some(format!("checked {}", manifests.len()).as_str())
     );
     assert!(!std::path::Path::new("/tmp/pwned").exists());
+}
+
+fn sample_build_script() -> String {
+    sysimg::codegen::build_script(&sysimg::codegen::BuildScript {
+        image_id: "0123",
+        tools_env: "/tools",
+        project: "/env",
+        packages: &["Example".to_string()],
+        cpu_target: "native",
+        execution_files: &[],
+        statements_files: &[],
+        incremental: true,
+        filter_stdlibs: false,
+        sysimage_build_args: &[],
+        data_script: "/data.jl",
+    })
+}
+
+/// PackageCompiler v2.4.0 src/PackageCompiler.jl `get_julia_cmd` (line 273-274): `if
+/// isdefined(Base, :Linking) # pkgimage support feature flag` ... `--startup-file=no
+/// --pkgimages=no`; `ensurecompiled` (line 372-375) runs `$(get_julia_cmd()) ... 'using Pkg;
+/// Pkg.precompile()'` with `JULIA_LOAD_PATH = "$project$(splitter)@stdlib"`. A cache's flags
+/// are part of its identity, so build.jl's own precompilation runs with that command, never
+/// with the default flags, when PackageCompiler's has `--pkgimages=no`.
+#[test]
+fn build_jl_precompiles_once_with_packagecompilers_flags() {
+    use std::io::Write;
+    let script = sample_build_script();
+    assert_clean(&script);
+    // No unconditional default-flag precompilation.
+    assert!(!script.lines().any(|l| l == "Pkg.precompile()"), "{script}");
+    assert!(script.contains("\"--pkgimages=no\" in cmd.exec"));
+    assert!(script.contains("\"JULIA_LOAD_PATH\" => string(SYSIMG_PROJECT, splitter, \"@stdlib\")"));
+    // The choice runs on a real julia (1.5 here): with a PackageCompiler whose command has
+    // `--pkgimages=no` it is that command, without one it is `nothing` (Pkg.precompile()).
+    let Some(julia) = std::env::var_os("SYSIMG_TEST_JULIA").filter(|j| !j.is_empty()) else {
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED build_jl_precompiles_once_with_packagecompilers_flags (real julia part): set SYSIMG_TEST_JULIA"
+        );
+        return;
+    };
+    let start = script
+        .find("function sysimg_packagecompiler_cmd()")
+        .unwrap();
+    let len = script[start..].find("\nend\n").unwrap() + 5;
+    let function = &script[start..start + len];
+    let program = format!(
+        "module PackageCompiler\nget_julia_cmd() = `julia --color=no --startup-file=no --pkgimages=no`\nend\n\
+         {function}\nprintln(sysimg_packagecompiler_cmd() === nothing)\n\
+         Core.eval(PackageCompiler, :(get_julia_cmd() = `julia --startup-file=no`))\n\
+         println(sysimg_packagecompiler_cmd() === nothing)\n"
+    );
+    let out = std::process::Command::new(julia)
+        .args(["--startup-file=no", "--history-file=no", "-e", &program])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "false\ntrue\n");
 }
 
 /// The guard's two-copies warning, on a real julia (`SYSIMG_TEST_JULIA`): the record says

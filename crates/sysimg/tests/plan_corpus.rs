@@ -1,4 +1,6 @@
 //! Every corpus environment plans under every policy, and every plan keeps its invariants.
+// It reports what it measured or found: printing is its output.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use std::path::PathBuf;
 

@@ -41,9 +41,7 @@ fn the_newest_packagecompiler_that_fits_each_julia() {
 /// environment when that fails, and only does so for the "newest" source.
 #[test]
 fn the_tools_script_upgrades_only_the_newest_source() {
-    let store = sysimg::store::Store {
-        root: std::path::PathBuf::from("/tmp/store \"$x\\"),
-    };
+    let store = sysimg::store::Store::at(std::path::PathBuf::from("/tmp/store \"$x\\"));
     let julia = common::julia_info("1.10.4", "48d4fd4843", "x86_64-linux-gnu");
     let mut tools = ToolsEnv::new(&store, &julia, PackageCompilerSource::Newest);
     tools.upgrade_to = Some(VersionNumber::parse("2.1.17").unwrap());

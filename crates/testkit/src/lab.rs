@@ -56,6 +56,34 @@ impl Lab {
         Some(lab)
     }
 
+    /// The realistic world: the lab of `SYSIMG_TEST_JULIA` (running `bin`) and
+    /// `../shared/julia/pkgserver-large`, with the 19 top-level packages of its `toplevel.txt`
+    /// (49 packages in the closure) added by real Pkg to its base environment; `None` when
+    /// either is missing. The workload is [`Lab::large_workload`].
+    pub fn large_from_env(bin: impl Into<PathBuf>) -> Option<Lab> {
+        let julia = std::env::var_os("SYSIMG_TEST_JULIA").filter(|j| !j.is_empty())?;
+        let kit = crate::shared_dir()?.join("julia/pkgserver-large");
+        let toplevel = std::fs::read_to_string(kit.join("toplevel.txt")).ok()?;
+        if !kit.join("registries").is_file() || !kit.join("workload.jl").is_file() {
+            return None;
+        }
+        let names: Vec<String> = toplevel
+            .split_whitespace()
+            .map(|n| format!("{n:?}"))
+            .collect();
+        let lab = Lab::new(bin, PathBuf::from(julia), &kit);
+        lab.pkg(&lab.base_env, &format!("Pkg.add([{}])", names.join(", ")));
+        Some(lab)
+    }
+
+    /// The realistic world's workload (`pkgserver-large/workload.jl`): `using` of every
+    /// top-level package, values passed between them, `WORKLOAD OK` at the end.
+    pub fn large_workload() -> PathBuf {
+        crate::shared_dir()
+            .expect("the shared directory")
+            .join("julia/pkgserver-large/workload.jl")
+    }
+
     /// A lab in a scratch directory under `target/tmp` (removed when the test binary exits).
     pub fn new(bin: impl Into<PathBuf>, julia: PathBuf, pkgserver: &Path) -> Lab {
         let root = crate::scratch_dir("sysimg-real-julia-");

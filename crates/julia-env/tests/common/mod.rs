@@ -1,5 +1,5 @@
 //! Helpers shared by the integration tests: where `../shared` is, and skipping without it.
-#![allow(dead_code)]
+#![allow(dead_code, unreachable_pub)]
 
 use std::path::PathBuf;
 

@@ -7,14 +7,15 @@ use sysimg::model::plan::make_plan;
 use sysimg::model::spec::Policy;
 use sysimg::store::find_record;
 
-use crate::cli::{Cli, PinArgs, PlanArgs, StripArgs};
+use crate::cli::{PinArgs, StripArgs};
+use crate::context::Context;
 use crate::exit::{ExitCode, Failure};
 
 /// Prints a unified diff of each changed file, or writes them.
-fn finish(cli: &Cli, a: &Alignment, dry_run: bool) -> Result<ExitCode, Failure> {
+fn finish(ctx: &Context<'_>, a: &Alignment, dry_run: bool) -> Result<ExitCode, Failure> {
     let files = [&a.project, &a.manifest];
     if dry_run {
-        if cli.json {
+        if ctx.json() {
             crate::ui::report::print_json(&serde_json::json!({
                 "dry_run": true,
                 "actions": a.actions,
@@ -34,7 +35,7 @@ fn finish(cli: &Cli, a: &Alignment, dry_run: bool) -> Result<ExitCode, Failure> 
     // between the two writes is repaired by running it again.
     a.manifest.apply()?;
     a.project.apply()?;
-    if cli.json {
+    if ctx.json() {
         crate::ui::report::print_json(&serde_json::json!({"dry_run": false, "actions": a.actions}));
     } else if a.actions.is_empty() {
         say!("nothing to change");
@@ -47,20 +48,14 @@ fn finish(cli: &Cli, a: &Alignment, dry_run: bool) -> Result<ExitCode, Failure> 
 }
 
 /// The environment's lock, held from reading its files to writing them.
-fn lock_environment(cli: &Cli) -> Result<EnvironmentLock, Failure> {
-    let project_file = super::project_file(cli)?;
-    let dir = project_file.parent().unwrap_or(std::path::Path::new("."));
-    Ok(EnvironmentLock::acquire(dir)?)
+fn lock_environment(ctx: &Context<'_>) -> Result<EnvironmentLock, Failure> {
+    Ok(EnvironmentLock::acquire(ctx.project_dir()?)?)
 }
 
-pub fn strip(cli: &Cli, args: &StripArgs) -> Result<ExitCode, Failure> {
-    let _lock = lock_environment(cli)?;
-    let env = super::load_environment(cli)?;
-    let plan_args = PlanArgs {
-        policy: Some("pinned".into()),
-        pinned_rule: args.pinned_rule.clone(),
-    };
-    let mut spec = super::plan::spec_for(&env, &plan_args)?;
+pub fn strip(ctx: &Context<'_>, args: &StripArgs) -> Result<ExitCode, Failure> {
+    let _lock = lock_environment(ctx)?;
+    let env = ctx.environment()?;
+    let mut spec = ctx.spec()?.clone();
     spec.policy = Policy::Pinned;
     let plan = make_plan(&env, &spec).map_err(Failure::bad_input)?;
     if plan.baked().next().is_none() && !env.project.deps.is_empty() && !args.force {
@@ -74,19 +69,36 @@ pub fn strip(cli: &Cli, args: &StripArgs) -> Result<ExitCode, Failure> {
         });
     }
     let a = strip_env(&env, &plan)?;
-    finish(cli, &a, args.dry_run)
+    finish(ctx, &a, args.dry_run)
 }
 
-pub fn pin(cli: &Cli, args: &PinArgs) -> Result<ExitCode, Failure> {
-    let _lock = lock_environment(cli)?;
-    let env = super::load_environment(cli)?;
-    let store = super::store().ok();
-    let (_, record) = find_record(&args.image, store.as_ref())?;
+pub fn pin(ctx: &Context<'_>, args: &PinArgs) -> Result<ExitCode, Failure> {
+    let _lock = lock_environment(ctx)?;
+    let env = ctx.environment()?;
+    let store = ctx.store().ok();
+    // Like every other command, pin defaults to the environment's image.
+    let image =
+        match (&args.image, store) {
+            (Some(image), _) => image.clone(),
+            (None, Some(store)) => match store.registered(&env.project_file) {
+                Some(entry) => entry.image,
+                None => {
+                    return Err(Failure::bad_input(format!(
+                "the store has no image for {} (`sysimg build` makes one), or pass --image ID|PATH",
+                env.project_file.display()
+            )))
+                }
+            },
+            (None, None) => return Err(Failure::bad_input(
+                "no image store (set SYSIMG_STORE or JULIA_DEPOT_PATH), or pass --image ID|PATH",
+            )),
+        };
+    let (_, record) = find_record(&image, store)?;
     match pin_env(&env, &record, args.compat) {
         Ok(a) => {
-            let code = finish(cli, &a, args.dry_run)?;
+            let code = finish(ctx, &a, args.dry_run)?;
             // The environment now uses the image: `gc` must keep it.
-            if let (false, Some(store)) = (args.dry_run, &store) {
+            if let (false, Some(store)) = (args.dry_run, store) {
                 if store.lookup(&record.id).is_some() {
                     store.register(&env.project_file, &record.id)?;
                 }
@@ -95,7 +107,7 @@ pub fn pin(cli: &Cli, args: &PinArgs) -> Result<ExitCode, Failure> {
         }
         Err(PinError::File(e)) => Err(e.into()),
         Err(ref e @ PinError::Conflicts { ref conflicts, .. }) => {
-            if cli.json {
+            if ctx.json() {
                 crate::ui::report::print_json(&serde_json::json!({
                     "error": {"message": e.to_string(), "exit_code": 1},
                     "conflicts": conflicts.iter().map(|c| serde_json::json!({"package": c.name, "message": c.message})).collect::<Vec<_>>(),

@@ -1,32 +1,25 @@
 //! `sysimg build`.
 
 use crate::ui::output::{say, say_err};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use julia_env::environment::Environment;
-use sysimg::build::{build, BuildError, BuildOutcome, BuildRequest};
-use sysimg::learn::{BackgroundOutcome, Traces};
+use sysimg::build::{BuildOutcome, BuildRequest};
+use sysimg::learn::{BackgroundOutcome, BackgroundStatus, Traces};
 use sysimg::model::plan::make_plan;
-use sysimg::model::spec::ImageSpec;
 
-use crate::cli::{BuildArgs, Cli};
+use crate::cli::BuildArgs;
+use crate::context::Context;
 use crate::exit::{ExitCode, Failure};
-use crate::ui::progress::BuildSpinner;
 
-/// Set by Ctrl-C; the build stops julia and leaves the store as it was.
-static INTERRUPTED: AtomicBool = AtomicBool::new(false);
-
-pub fn run(cli: &Cli, args: &BuildArgs) -> Result<ExitCode, Failure> {
+pub fn run(ctx: &Context<'_>, args: &BuildArgs) -> Result<ExitCode, Failure> {
     if !args.all {
-        return build_one(cli, args, &super::project_file(cli)?, &super::store()?);
+        return build_one(ctx, args);
     }
     // Every registered environment, one after another; a failure does not stop the others.
-    let store = super::store()?;
     let mut code = ExitCode::Ok;
-    for entry in store.live_registrations()? {
+    for entry in ctx.store()?.live_registrations()? {
         let project_file = entry.project_path();
-        if let Err(f) = build_one(cli, args, &project_file, &store) {
+        if let Err(f) = build_one(&ctx.for_project(project_file.clone()), args) {
             say_err!("error: {}: {}", project_file.display(), f.message);
             code = ExitCode::Problems;
         }
@@ -36,35 +29,30 @@ pub fn run(cli: &Cli, args: &BuildArgs) -> Result<ExitCode, Failure> {
 
 /// Builds one environment's image; as the background build of `run`, under the
 /// environment's background lock and leaving its outcome for the next start.
-fn build_one(
-    cli: &Cli,
-    args: &BuildArgs,
-    project_file: &std::path::Path,
-    store: &sysimg::store::Store,
-) -> Result<ExitCode, Failure> {
+fn build_one(ctx: &Context<'_>, args: &BuildArgs) -> Result<ExitCode, Failure> {
+    let (project_file, store) = (ctx.project_file()?, ctx.store()?);
     let traces = Traces::of(store, project_file);
     let _background = match args.background {
-        true => match store.try_lock_exclusive(&traces.background_lock)? {
+        true => match store.try_lock_background(&traces.env_key)? {
             Some(lock) => Some(lock),
             None => return Ok(ExitCode::Ok), // another one is at it
         },
         false => None,
     };
-    let result = build_inner(cli, args, project_file, store);
+    let result = build_inner(ctx, args);
     if args.background {
         let outcome = BackgroundOutcome {
             status: match &result {
-                Ok((_, true)) => "built",
-                Ok((_, false)) => "reused",
-                Err(_) => "failed",
-            }
-            .into(),
+                Ok((_, true)) => BackgroundStatus::Built,
+                Ok((_, false)) => BackgroundStatus::Reused,
+                Err(_) => BackgroundStatus::Failed,
+            },
             id: result.as_ref().ok().map(|(id, _)| id.clone()),
             log: result
                 .as_ref()
                 .err()
                 .map(|_| traces.background_log.display().to_string()),
-            manifest_sha256: super::launch::manifest_sha256(project_file),
+            manifest_sha256: sysimg::learn::manifest_sha256(project_file),
             reported: false,
         };
         let _ = outcome.write(&traces.background_file());
@@ -73,47 +61,41 @@ fn build_one(
 }
 
 /// The build itself: the image id, and whether it was built (not reused).
-fn build_inner(
-    cli: &Cli,
-    args: &BuildArgs,
-    project_file: &std::path::Path,
-    store: &sysimg::store::Store,
-) -> Result<(String, bool), Failure> {
-    let project_file = project_file.to_path_buf();
-    let project_dir = project_file.parent().unwrap_or(std::path::Path::new("."));
-    let julia_key = ImageSpec::for_project_dir(project_dir)?.julia;
-    let julia = super::julia(args.julia.as_deref(), julia_key.as_deref(), store)?;
-    let version = julia_env::version::VersionNumber::parse(&julia.version).ok();
-    let env = Environment::load(&project_file, version.as_ref())?;
-    let mut spec = super::plan::spec_for(&env, &args.plan)?;
-    if let Some(pc) = &args.packagecompiler {
-        spec.packagecompiler = Some(pc.clone());
-    }
-    let plan = make_plan(&env, &spec).map_err(Failure::bad_input)?;
+fn build_inner(ctx: &Context<'_>, args: &BuildArgs) -> Result<(String, bool), Failure> {
+    let store = ctx.store()?;
+    let spec = ctx.spec()?;
+    let julia = ctx.julia()?;
+    // The manifest this julia reads (`Manifest-v1.X.toml`).
+    let env = ctx.environment()?;
+    let plan = make_plan(&env, spec).map_err(Failure::bad_input)?;
     let started = Instant::now();
     let req = BuildRequest {
         env: &env,
-        spec: &spec,
+        spec,
         plan: &plan,
-        julia: &julia,
+        julia,
         store,
         force: args.force,
     };
     let pulled = match args.force {
         true => None,
-        false => super::share::pull_before_build(&req, !cli.json)?,
+        false => crate::steps::pull_before_build(&ctx.vars, &req, !ctx.json())?,
     };
-    let outcome = build_showing_progress(&req, !cli.json)?;
+    let outcome = crate::steps::build_showing_progress(&req, !ctx.json())?;
     let record = outcome.record();
     let dir = store.image_dir(&record.id);
     let built = matches!(outcome, BuildOutcome::Built(_));
     let pushed = match args.push {
-        true => Some(super::share::push_after_build(
-            &spec, store, &record.id, !cli.json,
+        true => Some(crate::steps::push_after_build(
+            &ctx.vars,
+            spec,
+            store,
+            &record.id,
+            !ctx.json(),
         )?),
         false => None,
     };
-    if cli.json {
+    if ctx.json() {
         let mut v = serde_json::json!({
             "id": record.id,
             "outcome": match (built, &pulled) {
@@ -150,25 +132,4 @@ fn build_inner(
         say!("image {} is up to date ({})", record.id, dir.display());
     }
     Ok((record.id.clone(), built))
-}
-
-/// Builds (or reuses) an image, with a progress display on a terminal's stderr when `show`.
-/// Ctrl-C stops julia, leaves the store as it was, and exits with status 130.
-pub fn build_showing_progress(req: &BuildRequest<'_>, show: bool) -> Result<BuildOutcome, Failure> {
-    let _ = ctrlc::set_handler(|| INTERRUPTED.store(true, Ordering::SeqCst));
-    let spinner = BuildSpinner::new(show);
-    let result = build(req, &INTERRUPTED, &mut |e| spinner.event(e));
-    spinner.finish();
-    match result {
-        Ok(outcome) => Ok(outcome),
-        Err(BuildError::File(e)) => Err(e.into()),
-        Err(BuildError::Cancelled) => {
-            say_err!("interrupted: the build was stopped and the store is unchanged");
-            std::process::exit(130);
-        }
-        Err(e) => Err(Failure {
-            code: ExitCode::Problems,
-            message: e.to_string(),
-        }),
-    }
 }

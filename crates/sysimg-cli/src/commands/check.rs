@@ -1,34 +1,32 @@
 //! `sysimg check`: an image against the environment and this host.
 
 use julia_env::check::{Finding, Report, Severity};
-use julia_env::environment::Environment;
 use sysimg::check::{check_image, this_host, Image, Thoroughness};
 use sysimg::extend::FixMode;
-use sysimg::launch::{environment_image, julia_version};
-use sysimg::model::spec::ImageSpec;
+use sysimg::launch::environment_image;
 
-use crate::cli::{Cli, ImageCheckArgs};
+use crate::cli::ImageCheckArgs;
+use crate::context::Context;
 use crate::exit::{ExitCode, Failure};
 
-pub fn run(cli: &Cli, args: &ImageCheckArgs) -> Result<ExitCode, Failure> {
-    let project_file = super::project_file(cli)?;
-    let project_dir = project_file.parent().unwrap_or(std::path::Path::new("."));
-    let spec = ImageSpec::for_project_dir(project_dir)?;
-    let store = super::store()?;
+pub fn run(ctx: &Context<'_>, args: &ImageCheckArgs) -> Result<ExitCode, Failure> {
+    ctx.project_file()?;
+    let spec = ctx.spec()?;
+    let store = ctx.store()?;
     // Without a julia, the image is still checked; the report says what could not be.
-    // Without a julia at hand the image is still checked; but a julia the user named on the
-    // command line that cannot be used is bad input (exit 2), as it is for `run` and `build`.
-    let julia = match super::julia(args.julia.as_deref(), spec.julia.as_deref(), &store) {
+    // A julia the user named on the command line that cannot be used is bad input (exit 2),
+    // as it is for `run` and `build`.
+    let julia = match ctx.julia() {
         Err(e) if args.julia.is_some() => return Err(e),
         julia => julia,
     };
     let julia_error = julia.as_ref().err().map(|e| e.message.clone());
-    let host = this_host(julia.ok());
+    let host = this_host(julia.ok().cloned(), &ctx.vars);
     // The manifest julia will use (`Manifest-v1.X.toml`), as `run` and `build` read it.
-    let env = Environment::load(&project_file, julia_version(&host).as_ref())?;
+    let env = ctx.environment()?;
     let image = match &args.image {
-        Some(arg) => Some(Image::locate(arg, Some(&store))?),
-        None => environment_image(&env, &spec, &store, host.julia.as_ref()).map(|(_, i)| i),
+        Some(arg) => Some(Image::locate(arg, Some(store))?),
+        None => environment_image(&env, spec, store, host.julia.as_ref()).map(|(_, i)| i),
     };
     let mut head = serde_json::json!({
         "project": env.project_file.display().to_string(),
@@ -49,13 +47,14 @@ pub fn run(cli: &Cli, args: &ImageCheckArgs) -> Result<ExitCode, Failure> {
         },
     };
     if let Some(record) = image.as_ref().and_then(|i| i.record.as_ref()) {
-        let outlook = super::extend::outlook(
+        let outlook = crate::steps::outlook(
+            &ctx.vars,
             &env,
             Some(record),
             FixMode::Baked,
             host.julia.as_ref(),
             args.outlook.extendability,
-            Some(&store),
+            Some(store),
         );
         match outlook {
             Some(Ok(o)) => {
@@ -86,6 +85,9 @@ pub fn run(cli: &Cli, args: &ImageCheckArgs) -> Result<ExitCode, Failure> {
         None => env.project_file.display().to_string(),
     };
     Ok(crate::ui::report::print_report(
-        cli, &subject, head, &report,
+        ctx.json(),
+        &subject,
+        head,
+        &report,
     ))
 }

@@ -10,15 +10,16 @@ use julia_env::ids::Uuid;
 use julia_env::project_hash::project_hash;
 use serde::Serialize;
 
-use crate::cli::{CheckArgs, Cli};
+use crate::cli::CheckArgs;
+use crate::context::Context;
 use crate::exit::{ExitCode, Failure};
 
-pub fn check(cli: &Cli, args: &CheckArgs) -> Result<ExitCode, Failure> {
-    let env = super::load_environment(cli)?;
+pub fn check(ctx: &Context<'_>, args: &CheckArgs) -> Result<ExitCode, Failure> {
+    let env = ctx.environment()?;
     let depots = if args.no_sources {
         None
     } else if args.depots.is_empty() {
-        Some(Depots::from_env(None))
+        Some(ctx.vars.depots(None))
     } else {
         Some(Depots::new(args.depots.clone()))
     };
@@ -34,7 +35,7 @@ pub fn check(cli: &Cli, args: &CheckArgs) -> Result<ExitCode, Failure> {
         "manifest": env.manifest_file.display().to_string(),
     });
     let code = crate::ui::report::print_report(
-        cli,
+        ctx.json(),
         &env.project_file.display().to_string(),
         head,
         &report,
@@ -96,8 +97,8 @@ fn packages(env: &Environment) -> Vec<PackageView> {
     out
 }
 
-pub fn show(cli: &Cli) -> Result<ExitCode, Failure> {
-    let env = super::load_environment(cli)?;
+pub fn show(ctx: &Context<'_>) -> Result<ExitCode, Failure> {
+    let env = ctx.environment()?;
     let pkgs = packages(&env);
     let p = &env.project;
     let fresh = env.manifest.as_ref().and_then(|m| {
@@ -112,7 +113,7 @@ pub fn show(cli: &Cli) -> Result<ExitCode, Failure> {
                 ),
         )
     });
-    if cli.json {
+    if ctx.json() {
         let m = env.manifest.as_ref();
         crate::ui::report::print_json(&serde_json::json!({
             "project": {

@@ -3,20 +3,18 @@
 use std::path::Path;
 
 use crate::ui::output::{say, say_err};
-use julia_env::depot::Depots;
-use julia_env::environment::Environment;
-use julia_env::registry::{reachable_registries, tarballs_enabled_by_env, Registry};
+use julia_env::registry::Registry;
 use julia_env::resolve::RegistryIndex;
 use julia_env::version::VersionNumber;
 use sysimg::check::Image;
-use sysimg::extend::{self, Addition, Candidate, FixMode, Holding, Named, Outlook};
-use sysimg::julia::JuliaInfo;
+use sysimg::extend::{self, Addition, Candidate, Holding, Named};
 use sysimg::launch::environment_image;
-use sysimg::model::record::ImageRecord;
-use sysimg::model::spec::ImageSpec;
-use sysimg::store::Store;
+use sysimg::vars::Vars;
 
-use crate::cli::{Cli, HoldArgs};
+use crate::steps::{depot_registries, resolve_julia_version};
+
+use crate::cli::HoldArgs;
+use crate::context::Context;
 use crate::exit::{ExitCode, Failure};
 
 /// An environment that does not resolve by itself is a finding (exit 1); the other errors
@@ -31,24 +29,11 @@ fn failure(e: extend::ExtendError) -> Failure {
     }
 }
 
-/// The registries in the depots, with a warning for each one that could not be read.
-fn depot_registries() -> (Vec<Registry>, Vec<String>, Depots) {
-    let depots = Depots::from_env(None);
-    let (mut found, mut warnings) = (Vec::new(), Vec::new());
-    for r in reachable_registries(&depots.paths, tarballs_enabled_by_env()) {
-        match r {
-            Ok(r) => found.push(r),
-            Err(e) => warnings.push(format!("skipping a registry: {e}")),
-        }
-    }
-    (found, warnings, depots)
-}
-
 /// The registries `--registry` names, else those in the depots.
-fn registries(paths: &[std::path::PathBuf]) -> Result<RegistryIndex, Failure> {
+fn registries(vars: &Vars, paths: &[std::path::PathBuf]) -> Result<RegistryIndex, Failure> {
     let mut out = Vec::new();
     if paths.is_empty() {
-        let (found, warnings, depots) = depot_registries();
+        let (found, warnings, depots) = depot_registries(vars);
         for w in warnings {
             say_err!("warning: {w}");
         }
@@ -82,59 +67,12 @@ fn registries(paths: &[std::path::PathBuf]) -> Result<RegistryIndex, Failure> {
     Ok(RegistryIndex::new(out))
 }
 
-/// The extendability note of `check` and `plan`: how many of the `n` most depended-upon
-/// packages of the depots' registries can still be added with `mode`'s packages held. `None`
-/// when `n` is 0 or the depots hold no registry; the error's text when it cannot be told.
-pub fn outlook(
-    env: &Environment,
-    image: Option<&ImageRecord>,
-    mode: FixMode,
-    julia: Option<&JuliaInfo>,
-    n: usize,
-    store: Option<&Store>,
-) -> Option<Result<Outlook, String>> {
-    if n == 0 {
-        return None;
-    }
-    let (found, _, _) = depot_registries();
-    if found.is_empty() {
-        return None;
-    }
-    let index = RegistryIndex::new(found);
-    let julia_version = resolve_julia_version(env, image, julia);
-    let outlook = Holding::new(env, image, Some(mode), julia_version)
-        .and_then(|holding| {
-            Outlook::of(
-                &index,
-                &holding,
-                n,
-                store.map(|s| s.root.join("cache")).as_deref(),
-            )
-        })
-        .map_err(|e| e.to_string());
-    Some(outlook)
-}
-
-/// The Julia version to resolve for, without `--julia-version`: the image's (it runs on
-/// nothing else), else the julia sysimg would run, else the Manifest's `julia_version`.
-fn resolve_julia_version(
-    env: &Environment,
-    image: Option<&ImageRecord>,
-    julia: Option<&JuliaInfo>,
-) -> Option<VersionNumber> {
-    image
-        .and_then(|r| VersionNumber::parse(&r.julia.version).ok())
-        .or_else(|| julia.and_then(|j| VersionNumber::parse(&j.version).ok()))
-        .or_else(|| env.manifest.as_ref().and_then(|m| m.julia_version.clone()))
-}
-
 /// The environment with what `hold` says is held.
-fn holding(cli: &Cli, hold: &HoldArgs) -> Result<Holding, Failure> {
-    let env = super::load_environment(cli)?;
+fn holding(ctx: &Context<'_>, hold: &HoldArgs) -> Result<Holding, Failure> {
+    let env = ctx.environment()?;
     let image = match &hold.image {
         Some(arg) => {
-            let store = super::store().ok();
-            let image = Image::locate(arg, store.as_ref())?;
+            let image = Image::locate(arg, ctx.store().ok())?;
             Some(image.record.ok_or_else(|| {
                 Failure::bad_input(format!(
                     "{arg}: an image without a record (image.toml): sysimg cannot tell what it holds"
@@ -142,19 +80,14 @@ fn holding(cli: &Cli, hold: &HoldArgs) -> Result<Holding, Failure> {
             })?)
         }
         None => {
-            let spec = ImageSpec::for_project_dir(env.dir())?;
-            super::store()
+            let spec = ctx.spec()?;
+            ctx.store()
                 .ok()
-                .and_then(|store| environment_image(&env, &spec, &store, None))
+                .and_then(|store| environment_image(&env, spec, store, None))
                 .and_then(|(_, i)| i.record)
         }
     };
-    let mode = hold
-        .fix
-        .as_deref()
-        .map(str::parse)
-        .transpose()
-        .map_err(Failure::bad_input)?;
+    let mode = hold.fix;
     let julia_version = match &hold.julia_version {
         Some(v) => Some(
             VersionNumber::parse(v)
@@ -164,20 +97,21 @@ fn holding(cli: &Cli, hold: &HoldArgs) -> Result<Holding, Failure> {
             // The julia is only asked when neither the image nor `--julia-version` says.
             let julia = match image {
                 Some(_) => None,
-                None => super::store().ok().and_then(|store| {
-                    let spec = ImageSpec::for_project_dir(env.dir()).ok()?;
-                    super::julia(None, spec.julia.as_deref(), &store).ok()
-                }),
+                None => ctx.julia().ok(),
             };
-            resolve_julia_version(&env, image.as_ref(), julia.as_ref())
+            resolve_julia_version(&env, image.as_ref(), julia)
         }
     };
     Holding::new(&env, image.as_ref(), mode, julia_version).map_err(failure)
 }
 
-pub fn can_add(cli: &Cli, packages: &[String], hold: &HoldArgs) -> Result<ExitCode, Failure> {
-    let holding = holding(cli, hold)?;
-    let index = registries(&hold.registries)?;
+pub fn can_add(
+    ctx: &Context<'_>,
+    packages: &[String],
+    hold: &HoldArgs,
+) -> Result<ExitCode, Failure> {
+    let holding = holding(ctx, hold)?;
+    let index = registries(&ctx.vars, &hold.registries)?;
     let mut additions = Vec::new();
     for p in packages {
         let add = Addition::parse(p).map_err(failure)?;
@@ -190,7 +124,7 @@ pub fn can_add(cli: &Cli, packages: &[String], hold: &HoldArgs) -> Result<ExitCo
     } else {
         ExitCode::Problems
     };
-    if cli.json {
+    if ctx.json() {
         crate::ui::report::print_json(&answer);
         return Ok(code);
     }
@@ -293,13 +227,13 @@ fn names_from(path: &Path) -> Result<Vec<String>, Failure> {
 }
 
 pub fn extendability(
-    cli: &Cli,
+    ctx: &Context<'_>,
     top: Option<usize>,
     from: Option<&Path>,
     hold: &HoldArgs,
 ) -> Result<ExitCode, Failure> {
-    let holding = holding(cli, hold)?;
-    let index = registries(&hold.registries)?;
+    let holding = holding(ctx, hold)?;
+    let index = registries(&ctx.vars, &hold.registries)?;
     let candidates: Vec<(Named, Option<usize>)> = match from {
         Some(path) => names_from(path)?
             .iter()
@@ -319,7 +253,7 @@ pub fn extendability(
     let table = extend::extendability(&index, &holding, &candidates).map_err(failure)?;
     let fit = table.iter().filter(|c| c.ok).count();
     let score = format!("{fit} of {} can be added", table.len());
-    if cli.json {
+    if ctx.json() {
         crate::ui::report::print_json(&serde_json::json!({
             "julia_version": holding.julia_version().map(ToString::to_string),
             "fix": holding.mode,

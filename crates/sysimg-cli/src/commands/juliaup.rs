@@ -3,30 +3,19 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use sysimg::juliaup::{
-    channel_args, channel_name, channels_for, config_file, home, linked_channels,
-};
-use sysimg::model::spec::ImageSpec;
+use sysimg::juliaup::{channel_args, channel_name, channels_for, linked_channels};
 
-use crate::cli::Cli;
+use sysimg::vars::{self, Vars};
+
+use crate::context::Context;
 use crate::exit::{ExitCode, Failure};
+use crate::steps::{environment_name, juliaup_config};
 use crate::ui::output::say;
 
-/// juliaup's `juliaup.json`, from the environment as juliaup reads it.
-fn juliaup_config() -> Result<PathBuf, Failure> {
-    home(&|k| std::env::var(k).ok())
-        .map(|h| config_file(&h))
-        .ok_or_else(|| {
-            Failure::bad_input(
-                "cannot find juliaup's home: set HOME, or JULIAUP_DEPOT_PATH to an absolute path",
-            )
-        })
-}
-
-fn juliaup_exe(flag: Option<&Path>) -> Result<PathBuf, Failure> {
+fn juliaup_exe(vars: &Vars, flag: Option<&Path>) -> Result<PathBuf, Failure> {
     match flag {
         Some(p) => Ok(p.to_path_buf()),
-        None => sysimg::julia::which("juliaup", std::env::var_os("PATH").as_deref()).ok_or_else(
+        None => sysimg::julia::which("juliaup", vars.os(vars::PATH)).ok_or_else(
             || {
                 Failure::bad_input(
                     "juliaup is not on PATH: install it (https://julialang.org/install) or pass --juliaup PATH",
@@ -53,29 +42,30 @@ fn run_juliaup(exe: &Path, args: &[String]) -> Result<(), Failure> {
     }
 }
 
+/// `sysimg juliaup link [NAME] [--julia ...] [--juliaup PATH]` (`--julia` reaches the
+/// context's choice of julia).
 pub fn link(
-    cli: &Cli,
+    ctx: &Context<'_>,
     name: Option<&str>,
-    julia_flag: Option<&str>,
     juliaup: Option<&Path>,
 ) -> Result<ExitCode, Failure> {
-    let env = super::load_environment(cli)?;
-    let spec = ImageSpec::for_project_dir(env.dir())?;
-    let store = super::store()?;
+    let env = ctx.environment()?;
+    let spec = ctx.spec()?;
     // The julia the channel starts: a `+CHANNEL` stays one (sysimg run resolves it at each
     // start, so `juliaup update` is followed), anything else is the resolved binary.
-    let julia = match julia_flag.or(spec.julia.as_deref()) {
+    let named = ctx.julia_override().or(spec.julia.as_deref());
+    let julia = match named {
         Some(c) if c.starts_with('+') => PathBuf::from(c),
-        _ => super::julia(julia_flag, spec.julia.as_deref(), &store)?.path,
+        _ => ctx.julia()?.path.clone(),
     };
     let name = match name {
         Some(n) => n.trim_start_matches('+').to_string(),
-        None => channel_name(&super::environment_name(&env)),
+        None => channel_name(&environment_name(&env)),
     };
-    let exe = juliaup_exe(juliaup)?;
+    let exe = juliaup_exe(&ctx.vars, juliaup)?;
     let sysimg = std::env::current_exe()
         .map_err(|e| Failure::bad_input(format!("cannot find the sysimg executable: {e}")))?;
-    let config = juliaup_config()?;
+    let config = juliaup_config(&ctx.vars)?;
     let channels = linked_channels(&config)?;
     let ours = channels_for(&channels, &env.project_file);
     if let Some(existing) = channels.iter().find(|c| c.name == name) {
@@ -105,7 +95,7 @@ pub fn link(
             config.display()
         )));
     }
-    if cli.json {
+    if ctx.json() {
         crate::ui::report::print_json(&serde_json::json!({
             "channel": name,
             "command": sysimg.display().to_string(),
@@ -121,9 +111,14 @@ pub fn link(
     Ok(ExitCode::Ok)
 }
 
-pub fn unlink(cli: &Cli, name: Option<&str>, juliaup: Option<&Path>) -> Result<ExitCode, Failure> {
-    let project_file = super::project_file(cli)?;
-    let config = juliaup_config()?;
+/// `sysimg juliaup unlink [NAME] [--juliaup PATH]`.
+pub fn unlink(
+    ctx: &Context<'_>,
+    name: Option<&str>,
+    juliaup: Option<&Path>,
+) -> Result<ExitCode, Failure> {
+    let project_file = ctx.project_file()?.to_path_buf();
+    let config = juliaup_config(&ctx.vars)?;
     let channels = linked_channels(&config)?;
     let ours = channels_for(&channels, &project_file);
     let remove: Vec<String> = match name.map(|n| n.trim_start_matches('+')) {
@@ -139,12 +134,12 @@ pub fn unlink(cli: &Cli, name: Option<&str>, juliaup: Option<&Path>) -> Result<E
         None => ours.iter().map(|c| c.name.clone()).collect(),
     };
     if !remove.is_empty() {
-        let exe = juliaup_exe(juliaup)?;
+        let exe = juliaup_exe(&ctx.vars, juliaup)?;
         for n in &remove {
             run_juliaup(&exe, &["remove".into(), n.clone()])?;
         }
     }
-    if cli.json {
+    if ctx.json() {
         crate::ui::report::print_json(&serde_json::json!({ "removed": remove }));
     } else if remove.is_empty() {
         say!(
@@ -155,17 +150,4 @@ pub fn unlink(cli: &Cli, name: Option<&str>, juliaup: Option<&Path>) -> Result<E
         say!("removed juliaup channel(s): {}", remove.join(", "));
     }
     Ok(ExitCode::Ok)
-}
-
-/// The juliaup channels that start `project_file`'s image, for `status` (none when juliaup's
-/// configuration cannot be read).
-pub fn channels_of(project_file: &Path) -> Vec<String> {
-    let Ok(config) = juliaup_config() else {
-        return Vec::new();
-    };
-    let channels = linked_channels(&config).unwrap_or_default();
-    channels_for(&channels, project_file)
-        .into_iter()
-        .map(|c| c.name.clone())
-        .collect()
 }

@@ -3,30 +3,42 @@
 use crate::ui::output::say;
 use std::path::Path;
 
-use julia_env::depot::Depots;
 use sysimg::kernel::{
     ijulia_kernel_entry, install as install_kernel, kernel_dir_name, kernel_json, kernels_dir, Os,
 };
 
-use crate::cli::Cli;
+use crate::context::Context;
 use crate::exit::{ExitCode, Failure};
 
-pub fn install(cli: &Cli, name: Option<&str>, dir: Option<&Path>) -> Result<ExitCode, Failure> {
-    let env = super::load_environment(cli)?;
-    let entry = ijulia_kernel_entry(&env, &Depots::from_env(None))?;
+pub fn install(
+    ctx: &Context<'_>,
+    name: Option<&str>,
+    dir: Option<&Path>,
+) -> Result<ExitCode, Failure> {
+    let env = ctx.environment()?;
+    let entry = ijulia_kernel_entry(&env, &ctx.vars.depots(None))?;
     let sysimg = std::env::current_exe()
         .map_err(|e| Failure::bad_input(format!("cannot find the sysimg executable: {e}")))?;
-    let env_name = super::environment_name(&env);
+    let env_name = env
+        .project
+        .name
+        .clone()
+        .or_else(|| {
+            env.dir()
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+        })
+        .unwrap_or_else(|| "project".into());
     let display = name.map_or_else(|| format!("Julia {env_name} (sysimg)"), str::to_string);
     let kernels = match dir {
         Some(d) => d.to_path_buf(),
-        None => kernels_dir(Os::this(), &|k| std::env::var(k).ok()).ok_or_else(|| {
+        None => kernels_dir(Os::this(), &|k| ctx.vars.by_name(k)).ok_or_else(|| {
             Failure::bad_input("cannot find Jupyter's data directory: set JUPYTER_DATA_DIR")
         })?,
     };
     let spec = kernel_json(&sysimg, &env.project_file, &entry, &display, Os::this());
     let file = install_kernel(&kernels, &kernel_dir_name(&display), &spec)?;
-    if cli.json {
+    if ctx.json() {
         crate::ui::report::print_json(
             &serde_json::json!({"kernel": file.display().to_string(), "spec": spec}),
         );

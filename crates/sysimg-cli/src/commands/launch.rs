@@ -3,200 +3,111 @@
 
 use crate::ui::output::say_err;
 use std::ffi::OsString;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use sysimg::check::{this_host, Host, Image};
+use sysimg::build::BuildRequest;
 use sysimg::julia::options::Override;
 use sysimg::julia::JuliaInfo;
-use sysimg::launch::{decide, decide_by_stamp, judge, julia_args as image_args, Verdict};
-use sysimg::learn::{BackgroundOutcome, Traces};
-use sysimg::model::spec::{ImageSpec, OnStale};
-use sysimg::store::{IdLock, Store};
+use sysimg::launch::{
+    decide_launch, julia_args as image_args, Launch, LaunchEffects, LaunchError, LaunchRequest,
+};
+use sysimg::learn::Traces;
+use sysimg::model::plan::make_plan;
+use sysimg::model::spec::OnStale;
+use sysimg::store::IdLock;
 
-use crate::cli::{Cli, ForTool, JuliaArgsArgs, LaunchArgs, RunArgs};
+use crate::cli::{ForTool, JuliaArgsArgs, LaunchArgs, RunArgs};
+use crate::context::Context;
 use crate::exit::{ExitCode, Failure};
 
-/// What to start julia with, once `--on-stale` has been applied.
-struct Launch {
+/// What to start: the julia, and the library's decision.
+struct Prepared {
     julia: JuliaInfo,
-    project_file: PathBuf,
-    /// The spec's `learn`.
-    learn: bool,
-    /// The image and its id (`None`: julia's default sysimage).
-    image: Option<(PathBuf, Option<String>)>,
-    store: Store,
+    launch: Launch,
 }
 
-fn prepare(cli: &Cli, args: &LaunchArgs) -> Result<Launch, Failure> {
-    let project_file = super::project_file(cli)?;
-    let dir = project_file.parent().unwrap_or(Path::new("."));
-    let spec = ImageSpec::for_project_dir(dir)?;
-    let on_stale = match &args.on_stale {
-        Some(s) => s.parse().map_err(Failure::bad_input)?,
-        None => spec.on_stale,
-    };
-    let store = super::store()?;
-    let julia = super::julia(args.julia.as_deref(), spec.julia.as_deref(), &store)?;
-    if on_stale == OnStale::Background {
-        report_background_failure(&store, &project_file);
+/// The launcher's means: a detached background build, a build with progress now, a line on
+/// stderr.
+struct Effects<'c, 'a> {
+    ctx: &'c Context<'a>,
+}
+
+impl LaunchEffects for Effects<'_, '_> {
+    fn start_background_build(
+        &mut self,
+        project_file: &Path,
+        julia: &Path,
+        log: &Path,
+    ) -> std::io::Result<()> {
+        if let Some(dir) = log.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let out = std::fs::File::create(log)?;
+        let mut cmd = std::process::Command::new(std::env::current_exe()?);
+        cmd.arg("-p")
+            .arg(project_file)
+            .args(["build", "--if-stale", "--background", "--julia"])
+            .arg(julia)
+            .stdin(std::process::Stdio::null())
+            .stdout(out.try_clone()?)
+            .stderr(out);
+        detach(&mut cmd);
+        // The process spawned exits at once, leaving the build to its own child.
+        cmd.spawn()?.wait().map(|_| ())
     }
-    // The host is read only when the stamp of the last fresh verdict does not settle it.
-    let host = || this_host(Some(julia.clone()));
-    let verdict = match &args.image {
-        Some(arg) => verdict_for(arg, &project_file, &store, &host())?,
-        None => match decide_by_stamp(&project_file, &store, &julia.path) {
-            Some(fresh) => fresh,
-            None => decide(&project_file, &store, &host()),
+
+    fn build_now(&mut self, project_file: &Path) -> Result<(), String> {
+        let ctx = self.ctx.for_project(project_file.to_path_buf());
+        let built = (|| {
+            let env = ctx.environment()?;
+            let spec = ctx.spec()?;
+            let plan = make_plan(&env, spec).map_err(Failure::bad_input)?;
+            let req = BuildRequest {
+                env: &env,
+                spec,
+                plan: &plan,
+                julia: ctx.julia()?,
+                store: ctx.store()?,
+                force: false,
+            };
+            crate::steps::pull_before_build(&ctx.vars, &req, true)?;
+            crate::steps::build_showing_progress(&req, true)
+        })();
+        built.map(|_| ()).map_err(|f| f.message)
+    }
+
+    fn note(&mut self, line: &str) {
+        say_err!("sysimg: {line}");
+    }
+}
+
+/// Finds julia (the one thing julia cannot start without) and asks the library what to start
+/// it with; says the decision's lines.
+fn prepare(ctx: &Context<'_>, args: &LaunchArgs) -> Result<Prepared, Failure> {
+    let julia = ctx.julia()?.clone();
+    let reason = |f: Failure| f.message;
+    let spec = ctx.spec().map_err(reason);
+    let req = LaunchRequest {
+        project: ctx.project_file().map_err(reason),
+        spec: spec.as_ref().map(|s| *s).map_err(Clone::clone),
+        store: ctx.store().map_err(reason),
+        julia: &julia,
+        on_stale: args.on_stale,
+        image: args.image.as_deref(),
+        learn: false,
+        vars: &ctx.vars,
+    };
+    let launch = decide_launch(&req, &mut Effects { ctx }).map_err(|e| match e {
+        LaunchError::Refused(r) => Failure {
+            code: ExitCode::Problems,
+            message: r.to_string(),
         },
-    };
-    let image = match verdict {
-        Verdict::Fresh { id, image } => {
-            if on_stale == OnStale::Background && learning_on(spec.learn, false) {
-                rebuild_if_learned_enough(&store, &project_file, &julia);
-            }
-            Some((image, Some(id)))
-        }
-        stale => match on_stale {
-            OnStale::Background => {
-                let started = start_background_build(&store, &project_file, &julia);
-                say_err!(
-                    "sysimg: warning: {}; {}; starting julia with its default sysimage",
-                    why(&stale),
-                    started
-                );
-                None
-            }
-            OnStale::Ignore => match stale {
-                Verdict::Stale { id, image, .. } if image.is_file() => Some((image, Some(id))),
-                _ => None,
-            },
-            OnStale::Warn => {
-                say_err!(
-                    "sysimg: warning: {}; starting julia with its default sysimage",
-                    why(&stale)
-                );
-                None
-            }
-            OnStale::Fail => {
-                return Err(Failure {
-                    code: ExitCode::Problems,
-                    message: format!("{} (--on-stale fail)", why(&stale)),
-                })
-            }
-            OnStale::Build => {
-                say_err!("sysimg: {}; building it", why(&stale));
-                build_for(&project_file, &spec, &julia, &store)?;
-                match decide(&project_file, &store, &host()) {
-                    Verdict::Fresh { id, image } => Some((image, Some(id))),
-                    still => {
-                        return Err(Failure {
-                            code: ExitCode::Problems,
-                            message: format!("after building: {}", why(&still)),
-                        })
-                    }
-                }
-            }
-        },
-    };
-    Ok(Launch {
-        julia,
-        project_file,
-        learn: spec.learn,
-        image,
-        store,
-    })
-}
-
-/// Whether this session is traced: `--learn`, `SYSIMG_LEARN=1`, or the spec's `learn`
-/// (`SYSIMG_LEARN=0` turns the spec's off).
-fn learning_on(spec_learn: bool, flag: bool) -> bool {
-    match std::env::var("SYSIMG_LEARN").ok().as_deref() {
-        _ if flag => true,
-        Some("1") | Some("true") => true,
-        Some("0") | Some("false") => false,
-        _ => spec_learn,
+        LaunchError::BadImage(m) => Failure::bad_input(m),
+    })?;
+    for line in &launch.notes {
+        say_err!("sysimg: {line}");
     }
-}
-
-/// When sessions have been traced since the last look, starts a background build (detached,
-/// `nice`d), which merges the traces (bounded: [`sysimg::learn::merge`]) and rebuilds the image
-/// only when they teach it `learn_rebuild_after` statements it lacks (else it finds the image
-/// fresh and stops). The start itself reads no trace: it lists the sessions' names and times.
-fn rebuild_if_learned_enough(store: &Store, project_file: &Path, julia: &JuliaInfo) {
-    let traces = Traces::of(store, project_file);
-    let stamp = traces.checked_stamp();
-    if traces.sessions_since(&stamp).is_empty() {
-        return;
-    }
-    let _ = std::fs::create_dir_all(&traces.dir);
-    let _ = std::fs::write(&stamp, b"");
-    // Quiet: most of these find too little to learn; the next start uses a rebuilt image.
-    let _ = start_background_build(store, project_file, julia);
-}
-
-/// Tells, once, that the last background build failed, and where its log is.
-fn report_background_failure(store: &Store, project_file: &Path) {
-    let file = Traces::of(store, project_file).background_file();
-    if let Some(mut outcome) = BackgroundOutcome::read(&file) {
-        if outcome.status == "failed" && !outcome.reported {
-            say_err!(
-                "sysimg: warning: the background build of image {} failed; its log: {}",
-                outcome.id.as_deref().unwrap_or("?"),
-                outcome.log.as_deref().unwrap_or("?")
-            );
-            outcome.reported = true;
-            let _ = outcome.write(&file);
-        }
-    }
-}
-
-/// Starts `sysimg build --if-stale --background` for the environment, detached (its own
-/// session, `nice`d, its output in `<store>/logs/background-<key>.log`), unless one is
-/// running or the last one failed on this same Manifest. Says what it did.
-fn start_background_build(store: &Store, project_file: &Path, julia: &JuliaInfo) -> String {
-    let traces = Traces::of(store, project_file);
-    match store.try_lock_exclusive(&traces.background_lock) {
-        Ok(Some(_free)) => {} // released at once: the build takes it
-        Ok(None) => return "a background build is already running".into(),
-        Err(e) => return format!("no background build ({e})"),
-    }
-    if let Some(o) = BackgroundOutcome::read(&traces.background_file()) {
-        if o.status == "failed" && o.manifest_sha256 == manifest_sha256(project_file) {
-            return format!(
-                "the last background build failed and the Manifest has not changed since, so it \
-                 is not retried (log: {}; `sysimg build` retries)",
-                o.log.as_deref().unwrap_or("?")
-            );
-        }
-    }
-    let log = &traces.background_log;
-    let spawned = std::fs::create_dir_all(log.parent().unwrap_or(&store.root))
-        .and_then(|()| std::fs::File::create(log))
-        .and_then(|out| {
-            let exe = std::env::current_exe()?;
-            let mut cmd = std::process::Command::new(exe);
-            cmd.arg("-p")
-                .arg(project_file)
-                .args(["build", "--if-stale", "--background", "--julia"])
-                .arg(&julia.path)
-                .stdin(std::process::Stdio::null())
-                .stdout(out.try_clone()?)
-                .stderr(out);
-            detach(&mut cmd);
-            // The process spawned exits at once, leaving the build to its own child.
-            cmd.spawn()?.wait()
-        });
-    match spawned {
-        Ok(_) => format!("rebuilding it in the background (log: {})", log.display()),
-        Err(e) => format!("could not start a background build: {e}"),
-    }
-}
-
-/// The SHA-256 of the environment's Manifest (a failed background build is retried only
-/// when it changes).
-pub fn manifest_sha256(project_file: &Path) -> Option<String> {
-    let env = julia_env::environment::Environment::load(project_file, None).ok()?;
-    sysimg::model::record::file_sha256(&env.manifest_file).ok()
+    Ok(Prepared { julia, launch })
 }
 
 /// Makes `cmd` a daemon: forked twice (so julia, which this process becomes, never has it
@@ -225,63 +136,21 @@ fn detach(cmd: &mut std::process::Command) {
     let _ = cmd;
 }
 
-/// The verdict on an image given with `--image`: judged like the registered one, but never
-/// registered.
-fn verdict_for(
-    arg: &str,
-    project_file: &Path,
-    store: &Store,
-    host: &Host,
-) -> Result<Verdict, Failure> {
-    let image = Image::locate(arg, Some(store))?;
-    let id = image
-        .record
-        .as_ref()
-        .map(|r| r.id.clone())
-        .unwrap_or_default();
-    match judge(image, id, project_file, host) {
-        // An environment that cannot be read is bad input here, as for every other command.
-        (Verdict::Stale { reasons, .. }, None) => Err(Failure::bad_input(
-            reasons
-                .first()
-                .map(|r| r.message.clone())
-                .unwrap_or_default(),
-        )),
-        (verdict, _) => Ok(verdict),
-    }
-}
-
-fn why(v: &Verdict) -> String {
-    match v {
-        Verdict::Fresh { id, .. } => format!("image {id} is fresh"),
-        Verdict::Missing { reason } => reason.clone(),
-        Verdict::Stale { id, reasons, .. } => {
-            let list: Vec<String> = reasons.iter().map(|r| r.message.clone()).collect();
-            format!("image {id} does not fit: {}", list.join("; "))
+/// julia's arguments before the user's: `-J <image>` and `--project=<env>`, or when there is
+/// no project, the `-p` the user gave, as it was given (julia reads `JULIA_PROJECT` itself).
+fn start_args(ctx: &Context<'_>, image: Option<&Path>, launch: &Launch) -> Vec<OsString> {
+    match &launch.project_file {
+        Some(file) => image_args(image, file),
+        None => {
+            let mut args: Vec<OsString> = Vec::new();
+            if let Some(p) = &ctx.cli.project {
+                let mut arg = OsString::from("--project=");
+                arg.push(p);
+                args.push(arg);
+            }
+            args
         }
     }
-}
-
-fn build_for(
-    project_file: &Path,
-    spec: &ImageSpec,
-    julia: &JuliaInfo,
-    store: &Store,
-) -> Result<(), Failure> {
-    let version = julia_env::version::VersionNumber::parse(&julia.version).ok();
-    let env = julia_env::environment::Environment::load(project_file, version.as_ref())?;
-    let plan = sysimg::model::plan::make_plan(&env, spec).map_err(Failure::bad_input)?;
-    let req = sysimg::build::BuildRequest {
-        env: &env,
-        spec,
-        plan: &plan,
-        julia,
-        store,
-        force: false,
-    };
-    super::share::pull_before_build(&req, true)?;
-    super::build::build_showing_progress(&req, true)?;
-    Ok(())
 }
 
 /// Refuses julia options that would override what `run` chose: julia takes the last
@@ -304,15 +173,36 @@ fn refuse_overrides(args: &[OsString]) -> Result<(), Failure> {
     }
 }
 
-pub fn run(cli: &Cli, args: &RunArgs) -> Result<ExitCode, Failure> {
+pub fn run(ctx: &Context<'_>, args: &RunArgs) -> Result<ExitCode, Failure> {
     refuse_overrides(&args.args)?;
-    let launch = prepare(cli, &args.launch)?;
-    // A running image holds a shared lock on its id, so `gc` and `rm` leave it alone.
+    let Prepared { julia, mut launch } = prepare(ctx, &args.launch)?;
+    launch.learn |= args.learn;
+    // A running image holds a shared lock on its id, so `gc` and `rm` leave it alone. The
+    // image is validated under the lock: one removed, replaced or damaged since it was judged
+    // is never handed to julia.
     let mut lock: Option<IdLock> = None;
-    let mut image = launch.image.as_ref().map(|(p, _)| p.as_path());
-    if let Some((_, Some(id))) = &launch.image {
-        match launch.store.try_lock_shared(id) {
-            Ok(Some(l)) => lock = Some(l),
+    let mut image = launch.image.as_ref().map(|(p, _)| p.to_path_buf());
+    if let (Some((_, Some(id))), Ok(store)) = (&launch.image, ctx.store()) {
+        match store.try_lock_shared(id) {
+            Ok(Some(l)) => match store.validate_for_launch(id) {
+                Ok(valid) => {
+                    image = Some(valid);
+                    lock = Some(l);
+                }
+                Err(damage) if launch.on_stale == OnStale::Fail => {
+                    return Err(Failure {
+                        code: ExitCode::Problems,
+                        message: format!("image {id} {damage} (--on-stale fail)"),
+                    })
+                }
+                Err(damage) => {
+                    say_err!(
+                        "sysimg: warning: image {id} {damage}; starting julia with its \
+                         default sysimage (`sysimg build` replaces it)"
+                    );
+                    image = None;
+                }
+            },
             Ok(None) => {
                 say_err!(
                     "sysimg: warning: image {id} is being rebuilt or removed; starting julia \
@@ -324,21 +214,18 @@ pub fn run(cli: &Cli, args: &RunArgs) -> Result<ExitCode, Failure> {
         }
     }
     // A linked or aliased juliaup channel's own arguments come first, as juliaup puts them.
-    let mut argv: Vec<OsString> = launch.julia.args.iter().map(OsString::from).collect();
-    argv.extend(image_args(image, &launch.project_file));
-    if learning_on(launch.learn, args.learn) {
+    let mut argv: Vec<OsString> = julia.args.iter().map(OsString::from).collect();
+    argv.extend(start_args(ctx, image.as_deref(), &launch));
+    if let (true, Some(project_file), Ok(store)) = (launch.learn, &launch.project_file, ctx.store())
+    {
         // julia writes the trace itself; sysimg only names the file.
-        match Traces::of(&launch.store, &launch.project_file).new_session() {
-            Ok(trace) => {
-                let mut arg = OsString::from("--trace-compile=");
-                arg.push(trace);
-                argv.push(arg);
-            }
+        match Traces::of(store, project_file).new_session() {
+            Ok(trace) => argv.extend(sysimg::learn::trace_args(&trace, &julia.version)),
             Err(e) => say_err!("sysimg: warning: not learning from this session: {e}"),
         }
     }
     argv.extend(args.args.iter().cloned());
-    exec(&launch.julia.path, &argv, lock)
+    exec(&julia.path, &argv, lock)
 }
 
 /// Replaces this process with julia (Unix), so that signals, the exit status and the terminal
@@ -377,16 +264,21 @@ fn exec(julia: &Path, argv: &[OsString], lock: Option<IdLock>) -> Result<ExitCod
     }
 }
 
-pub fn julia_args(cli: &Cli, args: &JuliaArgsArgs) -> Result<ExitCode, Failure> {
-    let launch = prepare(cli, &args.launch)?;
+pub fn julia_args(ctx: &Context<'_>, args: &JuliaArgsArgs) -> Result<ExitCode, Failure> {
+    // `run` starts julia whatever is wrong with the spec; what `julia-args` prints is kept in
+    // editors' settings, so a spec that cannot be read is an error naming it.
+    if ctx.project_file().is_ok() {
+        ctx.spec()?;
+    }
+    let Prepared { julia, launch } = prepare(ctx, &args.launch)?;
     let image = launch.image.as_ref().map(|(p, _)| p.as_path());
     if let Some(tool) = args.for_tool {
-        return tool_config(cli, tool, &launch, image);
+        return tool_config(ctx, tool, &julia, &launch, image);
     }
-    let argv = image_args(image, &launch.project_file);
-    if cli.json {
+    let argv = start_args(ctx, image, &launch);
+    if ctx.json() {
         crate::ui::report::print_json(&serde_json::json!({
-            "julia": launch.julia.path.display().to_string(),
+            "julia": julia.path.display().to_string(),
             "args": argv.iter().map(|a| a.to_string_lossy()).collect::<Vec<_>>(),
             "image": image.map(|p| p.display().to_string()),
             "id": launch.image.as_ref().and_then(|(_, id)| id.clone()),
@@ -404,8 +296,9 @@ pub fn julia_args(cli: &Cli, args: &JuliaArgsArgs) -> Result<ExitCode, Failure> 
 /// `julia-args --for TOOL`: the tool's settings (JSON, or `export` lines for variables), and
 /// the notes on stderr.
 fn tool_config(
-    cli: &Cli,
+    ctx: &Context<'_>,
     tool: ForTool,
+    julia: &JuliaInfo,
     launch: &Launch,
     image: Option<&Path>,
 ) -> Result<ExitCode, Failure> {
@@ -416,9 +309,13 @@ fn tool_config(
         ForTool::Env => Tool::Env,
         ForTool::Jetls => Tool::Jetls,
     };
-    let project_dir = launch.project_file.parent().unwrap_or(Path::new("."));
+    let project_file = launch
+        .project_file
+        .clone()
+        .ok_or_else(|| Failure::bad_input("no project: tools' settings name one (-p DIR)"))?;
+    let project_dir = project_file.parent().unwrap_or(Path::new("."));
     let holds_jetls = tool == Tool::Jetls
-        && julia_env::environment::Environment::load(&launch.project_file, None)
+        && julia_env::environment::Environment::load(&project_file, None)
             .ok()
             .and_then(|env| {
                 let uuid = JETLS_UUID.parse().ok()?;
@@ -428,14 +325,14 @@ fn tool_config(
     let config = config_for(
         tool,
         &Start {
-            julia: &launch.julia.path,
+            julia: &julia.path,
             image,
             project_dir,
-            julia_version: &launch.julia.version,
+            julia_version: &julia.version.to_string(),
             holds_jetls,
         },
     );
-    if cli.json {
+    if ctx.json() {
         crate::ui::report::print_json(&serde_json::json!({
             "settings": config.settings,
             "notes": config.notes,

@@ -6,11 +6,10 @@ use std::path::{Path, PathBuf};
 use crate::ui::output::say;
 use sysimg::check::this_host;
 use sysimg::launch::{decide, Verdict};
-use sysimg::learn::{summary_for, BackgroundOutcome, Summary, Traces};
-use sysimg::model::spec::ImageSpec;
+use sysimg::learn::{summary_for, BackgroundOutcome, BackgroundStatus, Summary, Traces};
 use sysimg::store::Store;
 
-use crate::cli::Cli;
+use crate::context::Context;
 use crate::exit::{ExitCode, Failure};
 
 /// The learning summary of an environment against the image registered for it.
@@ -19,12 +18,12 @@ fn learned(store: &Store, project_file: &Path) -> (Summary, Option<String>) {
     (summary_for(store, project_file, image.as_deref()), image)
 }
 
-pub fn show(cli: &Cli) -> Result<ExitCode, Failure> {
-    let project_file = super::project_file(cli)?;
-    let store = super::store()?;
-    let (s, image) = learned(&store, &project_file);
-    let traces = Traces::of(&store, &project_file);
-    if cli.json {
+pub fn show(ctx: &Context<'_>) -> Result<ExitCode, Failure> {
+    let project_file = ctx.project_file()?.to_path_buf();
+    let store = ctx.store()?;
+    let (s, image) = learned(store, &project_file);
+    let traces = Traces::of(store, &project_file);
+    if ctx.json() {
         crate::ui::report::print_json(&serde_json::json!({
             "project": project_file.display().to_string(),
             "traces": traces.dir.display().to_string(),
@@ -64,34 +63,32 @@ pub fn show(cli: &Cli) -> Result<ExitCode, Failure> {
 /// The background build of an environment: running, failed (with its log), or nothing.
 fn background(store: &Store, project_file: &Path) -> (Option<&'static str>, Option<String>) {
     let traces = Traces::of(store, project_file);
-    if let Ok(None) = store.try_lock_exclusive(&traces.background_lock) {
+    if let Ok(None) = store.try_lock_background(&traces.env_key) {
         return (Some("running"), None);
     }
     let outcome = BackgroundOutcome::read(&traces.background_file());
     match outcome {
-        Some(o) if o.status == "failed" => (Some("failed"), o.log),
+        Some(o) if o.status == BackgroundStatus::Failed => (Some("failed"), o.log),
         _ => (None, None),
     }
 }
 
-pub fn status(cli: &Cli) -> Result<ExitCode, Failure> {
-    let store = super::store()?;
+pub fn status(ctx: &Context<'_>) -> Result<ExitCode, Failure> {
+    let store = ctx.store()?;
     let mut rows = Vec::new();
     for entry in store.live_registrations()? {
         let project_file: PathBuf = entry.project_path();
-        let dir = project_file.parent().unwrap_or(Path::new("."));
-        let spec = ImageSpec::for_project_dir(dir).ok();
-        let julia = super::julia(None, spec.as_ref().and_then(|s| s.julia.as_deref()), &store);
-        let host = this_host(julia.ok());
-        let (fresh, why) = match decide(&project_file, &store, &host) {
+        let project = ctx.for_project(project_file.clone());
+        let host = this_host(project.julia().ok().cloned(), &ctx.vars);
+        let (fresh, why) = match decide(&project_file, store, &host) {
             Verdict::Fresh { .. } => (true, Vec::new()),
             Verdict::Stale { reasons, .. } => {
                 (false, reasons.into_iter().map(|r| r.message).collect())
             }
             Verdict::Missing { reason } => (false, vec![reason]),
         };
-        let (learned, _) = learned(&store, &project_file);
-        let (build, log) = background(&store, &project_file);
+        let (learned, _) = learned(store, &project_file);
+        let (build, log) = background(store, &project_file);
         rows.push(serde_json::json!({
             "project": project_file.display().to_string(),
             "image": entry.image,
@@ -100,11 +97,11 @@ pub fn status(cli: &Cli) -> Result<ExitCode, Failure> {
             "learned": learned,
             "background": build,
             "background_log": log,
-            "juliaup": super::juliaup::channels_of(&project_file),
+            "juliaup": crate::steps::juliaup_channels_of(&ctx.vars, &project_file),
         }));
     }
     let stale = rows.iter().filter(|r| r["fresh"] == false).count();
-    if cli.json {
+    if ctx.json() {
         crate::ui::report::print_json(&serde_json::json!({ "environments": rows, "stale": stale }));
     } else {
         for r in &rows {

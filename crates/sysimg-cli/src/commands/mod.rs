@@ -15,136 +15,77 @@ mod shell;
 mod store;
 mod tree_hash;
 
-use std::path::PathBuf;
-
-use julia_env::depot::Depots;
-use julia_env::environment::{resolve_project_file, Environment};
-
-use sysimg::julia::{find_julia, probe, JuliaChoice, JuliaInfo};
-use sysimg::store::Store;
-
 use crate::cli::{Cli, Command, EnvCommand, JuliaupCommand, KernelCommand, LearnCommand};
+use crate::context::{Context, Overrides};
 use crate::exit::{ExitCode, Failure};
+
+/// What a command overrides in the spec and in the choice of julia.
+fn overrides(command: &Command) -> Overrides {
+    let mut o = Overrides::default();
+    match command {
+        Command::Plan { plan, .. } | Command::Why { plan, .. } => {
+            o.policy = plan.policy;
+            o.pinned_rule = plan.pinned_rule;
+        }
+        Command::Strip(args) => o.pinned_rule = args.pinned_rule,
+        Command::Build(args) => {
+            o.policy = args.plan.policy;
+            o.pinned_rule = args.plan.pinned_rule;
+            o.packagecompiler = args.packagecompiler.clone();
+            o.julia = args.julia.clone();
+        }
+        Command::Check(args) => o.julia = args.julia.clone(),
+        Command::Run(args) => o.julia = args.launch.julia.clone(),
+        Command::JuliaArgs(args) => o.julia = args.launch.julia.clone(),
+        Command::Juliaup(JuliaupCommand::Link { julia, .. }) => o.julia = julia.clone(),
+        _ => {}
+    }
+    o
+}
 
 /// Runs the parsed command line.
 pub fn run(cli: &Cli) -> Result<ExitCode, Failure> {
+    let ctx = &Context::new(cli, overrides(&cli.command));
     match &cli.command {
-        Command::Env(EnvCommand::Check(args)) => env::check(cli, args),
-        Command::Env(EnvCommand::Show) => env::show(cli),
-        Command::Plan {
-            plan: args,
-            outlook,
-        } => plan::plan(cli, args, outlook),
-        Command::Why {
-            package,
-            plan: args,
-        } => plan::why(cli, package, args),
-        Command::Strip(args) => align::strip(cli, args),
-        Command::Pin(args) => align::pin(cli, args),
-        Command::Build(args) => build::run(cli, args),
+        Command::Env(EnvCommand::Check(args)) => env::check(ctx, args),
+        Command::Env(EnvCommand::Show) => env::show(ctx),
+        Command::Plan { outlook, .. } => plan::plan(ctx, outlook),
+        Command::Why { package, .. } => plan::why(ctx, package),
+        Command::Strip(args) => align::strip(ctx, args),
+        Command::Pin(args) => align::pin(ctx, args),
+        Command::Build(args) => build::run(ctx, args),
         Command::Ls(args) => match &args.remote {
-            Some(remote) => share::ls_remote(cli, remote.as_deref(), args.insecure),
-            None => store::ls(cli),
+            Some(remote) => share::ls_remote(ctx, remote.as_deref(), args.insecure),
+            None => store::ls(ctx),
         },
-        Command::Push(args) => share::push(cli, args),
-        Command::Pull(args) => share::pull(cli, args),
-        Command::Inspect { image } => store::inspect(cli, image),
-        Command::Rm { image } => store::rm(cli, image),
-        Command::Verify { image } => store::verify(cli, image.as_deref()),
-        Command::Gc { dry_run, keep_days } => store::gc(cli, *dry_run, *keep_days),
-        Command::Check(args) => check::run(cli, args),
-        Command::Run(args) => launch::run(cli, args),
-        Command::JuliaArgs(args) => launch::julia_args(cli, args),
+        Command::Push(args) => share::push(ctx, args),
+        Command::Pull(args) => share::pull(ctx, args),
+        Command::Inspect { image } => store::inspect(ctx, image),
+        Command::Rm { image } => store::rm(ctx, image),
+        Command::Verify { image } => store::verify(ctx, image.as_deref()),
+        Command::Gc { dry_run, keep_days } => store::gc(ctx, *dry_run, *keep_days),
+        Command::Check(args) => check::run(ctx, args),
+        Command::Run(args) => launch::run(ctx, args),
+        Command::JuliaArgs(args) => launch::julia_args(ctx, args),
         Command::Kernel(KernelCommand::Install { name, kernels_dir }) => {
-            kernel::install(cli, name.as_deref(), kernels_dir.as_deref())
+            kernel::install(ctx, name.as_deref(), kernels_dir.as_deref())
         }
         Command::Juliaup(JuliaupCommand::Link {
-            name,
-            julia,
-            juliaup: exe,
-        }) => juliaup::link(cli, name.as_deref(), julia.as_deref(), exe.as_deref()),
+            name, juliaup: exe, ..
+        }) => juliaup::link(ctx, name.as_deref(), exe.as_deref()),
         Command::Juliaup(JuliaupCommand::Unlink { name, juliaup: exe }) => {
-            juliaup::unlink(cli, name.as_deref(), exe.as_deref())
+            juliaup::unlink(ctx, name.as_deref(), exe.as_deref())
         }
         Command::ShellInit { shell } => shell::init(*shell),
         Command::Completions { shell } => shell::completions(*shell),
-        Command::TreeHash { dir } => tree_hash::run(cli, dir),
-        Command::Status => learn::status(cli),
-        Command::Learn(LearnCommand::Show) => learn::show(cli),
-        Command::CanAdd { packages, hold } => extend::can_add(cli, packages, hold),
+        Command::TreeHash { dir } => tree_hash::run(ctx, dir),
+        Command::Status => learn::status(ctx),
+        Command::Learn(LearnCommand::Show) => learn::show(ctx),
+        Command::CanAdd { packages, hold } => extend::can_add(ctx, packages, hold),
         Command::Extendability { top, from, hold } => {
-            extend::extendability(cli, *top, from.as_deref(), hold)
+            extend::extendability(ctx, *top, from.as_deref(), hold)
         }
     }
-}
-
-/// The project file `--project` (or `JULIA_PROJECT`, or the upward search) names, without
-/// reading it.
-pub fn project_file(cli: &Cli) -> Result<PathBuf, Failure> {
-    let cwd = std::env::current_dir()
-        .map_err(|e| Failure::bad_input(format!("cannot read the current directory: {e}")))?;
-    let home = std::env::var_os("HOME").map(PathBuf::from);
-    let julia_project = std::env::var_os("JULIA_PROJECT");
-    let depots = Depots::from_env(None);
-    let file = resolve_project_file(
-        cli.project.as_deref(),
-        julia_project.as_deref(),
-        &cwd,
-        home.as_deref(),
-        &depots.paths,
-    )?;
-    if !file.is_file() {
-        return Err(Failure::bad_input(format!(
-            "{}: no such project file",
-            file.display()
-        )));
-    }
-    Ok(file)
-}
-
-/// The environment's name: its project's `name`, else its directory's, else "project".
-pub fn environment_name(env: &Environment) -> String {
-    env.project
-        .name
-        .clone()
-        .or_else(|| {
-            env.dir()
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-        })
-        .unwrap_or_else(|| "project".into())
-}
-
-/// The environment `--project` (or `JULIA_PROJECT`, or the upward search) names.
-pub fn load_environment(cli: &Cli) -> Result<Environment, Failure> {
-    Ok(Environment::load(&project_file(cli)?, None)?)
-}
-
-/// The julia to use (`--julia`, `JULIA`, the spec's `julia`, `julia` on PATH) and its facts,
-/// probed once per binary and cached in the store.
-pub fn julia(flag: Option<&str>, spec: Option<&str>, store: &Store) -> Result<JuliaInfo, Failure> {
-    let path = std::env::var_os("PATH");
-    let julia_env = std::env::var_os("JULIA");
-    let choice = JuliaChoice {
-        flag,
-        env: julia_env.as_deref(),
-        spec,
-        path: path.as_deref(),
-        juliaup_home: JuliaChoice::juliaup_home_from_env(),
-        juliaup_channel: std::env::var("JULIAUP_CHANNEL").ok(),
-        cwd: std::env::current_dir().ok(),
-    };
-    let julia = find_julia(&choice)?;
-    Ok(probe(&julia, Some(&store.root.join("cache")))?)
-}
-
-/// The image store (`SYSIMG_STORE`, else `<first depot>/sysimg`).
-pub fn store() -> Result<sysimg::store::Store, Failure> {
-    sysimg::store::Store::locate(
-        std::env::var_os("SYSIMG_STORE").as_deref(),
-        &Depots::from_env(None),
-    )
-    .ok_or_else(|| Failure::bad_input("no image store: set SYSIMG_STORE or JULIA_DEPOT_PATH"))
 }
 
 /// Lets a large value go without freeing it, piece by piece: the process ends right after

@@ -3,60 +3,38 @@
 use crate::ui::output::{say, say_err};
 use julia_env::environment::Environment;
 use sysimg::model::plan::{plan_explaining, Plan, Role};
-use sysimg::model::spec::ImageSpec;
 
-use crate::cli::{Cli, OutlookArgs, PlanArgs};
+use crate::cli::OutlookArgs;
+use crate::context::Context;
 use crate::exit::{ExitCode, Failure};
 use sysimg::extend::FixMode;
 use sysimg::model::spec::Policy;
 
-/// The environment's spec with the command-line overrides applied.
-pub fn spec_for(env: &Environment, args: &PlanArgs) -> Result<ImageSpec, Failure> {
-    let mut spec = ImageSpec::for_project_dir(env.dir())?;
-    if let Some(p) = &args.policy {
-        spec.policy = p.parse().map_err(Failure::bad_input)?;
-    }
-    if let Some(r) = &args.pinned_rule {
-        spec.pinned_rule = r.parse().map_err(Failure::bad_input)?;
-    }
-    if let Some(pc) = std::env::var("SYSIMG_PACKAGECOMPILER")
-        .ok()
-        .filter(|v| !v.is_empty())
-    {
-        spec.packagecompiler = Some(pc);
-    }
-    Ok(spec)
-}
-
-/// The plan of the environment `cli` names, with the whole dependency path of the packages
+/// The plan of the environment the project names, with the whole dependency path of the packages
 /// named `explain`.
-fn plan_for(
-    cli: &Cli,
-    args: &PlanArgs,
-    explain: Option<&str>,
-) -> Result<(Environment, Plan), Failure> {
-    let env = super::load_environment(cli)?;
-    let spec = spec_for(&env, args)?;
-    let plan = plan_explaining(&env, &spec, explain).map_err(Failure::bad_input)?;
+fn plan_for(ctx: &Context<'_>, explain: Option<&str>) -> Result<(Environment, Plan), Failure> {
+    let env = ctx.environment()?;
+    let plan = plan_explaining(&env, ctx.spec()?, explain).map_err(Failure::bad_input)?;
     Ok((env, plan))
 }
 
-pub fn plan(cli: &Cli, args: &PlanArgs, outlook: &OutlookArgs) -> Result<ExitCode, Failure> {
-    let (env, plan) = plan_for(cli, args, None)?;
+pub fn plan(ctx: &Context<'_>, outlook: &OutlookArgs) -> Result<ExitCode, Failure> {
+    let (env, plan) = plan_for(ctx, None)?;
     let count = |r: Role| plan.packages.iter().filter(|p| p.role == r).count();
     // The pinned policy holds the pins: say whether the environment can still grow.
     let outlook = match plan.policy {
-        Policy::Pinned => super::extend::outlook(
+        Policy::Pinned => crate::steps::outlook(
+            &ctx.vars,
             &env,
             None,
             FixMode::Pinned,
             None,
             outlook.extendability,
-            super::store().ok().as_ref(),
+            ctx.store().ok(),
         ),
         _ => None,
     };
-    if cli.json {
+    if ctx.json() {
         let mut v = serde_json::to_value(&plan).map_err(Failure::bad_input)?;
         v["summary"] = serde_json::json!({
             "packages": plan.packages.len(),
@@ -138,15 +116,15 @@ pub fn plan(cli: &Cli, args: &PlanArgs, outlook: &OutlookArgs) -> Result<ExitCod
     Ok(ExitCode::Ok)
 }
 
-pub fn why(cli: &Cli, package: &str, args: &PlanArgs) -> Result<ExitCode, Failure> {
-    let (_env, plan) = plan_for(cli, args, Some(package))?;
+pub fn why(ctx: &Context<'_>, package: &str) -> Result<ExitCode, Failure> {
+    let (_env, plan) = plan_for(ctx, Some(package))?;
     let found: Vec<_> = plan.by_name(package).collect();
     if found.is_empty() {
         return Err(Failure::bad_input(format!(
             "`{package}` is not a package of this environment"
         )));
     }
-    if cli.json {
+    if ctx.json() {
         crate::ui::report::print_json(&found);
         return Ok(ExitCode::Ok);
     }

@@ -5,11 +5,11 @@ use std::time::Duration;
 
 use sysimg::store::find_record;
 
-use crate::cli::Cli;
+use crate::context::Context;
 use crate::exit::{ExitCode, Failure};
 
-pub fn ls(cli: &Cli) -> Result<ExitCode, Failure> {
-    let store = super::store()?;
+pub fn ls(ctx: &Context<'_>) -> Result<ExitCode, Failure> {
+    let store = ctx.store()?;
     let images = store.list();
     let users = store.live_registrations()?;
     let used_by = |id: &str| -> Vec<String> {
@@ -24,7 +24,7 @@ pub fn ls(cli: &Cli) -> Result<ExitCode, Failure> {
             .map(|m| m.len())
             .unwrap_or(0)
     };
-    if cli.json {
+    if ctx.json() {
         let list: Vec<serde_json::Value> = images
             .iter()
             .map(|(dir, r)| match r {
@@ -37,7 +37,7 @@ pub fn ls(cli: &Cli) -> Result<ExitCode, Failure> {
             })
             .collect();
         crate::ui::report::print_json(
-            &serde_json::json!({"store": store.root.display().to_string(), "images": list}),
+            &serde_json::json!({"store": store.display().to_string(), "images": list}),
         );
         return Ok(ExitCode::Ok);
     }
@@ -62,15 +62,15 @@ pub fn ls(cli: &Cli) -> Result<ExitCode, Failure> {
         }
     }
     if images.is_empty() {
-        say!("no images in {}", store.root.display());
+        say!("no images in {}", store.display());
     }
     Ok(ExitCode::Ok)
 }
 
-pub fn inspect(cli: &Cli, image: &str) -> Result<ExitCode, Failure> {
-    let store = super::store().ok();
-    let (path, record) = find_record(image, store.as_ref())?;
-    if cli.json {
+pub fn inspect(ctx: &Context<'_>, image: &str) -> Result<ExitCode, Failure> {
+    let store = ctx.store().ok();
+    let (path, record) = find_record(image, store)?;
+    if ctx.json() {
         crate::ui::report::print_json(&record);
     } else {
         say!("# {}", path.display());
@@ -79,8 +79,8 @@ pub fn inspect(cli: &Cli, image: &str) -> Result<ExitCode, Failure> {
     Ok(ExitCode::Ok)
 }
 
-pub fn rm(cli: &Cli, image: &str) -> Result<ExitCode, Failure> {
-    let store = super::store()?;
+pub fn rm(ctx: &Context<'_>, image: &str) -> Result<ExitCode, Failure> {
+    let store = ctx.store()?;
     let (_, record) = store.find(image)?;
     if store.try_lock_exclusive(&record.id)?.is_none() {
         say_err!(
@@ -89,7 +89,7 @@ pub fn rm(cli: &Cli, image: &str) -> Result<ExitCode, Failure> {
         );
     }
     store.remove(&record.id)?;
-    if cli.json {
+    if ctx.json() {
         crate::ui::report::print_json(&serde_json::json!({"removed": record.id}));
     } else {
         say!("removed image {}", record.id);
@@ -97,8 +97,8 @@ pub fn rm(cli: &Cli, image: &str) -> Result<ExitCode, Failure> {
     Ok(ExitCode::Ok)
 }
 
-pub fn verify(cli: &Cli, image: Option<&str>) -> Result<ExitCode, Failure> {
-    let store = super::store()?;
+pub fn verify(ctx: &Context<'_>, image: Option<&str>) -> Result<ExitCode, Failure> {
+    let store = ctx.store()?;
     // Every image directory; one whose record cannot be read fails verification.
     let entries: Vec<(String, Option<String>)> = match image {
         Some(i) => vec![(store.find(i)?.1.id, None)],
@@ -121,7 +121,7 @@ pub fn verify(cli: &Cli, image: Option<&str>) -> Result<ExitCode, Failure> {
             None => store.verify(id)?,
         };
         results.push(serde_json::json!({"id": id, "ok": problem.is_none(), "problem": problem}));
-        if !cli.json {
+        if !ctx.json() {
             match &problem {
                 None => say!("{id}  ok"),
                 Some(p) => say!("{id}  FAILED: {p}"),
@@ -129,7 +129,7 @@ pub fn verify(cli: &Cli, image: Option<&str>) -> Result<ExitCode, Failure> {
         }
     }
     let bad = results.iter().any(|r| r["ok"] == false);
-    if cli.json {
+    if ctx.json() {
         crate::ui::report::print_json(&serde_json::json!({"images": results}));
     }
     Ok(if bad {
@@ -139,14 +139,14 @@ pub fn verify(cli: &Cli, image: Option<&str>) -> Result<ExitCode, Failure> {
     })
 }
 
-pub fn gc(cli: &Cli, dry_run: bool, keep_days: u64) -> Result<ExitCode, Failure> {
-    let store = super::store()?;
+pub fn gc(ctx: &Context<'_>, dry_run: bool, keep_days: u64) -> Result<ExitCode, Failure> {
+    let store = ctx.store()?;
     let decisions = store.gc(
         Duration::from_secs(keep_days.saturating_mul(86_400)),
         dry_run,
     )?;
-    let traces = sysimg::learn::orphaned_traces(&store, dry_run);
-    if cli.json {
+    let traces = sysimg::learn::orphaned_traces(store, dry_run);
+    if ctx.json() {
         crate::ui::report::print_json(&serde_json::json!({
             "dry_run": dry_run,
             "images": decisions,

@@ -2,13 +2,13 @@
 
 use std::path::Path;
 
-use crate::cli::Cli;
+use crate::context::Context;
 use crate::exit::{ExitCode, Failure};
 
-pub fn run(cli: &Cli, dir: &Path) -> Result<ExitCode, Failure> {
+pub fn run(ctx: &Context<'_>, dir: &Path) -> Result<ExitCode, Failure> {
     // tree_hash names the real cause: missing, not a directory, unreadable, a special file.
     let hash = julia_env::tree_hash::tree_hash(dir).map_err(Failure::bad_input)?;
-    if cli.json {
+    if ctx.json() {
         crate::ui::report::print_json(
             &serde_json::json!({"path": dir.display().to_string(), "git-tree-sha1": hash.to_string()}),
         );

@@ -37,6 +37,8 @@ impl BuildSpinner {
         match (e, &self.bar) {
             (BuildEvent::Warning(w), Some(b)) => b.suspend(|| say_err!("warning: {w}")),
             (BuildEvent::Warning(w), None) => say_err!("warning: {w}"),
+            (BuildEvent::Waiting(w), Some(b)) => b.suspend(|| say_err!("sysimg: {w}")),
+            (BuildEvent::Waiting(w), None) => say_err!("sysimg: {w}"),
             (BuildEvent::Phase(p), Some(b)) => b.set_prefix(p),
             (BuildEvent::Line(l), Some(b)) => b.set_message(l),
             (_, None) => {}

@@ -10,6 +10,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use julia_env::toml_source::{string_array, TomlSource, Value as _};
+use julia_env::version::VersionNumber;
+
+use crate::codegen::probe::PROBE_SOURCE;
 use julia_env::{Error, Location, Result};
 use sha2::{Digest, Sha256};
 
@@ -28,8 +31,12 @@ pub struct JuliaChoice<'a> {
     pub spec: Option<&'a str>,
     /// `PATH`.
     pub path: Option<&'a OsStr>,
-    /// juliaup's home (`$JULIAUP_DEPOT_PATH/juliaup`, else `~/.julia/juliaup`).
+    /// juliaup's home (`$JULIAUP_DEPOT_PATH/juliaup`, else `~/.julia/juliaup`:
+    /// [`crate::vars::Vars::juliaup_home`]).
     pub juliaup_home: Option<PathBuf>,
+    /// Why juliaup would refuse its home (a relative `JULIAUP_DEPOT_PATH`): juliaup's launcher
+    /// stops with this, so sysimg does too when juliaup is in use.
+    pub juliaup_home_error: Option<String>,
     /// `JULIAUP_CHANNEL`, which juliaup's launcher obeys before directory overrides.
     pub juliaup_channel: Option<String>,
     /// The directory julia will run in (juliaup's directory overrides match it).
@@ -65,9 +72,29 @@ impl JuliaCommand {
 }
 
 impl JuliaChoice<'_> {
-    /// juliaup's home as juliaup computes it.
-    pub fn juliaup_home_from_env() -> Option<PathBuf> {
-        crate::juliaup::home(&|k| std::env::var(k).ok())
+    /// juliaup's home as juliaup computes it (JuliaLang/juliaup v1.22.3 src/global_paths.rs
+    /// `get_juliaup_home_path`): `JULIAUP_DEPOT_PATH` trimmed, `<it>/juliaup`; empty (or not
+    /// Unicode) means `~/.julia/juliaup`; a relative path is an error ("The current value of
+    /// '...' for the environment variable JULIAUP_DEPOT_PATH is not an absolute path.").
+    pub fn juliaup_home_from(
+        depot: Option<&OsStr>,
+        user_home: Option<&Path>,
+    ) -> std::result::Result<Option<PathBuf>, String> {
+        let default = || user_home.map(|h| h.join(".julia").join("juliaup"));
+        let Some(value) = depot.and_then(OsStr::to_str).map(str::trim) else {
+            return Ok(default());
+        };
+        if value.is_empty() {
+            return Ok(default());
+        }
+        let path = PathBuf::from(value);
+        if !path.is_absolute() {
+            return Err(format!(
+                "The current value of '{value}' for the environment variable \
+                 JULIAUP_DEPOT_PATH is not an absolute path."
+            ));
+        }
+        Ok(Some(path.join("juliaup")))
     }
 }
 
@@ -86,11 +113,14 @@ pub fn find_julia(choice: &JuliaChoice<'_>) -> Result<JuliaCommand> {
     if let Some(flag) = choice.flag {
         return match flag.strip_prefix('+') {
             Some(channel) => juliaup_channel(choice, channel),
-            None => through_launcher(choice, existing(PathBuf::from(flag), "--julia")?),
+            None => through_launcher(
+                choice,
+                existing(PathBuf::from(flag), "--julia", choice.path)?,
+            ),
         };
     }
     if let Some(env) = choice.env.filter(|e| !e.is_empty()) {
-        return through_launcher(choice, existing(PathBuf::from(env), "JULIA")?);
+        return through_launcher(choice, existing(PathBuf::from(env), "JULIA", choice.path)?);
     }
     if let Some(spec) = choice.spec {
         return juliaup_channel(choice, spec.trim_start_matches('+'));
@@ -127,12 +157,13 @@ fn through_launcher(choice: &JuliaChoice<'_>, path: PathBuf) -> Result<JuliaComm
 }
 
 /// The channel juliaup's launcher picks when no `+channel` is given (JuliaLang/juliaup
-/// src/bin/julialauncher.rs, `run_app`): `JULIAUP_CHANNEL`, else the longest directory
+/// src/bin/julialauncher.rs, `run_app`): `JULIAUP_CHANNEL` (even empty: juliaup reads it with
+/// `std::env::var`, and `""` is a channel name it then does not find), else the longest directory
 /// override containing the current directory (`Overrides`), else `Default`. (The launcher's
 /// optional Manifest-based choice, `ManifestVersionDetect`, is not followed: name the channel
 /// with `--julia +CHANNEL` when it is on.)
 pub fn launcher_channel(choice: &JuliaChoice<'_>, config: &serde_json::Value) -> Option<String> {
-    if let Some(c) = choice.juliaup_channel.as_ref().filter(|c| !c.is_empty()) {
+    if let Some(c) = choice.juliaup_channel.as_ref() {
         return Some(c.clone());
     }
     let cwd = choice
@@ -151,7 +182,9 @@ pub fn launcher_channel(choice: &JuliaChoice<'_>, config: &serde_json::Value) ->
     chosen.or_else(|| config["Default"].as_str().map(str::to_string))
 }
 
-fn existing(p: PathBuf, from: &str) -> Result<PathBuf> {
+/// `p` if it is a file; a Julia installation directory's `bin/julia`; a bare name looked up
+/// in `path` (`PATH`).
+fn existing(p: PathBuf, from: &str, path: Option<&OsStr>) -> Result<PathBuf> {
     if p.is_file() {
         Ok(p)
     } else if p.is_dir() {
@@ -166,7 +199,7 @@ fn existing(p: PathBuf, from: &str) -> Result<PathBuf> {
             )))
         }
     } else if p.components().count() == 1 {
-        which(&p.to_string_lossy(), std::env::var_os("PATH").as_deref()).ok_or_else(|| {
+        which(&p.to_string_lossy(), path).ok_or_else(|| {
             not_found(format!(
                 "{from} names `{}`, which is not on PATH",
                 p.display()
@@ -201,6 +234,9 @@ fn is_executable(p: &Path) -> bool {
 }
 
 fn read_juliaup_config(choice: &JuliaChoice<'_>) -> Result<serde_json::Value> {
+    if let Some(e) = &choice.juliaup_home_error {
+        return Err(not_found(format!("juliaup is in use: {e}")));
+    }
     let home = choice.juliaup_home.clone().ok_or_else(|| {
         not_found("juliaup is in use, but no home directory is known".to_string())
     })?;
@@ -225,10 +261,38 @@ pub fn juliaup_channel(choice: &JuliaChoice<'_>, channel: &str) -> Result<JuliaC
     resolve_channel(choice, &config, channel)
 }
 
+/// The julia binary of an installation directory as juliaup finds it without a `BinaryPath`
+/// (JuliaLang/juliaup v1.22.3 src/utils.rs `resolve_julia_binary_path`): on macOS, the first
+/// `*.app` in it that holds `Contents/Resources/julia/bin/julia` (a DMG install); else
+/// `bin/julia`.
+pub fn juliaup_binary_in(dir: &Path, macos: bool) -> PathBuf {
+    if macos {
+        let app = std::fs::read_dir(dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .find_map(|e| {
+                let name = e.file_name();
+                let julia = e
+                    .path()
+                    .join("Contents/Resources/julia/bin")
+                    .join(JULIA_EXE);
+                (name.to_str().is_some_and(|n| n.ends_with(".app")) && julia.exists())
+                    .then_some(julia)
+            });
+        if let Some(julia) = app {
+            return julia;
+        }
+    }
+    dir.join("bin").join(JULIA_EXE)
+}
+
 /// A channel's binary and arguments as juliaup's launcher resolves them
-/// (`get_julia_path_from_channel`): an alias channel's `Target` (its `Args` first), a linked
-/// channel's `Command` and `Args`, an installed version's or a direct-download channel's
-/// `BinaryPath` (macOS `.app` installs) relative to juliaup's home, else `<Path>/bin/julia`.
+/// (`get_julia_path_from_channel`, v1.22.3): an alias channel's `Target` (its `Args` first; one
+/// level only: a target that is itself an alias is refused, "Unexpected alias channel after
+/// resolution"), a linked channel's `Command` and `Args`, an installed version's or a
+/// direct-download channel's `BinaryPath` relative to juliaup's home, else the binary of its
+/// `Path` ([`juliaup_binary_in`]).
 fn resolve_channel(
     choice: &JuliaChoice<'_>,
     config: &serde_json::Value,
@@ -238,7 +302,10 @@ fn resolve_channel(
     let binary = |entry: &serde_json::Value, dir: &str| -> PathBuf {
         match entry["BinaryPath"].as_str() {
             Some(bp) => julia_env::depot::normalize(&home.join(bp)),
-            None => julia_env::depot::normalize(&home.join(dir).join("bin").join(JULIA_EXE)),
+            None => juliaup_binary_in(
+                &julia_env::depot::normalize(&home.join(dir)),
+                cfg!(target_os = "macos"),
+            ),
         }
     };
     let mut name = channel.to_string();
@@ -252,7 +319,7 @@ fn resolve_channel(
             })
             .unwrap_or_default()
     };
-    for _ in 0..8 {
+    for hop in 0..2 {
         let Some(ch) = config["InstalledChannels"].get(&name) else {
             let installed: Vec<&str> = config["InstalledChannels"]
                 .as_object()
@@ -268,6 +335,13 @@ fn resolve_channel(
             )));
         };
         if let Some(target) = ch["Target"].as_str() {
+            if hop > 0 {
+                return Err(not_found(format!(
+                    "juliaup channel `{channel}` is an alias of `{name}`, itself an alias of \
+                     `{target}`: juliaup follows one alias (\"Unexpected alias channel after \
+                     resolution: {name}\"); point `{channel}` at `{target}`"
+                )));
+            }
             args.extend(strings(&ch["Args"]));
             name = target.to_string();
             continue;
@@ -280,14 +354,18 @@ fn resolve_channel(
                 match julia.strip_prefix('+') {
                     Some(target) => name = target.to_string(),
                     None => {
-                        let path = existing(PathBuf::from(julia), "a sysimg juliaup channel")?;
+                        let path = existing(
+                            PathBuf::from(julia),
+                            "a sysimg juliaup channel",
+                            choice.path,
+                        )?;
                         return Ok(JuliaCommand { path, args });
                     }
                 }
                 continue;
             }
             args.extend(own);
-            let path = existing(PathBuf::from(cmd), "a linked juliaup channel")?;
+            let path = existing(PathBuf::from(cmd), "a linked juliaup channel", choice.path)?;
             return Ok(JuliaCommand { path, args });
         }
         let path = match (ch["Path"].as_str(), ch["Version"].as_str()) {
@@ -304,12 +382,13 @@ fn resolve_channel(
             _ => return Err(not_found(format!("juliaup channel `{name}` has no path"))),
         };
         return Ok(JuliaCommand {
-            path: existing(path, "juliaup")?,
+            path: existing(path, "juliaup", choice.path)?,
             args,
         });
     }
+    // Unreachable: the second hop returns or refuses.
     Err(not_found(format!(
-        "juliaup channel `{channel}` is an alias loop"
+        "juliaup channel `{channel}` could not be resolved"
     )))
 }
 
@@ -321,8 +400,8 @@ pub struct JuliaInfo {
     /// Arguments it always takes first (a linked or aliased juliaup channel's).
     #[serde(default)]
     pub args: Vec<String>,
-    /// `VERSION`.
-    pub version: String,
+    /// `VERSION`, parsed once (the probe's output and the cache hold its text).
+    pub version: VersionNumber,
     /// The git commit it was built from.
     pub commit: String,
     /// `Sys.KERNEL`, lowercased (`linux`, `darwin`, `nt`, ...).
@@ -371,69 +450,6 @@ impl JuliaInfo {
     }
 }
 
-/// The probe julia runs: it prints the facts as TOML on stdout. Nothing is interpolated.
-///
-/// It runs on every Julia from 1.5 on. Whatever a release lacks is asked for only inside a
-/// function that a version check lets run: on 1.5, `Base.BUILD_TRIPLET` and
-/// `Base.BinaryPlatforms` do not exist, and `ccall(:jl_get_cpu_features, ...)` (1.10+)
-/// segfaults, which no `try` can catch. Strings are written with TOML's escapes, not `repr`
-/// (Julia's `\$`, `\0` and `\x..` are not TOML).
-pub const PROBE_SOURCE: &str = r#"# Generated by sysimg: prints facts about this julia as TOML.
-function sysimg_toml_string(s)
-    io = IOBuffer()
-    print(io, '"')
-    for c in String(s)
-        if !isvalid(c)
-            print(io, "\\uFFFD")
-        elseif c == '"' || c == '\\'
-            print(io, '\\', c)
-        elseif c < ' ' || c == '\x7f'
-            print(io, "\\u", string(UInt32(c), base = 16, pad = 4))
-        else
-            print(io, c)
-        end
-    end
-    print(io, '"')
-    return String(take!(io))
-end
-# Julia 1.10+: LLVM's host features ("+sse2,+avx2,-avx512f,...").
-function sysimg_features_1_10()
-    feats = ccall(:jl_get_cpu_features, Any, ())
-    return [String(f[2:end]) for f in split(String(feats), ',') if startswith(f, "+")]
-end
-sysimg_features() = VERSION >= v"1.10.0-" ? sysimg_features_1_10() : String[]
-# Julia 1.13+: the CPU target the default sysimage was built with (julia#58970).
-sysimg_sysimage_target() = isdefined(Base.Sys, :sysimage_target) ? Base.Sys.sysimage_target() : ""
-sysimg_triplet_1_6() = Base.BinaryPlatforms.triplet(Base.BinaryPlatforms.HostPlatform())
-function sysimg_triplet_1_5()
-    Pkg = Base.require(Base.PkgId(Base.UUID("44cfe95a-1eb2-52ea-b672-e2afdf69b78f"), "Pkg"))
-    return Pkg.BinaryPlatforms.triplet(Pkg.BinaryPlatforms.platform_key_abi())
-end
-function sysimg_triplet()
-    VERSION >= v"1.6.0-" && return sysimg_triplet_1_6()
-    try
-        return sysimg_triplet_1_5()
-    catch
-        libc = Sys.islinux() ? "-gnu" : ""
-        return string(Sys.ARCH, "-", lowercase(string(Sys.KERNEL)), libc)
-    end
-end
-triplet = sysimg_triplet()
-libc = Sys.islinux() ? (occursin("musl", triplet) ? "musl" : "glibc") : ""
-println("version = ", sysimg_toml_string(string(VERSION)))
-println("commit = ", sysimg_toml_string(Base.GIT_VERSION_INFO.commit))
-println("os = ", sysimg_toml_string(lowercase(string(Sys.KERNEL))))
-println("arch = ", sysimg_toml_string(string(Sys.ARCH)))
-println("libc = ", sysimg_toml_string(libc))
-println("triplet = ", sysimg_toml_string(triplet))
-println("cpu_name = ", sysimg_toml_string(Sys.CPU_NAME))
-println("cpu_features = [", join(sysimg_toml_string.(sysimg_features()), ", "), "]")
-println("depot_path = [", join(sysimg_toml_string.(DEPOT_PATH), ", "), "]")
-println("bindir = ", sysimg_toml_string(Sys.BINDIR))
-println("default_image = ", sysimg_toml_string(unsafe_string(Base.JLOptions().image_file)))
-println("sysimage_target = ", sysimg_toml_string(sysimg_sysimage_target()))
-"#;
-
 /// How long the probe may take before the julia is given up on.
 pub const PROBE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
 
@@ -477,10 +493,17 @@ pub fn parse_probe_output(julia: &Path, text: &str) -> Result<JuliaInfo> {
             })
     };
     let list = |k: &str| root.get(k).and_then(string_array).unwrap_or_default();
+    let version = s("version")?;
+    let version = VersionNumber::parse(&version).map_err(|_| {
+        Error::invalid(
+            Location::file(julia),
+            format!("julia reports `{version}`, which is no Julia version"),
+        )
+    })?;
     Ok(JuliaInfo {
         path: julia.to_path_buf(),
         args: Vec::new(),
-        version: s("version")?,
+        version,
         commit: s("commit")?,
         os: s("os")?,
         arch: s("arch")?,
@@ -570,15 +593,7 @@ pub fn is_busy(e: &std::io::Error) -> bool {
 
 /// Refuses a julia older than [`MIN_JULIA`], naming its version.
 pub fn check_supported(info: &JuliaInfo) -> Result<()> {
-    let version = julia_env::version::VersionNumber::parse(&info.version).map_err(|_| {
-        Error::invalid(
-            Location::file(&info.path),
-            format!(
-                "julia reports `{}`, which is no Julia version",
-                info.version
-            ),
-        )
-    })?;
+    let version = &info.version;
     if (version.major, version.minor) < MIN_JULIA {
         return Err(Error::invalid(
             Location::file(&info.path),
@@ -646,4 +661,84 @@ fn run_probe(
         ));
     }
     Ok((stdout, stderr))
+}
+
+#[cfg(test)]
+mod juliaup_tests {
+    use super::*;
+
+    fn choice_with(home: &Path, channel: Option<&str>) -> JuliaChoice<'static> {
+        JuliaChoice {
+            juliaup_home: Some(home.to_path_buf()),
+            juliaup_channel: channel.map(str::to_string),
+            ..JuliaChoice::default()
+        }
+    }
+
+    /// JuliaLang/juliaup v1.22.3: src/bin/julialauncher.rs `get_julia_path_from_channel`
+    /// resolves one alias (`Some(JuliaupConfigChannel::AliasChannel { target, args }) =>
+    /// (target.to_string(), ...)`), and `get_julia_path_from_installed_channel` refuses an alias
+    /// it is handed (`bail!("Unexpected alias channel after resolution: {channel}")`);
+    /// `run_app` reads `std::env::var("JULIAUP_CHANNEL")`, so an empty value is a channel
+    /// name; src/global_paths.rs `get_juliaup_home_path` trims `JULIAUP_DEPOT_PATH` and refuses
+    /// a relative one; src/utils.rs `resolve_julia_binary_path` finds a macOS `.app` without
+    /// `BinaryPath`.
+    #[test]
+    fn channels_resolve_as_juliaup_resolves_them() {
+        let t = tempfile::tempdir().unwrap();
+        let home = t.path().join("juliaup");
+        let bin = home.join("julia-1.12.1/bin");
+        std::fs::create_dir_all(&bin).unwrap();
+        std::fs::write(bin.join(JULIA_EXE), "").unwrap();
+        let config = serde_json::json!({
+            "Default": "release",
+            "InstalledVersions": {"1.12.1+0.x64.linux.gnu": {"Path": "./julia-1.12.1"}},
+            "InstalledChannels": {
+                "release": {"Version": "1.12.1+0.x64.linux.gnu"},
+                "r": {"Target": "release", "Args": ["-O1"]},
+                "rr": {"Target": "r"}
+            }
+        });
+        let c = choice_with(&home, None);
+        let one = resolve_channel(&c, &config, "r").unwrap();
+        assert_eq!(one.args, ["-O1"]);
+        assert_eq!(one.path, bin.join(JULIA_EXE));
+        let two = resolve_channel(&c, &config, "rr").unwrap_err().to_string();
+        assert!(
+            two.contains("Unexpected alias channel after resolution: r"),
+            "{two}"
+        );
+        // An empty JULIAUP_CHANNEL is the channel "", which juliaup does not have.
+        let empty = choice_with(&home, Some(""));
+        assert_eq!(launcher_channel(&empty, &config).as_deref(), Some(""));
+        assert!(resolve_channel(&empty, &config, "").is_err());
+        assert_eq!(
+            launcher_channel(&choice_with(&home, None), &config).as_deref(),
+            Some("release")
+        );
+        // JULIAUP_DEPOT_PATH: trimmed, absolute, empty means the default.
+        let user = Path::new("/home/u");
+        let from = |v: &str| JuliaChoice::juliaup_home_from(Some(OsStr::new(v)), Some(user));
+        assert_eq!(
+            from(" /opt/ju \n"),
+            Ok(Some(PathBuf::from("/opt/ju/juliaup")))
+        );
+        assert_eq!(
+            from("  "),
+            Ok(Some(PathBuf::from("/home/u/.julia/juliaup")))
+        );
+        assert!(from("rel/ju")
+            .unwrap_err()
+            .contains("is not an absolute path"));
+        // macOS DMG installs without BinaryPath: the .app's julia.
+        let dmg = t.path().join("julia-1.11.3");
+        let app_bin = dmg.join("Julia-1.11.app/Contents/Resources/julia/bin");
+        std::fs::create_dir_all(&app_bin).unwrap();
+        std::fs::write(app_bin.join(JULIA_EXE), "").unwrap();
+        assert_eq!(juliaup_binary_in(&dmg, true), app_bin.join(JULIA_EXE));
+        assert_eq!(
+            juliaup_binary_in(&dmg, false),
+            dmg.join("bin").join(JULIA_EXE)
+        );
+    }
 }

@@ -33,7 +33,8 @@ pub enum PackageCompilerSource {
 }
 
 impl PackageCompilerSource {
-    /// Reads a `packagecompiler` setting; relative paths are taken from `base`.
+    /// Reads a `packagecompiler` setting; relative paths are taken from `base` (a leading
+    /// `~/` must have been expanded: [`expand_home`]).
     pub fn parse(value: &str, base: &Path) -> Result<PackageCompilerSource, Error> {
         let value = value.trim();
         if value.is_empty() {
@@ -42,13 +43,8 @@ impl PackageCompilerSource {
         let looks_like_path =
             value.contains('/') || value.contains('\\') || value.starts_with(['.', '~']);
         if looks_like_path {
-            let expanded = match value.strip_prefix("~/") {
-                Some(rest) => std::env::var_os("HOME")
-                    .map(|h| PathBuf::from(h).join(rest))
-                    .unwrap_or_else(|| PathBuf::from(value)),
-                None => PathBuf::from(value),
-            };
-            let path = julia_env::depot::normalize(&base.join(expanded));
+            // `~/` is the caller's to expand (it knows HOME: `crate::vars`).
+            let path = julia_env::depot::normalize(&base.join(value));
             if !path.join("Project.toml").is_file() {
                 return Err(Error::invalid(
                     Location::file(&path),
@@ -68,8 +64,7 @@ impl PackageCompilerSource {
 
     /// The tools environment's directory name for this source and julia.
     fn dir_name(&self, julia: &JuliaInfo) -> String {
-        let minor: Vec<&str> = julia.version.split(['.', '-', '+']).take(2).collect();
-        let base = format!("julia-{}", minor.join("."));
+        let base = format!("julia-{}.{}", julia.version.major, julia.version.minor);
         let tag = match self {
             PackageCompilerSource::Newest => return base,
             PackageCompilerSource::Version(v) => format!("version={v}"),
@@ -82,6 +77,15 @@ impl PackageCompilerSource {
     }
 }
 
+/// `value` with a leading `~/` replaced by the home directory (as a shell would), for a
+/// `packagecompiler` setting.
+pub fn expand_home(value: &str, home: Option<&Path>) -> String {
+    match (value.trim().strip_prefix("~/"), home) {
+        (Some(rest), Some(home)) => home.join(rest).display().to_string(),
+        _ => value.to_string(),
+    }
+}
+
 /// PackageCompiler's UUID.
 pub const PACKAGECOMPILER_UUID: &str = "9b87118b-4619-50d2-8e1e-99f35a4d4d9d";
 
@@ -90,7 +94,7 @@ pub const PACKAGECOMPILER_UUID: &str = "9b87118b-4619-50d2-8e1e-99f35a4d4d9d";
 /// its dependencies'), as `Pkg.add` in a fresh environment resolves it. `None` when no
 /// registry is there or none has a version that fits.
 pub fn newest_compatible(julia: &JuliaInfo) -> Option<VersionNumber> {
-    let julia_version = VersionNumber::parse(&julia.version).ok()?;
+    let julia_version = julia.version.clone();
     let tarballs = julia_env::registry::tarballs_enabled_by_env();
     let depots: Vec<PathBuf> = julia.depot_path.iter().map(PathBuf::from).collect();
     let registries: Vec<_> = julia_env::registry::reachable_registries(&depots, tarballs)
@@ -129,36 +133,31 @@ pub struct ToolsEnv {
     pub upgrade_to: Option<VersionNumber>,
 }
 
-/// The line the tools script prints with PackageCompiler's version.
-pub const VERSION_LINE: &str = "[sysimg] packagecompiler: ";
-/// The line the tools script prints when PackageCompiler cannot be had.
-pub const UNAVAILABLE_LINE: &str = "[sysimg] packagecompiler unavailable: ";
-/// The line the tools script prints when it upgraded PackageCompiler (`old -> new`).
-pub const UPGRADED_LINE: &str = "[sysimg] packagecompiler upgraded: ";
-/// The line the tools script prints when an upgrade failed and the installed one stays.
-pub const NOT_UPGRADED_LINE: &str = "[sysimg] packagecompiler not upgraded: ";
-
 impl ToolsEnv {
     /// The tools environment for a source and julia in a store.
     pub fn new(store: &Store, julia: &JuliaInfo, source: PackageCompilerSource) -> ToolsEnv {
         ToolsEnv {
-            dir: store.root.join("tools").join(source.dir_name(julia)),
+            dir: store.tools_dir(&source.dir_name(julia)),
             source,
             upgrade_to: None,
         }
     }
 
-    /// The store lock that serialises installs into this environment.
-    pub fn lock_name(&self) -> String {
-        let name = self.dir.file_name().unwrap_or_default().to_string_lossy();
-        format!("tools-{name}")
+    /// The environment's name in the store (`tools/<name>/`), which also names the lock
+    /// that serialises installs into it.
+    pub fn name(&self) -> String {
+        self.dir
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned()
     }
 
     /// The Julia script that installs PackageCompiler into the environment (or instantiates
-    /// it again, or upgrades it to [`ToolsEnv::upgrade_to`]) and prints [`VERSION_LINE`] and
-    /// the version; on failure it prints [`UNAVAILABLE_LINE`] with Pkg's error and exits with
+    /// it again, or upgrades it to [`ToolsEnv::upgrade_to`]) and prints [`VERSION_LINE`](crate::codegen::protocol::VERSION_LINE) and
+    /// the version; on failure it prints [`UNAVAILABLE_LINE`](crate::codegen::protocol::UNAVAILABLE_LINE) with Pkg's error and exits with
     /// status 3. A failed upgrade restores the environment's files and prints
-    /// [`NOT_UPGRADED_LINE`] with the reason.
+    /// [`NOT_UPGRADED_LINE`](crate::codegen::protocol::NOT_UPGRADED_LINE) with the reason.
     pub fn install_script(&self) -> String {
         let newest = match (&self.source, &self.upgrade_to) {
             (PackageCompilerSource::Newest, Some(v)) => string_literal(&v.to_string()),
@@ -171,56 +170,13 @@ impl ToolsEnv {
                 (string_literal(&p.to_string_lossy()), "nothing".to_string())
             }
         };
-        format!(
-            r#"# Generated by sysimg: installs PackageCompiler into its tools environment.
-import Pkg
-const SYSIMG_TOOLS = {dir}
-const SYSIMG_PC_PATH = {path}
-const SYSIMG_PC_VERSION = {version}
-const SYSIMG_PC_NEWEST = {newest}
-const SYSIMG_PC_UUID = Base.UUID({uuid})
-println(stdout, "[sysimg] phase: tools"); flush(stdout)
-try
-    Pkg.activate(SYSIMG_TOOLS)
-    installed = get(Pkg.project().dependencies, "PackageCompiler", nothing) === nothing ? nothing :
-        Pkg.dependencies()[SYSIMG_PC_UUID].version
-    if installed !== nothing && SYSIMG_PC_NEWEST !== nothing && installed < VersionNumber(SYSIMG_PC_NEWEST)
-        files = filter(isfile, [joinpath(SYSIMG_TOOLS, f) for f in ("Project.toml", "Manifest.toml")])
-        saved = Dict(f => read(f) for f in files)
-        try
-            Pkg.add(Pkg.PackageSpec(name = "PackageCompiler", uuid = SYSIMG_PC_UUID, version = SYSIMG_PC_NEWEST))
-            println(stdout, {upgraded_line}, installed, " -> ", SYSIMG_PC_NEWEST)
-        catch err
-            for (f, bytes) in saved
-                write(f, bytes)
-            end
-            println(stdout, {not_upgraded_line}, replace(sprint(showerror, err), '\n' => ' '))
-            Pkg.activate(SYSIMG_TOOLS)
-            Pkg.instantiate()
-        end
-    elseif installed !== nothing
-        Pkg.instantiate()
-    elseif SYSIMG_PC_PATH !== nothing
-        Pkg.develop(Pkg.PackageSpec(path = SYSIMG_PC_PATH))
-    elseif SYSIMG_PC_VERSION !== nothing
-        Pkg.add(Pkg.PackageSpec(name = "PackageCompiler", uuid = SYSIMG_PC_UUID, version = SYSIMG_PC_VERSION))
-    else
-        Pkg.add(Pkg.PackageSpec(name = "PackageCompiler", uuid = SYSIMG_PC_UUID))
-    end
-    println(stdout, {version_line}, Pkg.dependencies()[SYSIMG_PC_UUID].version)
-catch err
-    msg = replace(sprint(showerror, err), '\n' => ' ')
-    println(stdout, {unavailable_line}, msg)
-    exit(3)
-end
-"#,
-            dir = string_literal(&self.dir.to_string_lossy()),
-            version_line = string_literal(VERSION_LINE),
-            unavailable_line = string_literal(UNAVAILABLE_LINE),
-            uuid = string_literal(PACKAGECOMPILER_UUID),
-            upgraded_line = string_literal(UPGRADED_LINE),
-            not_upgraded_line = string_literal(NOT_UPGRADED_LINE),
-        )
+        crate::codegen::tools::install_script(&crate::codegen::tools::ToolsScript {
+            dir: &self.dir.to_string_lossy(),
+            path: &path,
+            version: &version,
+            newest: &newest,
+            uuid: PACKAGECOMPILER_UUID,
+        })
     }
 }
 

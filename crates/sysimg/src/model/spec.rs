@@ -18,6 +18,7 @@ pub const VSCODE_SPEC_FILE: &str = ".vscode/JuliaSysimage.toml";
     Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
 )]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum Policy {
     /// The roots and their whole closure; the image is bound to this exact manifest.
     #[default]
@@ -57,6 +58,7 @@ impl fmt::Display for Policy {
 /// How strictly the pinned policy drops packages.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum PinnedRule {
     /// Nothing an unpinned direct dependency needs is baked, nor anything that reaches it:
     /// updating an unpinned package can never be shadowed by the image.
@@ -92,6 +94,7 @@ impl FromStr for PinnedRule {
 /// What to do when the image is stale or missing (used by `sysimg run`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum OnStale {
     /// Run with the default sysimage and say why.
     #[default]

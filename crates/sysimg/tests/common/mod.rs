@@ -1,6 +1,6 @@
 //! Test helpers: a fake `julia` that behaves like Julia at the process level, and a Julia
 //! parser (tree-sitter-julia) for generated code.
-#![allow(dead_code, unused_imports)]
+#![allow(dead_code, unused_imports, unreachable_pub)]
 
 use std::path::PathBuf;
 
@@ -54,7 +54,7 @@ pub fn julia_info(version: &str, commit: &str, triplet: &str) -> sysimg::julia::
     sysimg::julia::JuliaInfo {
         args: Vec::new(),
         path: PathBuf::from("/opt/julia/bin/julia"),
-        version: version.into(),
+        version: julia_env::version::VersionNumber::parse(version).unwrap(),
         commit: commit.into(),
         os: "linux".into(),
         arch: "x86_64".into(),
