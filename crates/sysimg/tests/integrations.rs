@@ -61,8 +61,8 @@ fn juliacall_reads_the_variables_we_print() {
     // `opt_sysimage` becomes `--sysimage=<path>` on julia's command line.
     assert_eq!("opt_sysimage"[4..].replace('_', "-"), "sysimage");
     let Some(python) = std::env::var_os("SYSIMG_TEST_JULIACALL").filter(|p| !p.is_empty()) else {
-        eprintln!(
-            "SKIPPED juliacall_reads_the_variables_we_print (installed source): set SYSIMG_TEST_JULIACALL to a python with juliacall (.ci/run installs one)"
+        testkit::skip(
+            "the installed source: set SYSIMG_TEST_JULIACALL to a python with juliacall (.ci/run installs one)",
         );
         return;
     };
