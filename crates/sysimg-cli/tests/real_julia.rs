@@ -839,7 +839,7 @@ fn juliaup_channels_and_kernels_follow_the_rebuilt_image() {
     let Some(juliaup) = juliaup else {
         common::skip_named(
             "juliaup_channels_and_kernels_follow_the_rebuilt_image (juliaup part)",
-            "set SYSIMG_TEST_JULIAUP to a juliaup (.ci/run installs one from crates.io)",
+            "set SYSIMG_TEST_JULIAUP to a juliaup (`cargo install juliaup`; CI does not build it)",
         );
         return;
     };
