@@ -19,16 +19,7 @@ pub fn install(
     let entry = ijulia_kernel_entry(&env, &ctx.vars.depots(None))?;
     let sysimg = std::env::current_exe()
         .map_err(|e| Failure::bad_input(format!("cannot find the sysimg executable: {e}")))?;
-    let env_name = env
-        .project
-        .name
-        .clone()
-        .or_else(|| {
-            env.dir()
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-        })
-        .unwrap_or_else(|| "project".into());
+    let env_name = crate::steps::environment_name(&env);
     let display = name.map_or_else(|| format!("Julia {env_name} (sysimg)"), str::to_string);
     let kernels = match dir {
         Some(d) => d.to_path_buf(),
