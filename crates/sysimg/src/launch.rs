@@ -63,6 +63,7 @@ pub fn environment_image(
     spec: &ImageSpec,
     store: &Store,
     julia: Option<&JuliaInfo>,
+    vars: &crate::vars::Vars,
 ) -> Option<(String, Image)> {
     if let Some(entry) = store.registered(&env.project_file) {
         if let Ok((file, record)) = store.find(&entry.image) {
@@ -77,6 +78,7 @@ pub fn environment_image(
         julia: julia?,
         store,
         force: false,
+        vars,
     };
     let id = crate::build::planned_record(&req).ok()?.id;
     let (file, record) = store.find(&id).ok()?;
@@ -91,12 +93,16 @@ pub fn julia_version(host: &Host) -> Option<VersionNumber> {
 
 /// [`decide`]'s shortcut, taken before anything else is known about the host: the registered
 /// image is fresh when the stamp of its last fresh verdict still holds (no file it covers
-/// changed, the CPU's raw fingerprint is the same, `julia` is the one stamped). `None`: call
-/// [`decide`].
-pub fn decide_by_stamp(project_file: &Path, store: &Store, julia: &Path) -> Option<Verdict> {
+/// changed, the CPU's raw fingerprint is `cpu_raw` ([`crate::vars::Vars::host_fingerprint`]),
+/// `julia` is the one stamped). `None`: call [`decide`].
+pub fn decide_by_stamp(
+    project_file: &Path,
+    store: &Store,
+    julia: &Path,
+    cpu_raw: &str,
+) -> Option<Verdict> {
     let entry = store.registered(project_file)?;
-    let raw = crate::cpu::host_fingerprint();
-    fresh_by_stamp(store, entry, Some(julia), |stamp| stamp.cpu_raw == raw)
+    fresh_by_stamp(store, entry, Some(julia), |stamp| stamp.cpu_raw == cpu_raw)
 }
 
 /// The registered image, fresh if `entry`'s stamp holds: the same CPU (`same_cpu`), the
@@ -130,11 +136,8 @@ pub fn decide(project_file: &Path, store: &Store, host: &Host) -> Verdict {
     };
     let julia = host.julia.as_ref().map(|j| j.path.as_path());
     // `host.cpu` decides here; the raw fingerprint stands for it only when it is this
-    // machine's CPU (not one a caller describes), so only then is it stamped.
-    let raw = match host.cpu == crate::cpu::host_cpu() {
-        true => crate::cpu::host_fingerprint(),
-        false => String::new(),
-    };
+    // machine's CPU (not one a caller describes: then it is empty), so only then is it stamped.
+    let raw = host.cpu_raw.clone();
     let same_cpu = |s: &Stamp| s.cpu == cpu_key(&host.cpu);
     if let Some(fresh) = fresh_by_stamp(store, entry.clone(), julia, same_cpu) {
         // A stamp from before raw fingerprints: add this one, so that the next start need
@@ -197,7 +200,7 @@ fn decide_unregistered(project_file: &Path, store: &Store, host: &Host) -> Verdi
     let Ok(spec) = ImageSpec::for_project_dir(env.dir()) else {
         return missing();
     };
-    match environment_image(&env, &spec, store, host.julia.as_ref()) {
+    match environment_image(&env, &spec, store, host.julia.as_ref(), &host.vars) {
         Some((id, image)) => judge_loaded(image, id, &env, host),
         None => missing(),
     }
@@ -433,7 +436,12 @@ pub fn decide_launch(
     let host = || crate::check::this_host(Some(julia.clone()), req.vars);
     let verdict = match req.image {
         Some(arg) => verdict_for(arg, project_file, store, &host())?,
-        None => match decide_by_stamp(project_file, store, &julia.path) {
+        None => match decide_by_stamp(
+            project_file,
+            store,
+            &julia.path,
+            &req.vars.host_fingerprint(),
+        ) {
             Some(fresh) => fresh,
             None => decide(project_file, store, &host()),
         },

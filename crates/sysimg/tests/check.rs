@@ -140,8 +140,10 @@ fn host(w: &World) -> Host {
         julia: Some(julia("1.11.2", "5e9a32e7af2", "x86_64-linux-gnu")),
         cpu: cpu("haswell"),
         julia_cpu: None,
+        cpu_raw: String::new(),
         arch: "x86_64".into(),
         depots: Depots::new(vec![w.depot()]),
+        vars: sysimg::vars::Vars::default(),
     }
 }
 
@@ -603,7 +605,7 @@ fn the_launchers_shortcut_needs_this_cpu_this_julia_and_unchanged_files() {
     // fingerprint is stamped, so the shortcut does not take it. A name no machine reports
     // makes it another CPU on every machine the test runs on.
     h.cpu.name = "not-this-machine".into();
-    assert_ne!(h.cpu, sysimg::cpu::host_cpu());
+    assert_ne!(h.cpu, sysimg::cpu::host_cpu(None));
     assert!(matches!(
         decide(&project, &store, &h),
         Verdict::Fresh { .. }
@@ -611,21 +613,23 @@ fn the_launchers_shortcut_needs_this_cpu_this_julia_and_unchanged_files() {
     let stamp = store.registered(&project).unwrap().verified.unwrap();
     assert!(stamp.cpu_raw.is_empty(), "{stamp:?}");
     // This machine's CPU: stamped with its fingerprint, and the shortcut decides.
-    h.cpu = sysimg::cpu::host_cpu();
+    let raw = sysimg::cpu::host_fingerprint(None);
+    (h.cpu, h.cpu_raw) = (sysimg::cpu::host_cpu(None), raw.clone());
     assert!(matches!(
         decide(&project, &store, &h),
         Verdict::Fresh { .. }
     ));
     let stamp = store.registered(&project).unwrap().verified.unwrap();
-    assert_eq!(stamp.cpu_raw, sysimg::cpu::host_fingerprint());
+    assert_eq!(stamp.cpu_raw, raw);
     assert!(matches!(
-        decide_by_stamp(&project, &store, &julia_bin),
+        decide_by_stamp(&project, &store, &julia_bin, &raw),
         Some(Verdict::Fresh { .. })
     ));
     // Another julia than the one stamped, or a changed Manifest: decide fully.
-    assert!(decide_by_stamp(&project, &store, &w.root.join("other-julia")).is_none());
+    assert!(decide_by_stamp(&project, &store, &julia_bin, "another-cpu").is_none());
+    assert!(decide_by_stamp(&project, &store, &w.root.join("other-julia"), &raw).is_none());
     write_env(&w.env_dir, "2.0.1", true);
-    assert!(decide_by_stamp(&project, &store, &julia_bin).is_none());
+    assert!(decide_by_stamp(&project, &store, &julia_bin, &raw).is_none());
 }
 
 #[test]

@@ -26,7 +26,9 @@ pub fn run(ctx: &Context<'_>, args: &ImageCheckArgs) -> Result<ExitCode, Failure
     let env = ctx.environment()?;
     let image = match &args.image {
         Some(arg) => Some(Image::locate(arg, Some(store))?),
-        None => environment_image(&env, spec, store, host.julia.as_ref()).map(|(_, i)| i),
+        None => {
+            environment_image(&env, spec, store, host.julia.as_ref(), &ctx.vars).map(|(_, i)| i)
+        }
     };
     let mut head = serde_json::json!({
         "project": env.project_file.display().to_string(),

@@ -113,7 +113,7 @@ pub(super) fn planned_record_with(
         build_cpu: Some({
             let mut cpu = req.julia.cpu();
             if cpu.features.is_empty() {
-                cpu.features = crate::cpu::host_cpu().features;
+                cpu.features = req.vars.host_cpu().features;
             }
             cpu
         }),

@@ -191,6 +191,8 @@ pub struct BuildRequest<'a> {
     pub store: &'a Store,
     /// Rebuild even when the store holds the image.
     pub force: bool,
+    /// The environment variables, read by the caller (`SYSIMG_HOST_CPU`, `JULIA_PKG_SERVER`).
+    pub vars: &'a crate::vars::Vars,
 }
 
 fn io_err(path: &Path) -> impl Fn(std::io::Error) -> Error + '_ {
@@ -251,7 +253,7 @@ pub fn build(
     }
     let mut tools = tools;
     if tools.source == PackageCompilerSource::Newest {
-        tools.upgrade_to = crate::julia::tools::newest_compatible(req.julia);
+        tools.upgrade_to = crate::julia::tools::newest_compatible(req.julia, req.vars);
     }
     let tmp = store.scratch(&scratch)?;
     #[cfg(unix)]
