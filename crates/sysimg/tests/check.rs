@@ -766,3 +766,51 @@ fn x86_64_levels_are_modelled_as_julia_loads_them() {
         [(Severity::Info, "cpu-target")]
     );
 }
+
+/// The launcher's stamp lost-update race: `run` verified the image registered when it read
+/// the index entry, and wrote its stamp (with that image's id) over whatever the entry said by
+/// then, so a build's registration of another image made meanwhile was reverted. The stamp
+/// is now written under the entry's lock, and only while the entry still names the image it
+/// verified. Many iterations, racing a registration against a stamp; bounded in time.
+#[test]
+fn a_launchers_stamp_never_reverts_a_registration_made_meanwhile() {
+    use sysimg::model::stamp::Stamp;
+    let t = tempfile::tempdir().unwrap();
+    let store = Store::at(t.path().join("store"));
+    let project = t.path().join("Project.toml");
+    fs::write(&project, "").unwrap();
+    let (old, new) = ("a".repeat(32), "b".repeat(32));
+    for id in [&old, &new] {
+        let dir = t.path().join("store").join(id);
+        fs::create_dir_all(&dir).unwrap();
+        fs::write(dir.join(RECORD_FILE), "").unwrap();
+    }
+    let stamp = Stamp {
+        files: Vec::new(),
+        cpu: "haswell".into(),
+        cpu_raw: String::new(),
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let (mut runs, mut reverted) = (0, 0);
+    while runs < 300 && std::time::Instant::now() < deadline {
+        store.register(&project, &old).unwrap();
+        let barrier = std::sync::Barrier::new(2);
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                barrier.wait();
+                store.register(&project, &new).unwrap();
+            });
+            barrier.wait();
+            store.mark_verified(&project, &old, stamp.clone());
+        });
+        let entry = store.registered(&project).unwrap();
+        if entry.image != new {
+            reverted += 1;
+        } else if entry.verified.is_some() {
+            panic!("a stamp of {old} was written on the registration of {new}");
+        }
+        runs += 1;
+    }
+    assert!(runs >= 50, "only {runs} runs in the time allowed");
+    assert_eq!(reverted, 0, "{reverted} of {runs} registrations reverted");
+}

@@ -540,21 +540,34 @@ impl Store {
     }
 
     fn index_path(&self, project: &Path) -> PathBuf {
-        let key = hex::encode(&Sha256::digest(path_bytes(project))[..16]);
-        self.bucket(Bucket::Envs).join(format!("{key}.json"))
+        self.bucket(Bucket::Envs)
+            .join(format!("{}.json", Self::key_of(project)))
+    }
+
+    /// The key of a canonical project path.
+    fn key_of(project: &Path) -> String {
+        hex::encode(&Sha256::digest(path_bytes(project))[..16])
     }
 
     /// The key of an environment in the store (its index entry is `envs/<key>.json`, its
     /// compile traces `learn/<key>/`): a hash of the project file's canonical path.
     pub fn env_key(&self, project: &Path) -> String {
         let project = std::fs::canonicalize(project).unwrap_or_else(|_| project.to_path_buf());
-        hex::encode(&Sha256::digest(path_bytes(&project))[..16])
+        Self::key_of(&project)
     }
 
+    /// Writes the index entry of `project` under the entry's own lock: a registration
+    /// (`verified: None`) always; a verification only while the entry still names `id` (a
+    /// registration that landed since the launcher read the entry is never reverted, and an
+    /// entry that is gone is not brought back).
     fn write_entry(&self, project: &Path, id: &str, verified: Option<Stamp>) -> Result<()> {
         let project = std::fs::canonicalize(project).unwrap_or_else(|_| project.to_path_buf());
         let path = self.index_path(&project);
         std::fs::create_dir_all(self.bucket(Bucket::Envs)).map_err(self.io(&path))?;
+        let _entry = self.lock_named(LockName::Entry(&Self::key_of(&project)), &mut |_| {})?;
+        if verified.is_some() && self.registered(&project).is_none_or(|e| e.image != id) {
+            return Ok(());
+        }
         let entry = EnvUse {
             project: project.display().to_string(),
             project_bytes: project
@@ -593,8 +606,9 @@ impl Store {
         self.write_entry(project, id, None)
     }
 
-    /// Records that `sysimg run` found the registration still fresh (best effort: a launcher
-    /// that cannot write the index only loses its shortcut).
+    /// Records that `sysimg run` found the registration of `id` still fresh, unless the entry
+    /// names another image by now (best effort: a launcher that cannot write the index only
+    /// loses its shortcut).
     pub fn mark_verified(&self, project: &Path, id: &str, stamp: Stamp) {
         let _ = self.write_entry(project, id, Some(stamp));
     }
