@@ -72,6 +72,15 @@ pub struct GcDecision {
     pub reason: String,
 }
 
+/// What `gc` found (and removed) of environments that are gone ([`Store::gone_environments`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct GoneEnvironments {
+    /// Their compile traces' directories, `learn/<key>/`.
+    pub traces: Vec<PathBuf>,
+    /// Their background builds' logs, `logs/background-<key>.log`.
+    pub background_logs: Vec<PathBuf>,
+}
+
 /// Why an image in the store cannot be used.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum Damage {
@@ -802,6 +811,55 @@ impl Store {
             }
         }
         Ok(out)
+    }
+
+    /// What environments that are gone left in the store: the compile traces `learn/<key>/`
+    /// and the background builds' log `logs/background-<key>.log` of every environment no
+    /// index entry names with an existing project file. Removed unless `dry_run` (which
+    /// writes nothing), except a log whose background build still runs. A damaged index
+    /// could be protecting any environment: then nothing is listed or removed.
+    pub fn gone_environments(&self, dry_run: bool) -> GoneEnvironments {
+        let mut out = GoneEnvironments::default();
+        let Ok(registrations) = self.live_registrations() else {
+            return out;
+        };
+        let live: std::collections::HashSet<String> = registrations
+            .iter()
+            .map(|e| self.env_key(&e.project_path()))
+            .collect();
+        let entries = |dir: PathBuf| std::fs::read_dir(dir).into_iter().flatten().flatten();
+        for e in entries(self.bucket(Bucket::Learn)) {
+            let key = e.file_name().to_string_lossy().into_owned();
+            if !live.contains(&key) {
+                if !dry_run {
+                    let _ = std::fs::remove_dir_all(e.path());
+                }
+                out.traces.push(e.path());
+            }
+        }
+        for e in entries(self.bucket(Bucket::Logs)) {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let Some(key) = name
+                .strip_prefix("background-")
+                .and_then(|n| n.strip_suffix(".log"))
+                .filter(|k| !live.contains(*k))
+            else {
+                continue;
+            };
+            if !dry_run {
+                // A background build that still runs keeps its log.
+                match self.try_lock_background(key) {
+                    Ok(Some(_lock)) => {
+                        let _ = std::fs::remove_file(e.path());
+                    }
+                    _ => continue,
+                }
+            }
+            out.background_logs.push(e.path());
+        }
+        out.traces.sort();
+        out.background_logs.sort();
+        out
     }
 
     /// The record of an image given by full id or by a unique prefix of at least 6 digits.
