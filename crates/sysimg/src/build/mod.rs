@@ -253,7 +253,7 @@ pub fn build(
     }
     let mut tools = tools;
     if tools.source == PackageCompilerSource::Newest {
-        tools.upgrade_to = crate::julia::tools::newest_compatible(req.julia, req.vars);
+        tools.upgrade_to = crate::julia::tools::newest_compatible(req.julia, req.vars.tarballs());
     }
     let tmp = store.scratch(&scratch)?;
     #[cfg(unix)]
