@@ -13,8 +13,11 @@
 //! - `gc --keep-days` ages an image by when it landed in this store (`landed.json`);
 //! - gc names every leftover by what it is (an abandoned build, an interrupted pull, the rest
 //!   of an interrupted removal) and removes it under its id's lock;
-//! - an exclusive lock's holder is recorded in the lock file, so whoever waits says for whom.
+//! - an exclusive lock's holder is recorded in the lock file, so whoever waits says for whom;
+//! - an environment's `current/` link names the image it was last registered to (one rename),
+//!   and goes with that image or, by gc, with the environment.
 
+mod current;
 mod index;
 mod landed;
 mod layout;
@@ -458,6 +461,7 @@ impl Store {
             ));
         }
         let trash = self.set_aside(id)?;
+        self.unlink_current_of(id);
         let _ = std::fs::remove_dir_all(self.sideload_dir(id));
         std::fs::remove_dir_all(&trash).map_err(self.io(&trash))
     }
@@ -590,7 +594,11 @@ impl Store {
                 format!("image {id} is not in the store (removed meanwhile?)"),
             ));
         }
-        self.write_entry(project, id, None)
+        self.write_entry(project, id, None)?;
+        // The stable path tools are given follows (best effort: without it they are given
+        // the image's own path, as `julia-args` says).
+        let _ = self.link_current(project, lock);
+        Ok(())
     }
 
     /// Records that `sysimg run` found the registration still fresh (best effort: a launcher
@@ -763,6 +771,24 @@ impl Store {
                 (false, false) => continue,
             };
             leftovers.push((e.path(), id.to_string(), format!("logs/{name}"), why));
+        }
+        // Links of environments that are gone (or of images that are gone), read after the
+        // images' removal so an environment registered meanwhile keeps its link: no lock, a
+        // link holds no image.
+        let live_keys: std::collections::BTreeSet<String> = self
+            .live_registrations()?
+            .iter()
+            .map(|u| self.env_key(&u.project_path()))
+            .collect();
+        for (path, label, reason) in self.stale_current_links(&live_keys) {
+            if !dry_run {
+                let _ = std::fs::remove_file(&path);
+            }
+            out.push(GcDecision {
+                id: label,
+                remove: true,
+                reason: reason.into(),
+            });
         }
         for (path, id, label, reason) in leftovers {
             let free = match dry_run {
