@@ -299,19 +299,22 @@ fn stale_and_missing_images_follow_on_stale() {
 fn tool_settings_follow_the_rebuilt_image() {
     let t = T::new();
     let first = t.build();
-    let o = t.sysimg(
-        &[
-            "julia-args",
-            "--julia",
-            &t.julia,
-            "--for",
-            "vscode",
-            "--json",
-        ],
-        &[],
-    );
-    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
-    let printed: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let vscode = || {
+        let o = t.sysimg(
+            &[
+                "julia-args",
+                "--julia",
+                &t.julia,
+                "--for",
+                "vscode",
+                "--json",
+            ],
+            &[],
+        );
+        assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+        serde_json::from_slice::<serde_json::Value>(&o.stdout).unwrap()
+    };
+    let printed = vscode();
     let arg = printed["settings"]["settings"]["julia.additionalArgs"][0]
         .as_str()
         .unwrap()
@@ -324,19 +327,7 @@ fn tool_settings_follow_the_rebuilt_image() {
     let second = t.build();
     assert_ne!(first, second);
     assert_eq!(canon(&path), canon(&t.image(&second)));
-    let o = t.sysimg(
-        &[
-            "julia-args",
-            "--julia",
-            &t.julia,
-            "--for",
-            "vscode",
-            "--json",
-        ],
-        &[],
-    );
-    let again: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!(again["settings"], printed["settings"]);
+    assert_eq!(vscode()["settings"], printed["settings"]);
     // What a julia given the setting opens is the new image's file.
     assert_eq!(
         fs::read(&path).unwrap(),
