@@ -810,12 +810,17 @@ fn kernel_after_the_build(kernel: &Kernel, id: &str) {
     );
 }
 
-/// Issue 25 items 3 and 1: a Jupyter kernel (`sysimg kernel install`) starts the environment's
-/// image through `sysimg run`: on julia's default image with a warning while there is none, on
-/// the image once it is built, not reinstalled. A juliaup channel (`sysimg juliaup link`;
-/// juliaup's own launcher, juliaup installed from crates.io) starts it the same way: `julia
-/// +NAME` runs on the image, the channel names no image path, `status` names the channel and
-/// `unlink` removes it.
+/// Issue 25 items 3 and 1: what users start julia with follows the rebuilt image.
+///
+/// - A Jupyter kernel (`sysimg kernel install`) starts the environment's image through
+///   `sysimg run`: on julia's default image with a warning while there is none, then on each
+///   image built, not reinstalled.
+/// - What `julia-args --for vscode` printed (the store's `current/` link) starts the rebuilt
+///   image: julia resolves the link when it starts.
+/// - A juliaup channel (`sysimg juliaup link`; juliaup's own launcher, juliaup installed from
+///   crates.io, `SYSIMG_TEST_JULIAUP`): `julia +NAME` runs on the image, and on the new one
+///   after the environment changed and was rebuilt; `status` names the channel; after
+///   `unlink`, `julia +NAME` is refused by juliaup.
 ///
 /// IJulia is not in the Pkg-server kit, so the kernel is a stand-in package with IJulia's
 /// name, UUID and version 1.28 whose `run_kernel()` prints what it runs on: the test runs the
@@ -828,50 +833,43 @@ fn juliaup_channels_and_kernels_follow_the_rebuilt_image() {
     };
     let env = lab.env_copy("juliaup-channel");
     let kernel = kernel_before_the_build(lab, &env);
-    let id = lab.build(&env, &[])["id"].as_str().unwrap().to_string();
+    let first = lab.build(&env, &[]);
+    let id = first["id"].as_str().unwrap().to_string();
     kernel_after_the_build(&kernel, &id);
-    // The channel: juliaup installed from crates.io (the install may still be under way when
-    // this test starts on a developer's machine; CI installs it first).
+    let canon = |p: &str| std::fs::canonicalize(p).unwrap();
+    // The image a julia started that way runs on (julia resolves `-J` with realpath).
+    let image_file = |o: &std::process::Output| {
+        assert!(o.status.success(), "{}{}", out(o), err(o));
+        std::fs::canonicalize(out(o).trim()).unwrap()
+    };
+    const IMAGE_FILE: &str = "print(unsafe_string(Base.JLOptions().image_file))";
+    // Item 3: VS Code's setting, printed once.
+    let o = lab
+        .sysimg(&env, &["julia-args", "--for", "vscode", "--json"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", err(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let setting = v["settings"]["settings"]["julia.additionalArgs"][0]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let current = PathBuf::from(setting.strip_prefix("--sysimage=").unwrap());
+    let from_setting = || image_file(&lab.on_image(&current, &env, IMAGE_FILE).output().unwrap());
+    assert_eq!(from_setting(), canon(first["image"].as_str().unwrap()));
+    // Item 1: the channel, through juliaup installed from crates.io (CI may not build it).
     let juliaup = std::env::var_os("SYSIMG_TEST_JULIAUP")
         .filter(|j| !j.is_empty())
         .map(PathBuf::from)
         .filter(|j| j.is_file());
-    let Some(juliaup) = juliaup else {
-        common::skip_named(
-            "juliaup_channels_and_kernels_follow_the_rebuilt_image (juliaup part)",
-            "set SYSIMG_TEST_JULIAUP to a juliaup (`cargo install juliaup`; CI does not build it)",
-        );
-        return;
-    };
-    let launcher = juliaup.with_file_name(format!("julia{}", std::env::consts::EXE_SUFFIX));
     let depot = lab.root.join("juliaup-depot");
-    let juliaup_s = juliaup.display().to_string();
-    let o = lab
-        .sysimg(
-            &env,
-            &[
-                "juliaup",
-                "link",
-                "jtest",
-                "--juliaup",
-                &juliaup_s,
-                "--json",
-            ],
-        )
-        .env("JULIAUP_DEPOT_PATH", &depot)
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}{}", out(&o), err(&o));
-    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!(v["args"][0], "run", "{v}");
-    // No version database updates from the launcher (no network here).
-    let o = std::process::Command::new(&juliaup)
-        .args(["config", "versionsdbupdateinterval", "0"])
-        .env("JULIAUP_DEPOT_PATH", &depot)
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", err(&o));
-    let julia_plus = |code: &str| {
+    let juliaup_cmd = |juliaup: &Path| {
+        let mut c = std::process::Command::new(juliaup);
+        c.env("JULIAUP_DEPOT_PATH", &depot);
+        c
+    };
+    let julia_plus = |juliaup: &Path, code: &str| {
+        let launcher = juliaup.with_file_name(format!("julia{}", std::env::consts::EXE_SUFFIX));
         std::process::Command::new(&launcher)
             .args(["+jtest", "--startup-file=no", "-e", code])
             .current_dir(&env)
@@ -881,25 +879,90 @@ fn juliaup_channels_and_kernels_follow_the_rebuilt_image() {
             .env("JULIA_PKG_SERVER", &lab.pkg_server)
             .env_remove("JULIA_PROJECT")
             .env_remove("JULIA")
+            .env_remove("JULIAUP_CHANNEL")
             .output()
             .unwrap()
     };
-    let probe = "print(isdefined(Main, :SysimageData) ? Main.SysimageData.IMAGE_ID : \"default\", \" \", Base.active_project())";
-    // `julia +jtest` runs on the image. The channel names no image, only `sysimg run` and
-    // the environment, so a rebuild cannot leave it behind: what `sysimg run` starts after a
-    // rebuild is what the kernel above showed.
-    let o = julia_plus(probe);
-    assert!(o.status.success(), "{}", err(&o));
-    assert_eq!(
-        out(&o),
-        format!("{id} {}", env.join("Project.toml").display())
+    if let Some(juliaup) = &juliaup {
+        // Offline: the launcher starts a detached `juliaup` to update its version database
+        // when `versionsdbupdateinterval` minutes have passed (juliaup 1.23
+        // src/bin/julialauncher.rs `run_versiondb_update`; 0 turns it off), and may offer to
+        // install a channel it does not know (`auto_install_channels`). Both are juliaup's own
+        // settings (src/cli.rs `config versionsdbupdateinterval|autoinstallchannels`); juliaup
+        // has no environment variable for either.
+        for (key, value) in [
+            ("versionsdbupdateinterval", "0"),
+            ("autoinstallchannels", "false"),
+        ] {
+            let o = juliaup_cmd(juliaup)
+                .args(["config", key, value])
+                .output()
+                .unwrap();
+            assert!(o.status.success(), "{}", err(&o));
+        }
+        let juliaup_s = juliaup.display().to_string();
+        let o = lab
+            .sysimg(
+                &env,
+                &[
+                    "juliaup",
+                    "link",
+                    "jtest",
+                    "--juliaup",
+                    &juliaup_s,
+                    "--json",
+                ],
+            )
+            .env("JULIAUP_DEPOT_PATH", &depot)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}{}", out(&o), err(&o));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(v["args"][0], "run", "{v}");
+        // The channel names no image, only `sysimg run` and the environment, so a rebuild
+        // cannot leave it behind.
+        let args: Vec<String> = serde_json::from_value(v["args"].clone()).unwrap();
+        assert!(
+            args.iter()
+                .all(|a| !a.contains(&id) && !a.starts_with(&lab.store.display().to_string())),
+            "{args:?}"
+        );
+        // `julia +jtest` runs on the image, in the environment.
+        let o = julia_plus(
+            juliaup,
+            &format!("{IMAGE_FILE}; print(\"\\n\", Base.active_project())"),
+        );
+        assert!(o.status.success(), "{}", err(&o));
+        let text = out(&o);
+        let (image, project) = text.split_once('\n').unwrap();
+        assert_eq!(
+            canon(image),
+            canon(first["image"].as_str().unwrap()),
+            "{text}"
+        );
+        assert_eq!(project, env.join("Project.toml").display().to_string());
+    } else {
+        common::skip_named(
+            "juliaup_channels_and_kernels_follow_the_rebuilt_image (juliaup part)",
+            "set SYSIMG_TEST_JULIAUP to a juliaup (`cargo install --locked juliaup`; .ci/run builds it into target/)",
+        );
+    }
+    // The environment changes (OrderedCollections 1.4.1 where the image holds 1.5.0) and is
+    // rebuilt: a new image, which everything above now starts, untouched.
+    lab.pkg(
+        &env,
+        r#"Pkg.add(Pkg.PackageSpec(name = "OrderedCollections", version = "1.4.1"))"#,
     );
-    let args: Vec<String> = serde_json::from_value(v["args"].clone()).unwrap();
-    assert!(
-        args.iter()
-            .all(|a| !a.contains(&id) && !a.starts_with(&lab.store.display().to_string())),
-        "{args:?}"
-    );
+    let second = lab.build(&env, &[]);
+    let id2 = second["id"].as_str().unwrap().to_string();
+    assert_ne!(id, id2);
+    let image2 = canon(second["image"].as_str().unwrap());
+    kernel_after_the_build(&kernel, &id2);
+    assert_eq!(from_setting(), image2);
+    let Some(juliaup) = &juliaup else {
+        return;
+    };
+    assert_eq!(image_file(&julia_plus(juliaup, IMAGE_FILE)), image2);
     // status names the channel.
     let o = lab
         .sysimg(&env, &["status", "--json"])
@@ -915,7 +978,8 @@ fn juliaup_channels_and_kernels_follow_the_rebuilt_image() {
         .cloned()
         .unwrap_or_default();
     assert_eq!(row["juliaup"], serde_json::json!(["jtest"]), "{v}");
-    // unlink removes it, through juliaup.
+    // unlink removes it, through juliaup: `julia +jtest` is refused, julia never starts.
+    let juliaup_s = juliaup.display().to_string();
     let o = lab
         .sysimg(&env, &["juliaup", "unlink", "--juliaup", &juliaup_s])
         .env("JULIAUP_DEPOT_PATH", &depot)
@@ -928,6 +992,10 @@ fn juliaup_channels_and_kernels_follow_the_rebuilt_image() {
         config["InstalledChannels"].get("jtest").is_none(),
         "{config}"
     );
+    let o = julia_plus(juliaup, IMAGE_FILE);
+    assert!(!o.status.success(), "{}", out(&o));
+    assert!(out(&o).is_empty(), "{}", out(&o));
+    assert!(err(&o).contains("jtest"), "{}", err(&o));
 }
 
 /// Issue 25 item 4: in a REPL (real Julia 1.5.3 under a pseudo-terminal, typed as a person
@@ -936,16 +1004,6 @@ fn juliaup_channels_and_kernels_follow_the_rebuilt_image() {
 /// shadows, and stays quiet while nothing changes.
 #[test]
 fn the_guard_follows_pkg_in_a_repl_session() {
-    // The pty script that types into the REPL has not yet passed in the harness (its
-    // `]activate` line did not complete in time on a loaded machine), though the same steps
-    // pass by hand: it runs when asked, so that it cannot fail CI for its driver's sake.
-    if std::env::var_os("SYSIMG_TEST_REPL").is_none_or(|v| v != "1") {
-        common::skip_named(
-            "the_guard_follows_pkg_in_a_repl_session",
-            "its scripted REPL runs when SYSIMG_TEST_REPL=1 (the driver is not yet reliable)",
-        );
-        return;
-    }
     let Some((lab, _serial)) = lab("the_guard_follows_pkg_in_a_repl_session") else {
         return;
     };
@@ -961,12 +1019,13 @@ fn the_guard_follows_pkg_in_a_repl_session() {
         &b,
         r#"Pkg.add(Pkg.PackageSpec(name = "OrderedCollections", version = "1.4.1"))"#,
     );
-    // `]` enters Pkg mode; backspace at its empty prompt leaves it. A Pkg command's steps wait
-    // for the last thing it prints, then for the prompt after it: a backspace typed while Pkg
-    // runs is lost.
+    // `]` enters Pkg mode (wait for its prompt before typing the command); backspace at its
+    // empty prompt leaves it. A Pkg command's steps wait for the last thing it prints, then
+    // for the prompt after it: a key typed while Pkg runs is lost.
     let pkg = |code: &str, done: &str| {
         vec![
-            [format!("]{code}\r"), done.to_string()],
+            [String::from("]"), "pkg> ".to_string()],
+            [format!("{code}\r"), done.to_string()],
             [String::new(), "pkg> ".to_string()],
         ]
     };
@@ -994,7 +1053,7 @@ fn the_guard_follows_pkg_in_a_repl_session() {
     steps.extend(step(5));
     let o = std::process::Command::new(python)
         .arg(common::repl_driver())
-        .arg("400")
+        .arg("900")
         .arg(serde_json::to_string(&steps).unwrap())
         .arg("--")
         .arg(&lab.julia)
@@ -1002,6 +1061,7 @@ fn the_guard_follows_pkg_in_a_repl_session() {
             "--startup-file=no",
             "--history-file=no",
             "--banner=no",
+            "--color=no",
             "-i",
             "-J",
         ])
@@ -1017,6 +1077,10 @@ fn the_guard_follows_pkg_in_a_repl_session() {
         .unwrap();
     let transcript = out(&o);
     assert!(o.status.success(), "{transcript}\n{}", err(&o));
+    // Typed as a person types: no step lost, every wait met.
+    for n in 1..=5 {
+        assert!(transcript.contains(&format!("STEP{n}")), "{transcript}");
+    }
     let between = |from: &str, to: &str| -> &str {
         let start = transcript.find(from).unwrap_or(0);
         let end = transcript[start..]

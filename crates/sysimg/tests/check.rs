@@ -814,3 +814,62 @@ fn a_launchers_stamp_never_reverts_a_registration_made_meanwhile() {
     assert!(runs >= 50, "only {runs} runs in the time allowed");
     assert_eq!(reverted, 0, "{reverted} of {runs} registrations reverted");
 }
+
+/// Issue 25 item 3: the store keeps one stable path per environment (`current/`) that names
+/// the image it is registered to: the same path after a rebuild names the new image; it goes
+/// with its image (`rm`) and, by gc, with its environment.
+#[cfg(unix)]
+#[test]
+fn the_current_link_follows_registrations_and_goes_with_the_image_or_the_environment() {
+    let (w, store, project, _, _) = launcher_world();
+    let (a, b) = ("a".repeat(32), "b".repeat(32));
+    for id in [&a, &b] {
+        w.image(false, |r| r.id = id.clone());
+        fs::rename(&w.image_dir, w.root.join("store").join(id)).unwrap();
+    }
+    assert_eq!(store.current_image(&project), None);
+    store.register(&project, &a).unwrap();
+    let link = store.current_image(&project).unwrap();
+    assert!(link.starts_with(w.root.join("store/current")), "{link:?}");
+    assert!(link.display().to_string().ends_with("-sys.so"), "{link:?}");
+    let canon = |p: &Path| fs::canonicalize(p).unwrap();
+    assert_eq!(
+        canon(&link),
+        canon(&w.root.join("store").join(&a).join("sys.so"))
+    );
+    // A rebuild registers another image: the same path names the new one.
+    store.register(&project, &b).unwrap();
+    assert_eq!(store.current_image(&project).as_ref(), Some(&link));
+    assert_eq!(
+        canon(&link),
+        canon(&w.root.join("store").join(&b).join("sys.so"))
+    );
+    assert_eq!(store.current_image_of(&project, &b), Some(link.clone()));
+    // No temporary link is left behind.
+    let names: Vec<_> = fs::read_dir(w.root.join("store/current"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names.len(), 1, "{names:?}");
+    // Removing the image removes its link.
+    store.remove(&b).unwrap();
+    assert_eq!(store.current_image(&project), None);
+    assert!(fs::symlink_metadata(&link).is_err());
+    // An environment registered before links existed gets one when a tool's path is asked.
+    store.register(&project, &a).unwrap();
+    fs::remove_file(&link).unwrap();
+    assert_eq!(store.current_image_of(&project, &a), Some(link.clone()));
+    // gc keeps the link while its environment is there, removes it once it is gone.
+    let keep = std::time::Duration::from_secs(365 * 86_400);
+    let gc = store.gc(keep, false).unwrap();
+    assert!(gc.iter().all(|d| !d.id.starts_with("current/")), "{gc:?}");
+    assert!(store.current_image(&project).is_some());
+    fs::remove_file(&project).unwrap();
+    let gc = store.gc(keep, false).unwrap();
+    assert!(
+        gc.iter()
+            .any(|d| d.remove && d.id.starts_with("current/") && d.reason.contains("gone")),
+        "{gc:?}"
+    );
+    assert!(fs::symlink_metadata(&link).is_err());
+}

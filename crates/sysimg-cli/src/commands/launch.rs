@@ -274,7 +274,17 @@ pub fn julia_args(ctx: &Context<'_>, args: &JuliaArgsArgs) -> Result<ExitCode, F
     let Prepared { julia, launch } = prepare(ctx, &args.launch)?;
     let image = launch.image.as_ref().map(|(p, _)| p.as_path());
     if let Some(tool) = args.for_tool {
-        return tool_config(ctx, tool, &julia, &launch, image);
+        // Settings are kept: the environment's image by the store's stable path, which
+        // follows every rebuild, unless an image was named with `--image`.
+        let stable = match (&launch.image, &launch.project_file, &args.launch.image) {
+            (Some((_, Some(id))), Some(project), None) => ctx
+                .store()
+                .ok()
+                .and_then(|s| s.current_image_of(project, id)),
+            _ => None,
+        };
+        let image = stable.as_deref().or(image);
+        return tool_config(ctx, tool, &julia, &launch, image, stable.is_some());
     }
     let argv = start_args(ctx, image, &launch);
     if ctx.json() {
@@ -302,6 +312,7 @@ fn tool_config(
     julia: &JuliaInfo,
     launch: &Launch,
     image: Option<&Path>,
+    image_follows_rebuilds: bool,
 ) -> Result<ExitCode, Failure> {
     use sysimg::integrations::{config_for, Start, Tool, JETLS_UUID};
     let tool = match tool {
@@ -328,6 +339,7 @@ fn tool_config(
         &Start {
             julia: &julia.path,
             image,
+            image_follows_rebuilds,
             project_dir,
             julia_version: &julia.version.to_string(),
             holds_jetls,

@@ -13,8 +13,11 @@
 //! - `gc --keep-days` ages an image by when it landed in this store (`landed.json`);
 //! - gc names every leftover by what it is (an abandoned build, an interrupted pull, the rest
 //!   of an interrupted removal) and removes it under its id's lock;
-//! - an exclusive lock's holder is recorded in the lock file, so whoever waits says for whom.
+//! - an exclusive lock's holder is recorded in the lock file, so whoever waits says for whom;
+//! - an environment's `current/` link names the image it was last registered to (one rename),
+//!   and goes with that image or, by gc, with the environment.
 
+mod current;
 mod index;
 mod landed;
 mod layout;
@@ -467,6 +470,7 @@ impl Store {
             ));
         }
         let trash = self.set_aside(id)?;
+        self.unlink_current_of(id);
         let _ = std::fs::remove_dir_all(self.sideload_dir(id));
         std::fs::remove_dir_all(&trash).map_err(self.io(&trash))
     }
@@ -571,10 +575,23 @@ impl Store {
     /// entry that is gone is not brought back).
     fn write_entry(&self, project: &Path, id: &str, verified: Option<Stamp>) -> Result<()> {
         let project = std::fs::canonicalize(project).unwrap_or_else(|_| project.to_path_buf());
-        let path = self.index_path(&project);
-        std::fs::create_dir_all(self.bucket(Bucket::Envs)).map_err(self.io(&path))?;
-        let _entry = self.lock_named(LockName::Entry(&Self::key_of(&project)), &mut |_| {})?;
-        if verified.is_some() && self.registered(&project).is_none_or(|e| e.image != id) {
+        let _entry = self.lock_entry(&project)?;
+        self.write_entry_held(&project, id, verified)
+    }
+
+    /// The lock of `project`'s index entry (and of its `current/` link): whoever changes
+    /// either holds it, so the entry and the link never name different images.
+    fn lock_entry(&self, canonical_project: &Path) -> Result<File> {
+        std::fs::create_dir_all(self.bucket(Bucket::Envs))
+            .map_err(self.io(&self.bucket(Bucket::Envs)))?;
+        self.lock_named(LockName::Entry(&Self::key_of(canonical_project)), &mut |_| {})
+    }
+
+    /// [`Store::write_entry`] for a caller holding [`Store::lock_entry`] of the canonical
+    /// `project`.
+    fn write_entry_held(&self, project: &Path, id: &str, verified: Option<Stamp>) -> Result<()> {
+        let path = self.index_path(project);
+        if verified.is_some() && self.registered(project).is_none_or(|e| e.image != id) {
             return Ok(());
         }
         let entry = EnvUse {
@@ -582,7 +599,7 @@ impl Store {
             project_bytes: project
                 .to_str()
                 .is_none()
-                .then(|| hex::encode(path_bytes(&project))),
+                .then(|| hex::encode(path_bytes(project))),
             image: id.to_string(),
             updated: humantime::format_rfc3339_seconds(SystemTime::now()).to_string(),
             verified,
@@ -612,7 +629,13 @@ impl Store {
                 format!("image {id} is not in the store (removed meanwhile?)"),
             ));
         }
-        self.write_entry(project, id, None)
+        let project = std::fs::canonicalize(project).unwrap_or_else(|_| project.to_path_buf());
+        let _entry = self.lock_entry(&project)?;
+        self.write_entry_held(&project, id, None)?;
+        // The stable path tools are given follows, under the same entry lock (best effort:
+        // without it they are given the image's own path, as `julia-args` says).
+        let _ = self.link_current(&project, lock);
+        Ok(())
     }
 
     /// Records that `sysimg run` found the registration of `id` still fresh, unless the entry
@@ -786,6 +809,24 @@ impl Store {
                 (false, false) => continue,
             };
             leftovers.push((e.path(), id.to_string(), format!("logs/{name}"), why));
+        }
+        // Links of environments that are gone (or of images that are gone), read after the
+        // images' removal so an environment registered meanwhile keeps its link: no lock, a
+        // link holds no image.
+        let live_keys: std::collections::BTreeSet<String> = self
+            .live_registrations()?
+            .iter()
+            .map(|u| self.env_key(&u.project_path()))
+            .collect();
+        for (path, label, reason) in self.stale_current_links(&live_keys) {
+            if !dry_run {
+                let _ = std::fs::remove_file(&path);
+            }
+            out.push(GcDecision {
+                id: label,
+                remove: true,
+                reason: reason.into(),
+            });
         }
         for (path, id, label, reason) in leftovers {
             let free = match dry_run {
