@@ -53,6 +53,13 @@ pub enum BuildEvent {
     Warning(String),
     /// The build waits for a lock another process holds; whom it waits for, in words.
     Waiting(String),
+    /// The image being built bakes statements learned from traced `sysimg run` sessions.
+    Learned {
+        /// The learned statements it bakes.
+        statements: usize,
+        /// The sessions traced.
+        sessions: usize,
+    },
 }
 
 /// Why a build failed.
@@ -560,6 +567,8 @@ fn copy_tree(src: &Path, dst: &Path) -> Result<(), Error> {
 /// environment `sysimg env check` finds errors in. Empty when the build may go ahead.
 pub fn refusals(req: &BuildRequest<'_>) -> Vec<String> {
     let mut out = Vec::new();
+    // Before anything else: julia would fail inside Pkg, reading the manifest.
+    out.extend(crate::check::manifest_unreadable(req.env, req.julia));
     // create_sysimage loads the packages it is given from the project: they must be direct
     // dependencies, standard libraries too (every PackageCompiler's
     // `check_packages_in_project` reads only the project's `[deps]`).
@@ -750,6 +759,14 @@ pub fn build(
                 return Ok(BuildOutcome::Reused(existing));
             }
         }
+    }
+    if let Some(text) = &learned {
+        on_event(BuildEvent::Learned {
+            statements: text.lines().filter(|l| l.starts_with("precompile")).count(),
+            sessions: crate::learn::Traces::of(store, &req.env.project_file)
+                .sessions()
+                .len(),
+        });
     }
     let scratch = Scratch::Build(record.id.clone());
     let lock = store.lock_exclusive_or_wait(&record.id, &mut |holder| {
