@@ -80,7 +80,13 @@ impl Traces {
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_nanos())
             .unwrap_or(0);
-        Ok(dir.join(format!("{nanos:024}-{}.jl", std::process::id())))
+        let file = dir.join(format!("{nanos:024}-{}.jl", std::process::id()));
+        // Made here, empty: julia opens the trace only at its first compilation, and one it
+        // cannot open then is an error inside the session (julia's src/gf.c: `jl_errorf("cannot
+        // open precompile statement file ...")`), so a store that takes no file (a shared,
+        // read-only one) must be found out before julia is told to trace.
+        std::fs::File::create(&file)?;
+        Ok(file)
     }
 
     /// Every session's trace with its size, oldest first (names sort by start time).
@@ -614,14 +620,34 @@ mod tests {
         assert_eq!(learned.sha256().len(), 64);
     }
 
+    fn traces_in(dir: &Path) -> Traces {
+        Traces {
+            dir: dir.to_path_buf(),
+            env_key: "test".into(),
+            background_log: dir.join("background.log"),
+        }
+    }
+
+    /// Issue 26 item 2: a sessions directory that takes no file is found out before julia is
+    /// told to trace (julia would raise an error at its first compilation).
+    #[test]
+    fn a_store_that_takes_no_trace_is_found_out_before_julia() {
+        // A directory that exists and lists, but where no one (root included) makes a file.
+        let t = tempfile::tempdir().unwrap();
+        let traces = traces_in(t.path());
+        let sessions = t.path().join("sessions");
+        std::os::unix::fs::symlink("/proc", &sessions).unwrap();
+        if std::fs::File::create(sessions.join("probe.jl")).is_ok() {
+            testkit::skip("/proc takes files here");
+            return;
+        }
+        assert!(traces.new_session().is_err());
+    }
+
     #[test]
     fn sessions_rotate() {
         let t = tempfile::tempdir().unwrap();
-        let traces = Traces {
-            dir: t.path().to_path_buf(),
-            env_key: "test".into(),
-            background_log: t.path().join("background.log"),
-        };
+        let traces = traces_in(t.path());
         for i in 0..MAX_SESSIONS + 5 {
             let f = traces.new_session().unwrap();
             std::fs::write(
@@ -642,9 +668,11 @@ mod tests {
             .unwrap()
             .set_len(MAX_TRACE_BYTES + 1)
             .unwrap();
-        traces.new_session().unwrap();
+        let started = traces.new_session().unwrap();
         assert!(!huge.exists());
-        assert_eq!(traces.sessions().len(), MAX_SESSIONS - 1);
+        // 99 kept, and the new session's file, made empty before julia starts.
+        assert_eq!(traces.sessions().len(), MAX_SESSIONS);
+        assert_eq!(std::fs::metadata(&started).unwrap().len(), 0);
         // The newest is kept.
         let newest = std::fs::read_to_string(&kept.last().unwrap().0).unwrap();
         assert!(
