@@ -673,3 +673,50 @@ fn check_refuses_a_named_julia_it_cannot_use() {
     assert_eq!(o.status.code(), Some(0), "{}{}", out(&o), err(&o));
     assert!(out(&o).contains("julia-not-found"), "{}", out(&o));
 }
+
+/// Issue 26 item 1: a julia whose Pkg cannot read the environment's Manifest (format 2.0,
+/// written by Julia 1.11.9, before Julia 1.6.2) is refused before julia builds anything:
+/// `build` names the Manifest, the julia's version and what to do; `check` reports it as an
+/// error. The same Manifest with a julia that reads it builds.
+#[test]
+fn a_manifest_the_julia_cannot_read_is_refused_before_julia_runs() {
+    let (t, julia) = setup();
+    let dir = t.path();
+    // A julia of its own (sysimg remembers each julia's facts by its file).
+    fs::create_dir_all(dir.join("old")).unwrap();
+    let old_julia = testkit::fake_julia(&dir.join("old")).display().to_string();
+    let old = [("FAKE_JULIA_VERSION", "1.5.3")];
+    let o = sysimg(&["build", "--julia", &old_julia], dir, &old);
+    assert_ne!(o.status.code(), Some(0), "{}", err(&o));
+    let manifest = dir.join("Manifest.toml").display().to_string();
+    for part in [
+        manifest.as_str(),
+        "manifest format 2.0 (written by Julia 1.11.9)",
+        "cannot be read by Julia 1.5.3's Pkg (Pkg reads it from Julia 1.6.2 on)",
+        "Pkg.instantiate()",
+        "--julia PATH",
+    ] {
+        assert!(err(&o).contains(part), "{part}: {}", err(&o));
+    }
+    // julia was asked only for its facts: no PackageCompiler step, no build script.
+    let calls: Vec<String> = fs::read_dir(dir.join("julia-log"))
+        .map(|d| {
+            d.filter_map(|e| fs::read_to_string(e.ok()?.path()).ok())
+                .collect()
+        })
+        .unwrap_or_default();
+    assert!(
+        !calls
+            .iter()
+            .any(|c| c.contains("build.jl") || c.contains("tools")),
+        "{calls:?}"
+    );
+    let o = sysimg(&["check", "--julia", &old_julia, "--json"], dir, &old);
+    assert_eq!(o.status.code(), Some(1), "{}{}", out(&o), err(&o));
+    assert!(out(&o).contains("\"manifest-unreadable\""), "{}", out(&o));
+    // A julia that reads format 2.0 builds it, and its check has no such error.
+    let o = sysimg(&["build", "--julia", &julia], dir, &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    let o = sysimg(&["check", "--julia", &julia, "--json"], dir, &[]);
+    assert!(!out(&o).contains("manifest-unreadable"), "{}", out(&o));
+}

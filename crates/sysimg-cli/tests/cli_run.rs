@@ -27,6 +27,9 @@ impl T {
 
     fn cmd(&self, args: &[&str], extra: &[(&str, &str)]) -> Command {
         let mut cmd = self.ctx.sysimg(args);
+        // Learning (on by default) is cli_learn.rs's: here julia's arguments and the lines
+        // said are compared exactly, so sessions are not traced unless a test asks.
+        cmd.env("SYSIMG_LEARN", "0");
         for (k, v) in extra {
             cmd.env(k, v);
         }

@@ -287,8 +287,29 @@ fn pin_holds_the_image_versions_through_pkg() {
         .output()
         .unwrap();
     assert!(o.status.success(), "{}{}", out(&o), err(&o));
+    // pin says which pins Pkg.update() drops: the indirect dependencies' (issue 26 item 14).
+    let said = format!("{}{}", out(&o), err(&o));
+    assert!(
+        said.contains("Compat, OrderedCollections, Parsers are not in the project")
+            && said.contains("Pkg.update() keeps the pins of direct dependencies only"),
+        "{said}"
+    );
     lab.pkg(&env, "Pkg.update()");
     assert_eq!(versions(&env), before);
+    // Exactly what survives on Pkg 1.5: the direct dependencies' pins; the indirect ones'
+    // `pinned` is gone (their versions held here only because the resolver, bound by the
+    // pinned direct dependencies, chose them again).
+    let manifest = std::fs::read_to_string(env.join("Manifest.toml")).unwrap();
+    let pinned = |name: &str| {
+        let entry = manifest.split(&format!("[[{name}]]")).nth(1).unwrap_or("");
+        let entry = entry.split("[[").next().unwrap_or("");
+        entry.contains("pinned = true")
+    };
+    assert!(pinned("DataStructures") && pinned("JSON"), "{manifest}");
+    assert!(
+        !pinned("Compat") && !pinned("OrderedCollections") && !pinned("Parsers"),
+        "{manifest}"
+    );
     let o = lab
         .sysimg(&env, &["check", "--image", &app.id])
         .output()
@@ -1111,5 +1132,165 @@ fn the_guard_follows_pkg_in_a_repl_session() {
     assert!(
         after_add.contains(&a.join("Manifest.toml").display().to_string()),
         "{transcript}"
+    );
+}
+
+/// The median wall time, in seconds, of 3 runs of `cmd()` (each must succeed).
+fn median_seconds(mut cmd: impl FnMut() -> std::process::Command) -> f64 {
+    let mut times: Vec<f64> = (0..3)
+        .map(|_| {
+            let start = std::time::Instant::now();
+            let o = cmd().output().unwrap();
+            assert!(o.status.success(), "{}{}", out(&o), err(&o));
+            start.elapsed().as_secs_f64()
+        })
+        .collect();
+    times.sort_by(f64::total_cmp);
+    times[1]
+}
+
+/// The commands a piece of output advises (`` `sysimg ...` ``), without the ones that name a
+/// placeholder (`ID|PATH`, `DIR`): what a user would copy and run.
+fn advised_commands(text: &str) -> Vec<Vec<String>> {
+    let mut found = Vec::new();
+    for quoted in text.split('`').skip(1).step_by(2) {
+        let words: Vec<String> = quoted.split_whitespace().map(String::from).collect();
+        let placeholder = words
+            .iter()
+            .any(|w| w.chars().any(|c| c.is_ascii_uppercase()) || w.contains('|'));
+        if words.first().map(String::as_str) == Some("sysimg") && !placeholder {
+            found.push(words[1..].to_vec());
+        }
+    }
+    found.sort();
+    found.dedup();
+    found
+}
+
+/// Issue 26, "must show": a newcomer's first hour on the real julia, from
+/// `examples/quickstart` copied into the lab without its `Sysimage.toml` (the default path):
+/// `plan`, `build`, `run` the script twice (learning by default), move the Manifest with real
+/// Pkg (`Pkg.add` of Parsers at 2.4.0 through the lab's Pkg server), `check`, follow every
+/// command the advice prints, and end on a fresh image (`check` clean, `run` on the image).
+/// The rebuild bakes what the two sessions compiled. Then the time to the script's result on
+/// julia's default image, the first image, the learned one and a hand-tuned one
+/// (`precompile_execution_files = ["script.jl"]`), each the median of 3, printed (no timed
+/// assertion: the machine is shared).
+#[test]
+fn the_first_hour_on_the_quickstart() {
+    let Some((lab, _serial)) = lab("the_first_hour_on_the_quickstart") else {
+        return;
+    };
+    let quickstart = testkit::repo_root().join("examples/quickstart");
+    let project = |name: &str| -> PathBuf {
+        let dir = lab.root.join(name);
+        std::fs::create_dir_all(&dir).unwrap();
+        for f in ["Project.toml", "Manifest.toml", "script.jl"] {
+            std::fs::copy(quickstart.join(f), dir.join(f)).unwrap();
+        }
+        lab.pkg(&dir, "Pkg.instantiate()");
+        dir
+    };
+    let env = project("first-hour");
+    let script = env.join("script.jl").display().to_string();
+    let sysimg = |args: &[&str]| lab.sysimg(&env, args).output().unwrap();
+    // plan: what the image holds, and why.
+    let o = sysimg(&["plan"]);
+    assert!(o.status.success(), "{}", err(&o));
+    assert!(
+        out(&o).contains("DataStructures") && out(&o).contains("JSON"),
+        "{}",
+        out(&o)
+    );
+    // build: the first image (no session yet, so nothing learned).
+    let o = sysimg(&["build"]);
+    assert!(o.status.success(), "{}", err(&o));
+    assert!(!err(&o).contains("learned from"), "{}", err(&o));
+    let first_time = median_seconds(|| {
+        let mut c = lab.sysimg(&env, &["run", "--", &script]);
+        c.env("SYSIMG_LEARN", "0");
+        c
+    });
+    // run twice: on the image, each session traced by default.
+    for _ in 0..2 {
+        let o = sysimg(&["run", "--", &script]);
+        assert!(o.status.success(), "{}", err(&o));
+        assert!(out(&o).contains("\"distinct\""), "{}", out(&o));
+        assert!(!err(&o).contains("warning"), "{}", err(&o));
+    }
+    // The Manifest moves: Parsers 2.4.0 (the image holds 2.4.2), added by real Pkg.
+    lab.pkg(
+        &env,
+        r#"Pkg.add(Pkg.PackageSpec(name = "Parsers", version = "2.4.0"))"#,
+    );
+    let o = sysimg(&["check"]);
+    assert_eq!(o.status.code(), Some(1), "{}{}", out(&o), err(&o));
+    let said = format!("{}{}", out(&o), err(&o));
+    let advice = advised_commands(&said);
+    assert!(
+        advice.iter().any(|a| a == &["build".to_string()]),
+        "no `sysimg build` advised: {said}"
+    );
+    // Every piece of advice works when followed.
+    let mut rebuilt = String::new();
+    for args in &advice {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        eprintln!("following the advice: sysimg {}", args.join(" "));
+        let o = sysimg(&args);
+        assert!(
+            o.status.success(),
+            "`sysimg {}` failed: {}{}",
+            args.join(" "),
+            out(&o),
+            err(&o)
+        );
+        if args == ["build"] {
+            rebuilt = err(&o);
+        }
+    }
+    // The rebuild baked what the two sessions compiled, and said so.
+    assert!(
+        rebuilt.contains("learned from 2 sessions"),
+        "the rebuild did not use the sessions: {rebuilt}"
+    );
+    // A fresh image: check is clean, run starts the image.
+    let o = sysimg(&["check"]);
+    assert!(o.status.success(), "{}{}", out(&o), err(&o));
+    let o = sysimg(&["run", "--", &script]);
+    assert!(
+        o.status.success() && !err(&o).contains("warning"),
+        "{}",
+        err(&o)
+    );
+    let o = sysimg(&["julia-args"]);
+    assert!(
+        out(&o).contains(&lab.store.display().to_string()),
+        "{}",
+        out(&o)
+    );
+    // Time to the script's result.
+    let default_time = median_seconds(|| {
+        let mut c = lab.julia();
+        c.arg(format!("--project={}", env.display())).arg(&script);
+        c
+    });
+    let learned_time = median_seconds(|| {
+        let mut c = lab.sysimg(&env, &["run", "--", &script]);
+        c.env("SYSIMG_LEARN", "0");
+        c
+    });
+    let tuned = project("hand-tuned");
+    std::fs::write(
+        tuned.join("Sysimage.toml"),
+        "learn = false\nprecompile_execution_files = [\"script.jl\"]\n",
+    )
+    .unwrap();
+    lab.build(&tuned, &[]);
+    let tuned_script = tuned.join("script.jl").display().to_string();
+    let tuned_time = median_seconds(|| lab.sysimg(&tuned, &["run", "--", &tuned_script]));
+    eprintln!(
+        "time to first result (median of 3): default image {default_time:.2} s, first image \
+         {first_time:.2} s, learned (default path) {learned_time:.2} s, hand-tuned \
+         {tuned_time:.2} s"
     );
 }

@@ -813,6 +813,39 @@ pub fn this_host(julia: Option<JuliaInfo>, vars: &crate::vars::Vars) -> Host {
     }
 }
 
+/// Why `julia`'s Pkg cannot read the environment's manifest (its format is newer than that
+/// Pkg reads: format 2.0 before Julia 1.6.2, see [`julia_env::manifest::oldest_julia_reading`]),
+/// naming the manifest, the julia's version and what to do; `None` when it can, or when
+/// there is no manifest. A build would run julia and fail inside Pkg with a `MethodError`.
+pub fn manifest_unreadable(env: &Environment, julia: &JuliaInfo) -> Option<String> {
+    let manifest = env.manifest.as_ref()?;
+    let format = &manifest.format;
+    if julia_env::manifest::julia_reads_format(&julia.version, format) {
+        return None;
+    }
+    let file = env.manifest_file.display().to_string();
+    let written = match &manifest.julia_version {
+        Some(v) => format!(" (written by Julia {v})"),
+        None => String::new(),
+    };
+    let needs = match julia_env::manifest::oldest_julia_reading(format) {
+        Some(oldest) => format!("Pkg reads it from Julia {oldest} on"),
+        None => "no Pkg knows that format".to_string(),
+    };
+    Some(format!(
+        "{file}: manifest format {}.{}{written} cannot be read by Julia {}'s Pkg ({needs}); \
+         use a julia that reads it (`--julia PATH`, or `julia = \"...\"` in Sysimage.toml), or \
+         write a Manifest this julia reads: move {} aside and run `{} --project={} -e 'using Pkg; \
+         Pkg.instantiate()'`",
+        format.major,
+        format.minor,
+        julia.version,
+        crate::julia::shell_quote(&file),
+        crate::julia::shell_quote(&julia.path.display().to_string()),
+        crate::julia::shell_quote(&env.dir().display().to_string()),
+    ))
+}
+
 /// An error for an image that cannot be found for an environment.
 pub fn no_image_for(project_file: &Path) -> Error {
     Error::invalid(

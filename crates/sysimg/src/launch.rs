@@ -338,6 +338,9 @@ pub struct Launch {
     pub project_file: Option<PathBuf>,
     /// Whether this session is traced (`--learn`, `SYSIMG_LEARN`, the spec's `learn`).
     pub learn: bool,
+    /// Whether it is traced only because learning is on by default (no `learn` key, no
+    /// `SYSIMG_LEARN`, no `--learn`): then a trace that cannot be set up is not worth a line.
+    pub learn_by_default: bool,
     /// What to tell the user, one line each (without the `sysimg: ` prefix).
     pub notes: Vec<String>,
     /// What to do with a stale image, as decided (`--on-stale`, else the spec's): the caller
@@ -415,6 +418,7 @@ pub fn decide_launch(
             image: None,
             project_file: project_file.map(Path::to_path_buf),
             learn: false,
+            learn_by_default: false,
             notes: vec![format!("warning: {why}; {DEFAULT_IMAGE}")],
             on_stale,
         })
@@ -447,10 +451,15 @@ pub fn decide_launch(
         },
     };
     let learn = learning_on(spec.learn, req.learn, req.vars);
+    let learn_by_default = learn
+        && !spec.learn_written
+        && !req.learn
+        && req.vars.get(crate::vars::SYSIMG_LEARN).is_none();
     let mut launch = Launch {
         image: None,
         project_file: Some(project_file.to_path_buf()),
         learn,
+        learn_by_default,
         notes,
         on_stale,
     };
@@ -505,6 +514,13 @@ pub fn decide_launch(
     }
     Ok(launch)
 }
+
+/// What `run` says when it starts julia's default sysimage while learning by default
+/// ([`Launch::learn_by_default`]; a start on the image says nothing): the
+/// session is traced, what comes of it, and how to turn it off.
+pub const LEARNING_BY_DEFAULT: &str = "learning from this session (its compile trace goes to \
+     the store, and the next `sysimg build` bakes what it compiled); `learn = false` in \
+     Sysimage.toml or SYSIMG_LEARN=0 turns this off";
 
 /// Tells, once, that the last background build failed, and where its log is.
 fn background_failure_note(store: &Store, project_file: &Path) -> Option<String> {

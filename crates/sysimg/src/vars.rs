@@ -50,7 +50,7 @@ vars! {
     /// `--packagecompiler`, before the spec's `packagecompiler`).
     SYSIMG_PACKAGECOMPILER;
     /// `1`/`true` traces every `sysimg run` session, `0`/`false` none (overrides the spec's
-    /// `learn`; `--learn` overrides it).
+    /// `learn`, which is on by default; `--learn` overrides it).
     SYSIMG_LEARN;
     /// Describes the host CPU instead of detecting it (`NAME` or `NAME:+feature,...`): for
     /// tests and for checking an image against another machine.

@@ -77,6 +77,17 @@ pub fn run(ctx: &Context<'_>, args: &ImageCheckArgs) -> Result<ExitCode, Failure
             None => {}
         }
     }
+    // Whatever the image, this julia could not read the environment (nor build from it).
+    if let Some(message) = host
+        .julia
+        .as_ref()
+        .and_then(|j| sysimg::check::manifest_unreadable(&env, j))
+    {
+        report.findings.insert(
+            0,
+            Finding::new(Severity::Error, "manifest-unreadable", message),
+        );
+    }
     if let Some(message) = julia_error {
         report
             .findings

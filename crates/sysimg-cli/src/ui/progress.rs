@@ -39,6 +39,24 @@ impl BuildSpinner {
             (BuildEvent::Warning(w), None) => say_err!("warning: {w}"),
             (BuildEvent::Waiting(w), Some(b)) => b.suspend(|| say_err!("sysimg: {w}")),
             (BuildEvent::Waiting(w), None) => say_err!("sysimg: {w}"),
+            (
+                BuildEvent::Learned {
+                    statements,
+                    sessions,
+                },
+                bar,
+            ) => {
+                let line = format!(
+                    "sysimg: using {statements} statement{} learned from {sessions} session{} \
+                     of `sysimg run` (`learn = false` in Sysimage.toml turns learning off)",
+                    plural(statements),
+                    plural(sessions)
+                );
+                match bar {
+                    Some(b) => b.suspend(|| say_err!("{line}")),
+                    None => say_err!("{line}"),
+                }
+            }
             (BuildEvent::Phase(p), Some(b)) => b.set_prefix(p),
             (BuildEvent::Line(l), Some(b)) => b.set_message(l),
             (_, None) => {}
@@ -49,6 +67,14 @@ impl BuildSpinner {
         if let Some(b) = &self.bar {
             b.finish_and_clear();
         }
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
     }
 }
 

@@ -151,6 +151,8 @@ pub(super) fn planned_record_with(
 /// environment `sysimg env check` finds errors in. Empty when the build may go ahead.
 pub fn refusals(req: &BuildRequest<'_>) -> Vec<String> {
     let mut out = Vec::new();
+    // Before anything else: julia would fail inside Pkg, reading the manifest.
+    out.extend(crate::check::manifest_unreadable(req.env, req.julia));
     // create_sysimage loads the packages it is given from the project: they must be direct
     // dependencies, standard libraries too (every PackageCompiler's
     // `check_packages_in_project` reads only the project's `[deps]`).

@@ -57,6 +57,13 @@ pub enum BuildEvent {
     Warning(String),
     /// The build waits for a lock another process holds; whom it waits for, in words.
     Waiting(String),
+    /// The image being built bakes statements learned from traced `sysimg run` sessions.
+    Learned {
+        /// The learned statements it bakes.
+        statements: usize,
+        /// The sessions traced.
+        sessions: usize,
+    },
 }
 
 /// Why a build failed.
@@ -234,6 +241,14 @@ pub fn build(
                 return Ok(BuildOutcome::Reused(existing));
             }
         }
+    }
+    if let Some(text) = &learned {
+        on_event(BuildEvent::Learned {
+            statements: text.lines().filter(|l| l.starts_with("precompile")).count(),
+            sessions: crate::learn::Traces::of(store, &req.env.project_file)
+                .sessions()
+                .len(),
+        });
     }
     let scratch = Scratch::Build(record.id.clone());
     let lock = store.lock_exclusive_or_wait(&record.id, &mut |holder| {
