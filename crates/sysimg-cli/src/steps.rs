@@ -38,7 +38,7 @@ pub fn build_showing_progress(req: &BuildRequest<'_>, show: bool) -> Result<Buil
         Err(BuildError::File(e)) => Err(e.into()),
         Err(BuildError::Cancelled) => {
             say_err!("interrupted: the build was stopped and the store is unchanged");
-            std::process::exit(130);
+            std::process::exit(ExitCode::Interrupted.into());
         }
         Err(e) => Err(Failure {
             code: ExitCode::Problems,

@@ -19,6 +19,9 @@ pub fn run(ctx: &Context<'_>, args: &BuildArgs) -> Result<ExitCode, Failure> {
     let mut code = ExitCode::Ok;
     for entry in ctx.store()?.live_registrations()? {
         let project_file = entry.project_path();
+        if !ctx.json() {
+            say!("{}:", project_file.display());
+        }
         if let Err(f) = build_one(&ctx.for_project(project_file.clone()), args) {
             say_err!("error: {}: {}", project_file.display(), f.message);
             code = ExitCode::Problems;
@@ -128,7 +131,7 @@ fn build_inner(ctx: &Context<'_>, args: &BuildArgs) -> Result<(String, bool), Fa
             humantime::format_duration(Duration::from_secs(started.elapsed().as_secs())),
             dir.display()
         );
-    } else if !args.if_stale {
+    } else if !args.if_stale || args.all {
         say!("image {} is up to date ({})", record.id, dir.display());
     }
     Ok((record.id.clone(), built))

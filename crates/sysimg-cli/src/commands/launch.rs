@@ -104,8 +104,12 @@ fn prepare(ctx: &Context<'_>, args: &LaunchArgs) -> Result<Prepared, Failure> {
         },
         LaunchError::BadImage(m) => Failure::bad_input(m),
     })?;
+    // Lines under 100 characters: a stale image's reasons can be long.
     for line in &launch.notes {
-        say_err!("sysimg: {line}");
+        say_err!(
+            "{}",
+            crate::ui::output::wrap(&format!("sysimg: {line}"), 100, 4)
+        );
     }
     Ok(Prepared { julia, launch })
 }
@@ -286,7 +290,7 @@ pub fn julia_args(ctx: &Context<'_>, args: &JuliaArgsArgs) -> Result<ExitCode, F
     } else {
         let quoted: Vec<String> = argv
             .iter()
-            .map(|a| shell_quote(&a.to_string_lossy()))
+            .map(|a| crate::ui::output::shell_quote(&a.to_string_lossy()))
             .collect();
         crate::ui::output::print_line(&quoted.join(" "));
     }
@@ -345,7 +349,10 @@ fn tool_config(
             (Tool::Juliacall | Tool::Env, Some(vars)) => {
                 for (k, v) in vars {
                     let value = v.as_str().unwrap_or_default();
-                    crate::ui::output::print_line(&format!("export {k}={}", shell_quote(value)));
+                    crate::ui::output::print_line(&format!(
+                        "export {k}={}",
+                        crate::ui::output::shell_quote(value)
+                    ));
                 }
             }
             _ => crate::ui::output::print_line(
@@ -356,22 +363,13 @@ fn tool_config(
     Ok(ExitCode::Ok)
 }
 
-/// POSIX shell quoting: bare when only safe characters, else single quotes.
-fn shell_quote(s: &str) -> String {
-    let safe = |c: char| c.is_ascii_alphanumeric() || "-_./=:+@%,".contains(c);
-    if !s.is_empty() && s.chars().all(safe) {
-        s.to_string()
-    } else {
-        format!("'{}'", s.replace('\'', r"'\''"))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     #[test]
     fn shell_quoting() {
-        assert_eq!(super::shell_quote("--project=/a/b"), "--project=/a/b");
-        assert_eq!(super::shell_quote("/a b/it's"), r"'/a b/it'\''s'");
-        assert_eq!(super::shell_quote(""), "''");
+        use crate::ui::output::shell_quote;
+        assert_eq!(shell_quote("--project=/a/b"), "--project=/a/b");
+        assert_eq!(shell_quote("/a b/it's"), r"'/a b/it'\''s'");
+        assert_eq!(shell_quote(""), "''");
     }
 }
