@@ -195,7 +195,7 @@ pub fn input_changes(old: &ImageRecord, new: &ImageRecord) -> Vec<String> {
     }
     fn packages(r: &ImageRecord) -> Vec<crate::model::record::PackageIdentity<'_>> {
         let mut v: Vec<_> = r.packages.iter().map(|p| p.identity()).collect();
-        v.sort_by(|x, y| x.0.cmp(&y.0));
+        v.sort_by_key(|x| x.0);
         v
     }
     if packages(old) != packages(new) {

@@ -407,7 +407,14 @@ fn native_images_need_the_build_machines_features() {
     );
     let mut h = host(&w);
     h.cpu = cpu("icelake-server");
-    assert!(!check_image(&image, None, &h, Thoroughness::LAUNCH).has_errors());
+    let r = check_image(&image, None, &h, Thoroughness::LAUNCH);
+    assert!(!r.has_errors());
+    // The note says what the record says `native` was (issue 26, item 13).
+    assert!(
+        message(&r, "cpu-target").contains("target 0 (`native`, built on a skylake-avx512)"),
+        "{}",
+        message(&r, "cpu-target")
+    );
 }
 
 #[test]
