@@ -144,15 +144,15 @@ mod tests {
             assert!(line.chars().count() <= 30, "{line:?}");
         }
         assert!(wrapped.lines().skip(1).all(|l| l.starts_with("    word")));
+        assert_eq!(
+            wrapped.split_whitespace().count(),
+            text.split_whitespace().count()
+        );
         // Clauses stay whole where they fit.
         let wrapped = super::wrap("sysimg: warning: one two; three four; five", 20, 4);
         assert_eq!(
             wrapped,
             "sysimg: warning: one\n    two; three four;\n    five"
-        );
-        assert_eq!(
-            wrapped.split_whitespace().count(),
-            text.split_whitespace().count()
         );
         assert_eq!(super::wrap("short", 30, 4), "short");
     }
