@@ -379,6 +379,7 @@ pub fn planned_record_learning(
             preferences: hash_files("preferences", &preference_files(dir))?,
             learned,
             packagecompiler: None,
+            packagecompiler_asked: req.spec.packagecompiler.clone(),
         },
         image_file: image_file_name(req.julia),
     };

@@ -239,6 +239,12 @@ pub fn input_changes(old: &ImageRecord, new: &ImageRecord) -> Vec<String> {
             b.sysimage_build_args
         ));
     }
+    if a.packagecompiler_asked != b.packagecompiler_asked {
+        out.push(format!(
+            "packagecompiler is now {}",
+            b.packagecompiler_asked.as_deref().unwrap_or("the newest")
+        ));
+    }
     if a.learned.as_ref().map(|f| &f.sha256) != b.learned.as_ref().map(|f| &f.sha256) {
         out.push("the learned statements changed".into());
     }

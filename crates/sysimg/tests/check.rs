@@ -674,6 +674,17 @@ fn the_launchers_shortcut_needs_this_cpu_this_julia_and_unchanged_files() {
         }
         other => panic!("{other:?}"),
     }
+    // The PackageCompiler asked for is an input too.
+    fs::write(&spec, format!("{text}packagecompiler = \"1.4.1\"\n")).unwrap();
+    match decide(&project, &store, &h) {
+        Verdict::Stale { reasons, .. } => {
+            assert!(
+                reasons[0].message.contains("packagecompiler is now 1.4.1"),
+                "{reasons:?}"
+            )
+        }
+        other => panic!("{other:?}"),
+    }
     fs::write(&spec, &text).unwrap();
     assert!(matches!(
         decide(&project, &store, &h),
