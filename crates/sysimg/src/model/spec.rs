@@ -96,7 +96,8 @@ impl FromStr for PinnedRule {
 #[serde(rename_all = "lowercase")]
 #[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum OnStale {
-    /// Run with the default sysimage and say why.
+    /// Say why, and run with the default sysimage (an out-of-date image that still fits, built
+    /// from other options or precompile files, is started instead).
     #[default]
     Warn,
     /// Refuse to run.
