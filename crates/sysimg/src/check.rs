@@ -78,10 +78,17 @@ pub struct Host {
     /// Julia 1.10+), to compare `native` images with; `None` without one, or when
     /// `SYSIMG_HOST_CPU` describes another machine.
     pub julia_cpu: Option<CpuFacts>,
+    /// The host CPU's raw identification ([`crate::vars::Vars::host_fingerprint`]) when `cpu`
+    /// is this machine's (detected or `SYSIMG_HOST_CPU`'s), for the launcher's stamp; empty
+    /// when the caller describes another CPU (nothing is stamped then).
+    pub cpu_raw: String,
     /// The host's architecture (from the julia when known, else sysimg's own).
     pub arch: String,
     /// The depots in which package sources and artifacts are looked for.
     pub depots: Depots,
+    /// The environment variables this host's facts were read with (what planning an image
+    /// for it reads: `SYSIMG_HOST_CPU`).
+    pub vars: crate::vars::Vars,
 }
 
 /// What to check beyond the cheap facts.
@@ -792,19 +799,21 @@ pub fn this_host(julia: Option<JuliaInfo>, vars: &crate::vars::Vars) -> Host {
         }
         _ => vars.depots(None),
     };
-    let overridden = vars.get(crate::vars::SYSIMG_HOST_CPU).is_some();
+    let overridden = vars.described_cpu().is_some();
     Host {
         arch: julia
             .as_ref()
             .map(|j| j.arch.clone())
             .unwrap_or_else(|| std::env::consts::ARCH.to_string()),
-        cpu: crate::cpu::host_cpu(),
+        cpu: vars.host_cpu(),
+        cpu_raw: vars.host_fingerprint(),
         julia_cpu: julia
             .as_ref()
             .filter(|j| !overridden && !j.cpu_features.is_empty())
             .map(JuliaInfo::cpu),
         julia,
         depots,
+        vars: vars.clone(),
     }
 }
 

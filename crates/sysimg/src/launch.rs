@@ -87,6 +87,7 @@ pub fn environment_image(
     spec: &ImageSpec,
     store: &Store,
     julia: Option<&JuliaInfo>,
+    vars: &Vars,
 ) -> Option<Found> {
     let registered = store
         .registered(&env.project_file)
@@ -95,7 +96,7 @@ pub fn environment_image(
         let learned = registered
             .as_ref()
             .and_then(|(_, r)| r.build.learned.clone());
-        planned_now(env, spec, store, julia, learned)
+        planned_now(env, spec, store, julia, vars, learned)
     });
     let Some(planned) = planned else {
         let (file, record) = registered?;
@@ -141,6 +142,7 @@ fn planned_now(
     spec: &ImageSpec,
     store: &Store,
     julia: &JuliaInfo,
+    vars: &Vars,
     learned: Option<crate::model::record::InputFile>,
 ) -> Option<ImageRecord> {
     let plan = crate::model::plan::make_plan(env, spec).ok()?;
@@ -151,6 +153,7 @@ fn planned_now(
         julia,
         store,
         force: false,
+        vars,
     };
     crate::build::planned_record_learning(&req, learned).ok()
 }
@@ -269,12 +272,16 @@ pub fn julia_version(host: &Host) -> Option<VersionNumber> {
 /// [`decide`]'s shortcut, taken before anything else is known about the host: the registered
 /// image is fresh when the stamp of its last fresh verdict still holds (no file it covers
 /// changed — the project, manifest, julia, record, spec files, precompile and preference
-/// files —, the CPU's raw fingerprint is the same, `julia` is the one stamped). `None`: call
-/// [`decide`].
-pub fn decide_by_stamp(project_file: &Path, store: &Store, julia: &Path) -> Option<Verdict> {
+/// files —, the CPU's raw fingerprint is `cpu_raw` ([`crate::vars::Vars::host_fingerprint`]),
+/// `julia` is the one stamped). `None`: call [`decide`].
+pub fn decide_by_stamp(
+    project_file: &Path,
+    store: &Store,
+    julia: &Path,
+    cpu_raw: &str,
+) -> Option<Verdict> {
     let entry = store.registered(project_file)?;
-    let raw = crate::cpu::host_fingerprint();
-    fresh_by_stamp(store, entry, Some(julia), |stamp| stamp.cpu_raw == raw)
+    fresh_by_stamp(store, entry, Some(julia), |stamp| stamp.cpu_raw == cpu_raw)
 }
 
 /// The registered image, fresh if `entry`'s stamp holds: the same CPU (`same_cpu`), the
@@ -321,7 +328,7 @@ pub fn decide_with(project_file: &Path, spec: &ImageSpec, store: &Store, host: &
         // machine's CPU (not one a caller describes), so only then is it stamped.
         let same_cpu = |s: &Stamp| s.cpu == cpu_key(&host.cpu);
         if let Some(fresh) = fresh_by_stamp(store, entry.clone(), julia, same_cpu) {
-            let raw = this_cpu_raw(host);
+            let raw = host.cpu_raw.clone();
             // A stamp from before raw fingerprints: add this one, so that the next start
             // need not decode the CPU.
             if let Some(mut stamp) = entry
@@ -350,7 +357,7 @@ pub fn decide_with(project_file: &Path, spec: &ImageSpec, store: &Store, host: &
 /// at [`Thoroughness::LAUNCH`]); else stale with the reasons (what changed since the image
 /// was built, what does not fit), or missing.
 pub fn freshness(env: &Environment, spec: &ImageSpec, store: &Store, host: &Host) -> Verdict {
-    let Some(found) = environment_image(env, spec, store, host.julia.as_ref()) else {
+    let Some(found) = environment_image(env, spec, store, host.julia.as_ref(), &host.vars) else {
         return Verdict::Missing {
             reason: "no image is registered for this environment (`sysimg build` makes one)".into(),
         };
@@ -382,14 +389,6 @@ pub fn freshness(env: &Environment, spec: &ImageSpec, store: &Store, host: &Host
             }
         }
         verdict => verdict,
-    }
-}
-
-/// This machine's raw CPU fingerprint when `host.cpu` is this machine's CPU, else empty.
-fn this_cpu_raw(host: &Host) -> String {
-    match host.cpu == crate::cpu::host_cpu() {
-        true => crate::cpu::host_fingerprint(),
-        false => String::new(),
     }
 }
 
@@ -428,7 +427,7 @@ fn stamp_fresh(env: &Environment, spec: &ImageSpec, store: &Store, host: &Host, 
         covers: STAMP_COVERS_INPUTS,
         files,
         cpu: cpu_key(&host.cpu),
-        cpu_raw: this_cpu_raw(host),
+        cpu_raw: host.cpu_raw.clone(),
     };
     store.mark_verified(&env.project_file, id, stamp);
 }
@@ -706,7 +705,12 @@ pub fn decide_launch(
     let host = || crate::check::this_host(Some(julia.clone()), req.vars);
     let verdict = match req.image {
         Some(arg) => verdict_for(arg, project_file, store, &host())?,
-        None => match decide_by_stamp(project_file, store, &julia.path) {
+        None => match decide_by_stamp(
+            project_file,
+            store,
+            &julia.path,
+            &req.vars.host_fingerprint(),
+        ) {
             Some(fresh) => fresh,
             None => decide_with(project_file, spec, store, &host()),
         },

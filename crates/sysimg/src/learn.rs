@@ -368,35 +368,6 @@ pub fn manifest_sha256(project_file: &Path) -> Option<String> {
     crate::model::record::file_sha256(&env.manifest_file).ok()
 }
 
-/// The trace directories of environments that are gone (no index entry, or its project file
-/// no longer exists); removed unless `dry_run`.
-pub fn orphaned_traces(store: &Store, dry_run: bool) -> Vec<PathBuf> {
-    // A damaged index could be protecting any environment: then nothing is removed.
-    let Ok(registrations) = store.live_registrations() else {
-        return Vec::new();
-    };
-    let live: HashSet<String> = registrations
-        .iter()
-        .map(|e| store.env_key(&e.project_path()))
-        .collect();
-    let mut gone = Vec::new();
-    for e in std::fs::read_dir(store.bucket(crate::store::Bucket::Learn))
-        .into_iter()
-        .flatten()
-        .flatten()
-    {
-        let key = e.file_name().to_string_lossy().into_owned();
-        if !live.contains(&key) {
-            if !dry_run {
-                let _ = std::fs::remove_dir_all(e.path());
-            }
-            gone.push(e.path());
-        }
-    }
-    gone.sort();
-    gone
-}
-
 /// The modules a learned statement may name besides Base and Core: the baked packages and
 /// the standard libraries of the Julia version.
 pub fn modules(

@@ -140,8 +140,10 @@ fn host(w: &World) -> Host {
         julia: Some(julia("1.11.2", "5e9a32e7af2", "x86_64-linux-gnu")),
         cpu: cpu("haswell"),
         julia_cpu: None,
+        cpu_raw: String::new(),
         arch: "x86_64".into(),
         depots: Depots::new(vec![w.depot()]),
+        vars: sysimg::vars::Vars::default(),
     }
 }
 
@@ -617,6 +619,7 @@ fn planned_image(w: &World, store: &Store, h: &Host, cpu_target: &str) -> (Strin
         julia: h.julia.as_ref().unwrap(),
         store,
         force: false,
+        vars: &h.vars,
     };
     let mut record = sysimg::build::planned_record(&req).unwrap();
     let dir = store.image_dir(&record.id);
@@ -637,7 +640,7 @@ fn the_launchers_shortcut_needs_this_cpu_this_julia_and_unchanged_files() {
     // fingerprint is stamped, so the shortcut does not take it. A name no machine reports
     // makes it another CPU on every machine the test runs on.
     h.cpu.name = "not-this-machine".into();
-    assert_ne!(h.cpu, sysimg::cpu::host_cpu());
+    assert_ne!(h.cpu, sysimg::cpu::host_cpu(None));
     assert!(matches!(
         decide(&project, &store, &h),
         Verdict::Fresh { .. }
@@ -645,25 +648,27 @@ fn the_launchers_shortcut_needs_this_cpu_this_julia_and_unchanged_files() {
     let stamp = store.registered(&project).unwrap().verified.unwrap();
     assert!(stamp.cpu_raw.is_empty(), "{stamp:?}");
     // This machine's CPU: stamped with its fingerprint, and the shortcut decides.
-    h.cpu = sysimg::cpu::host_cpu();
+    let raw = sysimg::cpu::host_fingerprint(None);
+    (h.cpu, h.cpu_raw) = (sysimg::cpu::host_cpu(None), raw.clone());
     assert!(matches!(
         decide(&project, &store, &h),
         Verdict::Fresh { .. }
     ));
     let stamp = store.registered(&project).unwrap().verified.unwrap();
-    assert_eq!(stamp.cpu_raw, sysimg::cpu::host_fingerprint());
+    assert_eq!(stamp.cpu_raw, raw);
     assert!(matches!(
-        decide_by_stamp(&project, &store, &julia_bin),
+        decide_by_stamp(&project, &store, &julia_bin, &raw),
         Some(Verdict::Fresh { .. })
     ));
     // Another julia than the one stamped, or a changed Manifest: decide fully.
-    assert!(decide_by_stamp(&project, &store, &w.root.join("other-julia")).is_none());
+    assert!(decide_by_stamp(&project, &store, &julia_bin, "another-cpu").is_none());
+    assert!(decide_by_stamp(&project, &store, &w.root.join("other-julia"), &raw).is_none());
     // A changed `Sysimage.toml`, or one appearing beside a project without, breaks the stamp
     // (issue 26, item 7): a full decision finds the image built from other inputs.
     let spec = w.env_dir.join("Sysimage.toml");
     let text = fs::read_to_string(&spec).unwrap();
     fs::write(&spec, format!("{text}incremental = false\n")).unwrap();
-    assert!(decide_by_stamp(&project, &store, &julia_bin).is_none());
+    assert!(decide_by_stamp(&project, &store, &julia_bin, &raw).is_none());
     match decide(&project, &store, &h) {
         Verdict::Stale {
             reasons, usable, ..
@@ -690,12 +695,12 @@ fn the_launchers_shortcut_needs_this_cpu_this_julia_and_unchanged_files() {
         decide(&project, &store, &h),
         Verdict::Fresh { .. }
     ));
-    assert!(decide_by_stamp(&project, &store, &julia_bin).is_some());
+    assert!(decide_by_stamp(&project, &store, &julia_bin, &raw).is_some());
     fs::write(w.env_dir.join("LocalPreferences.toml"), "[A]\nx = 1\n").unwrap();
-    assert!(decide_by_stamp(&project, &store, &julia_bin).is_none());
+    assert!(decide_by_stamp(&project, &store, &julia_bin, &raw).is_none());
     fs::remove_file(w.env_dir.join("LocalPreferences.toml")).unwrap();
     write_env(&w.env_dir, "2.0.1", true);
-    assert!(decide_by_stamp(&project, &store, &julia_bin).is_none());
+    assert!(decide_by_stamp(&project, &store, &julia_bin, &raw).is_none());
 }
 
 #[test]
@@ -830,4 +835,53 @@ fn x86_64_levels_are_modelled_as_julia_loads_them() {
         codes(&at("haswell", "x86-64-v3")),
         [(Severity::Info, "cpu-target")]
     );
+}
+
+/// The launcher's stamp lost-update race: `run` verified the image registered when it read
+/// the index entry, and wrote its stamp (with that image's id) over whatever the entry said by
+/// then, so a build's registration of another image made meanwhile was reverted. The stamp
+/// is now written under the entry's lock, and only while the entry still names the image it
+/// verified. Many iterations, racing a registration against a stamp; bounded in time.
+#[test]
+fn a_launchers_stamp_never_reverts_a_registration_made_meanwhile() {
+    use sysimg::model::stamp::Stamp;
+    let t = tempfile::tempdir().unwrap();
+    let store = Store::at(t.path().join("store"));
+    let project = t.path().join("Project.toml");
+    fs::write(&project, "").unwrap();
+    let (old, new) = ("a".repeat(32), "b".repeat(32));
+    for id in [&old, &new] {
+        let dir = t.path().join("store").join(id);
+        fs::create_dir_all(&dir).unwrap();
+        fs::write(dir.join(RECORD_FILE), "").unwrap();
+    }
+    let stamp = Stamp {
+        covers: sysimg::launch::STAMP_COVERS_INPUTS,
+        files: Vec::new(),
+        cpu: "haswell".into(),
+        cpu_raw: String::new(),
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let (mut runs, mut reverted) = (0, 0);
+    while runs < 300 && std::time::Instant::now() < deadline {
+        store.register(&project, &old).unwrap();
+        let barrier = std::sync::Barrier::new(2);
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                barrier.wait();
+                store.register(&project, &new).unwrap();
+            });
+            barrier.wait();
+            store.mark_verified(&project, &old, stamp.clone());
+        });
+        let entry = store.registered(&project).unwrap();
+        if entry.image != new {
+            reverted += 1;
+        } else if entry.verified.is_some() {
+            panic!("a stamp of {old} was written on the registration of {new}");
+        }
+        runs += 1;
+    }
+    assert!(runs >= 50, "only {runs} runs in the time allowed");
+    assert_eq!(reverted, 0, "{reverted} of {runs} registrations reverted");
 }

@@ -80,6 +80,7 @@ fn build_inner(ctx: &Context<'_>, args: &BuildArgs) -> Result<(String, bool), Fa
         julia,
         store,
         force: args.force,
+        vars: &ctx.vars,
     };
     // `--if-stale` asks the question `status`, `check` and `run` ask, and gets their answer
     // (the background build of `run` goes on to merge the traces, which only a build reads).

@@ -28,7 +28,7 @@ pub fn run(ctx: &Context<'_>, args: &ImageCheckArgs) -> Result<ExitCode, Failure
     // the registered one with what changed since (as `run` and `status` find it).
     let (image, changes) = match &args.image {
         Some(arg) => (Some(Image::locate(arg, Some(store))?), Vec::new()),
-        None => match environment_image(&env, spec, store, host.julia.as_ref()) {
+        None => match environment_image(&env, spec, store, host.julia.as_ref(), &ctx.vars) {
             Some(found) => (Some(found.image), found.changes),
             None => (None, Vec::new()),
         },

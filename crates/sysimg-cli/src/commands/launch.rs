@@ -69,6 +69,7 @@ impl LaunchEffects for Effects<'_, '_> {
                 julia: ctx.julia()?,
                 store: ctx.store()?,
                 force: false,
+                vars: &ctx.vars,
             };
             crate::steps::pull_before_build(&ctx.vars, &req, true)?;
             crate::steps::build_showing_progress(&req, true)

@@ -67,22 +67,39 @@ pub fn phase_line(elapsed: Duration, phase: &str) -> String {
     format!("[{:.1}s] {phase}", elapsed.as_secs_f64())
 }
 
-/// Progress bars on a terminal's stderr, one per blob transferred; nothing when piped.
+/// Progress bars on a terminal's stderr, one per blob transferred; when piped, only the line
+/// saying whom a pull waits for (as a build says it).
 pub struct Bars {
     show: bool,
+    terminal: bool,
     bar: Option<indicatif::ProgressBar>,
 }
 
 impl Bars {
     pub fn new(show: bool) -> Bars {
         Bars {
-            show: show && std::io::stderr().is_terminal(),
+            show,
+            terminal: std::io::stderr().is_terminal(),
             bar: None,
         }
     }
 
     pub fn event(&mut self, e: ShareEvent) {
         if !self.show {
+            return;
+        }
+        if let ShareEvent::Waiting { id, holder } = &e {
+            let line = format!(
+                "sysimg: waiting for the lock of image {id} (being pulled or built by another \
+                 process): {holder}"
+            );
+            match &self.bar {
+                Some(b) => b.suspend(|| say_err!("{line}")),
+                None => say_err!("{line}"),
+            }
+            return;
+        }
+        if !self.terminal {
             return;
         }
         match e {
@@ -118,9 +135,7 @@ impl Bars {
                     b.set_position(done);
                 }
             }
-            ShareEvent::Waiting { id } => {
-                say_err!("sysimg: image {id} is being pulled or built by another process; waiting")
-            }
+            ShareEvent::Waiting { .. } => {}
         }
     }
 

@@ -10,7 +10,8 @@ pub enum Bucket {
     /// rename ([`super::Store::land`]) and leaves by one ([`super::Store::remove`]).
     Images,
     /// `locks/<name>.lock`: an image id's lock (shared while running, exclusive while
-    /// building, pulling or removing), a tools environment's and a background build's. An
+    /// building, pulling or removing), a tools environment's, a background build's and an index
+    /// entry's (`env-<key>.lock`, held while the entry is written). An
     /// exclusive holder records its pid and command line in the file.
     Locks,
     /// `envs/<key>.json`: the index of environments (which image each uses) and the stamp of
