@@ -7,9 +7,6 @@ use sysimg::extend::FixMode;
 use sysimg::model::spec::{OnStale, PinnedRule, Policy};
 
 /// Safe, reusable custom Julia sysimages.
-///
-/// Exit status: 0 when all is well, 1 when a check found problems, 2 for a bad invocation or
-/// input that could not be read.
 #[derive(Debug, Parser)]
 #[command(name = "sysimg", version, about, long_about)]
 pub struct Cli {
@@ -115,11 +112,18 @@ pub enum Command {
     Inspect {
         /// The image id (or a unique prefix), or a path.
         image: String,
+        /// List the build machine's CPU features (by default only their count is shown).
+        #[arg(long)]
+        features: bool,
     },
-    /// Remove an image from the store.
+    /// Remove an image from the store (refused while a registered environment uses it,
+    /// unless --force).
     Rm {
         /// The image id (or a unique prefix).
         image: String,
+        /// Remove it even though registered environments use it.
+        #[arg(long)]
+        force: bool,
     },
     /// Check image files against their records' SHA-256 (all images without an id).
     Verify {
@@ -482,6 +486,21 @@ pub enum KernelCommand {
         name: Option<String>,
         /// Where Jupyter's kernels live. Default: JUPYTER_DATA_DIR/kernels, else the
         /// platform's Jupyter data directory.
+        #[arg(long, value_name = "DIR")]
+        kernels_dir: Option<PathBuf>,
+    },
+    /// List the Jupyter kernels that start an environment through `sysimg run`.
+    List {
+        /// Where Jupyter's kernels live (as for `install`).
+        #[arg(long, value_name = "DIR")]
+        kernels_dir: Option<PathBuf>,
+    },
+    /// Remove a sysimg kernel by name, or every kernel of the environment.
+    Uninstall {
+        /// The kernel's name (its directory, as `kernel list` shows it). Default: every
+        /// kernel of this environment.
+        name: Option<String>,
+        /// Where Jupyter's kernels live (as for `install`).
         #[arg(long, value_name = "DIR")]
         kernels_dir: Option<PathBuf>,
     },

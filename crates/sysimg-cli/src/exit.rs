@@ -19,6 +19,48 @@ pub enum ExitCode {
     NotInRegistry = 5,
     /// Content from a registry did not match its digest (or its record): nothing was stored.
     Corrupt = 6,
+    /// A build interrupted (Ctrl-C, SIGTERM, SIGHUP): julia was stopped, the store unchanged.
+    Interrupted = 130,
+}
+
+impl ExitCode {
+    /// Every exit code, in order.
+    pub const ALL: [ExitCode; 8] = [
+        ExitCode::Ok,
+        ExitCode::Problems,
+        ExitCode::BadInput,
+        ExitCode::Unreachable,
+        ExitCode::Unauthorized,
+        ExitCode::NotInRegistry,
+        ExitCode::Corrupt,
+        ExitCode::Interrupted,
+    ];
+
+    /// What the code means, in a few words (the help's list).
+    pub fn meaning(self) -> &'static str {
+        match self {
+            ExitCode::Ok => "all is well (warnings and notes do not count)",
+            ExitCode::Problems => {
+                "the command ran and found errors (a stale environment or image, a failed build)"
+            }
+            ExitCode::BadInput => "bad invocation, or input that could not be read or understood",
+            ExitCode::Unreachable => "a registry could not be reached, or the connection broke",
+            ExitCode::Unauthorized => "a registry refused the credentials (or wants some)",
+            ExitCode::NotInRegistry => "a registry has no such tag, digest or repository",
+            ExitCode::Corrupt => "content from a registry did not match its digest or record",
+            ExitCode::Interrupted => "a build was interrupted (the store is unchanged)",
+        }
+    }
+
+    /// The help's list of exit codes, one line each (`sysimg run` ends with julia's own).
+    pub fn help() -> String {
+        let mut out = String::from("Exit status:\n");
+        for c in ExitCode::ALL {
+            out.push_str(&format!("  {:>3}  {}\n", c as i32, c.meaning()));
+        }
+        out.push_str("  `sysimg run` ends with julia's own exit status.");
+        out
+    }
 }
 
 impl From<ExitCode> for i32 {

@@ -38,7 +38,7 @@ pub fn build_showing_progress(req: &BuildRequest<'_>, show: bool) -> Result<Buil
         Err(BuildError::File(e)) => Err(e.into()),
         Err(BuildError::Cancelled) => {
             say_err!("interrupted: the build was stopped and the store is unchanged");
-            std::process::exit(130);
+            std::process::exit(ExitCode::Interrupted.into());
         }
         Err(e) => Err(Failure {
             code: ExitCode::Problems,
@@ -211,18 +211,20 @@ pub fn outlook(
         return None;
     }
     let index = RegistryIndex::new(found);
+    let cache = store.map(|s| s.bucket(sysimg::store::Bucket::Cache));
+    if !cache
+        .as_deref()
+        .is_some_and(|c| sysimg::extend::ranking_is_cached(&index, c))
+    {
+        // Ranking reads every package of the registries: seconds, once per registry update.
+        say_err!(
+            "sysimg: ranking the registry's packages for the extendability note (once per \
+             registry update; `--extendability 0` leaves the note out)"
+        );
+    }
     let julia_version = resolve_julia_version(env, image, julia);
     let outlook = Holding::new(env, image, Some(mode), julia_version)
-        .and_then(|holding| {
-            Outlook::of(
-                &index,
-                &holding,
-                n,
-                store
-                    .map(|s| s.bucket(sysimg::store::Bucket::Cache))
-                    .as_deref(),
-            )
-        })
+        .and_then(|holding| Outlook::of(&index, &holding, n, cache.as_deref()))
         .map_err(|e| e.to_string());
     Some(outlook)
 }

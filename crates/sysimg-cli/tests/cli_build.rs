@@ -80,7 +80,11 @@ fn build_then_manage_the_store() {
         "{}",
         out(&o)
     );
+    // And rm refuses it, naming the environment (issue 26, item 9); `--force` removes it.
     let o = sysimg(&["rm", &id], dir, &[]);
+    assert_eq!(o.status.code(), Some(1), "{}", err(&o));
+    assert!(err(&o).contains("Project.toml"), "{}", err(&o));
+    let o = sysimg(&["rm", "--force", &id], dir, &[]);
     assert_eq!(out(&o), format!("removed image {id}\n"));
     let o = sysimg(&["ls"], dir, &[]);
     assert!(out(&o).starts_with("no images"), "{}", out(&o));

@@ -411,6 +411,11 @@ fn plan_for_the_pinned_policy_says_what_can_still_be_added() {
         "{}",
         out(&o)
     );
+    // Cold, the ranking says what it is doing, in one line (issue 26, item 10); warm, nothing.
+    let ranking = "sysimg: ranking the registry's packages for the extendability note";
+    assert_eq!(err(&o).matches(ranking).count(), 1, "{}", err(&o));
+    let o = sysimg_in_depot(&env, &["plan", "--policy", "pinned"], "1.9.4");
+    assert!(!err(&o).contains(ranking), "{}", err(&o));
     let v = json(&sysimg_in_depot(
         &env,
         &["plan", "--policy", "pinned", "--json"],

@@ -481,3 +481,202 @@ fn build_all_names_the_environment_that_fails_and_builds_the_others() {
     assert_eq!(fresh(&a.dir), true, "{v}");
     assert_eq!(fresh(&b.dir), false, "{v}");
 }
+
+/// How many builds the fake julia ran for `t`.
+fn builds_of(t: &T) -> usize {
+    fs::read_to_string(t.dir.join("julia-log/builds"))
+        .map(|s| s.lines().count())
+        .unwrap_or(0)
+}
+
+/// The `-J` image of the newest run of the fake julia (`None`: its default image).
+fn last_image(t: &T) -> Option<String> {
+    let argv = t.last_run_argv();
+    let at = argv.iter().position(|a| a == "-J")?;
+    argv.get(at + 1).cloned()
+}
+
+/// Issue 26, item 7: after a `Sysimage.toml` change, `status`, `check`, `run`, `julia-args`
+/// and `build --if-stale` give one answer (stale, with the key that changed), and after the
+/// build all say fresh.
+#[test]
+fn a_spec_change_makes_the_image_stale_for_every_command_alike() {
+    let t = T::new("");
+    let first = t.build()["id"].as_str().unwrap().to_string();
+    assert_eq!(t.json(&["status", "--json"])["stale"], 0);
+    let o = t.sysimg(&["run"], &[]);
+    assert!(o.status.success(), "{}", err(&o));
+    assert!(!err(&o).contains("sysimg:"), "{}", err(&o));
+    // The spec gains a precompile file.
+    fs::write(t.dir.join("script.jl"), "using Example\n").unwrap();
+    fs::write(
+        t.dir.join("Sysimage.toml"),
+        "precompile_execution_files = [\"script.jl\"]\n",
+    )
+    .unwrap();
+    let o = t.sysimg(&["status"], &[]);
+    assert_eq!(o.status.code(), Some(1), "{}", out(&o));
+    assert!(out(&o).contains("stale"), "{}", out(&o));
+    assert!(
+        out(&o).contains("precompile_execution_files"),
+        "{}",
+        out(&o)
+    );
+    let v = t.json(&["status", "--json"]);
+    assert_eq!(
+        (v["stale"].clone(), v["environments"][0]["fresh"].clone()),
+        (1.into(), false.into()),
+        "{v}"
+    );
+    let v = t.json(&["check", "--json"]);
+    assert_eq!(v["ok"], false, "{v}");
+    let codes: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["code"].as_str())
+        .collect();
+    assert!(codes.contains(&"inputs-changed"), "{v}");
+    // `run` starts the old image, which still fits, and says it is out of date, in lines
+    // under 100 characters.
+    let o = t.sysimg(&["run"], &[]);
+    assert!(o.status.success(), "{}", err(&o));
+    assert!(
+        err(&o).contains(&format!("image {first} is out of date")),
+        "{}",
+        err(&o)
+    );
+    assert!(err(&o).contains("`sysimg build`"), "{}", err(&o));
+    assert!(
+        err(&o).lines().all(|l| l.chars().count() <= 100),
+        "{}",
+        err(&o)
+    );
+    assert!(last_image(&t).is_some_and(|i| i.contains(&first)));
+    let v = t.json(&["julia-args", "--json"]);
+    assert_eq!(v["id"], first.as_str(), "{v}");
+    // `--on-stale fail` refuses, as for any stale image.
+    let o = t.sysimg(&["run", "--on-stale", "fail"], &[]);
+    assert_eq!(o.status.code(), Some(1), "{}", err(&o));
+    // Following the advice: `build --if-stale` builds, and every command says fresh.
+    let before = builds_of(&t);
+    let o = t.sysimg(&["build", "--if-stale"], &[]);
+    assert!(o.status.success(), "{}", err(&o));
+    assert_eq!(builds_of(&t), before + 1);
+    let second = t.json(&["julia-args", "--json"])["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_ne!(second, first);
+    assert_eq!(t.json(&["status", "--json"])["stale"], 0);
+    assert_eq!(t.json(&["check", "--json"])["ok"], true);
+    let o = t.sysimg(&["run"], &[]);
+    assert!(!err(&o).contains("sysimg:"), "{}", err(&o));
+    assert!(last_image(&t).is_some_and(|i| i.contains(&second)));
+    // The precompile file's contents count too.
+    fs::write(
+        t.dir.join("script.jl"),
+        "using Example; Example.hello(\"x\")\n",
+    )
+    .unwrap();
+    let v = t.json(&["status", "--json"]);
+    assert_eq!(v["stale"], 1, "{v}");
+    let o = t.sysimg(&["build", "--all", "--if-stale"], &[]);
+    assert!(o.status.success(), "{}", err(&o));
+    assert_eq!(builds_of(&t), before + 2);
+    // `build --all` names each environment, also when its image is fresh.
+    let o = t.sysimg(&["build", "--all", "--if-stale"], &[]);
+    assert!(o.status.success(), "{}", err(&o));
+    assert_eq!(builds_of(&t), before + 2);
+    let project = t.dir.join("Project.toml").display().to_string();
+    assert!(out(&o).contains(&format!("{project}:")), "{}", out(&o));
+    assert!(out(&o).contains("is up to date"), "{}", out(&o));
+    assert_eq!(t.json(&["status", "--json"])["stale"], 0);
+}
+
+/// Issue 26, item 8: a Manifest back in a state built before (a git branch switched back)
+/// finds that image by its content id: `run`, `check` and `status` say fresh without a build,
+/// and the environment is registered to it again.
+#[test]
+fn a_manifest_back_in_a_state_built_before_finds_its_image() {
+    let t = T::new("");
+    let first = t.build()["id"].as_str().unwrap().to_string();
+    let manifest = t.dir.join("Manifest.toml");
+    let original = fs::read_to_string(&manifest).unwrap();
+    fs::write(
+        &manifest,
+        original.replace("version = \"0.5.3\"", "version = \"0.5.4\""),
+    )
+    .unwrap();
+    let second = t.build()["id"].as_str().unwrap().to_string();
+    assert_ne!(first, second);
+    fs::write(&manifest, &original).unwrap();
+    let before = builds_of(&t);
+    let o = t.sysimg(&["run"], &[]);
+    assert!(o.status.success(), "{}", err(&o));
+    assert!(!err(&o).contains("sysimg:"), "{}", err(&o));
+    assert!(
+        last_image(&t).is_some_and(|i| i.contains(&first)),
+        "{:?}",
+        t.last_run_argv()
+    );
+    assert_eq!(t.json(&["check", "--json"])["ok"], true);
+    let v = t.json(&["status", "--json"]);
+    assert_eq!(v["stale"], 0, "{v}");
+    assert_eq!(v["environments"][0]["image"], first.as_str(), "{v}");
+    assert_eq!(builds_of(&t), before);
+    let v = t.json(&["ls", "--json"]);
+    let project = t.dir.join("Project.toml").display().to_string();
+    let used: Vec<&str> = v["images"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| {
+            i["used_by"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|p| p == project.as_str())
+        })
+        .filter_map(|i| i["id"].as_str())
+        .collect();
+    assert_eq!(used, [first.as_str()], "{v}");
+}
+
+/// Issue 26, item 9: `rm` of an image a registered environment uses names it and refuses;
+/// the command it prints removes it.
+#[test]
+fn rm_refuses_an_image_in_use_and_says_how_to_force_it() {
+    let t = T::new("");
+    let id = t.build()["id"].as_str().unwrap().to_string();
+    let o = t.sysimg(&["rm", &id], &[]);
+    assert_eq!(o.status.code(), Some(1), "{}", err(&o));
+    let project = t.dir.join("Project.toml").display().to_string();
+    assert!(err(&o).contains(&project), "{}", err(&o));
+    let advice = format!("sysimg rm --force {id}");
+    assert!(err(&o).contains(&format!("`{advice}`")), "{}", err(&o));
+    assert!(t.store().join(&id).is_dir());
+    let words: Vec<&str> = advice.split(' ').skip(1).collect();
+    let o = t.sysimg(&words, &[]);
+    assert!(o.status.success(), "{}", err(&o));
+    assert!(!t.store().join(&id).exists());
+}
+
+/// Issue 26, item 10: a build not on a terminal prints one line per phase with the time
+/// elapsed, on stderr.
+#[test]
+fn a_piped_build_prints_its_phases_with_the_time_elapsed() {
+    let t = T::new("");
+    let o = t.sysimg(&["build"], &[]);
+    assert!(o.status.success(), "{}", err(&o));
+    let stderr = err(&o);
+    let phases: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with('[') && l.contains("s] "))
+        .collect();
+    assert!(phases.len() >= 2, "{stderr}");
+    for l in &phases {
+        let secs = l[1..l.find("s] ").unwrap()].parse::<f64>();
+        assert!(secs.is_ok(), "{l}");
+    }
+}

@@ -606,7 +606,9 @@ fn deep_paths_are_summarised_in_plan_and_whole_in_why() {
     let o = sysimg(&["why", "C39", "--policy", "pinned", "--json"], dir);
     assert!(o.status.success(), "{}", err(&o));
     let v: serde_json::Value = serde_json::from_str(&out(&o)).unwrap();
-    let whole: Vec<String> = serde_json::from_value(v[0]["dependency_path"].clone()).unwrap();
+    let whole: Vec<String> =
+        serde_json::from_value(v["matches"][0]["dependency_path"].clone()).unwrap();
+    assert_eq!(v["package"], "C39");
     assert_eq!(whole, (0..40).map(|i| format!("C{i}")).collect::<Vec<_>>());
     let o = sysimg(&["why", "C39", "--policy", "pinned"], dir);
     assert!(out(&o).contains("C0 → C1 → C2"), "{}", out(&o));

@@ -242,7 +242,7 @@ fn stale_and_missing_images_follow_on_stale() {
     assert_eq!(
         err(&o),
         "sysimg: warning: no image is registered for this environment (`sysimg build` makes \
-         one); starting julia with its default sysimage\n"
+         one);\n    starting julia with its default sysimage\n"
     );
     let id = t.build();
     t.move_example();
@@ -251,12 +251,14 @@ fn stale_and_missing_images_follow_on_stale() {
     assert_eq!(argv, [t.project_arg()]);
     let e = err(&o);
     assert!(
-        e.starts_with(&format!(
+        unwrapped(&e).starts_with(&format!(
             "sysimg: warning: image {id} does not fit: `Example`: the image holds 0.5.3, the \
              Manifest asks for 0.5.4; the image's 0.5.3 wins"
         )),
         "{e}"
     );
+    // Wrapped in lines under 100 characters (issue 26, item 12).
+    assert!(e.lines().all(|l| l.chars().count() <= 100), "{e}");
     // Stale, fail: julia never starts.
     let before = t.runs();
     let (o, _) = run(&t, &["run", "--julia", &t.julia, "--on-stale", "fail"], &[]);
@@ -336,8 +338,8 @@ fn tool_settings_follow_the_rebuilt_image() {
         fs::read(&path).unwrap(),
         fs::read(t.image(&second)).unwrap()
     );
-    // `rm` of the image removes the link with it.
-    let o = t.sysimg(&["rm", &second], &[]);
+    // `rm` of the image (in use: forced) removes the link with it.
+    let o = t.sysimg(&["rm", "--force", &second], &[]);
     assert_eq!(o.status.code(), Some(0), "{}", err(&o));
     assert!(fs::symlink_metadata(&path).is_err());
 }
@@ -1139,11 +1141,17 @@ fn juliaups_launcher_is_seen_through_to_the_channels_julia() {
 
 /// The lines sysimg itself wrote on stderr (julia's own output aside).
 fn sysimg_lines(o: &Output) -> Vec<String> {
-    err(o)
+    unwrapped(&err(o))
         .lines()
         .filter(|l| l.starts_with("sysimg:"))
         .map(str::to_string)
         .collect()
+}
+
+/// sysimg's notes as one line each: the lines a long note is wrapped into (indented by four
+/// spaces) joined again.
+fn unwrapped(text: &str) -> String {
+    text.replace("\n    ", " ")
 }
 
 /// `sysimg run` where there is no project to use: julia starts as a plain julia would (the
@@ -1309,4 +1317,173 @@ fn run_on_stale_build_uses_sysimg_packagecompiler() {
     // `julia-1.11` alone is the newest release's environment: the variable was ignored.
     assert_eq!(tools.len(), 1, "{tools:?}");
     assert!(tools[0].starts_with("julia-1.11-"), "{tools:?}");
+}
+
+/// Issue 26, item 12: what a newcomer types wrong gets a way forward; help lists what there
+/// is.
+#[test]
+fn the_command_line_says_how_to_do_what_was_meant() {
+    let t = T::new();
+    // `run script.jl`: julia's arguments go after `--`, and the hint says so.
+    let o = t.sysimg(&["run", "--julia", &t.julia, "script.jl"], &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        err(&o).contains("hint: julia's arguments go after `--`: `sysimg run -- script.jl`"),
+        "{}",
+        err(&o)
+    );
+    let o = t.sysimg(&["run", "script.jl", "--json"], &[]);
+    assert_eq!(o.status.code(), Some(2));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("sysimg run -- script.jl"),
+        "{v}"
+    );
+    // `run --json` is refused, saying what gives JSON; julia never starts.
+    let before = t.runs();
+    let o = t.sysimg(&["run", "--julia", &t.julia, "--json"], &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(out(&o).contains("julia-args --json"), "{}", out(&o));
+    assert_eq!(t.runs(), before);
+    // `--on-stale` completes its values, and `run --help` lists them all.
+    let o = t.sysimg(&["completions", "bash"], &[]);
+    assert!(
+        out(&o).contains("compgen -W \"warn fail build ignore background\""),
+        "{}",
+        out(&o)
+    );
+    let o = t.sysimg(&["run", "--help"], &[]);
+    for value in ["warn", "fail", "build", "ignore", "background"] {
+        assert!(
+            out(&o).contains(&format!("- {value}:")),
+            "{value}: {}",
+            out(&o)
+        );
+    }
+    // The top-level help lists every exit code, 130 included.
+    let o = t.sysimg(&["--help"], &[]);
+    let help = out(&o);
+    let listed: Vec<i32> = help
+        .lines()
+        .skip_while(|l| !l.starts_with("Exit status:"))
+        .skip(1)
+        .filter_map(|l| l.split_whitespace().next()?.parse().ok())
+        .collect();
+    assert_eq!(listed, [0, 1, 2, 3, 4, 5, 6, 130], "{help}");
+    // The README's table lists the same codes.
+    let readme =
+        fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../README.md")).unwrap();
+    let table: Vec<i32> = readme
+        .lines()
+        .skip_while(|l| *l != "### Exit status")
+        .skip_while(|l| !l.starts_with("| code"))
+        .skip(2)
+        .take_while(|l| l.starts_with('|'))
+        .filter_map(|l| {
+            l.trim_start_matches('|')
+                .split('|')
+                .next()?
+                .trim()
+                .parse()
+                .ok()
+        })
+        .collect();
+    assert_eq!(table, listed);
+}
+
+/// Issue 26, item 12: `why --json` is an object; `kernel list` and `kernel uninstall`.
+#[test]
+fn why_is_an_object_and_kernels_are_listed_and_removed() {
+    let t = T::new();
+    let o = t.sysimg(&["why", "Example", "--json"], &[]);
+    assert!(o.status.success(), "{}", err(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["package"], "Example", "{v}");
+    assert_eq!(v["matches"][0]["name"], "Example", "{v}");
+    // A sysimg kernel and a foreign one side by side.
+    let kernels = t.dir.join("kernels");
+    let project = t.dir.join("Project.toml").display().to_string();
+    let ours = serde_json::json!({
+        "display_name": "Hello",
+        "argv": [env!("CARGO_BIN_EXE_sysimg"), "run", "-p", project, "--", "-i", "{connection_file}"],
+        "language": "julia",
+    });
+    let theirs = serde_json::json!({
+        "display_name": "Python 3",
+        "argv": ["python", "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "language": "python",
+    });
+    for (name, spec) in [("hello", &ours), ("python3", &theirs)] {
+        fs::create_dir_all(kernels.join(name)).unwrap();
+        fs::write(kernels.join(name).join("kernel.json"), spec.to_string()).unwrap();
+    }
+    let k = kernels.to_str().unwrap();
+    let o = t.sysimg(&["kernel", "list", "--kernels-dir", k, "--json"], &[]);
+    assert!(o.status.success(), "{}", err(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let names: Vec<&str> = v["kernels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|k| k["name"].as_str())
+        .collect();
+    assert_eq!(names, ["hello"], "{v}");
+    assert_eq!(v["kernels"][0]["project"], project.as_str());
+    let o = t.sysimg(&["kernel", "uninstall", "nosuch", "--kernels-dir", k], &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(err(&o).contains("sysimg kernel list"), "{}", err(&o));
+    // Without a name: the environment's kernels, and only them.
+    let o = t.sysimg(&["kernel", "uninstall", "--kernels-dir", k], &[]);
+    assert!(o.status.success(), "{}", err(&o));
+    assert!(!kernels.join("hello").exists());
+    assert!(kernels.join("python3/kernel.json").is_file());
+    let o = t.sysimg(&["kernel", "list", "--kernels-dir", k], &[]);
+    assert!(out(&o).contains("no sysimg kernels"), "{}", out(&o));
+}
+
+/// Issue 26, items 12 and 13: a missing precompile file names its `Sysimage.toml` key (file,
+/// line, column); `inspect` counts the build machine's CPU features unless asked for them.
+#[test]
+fn missing_precompile_files_are_named_by_their_key_and_inspect_counts_features() {
+    let t = T::new();
+    fs::write(
+        t.dir.join("Sysimage.toml"),
+        "# tuned\nprecompile_execution_files = [\"gone.jl\"]\n",
+    )
+    .unwrap();
+    let o = t.sysimg(&["build", "--julia", &t.julia], &[]);
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    let spec = t.dir.join("Sysimage.toml").display().to_string();
+    assert!(
+        err(&o).contains(&format!("{spec}:2:1"))
+            && err(&o).contains("`precompile_execution_files` lists \"gone.jl\""),
+        "{}",
+        err(&o)
+    );
+    fs::write(t.dir.join("Sysimage.toml"), "").unwrap();
+    let id = t.build();
+    let o = t.sysimg(&["inspect", &id], &[]);
+    assert!(o.status.success(), "{}", err(&o));
+    let record: serde_json::Value =
+        serde_json::from_slice(&t.sysimg(&["inspect", &id, "--json"], &[]).stdout).unwrap();
+    let n = record["build_cpu"]["features"]
+        .as_array()
+        .map_or(0, Vec::len);
+    if n > 0 {
+        assert!(
+            out(&o).contains(&format!(
+                "features = \"{n} features (`sysimg inspect {id} --features` lists them)\""
+            )),
+            "{}",
+            out(&o)
+        );
+        let all = t.sysimg(&["inspect", &id, "--features"], &[]);
+        let first = record["build_cpu"]["features"][0].as_str().unwrap();
+        assert!(out(&all).contains(&format!("\"{first}\"")), "{}", out(&all));
+    } else {
+        assert!(!out(&o).contains("features ("), "{}", out(&o));
+    }
 }

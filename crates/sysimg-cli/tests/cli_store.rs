@@ -150,7 +150,7 @@ fn run_racing_rm_never_starts_julia_on_a_removed_image() {
         if !w.image_dir(&id).exists() {
             copy_tree(&saved, &w.image_dir(&id));
         }
-        let rm = w.spawn(&["rm", &id]);
+        let rm = w.spawn(&["rm", "--force", &id]);
         let run = w.spawn(&["run", "--julia", &w.julia, "--", "-e", "1"]);
         let run = run.wait_with_output().unwrap();
         let _ = rm.wait_with_output().unwrap();

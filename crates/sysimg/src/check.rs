@@ -428,7 +428,11 @@ fn check_cpu(record: &ImageRecord, host: &Host, f: &mut Findings) {
         .iter()
         .enumerate()
         .filter(|(_, (_, fit))| *fit == TargetFit::Runs)
-        .map(|(i, (name, _))| format!("{i} (`{name}`)"))
+        .map(|(i, (name, _))| match (&record.build_cpu, name.as_str()) {
+            // What the record says `native` was: the build machine's CPU.
+            (Some(b), "native") => format!("{i} (`native`, built on a {})", b.name),
+            _ => format!("{i} (`{name}`)"),
+        })
         .collect();
     if !runnable.is_empty() {
         f.add(

@@ -983,6 +983,14 @@ fn registries_key(index: &RegistryIndex) -> String {
     hex::encode(&h.finalize()[..12])
 }
 
+/// Whether [`most_depended_upon_cached`] would answer from its cache in `cache_dir` (else it
+/// ranks the registries now, which takes seconds: a caller may say so first).
+pub fn ranking_is_cached(index: &RegistryIndex, cache_dir: &std::path::Path) -> bool {
+    cache_dir
+        .join(format!("depended-upon-{}.json", registries_key(index)))
+        .is_file()
+}
+
 /// [`most_depended_upon`], remembered in `cache_dir` for as long as the registries do not
 /// change (ranking reads every package of the registry: about 1.5 s for General).
 pub fn most_depended_upon_cached(

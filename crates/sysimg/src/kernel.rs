@@ -205,6 +205,58 @@ pub fn install(kernels_dir: &Path, dir_name: &str, spec: &serde_json::Value) -> 
     Ok(file)
 }
 
+/// A kernel that starts an environment through `sysimg run` (its `argv` is `<sysimg> run -p
+/// <project> -- ...`), as [`list`] finds it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct InstalledKernel {
+    /// The kernel's name (its directory's name).
+    pub name: String,
+    /// Its directory.
+    pub dir: PathBuf,
+    /// Its display name.
+    pub display_name: String,
+    /// The project file it starts.
+    pub project: PathBuf,
+}
+
+/// The kernels in `kernels_dir` that start through `sysimg run`, sorted by name (other
+/// kernels, and directories without a readable `kernel.json`, are left out).
+pub fn list(kernels_dir: &Path) -> Vec<InstalledKernel> {
+    let Ok(entries) = std::fs::read_dir(kernels_dir) else {
+        return Vec::new();
+    };
+    let mut out: Vec<InstalledKernel> = entries
+        .flatten()
+        .filter_map(|e| {
+            let dir = e.path();
+            let text = std::fs::read_to_string(dir.join("kernel.json")).ok()?;
+            let spec: serde_json::Value = serde_json::from_str(&text).ok()?;
+            let argv: Vec<&str> = spec["argv"]
+                .as_array()?
+                .iter()
+                .map(|a| a.as_str())
+                .collect::<Option<_>>()?;
+            let [program, "run", "-p", project, "--", ..] = argv.as_slice() else {
+                return None;
+            };
+            let program = Path::new(program).file_stem()?.to_str()?;
+            program.starts_with("sysimg").then(|| InstalledKernel {
+                name: e.file_name().to_string_lossy().into_owned(),
+                display_name: spec["display_name"].as_str().unwrap_or_default().into(),
+                project: PathBuf::from(project),
+                dir,
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    out
+}
+
+/// Removes a kernel [`list`] found (its directory, whole).
+pub fn uninstall(kernel: &InstalledKernel) -> Result<()> {
+    std::fs::remove_dir_all(&kernel.dir).map_err(|e| Error::io(&kernel.dir, e))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

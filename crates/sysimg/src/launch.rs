@@ -19,8 +19,8 @@ use crate::cpu::CpuFacts;
 use crate::julia::JuliaInfo;
 use crate::learn::{manifest_sha256, BackgroundOutcome, BackgroundStatus, Traces};
 use crate::model::record::{ImageRecord, RECORD_FILE};
-use crate::model::spec::{ImageSpec, OnStale};
-pub use crate::model::stamp::{FileStamp, Stamp};
+use crate::model::spec::{ImageSpec, OnStale, SPEC_FILE, VSCODE_SPEC_FILE};
+pub use crate::model::stamp::{FileStamp, Stamp, STAMP_COVERS_INPUTS};
 use crate::store::{EnvUse, Store};
 use crate::vars::Vars;
 
@@ -32,21 +32,27 @@ fn cpu_key(cpu: &CpuFacts) -> String {
 /// Whether the environment's image can be used.
 #[derive(Clone, Debug)]
 pub enum Verdict {
-    /// The image fits this environment and host.
+    /// The image a build would make now is in the store and fits this host.
     Fresh {
         /// The image id.
         id: String,
         /// The image file.
         image: PathBuf,
     },
-    /// The image exists but does not fit (or is being rebuilt); the errors say why.
+    /// The image exists but does not fit, or a build now would make another; the reasons
+    /// say why.
     Stale {
         /// The image id.
         id: String,
         /// The image file.
         image: PathBuf,
-        /// The error findings.
+        /// The reasons, as error findings (`inputs-changed`: a build input changed since it
+        /// was built).
         reasons: Vec<Finding>,
+        /// Whether the image still loads correctly in the environment on this host: only
+        /// build inputs that do not make it wrong changed (a `Sysimage.toml` option, a
+        /// precompile file), so it is slower than the new one would be, not wrong.
+        usable: bool,
     },
     /// No image is registered for the environment, or it is gone from the store.
     Missing {
@@ -55,35 +61,207 @@ pub enum Verdict {
     },
 }
 
-/// The image the store holds for an environment, as `check` and `run` both find it: the one
-/// registered for it, else the one its current plan would build (when the julia is known;
-/// found that way, it is registered, so the next start takes the fast path).
+/// The image the store holds for an environment, as every command finds it.
+#[derive(Clone, Debug)]
+pub struct Found {
+    /// Its id.
+    pub id: String,
+    /// The image.
+    pub image: Image,
+    /// What a build now would do differently, in words (empty: this is the image a build
+    /// would make now, or that could not be computed: no julia, a plan that fails).
+    pub changes: Vec<String>,
+}
+
+/// The image the store holds for an environment, as `check`, `run`, `julia-args` and
+/// `status` all find it. With the julia known: the image a build would make now (its id from
+/// every input: the baked packages, julia, platform, CPU target, policy, `Sysimage.toml`'s
+/// options, the precompile and preference files' contents, path-tracked sources), wherever it
+/// is in the store, so a Manifest that returns to a state built before finds that image again;
+/// found, it is registered for the environment (the next start takes the fast path). Else the
+/// registered image, with what changed since it was built. The learned statements are taken
+/// as the registered image holds them (no compile trace is read here; a build bakes new ones
+/// once sessions teach `learn_rebuild_after` of them).
 pub fn environment_image(
     env: &Environment,
     spec: &ImageSpec,
     store: &Store,
     julia: Option<&JuliaInfo>,
-    vars: &crate::vars::Vars,
-) -> Option<(String, Image)> {
-    if let Some(entry) = store.registered(&env.project_file) {
-        if let Ok((file, record)) = store.find(&entry.image) {
-            return Some((entry.image, Image::from_record(&file, record)));
+    vars: &Vars,
+) -> Option<Found> {
+    let registered = store
+        .registered(&env.project_file)
+        .and_then(|e| store.find(&e.image).ok());
+    let planned = julia.and_then(|julia| {
+        let learned = registered
+            .as_ref()
+            .and_then(|(_, r)| r.build.learned.clone());
+        planned_now(env, spec, store, julia, vars, learned)
+    });
+    let Some(planned) = planned else {
+        let (file, record) = registered?;
+        return Some(Found {
+            id: record.id.clone(),
+            image: Image::from_record(&file, record),
+            changes: Vec::new(),
+        });
+    };
+    for id in candidate_ids(&planned) {
+        let record_file = store.image_dir(&id).join(RECORD_FILE);
+        if !record_file.is_file() {
+            continue;
         }
+        let Ok((file, record)) = store.find(&id) else {
+            continue;
+        };
+        if registered.as_ref().is_none_or(|(_, r)| r.id != id) {
+            let _ = store.register(&env.project_file, &id);
+        }
+        return Some(Found {
+            id,
+            image: Image::from_record(&file, record),
+            changes: Vec::new(),
+        });
     }
+    let (file, record) = registered?;
+    let mut changes = input_changes(&record, &planned);
+    if changes.is_empty() {
+        changes.push(format!("a build now would make image {}", planned.id));
+    }
+    Some(Found {
+        id: record.id.clone(),
+        image: Image::from_record(&file, record),
+        changes,
+    })
+}
+
+/// The record a build of the environment would make now, with `learned` as its learned
+/// statements (`None` when the plan or an input file cannot be read).
+fn planned_now(
+    env: &Environment,
+    spec: &ImageSpec,
+    store: &Store,
+    julia: &JuliaInfo,
+    vars: &Vars,
+    learned: Option<crate::model::record::InputFile>,
+) -> Option<ImageRecord> {
     let plan = crate::model::plan::make_plan(env, spec).ok()?;
     let req = crate::build::BuildRequest {
         env,
         spec,
         plan: &plan,
-        julia: julia?,
+        julia,
         store,
         force: false,
         vars,
     };
-    let id = crate::build::planned_record(&req).ok()?.id;
-    let (file, record) = store.find(&id).ok()?;
-    let _ = store.register(&env.project_file, &id);
-    Some((id, Image::from_record(&file, record)))
+    crate::build::planned_record_learning(&req, learned).ok()
+}
+
+/// The ids the planned image may have: with the learned statements planned, and without any
+/// (an image built before the environment had traces).
+fn candidate_ids(planned: &ImageRecord) -> Vec<String> {
+    let mut ids = vec![planned.id.clone()];
+    if planned.build.learned.is_some() {
+        let mut bare = planned.clone();
+        bare.build.learned = None;
+        ids.push(bare.compute_id());
+    }
+    ids
+}
+
+/// What differs between the inputs of image `old` and those a build would use now, one
+/// phrase each, naming the `Sysimage.toml` key when it is one.
+pub fn input_changes(old: &ImageRecord, new: &ImageRecord) -> Vec<String> {
+    let mut out = Vec::new();
+    let (a, b) = (&old.build, &new.build);
+    if old.julia != new.julia {
+        out.push(format!(
+            "julia is now {} (commit {}), the image's {} (commit {})",
+            new.julia.version, new.julia.commit, old.julia.version, old.julia.commit
+        ));
+    }
+    if old.platform != new.platform {
+        out.push(format!("the platform is now {}", new.platform));
+    }
+    if old.cpu_target != new.cpu_target {
+        out.push(format!(
+            "cpu_target is now {:?} (the image's: {:?})",
+            new.cpu_target, old.cpu_target
+        ));
+    }
+    if old.policy != new.policy {
+        out.push(format!(
+            "policy is now {} (the image's: {})",
+            new.policy, old.policy
+        ));
+    }
+    fn packages(r: &ImageRecord) -> Vec<crate::model::record::PackageIdentity<'_>> {
+        let mut v: Vec<_> = r.packages.iter().map(|p| p.identity()).collect();
+        v.sort_by_key(|x| x.0);
+        v
+    }
+    if packages(old) != packages(new) {
+        out.push("the packages to bake changed (versions, tree hashes or which)".into());
+    }
+    let files = |name: &str,
+                 x: &[crate::model::record::InputFile],
+                 y: &[crate::model::record::InputFile]| {
+        let hashes = |v: &[crate::model::record::InputFile]| {
+            v.iter().map(|f| f.sha256.clone()).collect::<Vec<_>>()
+        };
+        (hashes(x) != hashes(y)).then(|| {
+            let names: Vec<&str> = y.iter().map(|f| f.path.as_str()).collect();
+            format!("{name} changed (now: [{}])", names.join(", "))
+        })
+    };
+    out.extend(files(
+        "precompile_execution_files",
+        &a.precompile_execution_files,
+        &b.precompile_execution_files,
+    ));
+    out.extend(files(
+        "precompile_statements_files",
+        &a.precompile_statements_files,
+        &b.precompile_statements_files,
+    ));
+    out.extend(files(
+        "the preference files",
+        &a.preferences,
+        &b.preferences,
+    ));
+    if a.incremental != b.incremental {
+        out.push(format!("incremental is now {}", b.incremental));
+    }
+    if a.filter_stdlibs != b.filter_stdlibs {
+        out.push(format!("filter_stdlibs is now {}", b.filter_stdlibs));
+    }
+    if a.sysimage_build_args != b.sysimage_build_args {
+        out.push(format!(
+            "sysimage_build_args is now {:?}",
+            b.sysimage_build_args
+        ));
+    }
+    if a.packagecompiler_asked != b.packagecompiler_asked {
+        out.push(format!(
+            "packagecompiler is now {}",
+            b.packagecompiler_asked.as_deref().unwrap_or("the newest")
+        ));
+    }
+    if a.learned.as_ref().map(|f| &f.sha256) != b.learned.as_ref().map(|f| &f.sha256) {
+        out.push("the learned statements changed".into());
+    }
+    let sources = |r: &ImageRecord| {
+        let mut v: Vec<_> = (r.packages.iter())
+            .filter_map(|p| Some((p.uuid, p.source_tree_hash.clone()?)))
+            .collect();
+        v.sort();
+        v
+    };
+    if sources(old) != sources(new) {
+        out.push("a path-tracked package's source changed".into());
+    }
+    out
 }
 
 /// The julia version that picks the environment's manifest (`Manifest-v1.11.toml`, ...).
@@ -93,7 +271,8 @@ pub fn julia_version(host: &Host) -> Option<VersionNumber> {
 
 /// [`decide`]'s shortcut, taken before anything else is known about the host: the registered
 /// image is fresh when the stamp of its last fresh verdict still holds (no file it covers
-/// changed, the CPU's raw fingerprint is `cpu_raw` ([`crate::vars::Vars::host_fingerprint`]),
+/// changed — the project, manifest, julia, record, spec files, precompile and preference
+/// files —, the CPU's raw fingerprint is `cpu_raw` ([`crate::vars::Vars::host_fingerprint`]),
 /// `julia` is the one stamped). `None`: call [`decide`].
 pub fn decide_by_stamp(
     project_file: &Path,
@@ -115,7 +294,8 @@ fn fresh_by_stamp(
 ) -> Option<Verdict> {
     let stamp = entry.verified.as_ref()?;
     let stamped = |p: &Path| stamp.files.iter().any(|f| Path::new(&f.path) == p);
-    if !same_cpu(stamp)
+    if stamp.covers < STAMP_COVERS_INPUTS
+        || !same_cpu(stamp)
         || !julia.is_none_or(stamped)
         || !stamp.files.iter().all(FileStamp::unchanged)
     {
@@ -129,80 +309,141 @@ fn fresh_by_stamp(
     })
 }
 
-/// Decides whether the image the store holds for `project_file` fits it and `host`.
+/// Decides whether the image the store holds for `project_file` fits it and `host`: the
+/// registered image's stamp when it holds, else [`freshness`] with the project's own
+/// `Sysimage.toml` (a fresh verdict is stamped, for [`decide_by_stamp`]).
 pub fn decide(project_file: &Path, store: &Store, host: &Host) -> Verdict {
-    let Some(entry) = store.registered(project_file) else {
-        return decide_unregistered(project_file, store, host);
-    };
+    let dir = project_file.parent().unwrap_or(Path::new("."));
+    match ImageSpec::for_project_dir(dir) {
+        Ok(spec) => decide_with(project_file, &spec, store, host),
+        Err(e) => unreadable(project_file, store, e.to_string()),
+    }
+}
+
+/// [`decide`] with the spec given (with a command's overrides).
+pub fn decide_with(project_file: &Path, spec: &ImageSpec, store: &Store, host: &Host) -> Verdict {
     let julia = host.julia.as_ref().map(|j| j.path.as_path());
-    // `host.cpu` decides here; the raw fingerprint stands for it only when it is this
-    // machine's CPU (not one a caller describes: then it is empty), so only then is it stamped.
-    let raw = host.cpu_raw.clone();
-    let same_cpu = |s: &Stamp| s.cpu == cpu_key(&host.cpu);
-    if let Some(fresh) = fresh_by_stamp(store, entry.clone(), julia, same_cpu) {
-        // A stamp from before raw fingerprints: add this one, so that the next start need
-        // not decode the CPU.
-        if let Some(mut stamp) = entry
-            .verified
-            .filter(|s| !raw.is_empty() && s.cpu_raw != raw)
-        {
-            stamp.cpu_raw = raw;
-            store.mark_verified(project_file, &entry.image, stamp);
-        }
-        return fresh;
-    }
-    let dir = store.image_dir(&entry.image);
-    let record_file = dir.join(RECORD_FILE);
-    let record = match ImageRecord::read(&record_file) {
-        Ok(r) => r,
-        Err(_) => {
-            return Verdict::Missing {
-                reason: format!(
-                    "image {} registered for this environment is gone from the store",
-                    entry.image
-                ),
+    if let Some(entry) = store.registered(project_file) {
+        // `host.cpu` decides here; the raw fingerprint stands for it only when it is this
+        // machine's CPU (not one a caller describes), so only then is it stamped.
+        let same_cpu = |s: &Stamp| s.cpu == cpu_key(&host.cpu);
+        if let Some(fresh) = fresh_by_stamp(store, entry.clone(), julia, same_cpu) {
+            let raw = host.cpu_raw.clone();
+            // A stamp from before raw fingerprints: add this one, so that the next start
+            // need not decode the CPU.
+            if let Some(mut stamp) = entry
+                .verified
+                .filter(|s| !raw.is_empty() && s.cpu_raw != raw)
+            {
+                stamp.cpu_raw = raw;
+                store.mark_verified(project_file, &entry.image, stamp);
             }
+            return fresh;
         }
-    };
-    // A path-tracked source can change without any file the stamp covers changing: such an
-    // image is judged at every start.
-    let volatile = record.has_path_sources();
-    let image = Image::from_record(&record_file, record);
-    let (verdict, env) = judge(image, entry.image.clone(), project_file, host);
-    let (Verdict::Fresh { .. }, Some(env), false) = (&verdict, env, volatile) else {
-        return verdict;
-    };
-    let mut files = vec![&env.project_file, &env.manifest_file, &record_file];
-    if let Some(j) = &host.julia {
-        files.push(&j.path);
     }
-    let stamps: Option<Vec<FileStamp>> = files.into_iter().map(|f| FileStamp::of(f)).collect();
-    if let Some(files) = stamps {
-        let stamp = Stamp {
-            files,
-            cpu: cpu_key(&host.cpu),
-            cpu_raw: raw,
-        };
-        store.mark_verified(project_file, &entry.image, stamp);
+    let env = match Environment::load(project_file, julia_version(host).as_ref()) {
+        Ok(env) => env,
+        Err(e) => return unreadable(project_file, store, e.to_string()),
+    };
+    let verdict = freshness(&env, spec, store, host);
+    if let Verdict::Fresh { id, .. } = &verdict {
+        stamp_fresh(&env, spec, store, host, id);
     }
     verdict
 }
 
-/// No image is registered: the one the environment's plan would build, if the store has it
-/// (then registered, and judged like any other), else missing.
-fn decide_unregistered(project_file: &Path, store: &Store, host: &Host) -> Verdict {
-    let missing = || Verdict::Missing {
-        reason: "no image is registered for this environment (`sysimg build` makes one)".into(),
+/// The one answer to "is the environment's image fresh?": fresh when the store holds the
+/// image a build would make now ([`environment_image`]) and it fits this host (no error
+/// at [`Thoroughness::LAUNCH`]); else stale with the reasons (what changed since the image
+/// was built, what does not fit), or missing.
+pub fn freshness(env: &Environment, spec: &ImageSpec, store: &Store, host: &Host) -> Verdict {
+    let Some(found) = environment_image(env, spec, store, host.julia.as_ref(), &host.vars) else {
+        return Verdict::Missing {
+            reason: "no image is registered for this environment (`sysimg build` makes one)".into(),
+        };
     };
-    let Ok(env) = Environment::load(project_file, julia_version(host).as_ref()) else {
-        return missing();
+    let Found { id, image, changes } = found;
+    let changed: Vec<Finding> = changes
+        .into_iter()
+        .map(|c| Finding::new(Severity::Error, "inputs-changed", c))
+        .collect();
+    match judge_loaded(image, id, env, host) {
+        Verdict::Fresh { id, image } if !changed.is_empty() => Verdict::Stale {
+            id,
+            image,
+            reasons: changed,
+            usable: true,
+        },
+        Verdict::Stale {
+            id,
+            image,
+            mut reasons,
+            ..
+        } => {
+            reasons.extend(changed);
+            Verdict::Stale {
+                id,
+                image,
+                reasons,
+                usable: false,
+            }
+        }
+        verdict => verdict,
+    }
+}
+
+/// Stamps a fresh verdict on image `id`: the files it was decided from (the project,
+/// manifest, record, julia, spec files, precompile and preference files) and the CPU. An
+/// image with path-tracked sources is not stamped: its source can change without any of
+/// these files changing, so it is judged at every start.
+fn stamp_fresh(env: &Environment, spec: &ImageSpec, store: &Store, host: &Host, id: &str) {
+    let record_file = store.image_dir(id).join(RECORD_FILE);
+    match ImageRecord::read(&record_file) {
+        Ok(r) if !r.has_path_sources() => {}
+        _ => return,
+    }
+    let dir = env.dir();
+    let mut files: Vec<FileStamp> = Vec::new();
+    for f in [&env.project_file, &env.manifest_file, &record_file] {
+        let Some(stamp) = FileStamp::of(f) else {
+            return;
+        };
+        files.push(stamp);
+    }
+    if let Some(j) = &host.julia {
+        let Some(stamp) = FileStamp::of(&j.path) else {
+            return;
+        };
+        files.push(stamp);
+    }
+    let inputs = [SPEC_FILE, VSCODE_SPEC_FILE]
+        .into_iter()
+        .chain(crate::build::PREFERENCE_FILES)
+        .map(String::from)
+        .chain(spec.precompile_execution_files.iter().cloned())
+        .chain(spec.precompile_statements_files.iter().cloned());
+    files.extend(inputs.map(|f| FileStamp::of_or_absent(&dir.join(f))));
+    let stamp = Stamp {
+        covers: STAMP_COVERS_INPUTS,
+        files,
+        cpu: cpu_key(&host.cpu),
+        cpu_raw: host.cpu_raw.clone(),
     };
-    let Ok(spec) = ImageSpec::for_project_dir(env.dir()) else {
-        return missing();
+    store.mark_verified(&env.project_file, id, stamp);
+}
+
+/// The verdict when the environment or its spec cannot be read: the registered image is
+/// stale for that reason, or there is none.
+fn unreadable(project_file: &Path, store: &Store, why: String) -> Verdict {
+    let Some(entry) = store.registered(project_file) else {
+        return Verdict::Missing { reason: why };
     };
-    match environment_image(&env, &spec, store, host.julia.as_ref(), &host.vars) {
-        Some((id, image)) => judge_loaded(image, id, &env, host),
-        None => missing(),
+    let dir = store.image_dir(&entry.image);
+    Verdict::Stale {
+        image: image_file_of(&dir, &dir.join(RECORD_FILE)).unwrap_or_default(),
+        id: entry.image,
+        reasons: vec![Finding::new(Severity::Error, "environment-unreadable", why)],
+        usable: false,
     }
 }
 
@@ -226,6 +467,7 @@ pub fn judge(
                 id,
                 image: image.file,
                 reasons,
+                usable: false,
             };
             return (verdict, None);
         }
@@ -251,6 +493,7 @@ fn judge_loaded(image: Image, id: String, env: &Environment, host: &Host) -> Ver
             id,
             image: image.file,
             reasons,
+            usable: false,
         },
     }
 }
@@ -385,12 +628,38 @@ pub fn why(v: &Verdict) -> String {
     match v {
         Verdict::Fresh { id, .. } => format!("image {id} is fresh"),
         Verdict::Missing { reason } => reason.clone(),
-        Verdict::Stale { id, reasons, .. } => {
+        Verdict::Stale {
+            id,
+            reasons,
+            usable,
+            ..
+        } => {
             let list: Vec<String> = reasons.iter().map(|r| r.message.clone()).collect();
-            format!("image {id} does not fit: {}", list.join("; "))
+            let what = match usable {
+                true => "is out of date",
+                false => "does not fit",
+            };
+            format!("image {id} {what}: {}", list.join("; "))
         }
     }
 }
+
+/// The usable image of a stale verdict: one that still loads correctly, only built from
+/// other inputs than a build would use now.
+fn usable_image(v: &Verdict) -> Option<(PathBuf, Option<String>)> {
+    match v {
+        Verdict::Stale {
+            id,
+            image,
+            usable: true,
+            ..
+        } if image.is_file() => Some((image.clone(), Some(id.clone()))),
+        _ => None,
+    }
+}
+
+/// What the start does with a usable stale image.
+const STARTING_IT: &str = "starting it (`sysimg build` makes the current one)";
 
 const DEFAULT_IMAGE: &str = "starting julia with its default sysimage";
 
@@ -447,7 +716,7 @@ pub fn decide_launch(
             &req.vars.host_fingerprint(),
         ) {
             Some(fresh) => fresh,
-            None => decide(project_file, store, &host()),
+            None => decide_with(project_file, spec, store, &host()),
         },
     };
     let learn = learning_on(spec.learn, req.learn, req.vars);
@@ -473,10 +742,15 @@ pub fn decide_launch(
         stale => match on_stale {
             OnStale::Background => {
                 let started = start_background_build(store, project_file, julia, effects);
-                launch.notes.push(format!(
-                    "warning: {}; {started}; {DEFAULT_IMAGE}",
-                    why(&stale)
-                ));
+                let usable = usable_image(&stale);
+                let meanwhile = match usable {
+                    Some(_) => "starting it meanwhile",
+                    None => DEFAULT_IMAGE,
+                };
+                launch
+                    .notes
+                    .push(format!("warning: {}; {started}; {meanwhile}", why(&stale)));
+                launch.image = usable;
             }
             OnStale::Ignore => match stale {
                 Verdict::Stale { id, image, .. } if image.is_file() => {
@@ -484,9 +758,17 @@ pub fn decide_launch(
                 }
                 _ => {}
             },
-            OnStale::Warn => launch
-                .notes
-                .push(format!("warning: {}; {DEFAULT_IMAGE}", why(&stale))),
+            OnStale::Warn => {
+                let usable = usable_image(&stale);
+                let starting = match usable {
+                    Some(_) => STARTING_IT,
+                    None => DEFAULT_IMAGE,
+                };
+                launch
+                    .notes
+                    .push(format!("warning: {}; {starting}", why(&stale)));
+                launch.image = usable;
+            }
             OnStale::Fail => {
                 return Err(Refused {
                     reason: why(&stale),
@@ -502,7 +784,7 @@ pub fn decide_launch(
                         .push(format!("warning: the build failed: {e}; {DEFAULT_IMAGE}"));
                     return Ok(launch);
                 }
-                match decide(project_file, store, &host()) {
+                match decide_with(project_file, spec, store, &host()) {
                     Verdict::Fresh { id, image } => launch.image = Some((image, Some(id))),
                     still => launch.notes.push(format!(
                         "warning: after building: {}; {DEFAULT_IMAGE}",

@@ -409,7 +409,14 @@ fn native_images_need_the_build_machines_features() {
     );
     let mut h = host(&w);
     h.cpu = cpu("icelake-server");
-    assert!(!check_image(&image, None, &h, Thoroughness::LAUNCH).has_errors());
+    let r = check_image(&image, None, &h, Thoroughness::LAUNCH);
+    assert!(!r.has_errors());
+    // The note says what the record says `native` was (issue 26, item 13).
+    assert!(
+        message(&r, "cpu-target").contains("target 0 (`native`, built on a skylake-avx512)"),
+        "{}",
+        message(&r, "cpu-target")
+    );
 }
 
 #[test]
@@ -593,14 +600,42 @@ fn launcher_world() -> (World, Store, PathBuf, Host, PathBuf) {
     (w, store, project, h, julia_bin)
 }
 
+/// Puts in `store` the image a build of the world's environment would make now with
+/// `cpu_target` (a dev image, as the world's), registers it, and returns its id: the
+/// launcher finds an image fresh only when it is the one a build would make now.
+fn planned_image(w: &World, store: &Store, h: &Host, cpu_target: &str) -> (String, PathBuf) {
+    fs::write(
+        w.env_dir.join("Sysimage.toml"),
+        format!("policy = \"dev\"\ncpu_target = \"{cpu_target}\"\n"),
+    )
+    .unwrap();
+    let env = w.env();
+    let spec = ImageSpec::for_project_dir(&w.env_dir).unwrap();
+    let plan = make_plan(&env, &spec).unwrap();
+    let req = sysimg::build::BuildRequest {
+        env: &env,
+        spec: &spec,
+        plan: &plan,
+        julia: h.julia.as_ref().unwrap(),
+        store,
+        force: false,
+        vars: &h.vars,
+    };
+    let mut record = sysimg::build::planned_record(&req).unwrap();
+    let dir = store.image_dir(&record.id);
+    fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("sys.so");
+    fs::write(&file, "image bytes").unwrap();
+    record.image.sha256 = file_sha256(&file).unwrap();
+    fs::write(dir.join(RECORD_FILE), record.to_toml()).unwrap();
+    store.register(&env.project_file, &record.id).unwrap();
+    (record.id, file)
+}
+
 #[test]
 fn the_launchers_shortcut_needs_this_cpu_this_julia_and_unchanged_files() {
     let (w, store, project, mut h, julia_bin) = launcher_world();
-    w.image(false, |r| {
-        r.id = "img".into();
-        r.cpu_target = "generic".into();
-    });
-    store.register(&project, "img").unwrap();
+    planned_image(&w, &store, &h, "generic");
     // Another CPU than this machine's (as a caller describes it): fresh, but no raw
     // fingerprint is stamped, so the shortcut does not take it. A name no machine reports
     // makes it another CPU on every machine the test runs on.
@@ -628,6 +663,42 @@ fn the_launchers_shortcut_needs_this_cpu_this_julia_and_unchanged_files() {
     // Another julia than the one stamped, or a changed Manifest: decide fully.
     assert!(decide_by_stamp(&project, &store, &julia_bin, "another-cpu").is_none());
     assert!(decide_by_stamp(&project, &store, &w.root.join("other-julia"), &raw).is_none());
+    // A changed `Sysimage.toml`, or one appearing beside a project without, breaks the stamp
+    // (issue 26, item 7): a full decision finds the image built from other inputs.
+    let spec = w.env_dir.join("Sysimage.toml");
+    let text = fs::read_to_string(&spec).unwrap();
+    fs::write(&spec, format!("{text}incremental = false\n")).unwrap();
+    assert!(decide_by_stamp(&project, &store, &julia_bin, &raw).is_none());
+    match decide(&project, &store, &h) {
+        Verdict::Stale {
+            reasons, usable, ..
+        } => {
+            assert_eq!(reasons[0].code, "inputs-changed");
+            assert!(reasons[0].message.contains("incremental"), "{reasons:?}");
+            assert!(usable);
+        }
+        other => panic!("{other:?}"),
+    }
+    // The PackageCompiler asked for is an input too.
+    fs::write(&spec, format!("{text}packagecompiler = \"1.4.1\"\n")).unwrap();
+    match decide(&project, &store, &h) {
+        Verdict::Stale { reasons, .. } => {
+            assert!(
+                reasons[0].message.contains("packagecompiler is now 1.4.1"),
+                "{reasons:?}"
+            )
+        }
+        other => panic!("{other:?}"),
+    }
+    fs::write(&spec, &text).unwrap();
+    assert!(matches!(
+        decide(&project, &store, &h),
+        Verdict::Fresh { .. }
+    ));
+    assert!(decide_by_stamp(&project, &store, &julia_bin, &raw).is_some());
+    fs::write(w.env_dir.join("LocalPreferences.toml"), "[A]\nx = 1\n").unwrap();
+    assert!(decide_by_stamp(&project, &store, &julia_bin, &raw).is_none());
+    fs::remove_file(w.env_dir.join("LocalPreferences.toml")).unwrap();
     write_env(&w.env_dir, "2.0.1", true);
     assert!(decide_by_stamp(&project, &store, &julia_bin, &raw).is_none());
 }
@@ -639,15 +710,14 @@ fn the_launcher_decides_from_the_index_and_remembers_fresh_verdicts() {
         decide(&project, &store, &h),
         Verdict::Missing { .. }
     ));
-    let image = w.image(false, |r| {
-        r.id = "img".into();
-        r.cpu_target = "haswell".into();
-    });
-    store.register(&project, "img").unwrap();
+    let (planned, image) = planned_image(&w, &store, &h, "haswell");
     let Verdict::Fresh { id, image: file } = decide(&project, &store, &h) else {
         panic!("not fresh")
     };
-    assert_eq!((id.as_str(), file.as_path()), ("img", image.file.as_path()));
+    assert_eq!(
+        (id.as_str(), file.as_path()),
+        (planned.as_str(), image.as_path())
+    );
     assert!(store.registered(&project).unwrap().verified.is_some());
     // Unchanged files: the stamp decides without reading the Manifest (a broken Manifest with
     // the same size and time would not be noticed, which is what makes the launcher fast).
@@ -674,7 +744,7 @@ fn the_launcher_decides_from_the_index_and_remembers_fresh_verdicts() {
         Verdict::Stale { .. }
     ));
     // The image gone from the store.
-    fs::remove_dir_all(&w.image_dir).unwrap();
+    fs::remove_dir_all(store.image_dir(&planned)).unwrap();
     assert!(matches!(
         decide(&project, &store, &h),
         Verdict::Missing { .. }
@@ -786,6 +856,7 @@ fn a_launchers_stamp_never_reverts_a_registration_made_meanwhile() {
         fs::write(dir.join(RECORD_FILE), "").unwrap();
     }
     let stamp = Stamp {
+        covers: sysimg::launch::STAMP_COVERS_INPUTS,
         files: Vec::new(),
         cpu: "haswell".into(),
         cpu_raw: String::new(),

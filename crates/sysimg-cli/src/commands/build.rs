@@ -4,6 +4,7 @@ use crate::ui::output::{say, say_err};
 use std::time::{Duration, Instant};
 
 use sysimg::build::{BuildOutcome, BuildRequest};
+use sysimg::launch::{freshness, Verdict};
 use sysimg::learn::{BackgroundOutcome, BackgroundStatus, Traces};
 use sysimg::model::plan::make_plan;
 
@@ -19,6 +20,9 @@ pub fn run(ctx: &Context<'_>, args: &BuildArgs) -> Result<ExitCode, Failure> {
     let mut code = ExitCode::Ok;
     for entry in ctx.store()?.live_registrations()? {
         let project_file = entry.project_path();
+        if !ctx.json() {
+            say!("{}:", project_file.display());
+        }
         if let Err(f) = build_one(&ctx.for_project(project_file.clone()), args) {
             say_err!("error: {}: {}", project_file.display(), f.message);
             code = ExitCode::Problems;
@@ -78,24 +82,55 @@ fn build_inner(ctx: &Context<'_>, args: &BuildArgs) -> Result<(String, bool), Fa
         force: args.force,
         vars: &ctx.vars,
     };
+    // `--if-stale` asks the question `status`, `check` and `run` ask, and gets their answer
+    // (the background build of `run` goes on to merge the traces, which only a build reads).
+    if args.if_stale && !(args.force || args.background || args.push) {
+        let host = sysimg::check::this_host(Some(julia.clone()), &ctx.vars);
+        if let Verdict::Fresh { id, .. } = freshness(&env, spec, store, &host) {
+            let (_, record) = store.find(&id)?;
+            return Ok(report(
+                ctx,
+                args,
+                BuildOutcome::Reused(record),
+                None,
+                None,
+                started,
+            ));
+        }
+    }
     let pulled = match args.force {
         true => None,
         false => crate::steps::pull_before_build(&ctx.vars, &req, !ctx.json())?,
     };
     let outcome = crate::steps::build_showing_progress(&req, !ctx.json())?;
-    let record = outcome.record();
-    let dir = store.image_dir(&record.id);
-    let built = matches!(outcome, BuildOutcome::Built(_));
     let pushed = match args.push {
         true => Some(crate::steps::push_after_build(
             &ctx.vars,
             spec,
             store,
-            &record.id,
+            &outcome.record().id,
             !ctx.json(),
         )?),
         false => None,
     };
+    Ok(report(ctx, args, outcome, pulled, pushed, started))
+}
+
+/// Says what the build did (JSON, or one line); the image id, and whether it was built.
+fn report(
+    ctx: &Context<'_>,
+    args: &BuildArgs,
+    outcome: BuildOutcome,
+    pulled: Option<String>,
+    pushed: Option<sysimg_share::PushReport>,
+    started: Instant,
+) -> (String, bool) {
+    let record = outcome.record();
+    let dir = ctx
+        .store()
+        .map(|s| s.image_dir(&record.id))
+        .unwrap_or_default();
+    let built = matches!(outcome, BuildOutcome::Built(_));
     if ctx.json() {
         let mut v = serde_json::json!({
             "id": record.id,
@@ -111,7 +146,7 @@ fn build_inner(ctx: &Context<'_>, args: &BuildArgs) -> Result<(String, bool), Fa
             v["pushed"] = serde_json::to_value(p).unwrap_or_default();
         }
         crate::ui::report::print_json(&v);
-        return Ok((record.id.clone(), built));
+        return (record.id.clone(), built);
     }
     if let Some(p) = &pushed {
         say!("pushed image {} to {}", record.id, p.repository);
@@ -129,8 +164,8 @@ fn build_inner(ctx: &Context<'_>, args: &BuildArgs) -> Result<(String, bool), Fa
             humantime::format_duration(Duration::from_secs(started.elapsed().as_secs())),
             dir.display()
         );
-    } else if !args.if_stale {
+    } else if !args.if_stale || args.all {
         say!("image {} is up to date ({})", record.id, dir.display());
     }
-    Ok((record.id.clone(), built))
+    (record.id.clone(), built)
 }

@@ -24,11 +24,14 @@ pub fn run(ctx: &Context<'_>, args: &ImageCheckArgs) -> Result<ExitCode, Failure
     let host = this_host(julia.ok().cloned(), &ctx.vars);
     // The manifest julia will use (`Manifest-v1.X.toml`), as `run` and `build` read it.
     let env = ctx.environment()?;
-    let image = match &args.image {
-        Some(arg) => Some(Image::locate(arg, Some(store))?),
-        None => {
-            environment_image(&env, spec, store, host.julia.as_ref(), &ctx.vars).map(|(_, i)| i)
-        }
+    // Without `--image`, the image a build would make now wherever it is in the store, else
+    // the registered one with what changed since (as `run` and `status` find it).
+    let (image, changes) = match &args.image {
+        Some(arg) => (Some(Image::locate(arg, Some(store))?), Vec::new()),
+        None => match environment_image(&env, spec, store, host.julia.as_ref(), &ctx.vars) {
+            Some(found) => (Some(found.image), found.changes),
+            None => (None, Vec::new()),
+        },
     };
     let mut head = serde_json::json!({
         "project": env.project_file.display().to_string(),
@@ -48,6 +51,13 @@ pub fn run(ctx: &Context<'_>, args: &ImageCheckArgs) -> Result<ExitCode, Failure
             )],
         },
     };
+    for change in changes {
+        report.findings.push(Finding::new(
+            Severity::Error,
+            "inputs-changed",
+            format!("{change} since the image was built (`sysimg build` makes the current one)"),
+        ));
+    }
     if let Some(record) = image.as_ref().and_then(|i| i.record.as_ref()) {
         let outlook = crate::steps::outlook(
             &ctx.vars,

@@ -84,7 +84,7 @@ fn holding(ctx: &Context<'_>, hold: &HoldArgs) -> Result<Holding, Failure> {
             ctx.store()
                 .ok()
                 .and_then(|store| environment_image(&env, spec, store, None, &ctx.vars))
-                .and_then(|(_, i)| i.record)
+                .and_then(|found| found.image.record)
         }
     };
     let mode = hold.fix;

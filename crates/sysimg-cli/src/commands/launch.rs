@@ -105,8 +105,12 @@ fn prepare(ctx: &Context<'_>, args: &LaunchArgs, learn: bool) -> Result<Prepared
         },
         LaunchError::BadImage(m) => Failure::bad_input(m),
     })?;
+    // Lines under 100 characters: a stale image's reasons can be long.
     for line in &launch.notes {
-        say_err!("sysimg: {line}");
+        say_err!(
+            "{}",
+            crate::ui::output::wrap(&format!("sysimg: {line}"), 100, 4)
+        );
     }
     Ok(Prepared { julia, launch })
 }

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use crate::ui::output::say;
 use sysimg::check::this_host;
-use sysimg::launch::{decide, Verdict};
+use sysimg::launch::{decide, decide_with, Verdict};
 use sysimg::learn::{summary_for, BackgroundOutcome, BackgroundStatus, Summary, Traces};
 use sysimg::store::Store;
 
@@ -80,7 +80,13 @@ pub fn status(ctx: &Context<'_>) -> Result<ExitCode, Failure> {
         let project_file: PathBuf = entry.project_path();
         let project = ctx.for_project(project_file.clone());
         let host = this_host(project.julia().ok().cloned(), &ctx.vars);
-        let (fresh, why) = match decide(&project_file, store, &host) {
+        // The spec as every command reads it (with `SYSIMG_PACKAGECOMPILER`), so the answer
+        // is `run`'s and `build --if-stale`'s.
+        let verdict = match project.spec() {
+            Ok(spec) => decide_with(&project_file, spec, store, &host),
+            Err(_) => decide(&project_file, store, &host),
+        };
+        let (fresh, why) = match verdict {
             Verdict::Fresh { .. } => (true, Vec::new()),
             Verdict::Stale { reasons, .. } => {
                 (false, reasons.into_iter().map(|r| r.message).collect())

@@ -60,15 +60,25 @@ pub fn run(cli: &Cli) -> Result<ExitCode, Failure> {
         },
         Command::Push(args) => share::push(ctx, args),
         Command::Pull(args) => share::pull(ctx, args),
-        Command::Inspect { image } => store::inspect(ctx, image),
-        Command::Rm { image } => store::rm(ctx, image),
+        Command::Inspect { image, features } => store::inspect(ctx, image, *features),
+        Command::Rm { image, force } => store::rm(ctx, image, *force),
         Command::Verify { image } => store::verify(ctx, image.as_deref()),
         Command::Gc { dry_run, keep_days } => store::gc(ctx, *dry_run, *keep_days),
         Command::Check(args) => check::run(ctx, args),
+        Command::Run(_) if ctx.json() => Err(crate::exit::Failure::bad_input(
+            "`run --json`: run becomes julia, whose output is julia's own; \
+             `sysimg julia-args --json` prints what run would start, as JSON",
+        )),
         Command::Run(args) => launch::run(ctx, args),
         Command::JuliaArgs(args) => launch::julia_args(ctx, args),
         Command::Kernel(KernelCommand::Install { name, kernels_dir }) => {
             kernel::install(ctx, name.as_deref(), kernels_dir.as_deref())
+        }
+        Command::Kernel(KernelCommand::List { kernels_dir }) => {
+            kernel::list(ctx, kernels_dir.as_deref())
+        }
+        Command::Kernel(KernelCommand::Uninstall { name, kernels_dir }) => {
+            kernel::uninstall(ctx, name.as_deref(), kernels_dir.as_deref())
         }
         Command::Juliaup(JuliaupCommand::Link {
             name, juliaup: exe, ..

@@ -125,7 +125,11 @@ pub fn why(ctx: &Context<'_>, package: &str) -> Result<ExitCode, Failure> {
         )));
     }
     if ctx.json() {
-        crate::ui::report::print_json(&found);
+        // An object (fields can be added); `matches`: every package of that name.
+        crate::ui::report::print_json(&serde_json::json!({
+            "package": package,
+            "matches": found,
+        }));
         return Ok(ExitCode::Ok);
     }
     for p in found {

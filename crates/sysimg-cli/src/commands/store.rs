@@ -67,21 +67,57 @@ pub fn ls(ctx: &Context<'_>) -> Result<ExitCode, Failure> {
     Ok(ExitCode::Ok)
 }
 
-pub fn inspect(ctx: &Context<'_>, image: &str) -> Result<ExitCode, Failure> {
+pub fn inspect(ctx: &Context<'_>, image: &str, features: bool) -> Result<ExitCode, Failure> {
     let store = ctx.store().ok();
     let (path, record) = find_record(image, store)?;
     if ctx.json() {
         crate::ui::report::print_json(&record);
-    } else {
-        say!("# {}", path.display());
-        crate::ui::output::print_text(&record.to_toml());
+        return Ok(ExitCode::Ok);
     }
+    say!("# {}", path.display());
+    let mut text = record.to_toml();
+    // The build machine's CPU features are many (48 on a common x86-64): counted unless
+    // asked for (`--features`, or `--json`, which has them all).
+    let n = record.build_cpu.as_ref().map_or(0, |c| c.features.len());
+    if !features && n > 0 {
+        if let Ok(mut doc) = text.parse::<toml_edit::DocumentMut>() {
+            if let Some(table) = doc.get_mut("build_cpu").and_then(|t| t.as_table_mut()) {
+                table["features"] = toml_edit::value(format!(
+                    "{n} features (`sysimg inspect {} --features` lists them)",
+                    record.id
+                ));
+                text = doc.to_string();
+            }
+        }
+    }
+    crate::ui::output::print_text(&text);
     Ok(ExitCode::Ok)
 }
 
-pub fn rm(ctx: &Context<'_>, image: &str) -> Result<ExitCode, Failure> {
+pub fn rm(ctx: &Context<'_>, image: &str, force: bool) -> Result<ExitCode, Failure> {
     let store = ctx.store()?;
     let (_, record) = store.find(image)?;
+    let users: Vec<String> = (store.live_registrations()?.into_iter())
+        .filter(|u| u.image == record.id)
+        .map(|u| u.project)
+        .collect();
+    if !users.is_empty() && !force {
+        return Err(Failure {
+            code: ExitCode::Problems,
+            message: format!(
+                "image {} is used by {}: {}; `sysimg rm --force {}` removes it anyway (they \
+                 then start julia with its default sysimage until `sysimg build`)",
+                record.id,
+                crate::ui::report::counted(
+                    users.len(),
+                    "registered environment",
+                    "registered environments"
+                ),
+                users.join(", "),
+                record.id
+            ),
+        });
+    }
     if store.try_lock_exclusive(&record.id)?.is_none() {
         say_err!(
             "sysimg: image {} is in use (a julia session or a build); waiting for it to end",

@@ -74,6 +74,38 @@ fn write_stdout(parts: &[&str]) {
     }
 }
 
+/// `text` in lines of at most `width` characters, each after the first indented by `indent`
+/// spaces: broken after its clauses (`; `) where it can, so that a clause stays on one line,
+/// and a clause longer than a line at spaces (a word longer than that stays whole).
+pub fn wrap(text: &str, width: usize, indent: usize) -> String {
+    let pad = " ".repeat(indent);
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    let len = |s: &str| s.chars().count();
+    let clauses: Vec<&str> = text.split("; ").collect();
+    for (n, clause) in clauses.iter().enumerate() {
+        let clause = match n + 1 < clauses.len() {
+            true => format!("{clause};"),
+            false => clause.to_string(),
+        };
+        let sep = usize::from(!line.trim().is_empty());
+        if !line.trim().is_empty() && len(&line) + sep + len(&clause) > width {
+            lines.push(std::mem::replace(&mut line, pad.clone()));
+        }
+        for word in clause.split(' ') {
+            let blank = line.trim().is_empty();
+            if !blank && len(&line) + 1 + len(word) > width {
+                lines.push(std::mem::replace(&mut line, pad.clone()));
+            } else if !blank {
+                line.push(' ');
+            }
+            line.push_str(word);
+        }
+    }
+    lines.push(line);
+    lines.join("\n")
+}
+
 /// `println!` for human output: one line, made [`one_line`] (a newline or tab in a name it
 /// shows is escaped, so a row never splits).
 macro_rules! say {
@@ -93,6 +125,28 @@ pub(crate) use {say, say_err};
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn long_lines_are_wrapped_at_spaces() {
+        let text = format!("sysimg: warning: {}", "word ".repeat(40).trim_end());
+        let wrapped = super::wrap(&text, 30, 4);
+        assert!(wrapped.lines().count() > 1, "{wrapped}");
+        for line in wrapped.lines() {
+            assert!(line.chars().count() <= 30, "{line:?}");
+        }
+        assert!(wrapped.lines().skip(1).all(|l| l.starts_with("    word")));
+        assert_eq!(
+            wrapped.split_whitespace().count(),
+            text.split_whitespace().count()
+        );
+        // Clauses stay whole where they fit.
+        let wrapped = super::wrap("sysimg: warning: one two; three four; five", 20, 4);
+        assert_eq!(
+            wrapped,
+            "sysimg: warning: one\n    two; three four;\n    five"
+        );
+        assert_eq!(super::wrap("short", 30, 4), "short");
+    }
+
     use super::terminal_safe;
 
     #[test]

@@ -1,8 +1,8 @@
-//! Progress on a terminal's stderr: a spinner with the phase of a build, a bar per blob
-//! transferred. Nothing when stderr is not a terminal.
+//! Progress on stderr: on a terminal, a spinner with the phase of a build and a bar per blob
+//! transferred; not on a terminal, one line per build phase with the time elapsed.
 
 use std::io::IsTerminal;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use sysimg::build::BuildEvent;
 use sysimg_share::{BlobAction, ShareEvent};
@@ -10,19 +10,23 @@ use sysimg_share::{BlobAction, ShareEvent};
 use crate::ui::output::say_err;
 
 /// A build's phase and last line of output on a terminal's stderr (when `show` and stderr is
-/// a terminal); warnings are printed either way.
+/// a terminal), else (when `show`) a line per phase; warnings are printed either way.
 pub struct BuildSpinner {
     bar: Option<indicatif::ProgressBar>,
+    /// Not on a terminal: when the build started, for one line per phase with the time
+    /// elapsed (`[12.3s] precompiling`), so a piped or CI build is not silent for minutes.
+    lines: Option<Instant>,
 }
 
 impl BuildSpinner {
     pub fn new(show: bool) -> BuildSpinner {
-        let show_progress = show && std::io::stderr().is_terminal();
-        let bar = show_progress.then(|| {
+        let terminal = std::io::stderr().is_terminal();
+        let bar = (show && terminal).then(|| {
             let b = indicatif::ProgressBar::new_spinner();
             b.set_style(
+                // `elapsed_precise` counts seconds (`elapsed` rounds to whole minutes).
                 indicatif::ProgressStyle::with_template(
-                    "{spinner} {prefix:.bold} {elapsed} {wide_msg}",
+                    "{spinner} {prefix:.bold} {elapsed_precise} {wide_msg}",
                 )
                 .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
             );
@@ -30,7 +34,8 @@ impl BuildSpinner {
             b.set_prefix("starting");
             b
         });
-        BuildSpinner { bar }
+        let lines = (show && !terminal).then(Instant::now);
+        BuildSpinner { bar, lines }
     }
 
     pub fn event(&self, e: BuildEvent) {
@@ -58,6 +63,11 @@ impl BuildSpinner {
                 }
             }
             (BuildEvent::Phase(p), Some(b)) => b.set_prefix(p),
+            (BuildEvent::Phase(p), None) => {
+                if let Some(start) = self.lines {
+                    say_err!("{}", phase_line(start.elapsed(), &p));
+                }
+            }
             (BuildEvent::Line(l), Some(b)) => b.set_message(l),
             (_, None) => {}
         }
@@ -76,6 +86,11 @@ fn plural(n: usize) -> &'static str {
     } else {
         "s"
     }
+}
+
+/// The line a build not on a terminal prints when a phase starts: `[12.3s] precompiling`.
+pub fn phase_line(elapsed: Duration, phase: &str) -> String {
+    format!("[{:.1}s] {phase}", elapsed.as_secs_f64())
 }
 
 /// Progress bars on a terminal's stderr, one per blob transferred; when piped, only the line

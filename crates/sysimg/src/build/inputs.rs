@@ -88,14 +88,40 @@ pub(super) fn planned_record_with(
     req: &BuildRequest<'_>,
     learned: Option<&str>,
 ) -> Result<ImageRecord, Error> {
+    let learned = learned.map(|text| InputFile {
+        path: crate::learn::LEARNED_FILE.into(),
+        sha256: hex::encode(Sha256::digest(text.as_bytes())),
+    });
+    planned_record_learning(req, learned)
+}
+
+/// [`planned_record`] with the learned statements given by their hash (`None`: none), so
+/// that no compile trace is read: the launcher plans with the learned statements of the image
+/// it has, as a build does until sessions teach `learn_rebuild_after` new ones.
+pub fn planned_record_learning(
+    req: &BuildRequest<'_>,
+    learned: Option<InputFile>,
+) -> Result<ImageRecord, Error> {
     let dir = req.env.dir();
-    let hash_files = |files: &[String]| -> Result<Vec<InputFile>, Error> {
+    // A file that cannot be read is named with the spec key that lists it (file, line,
+    // column of `precompile_execution_files = [...]`).
+    let hash_files = |key: &str, files: &[String]| -> Result<Vec<InputFile>, Error> {
         files
             .iter()
             .map(|f| {
+                let path = dir.join(f);
+                let listed = key.starts_with("precompile_");
+                let at = listed.then(|| req.spec.location(key)).flatten();
+                let sha256 = file_sha256(&path).map_err(|e| match at.clone() {
+                    Some(at) => Error::invalid(
+                        at,
+                        format!("`{key}` lists {f:?}, which cannot be read ({e})"),
+                    ),
+                    None => e,
+                })?;
                 Ok(InputFile {
                     path: f.clone(),
-                    sha256: file_sha256(&dir.join(f))?,
+                    sha256,
                 })
             })
             .collect()
@@ -130,14 +156,18 @@ pub(super) fn planned_record_with(
             incremental: req.spec.incremental,
             filter_stdlibs: req.spec.filter_stdlibs,
             sysimage_build_args: req.spec.sysimage_build_args.clone(),
-            precompile_execution_files: hash_files(&req.spec.precompile_execution_files)?,
-            precompile_statements_files: hash_files(&req.spec.precompile_statements_files)?,
-            preferences: hash_files(&preference_files(dir))?,
-            learned: learned.map(|text| InputFile {
-                path: crate::learn::LEARNED_FILE.into(),
-                sha256: hex::encode(Sha256::digest(text.as_bytes())),
-            }),
+            precompile_execution_files: hash_files(
+                "precompile_execution_files",
+                &req.spec.precompile_execution_files,
+            )?,
+            precompile_statements_files: hash_files(
+                "precompile_statements_files",
+                &req.spec.precompile_statements_files,
+            )?,
+            preferences: hash_files("preferences", &preference_files(dir))?,
+            learned,
             packagecompiler: None,
+            packagecompiler_asked: req.spec.packagecompiler.clone(),
         },
         image_file: image_file_name(req.julia),
     };

@@ -23,8 +23,8 @@ mod process;
 mod workspace;
 
 pub use inputs::{
-    cpu_target, image_file_name, learned_input, planned_record, preference_files, refusals,
-    warnings, PREFERENCE_FILES,
+    cpu_target, image_file_name, learned_input, planned_record, planned_record_learning,
+    preference_files, refusals, warnings, PREFERENCE_FILES,
 };
 pub use landing::RemoveOnDrop;
 pub use process::packagecompiler_phase;

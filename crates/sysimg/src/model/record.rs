@@ -111,6 +111,12 @@ pub struct BuildOptions {
     /// once julia has installed it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub packagecompiler: Option<String>,
+    /// The PackageCompiler asked for (the spec's `packagecompiler` or
+    /// `SYSIMG_PACKAGECOMPILER`: a version, or a checkout's path), an id input: another one
+    /// makes another image. Absent when none was named (the newest is used), so other ids are
+    /// unchanged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub packagecompiler_asked: Option<String>,
 }
 
 /// The environment an image was built from.
@@ -212,6 +218,9 @@ pub struct IdInputs<'a> {
     /// The learned statements' SHA-256 (absent without, so other ids are unchanged).
     #[serde(skip_serializing_if = "Option::is_none")]
     learned: Option<&'a str>,
+    /// The PackageCompiler asked for (absent when none was named).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    packagecompiler: Option<&'a str>,
 }
 
 /// The inputs of a record that are not in the plan.
@@ -339,6 +348,7 @@ impl ImageRecord {
                 .map(|f| f.sha256.as_str())
                 .collect(),
             learned: self.build.learned.as_ref().map(|f| f.sha256.as_str()),
+            packagecompiler: self.build.packagecompiler_asked.as_deref(),
             path_sources: {
                 let mut v: Vec<_> = self
                     .packages

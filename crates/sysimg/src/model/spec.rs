@@ -96,7 +96,8 @@ impl FromStr for PinnedRule {
 #[serde(rename_all = "lowercase")]
 #[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum OnStale {
-    /// Run with the default sysimage and say why.
+    /// Say why, and run with the default sysimage (an out-of-date image that still fits, built
+    /// from other options or precompile files, is started instead).
     #[default]
     Warn,
     /// Refuse to run.
@@ -178,6 +179,10 @@ pub struct ImageSpec {
     /// `remote`: an OCI registry repository (`registry.example.com/team/sysimages`) that
     /// `build` looks the image up in before building, and `build --push` pushes to.
     pub remote: Option<String>,
+    /// Where each key was written (file, line, column), for errors about what it names (a
+    /// precompile file that cannot be read).
+    #[serde(skip)]
+    pub locations: Vec<(String, julia_env::Location)>,
 }
 
 /// The default of `learn_max_statements`.
@@ -245,6 +250,16 @@ impl ImageSpec {
         out
     }
 
+    /// Where `key` was written: its line and column in the spec file, else the file, else
+    /// `None` (defaults, no file).
+    pub fn location(&self, key: &str) -> Option<julia_env::Location> {
+        let written = self.locations.iter().find(|(k, _)| k == key);
+        match written {
+            Some((_, at)) => Some(at.clone()),
+            None => self.file.as_ref().map(julia_env::Location::file),
+        }
+    }
+
     /// The defaults: app policy, every direct dependency, incremental.
     pub fn new() -> ImageSpec {
         ImageSpec {
@@ -292,6 +307,7 @@ impl ImageSpec {
         spec.file = Some(src.path().to_path_buf());
         for (key, item) in entries(root) {
             let at = || src.locate_key(root, key);
+            spec.locations.push((key.to_string(), at()));
             if !KEYS.contains(&key) {
                 let hint =
                     near_key(key).map_or_else(String::new, |k| format!("did you mean `{k}`? "));

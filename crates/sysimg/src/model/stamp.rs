@@ -34,16 +34,36 @@ impl FileStamp {
         })
     }
 
-    /// Whether the file still has this size and modification time.
+    /// The stamp of a file as it is now, a missing one included: its absence is stamped
+    /// (size `u64::MAX`, time 0), so that the file appearing changes the stamp.
+    pub fn of_or_absent(path: &Path) -> FileStamp {
+        FileStamp::of(path).unwrap_or_else(|| FileStamp {
+            path: path.display().to_string(),
+            len: u64::MAX,
+            mtime_ns: 0,
+        })
+    }
+
+    /// Whether the file still has this size and modification time (or is still absent).
     pub fn unchanged(&self) -> bool {
-        FileStamp::of(Path::new(&self.path)).as_ref() == Some(self)
+        FileStamp::of_or_absent(Path::new(&self.path)) == *self
     }
 }
+
+/// The [`Stamp::covers`] of a stamp that covers every build input a launcher reads: the
+/// spec files (present or absent), the precompile and preference files, besides the project,
+/// manifest, julia and record. An older stamp does not hold.
+pub const STAMP_COVERS_INPUTS: u32 = 2;
 
 /// What a fresh verdict depended on.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Stamp {
-    /// The project, manifest, julia binary and image record.
+    /// What the files cover: [`STAMP_COVERS_INPUTS`] (0 in stamps from before the spec
+    /// files were stamped: such a stamp never holds).
+    #[serde(default)]
+    pub covers: u32,
+    /// The project, manifest, julia binary and image record, the spec files, the precompile
+    /// and preference files.
     pub files: Vec<FileStamp>,
     /// The host CPU's name and features.
     pub cpu: String,
