@@ -173,7 +173,9 @@ fn learning_is_on_by_default_and_the_build_says_what_it_learned() {
         .last_run_argv()
         .iter()
         .any(|a| a.starts_with("--trace-compile=")));
-    t.sysimg(&["run"], &[("FAKE_JULIA_TRACE", EXAMPLE)]);
+    // Said once per environment: the second session is traced without a word.
+    let o = t.sysimg(&["run"], &[("FAKE_JULIA_TRACE", EXAMPLE)]);
+    assert!(!err(&o).contains("learning from this session"), "{}", err(&o));
     let o = t.sysimg(&["build"], &[]);
     assert!(o.status.success(), "{}", err(&o));
     assert!(

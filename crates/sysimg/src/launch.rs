@@ -798,8 +798,8 @@ pub fn decide_launch(
 }
 
 /// What `run` says when it starts julia's default sysimage while learning by default
-/// ([`Launch::learn_by_default`]; a start on the image says nothing): the
-/// session is traced, what comes of it, and how to turn it off.
+/// ([`Launch::learn_by_default`]), once per environment (at its first traced session; a start
+/// on the image says nothing): the session is traced, what comes of it, and how to turn it off.
 pub const LEARNING_BY_DEFAULT: &str = "learning from this session (its compile trace goes to \
      the store, and the next `sysimg build` bakes what it compiled); `learn = false` in \
      Sysimage.toml or SYSIMG_LEARN=0 turns this off";
