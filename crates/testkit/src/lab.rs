@@ -196,18 +196,16 @@ impl Lab {
         output: &Path,
     ) -> Command {
         let symbols: Vec<String> = packages.iter().map(|n| format!(":{n}")).collect();
-        let (keyword, file) = match precompile {
-            Precompile::Execution(f) => ("precompile_execution_file", f.as_path()),
-            Precompile::Statements(f) => ("precompile_statements_file", f.as_path()),
-            Precompile::Nothing => ("precompile_statements_file", Path::new("")),
-        };
-        let precompile = if file.as_os_str().is_empty() {
-            String::new()
-        } else {
+        let keyword = |keyword: &str, file: &Path| {
             format!(
                 ",\n                {keyword} = {:?}",
                 file.display().to_string()
             )
+        };
+        let precompile = match precompile {
+            Precompile::Execution(f) => keyword("precompile_execution_file", f),
+            Precompile::Statements(f) => keyword("precompile_statements_file", f),
+            Precompile::Nothing => String::new(),
         };
         let script = format!(
             r#"push!(LOAD_PATH, {tools:?})
