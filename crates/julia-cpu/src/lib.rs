@@ -633,12 +633,12 @@ pub fn fit(
 
 /// The host CPU as Julia would see it: its features under Julia's names, from the CPUID bits
 /// Julia reads (x86-64) or the kernel's hardware capabilities and core ids (AArch64 Linux).
-/// `SYSIMG_HOST_CPU="name:feat,feat,..."` overrides it (for tests and for checking an image
-/// against another machine).
-pub fn host_cpu() -> CpuFacts {
-    if let Some(spec) = std::env::var_os("SYSIMG_HOST_CPU").filter(|v| !v.is_empty()) {
-        let spec = spec.to_string_lossy();
-        let (name, features) = spec.split_once(':').unwrap_or((&spec, ""));
+/// `described` (`"name:feat,feat,..."`, the value of sysimg's `SYSIMG_HOST_CPU`, which the
+/// caller reads) replaces it when not empty: for tests and for checking an image against
+/// another machine. This crate reads no environment variable.
+pub fn host_cpu(described: Option<&str>) -> CpuFacts {
+    if let Some(spec) = described.filter(|v| !v.is_empty()) {
+        let (name, features) = spec.split_once(':').unwrap_or((spec, ""));
         return CpuFacts {
             name: name.to_string(),
             features: features
@@ -653,11 +653,11 @@ pub fn host_cpu() -> CpuFacts {
 
 /// What identifies the host CPU for the launcher's stamp, without decoding it: on x86-64 the
 /// raw CPUID answers (read once per process, shared with [`host_cpu`]), elsewhere the decoded
-/// name and features. Equal fingerprints mean the same [`host_cpu`]; with
-/// `SYSIMG_HOST_CPU` set, it is that override.
-pub fn host_fingerprint() -> String {
-    match std::env::var_os("SYSIMG_HOST_CPU").filter(|v| !v.is_empty()) {
-        Some(spec) => format!("override:{}", spec.to_string_lossy()),
+/// name and features. Equal fingerprints mean the same [`host_cpu`] for the same
+/// `described`; with `described` not empty, it is that description.
+pub fn host_fingerprint(described: Option<&str>) -> String {
+    match described.filter(|v| !v.is_empty()) {
+        Some(spec) => format!("override:{spec}"),
         None => detect::fingerprint(),
     }
 }

@@ -61,17 +61,6 @@ impl Depots {
         Depots { paths }
     }
 
-    /// The depots this process's environment gives (`JULIA_DEPOT_PATH`, `HOME`), without the
-    /// bundled depots unless `bindir` (the julia binary's directory) is known.
-    pub fn from_env(bindir: Option<&Path>) -> Depots {
-        let home = std::env::var_os("HOME").map(PathBuf::from);
-        Depots::from_env_value(
-            std::env::var_os("JULIA_DEPOT_PATH").as_deref(),
-            home.as_deref(),
-            bindir,
-        )
-    }
-
     /// The first depot, where Pkg writes.
     pub fn first(&self) -> Option<&Path> {
         self.paths.first().map(PathBuf::as_path)

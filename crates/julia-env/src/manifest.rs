@@ -792,9 +792,59 @@ pub fn reads_versioned_manifests(julia: &VersionNumber) -> bool {
     (julia.major, julia.minor, julia.patch) >= (1, 10, 8)
 }
 
+/// The oldest Julia whose Pkg reads manifests of format `format` (1.x or 2.x); `None` for a
+/// format no Pkg knows. Pkg v1.0-v1.6.1 read only format 1.0: `Manifest(raw::Dict)` takes
+/// every top-level key as a package name (Pkg v1.5.3 src/manifest.jl:127-129, `for (name,
+/// infos) in raw, info in infos`), so format 2.0's `julia_version = "..."` fails with a
+/// `MethodError` ("Could not parse entry for `julia_version`"). Pkg v1.6.2 (Pkg#2561,
+/// backported) reads both: src/manifest.jl:131-143 reads `manifest_format`, takes the
+/// packages from `raw["deps"]`, and only warns for a major version outside `1:2`.
+pub fn oldest_julia_reading(format: &VersionNumber) -> Option<VersionNumber> {
+    match format.major {
+        1 => Some(VersionNumber::new(1, 0, 0)),
+        2 => Some(VersionNumber::new(1, 6, 2)),
+        _ => None,
+    }
+}
+
+/// Whether `julia`'s Pkg reads a manifest of format `format` (see [`oldest_julia_reading`]).
+pub fn julia_reads_format(julia: &VersionNumber, format: &VersionNumber) -> bool {
+    oldest_julia_reading(format).is_some_and(|oldest| {
+        (julia.major, julia.minor, julia.patch) >= (oldest.major, oldest.minor, oldest.patch)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Contract with Pkg's `manifest_format` handling per release (src/manifest.jl):
+    /// v1.5.3 and v1.6.1 `function Manifest(raw::Dict)::Manifest` iterate `for (name, infos)
+    /// in raw, info in infos` (no `manifest_format` at all); v1.6.2 `function Manifest(raw::Dict,
+    /// f_or_io)` reads `manifest_format = VersionNumber(raw["manifest_format"])`, warns
+    /// "Unknown Manifest.toml format version detected" when `!in(manifest_format.major, 1:2)`
+    /// and reads `raw["deps"]`; v1.7.0 to v1.12.0 keep that (src/manifest.jl:136/152/178).
+    #[test]
+    fn which_julia_reads_which_manifest_format() {
+        let v = |s: &str| VersionNumber::parse(s).unwrap();
+        for (julia, format, reads) in [
+            ("1.5.3", "1.0.0", true),
+            ("1.5.3", "2.0.0", false),
+            ("1.6.1", "2.0.0", false),
+            ("1.6.2", "2.0.0", true),
+            ("1.6.2", "2.1.0", true),
+            ("1.11.9", "2.0.0", true),
+            ("1.11.9", "1.0.0", true),
+            ("1.12.0", "3.0.0", false),
+        ] {
+            assert_eq!(
+                julia_reads_format(&v(julia), &v(format)),
+                reads,
+                "{julia} {format}"
+            );
+        }
+        assert_eq!(oldest_julia_reading(&v("2.0")), Some(v("1.6.2")));
+    }
 
     const SIMPLE: &str = r#"# This file is machine-generated - editing it directly is not advised
 

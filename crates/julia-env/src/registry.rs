@@ -541,14 +541,6 @@ pub fn tarballs_enabled(pkg_server: Option<&str>, unpack: Option<&str>) -> bool 
     pkg_server != Some("") && !matches!(unpack, Some("true") | Some("1") | Some("yes"))
 }
 
-/// [`tarballs_enabled`] with this process's `JULIA_PKG_SERVER` and `JULIA_PKG_UNPACK_REGISTRY`.
-pub fn tarballs_enabled_by_env() -> bool {
-    tarballs_enabled(
-        std::env::var("JULIA_PKG_SERVER").ok().as_deref(),
-        std::env::var("JULIA_PKG_UNPACK_REGISTRY").ok().as_deref(),
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,8 +8,11 @@
 //! differences are the launchers' own. The three are started in turn, 300 times each. Goal
 //! (issue 14): `sysimg run` under 1.0 ms median over julia alone, and below juliaup's
 //! launcher. Uses `../shared` (`SYSIMG_SHARED_DIR` overrides); skips, saying so, without it.
-//! `RUN_OVERHEAD_ALSO=PATH` also starts another `sysimg` binary (an older build) in the same
-//! turns, on the same store, to compare two builds on equal terms.
+//! `RUN_OVERHEAD_ALSO=PATH[:PATH...]` also starts other `sysimg` binaries (an older build, a
+//! `cargo build --release` one) in the same turns, to compare builds on equal terms: each
+//! builds the image into a store of its own first (a store written by one build is read by
+//! that build; an older one may not keep the newer one's stamp, and would re-stamp at each
+//! start).
 
 mod support;
 
@@ -49,13 +52,21 @@ fn main() {
     // The host's own CPU, as a user's `sysimg run` reads it, unless it cannot run the
     // image (built for the fake julia's haswell).
     let mut host_cpu: Option<&str> = None;
-    let also = std::env::var_os("RUN_OVERHEAD_ALSO").map(std::path::PathBuf::from);
+    let also: Vec<std::path::PathBuf> = std::env::var_os("RUN_OVERHEAD_ALSO")
+        .map(|v| std::env::split_paths(&v).collect())
+        .unwrap_or_default();
+    let this = Path::new(env!("CARGO_BIN_EXE_sysimg"));
+    // Each binary's own store: `store` for this one, `store-N` for the N-th other.
+    let store_of = |bin: &Path| match also.iter().position(|a| a == bin) {
+        Some(i) if bin != this => root.join(format!("store-{i}")),
+        _ => root.join("store"),
+    };
     let sysimg_of = |bin: &Path, args: &[&str], host_cpu: Option<&str>| {
         let mut c = Command::new(bin);
         c.arg("-p")
             .arg(&dir)
             .args(args)
-            .env("SYSIMG_STORE", root.join("store"))
+            .env("SYSIMG_STORE", store_of(bin))
             .env("JULIA_DEPOT_PATH", root.join("depot"))
             .env("FAKE_JULIA_LOG", root.join("log"))
             .env("FAST_JULIA_SCRIPT", &script)
@@ -66,7 +77,6 @@ fn main() {
         };
         c
     };
-    let this = Path::new(env!("CARGO_BIN_EXE_sysimg"));
     let sysimg = |args: &[&str], host_cpu: Option<&str>| sysimg_of(this, args, host_cpu);
     let o = sysimg(&["build", "--julia", &jl, "--json"], Some(HOST_CPU))
         .output()
@@ -83,6 +93,21 @@ fn main() {
     }
     let o = sysimg(&run_args, host_cpu).output().unwrap();
     assert!(o.status.success() && o.stderr.is_empty(), "{o:?}");
+    for bin in &also {
+        // Its own image (the same bytes and id), then a first start that stamps it fresh.
+        let o = sysimg_of(bin, &["build", "--julia", &jl, "--json"], Some(HOST_CPU))
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        for _ in 0..2 {
+            let o = sysimg_of(bin, &run_args, host_cpu).output().unwrap();
+            assert!(
+                o.status.success() && o.stderr.is_empty(),
+                "{}: {o:?}",
+                bin.display()
+            );
+        }
+    }
     let run = || sysimg(&run_args, host_cpu);
     let project_arg = format!("--project={}", dir.display());
     let julia_args = ["-J", &image, &project_arg, "-e", "0"];
@@ -100,7 +125,13 @@ fn main() {
     };
 
     println!("sysimg run on sciml-StiffODE (442 packages), median of {RUNS} starts each, in turn:");
-    let other = || sysimg_of(also.as_deref().unwrap_or(this), &run_args, host_cpu);
+    let others: Vec<Box<dyn Fn() -> Command + '_>> = also
+        .iter()
+        .map(|bin| {
+            let sysimg_of = &sysimg_of;
+            Box::new(move || sysimg_of(bin, &run_args, host_cpu)) as Box<dyn Fn() -> Command>
+        })
+        .collect();
     let mut commands: Vec<&dyn Fn() -> Command> = vec![&direct, &run];
     let peer = juliaup
         .as_ref()
@@ -109,13 +140,13 @@ fn main() {
     if let Some(p) = &peer {
         commands.push(p);
     }
-    if also.is_some() {
-        commands.push(&other);
+    for other in &others {
+        commands.push(other.as_ref());
     }
     let m = medians(RUNS, &commands, &[0]);
     let (base, warm) = (m[0], m[1]);
     let peer = peer.map(|_| m[2]);
-    let also_time = also.as_ref().map(|_| m[m.len() - 1]);
+    let also_times = &m[m.len() - also.len()..];
     // A changed Manifest (new mtime) forces the full decision: read it and compare.
     let manifest = dir.join("Manifest.toml");
     let touch_then_run = || {
@@ -139,12 +170,13 @@ fn main() {
         (Err(e), _) => println!("  juliaup's launcher: not measured ({e})"),
         _ => {}
     }
-    if let (Some(path), Some(t)) = (&also, also_time) {
+    for (path, t) in also.iter().zip(also_times) {
         println!(
-            "  sysimg run of {}: {:7.3} ms  (+{:.3} ms)",
+            "  sysimg run of {}: {:7.3} ms  (+{:.3} ms; {:.3}x this build's overhead)",
             path.display(),
-            ms(t),
-            ms(t) - ms(base)
+            ms(*t),
+            ms(*t) - ms(base),
+            (ms(*t) - ms(base)) / (ms(warm) - ms(base))
         );
     }
     println!(

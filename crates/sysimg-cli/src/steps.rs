@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use julia_env::depot::Depots;
 use julia_env::environment::Environment;
-use julia_env::registry::{reachable_registries, tarballs_enabled, Registry};
+use julia_env::registry::{reachable_registries, Registry};
 use julia_env::resolve::RegistryIndex;
 use julia_env::version::VersionNumber;
 use sysimg::build::{build, BuildError, BuildOutcome, BuildRequest};
@@ -180,11 +180,7 @@ pub fn push_after_build(
 /// The registries in the depots, with a warning for each one that could not be read.
 pub fn depot_registries(vars: &Vars) -> (Vec<Registry>, Vec<String>, Depots) {
     let depots = vars.depots(None);
-    let tarballs = tarballs_enabled(
-        vars.os(vars::JULIA_PKG_SERVER).and_then(|v| v.to_str()),
-        vars.os(vars::JULIA_PKG_UNPACK_REGISTRY)
-            .and_then(|v| v.to_str()),
-    );
+    let tarballs = vars.tarballs();
     let (mut found, mut warnings) = (Vec::new(), Vec::new());
     for r in reachable_registries(&depots.paths, tarballs) {
         match r {

@@ -502,6 +502,79 @@ fn gc_dry_run_writes_nothing() {
     assert!(!store.join(unused).exists() && store.join(id).exists());
 }
 
+/// `gc` removes what environments that are gone left: their compile traces and their
+/// background builds' logs (the logs were never removed); an environment is gone when no
+/// index entry names it, or its entry's project file no longer exists. The live
+/// environment's keep theirs; `gc --dry-run` lists the same and writes nothing.
+#[test]
+fn gc_removes_the_traces_and_background_logs_of_environments_that_are_gone() {
+    let (t, julia) = setup();
+    let dir = t.path();
+    let o = sysimg(&["build", "--julia", &julia, "--json"], dir, &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    let store = dir.join("store");
+    let entry = fs::read_dir(store.join("envs"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|x| x == "json"))
+        .unwrap();
+    let live = entry.file_stem().unwrap().to_string_lossy().into_owned();
+    // An entry whose project file is gone, and a key no entry names.
+    let moved = "1111111111111111aaaaaaaaaaaaaaaa";
+    let text = fs::read_to_string(&entry).unwrap();
+    let project = dir.join("Project.toml").canonicalize().unwrap();
+    let gone_project = dir.join("moved-away/Project.toml");
+    fs::write(
+        store.join(format!("envs/{moved}.json")),
+        text.replace(
+            &project.display().to_string(),
+            &gone_project.display().to_string(),
+        ),
+    )
+    .unwrap();
+    let unnamed = "2222222222222222bbbbbbbbbbbbbbbb";
+    fs::create_dir_all(store.join("logs")).unwrap();
+    for key in [live.as_str(), moved, unnamed] {
+        fs::create_dir_all(store.join(format!("learn/{key}/sessions"))).unwrap();
+        fs::write(store.join(format!("learn/{key}/sessions/1.jl")), "").unwrap();
+        fs::write(store.join(format!("logs/background-{key}.log")), "log").unwrap();
+    }
+    let before = tree_snapshot(&store);
+    let o = sysimg(&["gc", "--dry-run"], dir, &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    let said = out(&o);
+    assert_eq!(
+        said.matches("would remove the background build log of an environment that is gone")
+            .count(),
+        2,
+        "{said}"
+    );
+    assert_eq!(
+        said.matches("would remove the compile traces of an environment that is gone")
+            .count(),
+        2,
+        "{said}"
+    );
+    assert!(!said.contains(&live), "{said}");
+    let o = sysimg(&["gc", "--dry-run", "--json"], dir, &[]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["background_logs"].as_array().unwrap().len(), 2, "{v}");
+    assert_eq!(
+        tree_snapshot(&store),
+        before,
+        "gc --dry-run changed the store"
+    );
+    let o = sysimg(&["gc"], dir, &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    for key in [moved, unnamed] {
+        assert!(!store.join(format!("logs/background-{key}.log")).exists());
+        assert!(!store.join(format!("learn/{key}")).exists());
+    }
+    assert!(store.join(format!("logs/background-{live}.log")).is_file());
+    assert!(store.join(format!("learn/{live}/sessions/1.jl")).is_file());
+}
+
 /// After an image lands, the packages it leaves out are loaded on it, with the environment
 /// active, so their caches are compiled against the image at build time (issue 21, item 4);
 /// nothing runs when the image leaves nothing out; a package that does not load is a warning
@@ -599,4 +672,51 @@ fn check_refuses_a_named_julia_it_cannot_use() {
     let o = sysimg(&["check", "--json"], dir, &[("PATH", "/nonexistent")]);
     assert_eq!(o.status.code(), Some(0), "{}{}", out(&o), err(&o));
     assert!(out(&o).contains("julia-not-found"), "{}", out(&o));
+}
+
+/// Issue 26 item 1: a julia whose Pkg cannot read the environment's Manifest (format 2.0,
+/// written by Julia 1.11.9, before Julia 1.6.2) is refused before julia builds anything:
+/// `build` names the Manifest, the julia's version and what to do; `check` reports it as an
+/// error. The same Manifest with a julia that reads it builds.
+#[test]
+fn a_manifest_the_julia_cannot_read_is_refused_before_julia_runs() {
+    let (t, julia) = setup();
+    let dir = t.path();
+    // A julia of its own (sysimg remembers each julia's facts by its file).
+    fs::create_dir_all(dir.join("old")).unwrap();
+    let old_julia = testkit::fake_julia(&dir.join("old")).display().to_string();
+    let old = [("FAKE_JULIA_VERSION", "1.5.3")];
+    let o = sysimg(&["build", "--julia", &old_julia], dir, &old);
+    assert_ne!(o.status.code(), Some(0), "{}", err(&o));
+    let manifest = dir.join("Manifest.toml").display().to_string();
+    for part in [
+        manifest.as_str(),
+        "manifest format 2.0 (written by Julia 1.11.9)",
+        "cannot be read by Julia 1.5.3's Pkg (Pkg reads it from Julia 1.6.2 on)",
+        "Pkg.instantiate()",
+        "--julia PATH",
+    ] {
+        assert!(err(&o).contains(part), "{part}: {}", err(&o));
+    }
+    // julia was asked only for its facts: no PackageCompiler step, no build script.
+    let calls: Vec<String> = fs::read_dir(dir.join("julia-log"))
+        .map(|d| {
+            d.filter_map(|e| fs::read_to_string(e.ok()?.path()).ok())
+                .collect()
+        })
+        .unwrap_or_default();
+    assert!(
+        !calls
+            .iter()
+            .any(|c| c.contains("build.jl") || c.contains("tools")),
+        "{calls:?}"
+    );
+    let o = sysimg(&["check", "--julia", &old_julia, "--json"], dir, &old);
+    assert_eq!(o.status.code(), Some(1), "{}{}", out(&o), err(&o));
+    assert!(out(&o).contains("\"manifest-unreadable\""), "{}", out(&o));
+    // A julia that reads format 2.0 builds it, and its check has no such error.
+    let o = sysimg(&["build", "--julia", &julia], dir, &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    let o = sysimg(&["check", "--julia", &julia, "--json"], dir, &[]);
+    assert!(!out(&o).contains("manifest-unreadable"), "{}", out(&o));
 }

@@ -110,13 +110,19 @@ fn learned_statements_are_traced_counted_filtered_and_baked() {
         "{trace}"
     );
     assert!(fs::read_to_string(trace).unwrap().contains(EXAMPLE));
-    // Without --learn, no trace.
+    // With `learn = false`, no trace (and `--learn` still traces).
+    fs::write(
+        t.dir.join("Sysimage.toml"),
+        "learn = false\nlearn_rebuild_after = 1\n",
+    )
+    .unwrap();
     t.sysimg(&["run"], &[]);
     assert!(!t
         .last_run_argv()
         .iter()
         .any(|a| a.starts_with("--trace-compile")));
     t.run(&format!("{EXAMPLE}\n"), &[]);
+    fs::write(t.dir.join("Sysimage.toml"), "learn_rebuild_after = 1\n").unwrap();
     let v = t.json(&["learn", "show", "--json"]);
     assert_eq!(v["sessions"], 2, "{v}");
     assert_eq!(v["statements"], 2, "{v}");
@@ -144,6 +150,61 @@ fn learned_statements_are_traced_counted_filtered_and_baked() {
     fs::write(t.dir.join("Sysimage.toml"), "learn_rebuild_after = 5\n").unwrap();
     t.run("precompile(Tuple{typeof(Example.hello), Int64})\n", &[]);
     assert_eq!(t.build()["id"], second["id"]);
+}
+
+/// Issue 26 item 2: learning is on by default. Without a `Sysimage.toml`, `run` traces each
+/// session (a start on julia's default image says so, and how to turn it off), and the first
+/// build after them bakes what they compiled, saying how many statements from how many
+/// sessions; `learn = false` turns it off; a store where no trace can be written adds no line
+/// and julia still starts.
+#[test]
+fn learning_is_on_by_default_and_the_build_says_what_it_learned() {
+    let t = T::new("");
+    fs::remove_file(t.dir.join("Sysimage.toml")).unwrap();
+    let trace = format!("{EXAMPLE}\n{DATES}\n");
+    let o = t.sysimg(&["run"], &[("FAKE_JULIA_TRACE", &trace)]);
+    assert!(o.status.success(), "{}", err(&o));
+    assert!(
+        err(&o).contains("learning from this session") && err(&o).contains("learn = false"),
+        "{}",
+        err(&o)
+    );
+    assert!(t
+        .last_run_argv()
+        .iter()
+        .any(|a| a.starts_with("--trace-compile=")));
+    t.sysimg(&["run"], &[("FAKE_JULIA_TRACE", EXAMPLE)]);
+    let o = t.sysimg(&["build"], &[]);
+    assert!(o.status.success(), "{}", err(&o));
+    assert!(
+        err(&o).contains("using 2 statements learned from 2 sessions"),
+        "{}",
+        err(&o)
+    );
+    let v = t.json(&["learn", "show", "--json"]);
+    assert_eq!((&v["held"], &v["new"]), (&2.into(), &0.into()), "{v}");
+    // On the image, a start says nothing about learning (it still traces).
+    let o = t.sysimg(&["run"], &[]);
+    assert!(!err(&o).contains("learning"), "{}", err(&o));
+    assert!(t
+        .last_run_argv()
+        .iter()
+        .any(|a| a.starts_with("--trace-compile=")));
+    // An unwritable store: no trace, no line, julia starts.
+    let ro = t.dir.join("ro");
+    fs::create_dir_all(&ro).unwrap();
+    fs::write(ro.join("learn"), "not a directory").unwrap();
+    let o = t.sysimg(&["run"], &[("SYSIMG_STORE", ro.to_str().unwrap())]);
+    assert!(o.status.success(), "{}", err(&o));
+    assert!(!err(&o).contains("not learning"), "{}", err(&o));
+    // `learn = false`: no trace, no line.
+    fs::write(t.dir.join("Sysimage.toml"), "learn = false\n").unwrap();
+    let o = t.sysimg(&["run"], &[("SYSIMG_STORE", ro.to_str().unwrap())]);
+    assert!(!err(&o).contains("learning"), "{}", err(&o));
+    assert!(!t
+        .last_run_argv()
+        .iter()
+        .any(|a| a.starts_with("--trace-compile")));
 }
 
 /// Waits for the background build's outcome file.

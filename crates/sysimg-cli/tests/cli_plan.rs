@@ -300,6 +300,14 @@ fn pin_pins_at_the_images_versions_and_is_idempotent() {
     );
     let o = sysimg(&["pin", "--image", &id[..8], "--compat"], t.path());
     assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    // Issue 26 item 14: the pins Pkg.update() drops (indirect dependencies) are named.
+    assert!(
+        out(&o).contains(
+            "W, X are not in the project: Pkg.update() keeps the pins of direct dependencies only"
+        ) && out(&o).contains("`sysimg pin --compat`"),
+        "{}",
+        out(&o)
+    );
     let env = Environment::load(&t.path().join("Project.toml"), None).unwrap();
     assert!(env
         .manifest

@@ -27,6 +27,9 @@ impl T {
 
     fn cmd(&self, args: &[&str], extra: &[(&str, &str)]) -> Command {
         let mut cmd = self.ctx.sysimg(args);
+        // Learning (on by default) is cli_learn.rs's: here julia's arguments and the lines
+        // said are compared exactly, so sessions are not traced unless a test asks.
+        cmd.env("SYSIMG_LEARN", "0");
         for (k, v) in extra {
             cmd.env(k, v);
         }
@@ -52,6 +55,30 @@ impl T {
             .join("sys.so")
             .display()
             .to_string()
+    }
+
+    /// The store's stable path of the environment's current image (`current/`), as
+    /// `julia-args --for env` names it.
+    fn current_image(&self) -> String {
+        let o = self.sysimg(
+            &[
+                "julia-args",
+                "--julia",
+                &self.julia,
+                "--for",
+                "env",
+                "--json",
+            ],
+            &[],
+        );
+        assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        let path = v["settings"]["SYSIMG_IMAGE"].as_str().unwrap().to_string();
+        assert!(
+            path.starts_with(&self.dir.join("store/current/").display().to_string()),
+            "{path}"
+        );
+        path
     }
 
     fn project_arg(&self) -> String {
@@ -268,6 +295,53 @@ fn stale_and_missing_images_follow_on_stale() {
     assert_eq!(o.status.code(), Some(2));
 }
 
+/// Issue 25 item 3: what `julia-args --for` printed still starts the environment's image after
+/// a rebuild, without being printed again (the store's `current/` link, which julia resolves
+/// when it starts); `rm` of the image takes the link with it.
+#[test]
+fn tool_settings_follow_the_rebuilt_image() {
+    let t = T::new();
+    let first = t.build();
+    let vscode = || {
+        let o = t.sysimg(
+            &[
+                "julia-args",
+                "--julia",
+                &t.julia,
+                "--for",
+                "vscode",
+                "--json",
+            ],
+            &[],
+        );
+        assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+        serde_json::from_slice::<serde_json::Value>(&o.stdout).unwrap()
+    };
+    let printed = vscode();
+    let arg = printed["settings"]["settings"]["julia.additionalArgs"][0]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let path = arg.strip_prefix("--sysimage=").unwrap().to_string();
+    let canon = |p: &str| fs::canonicalize(p).unwrap();
+    assert_eq!(canon(&path), canon(&t.image(&first)));
+    // The environment changes and is rebuilt: the same setting names the new image.
+    t.move_example();
+    let second = t.build();
+    assert_ne!(first, second);
+    assert_eq!(canon(&path), canon(&t.image(&second)));
+    assert_eq!(vscode()["settings"], printed["settings"]);
+    // What a julia given the setting opens is the new image's file.
+    assert_eq!(
+        fs::read(&path).unwrap(),
+        fs::read(t.image(&second)).unwrap()
+    );
+    // `rm` of the image removes the link with it.
+    let o = t.sysimg(&["rm", &second], &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    assert!(fs::symlink_metadata(&path).is_err());
+}
+
 #[test]
 fn julia_args_and_check() {
     let t = T::new();
@@ -281,8 +355,11 @@ fn julia_args_and_check() {
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["id"], id.as_str());
     assert_eq!(v["args"][0], "-J");
-    // --for: what each tool reads, for the current image.
-    let sysimage = format!("--sysimage={}", t.image(&id));
+    // --for: what each tool reads, for the current image, by the store's stable path.
+    let current = t.current_image();
+    let canon = |p: &str| fs::canonicalize(p).unwrap();
+    assert_eq!(canon(&current), canon(&t.image(&id)));
+    let sysimage = format!("--sysimage={current}");
     let o = t.sysimg(&["julia-args", "--julia", &t.julia, "--for", "vscode"], &[]);
     assert_eq!(o.status.code(), Some(0), "{}", err(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
@@ -297,7 +374,7 @@ fn julia_args_and_check() {
         "{v}"
     );
     assert!(
-        err(&o).contains("changes when it is rebuilt"),
+        err(&o).contains("starts each rebuilt image without running this again"),
         "{}",
         err(&o)
     );
@@ -307,10 +384,7 @@ fn julia_args_and_check() {
     );
     assert_eq!(o.status.code(), Some(0), "{}", err(&o));
     assert!(
-        out(&o).contains(&format!(
-            "export PYTHON_JULIACALL_SYSIMAGE={}\n",
-            t.image(&id)
-        )),
+        out(&o).contains(&format!("export PYTHON_JULIACALL_SYSIMAGE={current}\n")),
         "{}",
         out(&o)
     );
@@ -324,9 +398,11 @@ fn julia_args_and_check() {
         &[],
     );
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!(v["settings"]["SYSIMG_IMAGE"], t.image(&id).as_str(), "{v}");
+    assert_eq!(v["settings"]["SYSIMG_IMAGE"], current.as_str(), "{v}");
     let o = t.sysimg(&["julia-args", "--julia", &t.julia, "--for", "jetls"], &[]);
     assert!(err(&o).contains("does not hold JETLS"), "{}", err(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["jetls-client.executable"][1], sysimage.as_str(), "{v}");
     // check: fresh image, exit 0.
     let o = t.sysimg(&["check", "--julia", &t.julia, "--json"], &[]);
     assert_eq!(o.status.code(), Some(0), "{}", out(&o));

@@ -493,6 +493,68 @@ fn four_concurrent_pulls_download_once() {
     same_files(&t.store("a").join(&id), &t.store("b").join(&id));
 }
 
+/// A pull that waits for the image's lock names whom it waits for, as a waiting build does
+/// (it used to say only that another process held it): here the test itself holds the lock
+/// file open, so its pid is named; once the lock is let go, the pull lands.
+#[test]
+fn a_pull_waiting_for_a_lock_says_whom_it_waits_for() {
+    use std::io::BufRead;
+    use std::os::fd::AsRawFd;
+    let Some(reg) = shared() else { return };
+    let t = T::new();
+    let id = t.build("a", &[]);
+    let repo = format!("{}/team/waiting", reg.addr);
+    let o = t.sysimg("a", &["push", &id, &repo, "--insecure"], &[]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", out(&o), err(&o));
+    let locks = t.store("b").join("locks");
+    fs::create_dir_all(&locks).unwrap();
+    let held = fs::File::create(locks.join(format!("{id}.lock"))).unwrap();
+    // SAFETY: flock on a descriptor this test owns.
+    assert_eq!(unsafe { libc::flock(held.as_raw_fd(), libc::LOCK_EX) }, 0);
+    let mut pull = t
+        .cmd("b", &["pull", &id, "--remote", &repo, "--insecure"], &[])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let stderr = pull.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            let _ = tx.send(line);
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let waiting = loop {
+        match rx.recv_timeout(Duration::from_millis(100)) {
+            Ok(line) if line.contains("waiting") => break line,
+            Ok(_) | Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+            Err(_) => break String::new(),
+        }
+        if Instant::now() > deadline {
+            let _ = pull.kill();
+            panic!("the pull said nothing about waiting within 20 s");
+        }
+    };
+    drop(held);
+    let status = pull.wait().unwrap();
+    assert!(waiting.contains(&id), "names the image: {waiting}");
+    assert!(
+        waiting.contains(&format!("pid {}", std::process::id())),
+        "names the process holding the lock (pid {}): {waiting}",
+        std::process::id()
+    );
+    assert_eq!(
+        status.code(),
+        Some(0),
+        "the pull lands once the lock is free"
+    );
+    assert!(t.store("b").join(&id).join("image.toml").is_file());
+}
+
 #[test]
 fn basic_auth_over_tls() {
     let Some(reg) = Registry::start(Security {

@@ -41,7 +41,7 @@ use sysimg::model::spec::Policy;
 
 mod unpack;
 mod wire;
-use sysimg::store::{is_image_id, Bucket, Scratch, Store, LOG_FILE};
+use sysimg::store::{is_image_id, Bucket, LockHolder, Scratch, Store, LOG_FILE};
 pub use wire::{
     clean, Limits, Operation, MAX_ERROR_BODY, MAX_LAYERS, MAX_MANIFEST, MAX_TAGS, REQUEST_DEADLINE,
 };
@@ -186,6 +186,8 @@ pub enum ShareEvent {
     Waiting {
         /// The image id.
         id: String,
+        /// Who holds the lock, as far as can be found (as a waiting build names it).
+        holder: LockHolder,
     },
 }
 
@@ -1216,13 +1218,12 @@ pub fn pull(
     if let Some(r) = store.lookup(&id) {
         return Ok(PullOutcome::Present(r));
     }
-    let _lock = match store.try_lock_exclusive(&id)? {
-        Some(lock) => lock,
-        None => {
-            on_event(ShareEvent::Waiting { id: id.clone() });
-            store.lock_exclusive(&id)?
-        }
-    };
+    let _lock = store.lock_exclusive_or_wait(&id, &mut |holder| {
+        on_event(ShareEvent::Waiting {
+            id: id.clone(),
+            holder,
+        })
+    })?;
     if let Some(r) = store.lookup(&id) {
         return Ok(PullOutcome::Present(r));
     }

@@ -260,6 +260,7 @@ pub fn pin(env: &Environment, record: &ImageRecord, compat: bool) -> Result<Alig
     let mut actions = Vec::new();
     let mut ed = ManifestEditor::open(&env.manifest_file)?;
     let mut pinned = 0;
+    let mut pinned_now = BTreeSet::new();
     for p in &held {
         // Standard libraries are never pinned: Pkg refuses to, and Pkg 1.5 crashes
         // (`isless(::VersionSpec, ::VersionSpec)`) printing the diff of a pinned one.
@@ -268,6 +269,7 @@ pub fn pin(env: &Environment, record: &ImageRecord, compat: bool) -> Result<Alig
         };
         if manifest.get(&p.uuid).is_some_and(pinnable) && ed.set_pinned(&p.uuid, true) {
             pinned += 1;
+            pinned_now.insert(p.uuid);
         }
     }
     if pinned > 0 {
@@ -275,6 +277,33 @@ pub fn pin(env: &Environment, record: &ImageRecord, compat: bool) -> Result<Alig
             "pinned {pinned} {} in {}",
             if pinned == 1 { "package" } else { "packages" },
             env.manifest_file.display()
+        ));
+    }
+    // Pkg keeps only direct dependencies' pins through `Pkg.update()`: its `Operations.up`
+    // carries `pinned` for the project's deps alone (`load_direct_deps`, Pkg v1.5.3
+    // src/Operations.jl:64-83 and 1220, the same through v1.12), and `update_manifest!`
+    // (l.116-131) rewrites every other entry from the resolver with `pinned = false`.
+    let direct_uuids: BTreeSet<_> = env.project.all_deps().into_values().collect();
+    let indirect: Vec<&str> = held
+        .iter()
+        .filter(|p| pinned_now.contains(&p.uuid) && !direct_uuids.contains(&p.uuid))
+        .map(|p| p.name.as_str())
+        .collect();
+    if !indirect.is_empty() {
+        actions.push(format!(
+            "{} {} not in the project: Pkg.update() keeps the pins of direct dependencies \
+             only and drops {} (the versions then hold only as far as the pinned direct \
+             dependencies' compat allows); to hold {} too, add {} to the project and run \
+             `sysimg pin --compat`",
+            indirect.join(", "),
+            if indirect.len() == 1 { "is" } else { "are" },
+            if indirect.len() == 1 {
+                "its pin"
+            } else {
+                "theirs"
+            },
+            if indirect.len() == 1 { "it" } else { "them" },
+            if indirect.len() == 1 { "it" } else { "them" },
         ));
     }
     let mut proj = ProjectEditor::open(&env.project_file)?;

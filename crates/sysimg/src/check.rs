@@ -78,10 +78,17 @@ pub struct Host {
     /// Julia 1.10+), to compare `native` images with; `None` without one, or when
     /// `SYSIMG_HOST_CPU` describes another machine.
     pub julia_cpu: Option<CpuFacts>,
+    /// The host CPU's raw identification ([`crate::vars::Vars::host_fingerprint`]) when `cpu`
+    /// is this machine's (detected or `SYSIMG_HOST_CPU`'s), for the launcher's stamp; empty
+    /// when the caller describes another CPU (nothing is stamped then).
+    pub cpu_raw: String,
     /// The host's architecture (from the julia when known, else sysimg's own).
     pub arch: String,
     /// The depots in which package sources and artifacts are looked for.
     pub depots: Depots,
+    /// The environment variables this host's facts were read with (what planning an image
+    /// for it reads: `SYSIMG_HOST_CPU`).
+    pub vars: crate::vars::Vars,
 }
 
 /// What to check beyond the cheap facts.
@@ -788,20 +795,55 @@ pub fn this_host(julia: Option<JuliaInfo>, vars: &crate::vars::Vars) -> Host {
         }
         _ => vars.depots(None),
     };
-    let overridden = vars.get(crate::vars::SYSIMG_HOST_CPU).is_some();
+    let overridden = vars.described_cpu().is_some();
     Host {
         arch: julia
             .as_ref()
             .map(|j| j.arch.clone())
             .unwrap_or_else(|| std::env::consts::ARCH.to_string()),
-        cpu: crate::cpu::host_cpu(),
+        cpu: vars.host_cpu(),
+        cpu_raw: vars.host_fingerprint(),
         julia_cpu: julia
             .as_ref()
             .filter(|j| !overridden && !j.cpu_features.is_empty())
             .map(JuliaInfo::cpu),
         julia,
         depots,
+        vars: vars.clone(),
     }
+}
+
+/// Why `julia`'s Pkg cannot read the environment's manifest (its format is newer than that
+/// Pkg reads: format 2.0 before Julia 1.6.2, see [`julia_env::manifest::oldest_julia_reading`]),
+/// naming the manifest, the julia's version and what to do; `None` when it can, or when
+/// there is no manifest. A build would run julia and fail inside Pkg with a `MethodError`.
+pub fn manifest_unreadable(env: &Environment, julia: &JuliaInfo) -> Option<String> {
+    let manifest = env.manifest.as_ref()?;
+    let format = &manifest.format;
+    if julia_env::manifest::julia_reads_format(&julia.version, format) {
+        return None;
+    }
+    let file = env.manifest_file.display().to_string();
+    let written = match &manifest.julia_version {
+        Some(v) => format!(" (written by Julia {v})"),
+        None => String::new(),
+    };
+    let needs = match julia_env::manifest::oldest_julia_reading(format) {
+        Some(oldest) => format!("Pkg reads it from Julia {oldest} on"),
+        None => "no Pkg knows that format".to_string(),
+    };
+    Some(format!(
+        "{file}: manifest format {}.{}{written} cannot be read by Julia {}'s Pkg ({needs}); \
+         use a julia that reads it (`--julia PATH`, or `julia = \"...\"` in Sysimage.toml), or \
+         write a Manifest this julia reads: move {} aside and run `{} --project={} -e 'using Pkg; \
+         Pkg.instantiate()'`",
+        format.major,
+        format.minor,
+        julia.version,
+        crate::julia::shell_quote(&file),
+        crate::julia::shell_quote(&julia.path.display().to_string()),
+        crate::julia::shell_quote(&env.dir().display().to_string()),
+    ))
 }
 
 /// An error for an image that cannot be found for an environment.

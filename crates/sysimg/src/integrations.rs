@@ -56,6 +56,10 @@ pub struct Start<'a> {
     pub julia: &'a Path,
     /// The image file, when the environment has a fresh one.
     pub image: Option<&'a Path>,
+    /// Whether `image` is the store's stable path of the environment's image
+    /// ([`crate::store::Store::current_image`]), which names each rebuilt image, rather than
+    /// one image's own path.
+    pub image_follows_rebuilds: bool,
     /// The environment's directory.
     pub project_dir: &'a Path,
     /// The julia's version (`1.5.3`).
@@ -81,7 +85,12 @@ pub fn config_for(tool: Tool, start: &Start<'_>) -> ToolConfig {
             "the environment has no fresh image: julia's default image is used (`sysimg build` makes one)"
                 .to_string(),
         );
-    } else if tool != Tool::Env {
+    } else if start.image_follows_rebuilds {
+        notes.push(
+            "the image path is the store's link to the environment's current image: it starts each rebuilt image without running this again (after the environment changes, run `sysimg build`; until then julia starts the last image built and its guard says what it shadows)"
+                .to_string(),
+        );
+    } else {
         notes.push(
             "the image's path changes when it is rebuilt: run this again after `sysimg build`"
                 .to_string(),
@@ -161,6 +170,7 @@ mod tests {
         Start {
             julia: Path::new("/j/bin/julia"),
             image,
+            image_follows_rebuilds: false,
             project_dir: Path::new("/p"),
             julia_version: version,
             holds_jetls: false,
@@ -221,5 +231,13 @@ mod tests {
         ok.holds_jetls = true;
         let c = config_for(Tool::Jetls, &ok);
         assert_eq!(c.notes.len(), 1, "{:?}", c.notes); // only the rebuild note
+        assert!(c.notes[0].contains("run this again"), "{:?}", c.notes);
+        ok.image_follows_rebuilds = true;
+        let c = config_for(Tool::Jetls, &ok);
+        assert!(
+            c.notes[0].contains("without running this again"),
+            "{:?}",
+            c.notes
+        );
     }
 }

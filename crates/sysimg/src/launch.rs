@@ -63,6 +63,7 @@ pub fn environment_image(
     spec: &ImageSpec,
     store: &Store,
     julia: Option<&JuliaInfo>,
+    vars: &crate::vars::Vars,
 ) -> Option<(String, Image)> {
     if let Some(entry) = store.registered(&env.project_file) {
         if let Ok((file, record)) = store.find(&entry.image) {
@@ -77,6 +78,7 @@ pub fn environment_image(
         julia: julia?,
         store,
         force: false,
+        vars,
     };
     let id = crate::build::planned_record(&req).ok()?.id;
     let (file, record) = store.find(&id).ok()?;
@@ -91,12 +93,16 @@ pub fn julia_version(host: &Host) -> Option<VersionNumber> {
 
 /// [`decide`]'s shortcut, taken before anything else is known about the host: the registered
 /// image is fresh when the stamp of its last fresh verdict still holds (no file it covers
-/// changed, the CPU's raw fingerprint is the same, `julia` is the one stamped). `None`: call
-/// [`decide`].
-pub fn decide_by_stamp(project_file: &Path, store: &Store, julia: &Path) -> Option<Verdict> {
+/// changed, the CPU's raw fingerprint is `cpu_raw` ([`crate::vars::Vars::host_fingerprint`]),
+/// `julia` is the one stamped). `None`: call [`decide`].
+pub fn decide_by_stamp(
+    project_file: &Path,
+    store: &Store,
+    julia: &Path,
+    cpu_raw: &str,
+) -> Option<Verdict> {
     let entry = store.registered(project_file)?;
-    let raw = crate::cpu::host_fingerprint();
-    fresh_by_stamp(store, entry, Some(julia), |stamp| stamp.cpu_raw == raw)
+    fresh_by_stamp(store, entry, Some(julia), |stamp| stamp.cpu_raw == cpu_raw)
 }
 
 /// The registered image, fresh if `entry`'s stamp holds: the same CPU (`same_cpu`), the
@@ -130,11 +136,8 @@ pub fn decide(project_file: &Path, store: &Store, host: &Host) -> Verdict {
     };
     let julia = host.julia.as_ref().map(|j| j.path.as_path());
     // `host.cpu` decides here; the raw fingerprint stands for it only when it is this
-    // machine's CPU (not one a caller describes), so only then is it stamped.
-    let raw = match host.cpu == crate::cpu::host_cpu() {
-        true => crate::cpu::host_fingerprint(),
-        false => String::new(),
-    };
+    // machine's CPU (not one a caller describes: then it is empty), so only then is it stamped.
+    let raw = host.cpu_raw.clone();
     let same_cpu = |s: &Stamp| s.cpu == cpu_key(&host.cpu);
     if let Some(fresh) = fresh_by_stamp(store, entry.clone(), julia, same_cpu) {
         // A stamp from before raw fingerprints: add this one, so that the next start need
@@ -197,7 +200,7 @@ fn decide_unregistered(project_file: &Path, store: &Store, host: &Host) -> Verdi
     let Ok(spec) = ImageSpec::for_project_dir(env.dir()) else {
         return missing();
     };
-    match environment_image(&env, &spec, store, host.julia.as_ref()) {
+    match environment_image(&env, &spec, store, host.julia.as_ref(), &host.vars) {
         Some((id, image)) => judge_loaded(image, id, &env, host),
         None => missing(),
     }
@@ -335,6 +338,9 @@ pub struct Launch {
     pub project_file: Option<PathBuf>,
     /// Whether this session is traced (`--learn`, `SYSIMG_LEARN`, the spec's `learn`).
     pub learn: bool,
+    /// Whether it is traced only because learning is on by default (no `learn` key, no
+    /// `SYSIMG_LEARN`, no `--learn`): then a trace that cannot be set up is not worth a line.
+    pub learn_by_default: bool,
     /// What to tell the user, one line each (without the `sysimg: ` prefix).
     pub notes: Vec<String>,
     /// What to do with a stale image, as decided (`--on-stale`, else the spec's): the caller
@@ -412,6 +418,7 @@ pub fn decide_launch(
             image: None,
             project_file: project_file.map(Path::to_path_buf),
             learn: false,
+            learn_by_default: false,
             notes: vec![format!("warning: {why}; {DEFAULT_IMAGE}")],
             on_stale,
         })
@@ -433,16 +440,26 @@ pub fn decide_launch(
     let host = || crate::check::this_host(Some(julia.clone()), req.vars);
     let verdict = match req.image {
         Some(arg) => verdict_for(arg, project_file, store, &host())?,
-        None => match decide_by_stamp(project_file, store, &julia.path) {
+        None => match decide_by_stamp(
+            project_file,
+            store,
+            &julia.path,
+            &req.vars.host_fingerprint(),
+        ) {
             Some(fresh) => fresh,
             None => decide(project_file, store, &host()),
         },
     };
     let learn = learning_on(spec.learn, req.learn, req.vars);
+    let learn_by_default = learn
+        && !spec.learn_written
+        && !req.learn
+        && req.vars.get(crate::vars::SYSIMG_LEARN).is_none();
     let mut launch = Launch {
         image: None,
         project_file: Some(project_file.to_path_buf()),
         learn,
+        learn_by_default,
         notes,
         on_stale,
     };
@@ -497,6 +514,13 @@ pub fn decide_launch(
     }
     Ok(launch)
 }
+
+/// What `run` says when it starts julia's default sysimage while learning by default
+/// ([`Launch::learn_by_default`]; a start on the image says nothing): the
+/// session is traced, what comes of it, and how to turn it off.
+pub const LEARNING_BY_DEFAULT: &str = "learning from this session (its compile trace goes to \
+     the store, and the next `sysimg build` bakes what it compiled); `learn = false` in \
+     Sysimage.toml or SYSIMG_LEARN=0 turns this off";
 
 /// Tells, once, that the last background build failed, and where its log is.
 fn background_failure_note(store: &Store, project_file: &Path) -> Option<String> {

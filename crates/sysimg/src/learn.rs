@@ -25,6 +25,9 @@ pub const MAX_SESSIONS: usize = 100;
 /// The bytes of traces kept per environment (the newest sessions that fit), and the most a
 /// merge reads.
 pub const MAX_TRACE_BYTES: u64 = 64 << 20;
+/// A new session reads the sizes of the others (to keep [`MAX_TRACE_BYTES`]) at least once
+/// in this many starts, and at every start near [`MAX_SESSIONS`].
+pub const PRUNE_EVERY: usize = 8;
 /// The bytes of one session's trace a merge reads (the rest of a larger one is ignored).
 pub const MAX_SESSION_BYTES: u64 = 16 << 20;
 /// The file, in an image's directory, of the statements it was built with.
@@ -57,12 +60,49 @@ impl Traces {
         self.dir.join("sessions")
     }
 
-    /// The trace file for a new session (julia creates it), after making room: the oldest
-    /// sessions beyond [`MAX_SESSIONS`], and any that does not fit in [`MAX_TRACE_BYTES`]
-    /// with the newer ones kept, are removed.
+    /// The trace file for a new session (made empty here; julia writes it), after making
+    /// room: the oldest sessions beyond [`MAX_SESSIONS`], and any that does not fit in
+    /// [`MAX_TRACE_BYTES`] with the newer ones kept, are removed. The sizes are read (one
+    /// `stat` per session) only when the count is a multiple of [`PRUNE_EVERY`], which it
+    /// meets at least every [`PRUNE_EVERY`] starts (at the cap, the oldest go by name down to
+    /// `MAX_SESSIONS - PRUNE_EVERY`); the other starts list the names only (this is on the
+    /// way to julia, with learning on by default).
     pub fn new_session(&self) -> std::io::Result<PathBuf> {
         let dir = self.sessions_dir();
         std::fs::create_dir_all(&dir)?;
+        let mut names: Vec<std::ffi::OsString> = std::fs::read_dir(&dir)?
+            .flatten()
+            .map(|e| e.file_name())
+            .filter(|n| Path::new(n).extension().is_some_and(|x| x == "jl"))
+            .collect();
+        if names.len().is_multiple_of(PRUNE_EVERY) {
+            self.prune();
+        } else if names.len() >= MAX_SESSIONS {
+            // At the cap, the oldest go by name (no `stat`) down to PRUNE_EVERY below it, so
+            // the count cycles and meets a multiple of PRUNE_EVERY (a full prune) every
+            // PRUNE_EVERY starts.
+            names.sort(); // oldest first: names start with the start time
+            let extra = names.len() - (MAX_SESSIONS - PRUNE_EVERY);
+            for name in &names[..extra] {
+                let _ = std::fs::remove_file(dir.join(name));
+            }
+        }
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0);
+        let file = dir.join(format!("{nanos:024}-{}.jl", std::process::id()));
+        // Made here, empty: julia opens the trace only at its first compilation, and one it
+        // cannot open then is an error inside the session (julia's src/gf.c: `jl_errorf("cannot
+        // open precompile statement file ...")`), so a store that takes no file (a shared,
+        // read-only one) must be found out before julia is told to trace.
+        std::fs::File::create(&file)?;
+        Ok(file)
+    }
+
+    /// Removes the oldest sessions beyond [`MAX_SESSIONS`] - 1 (room for a new one), and any
+    /// that does not fit in [`MAX_TRACE_BYTES`] with the newer ones kept.
+    fn prune(&self) {
         let mut kept = self.sessions();
         kept.reverse(); // newest first
                         // Newest first, each kept while it fits: one huge trace is removed alone, it does not
@@ -76,11 +116,6 @@ impl Traces {
                 count += 1;
             }
         }
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0);
-        Ok(dir.join(format!("{nanos:024}-{}.jl", std::process::id())))
     }
 
     /// Every session's trace with its size, oldest first (names sort by start time).
@@ -368,35 +403,6 @@ pub fn manifest_sha256(project_file: &Path) -> Option<String> {
     crate::model::record::file_sha256(&env.manifest_file).ok()
 }
 
-/// The trace directories of environments that are gone (no index entry, or its project file
-/// no longer exists); removed unless `dry_run`.
-pub fn orphaned_traces(store: &Store, dry_run: bool) -> Vec<PathBuf> {
-    // A damaged index could be protecting any environment: then nothing is removed.
-    let Ok(registrations) = store.live_registrations() else {
-        return Vec::new();
-    };
-    let live: HashSet<String> = registrations
-        .iter()
-        .map(|e| store.env_key(&e.project_path()))
-        .collect();
-    let mut gone = Vec::new();
-    for e in std::fs::read_dir(store.bucket(crate::store::Bucket::Learn))
-        .into_iter()
-        .flatten()
-        .flatten()
-    {
-        let key = e.file_name().to_string_lossy().into_owned();
-        if !live.contains(&key) {
-            if !dry_run {
-                let _ = std::fs::remove_dir_all(e.path());
-            }
-            gone.push(e.path());
-        }
-    }
-    gone.sort();
-    gone
-}
-
 /// The modules a learned statement may name besides Base and Core: the baked packages and
 /// the standard libraries of the Julia version.
 pub fn modules(
@@ -614,14 +620,52 @@ mod tests {
         assert_eq!(learned.sha256().len(), 64);
     }
 
+    fn traces_in(dir: &Path) -> Traces {
+        Traces {
+            dir: dir.to_path_buf(),
+            env_key: "test".into(),
+            background_log: dir.join("background.log"),
+        }
+    }
+
+    /// Issue 26 item 2: a sessions directory that takes no file is found out before julia is
+    /// told to trace (julia would raise an error at its first compilation).
+    #[test]
+    fn a_store_that_takes_no_trace_is_found_out_before_julia() {
+        // A directory that exists and lists, but where no one (root included) makes a file.
+        let t = tempfile::tempdir().unwrap();
+        let traces = traces_in(t.path());
+        let sessions = t.path().join("sessions");
+        std::os::unix::fs::symlink("/proc", &sessions).unwrap();
+        if std::fs::File::create(sessions.join("probe.jl")).is_ok() {
+            testkit::skip("/proc takes files here");
+            return;
+        }
+        assert!(traces.new_session().is_err());
+    }
+
+    /// The bytes budget is kept at least every [`PRUNE_EVERY`] starts, though a start reads
+    /// the sizes only then.
+    #[test]
+    fn a_trace_over_the_budget_goes_within_prune_every_starts() {
+        let t = tempfile::tempdir().unwrap();
+        let traces = traces_in(t.path());
+        traces.new_session().unwrap();
+        let huge = t.path().join("sessions/000000000000000000000001-1.jl");
+        std::fs::File::create(&huge)
+            .unwrap()
+            .set_len(MAX_TRACE_BYTES + 1)
+            .unwrap();
+        for _ in 0..PRUNE_EVERY {
+            traces.new_session().unwrap();
+        }
+        assert!(!huge.exists());
+    }
+
     #[test]
     fn sessions_rotate() {
         let t = tempfile::tempdir().unwrap();
-        let traces = Traces {
-            dir: t.path().to_path_buf(),
-            env_key: "test".into(),
-            background_log: t.path().join("background.log"),
-        };
+        let traces = traces_in(t.path());
         for i in 0..MAX_SESSIONS + 5 {
             let f = traces.new_session().unwrap();
             std::fs::write(
@@ -631,8 +675,13 @@ mod tests {
             .unwrap();
         }
         let kept = traces.sessions();
-        assert_eq!(kept.len(), MAX_SESSIONS);
-        // A trace larger than the budget is removed alone; the older sessions stay.
+        assert!(
+            kept.len() <= MAX_SESSIONS && kept.len() > MAX_SESSIONS - PRUNE_EVERY,
+            "{}",
+            kept.len()
+        );
+        // A trace larger than the budget is removed alone, within PRUNE_EVERY starts; the
+        // older sessions stay.
         let huge = kept
             .last()
             .unwrap()
@@ -642,9 +691,15 @@ mod tests {
             .unwrap()
             .set_len(MAX_TRACE_BYTES + 1)
             .unwrap();
-        traces.new_session().unwrap();
+        let mut started = PathBuf::new();
+        for _ in 0..PRUNE_EVERY {
+            started = traces.new_session().unwrap();
+        }
         assert!(!huge.exists());
-        assert_eq!(traces.sessions().len(), MAX_SESSIONS - 1);
+        let count = traces.sessions().len();
+        assert!(count > MAX_SESSIONS - PRUNE_EVERY, "{count}");
+        // The new session's file is made, empty, before julia starts.
+        assert_eq!(std::fs::metadata(&started).unwrap().len(), 0);
         // The newest is kept.
         let newest = std::fs::read_to_string(&kept.last().unwrap().0).unwrap();
         assert!(

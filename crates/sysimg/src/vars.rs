@@ -2,10 +2,10 @@
 //! line reads them once ([`Vars::from_process`]) and hands them to the library (tests give any
 //! [`Vars`] they like). A name not listed in [`ALL`] cannot be read through [`Vars`] at all.
 //!
-//! Two reads are not injected yet: the `julia-cpu` crate reads `SYSIMG_HOST_CPU` itself
-//! (`host_cpu`, `host_fingerprint`), and the newest-PackageCompiler look-up of a build asks
-//! `julia-env` for `JULIA_PKG_SERVER`/`JULIA_PKG_UNPACK_REGISTRY`
-//! (`tarballs_enabled_by_env`). Both variables are listed here.
+//! The crates below sysimg (`julia-env`, `julia-cpu`, `sysimg-share`) read none: sysimg hands
+//! them the values (`SYSIMG_HOST_CPU` through [`Vars::host_cpu`], `JULIA_PKG_SERVER` through
+//! [`Vars::tarballs`], ...). A test fails on any `std::env::var*` call in the workspace's
+//! sources outside this file.
 //!
 //! Variables sysimg sets for the julia it runs (`SYSIMG_BUILD_OUTPUT`, `JULIA_LOAD_PATH`, ...)
 //! and those the generated Julia reads (`SYSIMG_GUARD`) are not read by sysimg and are not
@@ -50,7 +50,7 @@ vars! {
     /// `--packagecompiler`, before the spec's `packagecompiler`).
     SYSIMG_PACKAGECOMPILER;
     /// `1`/`true` traces every `sysimg run` session, `0`/`false` none (overrides the spec's
-    /// `learn`; `--learn` overrides it).
+    /// `learn`, which is on by default; `--learn` overrides it).
     SYSIMG_LEARN;
     /// Describes the host CPU instead of detecting it (`NAME` or `NAME:+feature,...`): for
     /// tests and for checking an image against another machine.
@@ -153,6 +153,34 @@ impl Vars {
         self.get(*var).map(str::to_string)
     }
 
+    /// `SYSIMG_HOST_CPU`'s description of the host CPU, if set and not empty.
+    pub fn described_cpu(&self) -> Option<std::borrow::Cow<'_, str>> {
+        self.os(SYSIMG_HOST_CPU)
+            .filter(|v| !v.is_empty())
+            .map(OsStr::to_string_lossy)
+    }
+
+    /// The host CPU as Julia would see it, or as `SYSIMG_HOST_CPU` describes it
+    /// ([`crate::cpu::host_cpu`]).
+    pub fn host_cpu(&self) -> crate::cpu::CpuFacts {
+        crate::cpu::host_cpu(self.described_cpu().as_deref())
+    }
+
+    /// The host CPU's raw identification, or `SYSIMG_HOST_CPU`'s description
+    /// ([`crate::cpu::host_fingerprint`]).
+    pub fn host_fingerprint(&self) -> String {
+        crate::cpu::host_fingerprint(self.described_cpu().as_deref())
+    }
+
+    /// Whether Pkg reads registries from tarballs here: `JULIA_PKG_SERVER` not empty and
+    /// `JULIA_PKG_UNPACK_REGISTRY` not true ([`julia_env::registry::tarballs_enabled`]).
+    pub fn tarballs(&self) -> bool {
+        julia_env::registry::tarballs_enabled(
+            self.os(JULIA_PKG_SERVER).and_then(OsStr::to_str),
+            self.os(JULIA_PKG_UNPACK_REGISTRY).and_then(OsStr::to_str),
+        )
+    }
+
     /// The home directory.
     pub fn home(&self) -> Option<PathBuf> {
         self.os(HOME).map(PathBuf::from)
@@ -196,6 +224,59 @@ mod tests {
         for v in ALL {
             assert!(section.contains(&format!("| `{}` |", v.name)), "{}", v.name);
         }
+    }
+
+    /// Every `std::env::var*` call (`var`, `var_os`, `vars`, `vars_os`, however imported) in
+    /// the sources of the workspace's crates (`crates/*/src`, comments aside), as
+    /// (file, line). `testkit`, the test harness, reads the test suite's own variables and is
+    /// left out; tests and benches are not sources.
+    fn reads_of_the_environment() -> Vec<(PathBuf, usize)> {
+        fn walk(dir: &std::path::Path, out: &mut Vec<PathBuf>) {
+            for entry in std::fs::read_dir(dir).unwrap().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    walk(&path, out);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    out.push(path);
+                }
+            }
+        }
+        // Spelled in two pieces so that this test does not find itself.
+        let pattern = concat!("env::", "var");
+        let crates = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut files = Vec::new();
+        for krate in std::fs::read_dir(&crates).unwrap().flatten() {
+            let src = krate.path().join("src");
+            if krate.file_name() != "testkit" && src.is_dir() {
+                walk(&src, &mut files);
+            }
+        }
+        assert!(files.len() > 50, "the sources were not found: {files:?}");
+        let mut found = Vec::new();
+        for file in files {
+            let text = std::fs::read_to_string(&file).unwrap();
+            for (i, line) in text.lines().enumerate() {
+                let code = line.split("//").next().unwrap_or("");
+                if code.contains(pattern) {
+                    found.push((file.clone(), i + 1));
+                }
+            }
+        }
+        found
+    }
+
+    #[test]
+    fn no_source_reads_the_environment_outside_this_file() {
+        let (here, elsewhere): (Vec<_>, Vec<_>) = reads_of_the_environment()
+            .into_iter()
+            .partition(|(f, _)| f.ends_with("sysimg/src/vars.rs"));
+        // The one read, in `Vars::from_process`: the scan sees calls.
+        assert_eq!(here.len(), 1, "{here:?}");
+        assert!(
+            elsewhere.is_empty(),
+            "environment variables read outside sysimg::vars (name them in vars.rs and hand \
+             the value in): {elsewhere:?}"
+        );
     }
 
     #[test]

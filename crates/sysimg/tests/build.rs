@@ -25,6 +25,7 @@ struct World {
     log: PathBuf,
     julia: JuliaInfo,
     store: Store,
+    vars: sysimg::vars::Vars,
 }
 
 fn world(package_names: &[&str], store_dir_name: &str) -> World {
@@ -67,6 +68,7 @@ fn world(package_names: &[&str], store_dir_name: &str) -> World {
         log,
         julia,
         store,
+        vars: sysimg::vars::Vars::default(),
     }
 }
 
@@ -84,6 +86,7 @@ fn request<'a>(
         julia: &w.julia,
         store: &w.store,
         force: false,
+        vars: &w.vars,
     }
 }
 
@@ -470,6 +473,7 @@ fn dev_images_side_load_internal_packages_under_derived_uuids() {
         julia: &julia,
         store: &w.store,
         force: false,
+        vars: &w.vars,
     };
     let outcome = build(&req, &AtomicBool::new(false), &mut |_| {});
     std::env::remove_var("FAKE_JULIA_DEPOT");

@@ -140,8 +140,10 @@ fn host(w: &World) -> Host {
         julia: Some(julia("1.11.2", "5e9a32e7af2", "x86_64-linux-gnu")),
         cpu: cpu("haswell"),
         julia_cpu: None,
+        cpu_raw: String::new(),
         arch: "x86_64".into(),
         depots: Depots::new(vec![w.depot()]),
+        vars: sysimg::vars::Vars::default(),
     }
 }
 
@@ -603,7 +605,7 @@ fn the_launchers_shortcut_needs_this_cpu_this_julia_and_unchanged_files() {
     // fingerprint is stamped, so the shortcut does not take it. A name no machine reports
     // makes it another CPU on every machine the test runs on.
     h.cpu.name = "not-this-machine".into();
-    assert_ne!(h.cpu, sysimg::cpu::host_cpu());
+    assert_ne!(h.cpu, sysimg::cpu::host_cpu(None));
     assert!(matches!(
         decide(&project, &store, &h),
         Verdict::Fresh { .. }
@@ -611,21 +613,23 @@ fn the_launchers_shortcut_needs_this_cpu_this_julia_and_unchanged_files() {
     let stamp = store.registered(&project).unwrap().verified.unwrap();
     assert!(stamp.cpu_raw.is_empty(), "{stamp:?}");
     // This machine's CPU: stamped with its fingerprint, and the shortcut decides.
-    h.cpu = sysimg::cpu::host_cpu();
+    let raw = sysimg::cpu::host_fingerprint(None);
+    (h.cpu, h.cpu_raw) = (sysimg::cpu::host_cpu(None), raw.clone());
     assert!(matches!(
         decide(&project, &store, &h),
         Verdict::Fresh { .. }
     ));
     let stamp = store.registered(&project).unwrap().verified.unwrap();
-    assert_eq!(stamp.cpu_raw, sysimg::cpu::host_fingerprint());
+    assert_eq!(stamp.cpu_raw, raw);
     assert!(matches!(
-        decide_by_stamp(&project, &store, &julia_bin),
+        decide_by_stamp(&project, &store, &julia_bin, &raw),
         Some(Verdict::Fresh { .. })
     ));
     // Another julia than the one stamped, or a changed Manifest: decide fully.
-    assert!(decide_by_stamp(&project, &store, &w.root.join("other-julia")).is_none());
+    assert!(decide_by_stamp(&project, &store, &julia_bin, "another-cpu").is_none());
+    assert!(decide_by_stamp(&project, &store, &w.root.join("other-julia"), &raw).is_none());
     write_env(&w.env_dir, "2.0.1", true);
-    assert!(decide_by_stamp(&project, &store, &julia_bin).is_none());
+    assert!(decide_by_stamp(&project, &store, &julia_bin, &raw).is_none());
 }
 
 #[test]
@@ -761,4 +765,111 @@ fn x86_64_levels_are_modelled_as_julia_loads_them() {
         codes(&at("haswell", "x86-64-v3")),
         [(Severity::Info, "cpu-target")]
     );
+}
+
+/// The launcher's stamp lost-update race: `run` verified the image registered when it read
+/// the index entry, and wrote its stamp (with that image's id) over whatever the entry said by
+/// then, so a build's registration of another image made meanwhile was reverted. The stamp
+/// is now written under the entry's lock, and only while the entry still names the image it
+/// verified. Many iterations, racing a registration against a stamp; bounded in time.
+#[test]
+fn a_launchers_stamp_never_reverts_a_registration_made_meanwhile() {
+    use sysimg::model::stamp::Stamp;
+    let t = tempfile::tempdir().unwrap();
+    let store = Store::at(t.path().join("store"));
+    let project = t.path().join("Project.toml");
+    fs::write(&project, "").unwrap();
+    let (old, new) = ("a".repeat(32), "b".repeat(32));
+    for id in [&old, &new] {
+        let dir = t.path().join("store").join(id);
+        fs::create_dir_all(&dir).unwrap();
+        fs::write(dir.join(RECORD_FILE), "").unwrap();
+    }
+    let stamp = Stamp {
+        files: Vec::new(),
+        cpu: "haswell".into(),
+        cpu_raw: String::new(),
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let (mut runs, mut reverted) = (0, 0);
+    while runs < 300 && std::time::Instant::now() < deadline {
+        store.register(&project, &old).unwrap();
+        let barrier = std::sync::Barrier::new(2);
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                barrier.wait();
+                store.register(&project, &new).unwrap();
+            });
+            barrier.wait();
+            store.mark_verified(&project, &old, stamp.clone());
+        });
+        let entry = store.registered(&project).unwrap();
+        if entry.image != new {
+            reverted += 1;
+        } else if entry.verified.is_some() {
+            panic!("a stamp of {old} was written on the registration of {new}");
+        }
+        runs += 1;
+    }
+    assert!(runs >= 50, "only {runs} runs in the time allowed");
+    assert_eq!(reverted, 0, "{reverted} of {runs} registrations reverted");
+}
+
+/// Issue 25 item 3: the store keeps one stable path per environment (`current/`) that names
+/// the image it is registered to: the same path after a rebuild names the new image; it goes
+/// with its image (`rm`) and, by gc, with its environment.
+#[cfg(unix)]
+#[test]
+fn the_current_link_follows_registrations_and_goes_with_the_image_or_the_environment() {
+    let (w, store, project, _, _) = launcher_world();
+    let (a, b) = ("a".repeat(32), "b".repeat(32));
+    for id in [&a, &b] {
+        w.image(false, |r| r.id = id.clone());
+        fs::rename(&w.image_dir, w.root.join("store").join(id)).unwrap();
+    }
+    assert_eq!(store.current_image(&project), None);
+    store.register(&project, &a).unwrap();
+    let link = store.current_image(&project).unwrap();
+    assert!(link.starts_with(w.root.join("store/current")), "{link:?}");
+    assert!(link.display().to_string().ends_with("-sys.so"), "{link:?}");
+    let canon = |p: &Path| fs::canonicalize(p).unwrap();
+    assert_eq!(
+        canon(&link),
+        canon(&w.root.join("store").join(&a).join("sys.so"))
+    );
+    // A rebuild registers another image: the same path names the new one.
+    store.register(&project, &b).unwrap();
+    assert_eq!(store.current_image(&project).as_ref(), Some(&link));
+    assert_eq!(
+        canon(&link),
+        canon(&w.root.join("store").join(&b).join("sys.so"))
+    );
+    assert_eq!(store.current_image_of(&project, &b), Some(link.clone()));
+    // No temporary link is left behind.
+    let names: Vec<_> = fs::read_dir(w.root.join("store/current"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names.len(), 1, "{names:?}");
+    // Removing the image removes its link.
+    store.remove(&b).unwrap();
+    assert_eq!(store.current_image(&project), None);
+    assert!(fs::symlink_metadata(&link).is_err());
+    // An environment registered before links existed gets one when a tool's path is asked.
+    store.register(&project, &a).unwrap();
+    fs::remove_file(&link).unwrap();
+    assert_eq!(store.current_image_of(&project, &a), Some(link.clone()));
+    // gc keeps the link while its environment is there, removes it once it is gone.
+    let keep = std::time::Duration::from_secs(365 * 86_400);
+    let gc = store.gc(keep, false).unwrap();
+    assert!(gc.iter().all(|d| !d.id.starts_with("current/")), "{gc:?}");
+    assert!(store.current_image(&project).is_some());
+    fs::remove_file(&project).unwrap();
+    let gc = store.gc(keep, false).unwrap();
+    assert!(
+        gc.iter()
+            .any(|d| d.remove && d.id.starts_with("current/") && d.reason.contains("gone")),
+        "{gc:?}"
+    );
+    assert!(fs::symlink_metadata(&link).is_err());
 }

@@ -64,7 +64,7 @@ fn compared_features(release: JuliaRelease, dumped: &str) -> (BTreeSet<String>, 
         .into_iter()
         .map(|f| canonical_feature(isa, f))
         .collect();
-    let ours: BTreeSet<String> = host_cpu()
+    let ours: BTreeSet<String> = host_cpu(None)
         .features
         .into_iter()
         .filter(|f| names.contains(f.as_str()))
@@ -94,7 +94,7 @@ print("cpu_features:", jlstr(g.jl_get_cpu_features()))
 g.jl_ver_string.restype = ctypes.c_char_p
 print("VERSION:", g.jl_ver_string().decode())
 sys.stdout.flush()
-g.jl_dump_host_cpu()
+g.jl_dump_host_cpu(None)
 "#;
 
 /// Julia 1.13.1's own answers (a real runtime, `SYSIMG_TEST_JULIA_RUNTIME_1_13`: the path of
@@ -144,7 +144,7 @@ fn julia_1_13_runtime_agrees_on_the_host_cpu_and_a_native_image() {
     assert_eq!(release, JuliaRelease::new(1, 13, 1), "{text}");
 
     // The host CPU: Julia's name from its table and its features, under its names.
-    let ours = host_cpu();
+    let ours = host_cpu(None);
     assert_eq!(
         ours.name,
         field("CPU:"),
@@ -182,10 +182,12 @@ fn julia_1_13_runtime_agrees_on_the_host_cpu_and_a_native_image() {
     for julia_at_hand in [true, false] {
         let host = sysimg::check::Host {
             julia: julia_at_hand.then(|| probe.clone()),
-            cpu: host_cpu(),
+            cpu: host_cpu(None),
             julia_cpu: julia_at_hand.then(|| probe.cpu()),
+            cpu_raw: String::new(),
             arch: "x86_64".into(),
             depots: julia_env::depot::Depots::new(vec![]),
+            vars: sysimg::vars::Vars::default(),
         };
         let image =
             sysimg::check::Image::from_record(std::path::Path::new("image.toml"), record.clone());

@@ -40,6 +40,7 @@ fn start(image: Option<&Path>) -> Start<'_> {
     Start {
         julia: Path::new("/opt/julia/bin/julia"),
         image,
+        image_follows_rebuilds: false,
         project_dir: Path::new("/work/proj"),
         julia_version: "1.11.2",
         holds_jetls: false,

@@ -76,6 +76,7 @@ fn build_inner(ctx: &Context<'_>, args: &BuildArgs) -> Result<(String, bool), Fa
         julia,
         store,
         force: args.force,
+        vars: &ctx.vars,
     };
     let pulled = match args.force {
         true => None,

@@ -26,7 +26,9 @@ pub fn run(ctx: &Context<'_>, args: &ImageCheckArgs) -> Result<ExitCode, Failure
     let env = ctx.environment()?;
     let image = match &args.image {
         Some(arg) => Some(Image::locate(arg, Some(store))?),
-        None => environment_image(&env, spec, store, host.julia.as_ref()).map(|(_, i)| i),
+        None => {
+            environment_image(&env, spec, store, host.julia.as_ref(), &ctx.vars).map(|(_, i)| i)
+        }
     };
     let mut head = serde_json::json!({
         "project": env.project_file.display().to_string(),
@@ -74,6 +76,17 @@ pub fn run(ctx: &Context<'_>, args: &ImageCheckArgs) -> Result<ExitCode, Failure
             )),
             None => {}
         }
+    }
+    // Whatever the image, this julia could not read the environment (nor build from it).
+    if let Some(message) = host
+        .julia
+        .as_ref()
+        .and_then(|j| sysimg::check::manifest_unreadable(&env, j))
+    {
+        report.findings.insert(
+            0,
+            Finding::new(Severity::Error, "manifest-unreadable", message),
+        );
     }
     if let Some(message) = julia_error {
         report

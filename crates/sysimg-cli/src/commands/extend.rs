@@ -83,7 +83,7 @@ fn holding(ctx: &Context<'_>, hold: &HoldArgs) -> Result<Holding, Failure> {
             let spec = ctx.spec()?;
             ctx.store()
                 .ok()
-                .and_then(|store| environment_image(&env, spec, store, None))
+                .and_then(|store| environment_image(&env, spec, store, None, &ctx.vars))
                 .and_then(|(_, i)| i.record)
         }
     };

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use sysimg::build::BuildRequest;
 use sysimg::julia::options::Override;
-use sysimg::julia::JuliaInfo;
+use sysimg::julia::{shell_quote, JuliaInfo};
 use sysimg::launch::{
     decide_launch, julia_args as image_args, Launch, LaunchEffects, LaunchError, LaunchRequest,
 };
@@ -69,6 +69,7 @@ impl LaunchEffects for Effects<'_, '_> {
                 julia: ctx.julia()?,
                 store: ctx.store()?,
                 force: false,
+                vars: &ctx.vars,
             };
             crate::steps::pull_before_build(&ctx.vars, &req, true)?;
             crate::steps::build_showing_progress(&req, true)
@@ -83,7 +84,7 @@ impl LaunchEffects for Effects<'_, '_> {
 
 /// Finds julia (the one thing julia cannot start without) and asks the library what to start
 /// it with; says the decision's lines.
-fn prepare(ctx: &Context<'_>, args: &LaunchArgs) -> Result<Prepared, Failure> {
+fn prepare(ctx: &Context<'_>, args: &LaunchArgs, learn: bool) -> Result<Prepared, Failure> {
     let julia = ctx.julia()?.clone();
     let reason = |f: Failure| f.message;
     let spec = ctx.spec().map_err(reason);
@@ -94,7 +95,7 @@ fn prepare(ctx: &Context<'_>, args: &LaunchArgs) -> Result<Prepared, Failure> {
         julia: &julia,
         on_stale: args.on_stale,
         image: args.image.as_deref(),
-        learn: false,
+        learn,
         vars: &ctx.vars,
     };
     let launch = decide_launch(&req, &mut Effects { ctx }).map_err(|e| match e {
@@ -175,8 +176,7 @@ fn refuse_overrides(args: &[OsString]) -> Result<(), Failure> {
 
 pub fn run(ctx: &Context<'_>, args: &RunArgs) -> Result<ExitCode, Failure> {
     refuse_overrides(&args.args)?;
-    let Prepared { julia, mut launch } = prepare(ctx, &args.launch)?;
-    launch.learn |= args.learn;
+    let Prepared { julia, launch } = prepare(ctx, &args.launch, args.learn)?;
     // A running image holds a shared lock on its id, so `gc` and `rm` leave it alone. The
     // image is validated under the lock: one removed, replaced or damaged since it was judged
     // is never handed to julia.
@@ -216,11 +216,16 @@ pub fn run(ctx: &Context<'_>, args: &RunArgs) -> Result<ExitCode, Failure> {
     // A linked or aliased juliaup channel's own arguments come first, as juliaup puts them.
     let mut argv: Vec<OsString> = julia.args.iter().map(OsString::from).collect();
     argv.extend(start_args(ctx, image.as_deref(), &launch));
+    if launch.learn_by_default && image.is_none() {
+        say_err!("sysimg: {}", sysimg::launch::LEARNING_BY_DEFAULT);
+    }
     if let (true, Some(project_file), Ok(store)) = (launch.learn, &launch.project_file, ctx.store())
     {
         // julia writes the trace itself; sysimg only names the file.
         match Traces::of(store, project_file).new_session() {
             Ok(trace) => argv.extend(sysimg::learn::trace_args(&trace, &julia.version)),
+            // Learning by default never adds noise to a start (a read-only store in CI).
+            Err(_) if launch.learn_by_default => {}
             Err(e) => say_err!("sysimg: warning: not learning from this session: {e}"),
         }
     }
@@ -270,10 +275,20 @@ pub fn julia_args(ctx: &Context<'_>, args: &JuliaArgsArgs) -> Result<ExitCode, F
     if ctx.project_file().is_ok() {
         ctx.spec()?;
     }
-    let Prepared { julia, launch } = prepare(ctx, &args.launch)?;
+    let Prepared { julia, launch } = prepare(ctx, &args.launch, false)?;
     let image = launch.image.as_ref().map(|(p, _)| p.as_path());
     if let Some(tool) = args.for_tool {
-        return tool_config(ctx, tool, &julia, &launch, image);
+        // Settings are kept: the environment's image by the store's stable path, which
+        // follows every rebuild, unless an image was named with `--image`.
+        let stable = match (&launch.image, &launch.project_file, &args.launch.image) {
+            (Some((_, Some(id))), Some(project), None) => ctx
+                .store()
+                .ok()
+                .and_then(|s| s.current_image_of(project, id)),
+            _ => None,
+        };
+        let image = stable.as_deref().or(image);
+        return tool_config(ctx, tool, &julia, &launch, image, stable.is_some());
     }
     let argv = start_args(ctx, image, &launch);
     if ctx.json() {
@@ -301,6 +316,7 @@ fn tool_config(
     julia: &JuliaInfo,
     launch: &Launch,
     image: Option<&Path>,
+    image_follows_rebuilds: bool,
 ) -> Result<ExitCode, Failure> {
     use sysimg::integrations::{config_for, Start, Tool, JETLS_UUID};
     let tool = match tool {
@@ -327,6 +343,7 @@ fn tool_config(
         &Start {
             julia: &julia.path,
             image,
+            image_follows_rebuilds,
             project_dir,
             julia_version: &julia.version.to_string(),
             holds_jetls,
@@ -354,24 +371,4 @@ fn tool_config(
         }
     }
     Ok(ExitCode::Ok)
-}
-
-/// POSIX shell quoting: bare when only safe characters, else single quotes.
-fn shell_quote(s: &str) -> String {
-    let safe = |c: char| c.is_ascii_alphanumeric() || "-_./=:+@%,".contains(c);
-    if !s.is_empty() && s.chars().all(safe) {
-        s.to_string()
-    } else {
-        format!("'{}'", s.replace('\'', r"'\''"))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn shell_quoting() {
-        assert_eq!(super::shell_quote("--project=/a/b"), "--project=/a/b");
-        assert_eq!(super::shell_quote("/a b/it's"), r"'/a b/it'\''s'");
-        assert_eq!(super::shell_quote(""), "''");
-    }
 }

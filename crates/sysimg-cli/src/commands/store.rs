@@ -145,19 +145,29 @@ pub fn gc(ctx: &Context<'_>, dry_run: bool, keep_days: u64) -> Result<ExitCode, 
         Duration::from_secs(keep_days.saturating_mul(86_400)),
         dry_run,
     )?;
-    let traces = sysimg::learn::orphaned_traces(store, dry_run);
+    let gone = store.gone_environments(dry_run);
+    let paths = |v: &[std::path::PathBuf]| -> Vec<String> {
+        v.iter().map(|p| p.display().to_string()).collect()
+    };
     if ctx.json() {
         crate::ui::report::print_json(&serde_json::json!({
             "dry_run": dry_run,
             "images": decisions,
-            "traces": traces.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
+            "traces": paths(&gone.traces),
+            "background_logs": paths(&gone.background_logs),
         }));
     } else {
-        for t in &traces {
-            let verb = if dry_run { "would remove" } else { "removed" };
+        let verb = if dry_run { "would remove" } else { "removed" };
+        for t in &gone.traces {
             say!(
                 "{verb} the compile traces of an environment that is gone: {}",
                 t.display()
+            );
+        }
+        for l in &gone.background_logs {
+            say!(
+                "{verb} the background build log of an environment that is gone: {}",
+                l.display()
             );
         }
         for d in &decisions {

@@ -39,6 +39,24 @@ impl BuildSpinner {
             (BuildEvent::Warning(w), None) => say_err!("warning: {w}"),
             (BuildEvent::Waiting(w), Some(b)) => b.suspend(|| say_err!("sysimg: {w}")),
             (BuildEvent::Waiting(w), None) => say_err!("sysimg: {w}"),
+            (
+                BuildEvent::Learned {
+                    statements,
+                    sessions,
+                },
+                bar,
+            ) => {
+                let line = format!(
+                    "sysimg: using {statements} statement{} learned from {sessions} session{} \
+                     of `sysimg run` (`learn = false` in Sysimage.toml turns learning off)",
+                    plural(statements),
+                    plural(sessions)
+                );
+                match bar {
+                    Some(b) => b.suspend(|| say_err!("{line}")),
+                    None => say_err!("{line}"),
+                }
+            }
             (BuildEvent::Phase(p), Some(b)) => b.set_prefix(p),
             (BuildEvent::Line(l), Some(b)) => b.set_message(l),
             (_, None) => {}
@@ -52,22 +70,47 @@ impl BuildSpinner {
     }
 }
 
-/// Progress bars on a terminal's stderr, one per blob transferred; nothing when piped.
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+/// Progress bars on a terminal's stderr, one per blob transferred; when piped, only the line
+/// saying whom a pull waits for (as a build says it).
 pub struct Bars {
     show: bool,
+    terminal: bool,
     bar: Option<indicatif::ProgressBar>,
 }
 
 impl Bars {
     pub fn new(show: bool) -> Bars {
         Bars {
-            show: show && std::io::stderr().is_terminal(),
+            show,
+            terminal: std::io::stderr().is_terminal(),
             bar: None,
         }
     }
 
     pub fn event(&mut self, e: ShareEvent) {
         if !self.show {
+            return;
+        }
+        if let ShareEvent::Waiting { id, holder } = &e {
+            let line = format!(
+                "sysimg: waiting for the lock of image {id} (being pulled or built by another \
+                 process): {holder}"
+            );
+            match &self.bar {
+                Some(b) => b.suspend(|| say_err!("{line}")),
+                None => say_err!("{line}"),
+            }
+            return;
+        }
+        if !self.terminal {
             return;
         }
         match e {
@@ -103,9 +146,7 @@ impl Bars {
                     b.set_position(done);
                 }
             }
-            ShareEvent::Waiting { id } => {
-                say_err!("sysimg: image {id} is being pulled or built by another process; waiting")
-            }
+            ShareEvent::Waiting { .. } => {}
         }
     }
 

@@ -742,3 +742,24 @@ mod juliaup_tests {
         );
     }
 }
+
+/// POSIX shell quoting, for commands printed as advice: bare when only safe characters, else
+/// single quotes (a `'` inside becomes `'\''`).
+pub fn shell_quote(s: &str) -> String {
+    let safe = |c: char| c.is_ascii_alphanumeric() || "-_./=:+@%,".contains(c);
+    if !s.is_empty() && s.chars().all(safe) {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}
+
+#[cfg(test)]
+mod shell_quote_tests {
+    #[test]
+    fn shell_quoting() {
+        assert_eq!(super::shell_quote("--project=/a/b"), "--project=/a/b");
+        assert_eq!(super::shell_quote("/a b/it's"), r"'/a b/it'\''s'");
+        assert_eq!(super::shell_quote(""), "''");
+    }
+}

@@ -92,10 +92,10 @@ pub const PACKAGECOMPILER_UUID: &str = "9b87118b-4619-50d2-8e1e-99f35a4d4d9d";
 /// The newest PackageCompiler that Pkg would add for `julia` from the registries of its
 /// depots: PackageCompiler resolved alone for that Julia version (its own `julia` compat and
 /// its dependencies'), as `Pkg.add` in a fresh environment resolves it. `None` when no
-/// registry is there or none has a version that fits.
-pub fn newest_compatible(julia: &JuliaInfo) -> Option<VersionNumber> {
+/// registry is there or none has a version that fits. `tarballs`: whether Pkg reads the
+/// registries from tarballs (the caller's `JULIA_PKG_SERVER`, `sysimg::vars::Vars::tarballs`).
+pub fn newest_compatible(julia: &JuliaInfo, tarballs: bool) -> Option<VersionNumber> {
     let julia_version = julia.version.clone();
-    let tarballs = julia_env::registry::tarballs_enabled_by_env();
     let depots: Vec<PathBuf> = julia.depot_path.iter().map(PathBuf::from).collect();
     let registries: Vec<_> = julia_env::registry::reachable_registries(&depots, tarballs)
         .into_iter()

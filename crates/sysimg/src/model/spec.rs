@@ -162,8 +162,13 @@ pub struct ImageSpec {
     /// `packagecompiler`: the PackageCompiler to build with: a version (`"1.4.1"`) or the path
     /// of a local checkout; default: the newest release Pkg can install for the julia.
     pub packagecompiler: Option<String>,
-    /// `learn`: `sysimg run` records what julia compiles, and builds bake it.
+    /// `learn`: `sysimg run` records what julia compiles, and builds bake it. On by default
+    /// (issue 26: the image the default path builds learns the user's sessions); `learn =
+    /// false` turns it off.
     pub learn: bool,
+    /// Whether `learn` was written in the spec file (else it is the default, and `run` says
+    /// once per default-image start that it learns, and how to turn that off).
+    pub learn_written: bool,
     /// `learn_max_statements`: the most learned statements a build bakes (most frequent first).
     pub learn_max_statements: usize,
     /// `learn_rebuild_after`: how many new learned statements make the image worth rebuilding
@@ -244,6 +249,7 @@ impl ImageSpec {
     pub fn new() -> ImageSpec {
         ImageSpec {
             incremental: true,
+            learn: true,
             learn_max_statements: LEARN_MAX_STATEMENTS,
             learn_rebuild_after: LEARN_REBUILD_AFTER,
             ..ImageSpec::default()
@@ -334,7 +340,10 @@ impl ImageSpec {
                 "sysimage_build_args" => spec.sysimage_build_args = list()?,
                 "on_stale" => spec.on_stale = string()?.parse().map_err(parsed)?,
                 "packagecompiler" => spec.packagecompiler = Some(string()?.to_string()),
-                "learn" => spec.learn = flag()?,
+                "learn" => {
+                    spec.learn = flag()?;
+                    spec.learn_written = true;
+                }
                 "learn_max_statements" => spec.learn_max_statements = count()?,
                 "learn_rebuild_after" => spec.learn_rebuild_after = count()?,
                 "remote" => spec.remote = Some(string()?.to_string()),
@@ -526,8 +535,12 @@ remote = "registry.example.com/team/sysimages"
 
     #[test]
     fn learning_keys_and_their_defaults() {
+        // Learning is on by default (issue 26 item 2), and the spec says it was not written.
         let spec = ImageSpec::parse(Path::new("Sysimage.toml"), "").unwrap();
-        assert!(!spec.learn);
+        assert!(spec.learn && !spec.learn_written);
+        assert!(ImageSpec::new().learn);
+        let off = ImageSpec::parse(Path::new("Sysimage.toml"), "learn = false\n").unwrap();
+        assert!(!off.learn && off.learn_written);
         assert_eq!(spec.learn_max_statements, LEARN_MAX_STATEMENTS);
         assert_eq!(spec.learn_rebuild_after, LEARN_REBUILD_AFTER);
         let spec = ImageSpec::parse(

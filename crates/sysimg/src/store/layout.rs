@@ -10,7 +10,8 @@ pub enum Bucket {
     /// rename ([`super::Store::land`]) and leaves by one ([`super::Store::remove`]).
     Images,
     /// `locks/<name>.lock`: an image id's lock (shared while running, exclusive while
-    /// building, pulling or removing), a tools environment's and a background build's. An
+    /// building, pulling or removing), a tools environment's, a background build's and an index
+    /// entry's (`env-<key>.lock`, held while the entry is written). An
     /// exclusive holder records its pid and command line in the file.
     Locks,
     /// `envs/<key>.json`: the index of environments (which image each uses) and the stamp of
@@ -27,6 +28,11 @@ pub enum Bucket {
     Logs,
     /// `cache/`: facts probed from julia binaries.
     Cache,
+    /// `current/<env key>-<image file>`: a link to the image an environment is registered
+    /// to, replaced by one rename on every registration (build, pin, align, run), removed
+    /// with its image and by gc when its environment is gone. Editors and tools given this
+    /// path start the current image after a rebuild without being told again.
+    Current,
     /// `.tmp-<id>-<random>/` (a build) and `.tmp-<id>-pull-<random>/` (a pull): where an
     /// image is made before it lands, under the id's exclusive lock.
     Tmp,
@@ -36,7 +42,7 @@ pub enum Bucket {
 
 impl Bucket {
     /// Every bucket.
-    pub const ALL: [Bucket; 10] = [
+    pub const ALL: [Bucket; 11] = [
         Bucket::Images,
         Bucket::Locks,
         Bucket::Envs,
@@ -45,6 +51,7 @@ impl Bucket {
         Bucket::Learn,
         Bucket::Logs,
         Bucket::Cache,
+        Bucket::Current,
         Bucket::Tmp,
         Bucket::Trash,
     ];
@@ -59,6 +66,7 @@ impl Bucket {
             Bucket::Learn => Some("learn"),
             Bucket::Logs => Some("logs"),
             Bucket::Cache => Some("cache"),
+            Bucket::Current => Some("current"),
             Bucket::Images | Bucket::Tmp | Bucket::Trash => None,
         }
     }
@@ -74,6 +82,7 @@ impl Bucket {
             Bucket::Learn => "learn/",
             Bucket::Logs => "logs/",
             Bucket::Cache => "cache/",
+            Bucket::Current => "current/",
             Bucket::Tmp => ".tmp-<id>-",
             Bucket::Trash => ".trash-<id>-<pid>/",
         }

@@ -16,6 +16,9 @@ pub(crate) enum LockName<'a> {
     Tools(&'a str),
     /// The background build of the environment with this key.
     Background(&'a str),
+    /// The index entry of the environment with this key: held while the entry is read and
+    /// written again, so that concurrent updates never lose each other's writes.
+    Entry(&'a str),
 }
 
 impl LockName<'_> {
@@ -25,6 +28,7 @@ impl LockName<'_> {
             LockName::Image(id) => format!("{id}.lock"),
             LockName::Tools(name) => format!("tools-{name}.lock"),
             LockName::Background(key) => format!("background-{key}.lock"),
+            LockName::Entry(key) => format!("env-{key}.lock"),
         }
     }
 }

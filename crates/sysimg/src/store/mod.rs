@@ -13,8 +13,11 @@
 //! - `gc --keep-days` ages an image by when it landed in this store (`landed.json`);
 //! - gc names every leftover by what it is (an abandoned build, an interrupted pull, the rest
 //!   of an interrupted removal) and removes it under its id's lock;
-//! - an exclusive lock's holder is recorded in the lock file, so whoever waits says for whom.
+//! - an exclusive lock's holder is recorded in the lock file, so whoever waits says for whom;
+//! - an environment's `current/` link names the image it was last registered to (one rename),
+//!   and goes with that image or, by gc, with the environment.
 
+mod current;
 mod index;
 mod landed;
 mod layout;
@@ -70,6 +73,15 @@ pub struct GcDecision {
     pub remove: bool,
     /// Why.
     pub reason: String,
+}
+
+/// What `gc` found (and removed) of environments that are gone ([`Store::gone_environments`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct GoneEnvironments {
+    /// Their compile traces' directories, `learn/<key>/`.
+    pub traces: Vec<PathBuf>,
+    /// Their background builds' logs, `logs/background-<key>.log`.
+    pub background_logs: Vec<PathBuf>,
 }
 
 /// Why an image in the store cannot be used.
@@ -458,6 +470,7 @@ impl Store {
             ));
         }
         let trash = self.set_aside(id)?;
+        self.unlink_current_of(id);
         let _ = std::fs::remove_dir_all(self.sideload_dir(id));
         std::fs::remove_dir_all(&trash).map_err(self.io(&trash))
     }
@@ -540,27 +553,53 @@ impl Store {
     }
 
     fn index_path(&self, project: &Path) -> PathBuf {
-        let key = hex::encode(&Sha256::digest(path_bytes(project))[..16]);
-        self.bucket(Bucket::Envs).join(format!("{key}.json"))
+        self.bucket(Bucket::Envs)
+            .join(format!("{}.json", Self::key_of(project)))
+    }
+
+    /// The key of a canonical project path.
+    fn key_of(project: &Path) -> String {
+        hex::encode(&Sha256::digest(path_bytes(project))[..16])
     }
 
     /// The key of an environment in the store (its index entry is `envs/<key>.json`, its
     /// compile traces `learn/<key>/`): a hash of the project file's canonical path.
     pub fn env_key(&self, project: &Path) -> String {
         let project = std::fs::canonicalize(project).unwrap_or_else(|_| project.to_path_buf());
-        hex::encode(&Sha256::digest(path_bytes(&project))[..16])
+        Self::key_of(&project)
     }
 
+    /// Writes the index entry of `project` under the entry's own lock: a registration
+    /// (`verified: None`) always; a verification only while the entry still names `id` (a
+    /// registration that landed since the launcher read the entry is never reverted, and an
+    /// entry that is gone is not brought back).
     fn write_entry(&self, project: &Path, id: &str, verified: Option<Stamp>) -> Result<()> {
         let project = std::fs::canonicalize(project).unwrap_or_else(|_| project.to_path_buf());
-        let path = self.index_path(&project);
-        std::fs::create_dir_all(self.bucket(Bucket::Envs)).map_err(self.io(&path))?;
+        let _entry = self.lock_entry(&project)?;
+        self.write_entry_held(&project, id, verified)
+    }
+
+    /// The lock of `project`'s index entry (and of its `current/` link): whoever changes
+    /// either holds it, so the entry and the link never name different images.
+    fn lock_entry(&self, canonical_project: &Path) -> Result<File> {
+        std::fs::create_dir_all(self.bucket(Bucket::Envs))
+            .map_err(self.io(&self.bucket(Bucket::Envs)))?;
+        self.lock_named(LockName::Entry(&Self::key_of(canonical_project)), &mut |_| {})
+    }
+
+    /// [`Store::write_entry`] for a caller holding [`Store::lock_entry`] of the canonical
+    /// `project`.
+    fn write_entry_held(&self, project: &Path, id: &str, verified: Option<Stamp>) -> Result<()> {
+        let path = self.index_path(project);
+        if verified.is_some() && self.registered(project).is_none_or(|e| e.image != id) {
+            return Ok(());
+        }
         let entry = EnvUse {
             project: project.display().to_string(),
             project_bytes: project
                 .to_str()
                 .is_none()
-                .then(|| hex::encode(path_bytes(&project))),
+                .then(|| hex::encode(path_bytes(project))),
             image: id.to_string(),
             updated: humantime::format_rfc3339_seconds(SystemTime::now()).to_string(),
             verified,
@@ -590,11 +629,18 @@ impl Store {
                 format!("image {id} is not in the store (removed meanwhile?)"),
             ));
         }
-        self.write_entry(project, id, None)
+        let project = std::fs::canonicalize(project).unwrap_or_else(|_| project.to_path_buf());
+        let _entry = self.lock_entry(&project)?;
+        self.write_entry_held(&project, id, None)?;
+        // The stable path tools are given follows, under the same entry lock (best effort:
+        // without it they are given the image's own path, as `julia-args` says).
+        let _ = self.link_current(&project, lock);
+        Ok(())
     }
 
-    /// Records that `sysimg run` found the registration still fresh (best effort: a launcher
-    /// that cannot write the index only loses its shortcut).
+    /// Records that `sysimg run` found the registration of `id` still fresh, unless the entry
+    /// names another image by now (best effort: a launcher that cannot write the index only
+    /// loses its shortcut).
     pub fn mark_verified(&self, project: &Path, id: &str, stamp: Stamp) {
         let _ = self.write_entry(project, id, Some(stamp));
     }
@@ -764,6 +810,24 @@ impl Store {
             };
             leftovers.push((e.path(), id.to_string(), format!("logs/{name}"), why));
         }
+        // Links of environments that are gone (or of images that are gone), read after the
+        // images' removal so an environment registered meanwhile keeps its link: no lock, a
+        // link holds no image.
+        let live_keys: std::collections::BTreeSet<String> = self
+            .live_registrations()?
+            .iter()
+            .map(|u| self.env_key(&u.project_path()))
+            .collect();
+        for (path, label, reason) in self.stale_current_links(&live_keys) {
+            if !dry_run {
+                let _ = std::fs::remove_file(&path);
+            }
+            out.push(GcDecision {
+                id: label,
+                remove: true,
+                reason: reason.into(),
+            });
+        }
         for (path, id, label, reason) in leftovers {
             let free = match dry_run {
                 true => self.free_to_remove(&id)?,
@@ -788,6 +852,55 @@ impl Store {
             }
         }
         Ok(out)
+    }
+
+    /// What environments that are gone left in the store: the compile traces `learn/<key>/`
+    /// and the background builds' log `logs/background-<key>.log` of every environment no
+    /// index entry names with an existing project file. Removed unless `dry_run` (which
+    /// writes nothing), except a log whose background build still runs. A damaged index
+    /// could be protecting any environment: then nothing is listed or removed.
+    pub fn gone_environments(&self, dry_run: bool) -> GoneEnvironments {
+        let mut out = GoneEnvironments::default();
+        let Ok(registrations) = self.live_registrations() else {
+            return out;
+        };
+        let live: std::collections::HashSet<String> = registrations
+            .iter()
+            .map(|e| self.env_key(&e.project_path()))
+            .collect();
+        let entries = |dir: PathBuf| std::fs::read_dir(dir).into_iter().flatten().flatten();
+        for e in entries(self.bucket(Bucket::Learn)) {
+            let key = e.file_name().to_string_lossy().into_owned();
+            if !live.contains(&key) {
+                if !dry_run {
+                    let _ = std::fs::remove_dir_all(e.path());
+                }
+                out.traces.push(e.path());
+            }
+        }
+        for e in entries(self.bucket(Bucket::Logs)) {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let Some(key) = name
+                .strip_prefix("background-")
+                .and_then(|n| n.strip_suffix(".log"))
+                .filter(|k| !live.contains(*k))
+            else {
+                continue;
+            };
+            if !dry_run {
+                // A background build that still runs keeps its log.
+                match self.try_lock_background(key) {
+                    Ok(Some(_lock)) => {
+                        let _ = std::fs::remove_file(e.path());
+                    }
+                    _ => continue,
+                }
+            }
+            out.background_logs.push(e.path());
+        }
+        out.traces.sort();
+        out.background_logs.sort();
+        out
     }
 
     /// The record of an image given by full id or by a unique prefix of at least 6 digits.
