@@ -584,7 +584,10 @@ impl Store {
     fn lock_entry(&self, canonical_project: &Path) -> Result<File> {
         std::fs::create_dir_all(self.bucket(Bucket::Envs))
             .map_err(self.io(&self.bucket(Bucket::Envs)))?;
-        self.lock_named(LockName::Entry(&Self::key_of(canonical_project)), &mut |_| {})
+        self.lock_named(
+            LockName::Entry(&Self::key_of(canonical_project)),
+            &mut |_| {},
+        )
     }
 
     /// [`Store::write_entry`] for a caller holding [`Store::lock_entry`] of the canonical
