@@ -628,8 +628,10 @@ fn the_world_learns_and_its_learned_image_travels() {
     assert_eq!(o.status.code(), Some(0), "{}{}", out(&o), err(&o));
     let empty = lab.root.join("pulled-store");
     let in_empty = |args: &[&str]| {
+        // Not learning: the spec's `learn = true` would trace the workload, which Julia 1.5.3
+        // cannot (julia#38719, a crash at its first `u"km"`).
         let mut c = lab.sysimg(&env, args);
-        c.env("SYSIMG_STORE", &empty);
+        c.env("SYSIMG_STORE", &empty).env("SYSIMG_LEARN", "0");
         c.output().unwrap()
     };
     let o = in_empty(&[
