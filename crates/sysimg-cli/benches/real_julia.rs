@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::lab::{Lab, WORKLOAD};
+use common::lab::{Lab, Precompile, WORKLOAD};
 
 const ROUNDS: usize = 7;
 const LAUNCH_ROUNDS: usize = 40;
@@ -57,27 +57,19 @@ fn main() {
     let built = lab.build(&env, &[]);
     println!("sysimg build: {:.0} s", started.elapsed().as_secs_f64());
     let ours = PathBuf::from(built["image"].as_str().unwrap());
-    let tools = std::fs::read_dir(lab.store.join("tools"))
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path();
 
     // The hand-written script a team would write, with the same inputs.
     let hand = lab.root.join("hand.so");
-    let script = format!(
-        r#"push!(LOAD_PATH, {tools:?})
-using PackageCompiler
-create_sysimage([:DataStructures, :JSON]; sysimage_path = {hand:?}, project = {env:?},
-                precompile_execution_file = {exec:?})"#,
-        tools = tools.display().to_string(),
-        hand = hand.display().to_string(),
-        env = env.display().to_string(),
-        exec = env.join("precompile.jl").display().to_string(),
-    );
     let started = Instant::now();
-    let o = lab.julia().args(["-e", &script]).output().unwrap();
+    let o = lab
+        .hand_written(
+            &["DataStructures", "JSON"],
+            &env,
+            &Precompile::Execution(env.join("precompile.jl")),
+            &hand,
+        )
+        .output()
+        .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     println!(
         "hand-written create_sysimage: {:.0} s",

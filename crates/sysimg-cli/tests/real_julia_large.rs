@@ -141,13 +141,32 @@ fn run_workload_on(lab: &Lab, env: &Path, image: Option<&str>) -> Output {
         env.display(),
         started.elapsed().as_secs_f64()
     );
+    assert_workload_ok(&o, &env.display().to_string());
+    o
+}
+
+/// Asserts that a run of the world's workload ended with `WORKLOAD OK`.
+fn assert_workload_ok(o: &Output, what: &str) {
     assert!(
-        o.status.success() && out(&o).trim_end().ends_with("WORKLOAD OK"),
-        "the workload failed in {}:\n{}\n{}",
-        env.display(),
-        out(&o),
-        err(&o)
+        o.status.success() && out(o).trim_end().ends_with("WORKLOAD OK"),
+        "the workload failed ({what}):\n{}\n{}",
+        out(o),
+        err(o)
     );
+}
+
+/// julia (not sysimg) running the world's workload on an image with an environment;
+/// asserts that it ends with `WORKLOAD OK`.
+fn julia_workload(lab: &Lab, image: &Path, env: &Path) -> Output {
+    let o = lab
+        .julia()
+        .arg("-J")
+        .arg(image)
+        .arg(format!("--project={}", env.display()))
+        .arg(Lab::large_workload())
+        .output()
+        .unwrap();
+    assert_workload_ok(&o, &format!("julia on {}", image.display()));
     o
 }
 
@@ -157,13 +176,28 @@ fn run_workload(lab: &Lab, env: &Path) -> Output {
 
 /// `sysimg check --json` of an environment against an image.
 fn check(lab: &Lab, env: &Path, id: &str) -> (Option<i32>, serde_json::Value) {
-    let o = lab
-        .sysimg(env, &["check", "--image", id, "--json"])
-        .output()
-        .unwrap();
+    check_answer(
+        &lab.sysimg(env, &["check", "--image", id, "--json"])
+            .output()
+            .unwrap(),
+    )
+}
+
+/// The exit status and JSON answer of a `sysimg check --json` run.
+fn check_answer(o: &Output) -> (Option<i32>, serde_json::Value) {
     let v: serde_json::Value = serde_json::from_slice(&o.stdout)
-        .unwrap_or_else(|e| panic!("check --json: {e}\n{}{}", out(&o), err(&o)));
+        .unwrap_or_else(|e| panic!("check --json: {e}\n{}{}", out(o), err(o)));
     (o.status.code(), v)
+}
+
+/// Asserts a `check` answer with no error and no warning.
+fn assert_clean((code, v): &(Option<i32>, serde_json::Value)) {
+    assert_eq!(*code, Some(0), "{v}");
+    assert_eq!(
+        (&v["errors"], &v["warnings"]),
+        (&0.into(), &0.into()),
+        "{v}"
+    );
 }
 
 fn assert_quiet(o: &Output) {
@@ -186,13 +220,9 @@ fn the_app_image_runs_the_workload_and_checks_clean() {
     assert!(baked >= 49, "{}", app.record);
     let o = run_workload(lab, &app.env);
     assert_quiet(&o);
-    let (code, v) = check(lab, &app.env, &app.id);
-    assert_eq!(code, Some(0), "{v}");
-    assert_eq!(
-        (&v["errors"], &v["warnings"]),
-        (&0.into(), &0.into()),
-        "{v}"
-    );
+    let answer = check(lab, &app.env, &app.id);
+    assert_clean(&answer);
+    let v = answer.1;
     // The outlook is resolved for Julia 1.5.3 against the registry real Pkg installed.
     let outlook = &v["extendability"];
     assert_eq!(outlook["fix"], "baked", "{v}");
@@ -389,13 +419,7 @@ fn the_dev_image_runs_the_workload_and_pins_clean() {
         .output()
         .unwrap();
     assert!(o.status.success(), "{}{}", out(&o), err(&o));
-    let (code, v) = check(lab, &env, &dev.id);
-    assert_eq!(code, Some(0), "{v}");
-    assert_eq!(
-        (&v["errors"], &v["warnings"]),
-        (&0.into(), &0.into()),
-        "{v}"
-    );
+    assert_clean(&check(lab, &env, &dev.id));
     let o = run_workload_on(lab, &env, Some(&dev.id));
     assert_quiet(&o);
 }
@@ -426,20 +450,7 @@ fn a_user_moves_an_internal_package_of_the_dev_image() {
     );
     // The image is kept (InvertedIndices is now a direct dependency, so the default `public`
     // would plan another image): julia on it, with the moved environment.
-    let o = lab
-        .julia()
-        .arg("-J")
-        .arg(&dev.image)
-        .arg(format!("--project={}", env.display()))
-        .arg(Lab::large_workload())
-        .output()
-        .unwrap();
-    assert!(
-        o.status.success() && out(&o).trim_end().ends_with("WORKLOAD OK"),
-        "{}{}",
-        out(&o),
-        err(&o)
-    );
+    julia_workload(lab, &dev.image, &env);
     let code = r#"using DataFrames, InvertedIndices, Pkg
 for (id, m) in Base.loaded_modules
     id.name == "InvertedIndices" || continue
@@ -498,4 +509,157 @@ println(passmissing(x -> x + 1)(missing) === missing, " ", DataFrames.Missings =
     assert!(o.status.success(), "{}{}", out(&o), err(&o));
     assert_eq!(out(&o).trim(), "true true", "{}", err(&o));
     assert!(!err(&o).contains("both"), "{}", err(&o));
+}
+
+/// What the learning sessions run: the data stack without Unitful. Julia 1.5.3's
+/// `--trace-compile` (what learning records) crashes on the world's workload, in Unitful's
+/// `u"km"` (julia#38719, `jl_static_show` of a unit; fixed in 1.5.4 by julia#38399), so no
+/// trace of the workload itself can be made on this julia.
+const LEARN_SCRIPT: &str = r#"using DataFrames, CategoricalArrays, StatsBase, PooledArrays, Missings, JSON, DataStructures
+df = DataFrame(id = 1:6, region = PooledArray(repeat(["north", "south"], 3)),
+               grade = categorical(repeat(["low", "high"], 3)), sales = [1.0, 2.5, 3.0, 4.5, 5.0, 6.5])
+agg = combine(DataFrames.groupby(df, :region), :sales => sum => :total)
+stats = summarystats(df.sales)
+counts = countmap(df.grade)
+text = JSON.json(Dict("total" => agg.total, "mean" => stats.mean))
+ordered = OrderedDict(string(k) => v for (k, v) in counts)
+println(length(JSON.parse(text)) == 2 && length(ordered) == 2 ? "LEARN OK" : "LEARN WRONG")
+"#;
+
+/// The statements julia compiled running `script` on an image, from its `--trace-compile`
+/// file; asserts that the script printed `LEARN OK`.
+fn compiled_by(lab: &Lab, image: &Path, env: &Path, script: &Path, name: &str) -> usize {
+    let trace = lab.root.join(format!("trace-{name}.jl"));
+    let o = lab
+        .julia()
+        .arg("-J")
+        .arg(image)
+        .arg(format!("--trace-compile={}", trace.display()))
+        .arg(format!("--project={}", env.display()))
+        .arg(script)
+        .output()
+        .unwrap();
+    assert!(out(&o).contains("LEARN OK"), "{}{}", out(&o), err(&o));
+    std::fs::read_to_string(&trace)
+        .unwrap()
+        .lines()
+        .filter(|l| l.starts_with("precompile("))
+        .count()
+}
+
+/// Learning and sharing on the realistic world, from the app image (built without
+/// statements): a `sysimg run --learn` session of the data stack leaves julia's trace, the
+/// build bakes what it taught (the record's `learned.jl`) and the session compiles fewer
+/// statements on the learned image; the learned image, pushed to a registry on 127.0.0.1 and
+/// pulled into an empty store, runs the world's workload with `check` clean.
+#[test]
+fn the_world_learns_and_its_learned_image_travels() {
+    let Some((lab, _serial)) = lab("the_world_learns_and_its_learned_image_travels") else {
+        return;
+    };
+    let app = app(lab);
+    // The world's environment again (the app image's Manifest, byte for byte), learning; the
+    // learned build below is made in this same directory, whose traces it merges.
+    let spec = "policy = \"app\"\nlearn = true\nlearn_rebuild_after = 1\n";
+    let env = lab.env_copy("app-learning");
+    std::fs::write(env.join("Sysimage.toml"), spec).unwrap();
+    let script = env.join("learn.jl");
+    std::fs::write(&script, LEARN_SCRIPT).unwrap();
+    // One session on the app image, traced by sysimg.
+    let o = lab
+        .sysimg(
+            &env,
+            &[
+                "run",
+                "--learn",
+                "--image",
+                &app.id,
+                "--on-stale",
+                "fail",
+                "--",
+                script.to_str().unwrap(),
+            ],
+        )
+        .output()
+        .unwrap();
+    assert!(out(&o).contains("LEARN OK"), "{}{}", out(&o), err(&o));
+    let o = lab
+        .sysimg(&env, &["learn", "show", "--json"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("learn show: {e}: {}{}", out(&o), err(&o)));
+    assert_eq!(v["sessions"], 1, "{v}");
+    // The one extra build of this binary: the app image with what the session taught.
+    let learned = Built::new(lab, "app-learning", spec, |_| {});
+    assert_ne!(learned.id, app.id);
+    assert_eq!(
+        learned.record["build"]["learned"]["path"], "learned.jl",
+        "{}",
+        learned.record
+    );
+    let held = std::fs::read_to_string(lab.store.join(&learned.id).join("learned.jl")).unwrap();
+    let held: Vec<&str> = held
+        .lines()
+        .filter(|l| l.starts_with("precompile("))
+        .collect();
+    assert!(
+        held.iter().any(|s| s.contains("DataFrames.")),
+        "no DataFrames statement learned: {held:?}"
+    );
+    let before = compiled_by(lab, &app.image, &env, &script, "app");
+    let after = compiled_by(lab, &learned.image, &env, &script, "learned");
+    eprintln!(
+        "learned {} statements from one session; the session compiled {before} statements on the app image, {after} on the learned one",
+        held.len()
+    );
+    assert!(after < before, "{after} >= {before}");
+
+    // Push it, pull it into an empty store, run the workload on the pulled image.
+    let workload = Lab::large_workload();
+    let Some(registry) = common::registry::Registry::start(Default::default()) else {
+        return;
+    };
+    let repo = format!("{}/world/learned", registry.addr);
+    let o = lab
+        .sysimg(&env, &["push", &learned.id, &repo, "--insecure", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}{}", out(&o), err(&o));
+    let empty = lab.root.join("pulled-store");
+    let in_empty = |args: &[&str]| {
+        // Not learning: the spec's `learn = true` would trace the workload, which Julia 1.5.3
+        // cannot (julia#38719, a crash at its first `u"km"`).
+        let mut c = lab.sysimg(&env, args);
+        c.env("SYSIMG_STORE", &empty).env("SYSIMG_LEARN", "0");
+        c.output().unwrap()
+    };
+    let o = in_empty(&[
+        "pull",
+        &learned.id,
+        "--remote",
+        &repo,
+        "--insecure",
+        "--json",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", out(&o), err(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["outcome"], "pulled", "{v}");
+    let o = in_empty(&[
+        "run",
+        "--image",
+        &learned.id,
+        "--on-stale",
+        "fail",
+        "--",
+        workload.to_str().unwrap(),
+    ]);
+    assert_workload_ok(&o, "sysimg run");
+    assert_quiet(&o);
+    assert_clean(&check_answer(&in_empty(&[
+        "check",
+        "--image",
+        &learned.id,
+        "--json",
+    ])));
 }

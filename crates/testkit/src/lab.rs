@@ -176,6 +176,51 @@ impl Lab {
         serde_json::from_slice(&out(&o).into_bytes()).unwrap()
     }
 
+    /// The tools environment (PackageCompiler) a build installed in the lab's store.
+    pub fn tools_env(&self) -> PathBuf {
+        std::fs::read_dir(self.store.join("tools"))
+            .expect("a build installed the tools")
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .find(|p| p.is_dir())
+            .expect("a tools environment")
+    }
+
+    /// The hand-written `create_sysimage` call a team would write for the same inputs
+    /// (PackageCompiler from the lab's tools environment, defaults for everything else): julia
+    /// running it, not started. Needs a build first (for [`Lab::tools_env`]).
+    pub fn hand_written(
+        &self,
+        packages: &[&str],
+        project: &Path,
+        precompile: &Precompile,
+        output: &Path,
+    ) -> Command {
+        let symbols: Vec<String> = packages.iter().map(|n| format!(":{n}")).collect();
+        let keyword = |keyword: &str, file: &Path| {
+            format!(
+                ",\n                {keyword} = {:?}",
+                file.display().to_string()
+            )
+        };
+        let precompile = match precompile {
+            Precompile::Execution(f) => keyword("precompile_execution_file", f),
+            Precompile::Statements(f) => keyword("precompile_statements_file", f),
+            Precompile::Nothing => String::new(),
+        };
+        let script = format!(
+            r#"push!(LOAD_PATH, {tools:?})
+using PackageCompiler
+create_sysimage([{packages}]; sysimage_path = {output:?}, project = {project:?}{precompile})"#,
+            tools = self.tools_env().display().to_string(),
+            packages = symbols.join(", "),
+            output = output.display().to_string(),
+            project = project.display().to_string(),
+        );
+        let mut c = self.julia();
+        c.args(["-e", &script]);
+        c
+    }
+
     pub fn compiled_caches(&self, package: &str) -> Vec<PathBuf> {
         let dir = self.depot.join("compiled/v1.5").join(package);
         let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
@@ -184,6 +229,16 @@ impl Lab {
         found.retain(|p| p.extension().is_some_and(|x| x == "ji"));
         found
     }
+}
+
+/// What a build is given to learn what to compile.
+pub enum Precompile {
+    /// A `precompile_execution_file`: a script PackageCompiler runs and traces.
+    Execution(PathBuf),
+    /// A `precompile_statements_file`: `precompile(...)` lines, traced before.
+    Statements(PathBuf),
+    /// Neither: the packages only.
+    Nothing,
 }
 
 /// The DataStructures + JSON workload: the precompile execution file, and the first result
