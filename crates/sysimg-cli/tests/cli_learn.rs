@@ -175,7 +175,11 @@ fn learning_is_on_by_default_and_the_build_says_what_it_learned() {
         .any(|a| a.starts_with("--trace-compile=")));
     // Said once per environment: the second session is traced without a word.
     let o = t.sysimg(&["run"], &[("FAKE_JULIA_TRACE", EXAMPLE)]);
-    assert!(!err(&o).contains("learning from this session"), "{}", err(&o));
+    assert!(
+        !err(&o).contains("learning from this session"),
+        "{}",
+        err(&o)
+    );
     let o = t.sysimg(&["build"], &[]);
     assert!(o.status.success(), "{}", err(&o));
     assert!(
@@ -681,4 +685,39 @@ fn a_piped_build_prints_its_phases_with_the_time_elapsed() {
         let secs = l[1..l.find("s] ").unwrap()].parse::<f64>();
         assert!(secs.is_ok(), "{l}");
     }
+}
+
+/// Julia 1.5.3's `--trace-compile` can crash julia (PackageCompiler.jl#466; the realistic
+/// world's workload segfaults traced on 1.5.3): learning that nobody asked for is off there,
+/// so a session is never put at risk; `learn = true` (or `SYSIMG_LEARN=1`) still traces.
+#[test]
+fn learning_by_default_never_traces_a_julia_whose_trace_can_crash() {
+    let traced = |t: &T, extra: &[(&str, &str)]| {
+        let mut env = vec![("FAKE_JULIA_VERSION", "1.5.3")];
+        env.extend_from_slice(extra);
+        let o = t.sysimg(&["run"], &env);
+        assert!(o.status.success(), "{}", err(&o));
+        let argv = t.last_run_argv();
+        (
+            argv.iter().any(|a| a.starts_with("--trace-compile=")),
+            err(&o),
+        )
+    };
+    let t = T::new("");
+    fs::remove_file(t.dir.join("Sysimage.toml")).unwrap();
+    let (on, said) = traced(&t, &[]);
+    assert!(!on, "a 1.5.3 session traced by default");
+    assert!(!said.contains("learning from this session"), "{said}");
+    assert!(traced(&t, &[("SYSIMG_LEARN", "1")]).0);
+    // On 1.5.4 the default traces again (another julia: a probe is remembered per binary).
+    let fixed = T::new("");
+    fs::remove_file(fixed.dir.join("Sysimage.toml")).unwrap();
+    let o = fixed.sysimg(&["run"], &[("FAKE_JULIA_VERSION", "1.5.4")]);
+    assert!(o.status.success(), "{}", err(&o));
+    assert!(fixed
+        .last_run_argv()
+        .iter()
+        .any(|a| a.starts_with("--trace-compile=")));
+    let asked = T::new("learn = true\n");
+    assert!(traced(&asked, &[]).0, "learn = true must trace on 1.5.3");
 }

@@ -719,11 +719,13 @@ pub fn decide_launch(
             None => decide_with(project_file, spec, store, &host()),
         },
     };
-    let learn = learning_on(spec.learn, req.learn, req.vars);
-    let learn_by_default = learn
-        && !spec.learn_written
-        && !req.learn
-        && req.vars.get(crate::vars::SYSIMG_LEARN).is_none();
+    // Learning that nobody asked for never risks the session: on a julia whose trace can
+    // crash it ([`crate::learn::trace_may_crash`]), it is off unless asked for.
+    let asked =
+        spec.learn_written || req.learn || req.vars.get(crate::vars::SYSIMG_LEARN).is_some();
+    let learn = learning_on(spec.learn, req.learn, req.vars)
+        && (asked || !crate::learn::trace_may_crash(&julia.version));
+    let learn_by_default = learn && !asked;
     let mut launch = Launch {
         image: None,
         project_file: Some(project_file.to_path_buf()),

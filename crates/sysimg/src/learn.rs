@@ -202,6 +202,20 @@ pub fn trace_args(
     out
 }
 
+/// Whether `--trace-compile` can crash this julia: Julia 1.5.3's trace printer
+/// (`jl_static_show`) segfaults on some signatures it prints (a value as a type parameter,
+/// e.g. Unitful's `u"km"`), which killed julia in sessions and in PackageCompiler's traced
+/// precompile runs (PackageCompiler.jl#466, "segfault on Julia v1.5.3": a regression of 1.5.3,
+/// fixed by julia#38399 in 1.5.4 and 1.6; reproduced here on 1.5.3 with the realistic world's
+/// workload). Learning is never on by default there; `learn = true` still traces.
+pub fn trace_may_crash(julia_version: &julia_env::version::VersionNumber) -> bool {
+    (
+        julia_version.major,
+        julia_version.minor,
+        julia_version.patch,
+    ) == (1, 5, 3)
+}
+
 /// Statements merged from traces: deduplicated, counted, filtered and capped.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Learned {
