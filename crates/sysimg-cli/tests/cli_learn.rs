@@ -203,6 +203,12 @@ fn learning_is_on_by_default_and_the_build_says_what_it_learned() {
     let o = t.sysimg(&["run"], &[("SYSIMG_STORE", ro.to_str().unwrap())]);
     assert!(o.status.success(), "{}", err(&o));
     assert!(!err(&o).contains("not learning"), "{}", err(&o));
+    // Nor the learning line: this session is not traced, so it would not be true.
+    assert!(
+        !err(&o).contains("learning from this session"),
+        "{}",
+        err(&o)
+    );
     // `learn = false`: no trace, no line.
     fs::write(t.dir.join("Sysimage.toml"), "learn = false\n").unwrap();
     let o = t.sysimg(&["run"], &[("SYSIMG_STORE", ro.to_str().unwrap())]);

@@ -66,8 +66,9 @@ impl Traces {
     /// `stat` per session) only when the count is a multiple of [`PRUNE_EVERY`], which it
     /// meets at least every [`PRUNE_EVERY`] starts (at the cap, the oldest go by name down to
     /// `MAX_SESSIONS - PRUNE_EVERY`); the other starts list the names only (this is on the
-    /// way to julia, with learning on by default).
-    pub fn new_session(&self) -> std::io::Result<PathBuf> {
+    /// way to julia, with learning on by default). Also says whether it is the environment's
+    /// first traced session (from the same listing).
+    pub fn new_session(&self) -> std::io::Result<NewSession> {
         let dir = self.sessions_dir();
         std::fs::create_dir_all(&dir)?;
         let mut names: Vec<std::ffi::OsString> = std::fs::read_dir(&dir)?
@@ -97,7 +98,10 @@ impl Traces {
         // open precompile statement file ...")`), so a store that takes no file (a shared,
         // read-only one) must be found out before julia is told to trace.
         std::fs::File::create(&file)?;
-        Ok(file)
+        Ok(NewSession {
+            file,
+            first: names.is_empty(),
+        })
     }
 
     /// Removes the oldest sessions beyond [`MAX_SESSIONS`] - 1 (room for a new one), and any
@@ -161,6 +165,15 @@ impl Traces {
     pub fn background_file(&self) -> PathBuf {
         self.dir.join("background.json")
     }
+}
+
+/// A session's trace file, made by [`Traces::new_session`].
+#[derive(Clone, Debug)]
+pub struct NewSession {
+    /// The (empty) trace file julia is told to write.
+    pub file: PathBuf,
+    /// No other session of the environment was in the store when it was made.
+    pub first: bool,
 }
 
 /// One line of a compile trace, as Julia writes it: `precompile(SIG)`, on Julia 1.12+ with
@@ -681,7 +694,7 @@ mod tests {
         let t = tempfile::tempdir().unwrap();
         let traces = traces_in(t.path());
         for i in 0..MAX_SESSIONS + 5 {
-            let f = traces.new_session().unwrap();
+            let f = traces.new_session().unwrap().file;
             std::fs::write(
                 &f,
                 format!("precompile(Tuple{{typeof(Base.sum), Val{{{i}}}}})\n"),
@@ -707,7 +720,7 @@ mod tests {
             .unwrap();
         let mut started = PathBuf::new();
         for _ in 0..PRUNE_EVERY {
-            started = traces.new_session().unwrap();
+            started = traces.new_session().unwrap().file;
         }
         assert!(!huge.exists());
         let count = traces.sessions().len();

@@ -222,15 +222,16 @@ pub fn run(ctx: &Context<'_>, args: &RunArgs) -> Result<ExitCode, Failure> {
     argv.extend(start_args(ctx, image.as_deref(), &launch));
     if let (true, Some(project_file), Ok(store)) = (launch.learn, &launch.project_file, ctx.store())
     {
-        let traces = Traces::of(store, project_file);
-        // Said once per environment, at its first traced session on the default image (a
-        // line on every start would be noise).
-        if launch.learn_by_default && image.is_none() && traces.sessions().is_empty() {
-            say_err!("sysimg: {}", sysimg::launch::LEARNING_BY_DEFAULT);
-        }
         // julia writes the trace itself; sysimg only names the file.
-        match traces.new_session() {
-            Ok(trace) => argv.extend(sysimg::learn::trace_args(&trace, &julia.version)),
+        match Traces::of(store, project_file).new_session() {
+            Ok(session) => {
+                // Said once per environment, at its first traced session on the default
+                // image (a line on every start would be noise; an untraced one says nothing).
+                if launch.learn_by_default && image.is_none() && session.first {
+                    say_err!("sysimg: {}", sysimg::launch::LEARNING_BY_DEFAULT);
+                }
+                argv.extend(sysimg::learn::trace_args(&session.file, &julia.version))
+            }
             // Learning by default never adds noise to a start (a read-only store in CI).
             Err(_) if launch.learn_by_default => {}
             Err(e) => say_err!("sysimg: warning: not learning from this session: {e}"),
