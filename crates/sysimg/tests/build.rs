@@ -382,26 +382,60 @@ fn gc_never_removes_an_image_in_use() {
         .record()
         .id
         .clone();
-    // Registered by its environment: kept.
+    let locks = w.store.bucket(sysimg::store::Bucket::Locks);
+    let lock_files = || {
+        let mut names: Vec<String> = fs::read_dir(&locks)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    let entry_locks = || lock_files().iter().filter(|n| n.starts_with("env-")).count();
+    // Registered by its environment: kept, with its locks.
     let d = w.store.gc(Duration::ZERO, false).unwrap();
     assert!(d.iter().all(|x| !x.remove), "{d:?}");
-    // Unregistered (project gone) but running: kept.
+    assert_eq!(entry_locks(), 1, "{:?}", lock_files());
+    // Unregistered (project gone) but running: kept; the environment's entry lock goes.
     fs::remove_file(w.root.join("env/Project.toml")).unwrap();
     let running = w.store.lock_shared(&id).unwrap();
     let d = w.store.gc(Duration::ZERO, false).unwrap();
     assert_eq!(d[0].reason, "in use (running or being built)");
+    assert!(
+        d.iter()
+            .any(|x| x.reason == "the lock of an environment's index entry that is gone"),
+        "{d:?}"
+    );
+    assert_eq!(entry_locks(), 0, "{:?}", lock_files());
     assert!(w.store.lookup(&id).is_some());
     drop(running);
     // Too young to collect with --keep-days.
     let d = w.store.gc(Duration::from_secs(86_400), false).unwrap();
     assert!(!d[0].remove);
-    // Unused: a dry run says so and keeps it; a real run removes it.
+    // Unused: a dry run says so and keeps it (and its lock); a real run removes both.
+    assert!(lock_files().contains(&format!("{id}.lock")), "{:?}", lock_files());
     let d = w.store.gc(Duration::ZERO, true).unwrap();
     assert!(d[0].remove);
+    let image_lock = format!("locks/{id}.lock");
+    assert!(d.iter().any(|x| x.id == image_lock && x.remove), "{d:?}");
     assert!(w.store.lookup(&id).is_some());
-    w.store.gc(Duration::ZERO, false).unwrap();
+    assert!(lock_files().contains(&format!("{id}.lock")));
+    let d = w.store.gc(Duration::ZERO, false).unwrap();
     assert!(w.store.lookup(&id).is_none());
     assert!(!w.store.image_dir(&id).exists());
+    assert!(
+        d.iter()
+            .any(|x| x.id == image_lock && x.reason == "the lock of an image that is gone"),
+        "{d:?}"
+    );
+    let left: Vec<String> = lock_files()
+        .into_iter()
+        .filter(|n| !n.starts_with("tools-"))
+        .collect();
+    assert!(left.is_empty(), "gc left {left:?}");
+    // A removed lock file is made again by the next lock.
+    drop(w.store.lock_exclusive(&id).unwrap());
+    assert!(lock_files().contains(&format!("{id}.lock")));
 }
 
 #[test]

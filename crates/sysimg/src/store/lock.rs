@@ -21,7 +21,22 @@ pub(crate) enum LockName<'a> {
     Entry(&'a str),
 }
 
-impl LockName<'_> {
+impl<'a> LockName<'a> {
+    /// The lock a file in `locks/` is, from its name; `None` for a name no lock has.
+    pub(crate) fn parse(file_name: &'a str) -> Option<LockName<'a>> {
+        let stem = file_name.strip_suffix(".lock")?;
+        let named = |prefix: &str| stem.strip_prefix(prefix).filter(|rest| !rest.is_empty());
+        if let Some(name) = named("tools-") {
+            Some(LockName::Tools(name))
+        } else if let Some(key) = named("background-") {
+            Some(LockName::Background(key))
+        } else if let Some(key) = named("env-") {
+            Some(LockName::Entry(key))
+        } else {
+            super::is_image_id(stem).then_some(LockName::Image(stem))
+        }
+    }
+
     /// The lock file's name in `locks/`.
     pub(crate) fn file_name(self) -> String {
         match self {

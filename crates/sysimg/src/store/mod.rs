@@ -203,6 +203,48 @@ impl Store {
         self.bucket(Bucket::Locks).join(name.file_name())
     }
 
+    /// Opens `name`'s lock file and takes the lock with `take` (`Ok(false)`: not free),
+    /// again whenever the file was removed or replaced between the open and the lock. gc
+    /// removes the lock files of what is gone, under their lock: whoever opened the file
+    /// before that would otherwise hold a lock on a file no one else can see. `Ok(None)`: not
+    /// free.
+    fn acquire(
+        &self,
+        name: LockName<'_>,
+        take: &mut dyn FnMut(&File) -> std::io::Result<bool>,
+    ) -> Result<Option<File>> {
+        loop {
+            let f = self.lock_file(name)?;
+            match take(&f) {
+                Ok(true) => {}
+                Ok(false) => return Ok(None),
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return Ok(None),
+                Err(e) => return Err(Error::io(&self.lock_path(name), e)),
+            }
+            if self.names_lock_file(&f, name) {
+                return Ok(Some(f));
+            }
+        }
+    }
+
+    /// Whether `f` is the file `name`'s lock path names now (not one gc removed).
+    fn names_lock_file(&self, f: &File, name: LockName<'_>) -> bool {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            let now = std::fs::metadata(self.lock_path(name));
+            match (f.metadata(), now) {
+                (Ok(held), Ok(now)) => held.dev() == now.dev() && held.ino() == now.ino(),
+                _ => false,
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = (f, name);
+            true
+        }
+    }
+
     fn lock_file(&self, name: LockName<'_>) -> Result<File> {
         let dir = self.bucket(Bucket::Locks);
         std::fs::create_dir_all(&dir).map_err(self.io(&dir))?;
@@ -219,31 +261,35 @@ impl Store {
     /// Takes an exclusive lock, recording this process as its holder; when another holds it,
     /// `on_wait` is told who before waiting.
     fn lock_named(&self, name: LockName<'_>, on_wait: &mut dyn FnMut(LockHolder)) -> Result<File> {
-        let mut f = self.lock_file(name)?;
-        let got = match FileExt::try_lock_exclusive(&f) {
-            Ok(got) => got,
-            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => false,
-            Err(e) => return Err(Error::io(&self.root, e)),
-        };
-        if !got {
-            on_wait(lock::holder(&mut f, &self.lock_path(name)));
-            FileExt::lock_exclusive(&f).map_err(self.io(&self.root))?;
-        }
+        let path = self.lock_path(name);
+        let mut told = false;
+        let f = self.acquire(name, &mut |f| {
+            let free = match FileExt::try_lock_exclusive(f) {
+                Ok(got) => got,
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => false,
+                Err(e) => return Err(e),
+            };
+            if !free {
+                if !told {
+                    let mut reader = f.try_clone()?;
+                    on_wait(lock::holder(&mut reader, &path));
+                    told = true;
+                }
+                FileExt::lock_exclusive(f)?;
+            }
+            Ok(true)
+        })?;
+        let mut f = f.ok_or_else(|| Error::io(&path, std::io::ErrorKind::WouldBlock.into()))?;
         lock::record_holder(&mut f);
         Ok(f)
     }
 
     fn try_lock_named(&self, name: LockName<'_>) -> Result<Option<File>> {
-        let mut f = self.lock_file(name)?;
-        match FileExt::try_lock_exclusive(&f) {
-            Ok(true) => {
-                lock::record_holder(&mut f);
-                Ok(Some(f))
-            }
-            Ok(false) => Ok(None),
-            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => Ok(None),
-            Err(e) => Err(Error::io(&self.root, e)),
-        }
+        let f = self.acquire(name, &mut |f| FileExt::try_lock_exclusive(f))?;
+        Ok(f.map(|mut f| {
+            lock::record_holder(&mut f);
+            f
+        }))
     }
 
     /// Waits for and takes the exclusive lock of an image id (builds, pulls, removal).
@@ -291,7 +337,13 @@ impl Store {
     /// without writing anything when `read_only` (`gc --dry-run`): an id that never had a
     /// lock file is free, and an existing one is tried and released at once.
     fn free_to_remove(&self, id: &str) -> Result<bool> {
-        let path = self.lock_path(LockName::Image(id));
+        self.lock_is_free(LockName::Image(id))
+    }
+
+    /// Whether nobody holds `name`'s lock, found without writing anything (a lock file that
+    /// does not exist is free).
+    fn lock_is_free(&self, name: LockName<'_>) -> Result<bool> {
+        let path = self.lock_path(name);
         let f = match File::open(&path) {
             Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(true),
@@ -306,24 +358,22 @@ impl Store {
 
     /// Takes a shared lock of an id if no build or removal holds it.
     pub fn try_lock_shared(&self, id: &str) -> Result<Option<IdLock>> {
-        let f = self.lock_file(LockName::Image(id))?;
-        match FileExt::try_lock_shared(&f) {
-            Ok(true) => Ok(Some(IdLock {
-                file: f,
-                id: id.into(),
-            })),
-            Ok(false) => Ok(None),
-            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => Ok(None),
-            Err(e) => Err(Error::io(&self.root, e)),
-        }
+        let f = self.acquire(LockName::Image(id), &mut |f| FileExt::try_lock_shared(f))?;
+        Ok(f.map(|file| IdLock {
+            file,
+            id: id.into(),
+        }))
     }
 
     /// Takes a shared lock of an id (a running image), waiting for a build or removal.
     pub fn lock_shared(&self, id: &str) -> Result<IdLock> {
-        let f = self.lock_file(LockName::Image(id))?;
-        FileExt::lock_shared(&f).map_err(self.io(&self.root))?;
+        let name = LockName::Image(id);
+        let f = self.acquire(name, &mut |f| FileExt::lock_shared(f).map(|()| true))?;
+        let file = f.ok_or_else(|| {
+            Error::io(&self.lock_path(name), std::io::ErrorKind::WouldBlock.into())
+        })?;
         Ok(IdLock {
-            file: f,
+            file,
             id: id.into(),
         })
     }
@@ -831,7 +881,14 @@ impl Store {
                 reason: reason.into(),
             });
         }
+        // What a dry run would remove counts as gone for the locks' sake.
+        let mut going: std::collections::BTreeSet<String> = out
+            .iter()
+            .filter(|d| d.remove && is_image_id(&d.id))
+            .map(|d| d.id.clone())
+            .collect();
         for (path, id, label, reason) in leftovers {
+            going.insert(id.clone());
             let free = match dry_run {
                 true => self.free_to_remove(&id)?,
                 // Removed under the id's lock: nobody starts building it meanwhile.
@@ -851,6 +908,86 @@ impl Store {
                     id: label,
                     remove: true,
                     reason: reason.into(),
+                });
+            }
+        }
+        let going = if dry_run { going } else { Default::default() };
+        out.extend(self.stale_locks(&live_keys, &going, dry_run)?);
+        Ok(out)
+    }
+
+    /// The lock files of what is gone, each removed (unless `dry_run`) while gc holds it, so
+    /// that `locks/` does not grow with every image and environment there ever was: an
+    /// image's once its directory, side-loaded sources and leftovers are gone (or, in a dry
+    /// run, are in `going`: what the run would remove); a tools environment's once its
+    /// directory is; an environment's entry and background-build locks once no live entry has
+    /// its key. A lock someone holds stays. Whoever opened a lock file before its removal
+    /// finds, once it holds the lock, that the path names another file, and opens it again
+    /// ([`Store::acquire`]).
+    fn stale_locks(
+        &self,
+        live_keys: &std::collections::BTreeSet<String>,
+        going: &std::collections::BTreeSet<String>,
+        dry_run: bool,
+    ) -> Result<Vec<GcDecision>> {
+        let mut out = Vec::new();
+        let dir = self.bucket(Bucket::Locks);
+        let mut names: Vec<String> = std::fs::read_dir(&dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        // Images a build, pull or removal still has a scratch directory of.
+        let scratch_ids: std::collections::BTreeSet<String> = std::fs::read_dir(&self.root)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|e| {
+                Scratch::parse(&e.file_name().to_string_lossy()).map(|s| s.id().to_string())
+            })
+            .collect();
+        for file_name in names {
+            let Some(name) = LockName::parse(&file_name) else {
+                continue;
+            };
+            let gone = |name: LockName<'_>| match name {
+                LockName::Image(id) => {
+                    going.contains(id)
+                        || (!self.image_dir(id).exists()
+                            && !self.bucket(Bucket::Sideload).join(id).exists()
+                            && !scratch_ids.contains(id))
+                }
+                LockName::Tools(tools) => !self.tools_dir(tools).exists(),
+                LockName::Background(key) | LockName::Entry(key) => !live_keys.contains(key),
+            };
+            if !gone(name) {
+                continue;
+            }
+            let removed = match dry_run {
+                true => self.lock_is_free(name)?,
+                // Decided again under the lock: an environment registered or an image built
+                // meanwhile keeps its lock.
+                false => match self.try_lock_named(name)? {
+                    Some(_held) if gone(name) => {
+                        let _ = std::fs::remove_file(self.lock_path(name));
+                        true
+                    }
+                    _ => false,
+                },
+            };
+            if removed {
+                let of = match name {
+                    LockName::Image(_) => "an image",
+                    LockName::Tools(_) => "a tools environment",
+                    LockName::Background(_) => "an environment's background builds",
+                    LockName::Entry(_) => "an environment's index entry",
+                };
+                out.push(GcDecision {
+                    id: format!("locks/{file_name}"),
+                    remove: true,
+                    reason: format!("the lock of {of} that is gone"),
                 });
             }
         }
@@ -1002,5 +1139,49 @@ pub fn find_record(arg: &str, store: Option<&Store>) -> Result<(PathBuf, ImageRe
             Location::file(arg),
             "no such file, and no image store (set SYSIMG_STORE)",
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// gc removes a free lock file under its lock; whoever had opened it before (a build
+    /// about to lock the id) must not then hold a lock on a file no one else can see.
+    #[test]
+    fn a_lock_on_a_removed_lock_file_is_taken_again_on_the_new_one() {
+        let t = tempfile::tempdir().unwrap();
+        let store = Store::at(t.path().join("store"));
+        let id = "0123456789abcdef0123456789abcdef";
+        let name = LockName::Image(id);
+        // B opens the lock file; gc removes it; C locks the id on a new file.
+        let early = store.lock_file(name).unwrap();
+        std::fs::remove_file(store.lock_path(name)).unwrap();
+        let c = store.lock_exclusive(id).unwrap();
+        // B's flock on its file succeeds (the hazard), but that file is not the lock now...
+        assert!(FileExt::try_lock_exclusive(&early).unwrap());
+        assert!(!store.names_lock_file(&early, name));
+        assert!(store.names_lock_file(&c.file, name));
+        // ...so B's acquisition goes to the new file, which C holds.
+        assert!(store.try_lock_exclusive(id).unwrap().is_none());
+        assert!(store.try_lock_shared(id).unwrap().is_none());
+        drop(c);
+        assert!(store.try_lock_exclusive(id).unwrap().is_some());
+    }
+
+    #[test]
+    fn lock_names_parse_back() {
+        let id = "0123456789abcdef0123456789abcdef";
+        for name in [
+            LockName::Image(id),
+            LockName::Tools("pc-1.4.1"),
+            LockName::Background("k3y"),
+            LockName::Entry("k3y"),
+        ] {
+            assert_eq!(LockName::parse(&name.file_name()), Some(name));
+        }
+        for other in ["env-.lock", "notes.txt", "abc.lock", "tools-"] {
+            assert_eq!(LockName::parse(other), None, "{other}");
+        }
     }
 }
