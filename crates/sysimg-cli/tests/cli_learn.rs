@@ -492,6 +492,27 @@ fn build_all_names_the_environment_that_fails_and_builds_the_others() {
     };
     assert_eq!(fresh(&a.dir), true, "{v}");
     assert_eq!(fresh(&b.dir), false, "{v}");
+    // `--json`: one document naming every environment, the failed one with its error.
+    let o = a.sysimg(&["build", "--all", "--if-stale", "--json"], &[]);
+    assert_eq!(o.status.code(), Some(1), "{}{}", out(&o), err(&o));
+    let v: serde_json::Value = serde_json::from_str(&out(&o))
+        .unwrap_or_else(|e| panic!("one JSON document: {e}: {}", out(&o)));
+    let envs = v["environments"].as_array().unwrap();
+    assert_eq!(envs.len(), 2, "{v}");
+    let of = |dir: &Path| {
+        let project = dir.join("Project.toml").display().to_string();
+        envs.iter()
+            .find(|e| e["project"] == project.as_str())
+            .unwrap_or_else(|| panic!("{project} not in {v}"))
+    };
+    assert_eq!(of(&a.dir)["outcome"], "reused", "{v}");
+    assert!(
+        of(&b.dir)["error"]
+            .as_str()
+            .unwrap()
+            .contains("Manifest.toml"),
+        "{v}"
+    );
 }
 
 /// How many builds the fake julia ran for `t`.

@@ -14,32 +14,55 @@ use crate::exit::{ExitCode, Failure};
 
 pub fn run(ctx: &Context<'_>, args: &BuildArgs) -> Result<ExitCode, Failure> {
     if !args.all {
-        return build_one(ctx, args);
+        if let Some(doc) = build_one(ctx, args)? {
+            crate::ui::report::print_json(&doc);
+        }
+        return Ok(ExitCode::Ok);
     }
     // Every registered environment, one after another; a failure does not stop the others.
+    // `--json`: one document, `{"environments": [{"project", ...the build's document}]}`,
+    // with `"error"` in place of the build's fields for one that failed.
     let mut code = ExitCode::Ok;
+    let mut docs = Vec::new();
     for entry in ctx.store()?.live_registrations()? {
         let project_file = entry.project_path();
         if !ctx.json() {
             say!("{}:", project_file.display());
         }
-        if let Err(f) = build_one(&ctx.for_project(project_file.clone()), args) {
-            say_err!("error: {}: {}", project_file.display(), f.message);
-            code = ExitCode::Problems;
+        let project = serde_json::json!({ "project": project_file.display().to_string() });
+        match build_one(&ctx.for_project(project_file.clone()), args) {
+            Ok(doc) => docs.extend(doc.map(|mut d| {
+                d["project"] = project["project"].clone();
+                d
+            })),
+            Err(f) => {
+                code = ExitCode::Problems;
+                match ctx.json() {
+                    true => docs.push(serde_json::json!({
+                        "project": project["project"],
+                        "error": f.message,
+                    })),
+                    false => say_err!("error: {}: {}", project_file.display(), f.message),
+                }
+            }
         }
+    }
+    if ctx.json() {
+        crate::ui::report::print_json(&serde_json::json!({ "environments": docs }));
     }
     Ok(code)
 }
 
 /// Builds one environment's image; as the background build of `run`, under the
-/// environment's background lock and leaving its outcome for the next start.
-fn build_one(ctx: &Context<'_>, args: &BuildArgs) -> Result<ExitCode, Failure> {
+/// environment's background lock and leaving its outcome for the next start. The JSON
+/// document to print, under `--json`.
+fn build_one(ctx: &Context<'_>, args: &BuildArgs) -> Result<Option<serde_json::Value>, Failure> {
     let (project_file, store) = (ctx.project_file()?, ctx.store()?);
     let traces = Traces::of(store, project_file);
     let _background = match args.background {
         true => match store.try_lock_background(&traces.env_key)? {
             Some(lock) => Some(lock),
-            None => return Ok(ExitCode::Ok), // another one is at it
+            None => return Ok(None), // another one is at it
         },
         false => None,
     };
@@ -47,11 +70,11 @@ fn build_one(ctx: &Context<'_>, args: &BuildArgs) -> Result<ExitCode, Failure> {
     if args.background {
         let outcome = BackgroundOutcome {
             status: match &result {
-                Ok((_, true)) => BackgroundStatus::Built,
-                Ok((_, false)) => BackgroundStatus::Reused,
+                Ok(done) if done.built => BackgroundStatus::Built,
+                Ok(_) => BackgroundStatus::Reused,
                 Err(_) => BackgroundStatus::Failed,
             },
-            id: result.as_ref().ok().map(|(id, _)| id.clone()),
+            id: result.as_ref().ok().map(|done| done.id.clone()),
             log: result
                 .as_ref()
                 .err()
@@ -61,11 +84,21 @@ fn build_one(ctx: &Context<'_>, args: &BuildArgs) -> Result<ExitCode, Failure> {
         };
         let _ = outcome.write(&traces.background_file());
     }
-    result.map(|_| ExitCode::Ok)
+    result.map(|done| done.json)
 }
 
-/// The build itself: the image id, and whether it was built (not reused).
-fn build_inner(ctx: &Context<'_>, args: &BuildArgs) -> Result<(String, bool), Failure> {
+/// What a build did.
+struct Done {
+    /// The image id.
+    id: String,
+    /// Whether it was built (not reused or pulled).
+    built: bool,
+    /// Its JSON document, under `--json`.
+    json: Option<serde_json::Value>,
+}
+
+/// The build itself.
+fn build_inner(ctx: &Context<'_>, args: &BuildArgs) -> Result<Done, Failure> {
     let store = ctx.store()?;
     let spec = ctx.spec()?;
     let julia = ctx.julia()?;
@@ -116,7 +149,7 @@ fn build_inner(ctx: &Context<'_>, args: &BuildArgs) -> Result<(String, bool), Fa
     Ok(report(ctx, args, outcome, pulled, pushed, started))
 }
 
-/// Says what the build did (JSON, or one line); the image id, and whether it was built.
+/// Says what the build did in one line, or makes its JSON document.
 fn report(
     ctx: &Context<'_>,
     args: &BuildArgs,
@@ -124,7 +157,7 @@ fn report(
     pulled: Option<String>,
     pushed: Option<sysimg_share::PushReport>,
     started: Instant,
-) -> (String, bool) {
+) -> Done {
     let record = outcome.record();
     let dir = ctx
         .store()
@@ -145,8 +178,11 @@ fn report(
         if let Some(p) = &pushed {
             v["pushed"] = serde_json::to_value(p).unwrap_or_default();
         }
-        crate::ui::report::print_json(&v);
-        return (record.id.clone(), built);
+        return Done {
+            id: record.id.clone(),
+            built,
+            json: Some(v),
+        };
     }
     if let Some(p) = &pushed {
         say!("pushed image {} to {}", record.id, p.repository);
@@ -167,5 +203,9 @@ fn report(
     } else if !args.if_stale || args.all {
         say!("image {} is up to date ({})", record.id, dir.display());
     }
-    (record.id.clone(), built)
+    Done {
+        id: record.id.clone(),
+        built,
+        json: None,
+    }
 }
