@@ -391,7 +391,12 @@ fn gc_never_removes_an_image_in_use() {
         names.sort();
         names
     };
-    let entry_locks = || lock_files().iter().filter(|n| n.starts_with("env-")).count();
+    let entry_locks = || {
+        lock_files()
+            .iter()
+            .filter(|n| n.starts_with("env-"))
+            .count()
+    };
     // Registered by its environment: kept, with its locks.
     let d = w.store.gc(Duration::ZERO, false).unwrap();
     assert!(d.iter().all(|x| !x.remove), "{d:?}");
@@ -413,7 +418,11 @@ fn gc_never_removes_an_image_in_use() {
     let d = w.store.gc(Duration::from_secs(86_400), false).unwrap();
     assert!(!d[0].remove);
     // Unused: a dry run says so and keeps it (and its lock); a real run removes both.
-    assert!(lock_files().contains(&format!("{id}.lock")), "{:?}", lock_files());
+    assert!(
+        lock_files().contains(&format!("{id}.lock")),
+        "{:?}",
+        lock_files()
+    );
     let d = w.store.gc(Duration::ZERO, true).unwrap();
     assert!(d[0].remove);
     let image_lock = format!("locks/{id}.lock");
