@@ -1,23 +1,25 @@
 //! Time to the workload's result on the realistic world (issue 21): the data-analysis stack of
 //! `../shared/julia/pkgserver-large` (19 direct dependencies, 49 packages) on Julia 1.5.3 and
 //! PackageCompiler 1.4.1 (`SYSIMG_TEST_JULIA`), with the same precompile statements file for
-//! every image (the workload's `--trace-compile` on the default image; not the workload as a
-//! precompile execution file, which PackageCompiler 1.4.1 runs with `--compile=all`, and
-//! Julia 1.5.3 crashes on this workload so):
+//! every image: the `--trace-compile` of the traceable workload (the world's workload without
+//! Unitful, [`Lab::large_traceable_workload`]; Julia 1.5.3 segfaults tracing Unitful) on the
+//! default image. The images:
 //! - julia's default image;
 //! - sysimg's dev image (the default `public`, side-loading the internal packages);
 //! - sysimg's app image;
 //! - a hand-written `create_sysimage` of the 19 direct dependencies with the same file.
 //!
-//! Runs are interleaved (one of each per round) and medians reported, with the ratios; each
-//! build's wall time and peak memory (the largest resident set of the build's processes, from
-//! `wait4`). Then, for each image, one more run with `--trace-compile`: the statements julia
-//! still had to compile for the workload (what the image did not hold), counted by the module
-//! they are about, and the difference between the app image and the hand-written one. Goal:
-//! the app image within 1.05x of the hand-written one, its build no dearer. A build that fails
-//! is reported (the end of its log; the whole log in `target/real_julia_large/`) and left out.
+//! Runs are interleaved (one of each per round) and medians reported, with the ratios, for the
+//! workload and for the traceable workload; each build's wall time and peak memory (the
+//! largest resident set of the build's processes, from `wait4`). Then, for each image, one
+//! more run of the traceable workload with `--trace-compile`: the statements julia still had
+//! to compile (what the image did not hold), how many of them the statements file held,
+//! counted by the module they are about, and the difference between the app image and the
+//! hand-written one, statement by statement. Goal: the app image within 1.05x of the
+//! hand-written one, its build no dearer. A build that fails is reported (the end of its
+//! log; the whole log in `target/real_julia_large/`) and left out.
 //! Run with `cargo bench -p sysimg-cli --bench real_julia_large` (three builds of the 49
-//! packages: about 30 minutes on the loaded 2-core machine).
+//! packages: about 40 minutes on the loaded 2-core machine).
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -154,41 +156,40 @@ fn main() {
     let kept = testkit::repo_root().join("target/real_julia_large");
     std::fs::create_dir_all(&kept).unwrap();
     // Every package compiled once on the default image first, as a user's depot would be;
-    // this first run is not timed. Its `--trace-compile` is every image's precompile
-    // statements file (PackageCompiler traces an execution file the same way). Julia 1.5.3's
-    // trace crashes on this workload (julia#38719: `jl_static_show` of Unitful's units, a
-    // segmentation fault in `u"km"`; fixed in 1.5.4 by julia#38399), and so does any
-    // build given the workload as its precompile execution file: then every image is built
-    // with no statements, and the untraced run warms the depot.
+    // this first run is not timed. The statements file every image is built with is the
+    // `--trace-compile` of the traceable workload on the default image (PackageCompiler traces
+    // an execution file the same way): the world's workload without Unitful, because Julia
+    // 1.5.3's trace segfaults on any Unitful quantity type (julia#38719: `jl_static_show` of a
+    // unit; fixed in 1.5.4 by julia#38399), and so does a build given the workload itself as
+    // its precompile execution file.
+    let traceable = Lab::large_traceable_workload();
     let default_env = lab.env_copy("bench-default");
     let statements_file = kept.join("statements.jl");
     let _ = std::fs::remove_file(&statements_file);
-    let first = |trace: Option<&Path>| {
+    let first = |script: &Path, trace: Option<&Path>| {
         let mut c = lab.julia();
         if let Some(t) = trace {
             c.arg(format!("--trace-compile={}", t.display()));
         }
-        c.arg(format!("--project={}", default_env.display()))
-            .arg(&workload)
+        let o = c
+            .arg(format!("--project={}", default_env.display()))
+            .arg(script)
             .output()
-            .unwrap()
-    };
-    let traced = first(Some(&statements_file));
-    let precompile = if traced.status.success() {
-        println!(
-            "precompile statements traced from the workload on the default image: {}",
-            statements(&statements_file).len()
+            .unwrap();
+        assert!(
+            o.status.success() && String::from_utf8_lossy(&o.stdout).contains("WORKLOAD OK"),
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
         );
-        Some(statements_file.clone())
-    } else {
-        println!(
-            "the workload's --trace-compile failed ({}; julia#38719 on 1.5.3): every image is built without precompile statements",
-            traced.status
-        );
-        let o = first(None);
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-        None
     };
+    first(&workload, None);
+    first(&traceable, Some(&statements_file));
+    let file_statements = statements(&statements_file);
+    println!(
+        "precompile statements traced from the traceable workload on the default image: {}",
+        file_statements.len()
+    );
 
     let mut builds: Vec<(&str, Duration, f64)> = Vec::new();
     let mut record = |name: &'static str, measured: Result<(Duration, f64), String>| -> bool {
@@ -205,15 +206,10 @@ fn main() {
     };
     let sysimg_image = |dir: &str, spec: &str| -> (Command, PathBuf) {
         let env = lab.env_copy(dir);
-        let statements = match &precompile {
-            Some(file) => {
-                std::fs::copy(file, env.join("statements.jl")).unwrap();
-                "precompile_statements_files = [\"statements.jl\"]\n"
-            }
-            None => "",
-        };
+        std::fs::copy(&statements_file, env.join("statements.jl")).unwrap();
+        let statements = "precompile_statements_files = [\"statements.jl\"]\n";
         std::fs::write(env.join("Sysimage.toml"), format!("{spec}{statements}")).unwrap();
-        (lab.sysimg(&env, &["build", "--json"]), env)
+        (lab.sysimg(&env, &["build"]), env)
     };
     let image_of = |env: &Path| -> PathBuf {
         let o = lab.sysimg(env, &["julia-args", "--json"]).output().unwrap();
@@ -247,9 +243,7 @@ fn main() {
     let c = lab.hand_written(
         &packages,
         &default_env,
-        &precompile
-            .clone()
-            .map_or(Precompile::Nothing, Precompile::Statements),
+        &Precompile::Statements(statements_file.clone()),
         &hand,
     );
     if record(
@@ -268,43 +262,51 @@ fn main() {
         );
     }
 
-    // Time to the workload's result: start julia, run it, exit.
-    let run = |image: Option<&Path>| {
+    // Time to each workload's result: start julia, run it, exit.
+    let run = |image: Option<&Path>, script: &Path| {
         let mut c = lab.julia();
         if let Some(i) = image {
             c.arg("-J").arg(i);
         }
         c.arg(format!("--project={}", default_env.display()))
-            .arg(&workload);
+            .arg(script);
         c
     };
-    let mut times: Vec<Vec<Duration>> = vec![Vec::new(); images.len()];
-    for _ in 0..ROUNDS {
-        for ((_, image), t) in images.iter().zip(&mut times) {
-            t.push(time(run(image.as_deref())));
+    for (title, script) in [
+        ("the workload", &workload),
+        ("the traceable workload (no Unitful)", &traceable),
+    ] {
+        let mut times: Vec<Vec<Duration>> = vec![Vec::new(); images.len()];
+        for _ in 0..ROUNDS {
+            for ((_, image), t) in images.iter().zip(&mut times) {
+                t.push(time(run(image.as_deref(), script)));
+            }
         }
-    }
-    let medians: Vec<Duration> = times.into_iter().map(median).collect();
-    let median_of = |name: &str| {
-        images
-            .iter()
-            .position(|(n, _)| *n == name)
-            .map(|i| medians[i].as_secs_f64())
-    };
-    let hand_median = median_of("hand-written");
-    println!("time to the workload's result (median of {ROUNDS}, interleaved):");
-    for ((name, _), m) in images.iter().zip(&medians) {
-        let ratio = hand_median.map_or(String::new(), |h| {
-            format!("{:>6.3}x hand-written", m.as_secs_f64() / h)
-        });
-        println!("  {name:<14} {:>8.2} s   {ratio}", m.as_secs_f64());
-    }
-    if let (Some(app), Some(hand)) = (median_of("sysimg app"), hand_median) {
-        println!("  app / hand-written {:.3} (goal <= 1.05)", app / hand);
+        let medians: Vec<Duration> = times.into_iter().map(median).collect();
+        let median_of = |name: &str| {
+            images
+                .iter()
+                .position(|(n, _)| *n == name)
+                .map(|i| medians[i].as_secs_f64())
+        };
+        let hand_median = median_of("hand-written");
+        println!("time to {title}'s result (median of {ROUNDS}, interleaved):");
+        for ((name, _), m) in images.iter().zip(&medians) {
+            let ratio = hand_median.map_or(String::new(), |h| {
+                format!("{:>6.3}x hand-written", m.as_secs_f64() / h)
+            });
+            println!("  {name:<14} {:>8.2} s   {ratio}", m.as_secs_f64());
+        }
+        if let (Some(app), Some(hand)) = (median_of("sysimg app"), hand_median) {
+            println!("  app / hand-written {:.3} (goal <= 1.05)", app / hand);
+        }
     }
 
     // What each image left julia to compile for the workload.
-    println!("statements julia compiled during the workload (--trace-compile), by module:");
+    println!(
+        "statements julia compiled during the traceable workload (--trace-compile), by module; \
+         'again': those of the statements file the image was built with"
+    );
     let mut traced = Vec::new();
     for (name, image) in images.iter() {
         let trace = kept.join(format!("trace-{}.jl", name.replace(' ', "-")));
@@ -315,7 +317,7 @@ fn main() {
         }
         t.arg(format!("--trace-compile={}", trace.display()))
             .arg(format!("--project={}", default_env.display()))
-            .arg(&workload);
+            .arg(&traceable);
         let o = t.output().unwrap();
         if !o.status.success() {
             println!("  {name:<14} the traced run failed ({})", o.status);
@@ -323,8 +325,9 @@ fn main() {
         }
         let found = statements(&trace);
         println!(
-            "  {name:<14} {:>6}: {}",
+            "  {name:<14} {:>6} ({} again): {}",
             found.len(),
+            found.intersection(&file_statements).count(),
             by_module(found.iter(), 10)
         );
         traced.push((*name, found));
@@ -341,6 +344,14 @@ fn main() {
             app_set.difference(hand_set).count()
         );
         println!("    {}", by_module(app_set.difference(hand_set), 14));
+        for (what, only) in [
+            ("hand-written", hand_set.difference(app_set)),
+            ("app", app_set.difference(hand_set)),
+        ] {
+            for statement in only.take(40) {
+                println!("    only {what}: {statement}");
+            }
+        }
     }
     println!("  traces kept in {}", kept.display());
 }

@@ -84,6 +84,13 @@ impl Lab {
             .join("julia/pkgserver-large/workload.jl")
     }
 
+    /// The realistic world's workload without Unitful (`fixtures/large/traceable.jl`): the
+    /// same parts over the 18 other top-level packages, which Julia 1.5.3 can run under
+    /// `--trace-compile` (it segfaults tracing any Unitful quantity type, julia#38719).
+    pub fn large_traceable_workload() -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/large/traceable.jl")
+    }
+
     /// A lab in a scratch directory under `target/tmp` (removed when the test binary exits).
     pub fn new(bin: impl Into<PathBuf>, julia: PathBuf, pkgserver: &Path) -> Lab {
         let root = crate::scratch_dir("sysimg-real-julia-");
