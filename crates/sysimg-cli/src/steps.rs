@@ -150,6 +150,25 @@ pub fn pull_before_build(
     }
 }
 
+/// Warns, on pushing a `native` image, that its id names the build machine's CPU: a build on
+/// a machine with another CPU plans another id, so its pull-before-build does not find it.
+pub fn warn_if_native(record: &sysimg::model::record::ImageRecord) {
+    if let Some(cpu) = &record.build_cpu {
+        // Julia's own x86-64 binaries' target (its Makefile's `JULIA_CPU_TARGET` for x86-64).
+        let example = match record.platform.starts_with("x86_64") {
+            true => ", e.g. \"generic;sandybridge,-xsaveopt,clone_all;haswell,-rdrnd,base(1)\"",
+            false => "",
+        };
+        say_err!(
+            "warning: image {} was built for `native` on a {}: its id names that CPU, so \
+             `sysimg build` on a machine with another CPU will not find it; for images to \
+             share, set a portable `cpu_target` in Sysimage.toml{example}",
+            record.id,
+            cpu.name
+        );
+    }
+}
+
 /// After `build --push`: pushes the image to the configured remote.
 pub fn push_after_build(
     vars: &Vars,
@@ -164,6 +183,9 @@ pub fn push_after_build(
         ))
     })?;
     let access = access(vars, false, &remote, named)?;
+    if let Ok((_, record)) = store.find(id) {
+        warn_if_native(&record);
+    }
     let mut bars = Bars::new(show);
     let report = share::push(
         Some(store),

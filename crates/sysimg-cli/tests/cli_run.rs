@@ -1023,6 +1023,53 @@ fn native_images_fit_the_machine_that_built_them_on_modern_julia() {
     }
 }
 
+/// A `native` image built on another machine whose features this host has (pulled, or a
+/// shared store): the image a build here would make but for the build machine's CPU, which
+/// its id names. It fits, so it is fresh and started without a warning; it was reported as
+/// out of date ("a build now would make image ...") at every start.
+#[test]
+fn a_native_image_from_another_machine_is_fresh_where_it_fits() {
+    let t = T::new();
+    let theirs = haswell_features("1.10.5");
+    let mut ours = theirs.clone();
+    ours.push("avx512f");
+    let here = t.dir.join("julia-with-avx512");
+    fs::copy(&t.julia, &here).unwrap();
+    let vars = |features: &[&str]| {
+        vec![
+            ("FAKE_JULIA_VERSION", "1.10.5".to_string()),
+            ("FAKE_JULIA_CPU_FEATURES", toml_list(features)),
+            ("SYSIMG_HOST_CPU", String::new()),
+        ]
+    };
+    let build_vars = vars(&theirs);
+    let refs: Vec<(&str, &str)> = build_vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let o = t.sysimg(&["build", "--julia", &t.julia, "--json"], &refs);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    let id = serde_json::from_slice::<serde_json::Value>(&o.stdout).unwrap()["id"].clone();
+    let host_vars = vars(&ours);
+    let refs: Vec<(&str, &str)> = host_vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let here_s = here.display().to_string();
+    let o = t.sysimg(&["check", "--julia", &here_s, "--json"], &refs);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["errors"], 0, "{v}");
+    let (o, argv) = run(
+        &t,
+        &["run", "--julia", &here_s, "--on-stale", "fail"],
+        &refs,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    assert_eq!(argv[0], "-J");
+    assert!(!err(&o).contains("out of date"), "{}", err(&o));
+    // `build --if-stale` here has nothing to do.
+    let o = t.sysimg(
+        &["build", "--if-stale", "--julia", &here_s, "--json"],
+        &refs,
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!((&v["outcome"], &v["id"]), (&"reused".into(), &id), "{v}");
+}
+
 #[test]
 fn juliaups_launcher_is_seen_through_to_the_channels_julia() {
     // A juliaup install (JuliaLang/juliaup src/config_file.rs, src/bin/julialauncher.rs): the

@@ -138,8 +138,34 @@ fn push_then_pull_into_an_empty_store() {
     assert_eq!(names, ["sys.so", "image.toml", "build.log", "config.json"]);
     assert!(blobs.iter().all(|b| b["action"] == "upload"), "{blobs:?}");
     assert_eq!(reg.blob_uploads("team/roundtrip"), 4);
-    // Piped: no progress on stderr.
+    // Piped: no progress on stderr, only the warning that a `native` image's id names the
+    // CPU it was built on.
+    let warning = format!("warning: image {id} was built for `native` on a haswell: ");
+    assert!(
+        err(&o).starts_with(&warning) && err(&o).lines().count() == 1,
+        "{}",
+        err(&o)
+    );
+    // The advice works: with the portable target it gives, the image is pushed without it.
+    let spec = t.dir.join("Sysimage.toml");
+    let before = fs::read_to_string(&spec).unwrap_or_default();
+    let portable = "generic;sandybridge,-xsaveopt,clone_all;haswell,-rdrnd,base(1)";
+    assert!(err(&o).contains(portable), "{}", err(&o));
+    fs::write(&spec, format!("{before}cpu_target = \"{portable}\"\n")).unwrap();
+    let portable_id = t.build("a", &[]);
+    let o = t.sysimg(
+        "a",
+        &[
+            "push",
+            &portable_id,
+            &format!("{repo}-portable"),
+            "--insecure",
+        ],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}{}", out(&o), err(&o));
     assert!(err(&o).is_empty(), "{}", err(&o));
+    fs::write(&spec, before).unwrap();
 
     // One streamed PUT per blob instead of chunks: the same artifact (the same manifest).
     let mono = format!("{}/team/roundtrip-monolithic", reg.addr);

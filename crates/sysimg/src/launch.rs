@@ -124,6 +124,21 @@ pub fn environment_image(
         });
     }
     let (file, record) = registered?;
+    // A `native` image built on another machine (pulled, or the store shared): the same
+    // inputs but the build machine's CPU, which the id names. It is the image a build here
+    // would make but for that CPU; whether it runs on this one is the fit check's to say.
+    if let (Some(theirs), Some(_)) = (&record.build_cpu, &planned.build_cpu) {
+        let mut elsewhere = planned.clone();
+        elsewhere.build_cpu = Some(theirs.clone());
+        elsewhere.id = elsewhere.compute_id();
+        if candidate_ids(&elsewhere).contains(&record.id) {
+            return Some(Found {
+                id: record.id.clone(),
+                image: Image::from_record(&file, record),
+                changes: Vec::new(),
+            });
+        }
+    }
     let mut changes = input_changes(&record, &planned);
     if changes.is_empty() {
         changes.push(format!("a build now would make image {}", planned.id));

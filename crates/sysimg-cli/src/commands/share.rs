@@ -38,6 +38,7 @@ pub fn push(ctx: &Context<'_>, args: &PushArgs) -> Result<ExitCode, Failure> {
     });
     bars.finish();
     let report = report.map_err(share_failure)?;
+    crate::steps::warn_if_native(&record);
     if ctx.json() {
         crate::ui::report::print_json(&report);
     } else {
