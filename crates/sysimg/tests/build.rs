@@ -1056,3 +1056,44 @@ fn a_failed_build_says_why_from_its_log() {
     );
     assert!(sysimg::build::failure_lines(&t.path().join("missing.log")).is_empty());
 }
+
+/// What gc says of locks matches what it does: a dry run never lists the lock of an image
+/// that stays (a failed build's log of an image built since is a leftover, the image is
+/// not), and a gone environment's background log goes with its lock, whichever of `gc` and
+/// `gone_environments` runs first (the CLI runs `gc` first).
+#[test]
+fn gc_lists_and_removes_locks_as_it_does_the_rest() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let w = world(&["Example"], "store");
+    let id = run(&w, &AtomicBool::new(false), &mut Vec::new())
+        .unwrap()
+        .record()
+        .id
+        .clone();
+    let logs = w.store.bucket(sysimg::store::Bucket::Logs);
+    fs::create_dir_all(&logs).unwrap();
+    fs::write(logs.join(format!("{id}-failed.log")), "an old failure\n").unwrap();
+    let gone_key = "00112233445566778899aabbccddeeff";
+    fs::write(logs.join(format!("background-{gone_key}.log")), "built\n").unwrap();
+    let locks = w.store.bucket(sysimg::store::Bucket::Locks);
+    fs::write(locks.join(format!("background-{gone_key}.lock")), "").unwrap();
+    let image_lock = format!("locks/{id}.lock");
+    for dry_run in [true, false] {
+        let d = w.store.gc(Duration::ZERO, dry_run).unwrap();
+        assert!(
+            d.iter()
+                .any(|x| x.id == format!("logs/{id}-failed.log") && x.remove),
+            "{d:?}"
+        );
+        assert!(!d.iter().any(|x| x.id == image_lock), "{d:?}");
+        let gone = w.store.gone_environments(dry_run);
+        assert_eq!(gone.background_logs.len(), 1, "{gone:?}");
+    }
+    assert!(locks.join(format!("{id}.lock")).exists());
+    let left: Vec<String> = fs::read_dir(&locks)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("background-"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}

@@ -213,7 +213,9 @@ impl Store {
         name: LockName<'_>,
         take: &mut dyn FnMut(&File) -> std::io::Result<bool>,
     ) -> Result<Option<File>> {
-        loop {
+        // Each retry follows one removal by gc; a path that never names the file just locked
+        // (inode numbers that are not stable, as on some FUSE mounts) is an error, not a spin.
+        for _ in 0..100 {
             let f = self.lock_file(name)?;
             match take(&f) {
                 Ok(true) => {}
@@ -225,6 +227,10 @@ impl Store {
                 return Ok(Some(f));
             }
         }
+        Err(Error::io(
+            &self.lock_path(name),
+            std::io::Error::other("the lock file kept changing under the lock (100 tries)"),
+        ))
     }
 
     /// Whether `f` is the file `name`'s lock path names now (not one gc removed).
@@ -888,7 +894,7 @@ impl Store {
             .map(|d| d.id.clone())
             .collect();
         for (path, id, label, reason) in leftovers {
-            going.insert(id.clone());
+            let image_stays = self.image_dir(&id).exists();
             let free = match dry_run {
                 true => self.free_to_remove(&id)?,
                 // Removed under the id's lock: nobody starts building it meanwhile.
@@ -904,6 +910,9 @@ impl Store {
                 },
             };
             if free {
+                if !image_stays {
+                    going.insert(id);
+                }
                 out.push(GcDecision {
                     id: label,
                     remove: true,
@@ -931,6 +940,11 @@ impl Store {
         dry_run: bool,
     ) -> Result<Vec<GcDecision>> {
         let mut out = Vec::new();
+        // Elsewhere an open file can be deleted too (Rust opens with `FILE_SHARE_DELETE` on
+        // Windows) but `names_lock_file` cannot tell the file from its successor: keep them.
+        if cfg!(not(unix)) {
+            return Ok(out);
+        }
         let dir = self.bucket(Bucket::Locks);
         let mut names: Vec<String> = std::fs::read_dir(&dir)
             .into_iter()
@@ -952,7 +966,9 @@ impl Store {
             let Some(name) = LockName::parse(&file_name) else {
                 continue;
             };
-            let gone = |name: LockName<'_>| match name {
+            // `live`: whether an environment's key is registered, from the snapshot first,
+            // then (under the lock) from its index entry as it is now.
+            let gone = |name: LockName<'_>, live: &dyn Fn(&str) -> bool| match name {
                 LockName::Image(id) => {
                     going.contains(id)
                         || (!self.image_dir(id).exists()
@@ -960,9 +976,9 @@ impl Store {
                             && !scratch_ids.contains(id))
                 }
                 LockName::Tools(tools) => !self.tools_dir(tools).exists(),
-                LockName::Background(key) | LockName::Entry(key) => !live_keys.contains(key),
+                LockName::Background(key) | LockName::Entry(key) => !live(key),
             };
-            if !gone(name) {
+            if !gone(name, &|key| live_keys.contains(key)) {
                 continue;
             }
             let removed = match dry_run {
@@ -970,7 +986,7 @@ impl Store {
                 // Decided again under the lock: an environment registered or an image built
                 // meanwhile keeps its lock.
                 false => match self.try_lock_named(name)? {
-                    Some(_held) if gone(name) => {
+                    Some(_held) if gone(name, &|key| self.key_is_live(key)) => {
                         let _ = std::fs::remove_file(self.lock_path(name));
                         true
                     }
@@ -992,6 +1008,16 @@ impl Store {
             }
         }
         Ok(out)
+    }
+
+    /// Whether the environment with key `key` is registered now: its index entry is there and
+    /// names a project file that exists (what [`Store::live_registrations`] keeps).
+    fn key_is_live(&self, key: &str) -> bool {
+        let entry = self.bucket(Bucket::Envs).join(format!("{key}.json"));
+        std::fs::read_to_string(&entry)
+            .ok()
+            .and_then(|text| serde_json::from_str::<EnvUse>(&text).ok())
+            .is_some_and(|e| e.project_path().is_file())
     }
 
     /// What environments that are gone left in the store: the compile traces `learn/<key>/`
@@ -1032,6 +1058,9 @@ impl Store {
                 match self.try_lock_background(key) {
                     Ok(Some(_lock)) => {
                         let _ = std::fs::remove_file(e.path());
+                        // Its lock goes with it (taking the lock made the file again).
+                        #[cfg(unix)]
+                        let _ = std::fs::remove_file(self.lock_path(LockName::Background(key)));
                     }
                     _ => continue,
                 }
