@@ -171,6 +171,34 @@ fn the_guard_warns_errors_and_keeps_quiet_as_asked() {
         return;
     };
     let app = app_image(lab);
+    // The guard compiles nothing at start: what julia compiles starting the image with the
+    // guard on is what it compiles with it off (its own calls are compiled into the image).
+    let compiled = |guard: &str| -> std::collections::BTreeSet<String> {
+        let trace = lab.root.join(format!("guard-{guard}-trace.jl"));
+        let o = lab
+            .julia()
+            .arg("-J")
+            .arg(&app.image)
+            .arg(format!("--trace-compile={}", trace.display()))
+            .arg(format!("--project={}", app.env.display()))
+            .args(["-e", "print(\"started\")"])
+            .env("SYSIMG_GUARD", guard)
+            .output()
+            .unwrap();
+        assert_eq!(out(&o), "started", "{}", err(&o));
+        // Julia 1.5 makes the file at the first statement it compiles: none, no file.
+        std::fs::read_to_string(&trace)
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_string)
+            .collect()
+    };
+    let (on, off) = (compiled("warn"), compiled("off"));
+    let guards: Vec<&String> = on.difference(&off).collect();
+    assert!(
+        guards.is_empty(),
+        "the guard compiled at start: {guards:#?}"
+    );
     // Real Pkg moves the environment to OrderedCollections 1.4.1; the image holds 1.5.0.
     let env = lab.env_copy("guarded");
     lab.pkg(

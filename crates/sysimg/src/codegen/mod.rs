@@ -322,6 +322,8 @@ precompile(loaded_version, (Module,))
 # Found with `julia --trace-compile` on a built image: compiled at start without these.
 precompile(get, (Dict{String,Dict{String,String}}, String, Nothing))
 precompile(get, (Dict{String,String}, String, Nothing))
+precompile(haskey, (Dict{String,Dict{String,String}}, String))
+precompile(setindex!, (Base.RefValue{Any}, Tuple{Vector{String},Nothing}))
 "#;
 
 /// The guard in a running session, its own section of `SysimageData` (the start-time guard
