@@ -7,19 +7,21 @@
 //! - julia's default image;
 //! - sysimg's dev image (the default `public`, side-loading the internal packages);
 //! - sysimg's app image;
-//! - a hand-written `create_sysimage` of the 19 direct dependencies with the same file.
+//! - a hand-written `create_sysimage` of the 19 direct dependencies with the same file;
+//! - the same call with no statements (what an image misses when they do not reach it).
 //!
 //! Runs are interleaved (one of each per round) and medians reported, with the ratios, for the
 //! workload and for the traceable workload; each build's wall time and peak memory (the
 //! largest resident set of the build's processes, from `wait4`). Then, for each image, one
 //! more run of the traceable workload with `--trace-compile`: the statements julia still had
 //! to compile (what the image did not hold), how many of them the statements file held,
-//! counted by the module they are about, and the difference between the app image and the
+//! counted by the module they are about and (those of the file) by why a statement could not
+//! be baked, and the difference between the app image and the
 //! hand-written one, statement by statement. Goal: the app image within 1.05x of the
 //! hand-written one, its build no dearer. A build that fails is reported (the end of its
 //! log; the whole log in `target/real_julia_large/`) and left out.
-//! Run with `cargo bench -p sysimg-cli --bench real_julia_large` (three builds of the 49
-//! packages: about 40 minutes on the loaded 2-core machine).
+//! Run with `cargo bench -p sysimg-cli --bench real_julia_large` (four builds of the 49
+//! packages: about 45 minutes on the 2-core machine).
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -117,6 +119,41 @@ fn statements(trace: &Path) -> BTreeSet<String> {
         .filter(|l| l.starts_with("precompile("))
         .map(str::to_string)
         .collect()
+}
+
+/// Why a statement of the statements file can be compiled again on an image built with it,
+/// judged from its text: it is about the script's own code (`Main.`), names a closure
+/// (`var"#..."`, numbered per process), has a `Vararg` (PackageCompiler 1.4.1 rewrites
+/// `Vararg{T, N} where N` to `Vararg{T, 100}`), or has abstract argument types (`Any`,
+/// `Function`, `Type{T} where T`: a `precompile` of those compiles a method instance the
+/// concrete call does not use).
+fn statement_kind(statement: &str) -> &'static str {
+    if statement.contains("Main.") {
+        "the script's own"
+    } else if statement.contains("var\"#") {
+        "closures"
+    } else if statement.contains("Vararg") {
+        "Vararg"
+    } else if [", Any", "Function", " where ", "{Any", "(Any"]
+        .iter()
+        .any(|a| statement.contains(a))
+    {
+        "abstract types"
+    } else {
+        "other"
+    }
+}
+
+/// Statements counted by [`statement_kind`], largest first.
+fn by_kind<'a>(statements: impl Iterator<Item = &'a String>) -> String {
+    let mut by: BTreeMap<&str, usize> = BTreeMap::new();
+    for s in statements {
+        *by.entry(statement_kind(s)).or_insert(0) += 1;
+    }
+    let mut by: Vec<(&str, usize)> = by.into_iter().collect();
+    by.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+    let items: Vec<String> = by.iter().map(|(k, n)| format!("{k} {n}")).collect();
+    items.join(", ")
 }
 
 /// Statements counted by [`statement_module`], largest first: `Module count` items.
@@ -252,6 +289,16 @@ fn main() {
     ) {
         images.push(("hand-written", Some(hand.clone())));
     }
+    // The same call with no statements: what an image misses when the statements do not
+    // reach it (an execution file whose trace failed, a statements file left out).
+    let bare = lab.root.join("hand-bare.so");
+    let c = lab.hand_written(&packages, &default_env, &Precompile::Nothing, &bare);
+    if record(
+        "hand, no stmts",
+        run_measured(c, &kept.join("build-hand-written-bare.log")),
+    ) {
+        images.push(("hand, no stmts", Some(bare.clone())));
+    }
 
     println!("builds (wall time, peak resident set of the largest process):");
     for (name, took, peak) in &builds {
@@ -329,6 +376,11 @@ fn main() {
             found.len(),
             found.intersection(&file_statements).count(),
             by_module(found.iter(), 10)
+        );
+        println!(
+            "  {:<14}        again, by kind: {}",
+            "",
+            by_kind(found.intersection(&file_statements))
         );
         traced.push((*name, found));
     }
