@@ -777,6 +777,9 @@ impl Store {
     /// removals, side-loaded sources whose image is gone, and failed builds' logs once their
     /// image built after all or `keep` has passed.
     pub fn gc(&self, keep: Duration, dry_run: bool) -> Result<Vec<GcDecision>> {
+        // The lock files there were before: taking an id's lock to remove something makes
+        // its file, which then goes too, but only these are reported.
+        let locks_before = self.lock_file_names();
         let used: std::collections::BTreeSet<String> = self
             .live_registrations()?
             .into_iter()
@@ -921,7 +924,7 @@ impl Store {
             }
         }
         let going = if dry_run { going } else { Default::default() };
-        out.extend(self.stale_locks(&live_keys, &going, dry_run)?);
+        out.extend(self.stale_locks(&live_keys, &going, &locks_before, dry_run)?);
         Ok(out)
     }
 
@@ -932,11 +935,13 @@ impl Store {
     /// directory is; an environment's entry and background-build locks once no live entry has
     /// its key. A lock someone holds stays. Whoever opened a lock file before its removal
     /// finds, once it holds the lock, that the path names another file, and opens it again
-    /// ([`Store::acquire`]).
+    /// ([`Store::acquire`]). Only the files in `reported` (those there before this gc) are
+    /// reported, so a dry run and a real run name the same.
     fn stale_locks(
         &self,
         live_keys: &std::collections::BTreeSet<String>,
         going: &std::collections::BTreeSet<String>,
+        reported: &[String],
         dry_run: bool,
     ) -> Result<Vec<GcDecision>> {
         let mut out = Vec::new();
@@ -945,14 +950,7 @@ impl Store {
         if cfg!(not(unix)) {
             return Ok(out);
         }
-        let dir = self.bucket(Bucket::Locks);
-        let mut names: Vec<String> = std::fs::read_dir(&dir)
-            .into_iter()
-            .flatten()
-            .flatten()
-            .map(|e| e.file_name().to_string_lossy().into_owned())
-            .collect();
-        names.sort();
+        let names = self.lock_file_names();
         // Images a build, pull or removal still has a scratch directory of.
         let scratch_ids: std::collections::BTreeSet<String> = std::fs::read_dir(&self.root)
             .into_iter()
@@ -993,7 +991,7 @@ impl Store {
                     _ => false,
                 },
             };
-            if removed {
+            if removed && reported.binary_search(&file_name).is_ok() {
                 let of = match name {
                     LockName::Image(_) => "an image",
                     LockName::Tools(_) => "a tools environment",
@@ -1008,6 +1006,18 @@ impl Store {
             }
         }
         Ok(out)
+    }
+
+    /// The names of the files in `locks/`, sorted.
+    fn lock_file_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(self.bucket(Bucket::Locks))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
     }
 
     /// Whether the environment with key `key` is registered now: its index entry is there and
