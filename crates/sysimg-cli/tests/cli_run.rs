@@ -976,6 +976,16 @@ fn toml_list(features: &[&str]) -> String {
         .join(", ")
 }
 
+/// The variables for a fake julia of `version` reporting `features` as the host's CPU, with
+/// no `SYSIMG_HOST_CPU` describing another machine (the host is as its julia reports it).
+fn host_julia_vars(version: &str, features: &[&str]) -> Vec<(&'static str, String)> {
+    vec![
+        ("FAKE_JULIA_VERSION", version.to_string()),
+        ("FAKE_JULIA_CPU_FEATURES", toml_list(features)),
+        ("SYSIMG_HOST_CPU", String::new()),
+    ]
+}
+
 #[test]
 fn native_images_fit_the_machine_that_built_them_on_modern_julia() {
     for julia_version in ["1.10.5", "1.11.2", "1.12.1"] {
@@ -987,13 +997,7 @@ fn native_images_fit_the_machine_that_built_them_on_modern_julia() {
         let lacking = t.dir.join("julia-no-avx2");
         fs::copy(&t.julia, &lacking).unwrap();
         // The host as its julia reports it: no SYSIMG_HOST_CPU describing another machine.
-        let vars = |features: &[&str]| {
-            vec![
-                ("FAKE_JULIA_VERSION", julia_version.to_string()),
-                ("FAKE_JULIA_CPU_FEATURES", toml_list(features)),
-                ("SYSIMG_HOST_CPU", String::new()),
-            ]
-        };
+        let vars = |features: &[&str]| host_julia_vars(julia_version, features);
         let build_vars = vars(&same);
         let refs: Vec<(&str, &str)> = build_vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let o = t.sysimg(&["build", "--julia", &t.julia, "--json"], &refs);
@@ -1035,13 +1039,7 @@ fn a_native_image_from_another_machine_is_fresh_where_it_fits() {
     ours.push("avx512f");
     let here = t.dir.join("julia-with-avx512");
     fs::copy(&t.julia, &here).unwrap();
-    let vars = |features: &[&str]| {
-        vec![
-            ("FAKE_JULIA_VERSION", "1.10.5".to_string()),
-            ("FAKE_JULIA_CPU_FEATURES", toml_list(features)),
-            ("SYSIMG_HOST_CPU", String::new()),
-        ]
-    };
+    let vars = |features: &[&str]| host_julia_vars("1.10.5", features);
     let build_vars = vars(&theirs);
     let refs: Vec<(&str, &str)> = build_vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let o = t.sysimg(&["build", "--julia", &t.julia, "--json"], &refs);

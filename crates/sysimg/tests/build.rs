@@ -373,24 +373,33 @@ fn hostile_names_and_paths_do_not_change_the_generated_code() {
     assert_eq!(outcome.record().packages.len(), names.len());
 }
 
-#[test]
-fn gc_never_removes_an_image_in_use() {
-    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+/// A world of `Example` with its image built: the world and the image id.
+fn built_example() -> (World, String) {
     let w = world(&["Example"], "store");
     let id = run(&w, &AtomicBool::new(false), &mut Vec::new())
         .unwrap()
         .record()
         .id
         .clone();
-    let locks = w.store.bucket(sysimg::store::Bucket::Locks);
-    let lock_files = || {
-        let mut names: Vec<String> = fs::read_dir(&locks)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        names.sort();
-        names
-    };
+    (w, id)
+}
+
+/// The files in a store's `locks/`, sorted.
+fn lock_files(store: &Store) -> Vec<String> {
+    let locks = store.bucket(sysimg::store::Bucket::Locks);
+    let mut names: Vec<String> = fs::read_dir(locks)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn gc_never_removes_an_image_in_use() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let (w, id) = built_example();
+    let lock_files = || lock_files(&w.store);
     let entry_locks = || {
         lock_files()
             .iter()
@@ -1064,12 +1073,7 @@ fn a_failed_build_says_why_from_its_log() {
 #[test]
 fn gc_lists_and_removes_locks_as_it_does_the_rest() {
     let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let w = world(&["Example"], "store");
-    let id = run(&w, &AtomicBool::new(false), &mut Vec::new())
-        .unwrap()
-        .record()
-        .id
-        .clone();
+    let (w, id) = built_example();
     let logs = w.store.bucket(sysimg::store::Bucket::Logs);
     fs::create_dir_all(&logs).unwrap();
     fs::write(logs.join(format!("{id}-failed.log")), "an old failure\n").unwrap();
@@ -1090,10 +1094,9 @@ fn gc_lists_and_removes_locks_as_it_does_the_rest() {
         assert_eq!(gone.background_logs.len(), 1, "{gone:?}");
     }
     assert!(locks.join(format!("{id}.lock")).exists());
-    let left: Vec<String> = fs::read_dir(&locks)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with("background-"))
-        .collect();
-    assert!(left.is_empty(), "{left:?}");
+    let left = lock_files(&w.store);
+    assert!(
+        !left.iter().any(|n| n.starts_with("background-")),
+        "{left:?}"
+    );
 }
