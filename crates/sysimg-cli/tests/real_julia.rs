@@ -1125,7 +1125,12 @@ fn the_guard_follows_pkg_in_a_repl_session() {
         .output()
         .unwrap();
     let transcript = out(&o);
-    assert!(o.status.success(), "{transcript}\n{}", err(&o));
+    assert!(
+        o.status.success(),
+        "{}: {transcript}\n{}",
+        o.status,
+        err(&o)
+    );
     // Typed as a person types: no step lost, every wait met.
     for n in 1..=5 {
         assert!(transcript.contains(&format!("STEP{n}")), "{transcript}");
