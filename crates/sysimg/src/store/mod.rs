@@ -896,6 +896,8 @@ impl Store {
             .filter(|d| d.remove && is_image_id(&d.id))
             .map(|d| d.id.clone())
             .collect();
+        // Leftovers whose id's lock someone holds (a build, pull or removal in progress).
+        let mut held = std::collections::BTreeSet::new();
         for (path, id, label, reason) in leftovers {
             let image_stays = self.image_dir(&id).exists();
             let free = match dry_run {
@@ -912,7 +914,9 @@ impl Store {
                     None => false,
                 },
             };
-            if free {
+            if !free {
+                held.insert(id);
+            } else {
                 if !image_stays {
                     going.insert(id);
                 }
@@ -924,14 +928,15 @@ impl Store {
             }
         }
         let going = if dry_run { going } else { Default::default() };
-        out.extend(self.stale_locks(&live_keys, &going, &locks_before, dry_run)?);
+        out.extend(self.stale_locks(&live_keys, &going, &held, &locks_before, dry_run)?);
         Ok(out)
     }
 
     /// The lock files of what is gone, each removed (unless `dry_run`) while gc holds it, so
     /// that `locks/` does not grow with every image and environment there ever was: an
-    /// image's once its directory, side-loaded sources and leftovers are gone (or, in a dry
-    /// run, are in `going`: what the run would remove); a tools environment's once its
+    /// image's once its directory and side-loaded sources are gone and no leftover of it is
+    /// `held` (its lock was not free), or, in a dry run, once it is in `going` (what the run
+    /// would remove); a tools environment's once its
     /// directory is; an environment's entry and background-build locks once no live entry has
     /// its key. A lock someone holds stays. Whoever opened a lock file before its removal
     /// finds, once it holds the lock, that the path names another file, and opens it again
@@ -941,6 +946,7 @@ impl Store {
         &self,
         live_keys: &std::collections::BTreeSet<String>,
         going: &std::collections::BTreeSet<String>,
+        held: &std::collections::BTreeSet<String>,
         reported: &[String],
         dry_run: bool,
     ) -> Result<Vec<GcDecision>> {
@@ -950,17 +956,7 @@ impl Store {
         if cfg!(not(unix)) {
             return Ok(out);
         }
-        let names = self.lock_file_names();
-        // Images a build, pull or removal still has a scratch directory of.
-        let scratch_ids: std::collections::BTreeSet<String> = std::fs::read_dir(&self.root)
-            .into_iter()
-            .flatten()
-            .flatten()
-            .filter_map(|e| {
-                Scratch::parse(&e.file_name().to_string_lossy()).map(|s| s.id().to_string())
-            })
-            .collect();
-        for file_name in names {
+        for file_name in self.lock_file_names() {
             let Some(name) = LockName::parse(&file_name) else {
                 continue;
             };
@@ -971,7 +967,7 @@ impl Store {
                     going.contains(id)
                         || (!self.image_dir(id).exists()
                             && !self.bucket(Bucket::Sideload).join(id).exists()
-                            && !scratch_ids.contains(id))
+                            && !held.contains(id))
                 }
                 LockName::Tools(tools) => !self.tools_dir(tools).exists(),
                 LockName::Background(key) | LockName::Entry(key) => !live(key),
