@@ -174,7 +174,7 @@ pub fn push_after_build(
     vars: &Vars,
     spec: &ImageSpec,
     store: &Store,
-    id: &str,
+    record: &sysimg::model::record::ImageRecord,
     show: bool,
 ) -> Result<share::PushReport, Failure> {
     let (remote, named) = parse_configured(vars, None, Some(spec)).unwrap_or_else(|| {
@@ -183,13 +183,11 @@ pub fn push_after_build(
         ))
     })?;
     let access = access(vars, false, &remote, named)?;
-    if let Ok((_, record)) = store.find(id) {
-        warn_if_native(&record);
-    }
+    warn_if_native(record);
     let mut bars = Bars::new(show);
     let report = share::push(
         Some(store),
-        &store.image_dir(id),
+        &store.image_dir(&record.id),
         &remote,
         &[],
         &access,

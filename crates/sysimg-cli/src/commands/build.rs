@@ -29,17 +29,17 @@ pub fn run(ctx: &Context<'_>, args: &BuildArgs) -> Result<ExitCode, Failure> {
         if !ctx.json() {
             say!("{}:", project_file.display());
         }
-        let project = serde_json::json!({ "project": project_file.display().to_string() });
+        let project = project_file.display().to_string();
         match build_one(&ctx.for_project(project_file.clone()), args) {
             Ok(doc) => docs.extend(doc.map(|mut d| {
-                d["project"] = project["project"].clone();
+                d["project"] = project.into();
                 d
             })),
             Err(f) => {
                 code = ExitCode::Problems;
                 match ctx.json() {
                     true => docs.push(serde_json::json!({
-                        "project": project["project"],
+                        "project": project,
                         "error": f.message,
                     })),
                     false => say_err!("error: {}: {}", project_file.display(), f.message),
@@ -141,7 +141,7 @@ fn build_inner(ctx: &Context<'_>, args: &BuildArgs) -> Result<Done, Failure> {
             &ctx.vars,
             spec,
             store,
-            &outcome.record().id,
+            outcome.record(),
             !ctx.json(),
         )?),
         false => None,
