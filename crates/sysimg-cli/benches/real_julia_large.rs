@@ -74,13 +74,18 @@ fn time(mut c: Command) -> Duration {
     let start = Instant::now();
     let o = c.output().expect("julia runs");
     let took = start.elapsed();
+    assert_workload_ok(&o);
+    took
+}
+
+/// Asserts that a workload's run succeeded and said `WORKLOAD OK`.
+fn assert_workload_ok(o: &std::process::Output) {
     assert!(
         o.status.success() && String::from_utf8_lossy(&o.stdout).contains("WORKLOAD OK"),
         "{}{}",
         String::from_utf8_lossy(&o.stdout),
         String::from_utf8_lossy(&o.stderr)
     );
-    took
 }
 
 /// The module a compiled statement is about: the first root module it names (`X` of `X.f`,
@@ -144,23 +149,16 @@ fn statement_kind(statement: &str) -> &'static str {
     }
 }
 
-/// Statements counted by [`statement_kind`], largest first.
-fn by_kind<'a>(statements: impl Iterator<Item = &'a String>) -> String {
-    let mut by: BTreeMap<&str, usize> = BTreeMap::new();
-    for s in statements {
-        *by.entry(statement_kind(s)).or_insert(0) += 1;
-    }
-    let mut by: Vec<(&str, usize)> = by.into_iter().collect();
-    by.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
-    let items: Vec<String> = by.iter().map(|(k, n)| format!("{k} {n}")).collect();
-    items.join(", ")
-}
-
-/// Statements counted by [`statement_module`], largest first: `Module count` items.
-fn by_module<'a>(statements: impl Iterator<Item = &'a String>, top: usize) -> String {
+/// Statements counted by `key` (their module, [`statement_module`], or their kind,
+/// [`statement_kind`]), largest first: `key count` items, the `top` largest, then `others N`.
+fn counted<'a>(
+    statements: impl Iterator<Item = &'a String>,
+    key: impl Fn(&str) -> String,
+    top: usize,
+) -> String {
     let mut by: BTreeMap<String, usize> = BTreeMap::new();
     for s in statements {
-        *by.entry(statement_module(s)).or_insert(0) += 1;
+        *by.entry(key(s)).or_insert(0) += 1;
     }
     let mut by: Vec<(String, usize)> = by.into_iter().collect();
     by.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
@@ -174,6 +172,16 @@ fn by_module<'a>(statements: impl Iterator<Item = &'a String>, top: usize) -> St
         items.push(format!("others {rest}"));
     }
     items.join(", ")
+}
+
+/// Statements counted by [`statement_module`], largest first.
+fn by_module<'a>(statements: impl Iterator<Item = &'a String>, top: usize) -> String {
+    counted(statements, statement_module, top)
+}
+
+/// Statements counted by [`statement_kind`], largest first.
+fn by_kind<'a>(statements: impl Iterator<Item = &'a String>) -> String {
+    counted(statements, |s| statement_kind(s).to_string(), usize::MAX)
 }
 
 fn main() {
@@ -213,12 +221,7 @@ fn main() {
             .arg(script)
             .output()
             .unwrap();
-        assert!(
-            o.status.success() && String::from_utf8_lossy(&o.stdout).contains("WORKLOAD OK"),
-            "{}{}",
-            String::from_utf8_lossy(&o.stdout),
-            String::from_utf8_lossy(&o.stderr)
-        );
+        assert_workload_ok(&o);
     };
     first(&workload, None);
     first(&traceable, Some(&statements_file));
